@@ -1,0 +1,49 @@
+//! Command-line definitions (clap derive) and dispatch: one file per
+//! subcommand. Commands return an exit code (0, 1 or 2); they render errors
+//! themselves with miette and never panic on user input.
+
+use clap::{Parser, Subcommand};
+
+pub mod lint;
+pub mod logs;
+pub mod parse;
+
+/// Exit code: nothing at or above the failure threshold.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: findings at or above the failure threshold.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: usage, configuration or I/O error.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Find the causes of nginx 502 Bad Gateway and 504 Gateway Timeout.
+#[derive(Debug, Parser)]
+#[command(name = "ngxray", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint nginx configuration for 502/504 risks and syntax errors.
+    Lint(lint::LintArgs),
+    /// Group nginx error.log lines by cause × upstream × server.
+    Logs(logs::LogsArgs),
+    /// Print the parsed configuration as JSON (ngxray's tree or crossplane's).
+    Parse(parse::ParseArgs),
+}
+
+/// Run a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Lint(a) => lint::run(a),
+        Command::Logs(a) => logs::run(a),
+        Command::Parse(a) => parse::run(a),
+    }
+}
+
+/// Print an error the way every command does and return [`EXIT_ERROR`].
+pub fn fail(err: impl std::fmt::Display) -> u8 {
+    eprintln!("ngxray: error: {err}");
+    EXIT_ERROR
+}

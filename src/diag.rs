@@ -1,0 +1,196 @@
+//! The one shape every finding takes, whatever produced it (syntax, include
+//! resolution, grammar validation, rules): a rule id, a severity, a message, a
+//! primary span, related spans and a help line. Producers fill it; reporters in
+//! `report/` render it. Nothing here prints.
+
+use crate::syntax::{SourceMap, Span};
+use serde::Serialize;
+use std::fmt;
+
+/// How bad a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" | "note" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secondary location with a short message ("upstream defined here").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable rule id, `category/kebab-name`.
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Primary location. `None` only for findings about a whole run (e.g. an
+    /// unreadable input) that have no source text.
+    pub span: Option<Span>,
+    /// Short label for the primary span.
+    pub label: Option<String>,
+    pub related: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: &'static str, severity: Severity, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            severity,
+            message: message.into(),
+            span: None,
+            label: None,
+            related: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn error(rule: &'static str, message: impl Into<String>) -> Self {
+        Self::new(rule, Severity::Error, message)
+    }
+
+    pub fn warning(rule: &'static str, message: impl Into<String>) -> Self {
+        Self::new(rule, Severity::Warning, message)
+    }
+
+    pub fn info(rule: &'static str, message: impl Into<String>) -> Self {
+        Self::new(rule, Severity::Info, message)
+    }
+
+    pub fn with_span(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The category part of the rule id (`dns` for `dns/…`).
+    pub fn category(&self) -> &'static str {
+        self.rule.split('/').next().unwrap_or(self.rule)
+    }
+
+    /// Sort key: file, offset, rule.
+    pub fn sort_key(&self) -> (u32, usize, &'static str) {
+        match self.span {
+            Some(s) => (s.file.0, s.start, self.rule),
+            None => (0, 0, self.rule),
+        }
+    }
+}
+
+/// A diagnostic with its positions resolved, ready for a reporter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Located {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+    pub offset: Option<usize>,
+    pub end_offset: Option<usize>,
+    pub help: Option<String>,
+    pub related: Vec<LocatedLabel>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LocatedLabel {
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+impl Diagnostic {
+    pub fn locate(&self, sources: &SourceMap) -> Located {
+        let (file, start, end) = match self.span.and_then(|s| sources.try_get(s.file).map(|f| (s, f))) {
+            Some((s, f)) => (
+                Some(f.path.display().to_string()),
+                Some(f.position(s.start)),
+                Some(f.position(s.end)),
+            ),
+            None => (None, None, None),
+        };
+        Located {
+            rule: self.rule,
+            severity: self.severity,
+            message: self.message.clone(),
+            file,
+            line: start.map(|p| p.line),
+            column: start.map(|p| p.column),
+            end_line: end.map(|p| p.line),
+            end_column: end.map(|p| p.column),
+            offset: start.map(|p| p.offset),
+            end_offset: end.map(|p| p.offset),
+            help: self.help.clone(),
+            related: self
+                .related
+                .iter()
+                .filter_map(|l| {
+                    let f = sources.try_get(l.span.file)?;
+                    let (s, e) = (f.position(l.span.start), f.position(l.span.end));
+                    Some(LocatedLabel {
+                        message: l.message.clone(),
+                        file: f.path.display().to_string(),
+                        line: s.line,
+                        column: s.column,
+                        end_line: e.line,
+                        end_column: e.column,
+                    })
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Linting: load inputs (files, directories, stdin, `nginx -T` dumps), then
+//! run every check over them and collect [`Diagnostic`]s. Syntax and include
+//! problems come from loading; grammar validation and the 502/504 rules plug
+//! in through [`run_checks`].
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, Severity};
+use crate::load::{LoadError, LoadOptions, Loaded};
+use crate::model::Context;
+use crate::syntax::{Block, FileId};
+
+/// File names linted when a directory is given (see README).
+pub const DEFAULT_GLOBS: &[&str] = &["*.conf", "*.conf.template", "*.nginx", "nginx.conf*"];
+/// Directory names whose files are all nginx configs, whatever their names.
+pub const CONFIG_DIRS: &[&str] = &["sites-enabled", "sites-available", "conf.d", "vhosts.d", "http.d", "stream.d"];
+
+#[derive(Debug, Clone, Default)]
+pub struct LintOptions {
+    /// Lint fragments as if included in this context (default: inferred).
+    pub context: Option<Context>,
+    pub prefix: Option<PathBuf>,
+    /// Globs for files to pick inside directories (default [`DEFAULT_GLOBS`]).
+    pub globs: Vec<String>,
+}
+
+/// One root file and the context it is linted in.
+#[derive(Debug, Clone, Copy)]
+pub struct Root {
+    pub file: FileId,
+    pub context: Context,
+}
+
+#[derive(Debug, Default)]
+pub struct LintOutcome {
+    pub loaded: Loaded,
+    pub roots: Vec<Root>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Expand directories into the config files inside them (sorted, no symlink
+/// loops: walkdir does not follow symlinks here).
+pub fn expand_inputs(paths: &[PathBuf], globs: &[String]) -> Result<Vec<PathBuf>, LoadError> {
+    let pats: Vec<glob::Pattern> = if globs.is_empty() {
+        DEFAULT_GLOBS.iter().filter_map(|g| glob::Pattern::new(g).ok()).collect()
+    } else {
+        globs.iter().filter_map(|g| glob::Pattern::new(g).ok()).collect()
+    };
+    let mut out = Vec::new();
+    for p in paths {
+        if p == Path::new("-") {
+            out.push(p.clone());
+            continue;
+        }
+        let meta = std::fs::metadata(p).map_err(|source| LoadError::Io {
+            path: p.display().to_string(),
+            source,
+        })?;
+        if !meta.is_dir() {
+            out.push(p.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        for entry in walkdir::WalkDir::new(p).follow_links(false).sort_by_file_name() {
+            let entry = entry.map_err(|e| LoadError::Io {
+                path: e.path().map(|x| x.display().to_string()).unwrap_or_else(|| p.display().to_string()),
+                source: e.into_io_error().unwrap_or_else(|| std::io::Error::other("directory walk failed")),
+            })?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy();
+            let in_conf_dir = entry
+                .path()
+                .parent()
+                .and_then(|d| d.file_name())
+                .map(|d| CONFIG_DIRS.contains(&d.to_string_lossy().as_ref()))
+                .unwrap_or(false);
+            if (in_conf_dir && !name.starts_with('.')) || pats.iter().any(|g| g.matches(&name)) {
+                found.push(entry.into_path());
+            }
+        }
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// Directives that only appear at the top of a main config.
+const MAIN_MARKERS: &[&str] = &[
+    "events", "http", "stream", "mail", "worker_processes", "user", "pid", "load_module",
+    "worker_rlimit_nofile", "daemon", "master_process", "env", "pcre_jit", "thread_pool",
+    "worker_cpu_affinity", "worker_priority", "working_directory", "lock_file",
+];
+const SERVER_MARKERS: &[&str] = &["listen", "server_name", "location", "ssl_certificate"];
+const HTTP_MARKERS: &[&str] = &["server", "upstream", "map", "log_format", "limit_req_zone", "limit_conn_zone", "proxy_cache_path", "geo", "split_clients"];
+const LOCATION_MARKERS: &[&str] = &["proxy_pass", "fastcgi_pass", "uwsgi_pass", "scgi_pass", "grpc_pass", "memcached_pass", "try_files", "alias", "limit_except", "content_by_lua_block"];
+const EVENTS_MARKERS: &[&str] = &["worker_connections", "use", "multi_accept", "accept_mutex"];
+
+/// The context a file's top level is linted in when `--context` is not given:
+/// main if it has main-only directives (`events`, `http`, `worker_processes`,
+/// …); otherwise server if it has `listen`/`server_name`/`location`; http if
+/// it has `server`/`upstream`/`map`/…; location if it has `*_pass`/`try_files`;
+/// events for `worker_connections`; http by default.
+pub fn infer_context(root: &Block) -> Context {
+    let has = |set: &[&str]| root.directives.iter().any(|d| set.contains(&d.name()));
+    if has(MAIN_MARKERS) {
+        Context::Main
+    } else if has(SERVER_MARKERS) && !has(&["server", "upstream"]) {
+        Context::Server
+    } else if has(HTTP_MARKERS) {
+        Context::Http
+    } else if has(LOCATION_MARKERS) {
+        Context::Location
+    } else if has(EVENTS_MARKERS) {
+        Context::Events
+    } else {
+        Context::Http
+    }
+}
+
+/// Load and lint the given inputs.
+pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintOutcome, LoadError> {
+    let inputs = expand_inputs(paths, &opts.globs)?;
+    let load_opts = LoadOptions {
+        prefix: opts.prefix.clone(),
+        follow_includes: true,
+    };
+    let mut loaded = Loaded::default();
+    for p in &inputs {
+        loaded.load_path(p, &load_opts)?;
+    }
+    Ok(lint_loaded(loaded, opts))
+}
+
+/// Lint already loaded files.
+pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
+    // A root that another root includes is linted through that include.
+    let included: std::collections::HashSet<FileId> =
+        loaded.includes.values().flatten().copied().collect();
+    let roots: Vec<Root> = loaded
+        .roots
+        .iter()
+        .filter(|r| !included.contains(r) || loaded.roots.len() == 1)
+        .map(|&file| Root {
+            file,
+            context: opts.context.unwrap_or_else(|| infer_context(&loaded.file(file).root)),
+        })
+        .collect();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    for f in &loaded.files {
+        diagnostics.extend(f.errors.iter().map(|e| e.to_diagnostic()));
+    }
+    diagnostics.extend(loaded.diagnostics.iter().cloned());
+    let mut outcome = LintOutcome {
+        loaded,
+        roots,
+        diagnostics,
+    };
+    run_checks(&mut outcome, opts);
+    outcome
+        .diagnostics
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
+    outcome.diagnostics.dedup();
+    outcome
+}
+
+/// Grammar validation and rules run here.
+fn run_checks(_outcome: &mut LintOutcome, _opts: &LintOptions) {}
+
+/// Does any diagnostic reach the threshold? `None` = never fail.
+pub fn fails(diags: &[Diagnostic], threshold: Option<Severity>) -> bool {
+    match threshold {
+        Some(t) => diags.iter().any(|d| d.severity >= t),
+        None => false,
+    }
+}

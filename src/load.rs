@@ -1,0 +1,373 @@
+//! Reading configuration the way nginx does: the main file, every `include`
+//! (globs in byte order, relative paths against the main file's directory or
+//! `--prefix`), cycle detection, and `nginx -T` dumps split back into their
+//! original files. The result, [`Loaded`], owns every parsed file and the
+//! include edges; the config model expands them.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+use crate::diag::Diagnostic;
+use crate::syntax::{parse, Directive, FileId, ParsedFile, SourceFile, SourceMap, Span};
+
+/// Errors that stop loading an input altogether (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Directory that relative `include` paths resolve against (nginx's
+    /// conf prefix). Default: the directory of the main file.
+    pub prefix: Option<PathBuf>,
+    /// Follow `include` directives.
+    pub follow_includes: bool,
+}
+
+/// Parsed files of one run and how they include each other.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: SourceMap,
+    /// Indexed by `FileId.0`.
+    pub files: Vec<ParsedFile>,
+    /// Entry files, in the order given.
+    pub roots: Vec<FileId>,
+    /// `include` directive (file, byte offset of its name) → included files.
+    pub includes: HashMap<(FileId, usize), Vec<FileId>>,
+    /// Include problems (`include/not-found`, `include/cycle`).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files that came from an `nginx -T` dump (no file system behind them).
+    virtual_files: bool,
+}
+
+/// The marker `nginx -T` writes before each file.
+const DUMP_MARKER: &[u8] = b"# configuration file ";
+
+/// Does this text look like `nginx -T` output?
+pub fn is_dump(text: &[u8]) -> bool {
+    let head = &text[..text.len().min(4096)];
+    let mut lines = head.split(|&b| b == b'\n');
+    lines.any(|l| l.starts_with(DUMP_MARKER) && l.trim_ascii_end().ends_with(b":"))
+}
+
+/// Split an `nginx -T` dump into (path, text) pairs. Lines before the first
+/// marker (`nginx: the configuration file … syntax is ok`) are dropped.
+pub fn split_dump(text: &[u8]) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let end = memchr::memchr(b'\n', &text[pos..])
+            .map(|n| pos + n + 1)
+            .unwrap_or(text.len());
+        let line = &text[pos..end];
+        let trimmed = line.trim_ascii_end();
+        if trimmed.starts_with(DUMP_MARKER) && trimmed.ends_with(b":") {
+            let p = &trimmed[DUMP_MARKER.len()..trimmed.len() - 1];
+            out.push((PathBuf::from(String::from_utf8_lossy(p).into_owned()), Vec::new()));
+        } else if let Some((_, buf)) = out.last_mut() {
+            buf.extend_from_slice(line);
+        }
+        pos = end;
+    }
+    // nginx -T prints an empty line after each file's content.
+    for (_, buf) in &mut out {
+        if buf.ends_with(b"\n\n") {
+            buf.pop();
+        } else if buf.ends_with(b"\r\n\r\n") {
+            buf.truncate(buf.len() - 2);
+        }
+    }
+    out
+}
+
+/// Lexically normalise `a/./b/../c` to `a/c` (nginx does not resolve symlinks
+/// for includes either).
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn has_glob(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+impl Loaded {
+    pub fn file(&self, id: FileId) -> &ParsedFile {
+        &self.files[id.0 as usize]
+    }
+
+    fn add(&mut self, path: PathBuf, text: Vec<u8>) -> FileId {
+        let id = self.sources.add(SourceFile::new(path, text));
+        let parsed = parse(&self.sources.get(id).text, id);
+        self.files.push(parsed);
+        id
+    }
+
+    /// Read and parse one entry file from disk (or `-` for stdin, which may be
+    /// an `nginx -T` dump).
+    pub fn load_path(&mut self, path: &Path, opts: &LoadOptions) -> Result<Vec<FileId>, LoadError> {
+        let (name, text) = if path == Path::new("-") {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|source| LoadError::Io {
+                    path: "<stdin>".into(),
+                    source,
+                })?;
+            (PathBuf::from("<stdin>"), buf)
+        } else {
+            let text = std::fs::read(path).map_err(|source| LoadError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            (path.to_path_buf(), text)
+        };
+        Ok(self.load_text(name, text, opts))
+    }
+
+    /// Parse text as an entry file (splitting `nginx -T` dumps) and follow its
+    /// includes. Returns the new roots.
+    pub fn load_text(&mut self, name: PathBuf, text: Vec<u8>, opts: &LoadOptions) -> Vec<FileId> {
+        if is_dump(&text) {
+            let parts = split_dump(&text);
+            self.virtual_files = true;
+            let first = self.files.len();
+            for (p, t) in parts {
+                self.add(p, t);
+            }
+            let Some(root) = (first < self.files.len()).then_some(FileId(first as u32)) else {
+                return Vec::new();
+            };
+            self.roots.push(root);
+            if opts.follow_includes {
+                let prefix = opts.prefix.clone().unwrap_or_else(|| {
+                    self.sources
+                        .get(root)
+                        .path
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default()
+                });
+                self.expand(root, &prefix);
+            }
+            return vec![root];
+        }
+        let root = self.add(name.clone(), text);
+        self.roots.push(root);
+        if opts.follow_includes {
+            let prefix = opts.prefix.clone().unwrap_or_else(|| {
+                name.parent().map(Path::to_path_buf).unwrap_or_default()
+            });
+            self.expand(root, &prefix);
+        }
+        vec![root]
+    }
+
+    /// Depth-first over include directives from `root`, loading files as
+    /// needed; reports missing files and cycles.
+    fn expand(&mut self, root: FileId, prefix: &Path) {
+        // (file, pending include directives)
+        let mut stack: Vec<(FileId, Vec<(usize, String, Span)>)> =
+            vec![(root, self.include_directives(root))];
+        let mut done: HashMap<FileId, bool> = HashMap::new();
+        while let Some((file, pending)) = stack.last_mut() {
+            let file = *file;
+            let Some((offset, arg, span)) = pending.pop() else {
+                done.insert(file, true);
+                stack.pop();
+                continue;
+            };
+            let targets = self.resolve(&arg, prefix, span);
+            let mut edges = Vec::new();
+            for t in targets {
+                if stack.iter().any(|(f, _)| *f == t) {
+                    let chain: Vec<String> = stack
+                        .iter()
+                        .map(|(f, _)| self.sources.get(*f).path.display().to_string())
+                        .chain(std::iter::once(self.sources.get(t).path.display().to_string()))
+                        .collect();
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "include/cycle",
+                            format!("include cycle: {}", chain.join(" -> ")),
+                        )
+                        .with_span(span)
+                        .with_label("includes a file that is already being included")
+                        .with_help("remove the include that closes the cycle; nginx would recurse until it runs out of file descriptors (\"Too many open files\")"),
+                    );
+                    continue;
+                }
+                edges.push(t);
+                if !done.contains_key(&t) {
+                    done.insert(t, false);
+                    let inc = self.include_directives(t);
+                    stack.push((t, inc));
+                }
+            }
+            self.includes.insert((file, offset), edges);
+        }
+    }
+
+    /// `include` directives of a file: (offset of name, argument, span).
+    /// Reversed, so that popping visits them in source order.
+    fn include_directives(&self, file: FileId) -> Vec<(usize, String, Span)> {
+        let mut v: Vec<(usize, String, Span)> = self
+            .file(file)
+            .root
+            .walk()
+            .filter(|(_, d)| d.name() == "include" && d.args.len() == 1)
+            .map(|(_, d)| (d.name.span.start, d.args[0].value.clone(), d.head_span()))
+            .collect();
+        v.reverse();
+        v
+    }
+
+    /// Resolve one include argument to already-loaded or newly loaded files.
+    fn resolve(&mut self, arg: &str, prefix: &Path, span: Span) -> Vec<FileId> {
+        let p = Path::new(arg);
+        let full = normalize(&if p.is_absolute() { p.to_path_buf() } else { prefix.join(p) });
+        if self.virtual_files {
+            return self.resolve_virtual(&full, arg, span);
+        }
+        if has_glob(arg) {
+            let pattern = full.display().to_string();
+            let mut paths: Vec<PathBuf> = match glob::glob_with(
+                &pattern,
+                glob::MatchOptions {
+                    case_sensitive: true,
+                    require_literal_separator: true,
+                    require_literal_leading_dot: true,
+                },
+            ) {
+                Ok(it) => it.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
+                Err(_) => Vec::new(),
+            };
+            // glob(3) without locale: byte order
+            paths.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
+            paths.into_iter().filter_map(|p| self.open_include(&p, span)).collect()
+        } else {
+            self.open_include(&full, span).into_iter().collect()
+        }
+    }
+
+    fn open_include(&mut self, path: &Path, span: Span) -> Option<FileId> {
+        if let Some(id) = self.sources.find(path) {
+            return Some(id);
+        }
+        match std::fs::read(path) {
+            Ok(text) => Some(self.add(path.to_path_buf(), text)),
+            Err(e) => {
+                let (code, text) = io_errno(&e);
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "include/not-found",
+                        format!("open() \"{}\" failed ({code}: {text})", path.display()),
+                    )
+                    .with_span(span)
+                    .with_label("included here")
+                    .with_help("fix the path, or pass --prefix with the directory nginx resolves relative includes against"),
+                );
+                None
+            }
+        }
+    }
+
+    fn resolve_virtual(&mut self, full: &Path, arg: &str, span: Span) -> Vec<FileId> {
+        if has_glob(arg) {
+            let Ok(pat) = glob::Pattern::new(&full.display().to_string()) else {
+                return Vec::new();
+            };
+            let opts = glob::MatchOptions {
+                case_sensitive: true,
+                require_literal_separator: true,
+                require_literal_leading_dot: true,
+            };
+            let mut ids: Vec<(Vec<u8>, FileId)> = self
+                .sources
+                .files()
+                .filter(|(_, f)| pat.matches_path_with(&f.path, opts))
+                .map(|(id, f)| (f.path.as_os_str().as_encoded_bytes().to_vec(), id))
+                .collect();
+            ids.sort();
+            ids.into_iter().map(|(_, id)| id).collect()
+        } else if let Some(id) = self.sources.find(full).or_else(|| self.sources.find(Path::new(arg))) {
+            vec![id]
+        } else {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "include/not-found",
+                    format!("open() \"{}\" failed (2: No such file or directory)", full.display()),
+                )
+                .with_span(span)
+                .with_label("included here")
+                .with_help("the nginx -T dump has no file with this path"),
+            );
+            Vec::new()
+        }
+    }
+
+    /// Files included by this directive (empty when not an include).
+    pub fn included_by(&self, d: &Directive) -> &[FileId] {
+        self.includes
+            .get(&(d.file(), d.name.span.start))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+}
+
+fn io_errno(e: &std::io::Error) -> (i32, String) {
+    let code = e.raw_os_error().unwrap_or(0);
+    let text = match e.kind() {
+        std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    (code, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_dump() {
+        let dump = b"nginx: the configuration file /e/nginx.conf syntax is ok\n# configuration file /e/nginx.conf:\nevents {}\ninclude /e/a.conf;\n\n# configuration file /e/a.conf:\nx 1;\n\n";
+        assert!(is_dump(dump));
+        let parts = split_dump(dump);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].0, PathBuf::from("/e/nginx.conf"));
+        assert_eq!(parts[0].1, b"events {}\ninclude /e/a.conf;\n");
+        assert_eq!(parts[1].1, b"x 1;\n");
+        let mut l = Loaded::default();
+        let roots = l.load_text(
+            "-".into(),
+            dump.to_vec(),
+            &LoadOptions {
+                follow_includes: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(roots.len(), 1);
+        let inc = l.file(roots[0]).root.directives[1].clone();
+        assert_eq!(l.included_by(&inc), &[FileId(1)]);
+        assert!(l.diagnostics.is_empty());
+    }
+}

@@ -1,0 +1,2 @@
+//! Error-log analysis: reader, line parser, cause table, classifier,
+//! aggregator.

@@ -1,0 +1,425 @@
+//! nginx's tokenizer (`ngx_conf_read_token`), byte for byte: four whitespace
+//! bytes, `#` comments only where a token may start, `"`/`'` quoting with
+//! backslash escapes, `${var}`, `}` not ending an unquoted word, the 4 KiB
+//! token limit, and the raw Lua lexer used by `*_by_lua_block` bodies.
+//!
+//! The lexer never fails: problems are returned as [`SyntaxError`]s and
+//! lexing continues, so the parser can report every error in a file.
+
+use nom::bytes::complete::{take_till, take_while};
+use nom::IResult;
+
+use super::ast::{Comment, Quote, Word};
+use super::errors::{SyntaxError, SyntaxErrorKind};
+use super::source::{FileId, Span};
+
+/// nginx's `NGX_CONF_BUFFER`: one token must fit in it.
+pub const TOKEN_LIMIT: usize = 4096;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token {
+    Word(Word),
+    Semicolon(Span),
+    OpenBrace(Span),
+    CloseBrace(Span),
+    Comment(Comment),
+    Eof(Span),
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn whitespace(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    take_while(is_ws)(i)
+}
+
+fn comment_body(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    take_till(|b| b == b'\n')(i)
+}
+
+/// Apply nginx's escape rewriting to a word's raw bytes (quotes excluded).
+pub fn unescape(raw: &[u8]) -> String {
+    if memchr::memchr(b'\\', raw).is_none() {
+        return String::from_utf8_lossy(raw).into_owned();
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b == b'\\' && i + 1 < raw.len() {
+            let n = raw[i + 1];
+            match n {
+                b'"' | b'\'' | b'\\' => out.push(n),
+                b't' => out.push(b'\t'),
+                b'r' => out.push(b'\r'),
+                b'n' => out.push(b'\n'),
+                _ => {
+                    out.push(b);
+                    out.push(n);
+                }
+            }
+            i += 2;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub struct Lexer<'a> {
+    src: &'a [u8],
+    pos: usize,
+    file: FileId,
+    pub errors: Vec<SyntaxError>,
+}
+
+impl<'a> Lexer<'a> {
+    pub fn new(src: &'a [u8], file: FileId) -> Self {
+        Lexer {
+            src,
+            pos: 0,
+            file,
+            errors: Vec::new(),
+        }
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start, end)
+    }
+
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    fn error(&mut self, kind: SyntaxErrorKind, message: String, span: Span) {
+        self.errors.push(SyntaxError {
+            kind,
+            message,
+            span,
+            related: None,
+        });
+    }
+
+    pub fn next_token(&mut self) -> Token {
+        // Whitespace (nom: never fails on complete input).
+        let rest = &self.src[self.pos..];
+        if let Ok((r, _)) = whitespace(rest) {
+            self.pos = self.src.len() - r.len();
+        }
+        if self.pos >= self.src.len() {
+            return Token::Eof(self.span(self.src.len(), self.src.len()));
+        }
+        let start = self.pos;
+        match self.src[start] {
+            b'#' => {
+                let rest = &self.src[start + 1..];
+                let body = comment_body(rest).map(|(_, b)| b).unwrap_or(rest);
+                let end = start + 1 + body.len();
+                self.pos = end;
+                let mut text = body;
+                if text.last() == Some(&b'\r') {
+                    text = &text[..text.len() - 1];
+                }
+                Token::Comment(Comment {
+                    text: String::from_utf8_lossy(text).into_owned(),
+                    span: self.span(start, end),
+                })
+            }
+            b';' => {
+                self.pos += 1;
+                Token::Semicolon(self.span(start, start + 1))
+            }
+            b'{' => {
+                self.pos += 1;
+                Token::OpenBrace(self.span(start, start + 1))
+            }
+            b'}' => {
+                self.pos += 1;
+                Token::CloseBrace(self.span(start, start + 1))
+            }
+            q @ (b'"' | b'\'') => self.quoted(start, q),
+            _ => self.unquoted(start),
+        }
+    }
+
+    fn unquoted(&mut self, start: usize) -> Token {
+        let src = self.src;
+        let mut i = start;
+        while i < src.len() {
+            let b = src[i];
+            if b == b'\\' {
+                i = (i + 2).min(src.len());
+                continue;
+            }
+            if is_ws(b) || b == b';' {
+                break;
+            }
+            if b == b'{' && !(i > start && src[i - 1] == b'$') {
+                break;
+            }
+            i += 1;
+        }
+        self.pos = i;
+        let raw = &src[start..i];
+        if raw.len() >= TOKEN_LIMIT {
+            let head = String::from_utf8_lossy(&raw[..10.min(raw.len())]).into_owned();
+            self.error(
+                SyntaxErrorKind::TokenTooLong,
+                format!("too long parameter \"{head}...\" started"),
+                self.span(start, i),
+            );
+        }
+        Token::Word(Word {
+            value: unescape(raw),
+            span: self.span(start, i),
+            quote: Quote::None,
+        })
+    }
+
+    fn quoted(&mut self, start: usize, q: u8) -> Token {
+        let src = self.src;
+        let mut i = start + 1;
+        let mut closed = false;
+        while i < src.len() {
+            let b = src[i];
+            if b == b'\\' {
+                i = (i + 2).min(src.len());
+                continue;
+            }
+            if b == q {
+                closed = true;
+                break;
+            }
+            i += 1;
+        }
+        let quote = if q == b'"' { Quote::Double } else { Quote::Single };
+        if !closed {
+            // Let the parser report the end of file; the word is kept.
+            self.pos = src.len();
+            if src.len() - start >= TOKEN_LIMIT {
+                self.error(
+                    SyntaxErrorKind::TokenTooLong,
+                    format!(
+                        "too long parameter, probably missing terminating \"{}\" character",
+                        q as char
+                    ),
+                    self.span(start, src.len()),
+                );
+            }
+            return Token::Word(Word {
+                value: unescape(&src[start + 1..]),
+                span: self.span(start, src.len()),
+                quote,
+            });
+        }
+        let content = &src[start + 1..i];
+        let end = i + 1;
+        self.pos = end;
+        // content + closing quote must fit in the buffer
+        if content.len() + 1 >= TOKEN_LIMIT {
+            self.error(
+                SyntaxErrorKind::TokenTooLong,
+                format!(
+                    "too long parameter, probably missing terminating \"{}\" character",
+                    q as char
+                ),
+                self.span(start, end),
+            );
+        }
+        if let Some(&next) = src.get(end) {
+            if !(is_ws(next) || next == b';' || next == b'{' || next == b')') {
+                // nginx: unexpected "X" right after a closing quote. `}` is
+                // left for the parser, which reports it (missing `;`).
+                if next != b'}' {
+                    let ch = String::from_utf8_lossy(&src[end..(end + 1)]).into_owned();
+                    self.error(
+                        SyntaxErrorKind::UnexpectedChar,
+                        format!("unexpected \"{ch}\""),
+                        self.span(end, end + 1),
+                    );
+                }
+            }
+        }
+        Token::Word(Word {
+            value: unescape(content),
+            span: self.span(start, end),
+            quote,
+        })
+    }
+
+    /// Read a `*_by_lua_block` body. Called right after its `{`. Returns the
+    /// body text span (between the braces) and the span of the closing `}`,
+    /// or `None` at end of file (the error is recorded).
+    pub fn lua_block(&mut self, open: Span) -> Option<(Span, Span)> {
+        let src = self.src;
+        let body_start = self.pos;
+        let mut i = body_start;
+        let mut level = 1usize;
+        while i < src.len() {
+            match src[i] {
+                b'{' => {
+                    level += 1;
+                    i += 1;
+                }
+                b'}' => {
+                    level -= 1;
+                    if level == 0 {
+                        self.pos = i + 1;
+                        return Some((self.span(body_start, i), self.span(i, i + 1)));
+                    }
+                    i += 1;
+                }
+                b'[' => match long_bracket_open(&src[i..]) {
+                    Some(eqs) => match find_long_close(src, i + eqs + 2, eqs) {
+                        Some(end) => i = end,
+                        None => {
+                            let closer = format!("]{}]", "=".repeat(eqs));
+                            self.error(
+                                SyntaxErrorKind::UnterminatedLua,
+                                format!("Lua code block missing the closing long bracket \"{closer}\", the inlined Lua code may be too long"),
+                                self.span(i, src.len()),
+                            );
+                            self.pos = src.len();
+                            return None;
+                        }
+                    },
+                    None => i += 1,
+                },
+                b'-' if src.get(i + 1) == Some(&b'-') => {
+                    if let Some(eqs) = long_bracket_open(&src[i + 2..]) {
+                        match find_long_close(src, i + 2 + eqs + 2, eqs) {
+                            Some(end) => i = end,
+                            None => {
+                                let closer = format!("]{}]", "=".repeat(eqs));
+                                self.error(
+                                    SyntaxErrorKind::UnterminatedLua,
+                                    format!("Lua code block missing the closing long bracket \"{closer}\", the inlined Lua code may be too long"),
+                                    self.span(i, src.len()),
+                                );
+                                self.pos = src.len();
+                                return None;
+                            }
+                        }
+                    } else {
+                        i = memchr::memchr(b'\n', &src[i..])
+                            .map(|n| i + n)
+                            .unwrap_or(src.len());
+                    }
+                }
+                q @ (b'"' | b'\'') => {
+                    // A Lua string cannot span a newline; if unterminated on
+                    // this line the quote is plain text.
+                    let mut j = i + 1;
+                    let mut end = None;
+                    while j < src.len() {
+                        match src[j] {
+                            b'\\' if j + 1 < src.len() && src[j + 1] != b'\n' => j += 2,
+                            b'\n' | b'\\' => break,
+                            b if b == q => {
+                                end = Some(j + 1);
+                                break;
+                            }
+                            _ => j += 1,
+                        }
+                    }
+                    i = end.unwrap_or(i + 1);
+                }
+                _ => i += 1,
+            }
+        }
+        self.pos = src.len();
+        self.error(
+            SyntaxErrorKind::UnterminatedLua,
+            "unexpected end of file, expecting terminating characters for lua code block".into(),
+            open,
+        );
+        None
+    }
+}
+
+/// `[`, `=`*, `[` at the start of `s`: the number of `=`.
+fn long_bracket_open(s: &[u8]) -> Option<usize> {
+    if s.first() != Some(&b'[') {
+        return None;
+    }
+    let eqs = s[1..].iter().take_while(|&&b| b == b'=').count();
+    (s.get(1 + eqs) == Some(&b'[')).then_some(eqs)
+}
+
+/// Offset just after the `]=*]` closer with `eqs` equals signs, from `from`.
+fn find_long_close(src: &[u8], from: usize, eqs: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(n) = memchr::memchr(b']', src.get(i..)?) {
+        let at = i + n;
+        let e = src[at + 1..].iter().take_while(|&&b| b == b'=').count();
+        if e == eqs && src.get(at + 1 + e) == Some(&b']') {
+            return Some(at + 2 + e);
+        }
+        i = at + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        let mut lx = Lexer::new(s.as_bytes(), FileId(0));
+        let mut out = vec![];
+        loop {
+            match lx.next_token() {
+                Token::Word(w) => out.push(w.value),
+                Token::Semicolon(_) => out.push(";".into()),
+                Token::OpenBrace(_) => out.push("{".into()),
+                Token::CloseBrace(_) => out.push("}".into()),
+                Token::Comment(c) => out.push(format!("#{}", c.text)),
+                Token::Eof(_) => break,
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn nginx_token_rules() {
+        assert_eq!(words("return 200 a#b;"), ["return", "200", "a#b", ";"]);
+        assert_eq!(words("return 200 a}b;"), ["return", "200", "a}b", ";"]);
+        assert_eq!(words("ab\"c d\""), ["ab\"c", "d\""]);
+        assert_eq!(words("location /a{"), ["location", "/a", "{"]);
+        assert_eq!(words("return 200 ${uri}z;"), ["return", "200", "${uri}z", ";"]);
+        assert_eq!(words(r#"a\ b\"c\x;"#), ["a\\ b\"c\\x", ";"]);
+        assert_eq!(words("\"t\\tn\\n\";"), ["t\tn\n", ";"]);
+        assert_eq!(words("if ($a = \"b\")"), ["if", "($a", "=", "b", ")"]);
+        assert_eq!(words("# c\r\nx;"), ["# c", "x", ";"]);
+        assert_eq!(words("\"\";"), ["", ";"]);
+    }
+
+    #[test]
+    fn token_limit() {
+        let ok = format!("a {};", "x".repeat(4095));
+        let mut lx = Lexer::new(ok.as_bytes(), FileId(0));
+        while !matches!(lx.next_token(), Token::Eof(_)) {}
+        assert!(lx.errors.is_empty());
+        let bad = format!("a {};", "x".repeat(4096));
+        let mut lx = Lexer::new(bad.as_bytes(), FileId(0));
+        while !matches!(lx.next_token(), Token::Eof(_)) {}
+        assert_eq!(lx.errors.len(), 1);
+        let q_ok = format!("a \"{}\";", "x".repeat(4094));
+        let mut lx = Lexer::new(q_ok.as_bytes(), FileId(0));
+        while !matches!(lx.next_token(), Token::Eof(_)) {}
+        assert!(lx.errors.is_empty());
+        let q_bad = format!("a \"{}\";", "x".repeat(4095));
+        let mut lx = Lexer::new(q_bad.as_bytes(), FileId(0));
+        while !matches!(lx.next_token(), Token::Eof(_)) {}
+        assert_eq!(lx.errors.len(), 1);
+    }
+
+    #[test]
+    fn after_quote() {
+        let mut lx = Lexer::new(b"a \"x\"#c;", FileId(0));
+        while !matches!(lx.next_token(), Token::Eof(_)) {}
+        assert_eq!(lx.errors[0].message, "unexpected \"#\"");
+    }
+}

@@ -1,0 +1,13 @@
+//! Configuration text to syntax trees: source map, nginx-exact lexer,
+//! error-recovering parser, AST. Nothing here knows directive semantics.
+
+pub mod ast;
+pub mod errors;
+pub mod lexer;
+pub mod parser;
+pub mod source;
+
+pub use ast::{Block, Comment, Directive, Item, Quote, RawBody, Terminator, Word};
+pub use errors::{SyntaxError, SyntaxErrorKind};
+pub use parser::{parse, ParsedFile};
+pub use source::{FileId, Position, SourceFile, SourceMap, Span};

@@ -1,0 +1,195 @@
+//! Source map: every byte of configuration text ngxray reads lives here once,
+//! addressed by a [`FileId`], so that spans stay small (`file`, `start`, `end`)
+//! and line/column are computed only when a diagnostic is reported.
+
+use std::path::{Path, PathBuf};
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range `[start, end)` in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    pub file: FileId,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Self {
+        Span { file, start, end }
+    }
+
+    /// The smallest span covering `self` and `other` (same file assumed).
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A 1-based line/column position. `column` counts characters (lossy UTF-8),
+/// `offset` is the byte offset in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+}
+
+/// One file's bytes and the offsets where its lines start.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as the user named it (or as an `nginx -T` dump named it).
+    pub path: PathBuf,
+    pub text: Vec<u8>,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: Vec<u8>) -> Self {
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', &text).map(|i| i + 1));
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The 1-based line of a byte offset (only LF counts, as in nginx).
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    /// Line and character column (1-based) of a byte offset.
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let line = self.line_of(offset);
+        let start = self.line_starts[line - 1];
+        let column = String::from_utf8_lossy(&self.text[start..offset]).chars().count() + 1;
+        Position {
+            line,
+            column,
+            offset,
+        }
+    }
+
+    /// The text of the line holding `offset`, without its line terminator.
+    pub fn line_text(&self, line: usize) -> String {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return String::new();
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .map(|e| e - 1)
+            .unwrap_or(self.text.len());
+        let mut s = &self.text[start..end.max(start)];
+        if s.last() == Some(&b'\r') {
+            s = &s[..s.len() - 1];
+        }
+        String::from_utf8_lossy(s).into_owned()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    pub fn slice(&self, span: Span) -> &[u8] {
+        let end = span.end.min(self.text.len());
+        &self.text[span.start.min(end)..end]
+    }
+
+    pub fn text_lossy(&self) -> String {
+        String::from_utf8_lossy(&self.text).into_owned()
+    }
+}
+
+/// All files read during one run.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId((self.files.len() - 1) as u32)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn try_get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(i as u32))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn position(&self, span: Span) -> (Position, Position) {
+        let f = self.get(span.file);
+        (f.position(span.start), f.position(span.end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns() {
+        let f = SourceFile::new("x", b"ab\r\nc\xffd\n\nz".to_vec());
+        assert_eq!(f.position(0).line, 1);
+        assert_eq!(f.position(4).line, 2);
+        assert_eq!(f.position(6).column, 3);
+        assert_eq!(f.position(8).line, 3);
+        assert_eq!(f.position(9).line, 4);
+        assert_eq!(f.line_text(1), "ab");
+        assert_eq!(f.line_count(), 4);
+    }
+}

@@ -1,0 +1,75 @@
+//! `ngxray lint` end to end: exit codes, formats, includes, dumps.
+
+use crate::util::*;
+
+#[test]
+fn example_runs() {
+    let ex = repo().join("testdata/examples/nginx.conf");
+    let out = ngxray(&["lint", "--format", "json", ex.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["schema"], "ngxray/lint/v1");
+}
+
+#[test]
+fn syntax_errors_all_reported_with_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.conf");
+    std::fs::write(&p, "http {\n  server {\n    location / {\n      proxy_pass http://x\n    }\n  }\n  ;\n").unwrap();
+    let out = ngxray(&["lint", "--format", "json", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let d = v["diagnostics"].as_array().unwrap();
+    let got: Vec<(String, u64, u64)> = d
+        .iter()
+        .map(|d| (d["rule"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("syntax/unterminated-directive".to_string(), 5, 5),
+            ("syntax/empty-statement".to_string(), 7, 3),
+            ("syntax/unexpected-eof".to_string(), 8, 1),
+        ]
+    );
+}
+
+#[test]
+fn missing_input_is_exit_2() {
+    let out = ngxray(&["lint", "/nonexistent/nginx.conf"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("/nonexistent/nginx.conf"));
+}
+
+#[test]
+fn include_not_found_and_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("nginx.conf"), "events {}\nhttp {\n  include missing.conf;\n  include a.conf;\n  include none/*.conf;\n}\n").unwrap();
+    std::fs::write(dir.path().join("a.conf"), "include b.conf;\n").unwrap();
+    std::fs::write(dir.path().join("b.conf"), "include a.conf;\n").unwrap();
+    let out = ngxray_in(dir.path(), &["lint", "--format", "json", "nginx.conf"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rules: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"include/not-found"), "{rules:?}");
+    assert!(rules.contains(&"include/cycle"), "{rules:?}");
+    assert_eq!(rules.iter().filter(|r| r.starts_with("include/")).count(), 2, "{rules:?}");
+}
+
+#[test]
+fn nginx_t_dump_points_at_original_files() {
+    let dump = "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n\
+# configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}\n\n\
+# configuration file /etc/nginx/conf.d/app.conf:\nserver {\n    listen 80;\n    location / { return 200 x }\n}\n\n";
+    let mut child = std::process::Command::new(bin())
+        .args(["lint", "--format", "json", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(dump.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["file"], "/etc/nginx/conf.d/app.conf");
+    assert_eq!(d["line"], 3);
+}

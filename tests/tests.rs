@@ -1,0 +1,9 @@
+//! The one integration test binary (see ARCHITECTURE.md): CLI end to end and
+//! corpus runs. One module per area.
+
+mod util;
+
+mod cli_lint;
+mod cli_parse;
+mod crossplane;
+mod logs;

@@ -1,0 +1,56 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Path to the built `ngxray` binary.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ngxray"))
+}
+
+pub fn ngxray(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).output().expect("run ngxray")
+}
+
+pub fn ngxray_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin()).current_dir(dir).args(args).output().expect("run ngxray")
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/corpus` beside the repository, when present. Prints a visible
+/// skip message otherwise.
+pub fn corpus(test: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("NGXRAY_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/corpus"));
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIP {test}: corpus not found at {} (set NGXRAY_CORPUS)", dir.display());
+        None
+    }
+}
+
+/// The real nginx binary, when installed.
+pub fn nginx(test: &str) -> Option<PathBuf> {
+    for p in ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"] {
+        if Path::new(p).exists() {
+            return Some(PathBuf::from(p));
+        }
+    }
+    eprintln!("SKIP {test}: nginx not installed (apt-get install nginx-extras)");
+    None
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
