@@ -155,7 +155,10 @@ pub struct LocatedLabel {
 
 impl Diagnostic {
     pub fn locate(&self, sources: &SourceMap) -> Located {
-        let (file, start, end) = match self.span.and_then(|s| sources.try_get(s.file).map(|f| (s, f))) {
+        let (file, start, end) = match self
+            .span
+            .and_then(|s| sources.try_get(s.file).map(|f| (s, f)))
+        {
             Some((s, f)) => (
                 Some(f.path.display().to_string()),
                 Some(f.position(s.start)),

@@ -70,7 +70,10 @@ pub fn split_dump(text: &[u8]) -> Vec<(PathBuf, Vec<u8>)> {
         let trimmed = line.trim_ascii_end();
         if trimmed.starts_with(DUMP_MARKER) && trimmed.ends_with(b":") {
             let p = &trimmed[DUMP_MARKER.len()..trimmed.len() - 1];
-            out.push((PathBuf::from(String::from_utf8_lossy(p).into_owned()), Vec::new()));
+            out.push((
+                PathBuf::from(String::from_utf8_lossy(p).into_owned()),
+                Vec::new(),
+            ));
         } else if let Some((_, buf)) = out.last_mut() {
             buf.extend_from_slice(line);
         }
@@ -104,6 +107,9 @@ pub fn normalize(p: &Path) -> PathBuf {
     }
     out
 }
+
+/// An include directive still to resolve: (offset of its name, argument, span).
+type PendingInclude = (usize, String, Span);
 
 fn has_glob(s: &str) -> bool {
     s.contains(['*', '?', '['])
@@ -173,9 +179,10 @@ impl Loaded {
         let root = self.add(name.clone(), text);
         self.roots.push(root);
         if opts.follow_includes {
-            let prefix = opts.prefix.clone().unwrap_or_else(|| {
-                name.parent().map(Path::to_path_buf).unwrap_or_default()
-            });
+            let prefix = opts
+                .prefix
+                .clone()
+                .unwrap_or_else(|| name.parent().map(Path::to_path_buf).unwrap_or_default());
             self.expand(root, &prefix);
         }
         vec![root]
@@ -185,13 +192,12 @@ impl Loaded {
     /// needed; reports missing files and cycles.
     fn expand(&mut self, root: FileId, prefix: &Path) {
         // (file, pending include directives)
-        let mut stack: Vec<(FileId, Vec<(usize, String, Span)>)> =
+        let mut stack: Vec<(FileId, Vec<PendingInclude>)> =
             vec![(root, self.include_directives(root))];
-        let mut done: HashMap<FileId, bool> = HashMap::new();
+        let mut seen: std::collections::HashSet<FileId> = std::collections::HashSet::new();
         while let Some((file, pending)) = stack.last_mut() {
             let file = *file;
             let Some((offset, arg, span)) = pending.pop() else {
-                done.insert(file, true);
                 stack.pop();
                 continue;
             };
@@ -202,7 +208,9 @@ impl Loaded {
                     let chain: Vec<String> = stack
                         .iter()
                         .map(|(f, _)| self.sources.get(*f).path.display().to_string())
-                        .chain(std::iter::once(self.sources.get(t).path.display().to_string()))
+                        .chain(std::iter::once(
+                            self.sources.get(t).path.display().to_string(),
+                        ))
                         .collect();
                     self.diagnostics.push(
                         Diagnostic::error(
@@ -216,8 +224,7 @@ impl Loaded {
                     continue;
                 }
                 edges.push(t);
-                if !done.contains_key(&t) {
-                    done.insert(t, false);
+                if seen.insert(t) {
                     let inc = self.include_directives(t);
                     stack.push((t, inc));
                 }
@@ -228,8 +235,8 @@ impl Loaded {
 
     /// `include` directives of a file: (offset of name, argument, span).
     /// Reversed, so that popping visits them in source order.
-    fn include_directives(&self, file: FileId) -> Vec<(usize, String, Span)> {
-        let mut v: Vec<(usize, String, Span)> = self
+    fn include_directives(&self, file: FileId) -> Vec<PendingInclude> {
+        let mut v: Vec<PendingInclude> = self
             .file(file)
             .root
             .walk()
@@ -243,7 +250,11 @@ impl Loaded {
     /// Resolve one include argument to already-loaded or newly loaded files.
     fn resolve(&mut self, arg: &str, prefix: &Path, span: Span) -> Vec<FileId> {
         let p = Path::new(arg);
-        let full = normalize(&if p.is_absolute() { p.to_path_buf() } else { prefix.join(p) });
+        let full = normalize(&if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            prefix.join(p)
+        });
         if self.virtual_files {
             return self.resolve_virtual(&full, arg, span);
         }
@@ -261,8 +272,15 @@ impl Loaded {
                 Err(_) => Vec::new(),
             };
             // glob(3) without locale: byte order
-            paths.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
-            paths.into_iter().filter_map(|p| self.open_include(&p, span)).collect()
+            paths.sort_by(|a, b| {
+                a.as_os_str()
+                    .as_encoded_bytes()
+                    .cmp(b.as_os_str().as_encoded_bytes())
+            });
+            paths
+                .into_iter()
+                .filter_map(|p| self.open_include(&p, span))
+                .collect()
         } else {
             self.open_include(&full, span).into_iter().collect()
         }
@@ -308,13 +326,20 @@ impl Loaded {
                 .collect();
             ids.sort();
             ids.into_iter().map(|(_, id)| id).collect()
-        } else if let Some(id) = self.sources.find(full).or_else(|| self.sources.find(Path::new(arg))) {
+        } else if let Some(id) = self
+            .sources
+            .find(full)
+            .or_else(|| self.sources.find(Path::new(arg)))
+        {
             vec![id]
         } else {
             self.diagnostics.push(
                 Diagnostic::error(
                     "include/not-found",
-                    format!("open() \"{}\" failed (2: No such file or directory)", full.display()),
+                    format!(
+                        "open() \"{}\" failed (2: No such file or directory)",
+                        full.display()
+                    ),
                 )
                 .with_span(span)
                 .with_label("included here")

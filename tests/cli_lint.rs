@@ -14,14 +14,24 @@ fn example_runs() {
 fn syntax_errors_all_reported_with_positions() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("bad.conf");
-    std::fs::write(&p, "http {\n  server {\n    location / {\n      proxy_pass http://x\n    }\n  }\n  ;\n").unwrap();
+    std::fs::write(
+        &p,
+        "http {\n  server {\n    location / {\n      proxy_pass http://x\n    }\n  }\n  ;\n",
+    )
+    .unwrap();
     let out = ngxray(&["lint", "--format", "json", p.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let d = v["diagnostics"].as_array().unwrap();
     let got: Vec<(String, u64, u64)> = d
         .iter()
-        .map(|d| (d["rule"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -48,10 +58,19 @@ fn include_not_found_and_cycle() {
     std::fs::write(dir.path().join("b.conf"), "include a.conf;\n").unwrap();
     let out = ngxray_in(dir.path(), &["lint", "--format", "json", "nginx.conf"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let rules: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
     assert!(rules.contains(&"include/not-found"), "{rules:?}");
     assert!(rules.contains(&"include/cycle"), "{rules:?}");
-    assert_eq!(rules.iter().filter(|r| r.starts_with("include/")).count(), 2, "{rules:?}");
+    assert_eq!(
+        rules.iter().filter(|r| r.starts_with("include/")).count(),
+        2,
+        "{rules:?}"
+    );
 }
 
 #[test]
@@ -66,7 +85,12 @@ fn nginx_t_dump_points_at_original_files() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(dump.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(dump.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let d = &v["diagnostics"][0];

@@ -15,7 +15,11 @@ pub fn ngxray(args: &[&str]) -> Output {
 }
 
 pub fn ngxray_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin()).current_dir(dir).args(args).output().expect("run ngxray")
+    Command::new(bin())
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run ngxray")
 }
 
 pub fn repo() -> PathBuf {
@@ -31,7 +35,10 @@ pub fn corpus(test: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIP {test}: corpus not found at {} (set NGXRAY_CORPUS)", dir.display());
+        eprintln!(
+            "SKIP {test}: corpus not found at {} (set NGXRAY_CORPUS)",
+            dir.display()
+        );
         None
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::diag::Severity;
-use crate::lint::{lint_paths, LintOptions};
+use crate::lint::{lint_paths, LintOptions, NginxVersion};
 use crate::model::Context;
 use crate::report;
 
@@ -14,8 +14,14 @@ use crate::report;
 pub enum LintFormat {
     /// Graphical report with source snippets (colour on a terminal).
     Text,
+    /// One line per finding: `path:line:col: severity[rule-id] message`.
+    Concise,
     /// One `ngxray/lint/v1` JSON document.
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -40,7 +46,10 @@ impl FailOn {
 fn parse_context(s: &str) -> Result<Context, String> {
     Context::parse(s).ok_or_else(|| {
         let names: Vec<&str> = Context::NAMED.iter().map(|c| c.as_str()).collect();
-        format!("unknown context \"{s}\" (expected one of: {})", names.join(", "))
+        format!(
+            "unknown context \"{s}\" (expected one of: {})",
+            names.join(", ")
+        )
     })
 }
 
@@ -64,6 +73,35 @@ pub struct LintArgs {
     /// File name globs to lint inside directories (repeatable).
     #[arg(long = "glob", value_name = "GLOB")]
     pub globs: Vec<String>,
+    /// Target nginx version, e.g. 1.24 or 1.27.3 (default 1.24, or `nginx-version` in .ngxray.toml).
+    #[arg(long, value_parser = parse_version)]
+    pub nginx_version: Option<NginxVersion>,
+    /// nginx flavor: `oss` or `plus` (NGINX Plus-only directives allowed).
+    #[arg(long, value_enum, default_value_t = Flavor::Oss)]
+    pub flavor: Flavor,
+    /// Only run these rule ids or categories (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rule ids or categories (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Use this `.ngxray.toml` instead of searching upward from the input.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Resolve upstream host names through the system resolver (`dns/unresolvable-host`).
+    #[arg(long)]
+    pub resolve: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Flavor {
+    Oss,
+    Plus,
+}
+
+fn parse_version(s: &str) -> Result<NginxVersion, String> {
+    NginxVersion::parse(s)
+        .ok_or_else(|| format!("invalid nginx version \"{s}\" (expected e.g. 1.24 or 1.27.3)"))
 }
 
 pub fn run(args: LintArgs) -> u8 {
@@ -71,6 +109,12 @@ pub fn run(args: LintArgs) -> u8 {
         context: args.context,
         prefix: args.prefix.clone(),
         globs: args.globs.clone(),
+        nginx_version: args.nginx_version.unwrap_or_default(),
+        plus: args.flavor == Flavor::Plus,
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        config: args.config.clone(),
+        resolve: args.resolve,
     };
     let outcome = match lint_paths(&args.paths, &opts) {
         Ok(o) => o,
@@ -81,11 +125,17 @@ pub fn run(args: LintArgs) -> u8 {
     let summary = report::json::Summary::of(diags, outcome.loaded.files.len());
     match args.format {
         LintFormat::Json => println!("{}", report::json::render(diags, sources, &summary)),
+        LintFormat::Concise => print!("{}", report::concise::render(diags, sources)),
+        LintFormat::Sarif => println!("{}", report::sarif::render(diags, sources)),
+        LintFormat::Github => print!("{}", report::github::render(diags, sources)),
         LintFormat::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             print!("{}", report::text::render(diags, sources, color));
             if diags.is_empty() {
-                println!("ngxray: {} file(s) checked, no problems found", summary.files);
+                println!(
+                    "ngxray: {} file(s) checked, no problems found",
+                    summary.files
+                );
             } else {
                 println!(
                     "ngxray: {} file(s) checked: {} error(s), {} warning(s), {} info",

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 pub mod lint;
 pub mod logs;
 pub mod parse;
+pub mod rules;
 
 /// Exit code: nothing at or above the failure threshold.
 pub const EXIT_OK: u8 = 0;
@@ -31,6 +32,10 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// Print the parsed configuration as JSON (ngxray's tree or crossplane's).
     Parse(parse::ParseArgs),
+    /// List every rule id with its default severity.
+    Rules(rules::RulesArgs),
+    /// Print a rule's documentation.
+    Explain(rules::ExplainArgs),
 }
 
 /// Run a parsed command line; returns the process exit code.
@@ -39,6 +44,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Lint(a) => lint::run(a),
         Command::Logs(a) => logs::run(a),
         Command::Parse(a) => parse::run(a),
+        Command::Rules(a) => rules::run_rules(a),
+        Command::Explain(a) => rules::run_explain(a),
     }
 }
 

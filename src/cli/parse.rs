@@ -49,7 +49,10 @@ pub fn run(args: ParseArgs) -> u8 {
                     return super::fail(e);
                 }
             }
-            println!("{}", crate::report::tree::render(&loaded, args.include_comments));
+            println!(
+                "{}",
+                crate::report::tree::render(&loaded, args.include_comments)
+            );
             let failed = loaded.files.iter().any(|f| !f.errors.is_empty());
             if failed {
                 super::EXIT_FINDINGS

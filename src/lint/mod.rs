@@ -10,10 +10,53 @@ use crate::load::{LoadError, LoadOptions, Loaded};
 use crate::model::Context;
 use crate::syntax::{Block, FileId};
 
+pub mod grammar;
+pub mod registry;
+pub mod rules;
+
+/// An nginx version, `major.minor.patch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NginxVersion(pub u32, pub u32, pub u32);
+
+impl NginxVersion {
+    /// The default target: a widely deployed stable release.
+    pub const DEFAULT: NginxVersion = NginxVersion(1, 24, 0);
+
+    pub fn parse(s: &str) -> Option<NginxVersion> {
+        let mut it = s.trim().trim_start_matches("nginx/").split('.');
+        let a = it.next()?.parse().ok()?;
+        let b = it.next().unwrap_or("0").parse().ok()?;
+        let c = it.next().unwrap_or("0").parse().ok()?;
+        if it.next().is_some() {
+            return None;
+        }
+        Some(NginxVersion(a, b, c))
+    }
+}
+
+impl Default for NginxVersion {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl std::fmt::Display for NginxVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
 /// File names linted when a directory is given (see README).
 pub const DEFAULT_GLOBS: &[&str] = &["*.conf", "*.conf.template", "*.nginx", "nginx.conf*"];
 /// Directory names whose files are all nginx configs, whatever their names.
-pub const CONFIG_DIRS: &[&str] = &["sites-enabled", "sites-available", "conf.d", "vhosts.d", "http.d", "stream.d"];
+pub const CONFIG_DIRS: &[&str] = &[
+    "sites-enabled",
+    "sites-available",
+    "conf.d",
+    "vhosts.d",
+    "http.d",
+    "stream.d",
+];
 
 #[derive(Debug, Clone, Default)]
 pub struct LintOptions {
@@ -22,6 +65,18 @@ pub struct LintOptions {
     pub prefix: Option<PathBuf>,
     /// Globs for files to pick inside directories (default [`DEFAULT_GLOBS`]).
     pub globs: Vec<String>,
+    /// Target nginx version (`--nginx-version`).
+    pub nginx_version: NginxVersion,
+    /// Target NGINX Plus (`--flavor plus`).
+    pub plus: bool,
+    /// Rule ids or categories to run (empty: all).
+    pub select: Vec<String>,
+    /// Rule ids or categories to skip.
+    pub ignore: Vec<String>,
+    /// Explicit `.ngxray.toml` (default: found upward from the first input).
+    pub config: Option<PathBuf>,
+    /// Really resolve upstream host names (`dns/unresolvable-host`).
+    pub resolve: bool,
 }
 
 /// One root file and the context it is linted in.
@@ -42,9 +97,15 @@ pub struct LintOutcome {
 /// loops: walkdir does not follow symlinks here).
 pub fn expand_inputs(paths: &[PathBuf], globs: &[String]) -> Result<Vec<PathBuf>, LoadError> {
     let pats: Vec<glob::Pattern> = if globs.is_empty() {
-        DEFAULT_GLOBS.iter().filter_map(|g| glob::Pattern::new(g).ok()).collect()
+        DEFAULT_GLOBS
+            .iter()
+            .filter_map(|g| glob::Pattern::new(g).ok())
+            .collect()
     } else {
-        globs.iter().filter_map(|g| glob::Pattern::new(g).ok()).collect()
+        globs
+            .iter()
+            .filter_map(|g| glob::Pattern::new(g).ok())
+            .collect()
     };
     let mut out = Vec::new();
     for p in paths {
@@ -61,10 +122,18 @@ pub fn expand_inputs(paths: &[PathBuf], globs: &[String]) -> Result<Vec<PathBuf>
             continue;
         }
         let mut found = Vec::new();
-        for entry in walkdir::WalkDir::new(p).follow_links(false).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(p)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
             let entry = entry.map_err(|e| LoadError::Io {
-                path: e.path().map(|x| x.display().to_string()).unwrap_or_else(|| p.display().to_string()),
-                source: e.into_io_error().unwrap_or_else(|| std::io::Error::other("directory walk failed")),
+                path: e
+                    .path()
+                    .map(|x| x.display().to_string())
+                    .unwrap_or_else(|| p.display().to_string()),
+                source: e
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("directory walk failed")),
             })?;
             if !entry.file_type().is_file() {
                 continue;
@@ -87,13 +156,49 @@ pub fn expand_inputs(paths: &[PathBuf], globs: &[String]) -> Result<Vec<PathBuf>
 
 /// Directives that only appear at the top of a main config.
 const MAIN_MARKERS: &[&str] = &[
-    "events", "http", "stream", "mail", "worker_processes", "user", "pid", "load_module",
-    "worker_rlimit_nofile", "daemon", "master_process", "env", "pcre_jit", "thread_pool",
-    "worker_cpu_affinity", "worker_priority", "working_directory", "lock_file",
+    "events",
+    "http",
+    "stream",
+    "mail",
+    "worker_processes",
+    "user",
+    "pid",
+    "load_module",
+    "worker_rlimit_nofile",
+    "daemon",
+    "master_process",
+    "env",
+    "pcre_jit",
+    "thread_pool",
+    "worker_cpu_affinity",
+    "worker_priority",
+    "working_directory",
+    "lock_file",
 ];
 const SERVER_MARKERS: &[&str] = &["listen", "server_name", "location", "ssl_certificate"];
-const HTTP_MARKERS: &[&str] = &["server", "upstream", "map", "log_format", "limit_req_zone", "limit_conn_zone", "proxy_cache_path", "geo", "split_clients"];
-const LOCATION_MARKERS: &[&str] = &["proxy_pass", "fastcgi_pass", "uwsgi_pass", "scgi_pass", "grpc_pass", "memcached_pass", "try_files", "alias", "limit_except", "content_by_lua_block"];
+const HTTP_MARKERS: &[&str] = &[
+    "server",
+    "upstream",
+    "map",
+    "log_format",
+    "limit_req_zone",
+    "limit_conn_zone",
+    "proxy_cache_path",
+    "geo",
+    "split_clients",
+];
+const LOCATION_MARKERS: &[&str] = &[
+    "proxy_pass",
+    "fastcgi_pass",
+    "uwsgi_pass",
+    "scgi_pass",
+    "grpc_pass",
+    "memcached_pass",
+    "try_files",
+    "alias",
+    "limit_except",
+    "content_by_lua_block",
+];
 const EVENTS_MARKERS: &[&str] = &["worker_connections", "use", "multi_accept", "accept_mutex"];
 
 /// The context a file's top level is linted in when `--context` is not given:
@@ -143,7 +248,9 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
         .filter(|r| !included.contains(r) || loaded.roots.len() == 1)
         .map(|&file| Root {
             file,
-            context: opts.context.unwrap_or_else(|| infer_context(&loaded.file(file).root)),
+            context: opts
+                .context
+                .unwrap_or_else(|| infer_context(&loaded.file(file).root)),
         })
         .collect();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
@@ -157,15 +264,22 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
         diagnostics,
     };
     run_checks(&mut outcome, opts);
-    outcome
-        .diagnostics
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
+    outcome.diagnostics.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
     outcome.diagnostics.dedup();
     outcome
 }
 
 /// Grammar validation and rules run here.
-fn run_checks(_outcome: &mut LintOutcome, _opts: &LintOptions) {}
+fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
+    let mut found = Vec::new();
+    grammar::check(outcome, opts, &mut found);
+    rules::check(outcome, opts, &mut found);
+    outcome.diagnostics.append(&mut found);
+}
 
 /// Does any diagnostic reach the threshold? `None` = never fail.
 pub fn fails(diags: &[Diagnostic], threshold: Option<Severity>) -> bool {

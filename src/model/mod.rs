@@ -2,4 +2,7 @@
 //! the upstream index and effective values with nginx's inheritance.
 
 pub mod context;
+pub mod walk;
+
 pub use context::Context;
+pub use walk::{walk, Visit};

@@ -1,7 +1,10 @@
 //! Reporters: one file per output format. They render diagnostics and
 //! trees; they never decide what is a finding.
 
+pub mod concise;
 pub mod crossplane;
+pub mod github;
 pub mod json;
+pub mod sarif;
 pub mod text;
 pub mod tree;

@@ -112,7 +112,13 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
                 ));
             } else if let Some(f) = sources.try_get(l.span.file) {
                 let p = f.position(l.span.start);
-                foreign.push(format!("{}: {}:{}:{}", l.message, f.path.display(), p.line, p.column));
+                foreign.push(format!(
+                    "{}: {}:{}:{}",
+                    l.message,
+                    f.path.display(),
+                    p.line,
+                    p.column
+                ));
             }
         }
         let r = Rendered {

@@ -42,14 +42,23 @@ fn block_json(loaded: &Loaded, f: &SourceFile, b: &Block, comments: bool) -> Vec
                     ),
                 );
                 if let Some(blk) = &d.block {
-                    m.insert("block".into(), Value::Array(block_json(loaded, f, blk, comments)));
+                    m.insert(
+                        "block".into(),
+                        Value::Array(block_json(loaded, f, blk, comments)),
+                    );
                 }
                 if let Some(raw) = &d.raw {
-                    m.insert("raw".into(), json!({"text": raw.text, "span": span_json(f, raw.span)}));
+                    m.insert(
+                        "raw".into(),
+                        json!({"text": raw.text, "span": span_json(f, raw.span)}),
+                    );
                 }
                 let inc = loaded.included_by(d);
                 if d.name() == "include" {
-                    m.insert("includes".into(), json!(inc.iter().map(|i| i.0).collect::<Vec<_>>()));
+                    m.insert(
+                        "includes".into(),
+                        json!(inc.iter().map(|i| i.0).collect::<Vec<_>>()),
+                    );
                 }
                 out.push(Value::Object(m));
             }

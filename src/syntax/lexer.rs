@@ -194,7 +194,11 @@ impl<'a> Lexer<'a> {
             }
             i += 1;
         }
-        let quote = if q == b'"' { Quote::Double } else { Quote::Single };
+        let quote = if q == b'"' {
+            Quote::Double
+        } else {
+            Quote::Single
+        };
         if !closed {
             // Let the parser report the end of file; the word is kept.
             self.pos = src.len();
@@ -388,7 +392,10 @@ mod tests {
         assert_eq!(words("return 200 a}b;"), ["return", "200", "a}b", ";"]);
         assert_eq!(words("ab\"c d\""), ["ab\"c", "d\""]);
         assert_eq!(words("location /a{"), ["location", "/a", "{"]);
-        assert_eq!(words("return 200 ${uri}z;"), ["return", "200", "${uri}z", ";"]);
+        assert_eq!(
+            words("return 200 ${uri}z;"),
+            ["return", "200", "${uri}z", ";"]
+        );
         assert_eq!(words(r#"a\ b\"c\x;"#), ["a\\ b\"c\\x", ";"]);
         assert_eq!(words("\"t\\tn\\n\";"), ["t\tn\n", ";"]);
         assert_eq!(words("if ($a = \"b\")"), ["if", "($a", "=", "b", ")"]);

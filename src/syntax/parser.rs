@@ -121,7 +121,10 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                         kind: SyntaxErrorKind::UnterminatedDirective,
                         message: "unexpected \"}\"".into(),
                         span: s,
-                        related: Some((d.head_span(), format!("\"{}\" is missing its \";\"", d.name()))),
+                        related: Some((
+                            d.head_span(),
+                            format!("\"{}\" is missing its \";\"", d.name()),
+                        )),
                     });
                     stack[top].block.directives.push(d);
                 }
@@ -144,7 +147,10 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                         kind: SyntaxErrorKind::UnterminatedDirective,
                         message: "unexpected end of file, expecting \";\" or \"}\"".into(),
                         span: s,
-                        related: Some((d.head_span(), format!("\"{}\" is missing its \";\"", d.name()))),
+                        related: Some((
+                            d.head_span(),
+                            format!("\"{}\" is missing its \";\"", d.name()),
+                        )),
                     });
                     stack[top].block.directives.push(d);
                 }
@@ -157,7 +163,8 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                         kind: SyntaxErrorKind::UnexpectedEof,
                         message: "unexpected end of file, expecting \"}\"".into(),
                         span: s,
-                        related: opener.map(|(n, o)| (o, format!("this \"{n}\" block is never closed"))),
+                        related: opener
+                            .map(|(n, o)| (o, format!("this \"{n}\" block is never closed"))),
                     });
                     while stack.len() > 1 {
                         close_frame(&mut stack, None);
@@ -220,13 +227,20 @@ mod tests {
         assert_eq!(f.root.directives.len(), 2);
         let http = &f.root.directives[1];
         let server = &http.block.as_ref().unwrap().directives[0];
-        assert_eq!(server.block.as_ref().unwrap().directives[0].args[0].value, "80");
+        assert_eq!(
+            server.block.as_ref().unwrap().directives[0].args[0].value,
+            "80"
+        );
     }
 
     #[test]
     fn recovers_and_reports_all() {
         let f = p("a;;\nhttp {\n  x 1 }\n}\nb 2;\n");
-        let msgs: Vec<_> = f.errors.iter().map(|e| (e.kind, e.message.as_str())).collect();
+        let msgs: Vec<_> = f
+            .errors
+            .iter()
+            .map(|e| (e.kind, e.message.as_str()))
+            .collect();
         assert_eq!(
             msgs,
             [
@@ -248,10 +262,17 @@ mod tests {
 
     #[test]
     fn lua_block() {
-        let f = p("content_by_lua_block { local s = \"}\" -- }\n local t = [[ } ]] if x then end }\nx 1;");
+        let f = p(
+            "content_by_lua_block { local s = \"}\" -- }\n local t = [[ } ]] if x then end }\nx 1;",
+        );
         assert!(f.errors.is_empty(), "{:?}", f.errors);
         assert_eq!(f.root.directives.len(), 2);
-        assert!(f.root.directives[0].raw.as_ref().unwrap().text.contains("[[ } ]]"));
+        assert!(f.root.directives[0]
+            .raw
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("[[ } ]]"));
     }
 
     #[test]

@@ -86,7 +86,10 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_of(offset);
         let start = self.line_starts[line - 1];
-        let column = String::from_utf8_lossy(&self.text[start..offset]).chars().count() + 1;
+        let column = String::from_utf8_lossy(&self.text[start..offset])
+            .chars()
+            .count()
+            + 1;
         Position {
             line,
             column,

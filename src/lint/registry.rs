@@ -1,0 +1,115 @@
+//! The registry of every rule id ngxray can report: syntax and include
+//! checks, grammar checks and the 502/504 rules. `ngxray rules`, `explain`,
+//! SARIF's `tool.driver.rules` and the docs tests read it.
+
+use crate::diag::Severity;
+use crate::syntax::SyntaxErrorKind;
+
+/// Metadata of one rule id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// `category/kebab-name`.
+    pub id: &'static str,
+    pub severity: Severity,
+    /// One line: what it finds.
+    pub summary: &'static str,
+    /// The rule's markdown page (`docs/rules/<category>/<name>.md`), when it has one.
+    pub doc: Option<&'static str>,
+}
+
+impl RuleMeta {
+    pub fn category(&self) -> &'static str {
+        self.id.split('/').next().unwrap_or(self.id)
+    }
+
+    /// Relative path of the rule's doc page.
+    pub fn doc_path(&self) -> String {
+        format!("docs/rules/{}.md", self.id)
+    }
+}
+
+const fn syntax(id: &'static str, summary: &'static str) -> RuleMeta {
+    RuleMeta {
+        id,
+        severity: Severity::Error,
+        summary,
+        doc: None,
+    }
+}
+
+/// Syntax and include checks performed while loading.
+pub const LOADING: &[RuleMeta] = &[
+    syntax(
+        "syntax/unexpected-brace",
+        "a `{` or `}` where no statement can take it",
+    ),
+    syntax(
+        "syntax/unexpected-character",
+        "a character right after a closing quote",
+    ),
+    syntax("syntax/unexpected-eof", "a block still open at end of file"),
+    syntax(
+        "syntax/unterminated-directive",
+        "a directive without its `;` (cut by `}` or end of file)",
+    ),
+    syntax(
+        "syntax/empty-statement",
+        "a `;` with no directive before it",
+    ),
+    syntax(
+        "syntax/token-too-long",
+        "a single word of 4096 bytes or more",
+    ),
+    syntax(
+        "syntax/unterminated-lua-block",
+        "a `*_by_lua_block` body that never closes",
+    ),
+    syntax(
+        "include/not-found",
+        "an `include` of a file that does not exist",
+    ),
+    syntax("include/cycle", "files that include each other"),
+];
+
+/// Every registered rule: loading checks, grammar checks, then rules.
+pub fn all() -> Vec<&'static RuleMeta> {
+    let mut v: Vec<&'static RuleMeta> = LOADING.iter().collect();
+    v.extend(super::grammar::RULES.iter());
+    v.extend(super::rules::RULES.iter());
+    v
+}
+
+pub fn find(id: &str) -> Option<&'static RuleMeta> {
+    all().into_iter().find(|r| r.id == id)
+}
+
+/// Every syntax error kind has a registry entry.
+pub fn syntax_kinds_registered() -> bool {
+    SyntaxErrorKind::ALL
+        .iter()
+        .all(|k| LOADING.iter().any(|r| r.id == k.rule_id()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn registry_invariants() {
+        assert!(super::syntax_kinds_registered());
+        let all = super::all();
+        let mut ids: Vec<_> = all.iter().map(|r| r.id).collect();
+        ids.sort();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(n, ids.len(), "duplicate rule ids");
+        for r in all {
+            let (cat, name) = r.id.split_once('/').expect("category/name");
+            assert!(!cat.is_empty() && !name.is_empty());
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                r.id
+            );
+        }
+    }
+}
