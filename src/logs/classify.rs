@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use memchr::memmem::Finder;
 
 use super::causes::{self, CauseId, Levels, Phase, Sig, Text, CAUSES};
-use super::line::Line;
+use super::line::{self, Line};
 
 /// What the classifier says about one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,7 +128,7 @@ fn sig_matches(c: &Compiled, line: &Line<'_>, action_bit: u64, head: u128) -> bo
     }
     if !sig.errno.is_empty() {
         match line.errno {
-            Some((code, _)) if sig.errno.contains(&code) => {}
+            Some((code, text)) if sig.errno.contains(&line::canonical_errno(code, text)) => {}
             _ => return false,
         }
     }

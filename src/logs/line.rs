@@ -489,6 +489,28 @@ fn config_location(message: &[u8]) -> Option<(&[u8], u32)> {
     Some((path, u32::try_from(line).ok()?))
 }
 
+/// The Linux errno for an errno/strerror pair, so that logs written on
+/// other systems (macOS: 61 Connection refused, 60 Operation timed out, 54
+/// Connection reset by peer) classify the same. Unknown texts keep their code.
+pub fn canonical_errno(code: i32, text: &[u8]) -> i32 {
+    match text {
+        b"Connection refused" => 111,
+        b"Connection timed out" | b"Operation timed out" => 110,
+        b"Connection reset by peer" => 104,
+        b"Broken pipe" => 32,
+        b"No such file or directory" => 2,
+        b"Permission denied" => 13,
+        b"Resource temporarily unavailable" => 11,
+        b"No route to host" | b"Host is unreachable" => 113,
+        b"Network is unreachable" => 101,
+        b"Host is down" => 112,
+        b"Too many open files" => 24,
+        b"Cannot assign requested address" | b"Can't assign requested address" => 99,
+        b"Socket is not connected" | b"Transport endpoint is not connected" => 107,
+        _ => code,
+    }
+}
+
 /// Upstream key of a line: `host:port`, `unix:/path`, or the upstream group
 /// name, with the scheme split off and the URI stripped. Falls back to the
 /// name in DNS messages, the resolver address, or a `connect() to PEER`.
@@ -701,6 +723,14 @@ mod tests {
         let cut = &REFUSED[..60];
         let l = parse(cut.as_bytes()).unwrap();
         assert_eq!(l.level, Some(Level::Error));
+    }
+
+    #[test]
+    fn errno_texts_from_other_systems() {
+        assert_eq!(canonical_errno(61, b"Connection refused"), 111);
+        assert_eq!(canonical_errno(60, b"Operation timed out"), 110);
+        assert_eq!(canonical_errno(54, b"Connection reset by peer"), 104);
+        assert_eq!(canonical_errno(3, b"Host not found"), 3);
     }
 
     #[test]
