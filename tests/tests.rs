@@ -7,3 +7,4 @@ mod cli_lint;
 mod cli_parse;
 mod crossplane;
 mod logs;
+mod properties;
