@@ -6,4 +6,5 @@ mod util;
 mod cli_lint;
 mod cli_parse;
 mod crossplane;
+mod grammar;
 mod logs;

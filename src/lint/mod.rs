@@ -77,6 +77,8 @@ pub struct LintOptions {
     pub config: Option<PathBuf>,
     /// Really resolve upstream host names (`dns/unresolvable-host`).
     pub resolve: bool,
+    /// Dynamic modules assumed loaded, as by `load_module` (`.so` names).
+    pub modules: Vec<String>,
 }
 
 /// One root file and the context it is linted in.
