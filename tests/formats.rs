@@ -389,3 +389,39 @@ fn text_has_no_colour_when_piped() {
     assert!(text.contains("include/not-found"), "{text}");
     assert!(!text.contains('\u{1b}'), "escape codes in piped output");
 }
+
+#[test]
+fn text_colour_on_a_terminal_unless_no_color() {
+    // util-linux `script` gives the command a terminal as stdout.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIP text_colour_on_a_terminal_unless_no_color: `script` not installed");
+        return;
+    }
+    let cmd = format!("{} lint nginx.conf", bin().display());
+    let run = |no_color: bool| {
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"])
+            .current_dir(multi())
+            .stdin(std::process::Stdio::null());
+        c.env_remove("NO_COLOR");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        c.output().expect("run script")
+    };
+    let tty = run(false);
+    assert_eq!(tty.status.code(), Some(1), "{}", stderr(&tty));
+    let text = stdout(&tty);
+    assert!(text.contains("include/not-found"), "{text}");
+    assert!(text.contains('\u{1b}'), "no colour on a terminal:\n{text}");
+    let plain = stdout(&run(true));
+    assert!(plain.contains("include/not-found"), "{plain}");
+    assert!(
+        !plain.contains('\u{1b}'),
+        "colour despite NO_COLOR:\n{plain}"
+    );
+}
