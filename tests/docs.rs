@@ -189,7 +189,8 @@ fn check_page(path: &Path, bless: bool) -> (Vec<String>, Vec<String>) {
     }
     if exs.is_empty() {
         problems.push(format!(
-            "{name}: no checked example (a ```nginx block followed by `{MARKER} -->` and a ```text block)"
+            "{name}: no checked example: after the ```nginx example add a line `{MARKER} -->` \
+             and an empty ```text block, then run `NGXRAY_BLESS=1 cargo test docs` to fill it in"
         ));
     }
     (problems, ids)
