@@ -297,6 +297,11 @@ fn example_checker_detects_and_blesses_stale_output() {
         problems[0].contains("must follow a ```nginx block"),
         "{problems:?}"
     );
+
+    // A page whose example has no output block is reported.
+    std::fs::write(&page, "# x/y\n\n```nginx\nevents {}\n```\n").unwrap();
+    let (problems, _) = check_page(&page, false);
+    assert!(problems[0].contains("no checked example"), "{problems:?}");
 }
 
 /// The README rules table, generated from the registry.
