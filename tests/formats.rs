@@ -425,3 +425,33 @@ fn text_colour_on_a_terminal_unless_no_color() {
         "colour despite NO_COLOR:\n{plain}"
     );
 }
+
+#[test]
+fn corpus_outputs_match_their_schemas() {
+    let Some(corpus) = corpus("corpus_outputs_match_their_schemas") else {
+        return;
+    };
+    for sub in ["configs", "odd"] {
+        let dir = corpus.join(sub);
+        if !dir.is_dir() {
+            continue;
+        }
+        let d = dir.to_str().unwrap();
+        let json = ngxray(&["lint", "--format", "json", "--fail-on", "never", d]);
+        assert_eq!(json.status.code(), Some(0), "{sub}: {}", stderr(&json));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+        assert_valid("docs/schema/lint.schema.json", &v);
+        let n = v["diagnostics"].as_array().unwrap().len();
+        assert!(n > 0, "{sub}: expected findings in the corpus");
+
+        let sarif = ngxray(&["lint", "--format", "sarif", "--fail-on", "never", d]);
+        let s: serde_json::Value = serde_json::from_str(&stdout(&sarif)).unwrap();
+        assert_valid("testdata/formats/sarif-schema-2.1.0.json", &s);
+        assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), n);
+
+        for f in ["concise", "github"] {
+            let out = ngxray(&["lint", "--format", f, "--fail-on", "never", d]);
+            assert_eq!(stdout(&out).lines().count(), n, "{sub} {f}");
+        }
+    }
+}
