@@ -6,4 +6,8 @@ mod util;
 mod cli_lint;
 mod cli_parse;
 mod crossplane;
+mod docs;
+mod exit_codes;
+mod formats;
 mod logs;
+mod nginx_dump;

@@ -149,6 +149,16 @@ pub fn expand_inputs(paths: &[PathBuf], globs: &[String]) -> Result<Vec<PathBuf>
                 found.push(entry.into_path());
             }
         }
+        if found.is_empty() {
+            // A directory with nothing to lint is an error, never a silent pass.
+            return Err(LoadError::Io {
+                path: p.display().to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no nginx configuration files in this directory (see --glob)",
+                ),
+            });
+        }
         out.extend(found);
     }
     Ok(out)
