@@ -189,7 +189,8 @@ fn check_page(path: &Path, bless: bool) -> (Vec<String>, Vec<String>) {
     }
     if exs.is_empty() {
         problems.push(format!(
-            "{name}: no checked example (a ```nginx block followed by `{MARKER} -->` and a ```text block)"
+            "{name}: no checked example: after the ```nginx example add a line `{MARKER} -->` \
+             and an empty ```text block, then run `NGXRAY_BLESS=1 cargo test docs` to fill it in"
         ));
     }
     (problems, ids)
@@ -296,6 +297,11 @@ fn example_checker_detects_and_blesses_stale_output() {
         problems[0].contains("must follow a ```nginx block"),
         "{problems:?}"
     );
+
+    // A page whose example has no output block is reported.
+    std::fs::write(&page, "# x/y\n\n```nginx\nevents {}\n```\n").unwrap();
+    let (problems, _) = check_page(&page, false);
+    assert!(problems[0].contains("no checked example"), "{problems:?}");
 }
 
 /// The README rules table, generated from the registry.
