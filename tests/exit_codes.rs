@@ -110,3 +110,25 @@ fn io_errors_are_2_and_name_the_path() {
         }
     }
 }
+
+#[test]
+fn fail_on_below_and_above_an_info_finding() {
+    // The fixture's only finding is an `info` (a third-party directive).
+    let dir = repo().join("testdata/formats/info");
+    let out = ngxray_in(&dir, &["lint", "--format", "concise", "nginx.conf"]);
+    let text = stdout(&out);
+    assert!(
+        !text.is_empty() && text.lines().all(|l| l.contains(": info[")),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(0), "default --fail-on warning");
+    for (t, want) in [("error", 0), ("warning", 0), ("info", 1), ("never", 0)] {
+        for f in FORMATS {
+            assert_eq!(
+                code(&dir, &["lint", "--format", f, "--fail-on", t, "nginx.conf"]),
+                Some(want),
+                "--fail-on {t} --format {f}"
+            );
+        }
+    }
+}
