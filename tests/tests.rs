@@ -11,4 +11,5 @@ mod exit_codes;
 mod formats;
 mod grammar;
 mod logs;
+mod nginx_diff;
 mod nginx_dump;
