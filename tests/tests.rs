@@ -7,3 +7,5 @@ mod cli_lint;
 mod cli_parse;
 mod crossplane;
 mod logs;
+mod rules;
+mod rules_cli;
