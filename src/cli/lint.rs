@@ -94,6 +94,11 @@ pub struct LintArgs {
     /// Resolve upstream host names through the system resolver (`dns/unresolvable-host`).
     #[arg(long)]
     pub resolve: bool,
+    /// Dynamic module assumed loaded, as by `load_module` (e.g.
+    /// ngx_http_lua_module.so; comma-separated, repeatable). Third-party
+    /// directives of other modules are then unknown directives.
+    #[arg(long = "load-module", value_name = "MODULE", value_delimiter = ',')]
+    pub load_modules: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -159,6 +164,7 @@ pub fn run(args: LintArgs) -> u8 {
         config: args.config.clone(),
         resolve: args.resolve,
         settings: file.settings,
+        modules: args.load_modules.clone(),
     };
     let outcome = match lint_paths(&args.paths, &opts) {
         Ok(o) => o,

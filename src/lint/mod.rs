@@ -81,6 +81,8 @@ pub struct LintOptions {
     pub resolve: bool,
     /// Per-rule severities and options (from `.ngxray.toml`).
     pub settings: config::Settings,
+    /// Dynamic modules assumed loaded, as by `load_module` (`.so` names).
+    pub modules: Vec<String>,
 }
 
 /// One root file and the context it is linted in.
@@ -152,6 +154,16 @@ pub fn expand_inputs(paths: &[PathBuf], globs: &[String]) -> Result<Vec<PathBuf>
             if (in_conf_dir && !name.starts_with('.')) || pats.iter().any(|g| g.matches(&name)) {
                 found.push(entry.into_path());
             }
+        }
+        if found.is_empty() {
+            // A directory with nothing to lint is an error, never a silent pass.
+            return Err(LoadError::Io {
+                path: p.display().to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no nginx configuration files in this directory (see --glob)",
+                ),
+            });
         }
         out.extend(found);
     }
