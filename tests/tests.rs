@@ -13,3 +13,5 @@ mod grammar;
 mod logs;
 mod nginx_diff;
 mod nginx_dump;
+mod rules;
+mod rules_cli;
