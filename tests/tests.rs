@@ -11,4 +11,7 @@ mod exit_codes;
 mod formats;
 mod grammar;
 mod logs;
+mod nginx_diff;
 mod nginx_dump;
+mod rules;
+mod rules_cli;
