@@ -4,6 +4,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod completions;
 pub mod lint;
 pub mod logs;
 pub mod parse;
@@ -36,6 +37,10 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Print a rule's documentation.
     Explain(rules::ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) of ngxray or of one subcommand.
+    Man(completions::ManArgs),
 }
 
 /// Run a parsed command line; returns the process exit code.
@@ -46,6 +51,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Parse(a) => parse::run(a),
         Command::Rules(a) => rules::run_rules(a),
         Command::Explain(a) => rules::run_explain(a),
+        Command::Completions(a) => completions::run_completions(a),
+        Command::Man(a) => completions::run_man(a),
     }
 }
 

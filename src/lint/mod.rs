@@ -10,9 +10,11 @@ use crate::load::{LoadError, LoadOptions, Loaded};
 use crate::model::Context;
 use crate::syntax::{Block, FileId};
 
+pub mod config;
 pub mod grammar;
 pub mod registry;
 pub mod rules;
+pub mod suppress;
 
 /// An nginx version, `major.minor.patch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,6 +79,10 @@ pub struct LintOptions {
     pub config: Option<PathBuf>,
     /// Really resolve upstream host names (`dns/unresolvable-host`).
     pub resolve: bool,
+    /// Per-rule severities and options (from `.ngxray.toml`).
+    pub settings: config::Settings,
+    /// Dynamic modules assumed loaded, as by `load_module` (`.so` names).
+    pub modules: Vec<String>,
 }
 
 /// One root file and the context it is linted in.
@@ -148,6 +154,16 @@ pub fn expand_inputs(paths: &[PathBuf], globs: &[String]) -> Result<Vec<PathBuf>
             if (in_conf_dir && !name.starts_with('.')) || pats.iter().any(|g| g.matches(&name)) {
                 found.push(entry.into_path());
             }
+        }
+        if found.is_empty() {
+            // A directory with nothing to lint is an error, never a silent pass.
+            return Err(LoadError::Io {
+                path: p.display().to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no nginx configuration files in this directory (see --glob)",
+                ),
+            });
         }
         out.extend(found);
     }
@@ -279,6 +295,8 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     grammar::check(outcome, opts, &mut found);
     rules::check(outcome, opts, &mut found);
     outcome.diagnostics.append(&mut found);
+    config::apply(&mut outcome.diagnostics, opts);
+    suppress::apply(outcome, opts);
 }
 
 /// Does any diagnostic reach the threshold? `None` = never fail.
