@@ -13,3 +13,6 @@ mod grammar;
 mod logs;
 mod nginx_diff;
 mod nginx_dump;
+mod properties;
+mod rules;
+mod rules_cli;
