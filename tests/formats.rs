@@ -389,3 +389,85 @@ fn text_has_no_colour_when_piped() {
     assert!(text.contains("include/not-found"), "{text}");
     assert!(!text.contains('\u{1b}'), "escape codes in piped output");
 }
+
+#[test]
+fn text_colour_on_a_terminal_unless_no_color() {
+    // util-linux `script` gives the command a terminal as stdout.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIP text_colour_on_a_terminal_unless_no_color: `script` not installed");
+        return;
+    }
+    let cmd = format!("{} lint nginx.conf", bin().display());
+    let run = |no_color: bool| {
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"])
+            .current_dir(multi())
+            .stdin(std::process::Stdio::null());
+        c.env_remove("NO_COLOR");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        c.output().expect("run script")
+    };
+    let tty = run(false);
+    assert_eq!(tty.status.code(), Some(1), "{}", stderr(&tty));
+    let text = stdout(&tty);
+    assert!(text.contains("include/not-found"), "{text}");
+    assert!(text.contains('\u{1b}'), "no colour on a terminal:\n{text}");
+    let plain = stdout(&run(true));
+    assert!(plain.contains("include/not-found"), "{plain}");
+    assert!(
+        !plain.contains('\u{1b}'),
+        "colour despite NO_COLOR:\n{plain}"
+    );
+}
+
+#[test]
+fn corpus_outputs_match_their_schemas() {
+    let Some(corpus) = corpus("corpus_outputs_match_their_schemas") else {
+        return;
+    };
+    for sub in ["configs", "odd"] {
+        let dir = corpus.join(sub);
+        if !dir.is_dir() {
+            continue;
+        }
+        let d = dir.to_str().unwrap();
+        let json = ngxray(&["lint", "--format", "json", "--fail-on", "never", d]);
+        assert_eq!(json.status.code(), Some(0), "{sub}: {}", stderr(&json));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+        assert_valid("docs/schema/lint.schema.json", &v);
+        let n = v["diagnostics"].as_array().unwrap().len();
+        assert!(n > 0, "{sub}: expected findings in the corpus");
+
+        let sarif = ngxray(&["lint", "--format", "sarif", "--fail-on", "never", d]);
+        let s: serde_json::Value = serde_json::from_str(&stdout(&sarif)).unwrap();
+        assert_valid("testdata/formats/sarif-schema-2.1.0.json", &s);
+        assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), n);
+
+        for f in ["concise", "github"] {
+            let out = ngxray(&["lint", "--format", f, "--fail-on", "never", d]);
+            assert_eq!(stdout(&out).lines().count(), n, "{sub} {f}");
+        }
+    }
+}
+
+#[test]
+fn info_is_a_note_and_a_notice() {
+    let dir = repo().join("testdata/formats/info");
+    let log = sarif(&dir, &["nginx.conf"]);
+    assert_valid("testdata/formats/sarif-schema-2.1.0.json", &log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(results.iter().all(|r| r["level"] == "note"), "{results:?}");
+    let gh = stdout(&lint_in(&dir, "github", &["nginx.conf"]));
+    assert!(
+        gh.lines()
+            .all(|l| l.starts_with("::notice file=nginx.conf,line=5,")),
+        "{gh}"
+    );
+}

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::diag::Severity;
+use crate::lint::config::{self, FileConfig};
 use crate::lint::{lint_paths, LintOptions, NginxVersion};
 use crate::model::Context;
 use crate::report;
@@ -60,9 +61,10 @@ pub struct LintArgs {
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = LintFormat::Text)]
     pub format: LintFormat,
-    /// Exit 1 when a finding at or above this severity exists.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
+    /// Exit 1 when a finding at or above this severity exists (default
+    /// warning, or `fail-on` in .ngxray.toml).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Lint files as if included in this context (main, events, http, server,
     /// location, upstream, stream, …). Default: inferred per file.
     #[arg(long, value_parser = parse_context)]
@@ -76,9 +78,10 @@ pub struct LintArgs {
     /// Target nginx version, e.g. 1.24 or 1.27.3 (default 1.24, or `nginx-version` in .ngxray.toml).
     #[arg(long, value_parser = parse_version)]
     pub nginx_version: Option<NginxVersion>,
-    /// nginx flavor: `oss` or `plus` (NGINX Plus-only directives allowed).
-    #[arg(long, value_enum, default_value_t = Flavor::Oss)]
-    pub flavor: Flavor,
+    /// nginx flavor: `oss` or `plus` (NGINX Plus-only directives allowed;
+    /// default oss, or `flavor` in .ngxray.toml).
+    #[arg(long, value_enum)]
+    pub flavor: Option<Flavor>,
     /// Only run these rule ids or categories (comma-separated, repeatable).
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
@@ -91,6 +94,11 @@ pub struct LintArgs {
     /// Resolve upstream host names through the system resolver (`dns/unresolvable-host`).
     #[arg(long)]
     pub resolve: bool,
+    /// Dynamic module assumed loaded, as by `load_module` (e.g.
+    /// ngx_http_lua_module.so; comma-separated, repeatable). Third-party
+    /// directives of other modules are then unknown directives.
+    #[arg(long = "load-module", value_name = "MODULE", value_delimiter = ',')]
+    pub load_modules: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -104,17 +112,59 @@ fn parse_version(s: &str) -> Result<NginxVersion, String> {
         .ok_or_else(|| format!("invalid nginx version \"{s}\" (expected e.g. 1.24 or 1.27.3)"))
 }
 
+/// `.ngxray.toml`: `--config`, else found upward from the first input.
+fn file_config(args: &LintArgs) -> Result<FileConfig, String> {
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => args
+            .paths
+            .first()
+            .and_then(|p| config::find(&config::search_start(p))),
+    };
+    match path {
+        Some(p) => config::load(&p).map_err(|e| e.to_string()),
+        None => Ok(FileConfig::default()),
+    }
+}
+
 pub fn run(args: LintArgs) -> u8 {
+    let file = match file_config(&args) {
+        Ok(c) => c,
+        Err(e) => return super::fail(e),
+    };
+    for s in args.select.iter().chain(&args.ignore) {
+        if !config::is_known_selector(s) {
+            return super::fail(format!(
+                "unknown rule or category \"{s}\" in --select/--ignore (see `ngxray rules`)"
+            ));
+        }
+    }
+    let threshold = match args.fail_on {
+        Some(f) => f.threshold(),
+        None => file.fail_on.unwrap_or(Some(Severity::Warning)),
+    };
     let opts = LintOptions {
         context: args.context,
         prefix: args.prefix.clone(),
         globs: args.globs.clone(),
-        nginx_version: args.nginx_version.unwrap_or_default(),
-        plus: args.flavor == Flavor::Plus,
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
+        nginx_version: args
+            .nginx_version
+            .or(file.nginx_version)
+            .unwrap_or_default(),
+        plus: match args.flavor {
+            Some(f) => f == Flavor::Plus,
+            None => file.plus.unwrap_or(false),
+        },
+        select: if args.select.is_empty() {
+            file.select.clone()
+        } else {
+            args.select.clone()
+        },
+        ignore: file.ignore.iter().chain(&args.ignore).cloned().collect(),
         config: args.config.clone(),
         resolve: args.resolve,
+        settings: file.settings,
+        modules: args.load_modules.clone(),
     };
     let outcome = match lint_paths(&args.paths, &opts) {
         Ok(o) => o,
@@ -144,7 +194,7 @@ pub fn run(args: LintArgs) -> u8 {
             }
         }
     }
-    if crate::lint::fails(diags, args.fail_on.threshold()) {
+    if crate::lint::fails(diags, threshold) {
         super::EXIT_FINDINGS
     } else {
         super::EXIT_OK

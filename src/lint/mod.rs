@@ -10,9 +10,11 @@ use crate::load::{LoadError, LoadOptions, Loaded};
 use crate::model::Context;
 use crate::syntax::{Block, FileId};
 
+pub mod config;
 pub mod grammar;
 pub mod registry;
 pub mod rules;
+pub mod suppress;
 
 /// An nginx version, `major.minor.patch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,6 +79,10 @@ pub struct LintOptions {
     pub config: Option<PathBuf>,
     /// Really resolve upstream host names (`dns/unresolvable-host`).
     pub resolve: bool,
+    /// Per-rule severities and options (from `.ngxray.toml`).
+    pub settings: config::Settings,
+    /// Dynamic modules assumed loaded, as by `load_module` (`.so` names).
+    pub modules: Vec<String>,
 }
 
 /// One root file and the context it is linted in.
@@ -289,6 +295,8 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     grammar::check(outcome, opts, &mut found);
     rules::check(outcome, opts, &mut found);
     outcome.diagnostics.append(&mut found);
+    config::apply(&mut outcome.diagnostics, opts);
+    suppress::apply(outcome, opts);
 }
 
 /// Does any diagnostic reach the threshold? `None` = never fail.

@@ -1,8 +1,592 @@
-//! The whole-config model: includes expanded, the context of every directive,
-//! the upstream index and effective values with nginx's inheritance.
+//! The whole-config model that rules read: built once per lint run from
+//! [`walk`] (includes expanded, contexts known), it never re-reads text.
+//!
+//! # Shape
+//!
+//! * **Scopes** — a flat arena ([`Model::scopes`], indexed by [`ScopeId`]):
+//!   one per lint root (its top level, in the root's context) and one per
+//!   block (`http`, `server`, `location`, `if`, `limit_except`, `upstream`,
+//!   stream `server`, …). Each knows its kind ([`Context`]), its block
+//!   directive, its parent and its directives in nginx read order (includes
+//!   expanded in place). Data blocks (`map`, `types`, `geo`,
+//!   `split_clients`) are not scopes; their lines are read by
+//!   [`Model::variable_values`].
+//! * **Effective values** — [`Model::effective`] gives the value of a scalar
+//!   directive at any scope with nginx's inheritance: the nearest enclosing
+//!   level that sets it, else the built-in default ([`defaults`]).
+//!   [`Model::effective_array`] does the all-or-nothing inheritance of array
+//!   directives (`proxy_set_header`, `add_header`, `fastcgi_param`, …): the
+//!   whole list of the nearest level that declares any. Both report when an
+//!   `include` on the way could not be read ([`Effective::unknown`]), so
+//!   rules that fire on the *absence* of a directive can stay quiet.
+//! * **Upstreams** — [`Model::upstreams`]: explicit blocks with parsed
+//!   `server` entries and the implicit upstreams of literal `*_pass
+//!   host:port` targets; [`Model::passes`]: every `*_pass` with its parsed
+//!   [`PassTarget`], scope and upstream.
+//! * **Values** — [`values::parse_time`], [`values::parse_size`].
+//!
+//! # Extending
+//!
+//! A rule asks questions of the model; it does not walk the AST. To look at
+//! every location that proxies: iterate [`Model::passes`] and ask
+//! [`Model::effective`] at `pass.scope`. To look at every directive of a name
+//! wherever it appears: [`Model::directives_named`]. Add an index here (built
+//! in [`Model::build`], O(n)) rather than scanning in a rule.
 
 pub mod context;
+pub mod defaults;
+pub mod target;
+pub mod upstream;
+pub mod values;
 pub mod walk;
 
+use std::collections::HashMap;
+
 pub use context::Context;
+pub use target::{Host, PassModule, PassTarget};
+pub use upstream::{Pass, PassId, Upstream, UpstreamId, UpstreamIndex, UpstreamServer};
 pub use walk::{walk, Visit};
+
+use crate::load::Loaded;
+use crate::syntax::{Directive, FileId};
+
+/// Index of a scope in [`Model::scopes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScopeId(pub u32);
+
+/// Index of an entry in [`Model::entries`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntryId(pub u32);
+
+/// One directive in the model.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub directive: &'a Directive,
+    /// The scope the directive is in.
+    pub scope: ScopeId,
+    /// The block scope the directive opens, when it is a block.
+    pub opens: Option<ScopeId>,
+}
+
+/// A level of configuration.
+#[derive(Debug, Clone)]
+pub struct Scope<'a> {
+    /// The context inside this scope (`Location` for a location body).
+    pub kind: Context,
+    /// The block directive (`None` for a root file's top level).
+    pub block: Option<&'a Directive>,
+    pub parent: Option<ScopeId>,
+    /// Directives directly in this scope, in read order.
+    pub entries: Vec<EntryId>,
+    pub children: Vec<ScopeId>,
+    /// An `include` directly in this scope could not be read: the scope may
+    /// hold directives ngxray cannot see.
+    pub unknown_include: Option<&'a Directive>,
+}
+
+/// Directives whose values are lists inherited all-or-nothing: a level that
+/// declares any of them replaces the whole list from outer levels.
+pub const ARRAY_DIRECTIVES: &[&str] = &[
+    "proxy_set_header",
+    "proxy_hide_header",
+    "proxy_pass_header",
+    "proxy_set_body",
+    "fastcgi_param",
+    "fastcgi_hide_header",
+    "fastcgi_pass_header",
+    "uwsgi_param",
+    "uwsgi_hide_header",
+    "uwsgi_pass_header",
+    "scgi_param",
+    "scgi_hide_header",
+    "scgi_pass_header",
+    "grpc_set_header",
+    "grpc_hide_header",
+    "grpc_pass_header",
+    "add_header",
+    "add_trailer",
+    "error_page",
+    "access_log",
+    "allow",
+    "deny",
+    "limit_req",
+    "limit_conn",
+    "ssl_conf_command",
+    "proxy_ssl_conf_command",
+    "proxy_cache_valid",
+    "fastcgi_cache_valid",
+];
+
+/// The effective value of a scalar directive at a scope.
+#[derive(Debug, Clone, Copy)]
+pub struct Effective<'a> {
+    /// The directive that sets it (possibly in an outer scope).
+    pub directive: Option<&'a Directive>,
+    /// The scope of that directive.
+    pub set_in: Option<ScopeId>,
+    /// nginx's built-in default, when nothing sets it.
+    pub default: Option<&'static str>,
+    /// An unreadable `include` between the asking scope and where the value
+    /// was found (or the root): the real value may differ.
+    pub unknown: Option<&'a Directive>,
+}
+
+impl<'a> Effective<'a> {
+    /// The first argument of the setting directive, else the default.
+    pub fn value(&self) -> Option<&'a str> {
+        match self.directive {
+            Some(d) => d.arg(0),
+            None => self.default,
+        }
+    }
+
+    /// All arguments of the setting directive (empty when defaulted).
+    pub fn args(&self) -> Vec<&'a str> {
+        self.directive
+            .map(|d| d.args.iter().map(|w| w.as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Set explicitly somewhere in the chain.
+    pub fn is_set(&self) -> bool {
+        self.directive.is_some()
+    }
+
+    /// The value in milliseconds, when it is a valid nginx time.
+    pub fn time_ms(&self) -> Option<u64> {
+        values::parse_time(self.value()?)
+    }
+}
+
+/// The effective list of an array directive at a scope.
+#[derive(Debug, Clone)]
+pub struct EffectiveArray<'a> {
+    /// Every directive of the list, from the one level that declares it.
+    pub directives: Vec<&'a Directive>,
+    pub set_in: Option<ScopeId>,
+    pub default: Option<&'static str>,
+    pub unknown: Option<&'a Directive>,
+}
+
+/// How a variable gets its value.
+#[derive(Debug, Clone, Copy)]
+pub enum VarSource<'a> {
+    /// `set $v value;`
+    Set(&'a Directive),
+    /// `map`/`geo`/`split_clients` block producing `$v`.
+    Block(&'a Directive),
+    /// A directive whose values ngxray cannot evaluate (`js_set`,
+    /// `perl_set`, `set_by_lua*`, `auth_request_set`, …).
+    Opaque(&'a Directive),
+}
+
+/// Directives that define a variable ngxray cannot evaluate: first argument
+/// is the variable.
+const OPAQUE_SETTERS: &[&str] = &[
+    "js_set",
+    "perl_set",
+    "set_by_lua",
+    "set_by_lua_block",
+    "set_by_lua_file",
+    "auth_request_set",
+    "set_secure_link",
+    "set_unescape_uri",
+    "set_escape_uri",
+    "set_md5",
+    "set_sha1",
+    "set_hashed_upstream",
+    "set_formatted_gmt_time",
+    "set_formatted_local_time",
+];
+
+/// The whole model. See the module documentation.
+pub struct Model<'a> {
+    pub loaded: &'a Loaded,
+    pub scopes: Vec<Scope<'a>>,
+    pub entries: Vec<Entry<'a>>,
+    /// Root scopes, one per lint root.
+    pub roots: Vec<ScopeId>,
+    pub upstreams: UpstreamIndex<'a>,
+    pub passes: Vec<Pass<'a>>,
+    /// (scope, name) → first entry with that name in that scope; further
+    /// ones chain through `next_same`.
+    first: HashMap<(ScopeId, &'a str), EntryId>,
+    next_same: Vec<u32>,
+    /// name → every entry with that name, in read order.
+    by_name: HashMap<&'a str, Vec<EntryId>>,
+    /// variable name (no `$`) → where it is defined.
+    vars: HashMap<String, Vec<VarSource<'a>>>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl<'a> Model<'a> {
+    /// Build the model of every root (`(file, context)`), in order.
+    pub fn build(loaded: &'a Loaded, roots: &[(FileId, Context)]) -> Model<'a> {
+        let n_hint: usize = loaded.files.iter().map(|f| f.root.directives.len()).sum();
+        let mut m = Model {
+            loaded,
+            scopes: Vec::new(),
+            entries: Vec::with_capacity(n_hint * 4),
+            roots: Vec::new(),
+            upstreams: UpstreamIndex::default(),
+            passes: Vec::new(),
+            first: HashMap::with_capacity(n_hint * 4),
+            next_same: Vec::with_capacity(n_hint * 4),
+            by_name: HashMap::new(),
+            vars: HashMap::new(),
+        };
+        // last entry per (scope, name), to append to the chain in O(1)
+        let mut last: HashMap<(ScopeId, &'a str), EntryId> = HashMap::new();
+        for &(file, ctx) in roots {
+            let root = m.new_scope(ctx, None, None);
+            m.roots.push(root);
+            let mut stack: Vec<ScopeId> = vec![root];
+            let mut upstream_of: HashMap<ScopeId, UpstreamId> = HashMap::new();
+            walk(loaded, file, ctx, |v| {
+                stack.truncate(v.ancestors.len() + 1);
+                let Some(&scope) = stack.last() else {
+                    return false;
+                };
+                let d = v.directive;
+                let id = EntryId(m.entries.len() as u32);
+                m.entries.push(Entry {
+                    directive: d,
+                    scope,
+                    opens: None,
+                });
+                m.next_same.push(NONE);
+                let key = (scope, d.name());
+                match last.insert(key, id) {
+                    Some(prev) => m.next_same[prev.0 as usize] = id.0,
+                    None => {
+                        m.first.insert(key, id);
+                    }
+                }
+                m.scopes[scope.0 as usize].entries.push(id);
+                m.by_name.entry(d.name()).or_default().push(id);
+                if d.name() == "include" && !d.args.is_empty() && loaded.included_by(d).is_empty() {
+                    let s = &mut m.scopes[scope.0 as usize];
+                    s.unknown_include.get_or_insert(d);
+                }
+                m.index_directive(d, v.context, scope, &upstream_of);
+                if d.block.is_none() {
+                    return true;
+                }
+                let child = v.context.child(d.name()).unwrap_or(Context::Unknown);
+                if child == Context::Data {
+                    m.index_data_block(d);
+                    return false;
+                }
+                let s = m.new_scope(child, Some(d), Some(scope));
+                m.entries[id.0 as usize].opens = Some(s);
+                if matches!(child, Context::Upstream | Context::StreamUpstream) {
+                    let up = m.upstreams.add_explicit(Upstream {
+                        name: d.arg(0).unwrap_or_default().to_string(),
+                        directive: Some(d),
+                        scope: Some(s),
+                        stream: child == Context::StreamUpstream,
+                        servers: Vec::new(),
+                        used_by: Vec::new(),
+                    });
+                    upstream_of.insert(s, up);
+                }
+                stack.push(s);
+                true
+            });
+        }
+        m.link_passes();
+        m
+    }
+
+    fn new_scope(
+        &mut self,
+        kind: Context,
+        block: Option<&'a Directive>,
+        parent: Option<ScopeId>,
+    ) -> ScopeId {
+        let id = ScopeId(self.scopes.len() as u32);
+        self.scopes.push(Scope {
+            kind,
+            block,
+            parent,
+            entries: Vec::new(),
+            children: Vec::new(),
+            unknown_include: None,
+        });
+        if let Some(p) = parent {
+            self.scopes[p.0 as usize].children.push(id);
+        }
+        id
+    }
+
+    fn index_directive(
+        &mut self,
+        d: &'a Directive,
+        ctx: Context,
+        scope: ScopeId,
+        upstream_of: &HashMap<ScopeId, UpstreamId>,
+    ) {
+        let name = d.name();
+        match (name, ctx) {
+            ("server", Context::Upstream | Context::StreamUpstream) => {
+                let args: Vec<&str> = d.args.iter().map(|w| w.as_str()).collect();
+                if let (Some(addr), Some(up)) =
+                    (target::parse_server(&args), upstream_of.get(&scope))
+                {
+                    self.upstreams.get_mut(*up).servers.push(UpstreamServer {
+                        directive: d,
+                        address: addr,
+                    });
+                }
+            }
+            ("set", _) => {
+                if let Some(v) = d.arg(0).and_then(|a| a.strip_prefix('$')) {
+                    self.vars
+                        .entry(v.to_string())
+                        .or_default()
+                        .push(VarSource::Set(d));
+                }
+            }
+            _ if OPAQUE_SETTERS.contains(&name) => {
+                if let Some(v) = d.arg(0).and_then(|a| a.strip_prefix('$')) {
+                    self.vars
+                        .entry(v.to_string())
+                        .or_default()
+                        .push(VarSource::Opaque(d));
+                }
+            }
+            _ => {}
+        }
+        // a statement cut by a syntax error is not what nginx would run
+        if d.terminator == crate::syntax::Terminator::Missing {
+            return;
+        }
+        let stream = matches!(ctx, Context::StreamServer);
+        let in_pass_ctx = matches!(
+            ctx,
+            Context::Location
+                | Context::IfInLocation
+                | Context::LimitExcept
+                | Context::StreamServer
+        );
+        if in_pass_ctx && d.args.len() == 1 {
+            if let Some(module) = PassModule::of(name, stream) {
+                let t = target::parse_pass(d.args[0].as_str(), module);
+                self.passes.push(Pass {
+                    directive: d,
+                    scope,
+                    module,
+                    target: t,
+                    upstream: None,
+                });
+            }
+        }
+    }
+
+    /// `map $src $dst {}`, `geo [$src] $dst {}`, `split_clients "…" $dst {}`.
+    fn index_data_block(&mut self, d: &'a Directive) {
+        let var = match d.name() {
+            "map" | "split_clients" => d.arg(1),
+            "geo" => d.args.last().map(|w| w.as_str()),
+            _ => None,
+        };
+        if let Some(v) = var.and_then(|a| a.strip_prefix('$')) {
+            self.vars
+                .entry(v.to_string())
+                .or_default()
+                .push(VarSource::Block(d));
+        }
+    }
+
+    /// Link every pass to its upstream (explicit block by name, else the
+    /// implicit upstream of a literal target).
+    fn link_passes(&mut self) {
+        for i in 0..self.passes.len() {
+            let p = &self.passes[i];
+            let stream = p.module.is_stream();
+            let up = if p.target.has_variables && !matches!(p.target.host, Host::Name(_)) {
+                None
+            } else {
+                match &p.target.host {
+                    Host::Name(n) if p.target.port.is_none() => self.upstreams.find(n, stream),
+                    _ => None,
+                }
+                .or_else(|| {
+                    (!p.target.has_variables)
+                        .then(|| self.upstreams.implicit_for(&self.passes[i].target, stream))
+                })
+            };
+            self.passes[i].upstream = up;
+            if let Some(u) = up {
+                self.upstreams.get_mut(u).used_by.push(PassId(i as u32));
+            }
+        }
+    }
+
+    // ---- queries -------------------------------------------------------
+
+    pub fn scope(&self, id: ScopeId) -> &Scope<'a> {
+        &self.scopes[id.0 as usize]
+    }
+
+    pub fn entry(&self, id: EntryId) -> &Entry<'a> {
+        &self.entries[id.0 as usize]
+    }
+
+    /// The scope and its enclosing scopes, innermost first.
+    pub fn chain(&self, scope: ScopeId) -> impl Iterator<Item = ScopeId> + '_ {
+        std::iter::successors(Some(scope), move |s| self.scope(*s).parent)
+    }
+
+    /// The nearest enclosing scope (itself included) of a kind.
+    pub fn enclosing(&self, scope: ScopeId, kind: Context) -> Option<ScopeId> {
+        self.chain(scope).find(|s| self.scope(*s).kind == kind)
+    }
+
+    /// Does the chain reach a `main` root (the whole config is visible)?
+    pub fn is_complete(&self, scope: ScopeId) -> bool {
+        self.chain(scope)
+            .any(|s| self.scope(s).kind == Context::Main)
+    }
+
+    /// Directives named `name` directly in `scope`, in read order.
+    pub fn local(&self, scope: ScopeId, name: &str) -> impl Iterator<Item = &'a Directive> + '_ {
+        let mut next = self.first.get(&(scope, name)).map(|e| e.0).unwrap_or(NONE);
+        std::iter::from_fn(move || {
+            if next == NONE {
+                return None;
+            }
+            let e = &self.entries[next as usize];
+            next = self.next_same[next as usize];
+            Some(e.directive)
+        })
+    }
+
+    /// The first directive named `name` directly in `scope`.
+    pub fn local_first(&self, scope: ScopeId, name: &str) -> Option<&'a Directive> {
+        self.first
+            .get(&(scope, name))
+            .map(|e| self.entries[e.0 as usize].directive)
+    }
+
+    /// Every entry with this name, anywhere, in read order.
+    pub fn directives_named(&self, name: &str) -> impl Iterator<Item = &Entry<'a>> + '_ {
+        self.by_name
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .map(move |e| self.entry(*e))
+    }
+
+    /// Scopes of a kind, in creation (read) order.
+    pub fn scopes_of(&self, kind: Context) -> impl Iterator<Item = ScopeId> + '_ {
+        self.scopes
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.kind == kind)
+            .map(|(i, _)| ScopeId(i as u32))
+    }
+
+    /// Effective value of a scalar directive at `scope`: nearest level that
+    /// sets it (the scope itself first), else nginx's default. Upstream
+    /// scopes do not inherit from `http`.
+    pub fn effective(&self, scope: ScopeId, name: &str) -> Effective<'a> {
+        let mut unknown = None;
+        for s in self.chain(scope) {
+            if let Some(d) = self.local_first(s, name) {
+                return Effective {
+                    directive: Some(d),
+                    set_in: Some(s),
+                    default: None,
+                    unknown,
+                };
+            }
+            let sc = self.scope(s);
+            unknown = unknown.or(sc.unknown_include);
+            if matches!(sc.kind, Context::Upstream | Context::StreamUpstream) {
+                break;
+            }
+        }
+        Effective {
+            directive: None,
+            set_in: None,
+            default: defaults::default_of(name, self.scope(scope).kind),
+            unknown,
+        }
+    }
+
+    /// Effective list of an array directive at `scope` (all-or-nothing).
+    pub fn effective_array(&self, scope: ScopeId, name: &str) -> EffectiveArray<'a> {
+        let mut unknown = None;
+        for s in self.chain(scope) {
+            let list: Vec<&'a Directive> = self.local(s, name).collect();
+            if !list.is_empty() {
+                return EffectiveArray {
+                    directives: list,
+                    set_in: Some(s),
+                    default: None,
+                    unknown,
+                };
+            }
+            unknown = unknown.or(self.scope(s).unknown_include);
+        }
+        EffectiveArray {
+            directives: Vec::new(),
+            set_in: None,
+            default: defaults::default_of(name, self.scope(scope).kind),
+            unknown,
+        }
+    }
+
+    pub fn pass(&self, id: PassId) -> &Pass<'a> {
+        &self.passes[id.0 as usize]
+    }
+
+    /// Where a variable (name without `$`) is defined.
+    pub fn variable_sources(&self, name: &str) -> &[VarSource<'a>] {
+        self.vars.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Every value a variable can take when all its definitions are static
+    /// `set`/`map`/`geo`/`split_clients` values; `None` when a value is not
+    /// knowable (opaque setter, no definition, or a value that itself uses
+    /// variables other than through a known definition).
+    pub fn variable_values(&self, name: &str) -> Option<Vec<&'a str>> {
+        let sources = self.variable_sources(name);
+        if sources.is_empty() {
+            return None;
+        }
+        let mut out = Vec::new();
+        for s in sources {
+            match *s {
+                VarSource::Set(d) => out.push(d.arg(1)?),
+                VarSource::Opaque(_) => return None,
+                VarSource::Block(d) => {
+                    let b = d.block.as_ref()?;
+                    for line in &b.directives {
+                        let skip: &[&str] = match d.name() {
+                            "map" => &["hostnames", "volatile"],
+                            "geo" => &["ranges", "delete", "proxy", "proxy_recursive"],
+                            _ => &[],
+                        };
+                        if skip.contains(&line.name()) {
+                            continue;
+                        }
+                        if line.name() == "include" {
+                            return None;
+                        }
+                        out.push(line.args.last()?.as_str());
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// The file a directive is in.
+    pub fn file_of(&self, d: &Directive) -> FileId {
+        d.file()
+    }
+}

@@ -145,6 +145,7 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                 }
             }
             Token::Eof(s) => {
+                let words_cut_at_eof = !words.is_empty();
                 if let Some(d) = finish(&mut words, Terminator::Missing, s) {
                     errors.push(SyntaxError {
                         kind: SyntaxErrorKind::UnterminatedDirective,
@@ -157,7 +158,14 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                     });
                     stack[top].block.directives.push(d);
                 }
-                if stack.len() > 1 {
+                // One error per cause: an unterminated statement or Lua
+                // block at end of file already says the file ended early.
+                let eof_reported = words_cut_at_eof
+                    || lx
+                        .errors
+                        .iter()
+                        .any(|e| e.kind == SyntaxErrorKind::UnterminatedLua);
+                if stack.len() > 1 && !eof_reported {
                     let opener = stack[stack.len() - 1]
                         .head
                         .as_ref()
@@ -169,9 +177,9 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                         related: opener
                             .map(|(n, o)| (o, format!("this \"{n}\" block is never closed"))),
                     });
-                    while stack.len() > 1 {
-                        close_frame(&mut stack, None);
-                    }
+                }
+                while stack.len() > 1 {
+                    close_frame(&mut stack, None);
                 }
                 break;
             }
@@ -300,5 +308,22 @@ mod tests {
         let f = p(&s);
         assert!(f.errors.is_empty());
         assert_eq!(f.root.walk().count(), n);
+    }
+}
+
+#[cfg(test)]
+mod eof_tests {
+    use super::*;
+
+    #[test]
+    fn one_error_per_cause_at_eof() {
+        let f = parse(b"http {\n server {\n  listen 80", FileId(0));
+        assert_eq!(f.errors.len(), 1, "{:?}", f.errors);
+        assert_eq!(f.errors[0].kind, SyntaxErrorKind::UnterminatedDirective);
+        // the tree is still closed and complete
+        assert_eq!(f.root.walk().count(), 3);
+        let f = parse(b"http { content_by_lua_block { local t = { {\n", FileId(0));
+        assert_eq!(f.errors.len(), 1, "{:?}", f.errors);
+        assert_eq!(f.errors[0].kind, SyntaxErrorKind::UnterminatedLua);
     }
 }

@@ -1,12 +1,893 @@
 //! Directive grammar validation, as `nginx -t` does it: known names,
-//! contexts, argument counts, values, versions.
+//! contexts, argument counts, terminators, values, versions, and the
+//! load-time semantic errors a linter can see (no `events`, empty upstreams,
+//! unknown log formats, undefined zones, `listen ... ssl` without a
+//! certificate). The directive table lives in `grammar/directives.tsv`
+//! ([`table`]); messages use nginx's own wording so they can be compared with
+//! `nginx -t` output line by line.
+
+use std::collections::{HashMap, HashSet};
 
 use super::registry::RuleMeta;
 use super::{LintOptions, LintOutcome};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Severity};
+use crate::load::Loaded;
+use crate::model::{walk, Context, Visit};
+use crate::syntax::{Directive, Span, Terminator};
+
+pub mod table;
+mod values;
+
+use table::{context_bit, table, Entry, Kind};
+
+pub const UNKNOWN_DIRECTIVE: &str = "grammar/unknown-directive";
+pub const NOT_ALLOWED_HERE: &str = "grammar/not-allowed-here";
+pub const INVALID_ARGUMENT_COUNT: &str = "grammar/invalid-argument-count";
+pub const INVALID_TERMINATOR: &str = "grammar/invalid-terminator";
+pub const INVALID_FLAG_VALUE: &str = "grammar/invalid-flag-value";
+pub const INVALID_VALUE: &str = "grammar/invalid-value";
+pub const DUPLICATE_DIRECTIVE: &str = "grammar/duplicate-directive";
+pub const UNAVAILABLE_IN_VERSION: &str = "grammar/unavailable-in-version";
+pub const THIRD_PARTY_DIRECTIVE: &str = "grammar/third-party-directive";
+pub const MISSING_EVENTS: &str = "grammar/missing-events";
+pub const EMPTY_UPSTREAM: &str = "grammar/empty-upstream";
+pub const UNKNOWN_LOG_FORMAT: &str = "grammar/unknown-log-format";
+pub const UNDEFINED_ZONE: &str = "grammar/undefined-zone";
+pub const SSL_WITHOUT_CERTIFICATE: &str = "grammar/ssl-without-certificate";
+pub const DUPLICATE_VARIABLE: &str = "grammar/duplicate-variable";
+
+const fn rule(id: &'static str, severity: Severity, summary: &'static str) -> RuleMeta {
+    RuleMeta {
+        id,
+        severity,
+        summary,
+        doc: Some(id),
+    }
+}
 
 /// Rule ids reported by grammar validation.
-pub const RULES: &[RuleMeta] = &[];
+pub const RULES: &[RuleMeta] = &[
+    rule(
+        UNKNOWN_DIRECTIVE,
+        Severity::Error,
+        "a directive name nginx does not know (typo, or a module that is not loaded)",
+    ),
+    rule(
+        NOT_ALLOWED_HERE,
+        Severity::Error,
+        "a directive in a context nginx does not allow it in",
+    ),
+    rule(
+        INVALID_ARGUMENT_COUNT,
+        Severity::Error,
+        "a directive with a number of arguments nginx rejects",
+    ),
+    rule(
+        INVALID_TERMINATOR,
+        Severity::Error,
+        "a block directive ended by `;`, or a simple directive opening a block",
+    ),
+    rule(
+        INVALID_FLAG_VALUE,
+        Severity::Error,
+        "an on/off directive with another value",
+    ),
+    rule(
+        INVALID_VALUE,
+        Severity::Error,
+        "a size, time, number, keyword or parameter nginx rejects at load",
+    ),
+    rule(
+        DUPLICATE_DIRECTIVE,
+        Severity::Error,
+        "a directive nginx allows once per block, given twice",
+    ),
+    rule(
+        UNAVAILABLE_IN_VERSION,
+        Severity::Error,
+        "a directive or parameter the target nginx version or flavor lacks",
+    ),
+    rule(
+        THIRD_PARTY_DIRECTIVE,
+        Severity::Info,
+        "a directive of a third-party module: nginx needs that module",
+    ),
+    rule(
+        MISSING_EVENTS,
+        Severity::Error,
+        "a main configuration without an `events` block",
+    ),
+    rule(
+        EMPTY_UPSTREAM,
+        Severity::Error,
+        "an `upstream` block without any `server`",
+    ),
+    rule(
+        UNKNOWN_LOG_FORMAT,
+        Severity::Error,
+        "an `access_log` naming a `log_format` that is not defined before it",
+    ),
+    rule(
+        UNDEFINED_ZONE,
+        Severity::Error,
+        "a `limit_req`/`limit_conn` zone that no `*_zone` directive defines",
+    ),
+    rule(
+        SSL_WITHOUT_CERTIFICATE,
+        Severity::Error,
+        "a `listen ... ssl` server without `ssl_certificate`",
+    ),
+    rule(
+        DUPLICATE_VARIABLE,
+        Severity::Error,
+        "a `map`/`geo`/`set` that redefines a built-in variable nginx does not let change",
+    ),
+];
 
 /// Validate every directive reachable from the roots.
-pub fn check(_outcome: &LintOutcome, _opts: &LintOptions, _out: &mut Vec<Diagnostic>) {}
+pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic>) {
+    let loaded = &outcome.loaded;
+    let mut seen: HashSet<(&'static str, Option<Span>, String)> = HashSet::new();
+    let mut info_modules: HashSet<&'static str> = HashSet::new();
+    for root in &outcome.roots {
+        let modules = loaded_modules(loaded, root.file, root.context, opts);
+        let mut c = Checker {
+            opts,
+            loaded,
+            modules,
+            whole: root.context == Context::Main && opts.context.is_none(),
+            root_context: root.context,
+            info_modules: &mut info_modules,
+            out: Vec::new(),
+            once: HashMap::new(),
+            events: false,
+            log_formats: HashSet::new(),
+            zones_defined: HashSet::new(),
+            zones_used: Vec::new(),
+            upstreams: Vec::new(),
+            ssl_servers: Vec::new(),
+            cert_blocks: HashSet::new(),
+            ssl_on: Vec::new(),
+            http_servers: Vec::new(),
+        };
+        walk(loaded, root.file, root.context, |v| c.visit(v));
+        c.finish(root.file);
+        for d in c.out {
+            if seen.insert((d.rule, d.span, d.message.clone())) {
+                out.push(d);
+            }
+        }
+    }
+}
+
+/// The `.so` files `load_module` lines (or `--load-module`) load: `None` when
+/// the config says nothing about dynamic modules.
+fn loaded_modules(
+    loaded: &Loaded,
+    file: crate::syntax::FileId,
+    ctx: Context,
+    opts: &LintOptions,
+) -> Option<HashSet<String>> {
+    let mut set: HashSet<String> = opts.modules.iter().map(|m| so_name(m)).collect();
+    let mut any = !opts.modules.is_empty();
+    if ctx == Context::Main {
+        walk(loaded, file, ctx, |v| {
+            if v.context == Context::Main && v.directive.name() == "load_module" {
+                any = true;
+                if let Some(a) = v.directive.arg(0) {
+                    set.insert(so_name(a));
+                }
+            }
+            false
+        });
+    }
+    any.then_some(set)
+}
+
+/// `modules/ngx_http_lua_module.so` → `ngx_http_lua_module.so`.
+fn so_name(s: &str) -> String {
+    let base = s.rsplit('/').next().unwrap_or(s);
+    if base.ends_with(".so") {
+        base.to_string()
+    } else {
+        format!("{base}.so")
+    }
+}
+
+/// Is a row usable for this run?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Avail {
+    Yes,
+    /// A third-party row when nothing says which modules are loaded.
+    Assumed,
+    NoModule,
+    NoPlus,
+    NoVersion,
+}
+
+fn avail(e: &Entry, opts: &LintOptions, modules: &Option<HashSet<String>>) -> Avail {
+    match e.kind {
+        Kind::Oss | Kind::Removed => {
+            if e.exists_in(opts.nginx_version) {
+                Avail::Yes
+            } else {
+                Avail::NoVersion
+            }
+        }
+        Kind::Plus => {
+            if opts.plus {
+                Avail::Yes
+            } else {
+                Avail::NoPlus
+            }
+        }
+        Kind::External | Kind::ThirdParty => match modules {
+            None => Avail::Assumed,
+            Some(m) if m.contains(e.load) => Avail::Yes,
+            Some(_) => Avail::NoModule,
+        },
+    }
+}
+
+/// Per-root state.
+pub(crate) struct Checker<'a, 'o> {
+    pub(crate) opts: &'o LintOptions,
+    loaded: &'a Loaded,
+    modules: Option<HashSet<String>>,
+    /// The root is a whole main configuration (inferred, not `--context`).
+    pub(crate) whole: bool,
+    root_context: Context,
+    info_modules: &'o mut HashSet<&'static str>,
+    pub(crate) out: Vec<Diagnostic>,
+    /// (block, name) → first occurrence, for "is duplicate".
+    once: HashMap<(usize, &'static str), Span>,
+    events: bool,
+    log_formats: HashSet<String>,
+    zones_defined: HashSet<(&'static str, String)>,
+    zones_used: Vec<(&'static str, String, Span)>,
+    /// (upstream block id, close/open span, has server, uncertain, has zone)
+    upstreams: Vec<UpstreamSeen>,
+    /// (server block id, http block id, `{` span, listen span)
+    ssl_servers: Vec<(usize, usize, Span, Span)>,
+    cert_blocks: HashSet<usize>,
+    /// `ssl on;`: (block id, http block id, span, at http level)
+    ssl_on: Vec<(usize, usize, Span, bool)>,
+    /// http servers: (server block id, http block id)
+    http_servers: Vec<(usize, usize)>,
+}
+
+struct UpstreamSeen {
+    id: usize,
+    span: Span,
+    name: String,
+    servers: bool,
+    uncertain: bool,
+    zone: bool,
+}
+
+fn block_id(d: Option<&&Directive>) -> usize {
+    d.map(|d| *d as *const Directive as usize).unwrap_or(0)
+}
+
+impl<'a, 'o> Checker<'a, 'o> {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
+        self.out.push(d);
+    }
+
+    fn visit(&mut self, v: &Visit<'a, '_>) -> bool {
+        let ctx = v.context;
+        if matches!(ctx, Context::Data | Context::Unknown) {
+            return false;
+        }
+        let d = v.directive;
+        if d.terminator == Terminator::Missing {
+            // The parser already reported it; nginx stops before the lookup.
+            return false;
+        }
+        let name = d.name();
+        let Some(entry) = self.resolve(d, ctx) else {
+            return false;
+        };
+        let (_, args) = entry.at(self.opts.nginx_version);
+        // Terminator.
+        let is_block = d.is_block();
+        if entry.is_block && !is_block {
+            self.push(
+                Diagnostic::error(
+                    INVALID_TERMINATOR,
+                    format!("directive \"{name}\" has no opening \"{{\""),
+                )
+                .with_span(d.name.span)
+                .with_label("block directive ended by `;`")
+                .with_help(format!(
+                    "\"{name}\" opens a block: write `{name} ... {{ ... }}`"
+                )),
+            );
+            return false;
+        }
+        if !entry.is_block && is_block {
+            self.push(
+                Diagnostic::error(INVALID_TERMINATOR, format!("directive \"{name}\" is not terminated by \";\""))
+                    .with_span(d.name.span)
+                    .with_label("not a block directive")
+                    .with_help(format!("\"{name}\" takes no block: end it with `;` (a missing `;` on this line makes nginx read the next `{{` as its block)")),
+            );
+            return false;
+        }
+        // Argument count.
+        let n = d.args.len();
+        if !args.accepts(n) {
+            let newer = entry.args.accepts(n);
+            let rule = if newer {
+                UNAVAILABLE_IN_VERSION
+            } else {
+                INVALID_ARGUMENT_COUNT
+            };
+            let mut help = format!(
+                "\"{name}\" takes {} argument{}",
+                args.describe(),
+                if args.describe() == "exactly 1" || args.describe() == "exactly 1 (on or off)" {
+                    ""
+                } else {
+                    "s"
+                }
+            );
+            if newer {
+                help.push_str(&format!(
+                    " in nginx {}; newer versions accept {n} (--nginx-version)",
+                    self.opts.nginx_version
+                ));
+            }
+            self.push(
+                Diagnostic::error(
+                    rule,
+                    format!("invalid number of arguments in \"{name}\" directive"),
+                )
+                .with_span(d.name.span)
+                .with_label(format!("{n} argument{}", if n == 1 { "" } else { "s" }))
+                .with_help(help),
+            );
+            return false;
+        }
+        if matches!(entry.kind, Kind::ThirdParty | Kind::External) && self.modules.is_none() {
+            self.third_party_info(d, entry);
+        }
+        let block = block_id(v.ancestors.last());
+        values::check(self, d, ctx, entry, args);
+        self.duplicates(d, entry, block);
+        self.semantic(v, block);
+        self.variable_definition(d, ctx);
+        if ctx == Context::Location && d.name() == "location" {
+            if let Some(parent) = v.ancestors.last() {
+                values::nested_location(self, d, parent);
+            }
+        }
+        true
+    }
+
+    fn third_party_info(&mut self, d: &Directive, e: &'static Entry) {
+        if !self.info_modules.insert(e.module) {
+            return;
+        }
+        let what = if e.kind == Kind::External {
+            "the official dynamic module"
+        } else {
+            "the third-party module"
+        };
+        self.push(
+            Diagnostic::info(
+                THIRD_PARTY_DIRECTIVE,
+                format!(
+                    "\"{}\" comes from {what} {} ({})",
+                    d.name(),
+                    e.module,
+                    e.origin
+                ),
+            )
+            .with_span(d.name.span)
+            .with_label(format!("needs {}", e.module))
+            .with_help(format!(
+                "nginx accepts it only when the module is built in or loaded (`load_module modules/{};`); otherwise `nginx -t` says unknown directive",
+                e.load
+            )),
+        );
+    }
+
+    /// nginx's name lookup: the first usable row allowing this context.
+    /// Reports and returns `None` when there is none.
+    fn resolve(&mut self, d: &Directive, ctx: Context) -> Option<&'static Entry> {
+        let name = d.name();
+        let rows = table().get(name);
+        let v = self.opts.nginx_version;
+        let bit = context_bit(ctx);
+        let usable: Vec<&'static Entry> = rows
+            .iter()
+            .filter(|e| {
+                matches!(
+                    avail(e, self.opts, &self.modules),
+                    Avail::Yes | Avail::Assumed
+                )
+            })
+            .collect();
+        if let Some(e) = usable.iter().find(|e| e.at(v).0 & bit != 0) {
+            return Some(e);
+        }
+        if rows.is_empty() {
+            self.unknown(d, ctx);
+            return None;
+        }
+        if usable.is_empty() {
+            let (e, why) = rows
+                .iter()
+                .map(|e| (e, avail(e, self.opts, &self.modules)))
+                .min_by_key(|(_, a)| *a)?;
+            let help = match why {
+                Avail::NoModule => format!(
+                    "\"{name}\" comes from {} ({}), which this configuration does not load: add `load_module modules/{};`",
+                    e.module, e.origin, e.load
+                ),
+                Avail::NoPlus => format!(
+                    "\"{name}\" is an NGINX Plus directive; pass --flavor plus if this configuration targets NGINX Plus"
+                ),
+                _ => match (e.since, e.removed_in) {
+                    (_, Some(r)) if v >= r => format!(
+                        "\"{name}\" was removed in nginx {r}; the target is nginx {v} (--nginx-version)"
+                    ),
+                    (Some(s), _) if s.0 == u32::MAX => format!(
+                        "\"{name}\" is not in any nginx release yet; the target is nginx {v}"
+                    ),
+                    (Some(s), _) => format!(
+                        "\"{name}\" appeared in nginx {s}; the target is nginx {v} (--nginx-version)"
+                    ),
+                    _ => format!("\"{name}\" is not available in nginx {v}"),
+                },
+            };
+            let rule = if why == Avail::NoModule {
+                UNKNOWN_DIRECTIVE
+            } else {
+                UNAVAILABLE_IN_VERSION
+            };
+            self.push(
+                Diagnostic::error(rule, format!("unknown directive \"{name}\""))
+                    .with_span(d.name.span)
+                    .with_label(match why {
+                        Avail::NoModule => "module not loaded",
+                        Avail::NoPlus => "NGINX Plus only",
+                        _ => "not in the target nginx version",
+                    })
+                    .with_help(help),
+            );
+            return None;
+        }
+        // Known, but not here.
+        let later = usable.iter().find(|e| e.contexts & bit != 0);
+        let mut allowed: Vec<&str> = Vec::new();
+        for e in &usable {
+            let (mask, _) = e.at(v);
+            for c in Context::NAMED {
+                if mask & context_bit(c) != 0 && !allowed.contains(&c.as_str()) {
+                    allowed.push(c.as_str());
+                }
+            }
+            if e.contexts == u32::MAX {
+                allowed.push("any");
+            }
+        }
+        let (rule, help) = match later {
+            Some(e) => (
+                UNAVAILABLE_IN_VERSION,
+                format!(
+                    "\"{name}\" is allowed in {} only in newer nginx versions than {v} (--nginx-version); here it may appear in: {}",
+                    ctx,
+                    e.context_names
+                ),
+            ),
+            None if allowed.is_empty() => (
+                NOT_ALLOWED_HERE,
+                format!("\"{name}\" cannot appear in any context of nginx {v}"),
+            ),
+            None => (
+                NOT_ALLOWED_HERE,
+                format!(
+                    "\"{name}\" may appear in: {}{}",
+                    allowed.join(", "),
+                    placement_hint(name, ctx)
+                ),
+            ),
+        };
+        self.push(
+            Diagnostic::error(rule, format!("\"{name}\" directive is not allowed here"))
+                .with_span(d.name.span)
+                .with_label(format!("not allowed in {ctx}"))
+                .with_help(help),
+        );
+        None
+    }
+
+    fn unknown(&mut self, d: &Directive, ctx: Context) {
+        let name = d.name();
+        let help = match suggest(name, ctx, self.opts, &self.modules) {
+            Some(s) => format!("did you mean \"{s}\"?"),
+            None => "check the spelling; if a module provides it, that module must be built into nginx or loaded with `load_module`".to_string(),
+        };
+        self.push(
+            Diagnostic::error(UNKNOWN_DIRECTIVE, format!("unknown directive \"{name}\""))
+                .with_span(d.name.span)
+                .with_label("unknown directive")
+                .with_help(help),
+        );
+    }
+
+    fn duplicates(&mut self, d: &Directive, e: &'static Entry, block: usize) {
+        if !values::unique(e) {
+            return;
+        }
+        match self.once.get(&(block, e.name)) {
+            Some(&first) => {
+                let name = e.name;
+                self.push(
+                    Diagnostic::error(
+                        DUPLICATE_DIRECTIVE,
+                        format!("\"{name}\" directive is duplicate"),
+                    )
+                    .with_span(d.name.span)
+                    .with_label("second occurrence")
+                    .with_related(first, "first set here")
+                    .with_help(format!(
+                        "\"{name}\" may be set once per block: remove one of them"
+                    )),
+                );
+            }
+            None => {
+                self.once.insert((block, e.name), d.name.span);
+            }
+        }
+    }
+
+    /// Facts for the load-time semantic checks run in [`Checker::finish`].
+    fn semantic(&mut self, v: &Visit<'a, '_>, block: usize) {
+        let d = v.directive;
+        let ctx = v.context;
+        match (ctx, d.name()) {
+            (Context::Main, "events") => self.events = true,
+            (Context::Http, "log_format") => {
+                if let Some(n) = d.arg(0) {
+                    self.log_formats.insert(n.to_string());
+                }
+            }
+            (
+                Context::Http
+                | Context::Server
+                | Context::Location
+                | Context::IfInServer
+                | Context::IfInLocation
+                | Context::LimitExcept,
+                "access_log",
+            ) => {
+                if let (true, Some(f)) = (self.whole, d.arg(1)) {
+                    if !f.contains('=') && f != "combined" && !self.log_formats.contains(f) {
+                        self.push(
+                            Diagnostic::error(UNKNOWN_LOG_FORMAT, format!("unknown log format \"{f}\""))
+                                .with_span(d.args[1].span)
+                                .with_label("no log_format with this name before here")
+                                .with_help(format!("define `log_format {f} ...;` in the http block before this access_log, or use the predefined \"combined\"")),
+                        );
+                    }
+                }
+            }
+            (Context::Http, "limit_req_zone") | (Context::Http, "limit_conn_zone") => {
+                let kind = if d.name() == "limit_req_zone" {
+                    "limit_req"
+                } else {
+                    "limit_conn"
+                };
+                for a in &d.args {
+                    if let Some(z) = a.value.strip_prefix("zone=") {
+                        let n = z.split(':').next().unwrap_or(z);
+                        self.zones_defined.insert((kind, n.to_string()));
+                    }
+                }
+            }
+            (_, "limit_req") if ctx.is_http() => {
+                for a in &d.args {
+                    if let Some(z) = a.value.strip_prefix("zone=") {
+                        self.zones_used.push(("limit_req", z.to_string(), a.span));
+                    }
+                }
+            }
+            (_, "limit_conn") if ctx.is_http() => {
+                if let Some(a) = d.args.first() {
+                    self.zones_used
+                        .push(("limit_conn", a.value.clone(), a.span));
+                }
+            }
+            (Context::Http, "upstream") | (Context::Stream, "upstream") => {
+                if let Some(b) = &d.block {
+                    self.upstreams.push(UpstreamSeen {
+                        id: d as *const Directive as usize,
+                        span: b.close.unwrap_or(b.open),
+                        name: d.arg(0).unwrap_or("").to_string(),
+                        servers: false,
+                        uncertain: b.close.is_none(),
+                        zone: false,
+                    });
+                }
+            }
+            (Context::Upstream | Context::StreamUpstream, n) => {
+                if let Some(u) = self.upstreams.iter_mut().rev().find(|u| u.id == block) {
+                    match n {
+                        "server" => u.servers = true,
+                        "zone" => u.zone = true,
+                        "include" if self.loaded.included_by(d).is_empty() => u.uncertain = true,
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        if ctx == Context::Server
+            && d.name() == "listen"
+            && d.args.iter().skip(1).any(|a| a.value == "ssl")
+        {
+            let http = v
+                .ancestors
+                .len()
+                .checked_sub(2)
+                .and_then(|i| v.ancestors.get(i));
+            if let Some(server) = v.ancestors.last() {
+                if let Some(b) = &server.block {
+                    self.ssl_servers
+                        .push((block, block_id(http), b.open, d.head_span()));
+                }
+            }
+        }
+        if ctx == Context::Http && d.name() == "server" {
+            self.http_servers
+                .push((d as *const Directive as usize, block));
+        }
+        if matches!(ctx, Context::Http | Context::Server)
+            && d.name() == "ssl"
+            && d.arg(0).is_some_and(|a| a.eq_ignore_ascii_case("on"))
+        {
+            let http = if ctx == Context::Http {
+                block
+            } else {
+                block_id(
+                    v.ancestors
+                        .len()
+                        .checked_sub(2)
+                        .and_then(|i| v.ancestors.get(i)),
+                )
+            };
+            self.ssl_on
+                .push((block, http, d.head_span(), ctx == Context::Http));
+        }
+        if matches!(ctx, Context::Http | Context::Server) {
+            let set = match d.name() {
+                "ssl_certificate" => true,
+                "ssl_reject_handshake" => d.arg(0) == Some("on"),
+                _ => false,
+            };
+            if set {
+                self.cert_blocks.insert(block);
+            }
+        }
+    }
+
+    /// `set`/`map`/`geo`/`split_clients`/`perl_set`/`js_set` of a built-in
+    /// variable that nginx does not let change.
+    fn variable_definition(&mut self, d: &Directive, ctx: Context) {
+        let target = match (ctx, d.name()) {
+            (
+                Context::Server | Context::Location | Context::IfInServer | Context::IfInLocation,
+                "set",
+            ) => d.args.first(),
+            (Context::Http, "map" | "split_clients") => d.args.get(1),
+            (Context::Http, "geo") => d.args.last(),
+            (Context::Http, "perl_set" | "js_set") => d.args.first(),
+            _ => None,
+        };
+        let Some(w) = target else { return };
+        let Some(var) = w.value.strip_prefix('$') else {
+            return;
+        };
+        if values::fixed_http_variable(var) {
+            self.push(
+                Diagnostic::error(DUPLICATE_VARIABLE, format!("the duplicate \"{var}\" variable"))
+                    .with_span(w.span)
+                    .with_label("built-in variable")
+                    .with_help(format!("${var} is a built-in nginx variable that cannot be redefined: pick another name, e.g. ${var}_value")),
+            );
+        }
+    }
+
+    fn finish(&mut self, root: crate::syntax::FileId) {
+        // nginx checks for `events` only after the whole file parsed.
+        let parsed = self.loaded.files.iter().all(|f| f.errors.is_empty());
+        if self.whole && !self.events && parsed {
+            self.push(
+                Diagnostic::error(MISSING_EVENTS, "no \"events\" section in configuration")
+                    .with_span(Span::new(root, 0, 0))
+                    .with_label("main configuration without events {}")
+                    .with_help("add `events {}` at the top level (worker_connections goes there)"),
+            );
+        }
+        let ups = std::mem::take(&mut self.upstreams);
+        for u in &ups {
+            if u.servers || u.uncertain || (u.zone && self.opts.plus) {
+                continue;
+            }
+            self.push(
+                Diagnostic::error(EMPTY_UPSTREAM, "no servers are inside upstream")
+                    .with_span(u.span)
+                    .with_label(format!("upstream \"{}\" ends without a server", u.name))
+                    .with_help("add at least one `server host:port;` line to the upstream block"),
+            );
+        }
+        if self.whole {
+            let used = std::mem::take(&mut self.zones_used);
+            for (kind, z, span) in used {
+                if !self.zones_defined.contains(&(kind, z.clone())) {
+                    self.push(
+                        Diagnostic::error(UNDEFINED_ZONE, format!("zero size shared memory zone \"{z}\""))
+                            .with_span(span)
+                            .with_label(format!("no {kind}_zone defines \"{z}\""))
+                            .with_help(format!("define it in the http block, e.g. `{kind}_zone $binary_remote_addr zone={z}:10m{};`", if kind == "limit_req" { " rate=10r/s" } else { "" })),
+                    );
+                }
+            }
+        }
+        if matches!(self.root_context, Context::Main | Context::Http) {
+            let ssl_on = std::mem::take(&mut self.ssl_on);
+            for (block, http, span, at_http) in ssl_on {
+                if self.cert_blocks.contains(&block) || self.cert_blocks.contains(&http) {
+                    continue;
+                }
+                let uncovered = if at_http {
+                    self.http_servers
+                        .iter()
+                        .any(|(s, h)| *h == http && !self.cert_blocks.contains(s))
+                } else {
+                    true
+                };
+                if uncovered {
+                    self.push(
+                        Diagnostic::error(
+                            SSL_WITHOUT_CERTIFICATE,
+                            "no \"ssl_certificate\" is defined for the \"ssl\" directive",
+                        )
+                        .with_span(span)
+                        .with_label("ssl on without a certificate")
+                        .with_help("add `ssl_certificate` and `ssl_certificate_key`; better, drop the deprecated `ssl on;` and use `listen 443 ssl;`"),
+                    );
+                }
+            }
+            let servers = std::mem::take(&mut self.ssl_servers);
+            let mut done = HashSet::new();
+            for (server, http, open, listen) in servers {
+                if self.cert_blocks.contains(&server)
+                    || self.cert_blocks.contains(&http)
+                    || !done.insert(server)
+                {
+                    continue;
+                }
+                self.push(
+                    Diagnostic::error(
+                        SSL_WITHOUT_CERTIFICATE,
+                        "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
+                    )
+                    .with_span(open)
+                    .with_label("this server has no ssl_certificate")
+                    .with_related(listen, "listens with ssl here")
+                    .with_help("add `ssl_certificate` and `ssl_certificate_key` to this server (or the http block), or drop `ssl` from the listen line"),
+                );
+            }
+        }
+    }
+}
+
+/// Where a misplaced block-level directive usually belongs.
+fn placement_hint(name: &str, ctx: Context) -> &'static str {
+    match (name, ctx) {
+        ("server" | "upstream" | "map" | "log_format", Context::Main) => {
+            "; wrap it in `http { ... }` (or `stream { ... }`)"
+        }
+        ("location", Context::Http | Context::Main) => "; put it inside a `server { ... }` block",
+        ("listen" | "server_name", _) => "; put it inside a `server { ... }` block",
+        _ => "",
+    }
+}
+
+/// The closest usable directive name allowed in `ctx` (edit distance).
+fn suggest(
+    name: &str,
+    ctx: Context,
+    opts: &LintOptions,
+    modules: &Option<HashSet<String>>,
+) -> Option<&'static str> {
+    let bit = context_bit(ctx);
+    let lower = name.to_ascii_lowercase();
+    let limit = if name.len() <= 4 { 1 } else { 2 };
+    let mut best: Option<(usize, u8, &'static str)> = None;
+    for e in table().entries() {
+        if e.at(opts.nginx_version).0 & bit == 0 {
+            continue;
+        }
+        let rank = match avail(e, opts, modules) {
+            Avail::Yes if matches!(e.kind, Kind::Oss | Kind::Removed) => 0,
+            Avail::Yes | Avail::Assumed => 1,
+            _ => continue,
+        };
+        if e.name.len().abs_diff(name.len()) > limit {
+            continue;
+        }
+        let dist = if e.name == lower {
+            0
+        } else {
+            levenshtein(name, e.name)
+        };
+        if dist > limit {
+            continue;
+        }
+        let cand = (dist, rank, e.name);
+        if best.is_none_or_gt(&cand) {
+            best = Some(cand);
+        }
+    }
+    best.map(|b| b.2)
+}
+
+trait BestExt<T> {
+    fn is_none_or_gt(&self, other: &T) -> bool;
+}
+
+impl<T: Ord> BestExt<T> for Option<T> {
+    fn is_none_or_gt(&self, other: &T) -> bool {
+        match self {
+            None => true,
+            Some(x) => x > other,
+        }
+    }
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let a = a.as_bytes();
+    let b = b.as_bytes();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, &ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(levenshtein("proxy_passs", "proxy_pass"), 1);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn suggests_in_context() {
+        let o = LintOptions::default();
+        assert_eq!(
+            suggest("proxy_pas", Context::Location, &o, &None),
+            Some("proxy_pass")
+        );
+        assert_eq!(
+            suggest("Server_Name", Context::Server, &o, &None),
+            Some("server_name")
+        );
+        assert_eq!(suggest("zzzzzzzzzz", Context::Server, &o, &None), None);
+    }
+}

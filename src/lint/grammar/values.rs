@@ -1,0 +1,801 @@
+//! Value checks nginx performs while loading: `on`/`off`, sizes (`10k`),
+//! offsets (`1g`), times (`1h30m`, `500ms`), numbers, keyword lists, the
+//! parameters of `listen` and of upstream `server`, the port of `*_pass`
+//! addresses, and which directives may be given once per block. The parsers
+//! copy `ngx_parse_size`, `ngx_parse_offset`, `ngx_parse_time` and
+//! `ngx_atoi`, so that what they reject is what nginx rejects.
+
+use std::sync::LazyLock;
+
+use super::table::{Args, Entry, Kind};
+use super::{Checker, INVALID_FLAG_VALUE, INVALID_VALUE, UNAVAILABLE_IN_VERSION};
+use crate::diag::Diagnostic;
+use crate::lint::NginxVersion;
+use crate::model::Context;
+use crate::syntax::{Directive, Word};
+
+const PARAMS_TSV: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/grammar/upstream-server-params.tsv"
+));
+
+/// `ngx_atoi`: one or more decimal digits.
+pub fn is_number(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.len() < 19
+}
+
+/// `ngx_parse_size`: digits with an optional `k`/`K`/`m`/`M`.
+pub fn is_size(s: &str) -> bool {
+    let body = s.strip_suffix(['k', 'K', 'm', 'M']).unwrap_or(s);
+    is_number(body)
+}
+
+/// `ngx_parse_offset`: digits with an optional `k`/`m`/`g` (either case).
+pub fn is_offset(s: &str) -> bool {
+    let body = s.strip_suffix(['k', 'K', 'm', 'M', 'g', 'G']).unwrap_or(s);
+    is_number(body)
+}
+
+/// `ngx_parse_time`: numbers with units in decreasing order (`1h30m`);
+/// `ms` only for millisecond values; `y` and `M` only for second values.
+pub fn is_time(s: &str, is_sec: bool) -> bool {
+    // steps: 0 start, 1 y, 2 M, 3 w, 4 d, 5 h, 6 m, 7 s, 8 ms, 9 bare number
+    let b = s.as_bytes();
+    let mut step = if is_sec { 0 } else { 2 };
+    let mut valid = false;
+    let mut digits = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_digit() {
+            valid = true;
+            digits = true;
+            i += 1;
+            continue;
+        }
+        let next = match c {
+            b'y' => 1,
+            b'M' => 2,
+            b'w' => 3,
+            b'd' => 4,
+            b'h' => 5,
+            b'm' if b.get(i + 1) == Some(&b's') => {
+                if is_sec {
+                    return false;
+                }
+                i += 1;
+                8
+            }
+            b'm' => 6,
+            b's' => 7,
+            b' ' => 9,
+            _ => return false,
+        };
+        if step >= next || !digits {
+            return false;
+        }
+        step = next;
+        digits = false;
+        i += 1;
+    }
+    valid
+}
+
+const FIXED_HTTP_VARIABLES: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/grammar/http-fixed-variables.txt"
+));
+
+static FIXED: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
+    FIXED_HTTP_VARIABLES
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
+/// A built-in http variable without `NGX_HTTP_VAR_CHANGEABLE`: `set`, `map`
+/// and friends may not define it ("the duplicate ... variable").
+pub fn fixed_http_variable(name: &str) -> bool {
+    FIXED.contains(name)
+}
+
+/// Does the word use variables (nginx then checks at run time)?
+fn has_var(s: &str) -> bool {
+    s.contains('$')
+}
+
+/// Directives whose handler (a `ngx_conf_set_*_slot` or equivalent) says
+/// "is duplicate" when set twice in one block.
+pub fn unique(e: &Entry) -> bool {
+    if !matches!(e.kind, Kind::Oss | Kind::Removed) {
+        return false;
+    }
+    if e.on_off {
+        return true;
+    }
+    if !e.unit.is_empty() && e.args.takes != 0 && !e.args.more1 && !e.args.more2 {
+        return true;
+    }
+    matches!(
+        e.name,
+        "root"
+            | "alias"
+            | "proxy_pass"
+            | "fastcgi_pass"
+            | "uwsgi_pass"
+            | "scgi_pass"
+            | "grpc_pass"
+            | "memcached_pass"
+            | "try_files"
+            | "default_type"
+            | "client_max_body_size"
+            | "worker_processes"
+            | "worker_connections"
+            | "worker_rlimit_nofile"
+            | "keepalive_timeout"
+            | "send_timeout"
+            | "client_body_timeout"
+            | "client_header_timeout"
+            | "charset"
+            | "expires"
+            | "ssl_protocols"
+            | "ssl_ciphers"
+            | "ssl_session_timeout"
+            | "ssl_session_cache"
+            | "proxy_cache"
+            | "proxy_next_upstream"
+            | "fastcgi_next_upstream"
+            | "fastcgi_index"
+            | "fastcgi_split_path_info"
+            | "server_names_hash_bucket_size"
+            | "server_names_hash_max_size"
+            | "types_hash_max_size"
+            | "types_hash_bucket_size"
+            | "pid"
+            | "user"
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Size,
+    Offset,
+    Msec,
+    Sec,
+    Number,
+    NumberSize,
+}
+
+fn unit_of(e: &Entry, args: Args) -> Option<Unit> {
+    let u = match e.unit {
+        "size" => Unit::Size,
+        "offset" => Unit::Offset,
+        "msec" => Unit::Msec,
+        "sec" => Unit::Sec,
+        "number" => Unit::Number,
+        "number size" => Unit::NumberSize,
+        _ => match e.name {
+            "client_max_body_size" => Unit::Offset,
+            "worker_connections"
+            | "worker_rlimit_nofile"
+            | "server_names_hash_max_size"
+            | "server_names_hash_bucket_size"
+            | "types_hash_max_size"
+            | "types_hash_bucket_size"
+            | "variables_hash_max_size"
+            | "variables_hash_bucket_size"
+            | "map_hash_max_size"
+            | "map_hash_bucket_size"
+            | "open_file_cache_min_uses" => Unit::Number,
+            "sendfile_max_chunk"
+            | "client_header_buffer_size"
+            | "postpone_output"
+            | "send_lowat" => Unit::Size,
+            "send_timeout"
+            | "client_body_timeout"
+            | "client_header_timeout"
+            | "resolver_timeout"
+            | "lingering_time"
+            | "lingering_timeout"
+            | "open_file_cache_valid"
+            | "auth_delay"
+            | "keepalive_time" => Unit::Msec,
+            _ => return None,
+        },
+    };
+    // Only where every argument has that unit.
+    let plain = !args.any && !args.flag && !args.more1 && !args.more2;
+    match u {
+        Unit::NumberSize if plain && args.takes == 1 << 2 => Some(u),
+        Unit::NumberSize => None,
+        _ if plain && args.takes == 1 << 1 => Some(u),
+        _ => None,
+    }
+}
+
+fn bad(c: &mut Checker, d: &Directive, w: &Word, msg: String, help: String) {
+    c.push(
+        Diagnostic::error(INVALID_VALUE, msg)
+            .with_span(w.span)
+            .with_label("rejected by nginx at load")
+            .with_help(help),
+    );
+    let _ = d;
+}
+
+fn unit_ok(u: Unit, s: &str) -> bool {
+    match u {
+        Unit::Size => is_size(s),
+        Unit::Offset => is_offset(s),
+        Unit::Msec => is_time(s, false),
+        Unit::Sec => is_time(s, true),
+        Unit::Number => is_number(s),
+        Unit::NumberSize => true,
+    }
+}
+
+fn unit_help(u: Unit) -> &'static str {
+    match u {
+        Unit::Size => "a size is a number with an optional k or m suffix, e.g. 16k or 1m (no decimals, no \"kb\")",
+        Unit::Offset => "a size is a number with an optional k, m or g suffix, e.g. 10m or 1g (no decimals, no \"mb\")",
+        Unit::Msec => "a time is numbers with units in decreasing order: 1h30m, 60s, 500ms (no spaces, no decimals)",
+        Unit::Sec => "a time is numbers with units in decreasing order: 1h30m, 60s (no milliseconds, no decimals)",
+        Unit::Number => "a plain non-negative integer, e.g. 1024",
+        Unit::NumberSize => "a count and a size, e.g. 8 16k",
+    }
+}
+
+/// Check the values of one directive already known to be well-formed.
+pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, e: &Entry, args: Args) {
+    let name = d.name();
+    if e.on_off && args.flag {
+        if let Some(w) = d.args.first() {
+            let v = w.value.as_str();
+            if !v.eq_ignore_ascii_case("on") && !v.eq_ignore_ascii_case("off") {
+                c.push(
+                    Diagnostic::error(
+                        INVALID_FLAG_VALUE,
+                        format!("invalid value \"{v}\" in \"{name}\" directive, it must be \"on\" or \"off\""),
+                    )
+                    .with_span(w.span)
+                    .with_label("not on or off")
+                    .with_help(format!("write `{name} on;` or `{name} off;`")),
+                );
+            }
+        }
+        return;
+    }
+    if let Some(u) = unit_of(e, args) {
+        if u == Unit::NumberSize {
+            if let [n, s] = d.args.as_slice() {
+                if !has_var(&n.value)
+                    && !has_var(&s.value)
+                    && (!is_number(&n.value) || !is_size(&s.value))
+                {
+                    bad(
+                        c,
+                        d,
+                        n,
+                        format!(
+                            "invalid value \"{} {}\" in \"{name}\" directive",
+                            n.value, s.value
+                        ),
+                        unit_help(u).into(),
+                    );
+                }
+            }
+        } else if let Some(w) = d.args.first() {
+            if !has_var(&w.value) && !unit_ok(u, &w.value) {
+                let msg = if u == Unit::Number {
+                    format!("invalid number \"{}\" in \"{name}\" directive", w.value)
+                } else {
+                    format!("\"{name}\" directive invalid value")
+                };
+                bad(c, d, w, msg, unit_help(u).into());
+            }
+        }
+        return;
+    }
+    match name {
+        "worker_processes" => {
+            if let Some(w) = d.args.first() {
+                if w.value != "auto" && !is_number(&w.value) {
+                    bad(
+                        c,
+                        d,
+                        w,
+                        format!(
+                            "invalid value \"{}\" in \"worker_processes\" directive",
+                            w.value
+                        ),
+                        "a number of worker processes, or `auto`".into(),
+                    );
+                }
+            }
+        }
+        "keepalive_timeout" => {
+            if let Some(w) = d.args.first() {
+                if !is_time(&w.value, false) {
+                    bad(
+                        c,
+                        d,
+                        w,
+                        "invalid value".into(),
+                        unit_help(Unit::Msec).into(),
+                    );
+                }
+            }
+            if let Some(w) = d.args.get(1) {
+                if !is_time(&w.value, true) {
+                    bad(c, d, w, "invalid value".into(), unit_help(Unit::Sec).into());
+                }
+            }
+        }
+        "ssl_protocols" | "proxy_ssl_protocols" | "grpc_ssl_protocols" | "uwsgi_ssl_protocols" => {
+            const P: &[&str] = &["SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+            bitmask(c, d, P);
+        }
+        "proxy_next_upstream"
+        | "fastcgi_next_upstream"
+        | "uwsgi_next_upstream"
+        | "scgi_next_upstream"
+        | "grpc_next_upstream" => {
+            bitmask(c, d, NEXT_UPSTREAM);
+        }
+        "proxy_cache_use_stale"
+        | "fastcgi_cache_use_stale"
+        | "uwsgi_cache_use_stale"
+        | "scgi_cache_use_stale" => {
+            bitmask(c, d, USE_STALE);
+        }
+        "error_page" => error_page(c, d),
+        "listen" => listen(c, d, ctx),
+        "server" if matches!(ctx, Context::Upstream | Context::StreamUpstream) => {
+            upstream_server(c, d, ctx)
+        }
+        "proxy_pass" | "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass"
+        | "memcached_pass" => pass(c, d, ctx),
+        _ => {}
+    }
+}
+
+const NEXT_UPSTREAM: &[&str] = &[
+    "error",
+    "timeout",
+    "invalid_header",
+    "non_idempotent",
+    "http_500",
+    "http_502",
+    "http_503",
+    "http_504",
+    "http_403",
+    "http_404",
+    "http_429",
+    "off",
+];
+const USE_STALE: &[&str] = &[
+    "error",
+    "timeout",
+    "invalid_header",
+    "updating",
+    "http_500",
+    "http_502",
+    "http_503",
+    "http_504",
+    "http_403",
+    "http_404",
+    "http_429",
+    "off",
+];
+
+/// `ngx_conf_set_bitmask_slot`: every word must be a known keyword.
+fn bitmask(c: &mut Checker, d: &Directive, allowed: &[&str]) {
+    for w in &d.args {
+        if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&w.value)) {
+            let list = allowed.join(", ");
+            bad(
+                c,
+                d,
+                w,
+                format!("invalid value \"{}\"", w.value),
+                format!("\"{}\" accepts: {list}", d.name()),
+            );
+        }
+    }
+}
+
+fn error_page(c: &mut Checker, d: &Directive) {
+    let n = d.args.len();
+    for (i, w) in d.args.iter().enumerate() {
+        if i + 1 == n || w.value.starts_with('=') || has_var(&w.value) {
+            continue;
+        }
+        match w.value.parse::<u32>() {
+            Ok(code) if (300..=599).contains(&code) => {}
+            Ok(_) => bad(c, d, w, format!("value \"{}\" must be between 300 and 599", w.value), "error_page handles HTTP status codes 300 to 599 only".into()),
+            Err(_) => bad(c, d, w, format!("invalid value \"{}\"", w.value), "write the status codes first, then an optional `=code`, then the URI: `error_page 502 504 /50x.html;`".into()),
+        }
+    }
+}
+
+/// Parameters `listen` accepts per subsystem, with the nginx version they
+/// appeared in.
+const LISTEN_HTTP: &[(&str, NginxVersion)] = &[
+    ("default_server", NginxVersion(0, 8, 21)),
+    ("default", NginxVersion(0, 1, 0)),
+    ("ssl", NginxVersion(0, 7, 14)),
+    ("http2", NginxVersion(1, 9, 5)),
+    ("quic", NginxVersion(1, 25, 0)),
+    ("proxy_protocol", NginxVersion(1, 5, 12)),
+    ("deferred", NginxVersion(0, 1, 0)),
+    ("bind", NginxVersion(0, 1, 0)),
+    ("reuseport", NginxVersion(1, 9, 1)),
+    ("backlog=", NginxVersion(0, 1, 0)),
+    ("rcvbuf=", NginxVersion(0, 1, 0)),
+    ("sndbuf=", NginxVersion(0, 1, 0)),
+    ("setfib=", NginxVersion(0, 8, 44)),
+    ("fastopen=", NginxVersion(1, 5, 8)),
+    ("accept_filter=", NginxVersion(0, 1, 0)),
+    ("ipv6only=", NginxVersion(0, 7, 42)),
+    ("so_keepalive=", NginxVersion(1, 1, 11)),
+];
+const LISTEN_STREAM: &[(&str, NginxVersion)] = &[
+    ("default_server", NginxVersion(1, 25, 5)),
+    ("ssl", NginxVersion(1, 9, 0)),
+    ("udp", NginxVersion(1, 9, 13)),
+    ("proxy_protocol", NginxVersion(1, 11, 4)),
+    ("deferred", NginxVersion(1, 9, 0)),
+    ("bind", NginxVersion(1, 9, 0)),
+    ("reuseport", NginxVersion(1, 9, 1)),
+    ("backlog=", NginxVersion(1, 9, 0)),
+    ("rcvbuf=", NginxVersion(1, 9, 0)),
+    ("sndbuf=", NginxVersion(1, 9, 0)),
+    ("setfib=", NginxVersion(1, 9, 0)),
+    ("fastopen=", NginxVersion(1, 21, 0)),
+    ("accept_filter=", NginxVersion(1, 9, 0)),
+    ("ipv6only=", NginxVersion(1, 9, 0)),
+    ("so_keepalive=", NginxVersion(1, 9, 0)),
+];
+const LISTEN_MAIL: &[(&str, NginxVersion)] = &[
+    ("ssl", NginxVersion(0, 7, 14)),
+    ("proxy_protocol", NginxVersion(1, 19, 8)),
+    ("bind", NginxVersion(0, 7, 14)),
+    ("backlog=", NginxVersion(1, 9, 0)),
+    ("rcvbuf=", NginxVersion(1, 9, 0)),
+    ("sndbuf=", NginxVersion(1, 9, 0)),
+    ("ipv6only=", NginxVersion(0, 7, 42)),
+    ("so_keepalive=", NginxVersion(1, 1, 11)),
+];
+
+fn listen(c: &mut Checker, d: &Directive, ctx: Context) {
+    let table = match ctx {
+        Context::Server => LISTEN_HTTP,
+        Context::StreamServer => LISTEN_STREAM,
+        Context::MailServer => LISTEN_MAIL,
+        _ => return,
+    };
+    if let Some(addr) = d.args.first() {
+        check_port(c, d, addr, &addr.value, "of the \"listen\" directive", true);
+    }
+    let v = c.opts.nginx_version;
+    for w in d.args.iter().skip(1) {
+        let s = w.value.as_str();
+        let key_len = s.find('=').map(|i| i + 1).unwrap_or(s.len());
+        let key = &s[..key_len];
+        match table.iter().find(|(k, _)| *k == key) {
+            None => bad(
+                c,
+                d,
+                w,
+                format!("invalid parameter \"{s}\""),
+                format!(
+                    "\"listen\" in {ctx} accepts: {}",
+                    table.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(" ")
+                ),
+            ),
+            Some((k, since)) if *since > v => c.push(
+                Diagnostic::error(UNAVAILABLE_IN_VERSION, format!("invalid parameter \"{s}\""))
+                    .with_span(w.span)
+                    .with_label("newer than the target nginx")
+                    .with_help(format!("the listen parameter \"{}\" appeared in nginx {since}; the target is nginx {v} (--nginx-version)", k.trim_end_matches('='))),
+            ),
+            Some((k, _)) => {
+                let val = &s[key_len..];
+                let ok = match *k {
+                    "backlog=" | "setfib=" | "fastopen=" => {
+                        is_number(val) || (val.starts_with('-') && is_number(&val[1..]))
+                    }
+                    "rcvbuf=" | "sndbuf=" => is_size(val),
+                    "ipv6only=" => val == "on" || val == "off",
+                    _ => true,
+                };
+                if !ok {
+                    let what = k.trim_end_matches('=');
+                    bad(c, d, w, format!("invalid {what} \"{val}\""), format!("check the value of {what}="));
+                }
+            }
+        }
+    }
+}
+
+/// `host:port`: the port must be a number in 1..65535 (`ngx_parse_url`).
+fn check_port(c: &mut Checker, d: &Directive, w: &Word, url: &str, whose: &str, listen: bool) {
+    if has_var(url) || url.starts_with("unix:") {
+        return;
+    }
+    let hostport = url.split('/').next().unwrap_or(url);
+    let port = if let Some(rest) = hostport.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((_, p)) => p.strip_prefix(':'),
+            None => return,
+        }
+    } else if listen && !hostport.contains(':') {
+        // "listen 8080" or "listen host"
+        if hostport.bytes().all(|b| b.is_ascii_digit()) {
+            Some(hostport)
+        } else {
+            None
+        }
+    } else {
+        hostport.rsplit_once(':').map(|(_, p)| p)
+    };
+    let Some(p) = port else { return };
+    let ok = is_number(p) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n));
+    if !ok {
+        bad(
+            c,
+            d,
+            w,
+            format!("invalid port in \"{url}\" {whose}"),
+            "a port is a number from 1 to 65535".into(),
+        );
+    }
+}
+
+fn pass(c: &mut Checker, d: &Directive, ctx: Context) {
+    let Some(w) = d.args.first() else { return };
+    let s = w.value.as_str();
+    if has_var(s) {
+        return;
+    }
+    let name = d.name();
+    let rest = if name == "proxy_pass" && ctx.is_http() {
+        let lower = s.to_ascii_lowercase();
+        if let Some(r) = ["http://", "https://"]
+            .iter()
+            .find_map(|p| lower.strip_prefix(p).map(|_| &s[p.len()..]))
+        {
+            r
+        } else {
+            bad(
+                c,
+                d,
+                w,
+                format!("invalid URL prefix in \"{s}\""),
+                "proxy_pass needs http:// or https://, e.g. `proxy_pass http://127.0.0.1:8080;`"
+                    .into(),
+            );
+            return;
+        }
+    } else if name == "grpc_pass" {
+        let lower = s.to_ascii_lowercase();
+        ["grpc://", "grpcs://"]
+            .iter()
+            .find_map(|p| lower.strip_prefix(p).map(|_| &s[p.len()..]))
+            .unwrap_or(s)
+    } else {
+        s
+    };
+    let hostport = rest.split('/').next().unwrap_or(rest);
+    if hostport.is_empty() || hostport.starts_with("unix:") {
+        return;
+    }
+    let port = if let Some(r) = hostport.strip_prefix('[') {
+        r.split_once(']').and_then(|(_, p)| p.strip_prefix(':'))
+    } else {
+        hostport.rsplit_once(':').map(|(_, p)| p)
+    };
+    if let Some(p) = port {
+        if !(is_number(p) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))) {
+            bad(
+                c,
+                d,
+                w,
+                format!("invalid port in upstream \"{rest}\""),
+                "a port is a number from 1 to 65535".into(),
+            );
+        }
+    }
+}
+
+/// One row of `upstream-server-params.tsv`.
+struct Param {
+    stream: bool,
+    name: &'static str,
+    takes_value: bool,
+    value_type: &'static str,
+    plus: bool,
+    since: Option<NginxVersion>,
+}
+
+static PARAMS: LazyLock<Vec<Param>> = LazyLock::new(|| {
+    PARAMS_TSV
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&'static str> = l.split('\t').collect();
+            (f.len() >= 7).then(|| Param {
+                stream: f[0] == "stream",
+                name: f[1],
+                takes_value: f[2].contains('='),
+                value_type: f[3],
+                plus: f[5] == "plus",
+                since: NginxVersion::parse(f[6]),
+            })
+        })
+        .collect()
+});
+
+fn upstream_server(c: &mut Checker, d: &Directive, ctx: Context) {
+    let stream = ctx == Context::StreamUpstream;
+    if let Some(w) = d.args.first() {
+        if !has_var(&w.value) && !w.value.starts_with("unix:") {
+            let url = w.value.as_str();
+            let hostport = url.split('/').next().unwrap_or(url);
+            let port = if let Some(r) = hostport.strip_prefix('[') {
+                r.split_once(']').and_then(|(_, p)| p.strip_prefix(':'))
+            } else {
+                hostport.rsplit_once(':').map(|(_, p)| p)
+            };
+            if let Some(p) = port {
+                if !(is_number(p) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))) {
+                    bad(
+                        c,
+                        d,
+                        w,
+                        format!("invalid port in upstream \"{url}\""),
+                        "a port is a number from 1 to 65535".into(),
+                    );
+                }
+            } else if stream {
+                bad(
+                    c,
+                    d,
+                    w,
+                    format!("no port in upstream \"{url}\""),
+                    "stream upstream servers need host:port".into(),
+                );
+            }
+        }
+    }
+    let v = c.opts.nginx_version;
+    for w in d.args.iter().skip(1) {
+        let s = w.value.as_str();
+        let (key, val) = match s.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (s, None),
+        };
+        let Some(p) = PARAMS
+            .iter()
+            .find(|p| p.stream == stream && p.name == key && p.takes_value == val.is_some())
+        else {
+            bad(
+                c,
+                d,
+                w,
+                format!("invalid parameter \"{s}\""),
+                format!(
+                    "upstream server parameters: {}",
+                    PARAMS
+                        .iter()
+                        .filter(|p| p.stream == stream)
+                        .map(|p| if p.takes_value {
+                            format!("{}=", p.name)
+                        } else {
+                            p.name.to_string()
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+            );
+            continue;
+        };
+        let unavailable = if p.plus {
+            (!c.opts.plus).then(|| "is NGINX Plus only; pass --flavor plus if this configuration targets NGINX Plus".to_string())
+        } else {
+            match p.since {
+                Some(s) if s > v && !c.opts.plus => Some(format!("appeared in nginx {s} (earlier NGINX Plus only); the target is nginx {v} (--nginx-version)")),
+                _ => None,
+            }
+        };
+        if let Some(why) = unavailable {
+            c.push(
+                Diagnostic::error(UNAVAILABLE_IN_VERSION, format!("invalid parameter \"{s}\""))
+                    .with_span(w.span)
+                    .with_label("not in the target nginx")
+                    .with_help(format!("the server parameter \"{key}\" {why}")),
+            );
+            continue;
+        }
+        if let Some(val) = val {
+            let ok = if p.value_type.starts_with("positive integer") {
+                is_number(val) && val.parse::<u64>().is_ok_and(|n| n > 0)
+            } else if p.value_type.starts_with("non-negative integer") {
+                is_number(val)
+            } else if p.value_type.starts_with("time") {
+                is_time(val, true)
+            } else {
+                !val.is_empty()
+            };
+            if !ok {
+                bad(
+                    c,
+                    d,
+                    w,
+                    format!("invalid parameter \"{s}\""),
+                    format!("{key}= takes a {}", p.value_type),
+                );
+            }
+        }
+    }
+}
+
+/// `location` modifiers: ("=", "~", "~*", "^~", "@", "") and the name.
+fn location_kind(d: &Directive) -> (&str, &str) {
+    match d.args.as_slice() {
+        [m, n] => (m.value.as_str(), n.value.as_str()),
+        [n] => {
+            let s = n.value.as_str();
+            for m in ["=", "~*", "~", "^~", "@"] {
+                if let Some(rest) = s.strip_prefix(m) {
+                    return (m, if m == "@" { s } else { rest });
+                }
+            }
+            ("", s)
+        }
+        _ => ("", ""),
+    }
+}
+
+/// `ngx_http_core_location`'s nesting rules.
+pub(super) fn nested_location(c: &mut Checker, d: &Directive, parent: &Directive) {
+    let (pm, pn) = location_kind(parent);
+    let (cm, cn) = location_kind(d);
+    if has_var(cn) || d.args.is_empty() {
+        return;
+    }
+    let msg = match (pm, cm) {
+        ("=", _) => format!("location \"{cn}\" cannot be inside the exact location \"{pn}\""),
+        ("@", _) => format!("location \"{cn}\" could not be inside the named location \"{pn}\""),
+        (_, "@") => format!("named location \"{cn}\" can be on the server level only"),
+        ("" | "^~", "" | "^~" | "=") if !cn.starts_with(pn) => {
+            format!("location \"{cn}\" is outside location \"{pn}\"")
+        }
+        _ => return,
+    };
+    let w = d.args.last().unwrap_or(&d.name);
+    c.push(
+        Diagnostic::error(INVALID_VALUE, msg)
+            .with_span(w.span)
+            .with_label("nested location")
+            .with_related(parent.head_span(), "inside this location")
+            .with_help("a prefix location nested in another must start with the outer prefix; named locations belong at server level"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nginx_value_parsers() {
+        assert!(is_size("10k") && is_size("1M") && is_size("512"));
+        assert!(!is_size("1g") && !is_size("10kb") && !is_size("1.5m") && !is_size(""));
+        assert!(is_offset("1g") && !is_offset("1t"));
+        assert!(is_time("1h30m", false) && is_time("500ms", false) && is_time("60", false));
+        assert!(is_time("1y", true) && !is_time("1y", false));
+        assert!(!is_time("500ms", true) && !is_time("30m1h", false) && !is_time("1.5s", false));
+        assert!(!is_time("", true) && !is_time("s", true));
+    }
+}

@@ -1,0 +1,132 @@
+//! `timeout/connect-timeout-out-of-range`: a `*_connect_timeout` above 75s
+//! (the kernel gives up first, and the error becomes a 502 instead of a
+//! 504) or below 1s for a backend that is not on this host (TLS and network
+//! jitter make connects fail spuriously).
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::lint::registry::RuleMeta;
+use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
+use crate::model::values::{format_time, parse_time};
+use crate::model::{Host, Model, Pass};
+
+pub const META: RuleMeta = RuleMeta {
+    id: "timeout/connect-timeout-out-of-range",
+    severity: Severity::Warning,
+    summary: "`*_connect_timeout` above 75s (ineffective) or below 1s for a remote backend",
+    doc: Some(include_str!(
+        "../../../../docs/rules/timeout/connect-timeout-out-of-range.md"
+    )),
+};
+
+pub const RULE: Rule = Rule {
+    meta: META,
+    check,
+    options: Some(validate::<Options>),
+};
+
+/// `[rules."timeout/connect-timeout-out-of-range"]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Options {
+    /// Lowest acceptable value for remote backends (default `1s`).
+    pub min: String,
+    /// Highest useful value (default `75s`).
+    pub max: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            min: "1s".into(),
+            max: "75s".into(),
+        }
+    }
+}
+
+impl RuleOptions for Options {
+    fn validate(&self) -> Result<(), OptionError> {
+        for (k, v) in [("min", &self.min), ("max", &self.max)] {
+            if parse_time(v).is_none() {
+                return Err(OptionError::new(k, format!("\"{v}\" is not an nginx time")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Is the pass's backend on this host (loopback, localhost, unix socket)?
+fn is_local(m: &Model<'_>, p: &Pass<'_>) -> bool {
+    let local_host = |h: &Host| match h {
+        Host::Unix(_) => true,
+        Host::Ip(ip) => ip.is_loopback(),
+        Host::Name(n) => crate::lint::rules::dns::is_localhost(n),
+        Host::Variable(_) => false,
+    };
+    match p.explicit_upstream(&m.upstreams) {
+        Some(u) => {
+            let u = m.upstreams.get(u);
+            !u.servers.is_empty() && u.servers.iter().all(|s| local_host(&s.address.host))
+        }
+        None => local_host(&p.target.host),
+    }
+}
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    let m = cx.model;
+    let opts: Options = cx.options(META.id);
+    let min = parse_time(&opts.min).unwrap_or(1000);
+    let max = parse_time(&opts.max).unwrap_or(75_000);
+    let mut seen = HashSet::new();
+    // too long: wherever it is written
+    for prefix in super::PREFIXES {
+        let name = format!("{prefix}_connect_timeout");
+        for e in m.directives_named(&name) {
+            let d = e.directive;
+            let Some(ms) = d.arg(0).and_then(parse_time) else {
+                continue;
+            };
+            if ms > max && seen.insert(d.span) {
+                out.push(
+                    diag(
+                        &META,
+                        format!(
+                            "{name} is {}: connects are not usually given more than 75s by the kernel, so the failure arrives as 502 \"connect() failed (110: Connection timed out)\" instead of nginx's own 504",
+                            format_time(ms)
+                        ),
+                    )
+                    .with_span(d.head_span())
+                    .with_label(format!("above {}", format_time(max)))
+                    .with_help(format!("use `{name} 5s;` to `{name} 30s;`: a backend that does not accept a connection within seconds is down")),
+                );
+            }
+        }
+    }
+    // too short: only where it applies to a remote backend
+    for p in &m.passes {
+        let name = format!("{}_connect_timeout", p.module.prefix());
+        let e = m.effective(p.scope, &name);
+        let (Some(d), Some(ms)) = (e.directive, e.time_ms()) else {
+            continue;
+        };
+        if ms >= min || is_local(m, p) || !seen.insert(d.span) {
+            continue;
+        }
+        out.push(
+            diag(
+                &META,
+                format!(
+                    "{name} is {} for a backend on another host: a slow SYN/ACK (packet loss, TLS front end, busy accept queue) fails the connect with 504 (\"upstream timed out (110: Connection timed out) while connecting to upstream\")",
+                    format_time(ms)
+                ),
+            )
+            .with_span(d.head_span())
+            .with_label(format!("below {}", format_time(min)))
+            .with_related(p.directive.head_span(), "remote backend used here")
+            .with_help(format!("use at least `{name} 1s;` (3s–10s is common) for backends reached over the network")),
+        );
+    }
+}

@@ -1,0 +1,76 @@
+//! `timeout/websocket-idle-timeout`: a location that upgrades to WebSocket
+//! (passes `Upgrade`) with an effective `proxy_read_timeout` of 60s or less:
+//! a connection idle that long is closed by nginx.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::lint::registry::RuleMeta;
+use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::model::values::format_time;
+use crate::model::PassModule;
+
+pub const META: RuleMeta = RuleMeta {
+    id: "timeout/websocket-idle-timeout",
+    severity: Severity::Info,
+    summary: "WebSocket location with `proxy_read_timeout` ≤ 60s: idle connections get closed",
+    doc: Some(include_str!(
+        "../../../../docs/rules/timeout/websocket-idle-timeout.md"
+    )),
+};
+
+pub const RULE: Rule = Rule {
+    meta: META,
+    check,
+    options: None,
+};
+
+/// Paths of frameworks that ping on their own (socket.io every 25s).
+const SELF_PINGING: &[&str] = &["socket.io", "sockjs"];
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    let m = cx.model;
+    for p in &m.passes {
+        if p.module != PassModule::Proxy {
+            continue;
+        }
+        let headers = m.effective_array(p.scope, "proxy_set_header");
+        let upgrade = headers
+            .directives
+            .iter()
+            .any(|d| d.arg(0).is_some_and(|h| h.eq_ignore_ascii_case("upgrade")));
+        if !upgrade {
+            continue;
+        }
+        let loc = m
+            .enclosing(p.scope, crate::model::Context::Location)
+            .and_then(|l| m.scope(l).block)
+            .and_then(|d| d.args.last())
+            .map(|w| w.as_str().to_ascii_lowercase())
+            .unwrap_or_default();
+        if SELF_PINGING.iter().any(|s| loc.contains(s)) {
+            continue;
+        }
+        let e = m.effective(p.scope, "proxy_read_timeout");
+        let Some(ms) = e.time_ms() else { continue };
+        if ms > 60_000 {
+            continue;
+        }
+        let value = if e.is_set() {
+            format_time(ms)
+        } else {
+            format!("{} (default)", format_time(ms))
+        };
+        let mut d = diag(
+            &META,
+            format!(
+                "this location upgrades to WebSocket with proxy_read_timeout {value}: a connection with no message for {} is closed (\"upstream timed out (110: Connection timed out) while proxying upgraded connection\")",
+                format_time(ms)
+            ),
+        )
+        .with_span(p.directive.head_span())
+        .with_label("WebSocket tunnel with a short idle timeout");
+        if let Some(td) = e.directive {
+            d = d.with_related(td.head_span(), "read timeout set here");
+        }
+        out.push(d.with_help("set `proxy_read_timeout 1h;` (and `proxy_send_timeout 1h;`) in this location, or make the application ping more often than the timeout"));
+    }
+}

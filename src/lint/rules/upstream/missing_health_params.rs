@@ -1,0 +1,65 @@
+//! `upstream/missing-health-params`: a multi-server upstream whose servers
+//! rely on the defaults `max_fails=1 fail_timeout=10s`: one failed attempt
+//! takes a peer out for 10s, and one error per peer inside 10s leaves
+//! `no live upstreams`.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::lint::registry::RuleMeta;
+use crate::lint::rules::{diag, Rule, RuleContext};
+
+pub const META: RuleMeta = RuleMeta {
+    id: "upstream/missing-health-params",
+    severity: Severity::Warning,
+    summary: "multi-server upstream on the defaults `max_fails=1 fail_timeout=10s`",
+    doc: Some(include_str!(
+        "../../../../docs/rules/upstream/missing-health-params.md"
+    )),
+};
+
+pub const RULE: Rule = Rule {
+    meta: META,
+    check,
+    options: None,
+};
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    let m = cx.model;
+    for (_, u) in m.upstreams.explicit() {
+        let Some(d) = u.directive else { continue };
+        let live: Vec<_> = u
+            .servers
+            .iter()
+            .filter(|s| !s.address.params.down)
+            .collect();
+        if live.len() < 2 || super::has_active_checks(m, u) {
+            continue;
+        }
+        let defaulted: Vec<_> = live
+            .iter()
+            .filter(|s| {
+                s.address.params.max_fails.is_none() && s.address.params.fail_timeout.is_none()
+            })
+            .collect();
+        let Some(first) = defaulted.first() else {
+            continue;
+        };
+        let mut diag = diag(
+            &META,
+            format!(
+                "upstream \"{}\" has {} servers on the defaults max_fails=1 fail_timeout=10s: one failed attempt takes a server out for 10s, and one error per server within 10s gives \"no live upstreams\" (502)",
+                u.name,
+                defaulted.len()
+            ),
+        )
+        .with_span(first.directive.head_span())
+        .with_label("max_fails=1 fail_timeout=10s (defaults)")
+        .with_related(d.head_span(), "upstream defined here");
+        for s in defaulted.iter().skip(1).take(4) {
+            diag = diag.with_related(s.directive.head_span(), "also on the defaults");
+        }
+        out.push(diag.with_help(format!(
+            "tolerate transient errors: `server {} max_fails=3 fail_timeout=30s;` on each server",
+            first.directive.arg(0).unwrap_or("<address>")
+        )));
+    }
+}

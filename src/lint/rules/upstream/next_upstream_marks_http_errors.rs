@@ -1,0 +1,82 @@
+//! `upstream/next-upstream-marks-http-errors`: `*_next_upstream` with
+//! `http_500`/`http_502`/`http_503`/`http_504`/`http_429` makes nginx count
+//! those responses as failed attempts; one broken endpoint answering 500
+//! everywhere ejects every peer of a multi-server group.
+
+use std::collections::HashSet;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::lint::registry::RuleMeta;
+use crate::lint::rules::{diag, Rule, RuleContext};
+
+pub const META: RuleMeta = RuleMeta {
+    id: "upstream/next-upstream-marks-http-errors",
+    severity: Severity::Warning,
+    summary: "`*_next_upstream http_5xx/http_429` counts application errors as peer failures",
+    doc: Some(include_str!(
+        "../../../../docs/rules/upstream/next-upstream-marks-http-errors.md"
+    )),
+};
+
+pub const RULE: Rule = Rule {
+    meta: META,
+    check,
+    options: None,
+};
+
+const COUNTED: &[&str] = &["http_500", "http_502", "http_503", "http_504", "http_429"];
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    let m = cx.model;
+    let mut seen = HashSet::new();
+    for p in &m.passes {
+        if p.module.is_stream() {
+            continue;
+        }
+        let Some(uid) = p.explicit_upstream(&m.upstreams) else {
+            continue;
+        };
+        let u = m.upstreams.get(uid);
+        let live: Vec<_> = u
+            .servers
+            .iter()
+            .filter(|s| !s.address.params.down)
+            .collect();
+        if live.len() < 2 {
+            continue;
+        }
+        let name = format!("{}_next_upstream", p.module.prefix());
+        let e = m.effective(p.scope, &name);
+        let Some(d) = e.directive else { continue };
+        let bad: Vec<&str> = d
+            .args
+            .iter()
+            .map(|a| a.as_str())
+            .filter(|a| COUNTED.contains(a))
+            .collect();
+        if bad.is_empty() || !seen.insert(d.span) {
+            continue;
+        }
+        // every server tolerant (max_fails ≥ 3 or 0): only a hint
+        let tolerant = live
+            .iter()
+            .all(|s| s.address.params.max_fails.is_some_and(|n| n == 0 || n >= 3));
+        let mut diag = diag(
+            &META,
+            format!(
+                "{name} includes {}: such responses count as failed attempts, so an endpoint that fails on every server can mark all servers of upstream \"{}\" unavailable (\"no live upstreams\", 502)",
+                bad.join(" "),
+                u.name
+            ),
+        )
+        .with_span(d.head_span())
+        .with_label("HTTP errors counted as peer failures")
+        .with_related(p.directive.head_span(), format!("used for upstream \"{}\" here", u.name));
+        if tolerant {
+            diag.severity = Severity::Info;
+        }
+        out.push(diag.with_help(format!(
+            "retry on connection problems only (`{name} error timeout;`), or raise max_fails on the servers (e.g. max_fails=5)"
+        )));
+    }
+}

@@ -1,0 +1,116 @@
+//! `upstream/retry-unbounded`: a group of 3+ servers with unlimited
+//! `*_next_upstream_tries` and `*_next_upstream_timeout`: a request can
+//! wait servers × timeout before its final 502/504, far beyond the load
+//! balancer or CDN in front, which then answers 504 itself.
+
+use serde::Deserialize;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::lint::registry::RuleMeta;
+use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
+use crate::model::values::{format_time, parse_time};
+
+pub const META: RuleMeta = RuleMeta {
+    id: "upstream/retry-unbounded",
+    severity: Severity::Info,
+    summary: "unlimited retries over 3+ servers: servers × timeout before the final error",
+    doc: Some(include_str!(
+        "../../../../docs/rules/upstream/retry-unbounded.md"
+    )),
+};
+
+pub const RULE: Rule = Rule {
+    meta: META,
+    check,
+    options: Some(validate::<Options>),
+};
+
+/// `[rules."upstream/retry-unbounded"]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Options {
+    /// Report when the worst-case wait exceeds this (default `120s`).
+    pub max_total: String,
+    /// Smallest group size to look at (default 3).
+    pub min_servers: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_total: "120s".into(),
+            min_servers: 3,
+        }
+    }
+}
+
+impl RuleOptions for Options {
+    fn validate(&self) -> Result<(), OptionError> {
+        parse_time(&self.max_total).map(|_| ()).ok_or_else(|| {
+            OptionError::new(
+                "max-total",
+                format!("\"{}\" is not an nginx time", self.max_total),
+            )
+        })
+    }
+}
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    let m = cx.model;
+    let opts: Options = cx.options(META.id);
+    let max_total = parse_time(&opts.max_total).unwrap_or(120_000);
+    for p in &m.passes {
+        if p.module.is_stream() {
+            continue;
+        }
+        let Some(uid) = p.explicit_upstream(&m.upstreams) else {
+            continue;
+        };
+        let u = m.upstreams.get(uid);
+        let n = u.servers.iter().filter(|s| !s.address.params.down).count();
+        if n < opts.min_servers.max(2) {
+            continue;
+        }
+        let pre = p.module.prefix();
+        let next = m.effective(p.scope, &format!("{pre}_next_upstream"));
+        if next.value() == Some("off") {
+            continue;
+        }
+        let tries = m.effective(p.scope, &format!("{pre}_next_upstream_tries"));
+        let budget = m.effective(p.scope, &format!("{pre}_next_upstream_timeout"));
+        if tries.value().is_some_and(|v| v != "0") || budget.time_ms().is_some_and(|v| v > 0) {
+            continue;
+        }
+        let connect = m
+            .effective(p.scope, &format!("{pre}_connect_timeout"))
+            .time_ms()
+            .unwrap_or(60_000);
+        let read = m
+            .effective(p.scope, &format!("{pre}_read_timeout"))
+            .time_ms()
+            .unwrap_or(60_000);
+        let per_try = connect.max(read);
+        let total = per_try.saturating_mul(n as u64);
+        if total <= max_total {
+            continue;
+        }
+        out.push(
+            diag(
+                &META,
+                format!(
+                    "{} to upstream \"{}\" retries on up to {n} servers with no {pre}_next_upstream_tries or {pre}_next_upstream_timeout: a request can wait about {} ({n} × {}) before its final 502/504",
+                    p.directive.name(),
+                    u.name,
+                    format_time(total),
+                    format_time(per_try)
+                ),
+            )
+            .with_span(p.directive.head_span())
+            .with_label("unbounded retries")
+            .with_related(u.directive.map(|d| d.head_span()).unwrap_or(p.directive.head_span()), format!("{n} servers"))
+            .with_help(format!(
+                "bound the retries: `{pre}_next_upstream_tries 2;` or `{pre}_next_upstream_timeout 30s;` (below the timeout of the load balancer in front)"
+            )),
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! `upstream/single-server-guard-lost`: nginx never marks the only peer of
+//! a group unavailable — but the count includes `down` placeholders and
+//! names that resolve to several addresses, and any `backup` server
+//! disables the guard. One transient error then takes the one real backend
+//! out for `fail_timeout`: `no live upstreams`.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::lint::registry::RuleMeta;
+use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::model::Host;
+
+pub const META: RuleMeta = RuleMeta {
+    id: "upstream/single-server-guard-lost",
+    severity: Severity::Warning,
+    summary:
+        "one real server plus `down`/`backup` entries (or `localhost`): one error empties the group",
+    doc: Some(include_str!(
+        "../../../../docs/rules/upstream/single-server-guard-lost.md"
+    )),
+};
+
+pub const RULE: Rule = Rule {
+    meta: META,
+    check,
+    options: None,
+};
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    let m = cx.model;
+    for (_, u) in m.upstreams.explicit() {
+        let Some(d) = u.directive else { continue };
+        let primaries: Vec<_> = u
+            .servers
+            .iter()
+            .filter(|s| !s.address.params.backup)
+            .collect();
+        let real: Vec<_> = primaries
+            .iter()
+            .filter(|s| !s.address.params.down)
+            .collect();
+        let [only] = real.as_slice() else { continue };
+        let p = &only.address.params;
+        // explicit tolerance: max_fails=0 (never ejected) or ≥ 2
+        if p.max_fails.is_some_and(|n| n == 0 || n >= 2) || super::has_active_checks(m, u) {
+            continue;
+        }
+        let down = primaries.iter().find(|s| s.address.params.down);
+        let backup = u.servers.iter().find(|s| s.address.params.backup);
+        let multi =
+            matches!(&only.address.host, Host::Name(n) if super::super::dns::is_localhost(n));
+        let (why, related, sev) = if let Some(dn) = down {
+            (
+                "a `down` placeholder counts as a second server",
+                Some((
+                    dn.directive.head_span(),
+                    "this placeholder disables the guard",
+                )),
+                META.severity,
+            )
+        } else if multi {
+            ("\"localhost\" resolves to two addresses (127.0.0.1 and ::1), so the group has two peers", None, META.severity)
+        } else if let Some(b) = backup {
+            (
+                "a `backup` server disables the single-server guard",
+                Some((b.directive.head_span(), "backup server")),
+                Severity::Info,
+            )
+        } else {
+            continue;
+        };
+        let mut diag = diag(
+            &META,
+            format!(
+                "upstream \"{}\" has one real server, but {why}: one failed attempt marks \"{}\" unavailable for fail_timeout (10s by default) and requests get \"no live upstreams\" (502)",
+                u.name,
+                only.directive.arg(0).unwrap_or_default()
+            ),
+        )
+        .with_span(only.directive.head_span())
+        .with_label("taken out after max_fails=1 failure")
+        .with_related(d.head_span(), "upstream defined here");
+        diag.severity = sev;
+        if let Some((s, msg)) = related {
+            diag = diag.with_related(s, msg);
+        }
+        out.push(diag.with_help(format!(
+            "remove placeholder entries, pin an IP address, or tolerate errors on the real server: `server {} max_fails=3 fail_timeout=10s;` (or max_fails=0)",
+            only.directive.arg(0).unwrap_or("<address>")
+        )));
+    }
+}

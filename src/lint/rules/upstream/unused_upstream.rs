@@ -1,0 +1,85 @@
+//! `upstream/unused-upstream`: an `upstream {}` block no `*_pass` uses (in a
+//! configuration where every `*_pass` is visible and none picks its
+//! upstream through a variable ngxray cannot evaluate). Often a leftover or
+//! a typo on the using side.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::lint::registry::RuleMeta;
+use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::model::Host;
+
+pub const META: RuleMeta = RuleMeta {
+    id: "upstream/unused-upstream",
+    severity: Severity::Info,
+    summary: "an `upstream {}` block that no `*_pass` uses",
+    doc: Some(include_str!(
+        "../../../../docs/rules/upstream/unused-upstream.md"
+    )),
+};
+
+pub const RULE: Rule = Rule {
+    meta: META,
+    check,
+    options: None,
+};
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    let m = cx.model;
+    // names a variable pass can produce; None = cannot tell (then stay quiet)
+    let mut dynamic: Vec<String> = Vec::new();
+    for p in &m.passes {
+        if !p.target.has_variables {
+            continue;
+        }
+        match &p.target.host {
+            Host::Name(n) => dynamic.push(n.to_ascii_lowercase()),
+            Host::Variable(expr) => {
+                for v in crate::model::target::variables(expr) {
+                    let Some(vals) = m.variable_values(v) else {
+                        return;
+                    };
+                    for val in vals {
+                        let t = crate::model::target::parse_pass(val, p.module);
+                        match &t.host {
+                            Host::Name(n) => dynamic.push(n.to_ascii_lowercase()),
+                            Host::Variable(_) => return,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if m.directives_named("balancer_by_lua_block").next().is_some()
+        || m.directives_named("balancer_by_lua_file").next().is_some()
+    {
+        return;
+    }
+    for (_, u) in m.upstreams.explicit() {
+        let (Some(d), Some(scope)) = (u.directive, u.scope) else {
+            continue;
+        };
+        let twin_used = m
+            .upstreams
+            .find_all(&u.name, u.stream)
+            .iter()
+            .any(|o| !m.upstreams.get(*o).used_by.is_empty());
+        if twin_used || dynamic.contains(&u.name.to_ascii_lowercase()) {
+            continue;
+        }
+        // every file of the configuration must be visible
+        if !m.is_complete(scope) || m.scopes.iter().any(|s| s.unknown_include.is_some()) {
+            continue;
+        }
+        out.push(
+            diag(
+                &META,
+                format!("upstream \"{}\" is not used by any *_pass", u.name),
+            )
+            .with_span(d.head_span())
+            .with_label("never used")
+            .with_help("remove the block, or check the `*_pass` that should use it for a typo"),
+        );
+    }
+}
