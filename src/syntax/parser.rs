@@ -41,9 +41,12 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
         if words.is_empty() {
             return None;
         }
-        let mut it = std::mem::take(words).into_iter();
+        // Drain (keeping `words`' buffer for the next statement) into an
+        // exactly sized argument list.
+        let mut args: Vec<Word> = Vec::with_capacity(words.len() - 1);
+        let mut it = words.drain(..);
         let name = it.next()?;
-        let args: Vec<Word> = it.collect();
+        args.extend(it);
         let span = name.span.to(end);
         Some(Directive {
             name,
@@ -281,6 +284,21 @@ mod tests {
             .unwrap()
             .text
             .contains("[[ } ]]"));
+    }
+
+    #[test]
+    fn wide_and_nested_tree_walks_and_drops() {
+        let s = "s { l1 { a 1; b { c 2 3; } } l2 { d; } }\n".repeat(1000);
+        let f = p(&s);
+        assert!(f.errors.is_empty());
+        assert_eq!(f.root.directives.len(), 1000);
+        assert_eq!(f.root.walk().count(), 7000);
+        let c = f
+            .root
+            .walk()
+            .find(|(_, d)| d.name() == "c")
+            .map(|(_, d)| d.args.len());
+        assert_eq!(c, Some(2));
     }
 
     #[test]
