@@ -98,7 +98,10 @@ fn nginx_first_error(nginx: &Path, dir: &Path) -> Option<(bool, usize, String)> 
         .arg("-c")
         .arg(&conf)
         .arg("-g")
-        .arg(format!("pid {}/nginx.pid; error_log stderr;", dir.display()))
+        .arg(format!(
+            "pid {}/nginx.pid; error_log stderr;",
+            dir.display()
+        ))
         .output()
         .expect("run nginx");
     if out.status.success() {
@@ -107,7 +110,11 @@ fn nginx_first_error(nginx: &Path, dir: &Path) -> Option<(bool, usize, String)> 
     let err = String::from_utf8_lossy(&out.stderr);
     let line = err.lines().find(|l| l.contains("[emerg]"))?.to_string();
     let msg = line.split_once("[emerg] ")?.1;
-    let msg = msg.split_once(": ").map(|(_, m)| m).unwrap_or(msg).to_string();
+    let msg = msg
+        .split_once(": ")
+        .map(|(_, m)| m)
+        .unwrap_or(msg)
+        .to_string();
     let at: usize = msg
         .rsplit_once(':')
         .and_then(|(_, n)| n.trim().parse().ok())
@@ -134,7 +141,14 @@ fn syntax_errors_match_nginx() {
             .diagnostics
             .iter()
             .filter(|d| d.category() == "syntax")
-            .filter_map(|d| d.span.map(|s| (o.loaded.sources.get(s.file).position(s.start).line, d.message.clone())))
+            .filter_map(|d| {
+                d.span.map(|s| {
+                    (
+                        o.loaded.sources.get(s.file).position(s.start).line,
+                        d.message.clone(),
+                    )
+                })
+            })
             .min();
         compared += 1;
         match (&verdict, &first_syntax) {
