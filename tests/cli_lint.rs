@@ -97,3 +97,37 @@ fn nginx_t_dump_points_at_original_files() {
     assert_eq!(d["file"], "/etc/nginx/conf.d/app.conf");
     assert_eq!(d["line"], 3);
 }
+
+#[test]
+fn deeply_nested_blocks_do_not_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("deep.conf");
+    let n = 100_000;
+    std::fs::write(&p, format!("{}{}", "a {".repeat(n), "}".repeat(n))).unwrap();
+    let out = ngxray(&["lint", "--format", "json", p.to_str().unwrap()]);
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(1)),
+        "{}",
+        stderr(&out)
+    );
+    let out = ngxray(&["parse", "--single-file", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn directory_walk_survives_symlink_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("conf.d");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("a.conf"), "server { listen 80; }\n").unwrap();
+    std::os::unix::fs::symlink(dir.path(), sub.join("loop")).unwrap();
+    let out = ngxray(&["lint", "--format", "json", dir.path().to_str().unwrap()]);
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(1)),
+        "{}",
+        stderr(&out)
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["summary"]["files"], 1);
+}

@@ -397,6 +397,68 @@ fn readme_concise_sample_is_real() {
     }
 }
 
+/// The first fenced block of `lang` after `heading` in the README.
+fn readme_block(heading: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let at = readme
+        .find(heading)
+        .unwrap_or_else(|| panic!("README lacks {heading}"));
+    let fence = format!("```{lang}\n");
+    let a = at + readme[at..].find(&fence).expect("block") + fence.len();
+    let b = a + readme[a..].find("```").expect("closing fence");
+    readme[a..b].to_string()
+}
+
+#[test]
+fn readme_suppression_example_works() {
+    let block = readme_block("### Suppressing a finding", "nginx");
+    let dir = tempfile::tempdir().unwrap();
+    let lint = |text: &str| {
+        std::fs::write(dir.path().join("example.conf"), text).unwrap();
+        ngxray_in(dir.path(), &["lint", "--format", "concise", "example.conf"])
+    };
+    // As shown: every finding suppressed, no suppression unused or unknown.
+    let out = lint(&block);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(stdout(&out), "");
+    // Without the comments, the suppressed findings are there.
+    let bare: String = block
+        .lines()
+        .map(|l| match l.find("# ngxray:") {
+            Some(i) => format!("{}\n", &l[..i]),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    let got = stdout(&lint(&bare));
+    assert!(got.contains("[dns/static-hostname-resolved-once]"), "{got}");
+    assert!(got.contains("[timeout/"), "{got}");
+}
+
+#[test]
+fn readme_config_example_is_valid() {
+    let toml = readme_block("### Configuration file", "toml");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".ngxray.toml"), &toml).unwrap();
+    std::fs::copy(
+        repo().join("testdata/formats/clean/nginx.conf"),
+        dir.path().join("nginx.conf"),
+    )
+    .unwrap();
+    let out = ngxray_in(dir.path(), &["lint", "nginx.conf"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Every key of the reference table is accepted by the binary.
+    for key in [
+        "nginx-version",
+        "flavor",
+        "select",
+        "ignore",
+        "fail-on",
+        "severity",
+    ] {
+        assert!(toml.contains(&format!("{key} = ")), "example lacks {key}");
+    }
+}
+
 /// The `files:` pattern of a hook in .pre-commit-hooks.yaml.
 fn hook_files_pattern(id: &str) -> Option<String> {
     let text = std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).ok()?;

@@ -110,3 +110,103 @@ fn io_errors_are_2_and_name_the_path() {
         }
     }
 }
+
+#[test]
+fn fail_on_below_and_above_an_info_finding() {
+    // The fixture's only finding is an `info` (a third-party directive).
+    let dir = repo().join("testdata/formats/info");
+    let out = ngxray_in(&dir, &["lint", "--format", "concise", "nginx.conf"]);
+    let text = stdout(&out);
+    assert!(
+        !text.is_empty() && text.lines().all(|l| l.contains(": info[")),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(0), "default --fail-on warning");
+    for (t, want) in [("error", 0), ("warning", 0), ("info", 1), ("never", 0)] {
+        for f in FORMATS {
+            assert_eq!(
+                code(&dir, &["lint", "--format", f, "--fail-on", t, "nginx.conf"]),
+                Some(want),
+                "--fail-on {t} --format {f}"
+            );
+        }
+    }
+}
+
+/// A copy of the `multi` fixture (findings: errors) with this `.ngxray.toml`.
+fn with_config(toml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo().join("testdata/formats/multi");
+    std::fs::create_dir(dir.path().join("conf.d")).unwrap();
+    for f in ["nginx.conf", "conf.d/app.conf"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    std::fs::write(dir.path().join(".ngxray.toml"), toml).unwrap();
+    dir
+}
+
+#[test]
+fn malformed_config_file_is_2_with_file_line_and_key() {
+    for (toml, line, key) in [
+        // unknown key (a typo must never silently disable a setting)
+        (
+            "nginx-version = \"1.24\"\nfail_on = \"never\"\n",
+            2,
+            "fail_on",
+        ),
+        // bad value
+        ("fail-on = \"sometimes\"\n", 1, "fail-on"),
+        ("\n\nflavor = \"enterprise\"\n", 3, "flavor"),
+        // unknown rule id
+        (
+            "[rules.\"dns/no-such-rule\"]\nseverity = \"off\"\n",
+            1,
+            "dns/no-such-rule",
+        ),
+        ("ignore = [\"dns\", \"nosuch\"]\n", 1, "nosuch"),
+    ] {
+        let dir = with_config(toml);
+        for f in FORMATS {
+            let out = ngxray_in(dir.path(), &["lint", "--format", f, "nginx.conf"]);
+            assert_eq!(out.status.code(), Some(2), "{toml:?} {f}: {}", stdout(&out));
+            let err = stderr(&out);
+            assert!(
+                err.contains(&format!(".ngxray.toml:{line}:")),
+                "{toml:?}: no file:line in {err}"
+            );
+            assert!(err.contains(key), "{toml:?}: key {key} not named in {err}");
+            assert!(stdout(&out).is_empty(), "{f}: half a document on stdout");
+        }
+    }
+    // A TOML syntax error names the file and line too.
+    let dir = with_config("select = [\"dns\"\nignore = []\n");
+    let out = ngxray_in(dir.path(), &["lint", "nginx.conf"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(".ngxray.toml:"), "{}", stderr(&out));
+}
+
+#[test]
+fn config_file_is_read_not_ignored() {
+    // The same findings pass with `fail-on = "never"` in the file...
+    let dir = with_config("fail-on = \"never\"\n");
+    let out = ngxray_in(dir.path(), &["lint", "--format", "concise", "nginx.conf"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(!stdout(&out).is_empty());
+    // ...and the command line wins over the file.
+    let out = ngxray_in(
+        dir.path(),
+        &[
+            "lint",
+            "--format",
+            "concise",
+            "--fail-on",
+            "error",
+            "nginx.conf",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // An explicit --config that does not exist is an error naming it.
+    let out = ngxray_in(dir.path(), &["lint", "--config", "nope.toml", "nginx.conf"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nope.toml"), "{}", stderr(&out));
+}

@@ -455,3 +455,19 @@ fn corpus_outputs_match_their_schemas() {
         }
     }
 }
+
+#[test]
+fn info_is_a_note_and_a_notice() {
+    let dir = repo().join("testdata/formats/info");
+    let log = sarif(&dir, &["nginx.conf"]);
+    assert_valid("testdata/formats/sarif-schema-2.1.0.json", &log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(results.iter().all(|r| r["level"] == "note"), "{results:?}");
+    let gh = stdout(&lint_in(&dir, "github", &["nginx.conf"]));
+    assert!(
+        gh.lines()
+            .all(|l| l.starts_with("::notice file=nginx.conf,line=5,")),
+        "{gh}"
+    );
+}

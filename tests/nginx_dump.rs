@@ -26,12 +26,12 @@ fn dump(nginx: &Path, dir: &Path) -> Vec<u8> {
     .unwrap();
     std::fs::write(
         dir.join("conf.d/app.conf"),
-        "upstream app {\n    server 127.0.0.1:9000;\n    keepalive 16;\n}\n\nserver {\n    listen 127.0.0.1:8080;\n    server_name app.test;\n\n    location / {\n        proxy_pass http://app;\n        proxy_connect_timeout 1s;\n        proxy_read_timeout 1s;\n    }\n\n    location /dyn/ {\n        set $backend 127.0.0.1:9001;\n        proxy_pass http://$backend;\n    }\n\n    include snippets/common.conf;\n}\n",
+        "upstream app {\n    server 127.0.0.1:9000;\n    keepalive 16;\n}\n\nserver {\n    listen 127.0.0.1:8080;\n    server_name app.test;\n\n    location / {\n        proxy_pass http://app;\n        proxy_connect_timeout 1s;\n        proxy_read_timeout 1s;\n    }\n\n    location /dyn/ {\n        set $backend app.internal:9001;\n        proxy_pass http://$backend;\n    }\n\n    include snippets/common.conf;\n}\n",
     )
     .unwrap();
     std::fs::write(
         dir.join("snippets/common.conf"),
-        "location /health {\n    return 200 \"ok\";\n}\nlocation /static/ {\n    proxy_buffering off;\n    proxy_pass http://127.0.0.1:9002;\n}\n",
+        "location /health {\n    return 200 \"ok\";\n}\nlocation /static/ {\n    proxy_buffering off;\n    proxy_pass http://localhost:9002;\n}\n",
     )
     .unwrap();
     let conf = dir.join("nginx.conf");
@@ -131,9 +131,18 @@ fn lint_of_dump_points_at_original_files() {
             f.0
         );
     }
-    if got.is_empty() {
-        eprintln!("NOTE lint_of_dump_points_at_original_files: no rule fires on the fixture yet");
-    }
+    // Findings in both included files, at their original lines (rules that
+    // fire on configurations nginx accepts).
+    let at = |file: &Path, line: u64, rule: &str| {
+        got.iter()
+            .any(|f| f.0 == file.display().to_string() && f.1 == line && f.3 == rule)
+    };
+    assert!(
+        at(&app, 18, "dns/variable-pass-without-resolver"),
+        "{got:#?}"
+    );
+    assert!(at(&app, 13, "timeout/aggressive-read-timeout"), "{got:#?}");
+    assert!(at(&common, 6, "dns/localhost-dual-stack"), "{got:#?}");
 
     // A finding is placed at the original line: break the snippet (nginx
     // would refuse it, so edit the dump as a user editing a file would).

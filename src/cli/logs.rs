@@ -1,13 +1,185 @@
 //! `ngxray logs`: read error logs, classify and group every line.
+//! Thin: flags → [`crate::logs::Options`] → run → reporter → exit code.
 
-use clap::Args;
+use std::io::{IsTerminal, Write};
+
+use clap::{Args, ValueEnum};
+
+use crate::logs::{self, causes, input, line::Level, time, Filters, LogsError, Options};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogsFormat {
+    /// Summary, per-cause tables, timelines (colour on a terminal).
+    Text,
+    /// One `ngxray/logs/v1` JSON document.
+    Json,
+    /// One JSON object per input line.
+    Ndjson,
+}
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
     /// Log files, globs or directories; `-` (or nothing, with piped input) reads stdin.
     pub paths: Vec<String>,
+    #[arg(long, value_enum, default_value_t = LogsFormat::Text)]
+    pub format: LogsFormat,
+    /// Only lines at or after this time: a duration back from now (30m, 2h, 1d)
+    /// or a local time (2024-05-01 13:45[:00], 2024/05/01 13:45:00).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only lines before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only lines at this level or more severe (emerg, alert, crit, error, warn, notice, info, debug).
+    #[arg(long, value_name = "LEVEL")]
+    pub level: Option<String>,
+    /// Only these causes (comma-separated ids; see docs/logs.md).
+    #[arg(long, value_name = "CAUSE[,…]", value_delimiter = ',')]
+    pub cause: Vec<String>,
+    /// Only lines whose upstream (host:port, unix:/path or group) contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub upstream: Option<String>,
+    /// Only lines whose server name contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub server: Option<String>,
+    /// Timeline bucket width (30s, 1m, 5m, 1h, 1d).
+    #[arg(long, value_name = "DURATION", default_value = "1m")]
+    pub bucket: String,
+    /// Exit 1 when lines of these causes are found (comma-separated ids).
+    #[arg(long, value_name = "CAUSE[,…]", value_delimiter = ',')]
+    pub fail_on_cause: Vec<String>,
+    /// Exit 1 when more than N lines of the --fail-on-cause causes (or, without
+    /// it, lines at level error or worse) are found.
+    #[arg(long, value_name = "N")]
+    pub max_count: Option<u64>,
+    /// File-name globs looked for inside directories (repeatable).
+    #[arg(long = "name", value_name = "GLOB")]
+    pub names: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Reference time for relative --since/--until (tests).
+    #[arg(long, hide = true)]
+    pub now: Option<String>,
 }
 
-pub fn run(_args: LogsArgs) -> u8 {
-    super::fail("`ngxray logs` is not available yet")
+fn cause_ids(values: &[String], flag: &str) -> Result<Vec<causes::CauseId>, LogsError> {
+    values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            causes::find(v).ok_or_else(|| {
+                let ids: Vec<&str> = causes::CAUSES.iter().map(|c| c.id).collect();
+                LogsError::Usage(format!(
+                    "{flag}: unknown cause \"{v}\" (known: {})",
+                    ids.join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+fn options(args: &LogsArgs) -> Result<(Options, Vec<causes::CauseId>), LogsError> {
+    let now = match &args.now {
+        Some(n) => time::parse_when(n, 0).map_err(LogsError::Usage)?,
+        None => time::local_now(),
+    };
+    let when = |v: &Option<String>, flag: &str| -> Result<Option<i64>, LogsError> {
+        v.as_deref()
+            .map(|s| time::parse_when(s, now).map_err(|e| LogsError::Usage(format!("{flag}: {e}"))))
+            .transpose()
+    };
+    let level = match &args.level {
+        Some(l) => Some(Level::parse(l.trim().as_bytes()).ok_or_else(|| {
+            LogsError::Usage(format!(
+                "--level: unknown level \"{l}\" (emerg, alert, crit, error, warn, notice, info, debug)"
+            ))
+        })?),
+        None => None,
+    };
+    let selected = cause_ids(&args.cause, "--cause")?;
+    let causes = (!selected.is_empty()).then(|| {
+        let mut v = vec![false; causes::CAUSES.len()];
+        for c in &selected {
+            v[*c as usize] = true;
+        }
+        v
+    });
+    let bucket = time::parse_duration(&args.bucket)
+        .filter(|b| *b > 0)
+        .ok_or_else(|| {
+            LogsError::Usage(format!(
+                "--bucket: invalid duration \"{}\" (30s, 1m, 5m, 1h, 1d)",
+                args.bucket
+            ))
+        })?;
+    let names: Vec<String> = if args.names.is_empty() {
+        input::DEFAULT_NAMES.iter().map(|s| s.to_string()).collect()
+    } else {
+        args.names.clone()
+    };
+    let inputs = input::resolve(&args.paths, &names, std::io::stdin().is_terminal())?;
+    let filters = Filters {
+        since: when(&args.since, "--since")?,
+        until: when(&args.until, "--until")?,
+        level,
+        causes,
+        upstream: args.upstream.clone(),
+        server: args.server.clone(),
+    };
+    let fail_on = cause_ids(&args.fail_on_cause, "--fail-on-cause")?;
+    Ok((
+        Options {
+            inputs,
+            bucket,
+            filters,
+            threads: args.threads,
+            progress: std::io::stderr().is_terminal(),
+        },
+        fail_on,
+    ))
+}
+
+pub fn run(args: LogsArgs) -> u8 {
+    let (opts, fail_on) = match options(&args) {
+        Ok(o) => o,
+        Err(e) => return super::fail(e),
+    };
+    let stdout = std::io::stdout();
+    let outcome = match args.format {
+        LogsFormat::Ndjson => {
+            let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            logs::analyze_ndjson(&opts, &mut lock)
+        }
+        _ => logs::analyze(&opts),
+    };
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => return super::fail(e),
+    };
+    for w in &outcome.warnings {
+        eprintln!("ngxray: warning: {w}");
+    }
+    let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = match args.format {
+        LogsFormat::Text => {
+            let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            lock.write_all(logs::report_text::render(&outcome, color).as_bytes())
+        }
+        LogsFormat::Json => logs::report_json::write(&outcome, &mut lock),
+        LogsFormat::Ndjson => Ok(()),
+    };
+    if let Err(e) = written.and_then(|_| lock.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return super::fail(format!("cannot write output: {e}"));
+        }
+    }
+    match logs::gate(&outcome.aggregate, &fail_on, args.max_count) {
+        Some(reason) => {
+            eprintln!("ngxray: {reason}");
+            super::EXIT_FINDINGS
+        }
+        None => super::EXIT_OK,
+    }
 }

@@ -1,2 +1,634 @@
-//! Error-log analysis: reader, line parser, cause table, classifier,
-//! aggregator.
+//! Error-log analysis: group nginx error.log lines by cause × upstream ×
+//! server, losing nothing.
+//!
+//! Pipeline: [`input`] (files, globs, directories, stdin; rotations oldest
+//! first) → [`reader`] (large reads cut into line-aligned blocks; gzip by
+//! magic bytes) → [`line`] (zero-copy parser) → [`classify`] (the cause table
+//! in [`causes`]) → [`aggregate`] (mergeable partial aggregates, one per
+//! worker) → reporters ([`report_text`], [`report_json`], [`ndjson`]).
+//!
+//! Reader threads cut inputs into blocks; worker threads parse, classify and
+//! aggregate whole blocks; partial aggregates merge at the end. Every line
+//! lands in exactly one cause (`unclassified` and `unparsable` included) or
+//! is counted as filtered out, so the totals always add up to the input.
+
+pub mod aggregate;
+pub mod causes;
+pub mod classify;
+pub mod input;
+pub mod line;
+pub mod ndjson;
+pub mod reader;
+pub mod report_json;
+pub mod report_text;
+pub mod time;
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aggregate::Aggregate;
+use causes::CauseId;
+use input::Input;
+use line::Level;
+use reader::{Block, Blocker};
+
+/// Errors of a logs run. Each one is an exit-2 condition.
+#[derive(Debug, thiserror::Error)]
+pub enum LogsError {
+    /// Bad flags or arguments.
+    #[error("{0}")]
+    Usage(String),
+    /// An input could not be found, opened or read.
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+    /// Writing the output failed.
+    #[error("cannot write output: {0}")]
+    Output(String),
+}
+
+/// Which lines to count.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// Keep lines at or after this log time.
+    pub since: Option<i64>,
+    /// Keep lines before this log time.
+    pub until: Option<i64>,
+    /// Keep lines at this level or more severe.
+    pub level: Option<Level>,
+    /// Keep these causes only (indexed by cause id).
+    pub causes: Option<Vec<bool>>,
+    /// Keep lines whose upstream key contains this text.
+    pub upstream: Option<String>,
+    /// Keep lines whose server contains this text.
+    pub server: Option<String>,
+}
+
+impl Filters {
+    fn active(&self) -> bool {
+        self.since.is_some()
+            || self.until.is_some()
+            || self.level.is_some()
+            || self.causes.is_some()
+            || self.upstream.is_some()
+            || self.server.is_some()
+    }
+
+    /// Does the line pass? `last_time` carries the time of the previous
+    /// timed line so that untimed continuation lines follow their line.
+    fn pass(
+        &self,
+        parsed: Option<&line::Line<'_>>,
+        cause: CauseId,
+        last_time: &mut Option<i64>,
+    ) -> bool {
+        if let Some(c) = &self.causes {
+            if !c[cause as usize] {
+                return false;
+            }
+        }
+        if let Some(min) = self.level {
+            match parsed.and_then(|l| l.level) {
+                Some(l) if l <= min => {}
+                _ => return false,
+            }
+        }
+        if self.since.is_some() || self.until.is_some() {
+            let t = parsed.and_then(|l| l.time).or(*last_time);
+            if let Some(t) = parsed.and_then(|l| l.time) {
+                *last_time = Some(t);
+            }
+            if let Some(t) = t {
+                if self.since.is_some_and(|s| t < s) || self.until.is_some_and(|u| t >= u) {
+                    return false;
+                }
+            }
+        }
+        if self.upstream.is_some() || self.server.is_some() {
+            let Some(l) = parsed else { return false };
+            if let Some(u) = &self.upstream {
+                let (_, key) = line::upstream_key(l);
+                if memchr::memmem::find(key, u.as_bytes()).is_none() {
+                    return false;
+                }
+            }
+            if let Some(s) = &self.server {
+                match l.fields.server {
+                    Some(v) if memchr::memmem::find(v, s.as_bytes()).is_some() => {}
+                    _ => return false,
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub inputs: Vec<Input>,
+    /// Timeline bucket width in seconds.
+    pub bucket: i64,
+    pub filters: Filters,
+    /// Worker threads (0 = one per core).
+    pub threads: usize,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// What was read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InputInfo {
+    pub name: String,
+    pub gzip: bool,
+    pub lines: u64,
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct Outcome {
+    pub inputs: Vec<InputInfo>,
+    pub aggregate: Aggregate,
+    /// Non-fatal problems (a truncated gzip member), for stderr.
+    pub warnings: Vec<String>,
+}
+
+/// Read, classify and aggregate every input.
+pub fn analyze(opts: &Options) -> Result<Outcome, LogsError> {
+    run(opts, None)
+}
+
+/// Like [`analyze`], and also write one NDJSON event per counted line to
+/// `out`, in input order.
+pub fn analyze_ndjson(opts: &Options, out: &mut dyn Write) -> Result<Outcome, LogsError> {
+    run(opts, Some(out))
+}
+
+/// Per-input state shared by readers.
+struct Shared {
+    gzip: Vec<AtomicBool>,
+    error: Mutex<Option<LogsError>>,
+    warnings: Mutex<Vec<String>>,
+    abort: AtomicBool,
+    bytes: Arc<AtomicU64>,
+}
+
+fn total_size(inputs: &[Input]) -> u64 {
+    inputs
+        .iter()
+        .map(|i| match i {
+            Input::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            Input::Stdin => 0,
+        })
+        .sum()
+}
+
+fn read_input(
+    idx: usize,
+    input: &Input,
+    shared: &Shared,
+    seq: &AtomicU64,
+    tx: &std::sync::mpsc::SyncSender<Block>,
+    free: &Mutex<Receiver<Vec<u8>>>,
+) {
+    let name = input.display();
+    let (reader, gz) = match reader::open(input, shared.bytes.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            shared
+                .error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_or_insert(LogsError::Io {
+                    path: name,
+                    message: e.to_string(),
+                });
+            shared.abort.store(true, Ordering::Relaxed);
+            return;
+        }
+    };
+    shared.gzip[idx].store(gz, Ordering::Relaxed);
+    let mut blocker = Blocker::new(reader, idx as u32);
+    loop {
+        if shared.abort.load(Ordering::Relaxed) {
+            return;
+        }
+        let data = free
+            .lock()
+            .ok()
+            .and_then(|rx| rx.try_recv().ok())
+            .unwrap_or_else(|| Vec::with_capacity(reader::BLOCK_SIZE + 128 * 1024));
+        let mut block = Block {
+            data,
+            ..Block::default()
+        };
+        match blocker.next_block(&mut block) {
+            Ok(true) => {
+                block.seq = seq.fetch_add(1, Ordering::Relaxed);
+                if tx.send(block).is_err() {
+                    return;
+                }
+            }
+            Ok(false) => return,
+            Err(e) if gz && e.kind() == io::ErrorKind::UnexpectedEof => {
+                shared
+                    .warnings
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(format!("{name}: gzip data ends early (file still being written?); lines up to there were read"));
+                // The last partial block is lost with the decoder state; what
+                // was sent before is kept.
+                return;
+            }
+            Err(e) => {
+                let message = if gz {
+                    format!("invalid gzip data: {e}")
+                } else {
+                    e.to_string()
+                };
+                shared
+                    .error
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert(LogsError::Io {
+                        path: name,
+                        message,
+                    });
+                shared.abort.store(true, Ordering::Relaxed);
+                return;
+            }
+        }
+    }
+}
+
+fn process_block(
+    block: &Block,
+    filters: &Filters,
+    agg: &mut Aggregate,
+    scratch: &mut Vec<u8>,
+    mut out: Option<&mut Vec<u8>>,
+    names: &[String],
+) {
+    let active = filters.active();
+    let mut line_no = block.first_line;
+    let mut last_time = None;
+    for raw in reader::lines(&block.data) {
+        let parsed = line::parse(raw);
+        let verdict = match &parsed {
+            Some(l) => classify::classify(l),
+            None => classify::unparsable(),
+        };
+        if active && !filters.pass(parsed.as_ref(), verdict.cause, &mut last_time) {
+            agg.filtered += 1;
+            line_no += 1;
+            continue;
+        }
+        agg.add(
+            block.input,
+            line_no,
+            raw,
+            parsed.as_ref(),
+            &verdict,
+            scratch,
+        );
+        if let Some(out) = out.as_deref_mut() {
+            ndjson::write_event(
+                out,
+                &names[block.input as usize],
+                line_no,
+                raw,
+                parsed.as_ref(),
+                &verdict,
+            );
+        }
+        line_no += 1;
+    }
+    agg.read_lines(block.input, block.lines);
+}
+
+fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsError> {
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let names: Vec<String> = opts.inputs.iter().map(Input::display).collect();
+    let ordered = sink.is_some();
+    let shared = Shared {
+        gzip: opts.inputs.iter().map(|_| AtomicBool::new(false)).collect(),
+        error: Mutex::new(None),
+        warnings: Mutex::new(Vec::new()),
+        abort: AtomicBool::new(false),
+        bytes: Arc::new(AtomicU64::new(0)),
+    };
+    let total_bytes = total_size(&opts.inputs);
+    let (block_tx, block_rx) = sync_channel::<Block>(threads * 2);
+    let block_rx = Mutex::new(block_rx);
+    let (free_tx, free_rx) = channel::<Vec<u8>>();
+    let free_rx = Mutex::new(free_rx);
+    let (out_tx, out_rx) = channel::<(u64, Vec<u8>)>();
+    let next_input = AtomicUsize::new(0);
+    let seq = AtomicU64::new(0);
+    let done = AtomicBool::new(false);
+    // In NDJSON mode one reader keeps the blocks in input order.
+    let readers = if ordered {
+        1
+    } else {
+        threads.min(opts.inputs.len()).max(1)
+    };
+
+    let mut write_error: Option<io::Error> = None;
+    let partials: Vec<Aggregate> = std::thread::scope(|s| {
+        for _ in 0..readers {
+            let tx = block_tx.clone();
+            let (shared, next_input, seq, free_rx) = (&shared, &next_input, &seq, &free_rx);
+            let inputs = &opts.inputs;
+            s.spawn(move || loop {
+                let idx = next_input.fetch_add(1, Ordering::Relaxed);
+                if idx >= inputs.len() || shared.abort.load(Ordering::Relaxed) {
+                    return;
+                }
+                read_input(idx, &inputs[idx], shared, seq, &tx, free_rx);
+            });
+        }
+        drop(block_tx);
+
+        let mut workers = Vec::new();
+        for _ in 0..threads {
+            let (block_rx, free_tx, out_tx) = (&block_rx, free_tx.clone(), out_tx.clone());
+            let (filters, names, bucket) = (&opts.filters, &names, opts.bucket);
+            workers.push(s.spawn(move || {
+                let mut agg = Aggregate::new(bucket);
+                let mut scratch = Vec::with_capacity(256);
+                loop {
+                    let block = match block_rx.lock() {
+                        Ok(rx) => match rx.recv() {
+                            Ok(b) => b,
+                            Err(_) => break,
+                        },
+                        Err(_) => break,
+                    };
+                    if ordered {
+                        let mut out = Vec::with_capacity(block.data.len() * 2);
+                        process_block(
+                            &block,
+                            filters,
+                            &mut agg,
+                            &mut scratch,
+                            Some(&mut out),
+                            names,
+                        );
+                        let _ = out_tx.send((block.seq, out));
+                    } else {
+                        process_block(&block, filters, &mut agg, &mut scratch, None, names);
+                    }
+                    let _ = free_tx.send(block.data);
+                }
+                agg
+            }));
+        }
+        drop(out_tx);
+        drop(free_tx);
+
+        if opts.progress && total_bytes >= 32 * 1024 * 1024 {
+            let bytes = shared.bytes.clone();
+            let done = &done;
+            s.spawn(move || progress(total_bytes, &bytes, done));
+        }
+
+        if let Some(out) = sink {
+            let mut pending: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+            let mut next = 0u64;
+            for (seq, buf) in out_rx.iter() {
+                pending.insert(seq, buf);
+                while let Some(buf) = pending.remove(&next) {
+                    next += 1;
+                    if write_error.is_none() {
+                        if let Err(e) = out.write_all(&buf) {
+                            write_error = Some(e);
+                            shared.abort.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+            if write_error.is_none() {
+                if let Err(e) = out.flush() {
+                    write_error = Some(e);
+                }
+            }
+        } else {
+            drop(out_rx);
+        }
+        let partials = workers
+            .into_iter()
+            .filter_map(|w| w.join().ok())
+            .collect::<Vec<_>>();
+        done.store(true, Ordering::Relaxed);
+        partials
+    });
+
+    if let Some(e) = shared.error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    if let Some(e) = write_error {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            return Err(LogsError::Output(e.to_string()));
+        }
+    }
+    if partials.len() != threads {
+        return Err(LogsError::Output("a worker thread failed".to_string()));
+    }
+    let mut agg = Aggregate::new(opts.bucket);
+    for p in partials {
+        agg.merge(p);
+    }
+    agg.lines_per_input.resize(opts.inputs.len(), 0);
+    let inputs = names
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| InputInfo {
+            name,
+            gzip: shared.gzip[i].load(Ordering::Relaxed),
+            lines: agg.lines_per_input[i],
+        })
+        .collect();
+    Ok(Outcome {
+        inputs,
+        aggregate: agg,
+        warnings: shared
+            .warnings
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner()),
+    })
+}
+
+/// Progress bar on stderr (only started for long runs on a terminal).
+fn progress(total: u64, bytes: &AtomicU64, done: &AtomicBool) {
+    let start = Instant::now();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    while !done.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+        if bar.is_none() && start.elapsed() >= Duration::from_millis(700) {
+            let b = indicatif::ProgressBar::with_draw_target(
+                Some(total),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} reading logs {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            ) {
+                b.set_style(style);
+            }
+            bar = Some(b);
+        }
+        if let Some(b) = &bar {
+            b.set_position(bytes.load(Ordering::Relaxed).min(total));
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+}
+
+/// Why a run should exit 1 (`--fail-on-cause`, `--max-count`), if it should.
+pub fn gate(agg: &Aggregate, fail_on: &[CauseId], max_count: Option<u64>) -> Option<String> {
+    let (n, what) = if fail_on.is_empty() {
+        let n = Level::ALL
+            .iter()
+            .filter(|l| **l <= Level::Error)
+            .map(|l| agg.level_count(Some(*l)))
+            .sum::<u64>();
+        (n, "lines at level error or worse".to_string())
+    } else {
+        let n = fail_on
+            .iter()
+            .map(|c| agg.per_cause[*c as usize])
+            .sum::<u64>();
+        let ids: Vec<&str> = fail_on.iter().map(|c| causes::cause(*c).id).collect();
+        (n, format!("lines of cause {}", ids.join(", ")))
+    };
+    match max_count {
+        Some(max) if n > max => Some(format!("{n} {what} (more than --max-count {max})")),
+        Some(_) => None,
+        None if !fail_on.is_empty() && n > 0 => Some(format!("{n} {what}")),
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(files: Vec<std::path::PathBuf>, filters: Filters, threads: usize) -> Options {
+        Options {
+            inputs: files.into_iter().map(Input::File).collect(),
+            bucket: 60,
+            filters,
+            threads,
+            progress: false,
+        }
+    }
+
+    fn sample_log(n: usize) -> String {
+        let mut s = String::new();
+        for i in 0..n {
+            let m = i % 60;
+            match i % 4 {
+                0 => s.push_str(&format!("2026/11/25 15:{m:02}:00 [error] 1#1: *{i} connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: a, request: \"GET /x/{i} HTTP/1.1\", upstream: \"http://10.0.0.9:80/x\"\n")),
+                1 => s.push_str(&format!("2026/11/25 15:{m:02}:00 [info] 1#1: *{i} client 10.0.0.1 closed keepalive connection\n")),
+                2 => s.push_str("  continuation, no header\n"),
+                _ => s.push_str(&format!("2026/11/25 15:{m:02}:30 [error] 1#1: *{i} upstream timed out (110: Connection timed out) while reading response header from upstream, client: 10.0.0.1, server: b, request: \"POST /y HTTP/1.1\", upstream: \"http://10.0.0.8:80/y\"\n")),
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn totals_add_up_and_threads_do_not_matter() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("error.log.1");
+        let b = dir.path().join("error.log");
+        std::fs::write(&a, sample_log(30_000)).unwrap();
+        std::fs::write(&b, sample_log(1_001)).unwrap();
+        let one = analyze(&opts(vec![a.clone(), b.clone()], Filters::default(), 1)).unwrap();
+        let four = analyze(&opts(vec![a, b], Filters::default(), 4)).unwrap();
+        for o in [&one, &four] {
+            assert_eq!(o.aggregate.lines(), 31_001);
+            assert_eq!(o.aggregate.counted(), 31_001);
+            assert_eq!(o.inputs[0].lines, 30_000);
+            assert_eq!(o.inputs[1].lines, 1_001);
+        }
+        assert_eq!(one.aggregate.per_cause, four.aggregate.per_cause);
+        let refused = causes::find("connect-refused").unwrap();
+        let g1 = one.aggregate.groups_of(refused);
+        let g4 = four.aggregate.groups_of(refused);
+        assert_eq!(g1[0].samples, g4[0].samples);
+        assert_eq!(g1[0].samples[0].line, 1);
+        assert_eq!(g1[0].timeline, g4[0].timeline);
+    }
+
+    #[test]
+    fn filters_count_what_they_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("error.log");
+        std::fs::write(&a, sample_log(400)).unwrap();
+        let f = Filters {
+            level: Some(Level::Error),
+            ..Filters::default()
+        };
+        let o = analyze(&opts(vec![a.clone()], f, 2)).unwrap();
+        assert_eq!(o.aggregate.counted(), 200);
+        assert_eq!(o.aggregate.filtered, 200);
+        let f = Filters {
+            upstream: Some("10.0.0.8".into()),
+            ..Filters::default()
+        };
+        let o = analyze(&opts(vec![a.clone()], f, 2)).unwrap();
+        assert_eq!(o.aggregate.counted(), 100);
+        let since = time::parse_log_time(b"2026/11/25 15:30:00").unwrap();
+        let f = Filters {
+            since: Some(since),
+            level: Some(Level::Error),
+            ..Filters::default()
+        };
+        let o = analyze(&opts(vec![a], f, 2)).unwrap();
+        assert!(o.aggregate.first.unwrap() >= since);
+        assert_eq!(o.aggregate.counted() + o.aggregate.filtered, 400);
+    }
+
+    #[test]
+    fn ndjson_has_one_event_per_line_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("error.log");
+        std::fs::write(&a, sample_log(20_000)).unwrap();
+        let mut out = Vec::new();
+        let o = analyze_ndjson(&opts(vec![a], Filters::default(), 3), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let events: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(events.len(), 20_000);
+        assert_eq!(o.aggregate.counted(), 20_000);
+        for (i, e) in events.iter().enumerate() {
+            assert_eq!(e["line"], i as u64 + 1);
+        }
+        assert_eq!(events[2]["cause"], "unparsable");
+    }
+
+    #[test]
+    fn gate_rules() {
+        let mut agg = Aggregate::new(60);
+        let refused = causes::find("connect-refused").unwrap();
+        agg.per_cause[refused as usize] = 3;
+        agg.per_level[Level::Error as usize] = 3;
+        assert!(gate(&agg, &[], None).is_none());
+        assert!(gate(&agg, &[], Some(2)).is_some());
+        assert!(gate(&agg, &[], Some(3)).is_none());
+        assert!(gate(&agg, &[refused], None).is_some());
+        assert!(gate(&agg, &[causes::find("read-timeout").unwrap()], None).is_none());
+        assert!(gate(&agg, &[refused], Some(5)).is_none());
+    }
+}

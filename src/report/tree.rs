@@ -89,5 +89,5 @@ pub fn render(loaded: &Loaded, comments: bool) -> String {
         })
         .collect();
     let doc = json!({"schema": "ngxray/parse/v1", "roots": loaded.roots.iter().map(|r| r.0).collect::<Vec<_>>(), "files": files});
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
+    serde_json::to_string(&doc).unwrap_or_default()
 }

@@ -5,6 +5,7 @@ pub mod ast;
 pub mod errors;
 pub mod lexer;
 pub mod parser;
+pub mod print;
 pub mod source;
 
 pub use ast::{Block, Comment, Directive, Item, Quote, RawBody, Terminator, Word};

@@ -55,6 +55,8 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: Vec<u8>,
     line_starts: Vec<usize>,
+    /// All bytes ASCII: a column is a byte distance (O(1) positions).
+    ascii: bool,
 }
 
 impl SourceFile {
@@ -62,10 +64,12 @@ impl SourceFile {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
         line_starts.extend(memchr::memchr_iter(b'\n', &text).map(|i| i + 1));
+        let ascii = text.is_ascii();
         SourceFile {
             path: path.into(),
             text,
             line_starts,
+            ascii,
         }
     }
 
@@ -86,10 +90,14 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_of(offset);
         let start = self.line_starts[line - 1];
-        let column = String::from_utf8_lossy(&self.text[start..offset])
-            .chars()
-            .count()
-            + 1;
+        let column = if self.ascii {
+            offset - start + 1
+        } else {
+            String::from_utf8_lossy(&self.text[start..offset])
+                .chars()
+                .count()
+                + 1
+        };
         Position {
             line,
             column,

@@ -147,6 +147,8 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
             upstreams: Vec::new(),
             ssl_servers: Vec::new(),
             cert_blocks: HashSet::new(),
+            ssl_on: Vec::new(),
+            http_servers: Vec::new(),
         };
         walk(loaded, root.file, root.context, |v| c.visit(v));
         c.finish(root.file);
@@ -248,6 +250,10 @@ pub(crate) struct Checker<'a, 'o> {
     /// (server block id, http block id, `{` span, listen span)
     ssl_servers: Vec<(usize, usize, Span, Span)>,
     cert_blocks: HashSet<usize>,
+    /// `ssl on;`: (block id, http block id, span, at http level)
+    ssl_on: Vec<(usize, usize, Span, bool)>,
+    /// http servers: (server block id, http block id)
+    http_servers: Vec<(usize, usize)>,
 }
 
 struct UpstreamSeen {
@@ -351,6 +357,11 @@ impl<'a, 'o> Checker<'a, 'o> {
         self.duplicates(d, entry, block);
         self.semantic(v, block);
         self.variable_definition(d, ctx);
+        if ctx == Context::Location && d.name() == "location" {
+            if let Some(parent) = v.ancestors.last() {
+                values::nested_location(self, d, parent);
+            }
+        }
         true
     }
 
@@ -630,6 +641,27 @@ impl<'a, 'o> Checker<'a, 'o> {
                 }
             }
         }
+        if ctx == Context::Http && d.name() == "server" {
+            self.http_servers
+                .push((d as *const Directive as usize, block));
+        }
+        if matches!(ctx, Context::Http | Context::Server)
+            && d.name() == "ssl"
+            && d.arg(0).is_some_and(|a| a.eq_ignore_ascii_case("on"))
+        {
+            let http = if ctx == Context::Http {
+                block
+            } else {
+                block_id(
+                    v.ancestors
+                        .len()
+                        .checked_sub(2)
+                        .and_then(|i| v.ancestors.get(i)),
+                )
+            };
+            self.ssl_on
+                .push((block, http, d.head_span(), ctx == Context::Http));
+        }
         if matches!(ctx, Context::Http | Context::Server) {
             let set = match d.name() {
                 "ssl_certificate" => true,
@@ -706,6 +738,30 @@ impl<'a, 'o> Checker<'a, 'o> {
             }
         }
         if matches!(self.root_context, Context::Main | Context::Http) {
+            let ssl_on = std::mem::take(&mut self.ssl_on);
+            for (block, http, span, at_http) in ssl_on {
+                if self.cert_blocks.contains(&block) || self.cert_blocks.contains(&http) {
+                    continue;
+                }
+                let uncovered = if at_http {
+                    self.http_servers
+                        .iter()
+                        .any(|(s, h)| *h == http && !self.cert_blocks.contains(s))
+                } else {
+                    true
+                };
+                if uncovered {
+                    self.push(
+                        Diagnostic::error(
+                            SSL_WITHOUT_CERTIFICATE,
+                            "no \"ssl_certificate\" is defined for the \"ssl\" directive",
+                        )
+                        .with_span(span)
+                        .with_label("ssl on without a certificate")
+                        .with_help("add `ssl_certificate` and `ssl_certificate_key`; better, drop the deprecated `ssl on;` and use `listen 443 ssl;`"),
+                    );
+                }
+            }
             let servers = std::mem::take(&mut self.ssl_servers);
             let mut done = HashSet::new();
             for (server, http, open, listen) in servers {

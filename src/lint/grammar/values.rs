@@ -741,6 +741,49 @@ fn upstream_server(c: &mut Checker, d: &Directive, ctx: Context) {
     }
 }
 
+/// `location` modifiers: ("=", "~", "~*", "^~", "@", "") and the name.
+fn location_kind(d: &Directive) -> (&str, &str) {
+    match d.args.as_slice() {
+        [m, n] => (m.value.as_str(), n.value.as_str()),
+        [n] => {
+            let s = n.value.as_str();
+            for m in ["=", "~*", "~", "^~", "@"] {
+                if let Some(rest) = s.strip_prefix(m) {
+                    return (m, if m == "@" { s } else { rest });
+                }
+            }
+            ("", s)
+        }
+        _ => ("", ""),
+    }
+}
+
+/// `ngx_http_core_location`'s nesting rules.
+pub(super) fn nested_location(c: &mut Checker, d: &Directive, parent: &Directive) {
+    let (pm, pn) = location_kind(parent);
+    let (cm, cn) = location_kind(d);
+    if has_var(cn) || d.args.is_empty() {
+        return;
+    }
+    let msg = match (pm, cm) {
+        ("=", _) => format!("location \"{cn}\" cannot be inside the exact location \"{pn}\""),
+        ("@", _) => format!("location \"{cn}\" could not be inside the named location \"{pn}\""),
+        (_, "@") => format!("named location \"{cn}\" can be on the server level only"),
+        ("" | "^~", "" | "^~" | "=") if !cn.starts_with(pn) => {
+            format!("location \"{cn}\" is outside location \"{pn}\"")
+        }
+        _ => return,
+    };
+    let w = d.args.last().unwrap_or(&d.name);
+    c.push(
+        Diagnostic::error(INVALID_VALUE, msg)
+            .with_span(w.span)
+            .with_label("nested location")
+            .with_related(parent.head_span(), "inside this location")
+            .with_help("a prefix location nested in another must start with the outer prefix; named locations belong at server level"),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

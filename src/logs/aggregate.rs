@@ -1,0 +1,629 @@
+//! Mergeable aggregates: cause × upstream × server groups with counts,
+//! first/last seen, a bucketed timeline, top requests, the first sample
+//! lines and status totals.
+//!
+//! Each worker fills its own [`Aggregate`] from the blocks it is given and
+//! the partial aggregates are merged at the end, so the result does not
+//! depend on how the input was split. Keys are only allocated when a group
+//! (or a request within a group) is first seen; the per-line path borrows.
+//! Sizes are capped (groups, distinct requests per group, samples) so memory
+//! stays bounded whatever the input; what overflows is still counted.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::causes::{self, CauseId, CAUSES};
+use super::classify::Verdict;
+use super::line::{self, Level, Line};
+
+/// Samples kept per group.
+pub const MAX_SAMPLES: usize = 3;
+/// Distinct requests tracked per group; the rest are counted as "other".
+pub const MAX_REQUESTS: usize = 32;
+/// Distinct groups; further (cause, upstream, server) keys fold into one
+/// "(other)" group per cause.
+pub const MAX_GROUPS: usize = 2_000;
+/// Key suffix of the per-cause overflow group.
+const OTHER_KEY: &[u8] = b"(other)\0(other)";
+/// Longest sample text kept, in bytes.
+pub const MAX_SAMPLE_BYTES: usize = 4096;
+
+/// FxHash: the keys are short byte strings of our own making; no need for
+/// a DoS-resistant hasher on the hot path.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            h = (h.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write(&[i]);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// One sample line with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    /// Index of the input (see the run's input list).
+    pub input: u32,
+    /// 1-based line number within that input.
+    pub line: u64,
+    pub text: String,
+}
+
+/// A sparse, sorted timeline of (bucket start, count). It keeps at most
+/// [`MAX_BUCKETS`] buckets: past that its bucket width doubles (a group
+/// seen over a long period gets a coarser timeline, memory stays bounded).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timeline {
+    /// Bucket width in seconds (0 until the first count).
+    pub width: i64,
+    pub buckets: Vec<(i64, u64)>,
+}
+
+/// Most buckets kept per timeline.
+pub const MAX_BUCKETS: usize = 512;
+
+impl Timeline {
+    /// Count `n` at log time `t`, with `width` as the initial bucket width.
+    pub fn add(&mut self, t: i64, n: u64, width: i64) {
+        if self.width == 0 {
+            self.width = width.max(1);
+        }
+        let bucket = t.div_euclid(self.width) * self.width;
+        match self.buckets.last_mut() {
+            Some(last) if last.0 == bucket => last.1 += n,
+            Some(last) if last.0 < bucket => self.buckets.push((bucket, n)),
+            None => self.buckets.push((bucket, n)),
+            Some(_) => match self.buckets.binary_search_by_key(&bucket, |b| b.0) {
+                Ok(i) => self.buckets[i].1 += n,
+                Err(i) => self.buckets.insert(i, (bucket, n)),
+            },
+        }
+        if self.buckets.len() > MAX_BUCKETS {
+            self.coarsen_to(self.width * 2);
+        }
+    }
+
+    /// Re-bucket to a wider `width` (a multiple of the current one).
+    fn coarsen_to(&mut self, width: i64) {
+        if width <= self.width {
+            return;
+        }
+        self.width = width;
+        let mut out: Vec<(i64, u64)> = Vec::with_capacity(self.buckets.len() / 2 + 1);
+        for &(b, n) in &self.buckets {
+            let nb = b.div_euclid(width) * width;
+            match out.last_mut() {
+                Some(last) if last.0 == nb => last.1 += n,
+                _ => out.push((nb, n)),
+            }
+        }
+        self.buckets = out;
+        if self.buckets.len() > MAX_BUCKETS {
+            self.coarsen_to(width * 2);
+        }
+    }
+
+    pub fn merge(&mut self, other: &Timeline) {
+        if other.buckets.is_empty() {
+            return;
+        }
+        if self.buckets.is_empty() {
+            *self = other.clone();
+            return;
+        }
+        let mut other = other.clone();
+        let width = self.width.max(other.width);
+        self.coarsen_to(width);
+        other.coarsen_to(width);
+        let mut out = Vec::with_capacity(self.buckets.len() + other.buckets.len());
+        let (mut i, mut j) = (0, 0);
+        let (a, b) = (&self.buckets, &other.buckets);
+        while i < a.len() || j < b.len() {
+            if j == b.len() || (i < a.len() && a[i].0 < b[j].0) {
+                out.push(a[i]);
+                i += 1;
+            } else if i == a.len() || b[j].0 < a[i].0 {
+                out.push(b[j]);
+                j += 1;
+            } else {
+                out.push((a[i].0, a[i].1 + b[j].1));
+                i += 1;
+                j += 1;
+            }
+        }
+        self.buckets = out;
+        if self.buckets.len() > MAX_BUCKETS {
+            let w = self.width * 2;
+            self.coarsen_to(w);
+        }
+    }
+}
+
+/// Counts per status (`None` = no new status).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub by_status: Vec<(u16, u64)>,
+    pub none: u64,
+}
+
+impl StatusCounts {
+    pub fn add(&mut self, status: Option<u16>, n: u64) {
+        match status {
+            None => self.none += n,
+            Some(s) => match self.by_status.iter_mut().find(|e| e.0 == s) {
+                Some(e) => e.1 += n,
+                None => {
+                    self.by_status.push((s, n));
+                    self.by_status.sort_unstable();
+                }
+            },
+        }
+    }
+    pub fn merge(&mut self, other: &StatusCounts) {
+        self.none += other.none;
+        for &(s, n) in &other.by_status {
+            self.add(Some(s), n);
+        }
+    }
+    pub fn get(&self, status: u16) -> u64 {
+        self.by_status
+            .iter()
+            .find(|e| e.0 == status)
+            .map_or(0, |e| e.1)
+    }
+}
+
+/// One cause × upstream × server group.
+#[derive(Debug, Clone, Default)]
+pub struct Group {
+    pub cause: CauseId,
+    pub upstream: String,
+    pub server: String,
+    /// Scheme of the first `upstream:` seen (`http`, `fastcgi`, ...).
+    pub scheme: String,
+    pub count: u64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub statuses: StatusCounts,
+    pub timeline: Timeline,
+    pub requests: FxMap<Box<[u8]>, u64>,
+    pub other_requests: u64,
+    pub samples: Vec<Sample>,
+    pub hint: Option<String>,
+}
+
+impl Group {
+    fn merge(&mut self, o: Group) {
+        self.count += o.count;
+        self.first = min_opt(self.first, o.first);
+        self.last = max_opt(self.last, o.last);
+        self.statuses.merge(&o.statuses);
+        self.timeline.merge(&o.timeline);
+        self.other_requests += o.other_requests;
+        for (k, n) in o.requests {
+            add_request(&mut self.requests, &mut self.other_requests, &k, n);
+        }
+        if self.scheme.is_empty() {
+            self.scheme = o.scheme;
+        }
+        self.samples.extend(o.samples);
+        self.samples.sort_by_key(|s| (s.input, s.line));
+        self.samples.truncate(MAX_SAMPLES);
+        if self.hint.is_none() {
+            self.hint = o.hint;
+        }
+    }
+
+    /// Requests by count, highest first (ties by text).
+    pub fn top_requests(&self, n: usize) -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = self
+            .requests
+            .iter()
+            .map(|(k, c)| (String::from_utf8_lossy(k).into_owned(), *c))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v.truncate(n);
+        v
+    }
+}
+
+fn add_request(map: &mut FxMap<Box<[u8]>, u64>, other: &mut u64, key: &[u8], n: u64) {
+    if let Some(c) = map.get_mut(key) {
+        *c += n;
+    } else if map.len() < MAX_REQUESTS {
+        map.insert(key.into(), n);
+    } else {
+        *other += n;
+    }
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// (scheme, upstream key, server, request line) of a line.
+type KeyParts<'a> = (&'a [u8], &'a [u8], &'a [u8], Option<&'a [u8]>);
+
+/// The aggregate of any number of lines.
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    /// Timeline bucket width in seconds.
+    pub bucket: i64,
+    /// Lines read, per input index.
+    pub lines_per_input: Vec<u64>,
+    /// Lines excluded by filters.
+    pub filtered: u64,
+    /// Lines counted, per cause (table index).
+    pub per_cause: Vec<u64>,
+    /// Lines counted, per level (`Level as usize`; index 8 = no level).
+    pub per_level: [u64; 9],
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub groups: FxMap<Box<[u8]>, Group>,
+}
+
+impl Aggregate {
+    pub fn new(bucket: i64) -> Aggregate {
+        Aggregate {
+            bucket: bucket.max(1),
+            lines_per_input: Vec::new(),
+            filtered: 0,
+            per_cause: vec![0; CAUSES.len()],
+            per_level: [0; 9],
+            first: None,
+            last: None,
+            groups: FxMap::default(),
+        }
+    }
+
+    /// Lines read in all inputs.
+    pub fn lines(&self) -> u64 {
+        self.lines_per_input.iter().sum()
+    }
+
+    /// Lines counted (after filters).
+    pub fn counted(&self) -> u64 {
+        self.per_cause.iter().sum()
+    }
+
+    /// Record that `n` lines were read from `input`.
+    pub fn read_lines(&mut self, input: u32, n: u64) {
+        let i = input as usize;
+        if self.lines_per_input.len() <= i {
+            self.lines_per_input.resize(i + 1, 0);
+        }
+        self.lines_per_input[i] += n;
+    }
+
+    /// Count one line. `scratch` is a reusable key buffer.
+    pub fn add(
+        &mut self,
+        input: u32,
+        line_no: u64,
+        raw: &[u8],
+        parsed: Option<&Line<'_>>,
+        verdict: &Verdict,
+        scratch: &mut Vec<u8>,
+    ) {
+        self.per_cause[verdict.cause as usize] += 1;
+        let level_idx = parsed.and_then(|l| l.level).map_or(8, |l| l as usize);
+        self.per_level[level_idx] += 1;
+        let time = parsed.and_then(|l| l.time);
+        if let Some(t) = time {
+            self.first = min_opt(self.first, Some(t));
+            self.last = max_opt(self.last, Some(t));
+        }
+
+        let (scheme, upstream, server, request): KeyParts<'_> = match parsed {
+            Some(l) => {
+                let (scheme, up) = line::upstream_key(l);
+                (scheme, up, l.fields.server.unwrap_or(b""), l.fields.request)
+            }
+            None => (b"", b"", b"", None),
+        };
+        scratch.clear();
+        scratch.push(verdict.cause);
+        scratch.extend_from_slice(upstream);
+        scratch.push(0);
+        scratch.extend_from_slice(server);
+
+        let bucket = self.bucket;
+        let group = match self.groups.get_mut(scratch.as_slice()) {
+            Some(g) => g,
+            None => {
+                let (key, up, srv): (Box<[u8]>, &[u8], &[u8]) = if self.groups.len() < MAX_GROUPS {
+                    (scratch.as_slice().into(), upstream, server)
+                } else {
+                    let mut k = vec![verdict.cause];
+                    k.extend_from_slice(OTHER_KEY);
+                    (k.into(), b"(other)", b"(other)")
+                };
+                self.groups.entry(key).or_insert_with(|| Group {
+                    cause: verdict.cause,
+                    upstream: String::from_utf8_lossy(up).into_owned(),
+                    server: String::from_utf8_lossy(srv).into_owned(),
+                    scheme: String::from_utf8_lossy(scheme).into_owned(),
+                    ..Group::default()
+                })
+            }
+        };
+        group.count += 1;
+        group.statuses.add(verdict.status, 1);
+        if let Some(t) = time {
+            group.first = min_opt(group.first, Some(t));
+            group.last = max_opt(group.last, Some(t));
+            group.timeline.add(t, 1, bucket);
+        }
+        if let Some(r) = request {
+            add_request(
+                &mut group.requests,
+                &mut group.other_requests,
+                line::request_key(r),
+                1,
+            );
+        }
+        if group.samples.len() < MAX_SAMPLES {
+            let text = &raw[..raw.len().min(MAX_SAMPLE_BYTES)];
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            group.samples.push(Sample {
+                input,
+                line: line_no,
+                text: String::from_utf8_lossy(text).into_owned(),
+            });
+            if group.hint.is_none() {
+                group.hint = parsed.and_then(super::classify::hint);
+            }
+        }
+    }
+
+    /// Merge another partial aggregate into this one.
+    pub fn merge(&mut self, other: Aggregate) {
+        if self.lines_per_input.len() < other.lines_per_input.len() {
+            self.lines_per_input.resize(other.lines_per_input.len(), 0);
+        }
+        for (i, n) in other.lines_per_input.iter().enumerate() {
+            self.lines_per_input[i] += n;
+        }
+        self.filtered += other.filtered;
+        for (a, b) in self.per_cause.iter_mut().zip(&other.per_cause) {
+            *a += b;
+        }
+        for (a, b) in self.per_level.iter_mut().zip(&other.per_level) {
+            *a += b;
+        }
+        self.first = min_opt(self.first, other.first);
+        self.last = max_opt(self.last, other.last);
+        for (k, mut g) in other.groups {
+            if let Some(mine) = self.groups.get_mut(&k) {
+                mine.merge(g);
+            } else if self.groups.len() < MAX_GROUPS {
+                self.groups.insert(k, g);
+            } else {
+                // Over the cap: fold into the cause's "(other)" group.
+                let mut key = vec![g.cause];
+                key.extend_from_slice(OTHER_KEY);
+                g.upstream = "(other)".to_string();
+                g.server = "(other)".to_string();
+                match self.groups.get_mut(key.as_slice()) {
+                    Some(other) => other.merge(g),
+                    None => {
+                        self.groups.insert(key.into(), g);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Status totals over all groups.
+    pub fn statuses(&self) -> StatusCounts {
+        let mut s = StatusCounts::default();
+        for g in self.groups.values() {
+            s.merge(&g.statuses);
+        }
+        s
+    }
+
+    /// Groups of one cause, largest first.
+    pub fn groups_of(&self, cause: CauseId) -> Vec<&Group> {
+        let mut v: Vec<&Group> = self.groups.values().filter(|g| g.cause == cause).collect();
+        v.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.upstream.cmp(&b.upstream))
+                .then_with(|| a.server.cmp(&b.server))
+        });
+        v
+    }
+
+    /// Causes with at least one line, most lines first (ties in table order).
+    pub fn causes_by_count(&self) -> Vec<(CauseId, u64)> {
+        let mut v: Vec<(CauseId, u64)> = self
+            .per_cause
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (i as CauseId, *n))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+
+    /// Per-cause timeline (all groups of the cause).
+    pub fn cause_timeline(&self, cause: CauseId) -> Timeline {
+        let mut t = Timeline::default();
+        for g in self.groups.values().filter(|g| g.cause == cause) {
+            t.merge(&g.timeline);
+        }
+        t
+    }
+
+    /// Lines at `level` (None = lines without a level).
+    pub fn level_count(&self, level: Option<Level>) -> u64 {
+        self.per_level[level.map_or(8, |l| l as usize)]
+    }
+
+    /// Status of a cause, summed over its groups.
+    pub fn cause_statuses(&self, cause: CauseId) -> StatusCounts {
+        let mut s = StatusCounts::default();
+        for g in self.groups.values().filter(|g| g.cause == cause) {
+            s.merge(&g.statuses);
+        }
+        s
+    }
+}
+
+/// Cause id string of a group (for reporters).
+pub fn cause_id(g: &Group) -> &'static str {
+    causes::cause(g.cause).id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::classify::{classify, unparsable};
+
+    fn feed(agg: &mut Aggregate, input: u32, start: u64, lines: &[&str]) {
+        let mut scratch = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            let parsed = line::parse(l.as_bytes());
+            let v = parsed.as_ref().map_or_else(unparsable, classify);
+            agg.add(
+                input,
+                start + i as u64,
+                l.as_bytes(),
+                parsed.as_ref(),
+                &v,
+                &mut scratch,
+            );
+        }
+        agg.read_lines(input, lines.len() as u64);
+    }
+
+    const A: &str = "2026/11/25 15:17:18 [error] 1#1: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: lab, request: \"GET /a?x=1 HTTP/1.1\", upstream: \"http://127.0.0.1:1/a?x=1\"";
+    const B: &str = "2026/11/25 15:19:30 [error] 1#1: *2 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: lab, request: \"GET /b HTTP/1.1\", upstream: \"http://127.0.0.1:1/b\"";
+    const C: &str = "2026/11/25 15:18:00 [error] 1#1: *3 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 127.0.0.1, server: lab, request: \"GET /b HTTP/1.1\", upstream: \"http://127.0.0.1:2/b\"";
+
+    #[test]
+    fn groups_counts_and_timeline() {
+        let mut agg = Aggregate::new(60);
+        feed(&mut agg, 0, 1, &[A, B, C, A, "garbage"]);
+        assert_eq!(agg.lines(), 5);
+        assert_eq!(agg.counted(), 5);
+        let refused = causes::find("connect-refused").unwrap();
+        let g = agg.groups_of(refused);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].count, 3);
+        assert_eq!(g[0].upstream, "127.0.0.1:1");
+        assert_eq!(g[0].server, "lab");
+        assert_eq!(g[0].scheme, "http");
+        assert_eq!(g[0].statuses.get(502), 3);
+        assert_eq!(g[0].timeline.buckets.len(), 2);
+        assert_eq!(g[0].top_requests(1), vec![("GET /a".to_string(), 2)]);
+        assert_eq!(
+            g[0].samples.iter().map(|s| s.line).collect::<Vec<_>>(),
+            [1, 2, 4]
+        );
+        assert_eq!(agg.statuses().get(504), 1);
+        assert_eq!(agg.per_cause[causes::unparsable() as usize], 1);
+    }
+
+    #[test]
+    fn merge_is_split_independent() {
+        let lines = [A, C, B, A, "x", C, B];
+        let mut whole = Aggregate::new(60);
+        feed(&mut whole, 0, 1, &lines);
+        let mut left = Aggregate::new(60);
+        feed(&mut left, 0, 1, &lines[..3]);
+        let mut right = Aggregate::new(60);
+        feed(&mut right, 0, 4, &lines[3..]);
+        // Merge in the "wrong" order: samples still come out in line order.
+        right.merge(left);
+        assert_eq!(right.lines(), whole.lines());
+        assert_eq!(right.per_cause, whole.per_cause);
+        assert_eq!(right.first, whole.first);
+        assert_eq!(right.last, whole.last);
+        for (k, g) in &whole.groups {
+            let m = &right.groups[k];
+            assert_eq!(m.count, g.count);
+            assert_eq!(m.timeline, g.timeline);
+            assert_eq!(m.samples, g.samples);
+            assert_eq!(m.statuses, g.statuses);
+            assert_eq!(m.top_requests(10), g.top_requests(10));
+        }
+    }
+
+    #[test]
+    fn timeline_merge_and_out_of_order() {
+        let mut t = Timeline::default();
+        t.add(120, 1, 60);
+        t.add(61, 2, 60);
+        t.add(179, 1, 60);
+        assert_eq!(t.buckets, [(60, 2), (120, 2)]);
+        let mut u = Timeline::default();
+        u.add(0, 1, 60);
+        u.add(120, 3, 60);
+        t.merge(&u);
+        assert_eq!(t.buckets, [(0, 1), (60, 2), (120, 5)]);
+    }
+
+    #[test]
+    fn long_timelines_coarsen_and_keep_counts() {
+        let mut t = Timeline::default();
+        for i in 0..5000 {
+            t.add(i * 60, 1, 60);
+        }
+        assert!(t.buckets.len() <= MAX_BUCKETS);
+        assert_eq!(t.width % 60, 0);
+        assert!(t.width >= 600);
+        assert_eq!(t.buckets.iter().map(|b| b.1).sum::<u64>(), 5000);
+        let mut fine = Timeline::default();
+        fine.add(30, 7, 60);
+        fine.merge(&t);
+        assert_eq!(fine.width, t.width);
+        assert_eq!(fine.buckets.iter().map(|b| b.1).sum::<u64>(), 5007);
+    }
+
+    #[test]
+    fn request_cap_counts_the_rest() {
+        let mut map = FxMap::default();
+        let mut other = 0;
+        for i in 0..(MAX_REQUESTS + 10) {
+            add_request(&mut map, &mut other, format!("GET /{i}").as_bytes(), 1);
+        }
+        assert_eq!(map.len(), MAX_REQUESTS);
+        assert_eq!(other, 10);
+    }
+}

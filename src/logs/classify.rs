@@ -1,0 +1,493 @@
+//! The classifier: a parsed line → (cause, status, hint).
+//!
+//! It walks the cause table ([`super::causes::CAUSES`]) in order, so the
+//! context a line was logged in can decide before its errno (a reset during
+//! the TLS handshake is a TLS failure, errors while resolving are DNS,
+//! anything at error level while reading the body is a truncated body). To
+//! keep the hot path cheap, signatures are indexed by the first byte of their
+//! message prefix; a line only tries the signatures that can match it.
+
+use std::sync::OnceLock;
+
+use memchr::memmem::Finder;
+
+use super::causes::{self, CauseId, Levels, Phase, Sig, Text, CAUSES};
+use super::line::{self, Line};
+
+/// What the classifier says about one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub cause: CauseId,
+    /// Status the failure produces when final; `None` when already sent or
+    /// not a request failure.
+    pub status: Option<u16>,
+}
+
+/// A signature compiled for the hot path: actions become a bit mask,
+/// substring searches get a prebuilt searcher.
+struct Compiled {
+    cause: CauseId,
+    sig: &'static Sig,
+    /// Accepted actions as bits of [`Tables::actions`]; `None` = any.
+    phases: Option<u64>,
+    prefix: &'static [u8],
+    /// The first 16 bytes of `prefix` (zero-padded) and a mask of the bytes
+    /// it covers: most prefixes are decided by one 128-bit compare.
+    head: u128,
+    head_mask: u128,
+    contains: Option<Finder<'static>>,
+}
+
+/// First 16 bytes of `s`, zero-padded, as a little-endian integer.
+fn head16(s: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = s.len().min(16);
+    b[..n].copy_from_slice(&s[..n]);
+    u128::from_le_bytes(b)
+}
+
+struct Tables {
+    /// Every action named by a signature.
+    actions: Vec<&'static [u8]>,
+    /// Per first byte of the message: the signatures to try, in table order.
+    by_first_byte: Vec<Vec<usize>>,
+    sigs: Vec<Compiled>,
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut actions: Vec<&'static [u8]> = Vec::new();
+        let mut sigs = Vec::new();
+        let mut by_first_byte: Vec<Vec<usize>> = vec![Vec::new(); 256];
+        for (ci, cause) in CAUSES.iter().enumerate() {
+            for sig in cause.sigs {
+                let phases = match sig.phase {
+                    Phase::Any => None,
+                    Phase::OneOf(list) => {
+                        let mut mask = 0u64;
+                        for a in list {
+                            let i = match actions.iter().position(|x| *x == a.as_bytes()) {
+                                Some(i) => i,
+                                None => {
+                                    actions.push(a.as_bytes());
+                                    actions.len() - 1
+                                }
+                            };
+                            assert!(i < 64, "more than 64 distinct actions in the cause table");
+                            mask |= 1 << i;
+                        }
+                        Some(mask)
+                    }
+                };
+                let (prefix, contains): (&'static [u8], Option<&'static str>) = match sig.text {
+                    Text::Any => (b"", None),
+                    Text::Prefix(p) => (p.as_bytes(), None),
+                    Text::PrefixContains(p, c) => (p.as_bytes(), Some(c)),
+                    Text::Contains(c) => (b"", Some(c)),
+                };
+                let n = sigs.len();
+                let covered = prefix.len().min(16);
+                let head_mask = if covered == 16 {
+                    u128::MAX
+                } else {
+                    (1u128 << (covered * 8)) - 1
+                };
+                sigs.push(Compiled {
+                    cause: ci as CauseId,
+                    sig,
+                    phases,
+                    prefix,
+                    head: head16(prefix),
+                    head_mask,
+                    contains: contains.map(|c| Finder::new(c.as_bytes()).into_owned()),
+                });
+                match prefix.first() {
+                    Some(&b) => by_first_byte[b as usize].push(n),
+                    None => by_first_byte.iter_mut().for_each(|v| v.push(n)),
+                }
+            }
+        }
+        Tables {
+            actions,
+            by_first_byte,
+            sigs,
+        }
+    })
+}
+
+fn sig_matches(c: &Compiled, line: &Line<'_>, action_bit: u64, head: u128) -> bool {
+    if head & c.head_mask != c.head {
+        return false;
+    }
+    let sig = c.sig;
+    if let Some(mask) = c.phases {
+        if mask & action_bit == 0 {
+            return false;
+        }
+    }
+    if !sig.errno.is_empty() {
+        match line.errno {
+            Some((code, text)) if sig.errno.contains(&line::canonical_errno(code, text)) => {}
+            _ => return false,
+        }
+    }
+    if sig.levels != Levels::Any
+        && !causes::levels_match(sig.levels, line.level, line.cid.is_some())
+    {
+        return false;
+    }
+    if sig.config_location && line.config_location.is_none() {
+        return false;
+    }
+    let m = line.message;
+    if c.prefix.len() > 16 && !m.starts_with(c.prefix) {
+        return false;
+    }
+    match &c.contains {
+        None => true,
+        Some(f) => f.find(&m[c.prefix.len()..]).is_some(),
+    }
+}
+
+/// Classify a parsed line.
+pub fn classify(line: &Line<'_>) -> Verdict {
+    let t = tables();
+    let action_bit = match line.action {
+        Some(a) => t
+            .actions
+            .iter()
+            .position(|x| *x == a)
+            .map_or(0, |i| 1u64 << i),
+        None => 0,
+    };
+    let first = line.message.first().copied().unwrap_or(0);
+    let head = head16(line.message);
+    for &i in &t.by_first_byte[first as usize] {
+        let c = &t.sigs[i];
+        if sig_matches(c, line, action_bit, head) {
+            return Verdict {
+                cause: c.cause,
+                status: c.sig.status,
+            };
+        }
+    }
+    Verdict {
+        cause: causes::unclassified(),
+        status: None,
+    }
+}
+
+/// The verdict for a line that did not parse.
+pub fn unparsable() -> Verdict {
+    Verdict {
+        cause: causes::unparsable(),
+        status: None,
+    }
+}
+
+/// Decode tell-tale numbers in a message: the FastCGI version byte and the
+/// HTTP/2 frame length are the first bytes the backend sent.
+pub fn hint(line: &Line<'_>) -> Option<String> {
+    let m = line.message;
+    if let Some(v) = m.strip_prefix(b"upstream sent unsupported FastCGI protocol version: ") {
+        let n: u32 = std::str::from_utf8(v).ok()?.trim().parse().ok()?;
+        let c = u8::try_from(n).ok()?;
+        return Some(if c == b'H' {
+            "version 72 is 'H': an HTTP server answers on the FastCGI port (fastcgi_pass to an HTTP backend)".to_string()
+        } else if c.is_ascii_graphic() {
+            format!(
+                "version {n} is '{}': the backend does not speak FastCGI",
+                c as char
+            )
+        } else if n == 0 {
+            "version 0: a desynchronised stream, often FastCGI keepalive without fastcgi_keep_conn on".to_string()
+        } else {
+            format!("version {n}: the backend does not speak FastCGI")
+        });
+    }
+    if let Some(v) = m.strip_prefix(b"upstream sent too large http2 frame: ") {
+        let n: u32 = std::str::from_utf8(v).ok()?.trim().parse().ok()?;
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        if bytes.iter().all(u8::is_ascii_graphic) {
+            let text: String = bytes.iter().map(|&b| b as char).collect();
+            let what = if text == "HTT" {
+                "an HTTP/1.x server behind grpc_pass or proxy_http_version 2"
+            } else {
+                "the backend does not speak HTTP/2"
+            };
+            return Some(format!("frame size {n} is \"{text}\": {what}"));
+        }
+        return None;
+    }
+    if line.fields.upstream.is_some() && m.starts_with(b"upstream sent no valid HTTP/1.0 header") {
+        return Some(
+            "relayed as HTTP/0.9 (access log status 009): the port does not speak HTTP".to_string(),
+        );
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::line::parse;
+
+    fn verdict(msg: &str, level: &str) -> (&'static str, Option<u16>) {
+        let line = format!("2026/11/25 15:19:34 [{level}] 1#1: *7 {msg}");
+        let l = parse(line.as_bytes()).expect("parses");
+        let v = classify(&l);
+        (causes::cause(v.cause).id, v.status)
+    }
+
+    const CTX: &str = ", client: 127.0.0.1, server: s, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.0.1:80/\", host: \"h\"";
+
+    fn e(msg: &str) -> (&'static str, Option<u16>) {
+        verdict(&format!("{msg}{CTX}"), "error")
+    }
+
+    #[test]
+    fn connect_failures_by_errno() {
+        assert_eq!(
+            e("connect() failed (111: Connection refused) while connecting to upstream"),
+            ("connect-refused", Some(502))
+        );
+        assert_eq!(e("connect() to unix:/run/php.sock failed (2: No such file or directory) while connecting to upstream"), ("unix-socket-missing", Some(502)));
+        assert_eq!(e("connect() to unix:/run/php.sock failed (13: Permission denied) while connecting to upstream"), ("permission-denied", Some(502)));
+        assert_eq!(e("connect() to 127.0.0.1:8080 failed (13: Permission denied) while connecting to upstream"), ("permission-denied", Some(502)));
+        assert_eq!(e("connect() to unix:/run/php.sock failed (11: Resource temporarily unavailable) while connecting to upstream"), ("backend-busy", Some(502)));
+        assert_eq!(e("connect() to unix:/run/a.sock failed (111: Connection refused) while connecting to upstream"), ("connect-refused", Some(502)));
+        assert_eq!(
+            e("connect() failed (113: No route to host) while connecting to upstream"),
+            ("connect-unreachable", Some(502))
+        );
+        assert_eq!(e("connect() to [2606::1]:443 failed (101: Network is unreachable) while connecting to upstream"), ("connect-unreachable", Some(502)));
+        assert_eq!(
+            e("connect() failed (110: Connection timed out) while connecting to upstream"),
+            ("connect-timeout", Some(502))
+        );
+        assert_eq!(e("connect() to 10.0.0.1:80 failed (99: Cannot assign requested address) while connecting to upstream"), ("resource-exhaustion", Some(502)));
+        assert_eq!(
+            verdict(
+                &format!(
+                    "socket() failed (24: Too many open files) while connecting to upstream{CTX}"
+                ),
+                "alert"
+            ),
+            ("resource-exhaustion", Some(500))
+        );
+        assert_eq!(
+            verdict(
+                &format!(
+                    "1024 worker_connections are not enough while connecting to upstream{CTX}"
+                ),
+                "alert"
+            ),
+            ("resource-exhaustion", Some(500))
+        );
+    }
+
+    #[test]
+    fn timeouts_by_phase() {
+        let t = "upstream timed out (110: Connection timed out) while ";
+        assert_eq!(
+            e(&format!("{t}connecting to upstream")),
+            ("connect-timeout", Some(504))
+        );
+        assert_eq!(
+            e(&format!("{t}sending request to upstream")),
+            ("send-timeout", Some(504))
+        );
+        assert_eq!(
+            e(&format!("{t}reading response header from upstream")),
+            ("read-timeout", Some(504))
+        );
+        assert_eq!(
+            e(&format!("{t}SSL handshaking to upstream")),
+            ("tls-handshake", Some(504))
+        );
+        assert_eq!(e(&format!("{t}reading upstream")), ("body-truncated", None));
+        assert_eq!(
+            e(&format!("{t}proxying upgraded connection")),
+            ("read-timeout", None)
+        );
+    }
+
+    #[test]
+    fn context_before_errno() {
+        assert_eq!(
+            e("recv() failed (104: Connection reset by peer) while SSL handshaking to upstream"),
+            ("tls-handshake", Some(502))
+        );
+        assert_eq!(e("recv() failed (104: Connection reset by peer) while reading response header from upstream"), ("connection-reset", Some(502)));
+        assert_eq!(
+            e("writev() failed (32: Broken pipe) while sending request to upstream"),
+            ("connection-reset", Some(502))
+        );
+        assert_eq!(
+            e("readv() failed (104: Connection reset by peer) while reading upstream"),
+            ("body-truncated", None)
+        );
+        assert_eq!(
+            e("upstream prematurely closed connection while reading upstream"),
+            ("body-truncated", None)
+        );
+        assert_eq!(
+            e("upstream sent invalid chunked response while reading upstream"),
+            ("body-truncated", None)
+        );
+        assert_eq!(
+            verdict(
+                "recv() failed (111: Connection refused) while resolving, resolver: 127.0.0.1:53",
+                "error"
+            ),
+            ("dns-failure", None)
+        );
+        assert_eq!(
+            verdict(
+                &format!(
+                    "writev() failed (104: Connection reset by peer) while sending to client{CTX}"
+                ),
+                "info"
+            ),
+            ("client-abort", None)
+        );
+        assert_eq!(
+            verdict(
+                &format!(
+                    "upstream server temporarily disabled while SSL handshaking to upstream{CTX}"
+                ),
+                "warn"
+            ),
+            ("peer-disabled", None)
+        );
+    }
+
+    #[test]
+    fn upstream_messages() {
+        assert_eq!(
+            e("no live upstreams while connecting to upstream"),
+            ("no-live-upstreams", Some(502))
+        );
+        assert_eq!(e("upstream prematurely closed connection while reading response header from upstream"), ("premature-close", Some(502)));
+        assert_eq!(e("upstream prematurely closed FastCGI stdout while reading response header from upstream"), ("premature-close", Some(502)));
+        assert_eq!(
+            e("upstream sent too big header while reading response header from upstream"),
+            ("header-too-big", Some(502))
+        );
+        assert_eq!(e("upstream sent invalid header: \"X\\x00...\" while reading response header from upstream"), ("invalid-response", Some(502)));
+        assert_eq!(e("upstream sent no valid HTTP/1.0 header while reading response header from upstream"), ("invalid-response", None));
+        assert_eq!(e("upstream sent unsupported FastCGI protocol version: 72 while reading response header from upstream"), ("protocol-mismatch", Some(502)));
+        assert_eq!(e("upstream sent unsupported FastCGI protocol version: 0 while reading response header from upstream"), ("invalid-response", Some(502)));
+        assert_eq!(e("upstream sent too large http2 frame: 4740180 while reading response header from upstream"), ("protocol-mismatch", Some(502)));
+        assert_eq!(
+            e("no resolver defined to resolve backend.invalid"),
+            ("no-resolver", Some(502))
+        );
+        assert_eq!(
+            e("backend could not be resolved (110: Operation timed out)"),
+            ("dns-failure", Some(502))
+        );
+        assert_eq!(e("SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number) while SSL handshaking to upstream"), ("tls-handshake", Some(502)));
+        assert_eq!(
+            e("upstream SSL certificate does not match \"x\" while SSL handshaking to upstream"),
+            ("tls-handshake", Some(502))
+        );
+    }
+
+    #[test]
+    fn fastcgi_and_request_side() {
+        let f = "FastCGI sent in stderr: \"";
+        let a = "\" while reading response header from upstream";
+        assert_eq!(
+            e(&format!("{f}Primary script unknown{a}")),
+            ("script-not-found", Some(404))
+        );
+        assert_eq!(
+            e(&format!(
+                "{f}PHP message: PHP Fatal error:  Uncaught Error{a}"
+            )),
+            ("app-error", Some(500))
+        );
+        assert_eq!(
+            e(&format!("{f}PHP message: PHP Warning:  x{a}")),
+            ("fastcgi-stderr", None)
+        );
+        assert_eq!(
+            e(&format!(
+                "{f}PHP message: PHP Warning:  x\" while reading upstream"
+            )),
+            ("fastcgi-stderr", None)
+        );
+        assert_eq!(
+            e("limiting requests, excess: 0.500 by zone \"login_rl\""),
+            ("rate-limited", Some(503))
+        );
+        assert_eq!(
+            e("client intended to send too large body: 2097152 bytes"),
+            ("request-rejected", Some(413))
+        );
+        assert_eq!(
+            e("open() \"/srv/html/favicon.ico\" failed (2: No such file or directory)"),
+            ("not-found", Some(404))
+        );
+        assert_eq!(e("access forbidden by rule"), ("forbidden", Some(403)));
+        assert_eq!(verdict(&format!("epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too while sending request to upstream{CTX}"), "info"), ("client-abort", Some(499)));
+    }
+
+    #[test]
+    fn lifecycle_config_and_unknown() {
+        let l =
+            parse(b"2026/11/25 15:19:33 [notice] 24239#24239: start worker process 24240").unwrap();
+        assert_eq!(causes::cause(classify(&l).cause).id, "lifecycle");
+        assert_eq!(verdict("\"/x\" matches", "notice"), ("unclassified", None));
+        assert_eq!(
+            verdict("unexpected \"}\" in /etc/nginx/nginx.conf:1", "emerg"),
+            ("config-error", None)
+        );
+        assert_eq!(
+            verdict("client 127.0.0.1 closed keepalive connection", "info"),
+            ("connection-info", None)
+        );
+        assert_eq!(e("something nginx never said"), ("unclassified", None));
+        let l = parse(b"nginx: configuration file /etc/nginx/nginx.conf test failed").unwrap();
+        assert_eq!(causes::cause(classify(&l).cause).id, "config-error");
+    }
+
+    #[test]
+    fn hints_decode_tell_tale_values() {
+        let l = format!("2026/11/25 15:19:34 [error] 1#1: *7 upstream sent unsupported FastCGI protocol version: 72 while reading response header from upstream{CTX}");
+        assert!(hint(&parse(l.as_bytes()).unwrap()).unwrap().contains("'H'"));
+        let l = format!("2026/11/25 15:19:34 [error] 1#1: *7 upstream sent too large http2 frame: 4740180 while reading response header from upstream{CTX}");
+        assert!(hint(&parse(l.as_bytes()).unwrap())
+            .unwrap()
+            .contains("\"HTT\""));
+        let l = format!("2026/11/25 15:19:34 [error] 1#1: *7 connect() failed (111: Connection refused) while connecting to upstream{CTX}");
+        assert_eq!(hint(&parse(l.as_bytes()).unwrap()), None);
+    }
+
+    #[test]
+    fn every_signature_is_reachable_from_its_own_example() {
+        // Each Prefix signature matches a message built from its own text.
+        for (ci, c) in CAUSES.iter().enumerate() {
+            for sig in c.sigs {
+                if let Text::Prefix(p) = sig.text {
+                    if !sig.errno.is_empty()
+                        || matches!(sig.phase, Phase::OneOf(_))
+                        || sig.levels != causes::Levels::Any
+                    {
+                        continue;
+                    }
+                    let line = format!("2026/11/25 15:19:34 [error] 1#1: *7 {p}{CTX}");
+                    let v = classify(&parse(line.as_bytes()).unwrap());
+                    assert_eq!(
+                        v.cause as usize,
+                        ci,
+                        "{p} landed in {}",
+                        causes::cause(v.cause).id
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,758 @@
+//! One error.log line, parsed without allocating.
+//!
+//! nginx writes `TIME [LEVEL] PID#TID: *CID MESSAGE[ (ERRNO: TEXT)][ while
+//! ACTION][, key: value...]`. Messages contain commas, quotes and even
+//! `, client: `, so the tail is never split on commas: it is located at the
+//! first `client: ` (or `, resolver: `) from which the rest of the line reads
+//! as a sequence of known keys, and each value ends where the next known key
+//! starts. Real pasted logs carry prefixes (docker-compose `web_1  | `,
+//! `docker logs -t` RFC3339 stamps, kubectl `[pod/x/c]`, syslog headers,
+//! `nginx: ` on stderr); the parser finds the nginx header behind them.
+//! Everything borrows from the input bytes, which need not be UTF-8.
+
+use std::sync::OnceLock;
+
+use memchr::memmem::{self, Finder, FinderRev};
+
+/// Searchers built once (building one costs more than a short search).
+struct Finders {
+    client: Finder<'static>,
+    resolver: FinderRev<'static>,
+    while_: FinderRev<'static>,
+    resolved: Finder<'static>,
+    host_not_found: Finder<'static>,
+}
+
+fn finders() -> &'static Finders {
+    static F: OnceLock<Finders> = OnceLock::new();
+    F.get_or_init(|| Finders {
+        client: Finder::new(b"client: "),
+        resolver: FinderRev::new(b", resolver: "),
+        while_: FinderRev::new(b" while "),
+        resolved: Finder::new(b" could not be resolved"),
+        host_not_found: Finder::new(b"host not found in upstream \""),
+    })
+}
+
+/// nginx log levels, most severe first (so `<` means "more severe").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Emerg,
+    Alert,
+    Crit,
+    Error,
+    Warn,
+    Notice,
+    Info,
+    Debug,
+}
+
+impl Level {
+    pub const ALL: [Level; 8] = [
+        Level::Emerg,
+        Level::Alert,
+        Level::Crit,
+        Level::Error,
+        Level::Warn,
+        Level::Notice,
+        Level::Info,
+        Level::Debug,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Emerg => "emerg",
+            Level::Alert => "alert",
+            Level::Crit => "crit",
+            Level::Error => "error",
+            Level::Warn => "warn",
+            Level::Notice => "notice",
+            Level::Info => "info",
+            Level::Debug => "debug",
+        }
+    }
+
+    pub fn parse(s: &[u8]) -> Option<Level> {
+        Some(match s {
+            b"emerg" => Level::Emerg,
+            b"alert" => Level::Alert,
+            b"crit" => Level::Crit,
+            b"error" => Level::Error,
+            b"warn" => Level::Warn,
+            b"notice" => Level::Notice,
+            b"info" => Level::Info,
+            b"debug" => Level::Debug,
+            _ => return None,
+        })
+    }
+}
+
+/// The context fields after the message, by their nginx keys.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Fields<'a> {
+    pub client: Option<&'a [u8]>,
+    /// `udp client:` (stream UDP sessions).
+    pub udp: bool,
+    pub server: Option<&'a [u8]>,
+    pub request: Option<&'a [u8]>,
+    pub subrequest: Option<&'a [u8]>,
+    pub upstream: Option<&'a [u8]>,
+    pub host: Option<&'a [u8]>,
+    pub referrer: Option<&'a [u8]>,
+    pub resolver: Option<&'a [u8]>,
+    pub login: Option<&'a [u8]>,
+    /// Stream: `bytes from/to client:N/N`.
+    pub bytes_client: Option<&'a [u8]>,
+    /// Stream: `bytes from/to upstream:N/N`.
+    pub bytes_upstream: Option<&'a [u8]>,
+}
+
+/// A parsed line. Slices borrow from the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// Seconds since 1970-01-01 in the log's own (local, zone-less) time.
+    pub time: Option<i64>,
+    pub level: Option<Level>,
+    pub pid: Option<u32>,
+    pub tid: Option<u32>,
+    /// `*N`: the connection serial number.
+    pub cid: Option<u64>,
+    /// Message with the errno part, as nginx wrote it.
+    pub text: &'a [u8],
+    /// Message without the errno part.
+    pub message: &'a [u8],
+    /// ` (N: strerror)`.
+    pub errno: Option<(i32, &'a [u8])>,
+    /// ` while ACTION`.
+    pub action: Option<&'a [u8]>,
+    pub fields: Fields<'a>,
+    /// ` in FILE:LINE` of configuration errors.
+    pub config_location: Option<(&'a [u8], u32)>,
+    /// Bytes of paste prefix skipped before the nginx header.
+    pub prefix_len: usize,
+}
+
+/// Parse one line (without its newline; a trailing CR is ignored). `None`
+/// means it is not an error.log line.
+pub fn parse(raw: &[u8]) -> Option<Line<'_>> {
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    let start = header_start(raw)?;
+    let mut rest = &raw[start..];
+
+    let mut time = None;
+    let mut stderr_prefix = false;
+    if rest.len() >= 20 && rest[19] == b' ' {
+        if let Some(t) = super::time::parse_log_time(&rest[..19]) {
+            time = Some(t);
+            rest = &rest[20..];
+        }
+    }
+    if time.is_none() {
+        if let Some(r) = rest.strip_prefix(b"nginx: ") {
+            stderr_prefix = true;
+            rest = r;
+        }
+    }
+    let mut level = None;
+    if rest.first() == Some(&b'[') {
+        if let Some(end) = memchr::memchr(b']', &rest[..rest.len().min(9)]) {
+            level = Level::parse(&rest[1..end]);
+            if level.is_some() {
+                rest = &rest[end + 1..];
+                rest = rest.strip_prefix(b" ").unwrap_or(rest);
+            }
+        }
+    }
+    if level.is_none() && !stderr_prefix {
+        return None;
+    }
+
+    // PID#TID: (absent in `nginx: [emerg] ...` console copies).
+    let (mut pid, mut tid) = (None, None);
+    if let Some((p, n)) = digits(rest) {
+        if rest.get(n) == Some(&b'#') {
+            if let Some((t, m)) = digits(&rest[n + 1..]) {
+                if rest[n + 1 + m..].starts_with(b": ") {
+                    pid = u32::try_from(p).ok();
+                    tid = u32::try_from(t).ok();
+                    rest = &rest[n + 1 + m + 2..];
+                } else if n + 1 + m == rest.len() || rest[n + 1 + m] == b':' {
+                    pid = u32::try_from(p).ok();
+                    tid = u32::try_from(t).ok();
+                    rest = &rest[(n + 2 + m).min(rest.len())..];
+                }
+            }
+        }
+    }
+    let mut cid = None;
+    if rest.first() == Some(&b'*') {
+        if let Some((c, n)) = digits(&rest[1..]) {
+            if rest.get(1 + n) == Some(&b' ') {
+                cid = Some(c);
+                rest = &rest[n + 2..];
+            }
+        }
+    }
+
+    let (head, fields) = split_tail(rest);
+    let (text, action) = split_action(head);
+    let (message, errno) = split_errno(text);
+    let config_location = config_location(message);
+
+    Some(Line {
+        time,
+        level,
+        pid,
+        tid,
+        cid,
+        text,
+        message,
+        errno,
+        action,
+        fields,
+        config_location,
+        prefix_len: start,
+    })
+}
+
+/// Where the nginx header starts: at once for plain lines, else behind a
+/// paste prefix.
+fn header_start(raw: &[u8]) -> Option<usize> {
+    if looks_like_time(raw) || raw.starts_with(b"nginx: ") || level_at(raw) {
+        return Some(0);
+    }
+    let window = &raw[..raw.len().min(320)];
+    // A timestamp behind a prefix: look at each '/' that could be the first
+    // date separator.
+    for slash in memchr::memchr_iter(b'/', window) {
+        if slash >= 4 && looks_like_time(&raw[slash - 4..]) {
+            return Some(slash - 4);
+        }
+    }
+    if let Some(p) = memmem::find(window, b"nginx: [") {
+        return Some(p);
+    }
+    for open in memchr::memchr_iter(b'[', window) {
+        if level_at(&raw[open..]) {
+            return Some(open);
+        }
+    }
+    None
+}
+
+/// `YYYY/MM/DD HH:MM:SS ` followed by `[`.
+fn looks_like_time(s: &[u8]) -> bool {
+    s.len() >= 21
+        && s[4] == b'/'
+        && s[7] == b'/'
+        && s[10] == b' '
+        && s[13] == b':'
+        && s[16] == b':'
+        && s[19] == b' '
+        && s[20] == b'['
+        && s[0].is_ascii_digit()
+        && s[5].is_ascii_digit()
+        && s[11].is_ascii_digit()
+}
+
+/// `[level] ` at the start of `s`.
+fn level_at(s: &[u8]) -> bool {
+    if s.first() != Some(&b'[') {
+        return false;
+    }
+    match memchr::memchr(b']', &s[..s.len().min(9)]) {
+        Some(end) => Level::parse(&s[1..end]).is_some() && s.get(end + 1) == Some(&b' '),
+        None => false,
+    }
+}
+
+/// Leading decimal digits: (value, count).
+fn digits(s: &[u8]) -> Option<(u64, usize)> {
+    let mut v: u64 = 0;
+    let mut n = 0;
+    for &b in s.iter().take(19) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        v = v * 10 + u64::from(b - b'0');
+        n += 1;
+    }
+    (n > 0).then_some((v, n))
+}
+
+/// Keys of the context tail, with their `: ` (the stream byte counters have
+/// no space after the colon). `key_at` dispatches on the first byte by index
+/// into this table: keep the order.
+const KEYS: &[(&[u8], Key)] = &[
+    (b"client: ", Key::Client),
+    (b"server: ", Key::Server),
+    (b"request: ", Key::Request),
+    (b"subrequest: ", Key::Subrequest),
+    (b"upstream: ", Key::Upstream),
+    (b"host: ", Key::Host),
+    (b"referrer: ", Key::Referrer),
+    (b"resolver: ", Key::Resolver),
+    (b"login: ", Key::Login),
+    (b"udp client: ", Key::UdpClient),
+    (b"bytes from/to client:", Key::BytesClient),
+    (b"bytes from/to upstream:", Key::BytesUpstream),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Client,
+    UdpClient,
+    Server,
+    Request,
+    Subrequest,
+    Upstream,
+    Host,
+    Referrer,
+    Resolver,
+    Login,
+    BytesClient,
+    BytesUpstream,
+}
+
+/// The key starting at `s`, with its length.
+fn key_at(s: &[u8]) -> Option<(Key, usize)> {
+    let candidates: &[(&[u8], Key)] = match s.first()? {
+        b'c' => &[KEYS[0]],
+        b's' => &[KEYS[1], KEYS[3]],
+        b'r' => &[KEYS[2], KEYS[6], KEYS[7]],
+        b'u' => &[KEYS[4], KEYS[9]],
+        b'h' => &[KEYS[5]],
+        b'l' => &[KEYS[8]],
+        b'b' => &[KEYS[10], KEYS[11]],
+        _ => return None,
+    };
+    candidates
+        .iter()
+        .find(|(k, _)| s.starts_with(k))
+        .map(|(k, key)| (*key, k.len()))
+}
+
+/// Split the body into (message + action, fields).
+fn split_tail(body: &[u8]) -> (&[u8], Fields<'_>) {
+    // The HTTP/stream/mail tail starts at `, client: ` or `, udp client: `.
+    let mut loose: Option<(usize, usize)> = None;
+    for pos in finders().client.find_iter(body) {
+        let start = if pos >= 2 && &body[pos - 2..pos] == b", " {
+            pos - 2
+        } else if pos >= 6 && &body[pos - 6..pos] == b", udp " {
+            pos - 6
+        } else {
+            continue;
+        };
+        if let Some(fields) = parse_fields(&body[start + 2..], true) {
+            return (&body[..start], fields);
+        }
+        loose = Some((start, pos));
+    }
+    if let Some((start, _)) = loose {
+        if let Some(fields) = parse_fields(&body[start + 2..], false) {
+            return (&body[..start], fields);
+        }
+    }
+    // Resolver connection lines: `... while resolving, resolver: 1.2.3.4:53`.
+    if let Some(pos) = finders().resolver.rfind(body) {
+        if let Some(fields) = parse_fields(&body[pos + 2..], false) {
+            return (&body[..pos], fields);
+        }
+    }
+    (body, Fields::default())
+}
+
+/// Parse `KEY: VALUE, KEY: VALUE...` to the end of `s`. In strict mode a key
+/// may appear once and unquoted client/server values have no spaces, which
+/// rejects a `, client: ` quoted inside the message.
+fn parse_fields(s: &[u8], strict: bool) -> Option<Fields<'_>> {
+    let mut f = Fields::default();
+    let mut seen: u16 = 0;
+    let mut at = 0;
+    while at < s.len() {
+        let (key, klen) = key_at(&s[at..])?;
+        let bit = 1u16 << (key as u16);
+        if strict && seen & bit != 0 {
+            return None;
+        }
+        seen |= bit;
+        let vstart = at + klen;
+        let (value, next) = value_at(s, vstart);
+        if strict
+            && matches!(key, Key::Client | Key::UdpClient | Key::Server)
+            && value.contains(&b' ')
+        {
+            return None;
+        }
+        match key {
+            Key::Client => f.client = Some(value),
+            Key::UdpClient => {
+                f.client = Some(value);
+                f.udp = true;
+            }
+            Key::Server => f.server = Some(value),
+            Key::Request => f.request = Some(value),
+            Key::Subrequest => f.subrequest = Some(value),
+            Key::Upstream => f.upstream = Some(value),
+            Key::Host => f.host = Some(value),
+            Key::Referrer => f.referrer = Some(value),
+            Key::Resolver => f.resolver = Some(value),
+            Key::Login => f.login = Some(value),
+            Key::BytesClient => f.bytes_client = Some(value),
+            Key::BytesUpstream => f.bytes_upstream = Some(value),
+        }
+        at = next;
+    }
+    Some(f)
+}
+
+/// The value starting at `s[start..]`: up to the next `, KEY:` (for quoted
+/// values, a closing quote right before it) or the end of the line. Returns
+/// the value (quotes removed) and where the next key starts.
+fn value_at(s: &[u8], start: usize) -> (&[u8], usize) {
+    let quoted = s.get(start) == Some(&b'"');
+    let from = if quoted { start + 1 } else { start };
+    let mut search = from;
+    while let Some(rel) = memchr::memchr(b',', &s[search..]) {
+        let sep = search + rel;
+        if s.get(sep + 1) == Some(&b' ')
+            && key_at(&s[sep + 2..]).is_some()
+            && (!quoted || (sep > from && s[sep - 1] == b'"'))
+        {
+            let end = if quoted { sep - 1 } else { sep };
+            return (&s[from..end], sep + 2);
+        }
+        search = sep + 1;
+    }
+    let mut end = s.len();
+    if quoted && end > from && s[end - 1] == b'"' {
+        end -= 1;
+    }
+    (&s[from..end], s.len())
+}
+
+/// Split ` while ACTION` off the message. The action is the text after the
+/// last ` while ` and never contains a comma or a quote.
+fn split_action(head: &[u8]) -> (&[u8], Option<&[u8]>) {
+    if let Some(pos) = finders().while_.rfind(head) {
+        let action = &head[pos + 7..];
+        if !action.is_empty()
+            && !action.contains(&b',')
+            && !action.contains(&b'"')
+            && !action.contains(&b')')
+        {
+            return (&head[..pos], Some(action));
+        }
+    }
+    (head, None)
+}
+
+/// Split a trailing ` (N: text)` errno off the message.
+fn split_errno(text: &[u8]) -> (&[u8], Option<(i32, &[u8])>) {
+    if text.last() != Some(&b')') {
+        return (text, None);
+    }
+    let Some(open) = memchr::memrchr(b'(', text).and_then(|p| p.checked_sub(1)) else {
+        return (text, None);
+    };
+    if text[open] != b' ' {
+        return (text, None);
+    }
+    let inner = &text[open + 2..text.len() - 1];
+    if let Some((n, len)) = digits(inner) {
+        if inner[len..].starts_with(b": ") {
+            if let Ok(code) = i32::try_from(n) {
+                return (&text[..open], Some((code, &inner[len + 2..])));
+            }
+        }
+    }
+    (text, None)
+}
+
+/// ` in /path/file.conf:LINE` at the end of a configuration error.
+fn config_location(message: &[u8]) -> Option<(&[u8], u32)> {
+    if !message.last().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let pos = memmem::rfind(message, b" in ")?;
+    let loc = &message[pos + 4..];
+    let colon = memchr::memrchr(b':', loc)?;
+    let (line, len) = digits(&loc[colon + 1..])?;
+    if len != loc.len() - colon - 1 || colon == 0 {
+        return None;
+    }
+    let path = &loc[..colon];
+    if path.contains(&b' ') && !path.starts_with(b"/") {
+        return None;
+    }
+    Some((path, u32::try_from(line).ok()?))
+}
+
+/// The Linux errno for an errno/strerror pair, so that logs written on
+/// other systems (macOS: 61 Connection refused, 60 Operation timed out, 54
+/// Connection reset by peer) classify the same. Unknown texts keep their code.
+pub fn canonical_errno(code: i32, text: &[u8]) -> i32 {
+    match text {
+        b"Connection refused" => 111,
+        b"Connection timed out" | b"Operation timed out" => 110,
+        b"Connection reset by peer" => 104,
+        b"Broken pipe" => 32,
+        b"No such file or directory" => 2,
+        b"Permission denied" => 13,
+        b"Resource temporarily unavailable" => 11,
+        b"No route to host" | b"Host is unreachable" => 113,
+        b"Network is unreachable" => 101,
+        b"Host is down" => 112,
+        b"Too many open files" => 24,
+        b"Cannot assign requested address" | b"Can't assign requested address" => 99,
+        b"Socket is not connected" | b"Transport endpoint is not connected" => 107,
+        _ => code,
+    }
+}
+
+/// Upstream key of a line: `host:port`, `unix:/path`, or the upstream group
+/// name, with the scheme split off and the URI stripped. Falls back to the
+/// name in DNS messages, the resolver address, or a `connect() to PEER`.
+pub fn upstream_key<'a>(line: &Line<'a>) -> (&'a [u8], &'a [u8]) {
+    if let Some(u) = line.fields.upstream {
+        return split_upstream(u);
+    }
+    let m = line.message;
+    if let Some(pos) = finders().resolved.find(m) {
+        return (b"", &m[..pos]);
+    }
+    if let Some(name) = m.strip_prefix(b"no resolver defined to resolve ") {
+        return (b"", name);
+    }
+    if let Some(rest) = m.strip_prefix(b"connect() to ") {
+        if let Some(end) = memmem::find(rest, b" failed") {
+            return split_upstream(&rest[..end]);
+        }
+    }
+    if let Some(r) = line.fields.resolver {
+        return (b"", r);
+    }
+    if let Some(pos) = finders().host_not_found.find(m) {
+        let rest = &m[pos + 28..];
+        if let Some(end) = memchr::memchr(b'"', rest) {
+            return (b"", &rest[..end]);
+        }
+    }
+    (b"", b"")
+}
+
+/// Split `SCHEME://PEER[URI]` into (scheme, peer).
+pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
+    let (scheme, rest) = match memchr::memchr(b':', &u[..u.len().min(16)]) {
+        Some(p) if u[p..].starts_with(b"://") => (&u[..p], &u[p + 3..]),
+        _ => (&u[..0], u),
+    };
+    let end = if let Some(path) = rest.strip_prefix(b"unix:") {
+        // unix:/path/to.sock:URI — the path ends at the next ':'.
+        5 + memchr::memchr(b':', path).unwrap_or(path.len())
+    } else if rest.first() == Some(&b'[') {
+        match memchr::memchr(b']', rest) {
+            Some(close) => {
+                let mut e = close + 1;
+                if rest.get(e) == Some(&b':') {
+                    e += 1;
+                    while rest.get(e).is_some_and(u8::is_ascii_digit) {
+                        e += 1;
+                    }
+                }
+                e
+            }
+            None => rest.len(),
+        }
+    } else {
+        memchr::memchr(b'/', rest).unwrap_or(rest.len())
+    };
+    (scheme, &rest[..end])
+}
+
+/// `METHOD /path` of a request line, without query string and protocol.
+pub fn request_key(request: &[u8]) -> &[u8] {
+    let end = memchr::memchr2(b'?', b'#', request).unwrap_or(request.len());
+    let r = &request[..end];
+    match memchr::memrchr(b' ', r) {
+        Some(p) if r[p + 1..].starts_with(b"HTTP/") => &r[..p],
+        _ => r,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(b: Option<&[u8]>) -> Option<&str> {
+        b.map(|b| std::str::from_utf8(b).unwrap())
+    }
+
+    const REFUSED: &str = "2026/11/25 15:17:18 [error] 21671#21671: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: lab.local, request: \"GET /refused?x=1 HTTP/1.1\", upstream: \"http://127.0.0.1:1/refused?x=1\", host: \"app.example.test\", referrer: \"http://ref.example.test/page\"";
+
+    #[test]
+    fn full_http_line() {
+        let l = parse(REFUSED.as_bytes()).unwrap();
+        assert_eq!(l.level, Some(Level::Error));
+        assert_eq!((l.pid, l.tid, l.cid), (Some(21671), Some(21671), Some(1)));
+        assert_eq!(s(Some(l.message)), Some("connect() failed"));
+        assert_eq!(
+            s(Some(l.text)),
+            Some("connect() failed (111: Connection refused)")
+        );
+        assert_eq!(l.errno.map(|e| e.0), Some(111));
+        assert_eq!(s(l.errno.map(|e| e.1)), Some("Connection refused"));
+        assert_eq!(s(l.action), Some("connecting to upstream"));
+        assert_eq!(s(l.fields.client), Some("127.0.0.1"));
+        assert_eq!(s(l.fields.server), Some("lab.local"));
+        assert_eq!(s(l.fields.request), Some("GET /refused?x=1 HTTP/1.1"));
+        assert_eq!(s(l.fields.upstream), Some("http://127.0.0.1:1/refused?x=1"));
+        assert_eq!(s(l.fields.host), Some("app.example.test"));
+        assert_eq!(s(l.fields.referrer), Some("http://ref.example.test/page"));
+        assert_eq!(
+            super::super::time::format_iso(l.time.unwrap()),
+            "2026-11-25T15:17:18"
+        );
+        assert_eq!(split_upstream(l.fields.upstream.unwrap()).1, b"127.0.0.1:1");
+    }
+
+    #[test]
+    fn prefixes_are_skipped() {
+        for prefix in [
+            "web_1  | ",
+            "nginx.1    | ",
+            "2024-01-15T10:30:00.123456789Z ",
+            "[pod/web-7d9/nginx] ",
+            "<27>Nov 25 15:17:18 host nginx: ",
+            "> ",
+        ] {
+            let line = format!("{prefix}{REFUSED}");
+            let l = parse(line.as_bytes()).unwrap_or_else(|| panic!("{prefix}"));
+            assert_eq!(l.prefix_len, prefix.len(), "{prefix}");
+            assert_eq!(l.errno.map(|e| e.0), Some(111));
+            assert_eq!(s(l.fields.server), Some("lab.local"));
+        }
+    }
+
+    #[test]
+    fn crlf_and_non_utf8() {
+        let mut line = REFUSED.as_bytes().to_vec();
+        line.extend_from_slice(b"\r");
+        let l = parse(&line).unwrap();
+        assert_eq!(s(l.fields.referrer), Some("http://ref.example.test/page"));
+        let bad = b"2026/11/25 15:20:35 [info] 24240#24240: *435 client sent invalid method while reading client request line, client: 127.0.0.1, server: shop.example.com, request: \"\x16\x03\x01\x02\x00\x01\x00\xfc\"";
+        let l = parse(bad).unwrap();
+        assert_eq!(
+            l.fields.request,
+            Some(&b"\x16\x03\x01\x02\x00\x01\x00\xfc"[..])
+        );
+        assert_eq!(s(l.action), Some("reading client request line"));
+    }
+
+    #[test]
+    fn message_with_commas_quotes_and_client() {
+        let line = "2026/11/25 15:19:34 [error] 24240#24240: *12 FastCGI sent in stderr: \"PHP message: oops, client: 10.0.0.1, server: fake while x, y\" while reading response header from upstream, client: 127.0.0.1, server: shop.example.com, request: \"GET /cart/index.php HTTP/1.1\", upstream: \"fastcgi://unix:/srv/shop/run/php-fpm-www.sock:\", host: \"www.shop.example.com\"";
+        let l = parse(line.as_bytes()).unwrap();
+        assert_eq!(s(l.fields.client), Some("127.0.0.1"));
+        assert_eq!(s(l.action), Some("reading response header from upstream"));
+        assert!(l
+            .message
+            .starts_with(b"FastCGI sent in stderr: \"PHP message: oops, client"));
+        assert_eq!(
+            split_upstream(l.fields.upstream.unwrap()),
+            (&b"fastcgi"[..], &b"unix:/srv/shop/run/php-fpm-www.sock"[..])
+        );
+    }
+
+    #[test]
+    fn quote_inside_host_value() {
+        let line = "2026/11/25 15:19:34 [error] 1#1: *2 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 1.2.3.4, server: a, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.0.2:80/\", host: \"ev\"il, x\", referrer: \"http://r/\"";
+        let l = parse(line.as_bytes()).unwrap();
+        assert_eq!(s(l.fields.host), Some("ev\"il, x"));
+        assert_eq!(s(l.fields.referrer), Some("http://r/"));
+    }
+
+    #[test]
+    fn stream_resolver_and_config_lines() {
+        let stream = "2026/11/25 15:17:20 [error] 21671#21671: *20 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: 127.0.0.1:18081, upstream: \"127.0.0.1:1\", bytes from/to client:0/0, bytes from/to upstream:0/0";
+        let l = parse(stream.as_bytes()).unwrap();
+        assert_eq!(s(l.fields.upstream), Some("127.0.0.1:1"));
+        assert_eq!(s(l.fields.bytes_upstream), Some("0/0"));
+        assert_eq!(split_upstream(b"127.0.0.1:1").1, b"127.0.0.1:1");
+
+        let res = "2026/11/25 15:20:01 [error] 24240#24240: recv() failed (111: Connection refused) while resolving, resolver: 127.0.0.1:23930";
+        let l = parse(res.as_bytes()).unwrap();
+        assert_eq!(s(l.action), Some("resolving"));
+        assert_eq!(s(l.fields.resolver), Some("127.0.0.1:23930"));
+        assert_eq!(l.cid, None);
+
+        let conf = "2026/11/25 15:17:56 [emerg] 22156#22156: unexpected \"}\" in /tmp/ngxg/conf/extra_brace.conf:1";
+        let l = parse(conf.as_bytes()).unwrap();
+        assert_eq!(l.level, Some(Level::Emerg));
+        assert_eq!(
+            l.config_location,
+            Some((&b"/tmp/ngxg/conf/extra_brace.conf"[..], 1))
+        );
+
+        let console = "nginx: [emerg] host not found in upstream \"backend:8080\" in /etc/nginx/conf.d/default.conf:12";
+        let l = parse(console.as_bytes()).unwrap();
+        assert_eq!((l.time, l.pid), (None, None));
+        assert_eq!(l.level, Some(Level::Emerg));
+        assert_eq!(l.config_location.map(|c| c.1), Some(12));
+
+        let bare = "[error] 31#31: *5 no live upstreams while connecting to upstream, client: 1.1.1.1, server: x, request: \"GET / HTTP/1.1\", upstream: \"http://dead2/\"";
+        let l = parse(bare.as_bytes()).unwrap();
+        assert_eq!(split_upstream(l.fields.upstream.unwrap()).1, b"dead2");
+    }
+
+    #[test]
+    fn not_a_log_line() {
+        assert!(parse(b"").is_none());
+        assert!(parse(b"hello world").is_none());
+        assert!(parse(b"    at com.example.Foo(Foo.java:12)").is_none());
+        assert!(parse(b"2026/11/25 15:17:56 something else").is_none());
+    }
+
+    #[test]
+    fn truncated_lines_keep_what_is_there() {
+        let cut = &REFUSED[..REFUSED.find("upstream: \"").unwrap() + 20];
+        let l = parse(cut.as_bytes()).unwrap();
+        assert_eq!(s(l.fields.server), Some("lab.local"));
+        assert_eq!(s(l.fields.upstream), Some("http://12"));
+        let cut = &REFUSED[..60];
+        let l = parse(cut.as_bytes()).unwrap();
+        assert_eq!(l.level, Some(Level::Error));
+    }
+
+    #[test]
+    fn errno_texts_from_other_systems() {
+        assert_eq!(canonical_errno(61, b"Connection refused"), 111);
+        assert_eq!(canonical_errno(60, b"Operation timed out"), 110);
+        assert_eq!(canonical_errno(54, b"Connection reset by peer"), 104);
+        assert_eq!(canonical_errno(3, b"Host not found"), 3);
+    }
+
+    #[test]
+    fn upstream_keys() {
+        assert_eq!(split_upstream(b"http://[::1]:8080/x").1, b"[::1]:8080");
+        assert_eq!(
+            split_upstream(b"uwsgi://unix:///tmp/x.sock:").1,
+            b"unix:///tmp/x.sock"
+        );
+        assert_eq!(
+            split_upstream(b"http://unix:/run/app.sock:/api").1,
+            b"unix:/run/app.sock"
+        );
+        assert_eq!(split_upstream(b"https://backend").1, b"backend");
+        assert_eq!(request_key(b"GET /a/b?x=1 HTTP/1.1"), b"GET /a/b");
+        assert_eq!(request_key(b"GET /a/b HTTP/2.0"), b"GET /a/b");
+    }
+
+    #[test]
+    fn dns_line_upstream_is_the_name() {
+        let l = parse(b"2026/11/25 15:19:36 [error] 24240#24240: *27 ads.partner.example could not be resolved (2: Server failure), client: 127.0.0.1, server: api.shop.example.com, request: \"GET /api/v1/ads/slot/5 HTTP/1.1\", host: \"api.shop.example.com\"").unwrap();
+        assert_eq!(upstream_key(&l).1, b"ads.partner.example");
+        assert_eq!(l.errno.map(|e| e.0), Some(2));
+    }
+}

@@ -1,0 +1,197 @@
+//! Time handling for logs: nginx writes local time without a zone, so times
+//! are kept as zone-less seconds since 1970-01-01 ("log time") and compared
+//! with `--since`/`--until` in the same frame. Relative windows (`2h`) are
+//! taken back from the local wall clock.
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Civil date of a day count.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn num(s: &[u8]) -> Option<u32> {
+    let mut v = 0u32;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(b - b'0');
+    }
+    Some(v)
+}
+
+fn to_secs(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    Some(
+        days_from_civil(i64::from(y), mo, d) * 86_400
+            + i64::from(h) * 3600
+            + i64::from(mi) * 60
+            + i64::from(s),
+    )
+}
+
+/// Parse nginx's `YYYY/MM/DD HH:MM:SS` (exactly 19 bytes).
+pub fn parse_log_time(s: &[u8]) -> Option<i64> {
+    if s.len() != 19
+        || s[4] != b'/'
+        || s[7] != b'/'
+        || s[10] != b' '
+        || s[13] != b':'
+        || s[16] != b':'
+    {
+        return None;
+    }
+    to_secs(
+        num(&s[0..4])?,
+        num(&s[5..7])?,
+        num(&s[8..10])?,
+        num(&s[11..13])?,
+        num(&s[14..16])?,
+        num(&s[17..19])?,
+    )
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`.
+pub fn format_iso(t: i64) -> String {
+    let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+    let s = t.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60
+    )
+}
+
+/// `YYYY-MM-DD HH:MM:SS` for people.
+pub fn format_human(t: i64) -> String {
+    format_iso(t).replacen('T', " ", 1)
+}
+
+/// A duration like `30s`, `15m`, `2h`, `3d`, `1w` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n.parse().ok()?;
+    let mult = match unit {
+        "" | "s" | "sec" | "secs" => 1,
+        "m" | "min" | "mins" => 60,
+        "h" | "hour" | "hours" => 3600,
+        "d" | "day" | "days" => 86_400,
+        "w" | "week" | "weeks" => 604_800,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+/// The local wall clock as log time.
+pub fn local_now() -> i64 {
+    chrono::Local::now().naive_local().and_utc().timestamp()
+}
+
+/// `--since`/`--until` values: a relative duration back from `now` (`2h`),
+/// or an absolute local time: `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]`,
+/// `YYYY-MM-DDTHH:MM[:SS]` or nginx's `YYYY/MM/DD HH:MM:SS`.
+pub fn parse_when(s: &str, now: i64) -> Result<i64, String> {
+    let t = s.trim();
+    if let Some(d) = parse_duration(t) {
+        if t.len() < 8 {
+            return Ok(now - d);
+        }
+    }
+    let b = t.as_bytes();
+    let date_ok = b.len() >= 10 && (b[4] == b'-' || b[4] == b'/') && b[7] == b[4];
+    if date_ok {
+        let (y, mo, d) = (num(&b[0..4]), num(&b[5..7]), num(&b[8..10]));
+        if let (Some(y), Some(mo), Some(d)) = (y, mo, d) {
+            let rest = &b[10..];
+            let (h, mi, sec) = if rest.is_empty() {
+                (Some(0), Some(0), Some(0))
+            } else if (rest[0] == b' ' || rest[0] == b'T') && (rest.len() == 6 || rest.len() == 9) {
+                let sec = if rest.len() == 9 && rest[6] == b':' {
+                    num(&rest[7..9])
+                } else if rest.len() == 6 {
+                    Some(0)
+                } else {
+                    None
+                };
+                if rest[3] == b':' {
+                    (num(&rest[1..3]), num(&rest[4..6]), sec)
+                } else {
+                    (None, None, None)
+                }
+            } else {
+                (None, None, None)
+            };
+            if let (Some(h), Some(mi), Some(sec)) = (h, mi, sec) {
+                if let Some(v) = to_secs(y, mo, d, h, mi, sec) {
+                    return Ok(v);
+                }
+            }
+        }
+    }
+    Err(format!(
+        "invalid time \"{s}\": expected a duration back from now (30m, 2h, 1d) or a local time (2024-05-01, 2024-05-01 13:45[:00], 2024/05/01 13:45:00)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        for days in [-800_000, -1, 0, 1, 59, 365, 11_016, 20_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn log_time() {
+        let t = parse_log_time(b"2026/11/25 15:17:18").unwrap();
+        assert_eq!(format_iso(t), "2026-11-25T15:17:18");
+        assert_eq!(format_human(t), "2026-11-25 15:17:18");
+        assert!(parse_log_time(b"2026/13/25 15:17:18").is_none());
+        assert!(parse_log_time(b"2026/11/25 15:17:1x").is_none());
+    }
+
+    #[test]
+    fn when_values() {
+        let now = parse_log_time(b"2026/11/25 15:00:00").unwrap();
+        assert_eq!(parse_when("2h", now).unwrap(), now - 7200);
+        assert_eq!(parse_when("90", now).unwrap(), now - 90);
+        assert_eq!(parse_when("2026-11-25 13:00", now).unwrap(), now - 7200);
+        assert_eq!(parse_when("2026/11/25 13:00:00", now).unwrap(), now - 7200);
+        assert_eq!(parse_when("2026-11-25T13:00:30", now).unwrap(), now - 7170);
+        assert_eq!(parse_when("2026-11-25", now).unwrap(), now - 15 * 3600);
+        assert!(parse_when("yesterday", now).is_err());
+        assert!(parse_when("2026-11-25 1300", now).is_err());
+        assert_eq!(parse_duration("5m"), Some(300));
+        assert_eq!(parse_duration("1x"), None);
+    }
+}
