@@ -528,3 +528,98 @@ fn corpus_totals_add_up() {
         .sum();
     assert_eq!(groups, total);
 }
+
+#[test]
+fn json_output_matches_its_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("error.log.1.gz");
+    std::fs::write(&gz, gzip(&[sample_text().as_bytes()])).unwrap();
+    for args in [
+        vec![
+            "logs",
+            "--format",
+            "json",
+            "testdata/logs/sample.error.log",
+            "testdata/logs/pasted.log",
+        ],
+        vec![
+            "logs",
+            "--format",
+            "json",
+            "--level",
+            "crit",
+            "--bucket",
+            "5m",
+            "testdata/logs/sample.error.log",
+        ],
+        vec!["logs", "--format", "json", gz.to_str().unwrap()],
+    ] {
+        let o = ngxray_in(&repo(), &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        crate::formats::assert_valid("docs/schema/logs.schema.json", &json(&o));
+    }
+}
+
+#[test]
+fn docs_list_every_cause_id() {
+    let doc = std::fs::read_to_string(repo().join("docs/logs.md")).expect("docs/logs.md");
+    let o = ngxray(&["logs", "--cause", "no-such", "-"]);
+    let known = stderr(&o);
+    let list = known
+        .split("known: ")
+        .nth(1)
+        .expect("cause list in the error");
+    let ids: Vec<&str> = list.trim().trim_end_matches(')').split(", ").collect();
+    assert!(ids.len() >= 20, "{ids:?}");
+    for id in ids {
+        assert!(
+            doc.contains(&format!("| `{id}` |")),
+            "docs/logs.md does not describe cause {id}"
+        );
+    }
+}
+
+#[test]
+fn lines_pasted_in_issues() {
+    let o = ngxray_in(
+        &repo(),
+        &["logs", "--format", "ndjson", "testdata/logs/pasted.log"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let got: Vec<(String, Option<u64>, String)> = events(&o)
+        .iter()
+        .map(|e| {
+            (
+                e["cause"].as_str().unwrap().to_string(),
+                e["status"].as_u64(),
+                e["upstream"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(&str, Option<u64>, &str)> = vec![
+        ("connect-refused", Some(502), "172.19.0.3:8000"),
+        ("read-timeout", Some(504), "10.0.0.7:4000"),
+        ("no-live-upstreams", Some(502), "backend"),
+        (
+            "unix-socket-missing",
+            Some(502),
+            "unix:/var/run/php/php7.2-fpm.sock",
+        ),
+        // macOS errno numbers (61, 60) classify by their text.
+        ("connect-refused", Some(502), "127.0.0.1:3000"),
+        ("read-timeout", Some(504), "127.0.0.1:3000"),
+        ("premature-close", Some(502), "172.18.0.4:5000"),
+        ("config-error", None, "app:3000"),
+        ("tls-handshake", Some(502), "192.168.1.20:80"),
+        ("connection-reset", Some(502), "192.168.1.20:8080"),
+        ("header-too-big", Some(502), "127.0.0.1:4180"),
+        ("resource-exhaustion", Some(500), "10.1.1.2:80"),
+        ("resource-exhaustion", Some(500), "10.1.1.2:80"),
+        ("invalid-response", Some(502), "127.0.0.1:11211"),
+    ];
+    let got_ref: Vec<(&str, Option<u64>, &str)> = got
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), *b, c.as_str()))
+        .collect();
+    assert_eq!(got_ref, want);
+}

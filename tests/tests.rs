@@ -16,3 +16,4 @@ mod nginx_dump;
 mod properties;
 mod rules;
 mod rules_cli;
+mod syntax_diff;

@@ -161,20 +161,18 @@ pub fn run(args: LogsArgs) -> u8 {
     for w in &outcome.warnings {
         eprintln!("ngxray: warning: {w}");
     }
-    let rendered = match args.format {
+    let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = match args.format {
         LogsFormat::Text => {
             let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            Some(logs::report_text::render(&outcome, color))
+            lock.write_all(logs::report_text::render(&outcome, color).as_bytes())
         }
-        LogsFormat::Json => Some(logs::report_json::render(&outcome)),
-        LogsFormat::Ndjson => None,
+        LogsFormat::Json => logs::report_json::write(&outcome, &mut lock),
+        LogsFormat::Ndjson => Ok(()),
     };
-    if let Some(text) = rendered {
-        let mut lock = stdout.lock();
-        if let Err(e) = lock.write_all(text.as_bytes()).and_then(|_| lock.flush()) {
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                return super::fail(format!("cannot write output: {e}"));
-            }
+    if let Err(e) = written.and_then(|_| lock.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return super::fail(format!("cannot write output: {e}"));
         }
     }
     match logs::gate(&outcome.aggregate, &fail_on, args.max_count) {

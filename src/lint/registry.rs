@@ -28,12 +28,12 @@ impl RuleMeta {
     }
 }
 
-const fn syntax(id: &'static str, summary: &'static str) -> RuleMeta {
+const fn syntax(id: &'static str, summary: &'static str, doc: &'static str) -> RuleMeta {
     RuleMeta {
         id,
         severity: Severity::Error,
         summary,
-        doc: None,
+        doc: Some(doc),
     }
 }
 
@@ -42,33 +42,48 @@ pub const LOADING: &[RuleMeta] = &[
     syntax(
         "syntax/unexpected-brace",
         "a `{` or `}` where no statement can take it",
+        include_str!("../../docs/rules/syntax/unexpected-brace.md"),
     ),
     syntax(
         "syntax/unexpected-character",
         "a character right after a closing quote",
+        include_str!("../../docs/rules/syntax/unexpected-character.md"),
     ),
-    syntax("syntax/unexpected-eof", "a block still open at end of file"),
+    syntax(
+        "syntax/unexpected-eof",
+        "a block still open at end of file",
+        include_str!("../../docs/rules/syntax/unexpected-eof.md"),
+    ),
     syntax(
         "syntax/unterminated-directive",
         "a directive without its `;` (cut by `}` or end of file)",
+        include_str!("../../docs/rules/syntax/unterminated-directive.md"),
     ),
     syntax(
         "syntax/empty-statement",
         "a `;` with no directive before it",
+        include_str!("../../docs/rules/syntax/empty-statement.md"),
     ),
     syntax(
         "syntax/token-too-long",
         "a single word of 4096 bytes or more",
+        include_str!("../../docs/rules/syntax/token-too-long.md"),
     ),
     syntax(
         "syntax/unterminated-lua-block",
         "a `*_by_lua_block` body that never closes",
+        include_str!("../../docs/rules/syntax/unterminated-lua-block.md"),
     ),
     syntax(
         "include/not-found",
         "an `include` of a file that does not exist",
+        include_str!("../../docs/rules/include/not-found.md"),
     ),
-    syntax("include/cycle", "files that include each other"),
+    syntax(
+        "include/cycle",
+        "files that include each other",
+        include_str!("../../docs/rules/include/cycle.md"),
+    ),
 ];
 
 /// Every registered rule: loading checks, grammar checks, then rules.

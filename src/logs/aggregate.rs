@@ -19,10 +19,12 @@ use super::line::{self, Level, Line};
 /// Samples kept per group.
 pub const MAX_SAMPLES: usize = 3;
 /// Distinct requests tracked per group; the rest are counted as "other".
-pub const MAX_REQUESTS: usize = 64;
+pub const MAX_REQUESTS: usize = 32;
 /// Distinct groups; further (cause, upstream, server) keys fold into one
 /// "(other)" group per cause.
-pub const MAX_GROUPS: usize = 20_000;
+pub const MAX_GROUPS: usize = 2_000;
+/// Key suffix of the per-cause overflow group.
+const OTHER_KEY: &[u8] = b"(other)\0(other)";
 /// Longest sample text kept, in bytes.
 pub const MAX_SAMPLE_BYTES: usize = 4096;
 
@@ -68,14 +70,26 @@ pub struct Sample {
     pub text: String,
 }
 
-/// A sparse, sorted timeline of (bucket start, count).
+/// A sparse, sorted timeline of (bucket start, count). It keeps at most
+/// [`MAX_BUCKETS`] buckets: past that its bucket width doubles (a group
+/// seen over a long period gets a coarser timeline, memory stays bounded).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Timeline {
+    /// Bucket width in seconds (0 until the first count).
+    pub width: i64,
     pub buckets: Vec<(i64, u64)>,
 }
 
+/// Most buckets kept per timeline.
+pub const MAX_BUCKETS: usize = 512;
+
 impl Timeline {
-    pub fn add(&mut self, bucket: i64, n: u64) {
+    /// Count `n` at log time `t`, with `width` as the initial bucket width.
+    pub fn add(&mut self, t: i64, n: u64, width: i64) {
+        if self.width == 0 {
+            self.width = width.max(1);
+        }
+        let bucket = t.div_euclid(self.width) * self.width;
         match self.buckets.last_mut() {
             Some(last) if last.0 == bucket => last.1 += n,
             Some(last) if last.0 < bucket => self.buckets.push((bucket, n)),
@@ -85,6 +99,29 @@ impl Timeline {
                 Err(i) => self.buckets.insert(i, (bucket, n)),
             },
         }
+        if self.buckets.len() > MAX_BUCKETS {
+            self.coarsen_to(self.width * 2);
+        }
+    }
+
+    /// Re-bucket to a wider `width` (a multiple of the current one).
+    fn coarsen_to(&mut self, width: i64) {
+        if width <= self.width {
+            return;
+        }
+        self.width = width;
+        let mut out: Vec<(i64, u64)> = Vec::with_capacity(self.buckets.len() / 2 + 1);
+        for &(b, n) in &self.buckets {
+            let nb = b.div_euclid(width) * width;
+            match out.last_mut() {
+                Some(last) if last.0 == nb => last.1 += n,
+                _ => out.push((nb, n)),
+            }
+        }
+        self.buckets = out;
+        if self.buckets.len() > MAX_BUCKETS {
+            self.coarsen_to(width * 2);
+        }
     }
 
     pub fn merge(&mut self, other: &Timeline) {
@@ -92,9 +129,13 @@ impl Timeline {
             return;
         }
         if self.buckets.is_empty() {
-            self.buckets = other.buckets.clone();
+            *self = other.clone();
             return;
         }
+        let mut other = other.clone();
+        let width = self.width.max(other.width);
+        self.coarsen_to(width);
+        other.coarsen_to(width);
         let mut out = Vec::with_capacity(self.buckets.len() + other.buckets.len());
         let (mut i, mut j) = (0, 0);
         let (a, b) = (&self.buckets, &other.buckets);
@@ -112,6 +153,10 @@ impl Timeline {
             }
         }
         self.buckets = out;
+        if self.buckets.len() > MAX_BUCKETS {
+            let w = self.width * 2;
+            self.coarsen_to(w);
+        }
     }
 }
 
@@ -323,7 +368,7 @@ impl Aggregate {
                     (scratch.as_slice().into(), upstream, server)
                 } else {
                     let mut k = vec![verdict.cause];
-                    k.extend_from_slice(b"(other)\0(other)");
+                    k.extend_from_slice(OTHER_KEY);
                     (k.into(), b"(other)", b"(other)")
                 };
                 self.groups.entry(key).or_insert_with(|| Group {
@@ -340,7 +385,7 @@ impl Aggregate {
         if let Some(t) = time {
             group.first = min_opt(group.first, Some(t));
             group.last = max_opt(group.last, Some(t));
-            group.timeline.add(t.div_euclid(bucket) * bucket, 1);
+            group.timeline.add(t, 1, bucket);
         }
         if let Some(r) = request {
             add_request(
@@ -381,11 +426,22 @@ impl Aggregate {
         }
         self.first = min_opt(self.first, other.first);
         self.last = max_opt(self.last, other.last);
-        for (k, g) in other.groups {
-            match self.groups.get_mut(&k) {
-                Some(mine) => mine.merge(g),
-                None => {
-                    self.groups.insert(k, g);
+        for (k, mut g) in other.groups {
+            if let Some(mine) = self.groups.get_mut(&k) {
+                mine.merge(g);
+            } else if self.groups.len() < MAX_GROUPS {
+                self.groups.insert(k, g);
+            } else {
+                // Over the cap: fold into the cause's "(other)" group.
+                let mut key = vec![g.cause];
+                key.extend_from_slice(OTHER_KEY);
+                g.upstream = "(other)".to_string();
+                g.server = "(other)".to_string();
+                match self.groups.get_mut(key.as_slice()) {
+                    Some(other) => other.merge(g),
+                    None => {
+                        self.groups.insert(key.into(), g);
+                    }
                 }
             }
         }
@@ -532,15 +588,32 @@ mod tests {
     #[test]
     fn timeline_merge_and_out_of_order() {
         let mut t = Timeline::default();
-        t.add(120, 1);
-        t.add(60, 2);
-        t.add(120, 1);
+        t.add(120, 1, 60);
+        t.add(61, 2, 60);
+        t.add(179, 1, 60);
         assert_eq!(t.buckets, [(60, 2), (120, 2)]);
         let mut u = Timeline::default();
-        u.add(0, 1);
-        u.add(120, 3);
+        u.add(0, 1, 60);
+        u.add(120, 3, 60);
         t.merge(&u);
         assert_eq!(t.buckets, [(0, 1), (60, 2), (120, 5)]);
+    }
+
+    #[test]
+    fn long_timelines_coarsen_and_keep_counts() {
+        let mut t = Timeline::default();
+        for i in 0..5000 {
+            t.add(i * 60, 1, 60);
+        }
+        assert!(t.buckets.len() <= MAX_BUCKETS);
+        assert_eq!(t.width % 60, 0);
+        assert!(t.width >= 600);
+        assert_eq!(t.buckets.iter().map(|b| b.1).sum::<u64>(), 5000);
+        let mut fine = Timeline::default();
+        fine.add(30, 7, 60);
+        fine.merge(&t);
+        assert_eq!(fine.width, t.width);
+        assert_eq!(fine.buckets.iter().map(|b| b.1).sum::<u64>(), 5007);
     }
 
     #[test]

@@ -9,10 +9,10 @@
 
 use std::sync::OnceLock;
 
-use memchr::memmem;
+use memchr::memmem::Finder;
 
-use super::causes::{self, CauseId, Phase, Sig, Text, CAUSES};
-use super::line::Line;
+use super::causes::{self, CauseId, Levels, Phase, Sig, Text, CAUSES};
+use super::line::{self, Line};
 
 /// What the classifier says about one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,68 +23,152 @@ pub struct Verdict {
     pub status: Option<u16>,
 }
 
-/// Signatures in table order: (cause, signature).
-type Entry = (CauseId, &'static Sig);
+/// A signature compiled for the hot path: actions become a bit mask,
+/// substring searches get a prebuilt searcher.
+struct Compiled {
+    cause: CauseId,
+    sig: &'static Sig,
+    /// Accepted actions as bits of [`Tables::actions`]; `None` = any.
+    phases: Option<u64>,
+    prefix: &'static [u8],
+    /// The first 16 bytes of `prefix` (zero-padded) and a mask of the bytes
+    /// it covers: most prefixes are decided by one 128-bit compare.
+    head: u128,
+    head_mask: u128,
+    contains: Option<Finder<'static>>,
+}
 
-/// Per first byte of the message: the signatures to try, in table order.
-fn index() -> &'static [Vec<Entry>; 256] {
-    static INDEX: OnceLock<[Vec<Entry>; 256]> = OnceLock::new();
-    INDEX.get_or_init(|| {
-        let mut idx: [Vec<Entry>; 256] = std::array::from_fn(|_| Vec::new());
+/// First 16 bytes of `s`, zero-padded, as a little-endian integer.
+fn head16(s: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = s.len().min(16);
+    b[..n].copy_from_slice(&s[..n]);
+    u128::from_le_bytes(b)
+}
+
+struct Tables {
+    /// Every action named by a signature.
+    actions: Vec<&'static [u8]>,
+    /// Per first byte of the message: the signatures to try, in table order.
+    by_first_byte: Vec<Vec<usize>>,
+    sigs: Vec<Compiled>,
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut actions: Vec<&'static [u8]> = Vec::new();
+        let mut sigs = Vec::new();
+        let mut by_first_byte: Vec<Vec<usize>> = vec![Vec::new(); 256];
         for (ci, cause) in CAUSES.iter().enumerate() {
             for sig in cause.sigs {
-                let first = match sig.text {
-                    Text::Prefix(p) | Text::PrefixContains(p, _) => p.as_bytes().first().copied(),
-                    Text::Any | Text::Contains(_) => None,
+                let phases = match sig.phase {
+                    Phase::Any => None,
+                    Phase::OneOf(list) => {
+                        let mut mask = 0u64;
+                        for a in list {
+                            let i = match actions.iter().position(|x| *x == a.as_bytes()) {
+                                Some(i) => i,
+                                None => {
+                                    actions.push(a.as_bytes());
+                                    actions.len() - 1
+                                }
+                            };
+                            assert!(i < 64, "more than 64 distinct actions in the cause table");
+                            mask |= 1 << i;
+                        }
+                        Some(mask)
+                    }
                 };
-                match first {
-                    Some(b) => idx[b as usize].push((ci as CauseId, sig)),
-                    None => idx.iter_mut().for_each(|v| v.push((ci as CauseId, sig))),
+                let (prefix, contains): (&'static [u8], Option<&'static str>) = match sig.text {
+                    Text::Any => (b"", None),
+                    Text::Prefix(p) => (p.as_bytes(), None),
+                    Text::PrefixContains(p, c) => (p.as_bytes(), Some(c)),
+                    Text::Contains(c) => (b"", Some(c)),
+                };
+                let n = sigs.len();
+                let covered = prefix.len().min(16);
+                let head_mask = if covered == 16 {
+                    u128::MAX
+                } else {
+                    (1u128 << (covered * 8)) - 1
+                };
+                sigs.push(Compiled {
+                    cause: ci as CauseId,
+                    sig,
+                    phases,
+                    prefix,
+                    head: head16(prefix),
+                    head_mask,
+                    contains: contains.map(|c| Finder::new(c.as_bytes()).into_owned()),
+                });
+                match prefix.first() {
+                    Some(&b) => by_first_byte[b as usize].push(n),
+                    None => by_first_byte.iter_mut().for_each(|v| v.push(n)),
                 }
             }
         }
-        idx
+        Tables {
+            actions,
+            by_first_byte,
+            sigs,
+        }
     })
 }
 
-fn sig_matches(sig: &Sig, line: &Line<'_>) -> bool {
-    if !causes::levels_match(sig.levels, line.level, line.cid.is_some()) {
+fn sig_matches(c: &Compiled, line: &Line<'_>, action_bit: u64, head: u128) -> bool {
+    if head & c.head_mask != c.head {
+        return false;
+    }
+    let sig = c.sig;
+    if let Some(mask) = c.phases {
+        if mask & action_bit == 0 {
+            return false;
+        }
+    }
+    if !sig.errno.is_empty() {
+        match line.errno {
+            Some((code, text)) if sig.errno.contains(&line::canonical_errno(code, text)) => {}
+            _ => return false,
+        }
+    }
+    if sig.levels != Levels::Any
+        && !causes::levels_match(sig.levels, line.level, line.cid.is_some())
+    {
         return false;
     }
     if sig.config_location && line.config_location.is_none() {
         return false;
     }
-    if !sig.errno.is_empty() {
-        match line.errno {
-            Some((code, _)) if sig.errno.contains(&code) => {}
-            _ => return false,
-        }
-    }
-    if let Phase::OneOf(actions) = sig.phase {
-        match line.action {
-            Some(a) if actions.iter().any(|x| x.as_bytes() == a) => {}
-            _ => return false,
-        }
-    }
     let m = line.message;
-    match sig.text {
-        Text::Any => true,
-        Text::Prefix(p) => m.starts_with(p.as_bytes()),
-        Text::PrefixContains(p, c) => {
-            m.starts_with(p.as_bytes()) && memmem::find(&m[p.len()..], c.as_bytes()).is_some()
-        }
-        Text::Contains(c) => memmem::find(m, c.as_bytes()).is_some(),
+    if c.prefix.len() > 16 && !m.starts_with(c.prefix) {
+        return false;
+    }
+    match &c.contains {
+        None => true,
+        Some(f) => f.find(&m[c.prefix.len()..]).is_some(),
     }
 }
 
 /// Classify a parsed line.
 pub fn classify(line: &Line<'_>) -> Verdict {
+    let t = tables();
+    let action_bit = match line.action {
+        Some(a) => t
+            .actions
+            .iter()
+            .position(|x| *x == a)
+            .map_or(0, |i| 1u64 << i),
+        None => 0,
+    };
     let first = line.message.first().copied().unwrap_or(0);
-    for &(cause, sig) in &index()[first as usize] {
-        if sig_matches(sig, line) {
+    let head = head16(line.message);
+    for &i in &t.by_first_byte[first as usize] {
+        let c = &t.sigs[i];
+        if sig_matches(c, line, action_bit, head) {
             return Verdict {
-                cause,
-                status: sig.status,
+                cause: c.cause,
+                status: c.sig.status,
             };
         }
     }

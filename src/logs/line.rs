@@ -10,7 +10,29 @@
 //! `nginx: ` on stderr); the parser finds the nginx header behind them.
 //! Everything borrows from the input bytes, which need not be UTF-8.
 
-use memchr::memmem;
+use std::sync::OnceLock;
+
+use memchr::memmem::{self, Finder, FinderRev};
+
+/// Searchers built once (building one costs more than a short search).
+struct Finders {
+    client: Finder<'static>,
+    resolver: FinderRev<'static>,
+    while_: FinderRev<'static>,
+    resolved: Finder<'static>,
+    host_not_found: Finder<'static>,
+}
+
+fn finders() -> &'static Finders {
+    static F: OnceLock<Finders> = OnceLock::new();
+    F.get_or_init(|| Finders {
+        client: Finder::new(b"client: "),
+        resolver: FinderRev::new(b", resolver: "),
+        while_: FinderRev::new(b" while "),
+        resolved: Finder::new(b" could not be resolved"),
+        host_not_found: Finder::new(b"host not found in upstream \""),
+    })
+}
 
 /// nginx log levels, most severe first (so `<` means "more severe").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -258,8 +280,9 @@ fn digits(s: &[u8]) -> Option<(u64, usize)> {
     (n > 0).then_some((v, n))
 }
 
-/// Keys of the context tail, as `, KEY:` (the separator included). The
-/// stream byte counters have no space after the colon.
+/// Keys of the context tail, with their `: ` (the stream byte counters have
+/// no space after the colon). `key_at` dispatches on the first byte by index
+/// into this table: keep the order.
 const KEYS: &[(&[u8], Key)] = &[
     (b"client: ", Key::Client),
     (b"server: ", Key::Server),
@@ -293,7 +316,18 @@ enum Key {
 
 /// The key starting at `s`, with its length.
 fn key_at(s: &[u8]) -> Option<(Key, usize)> {
-    KEYS.iter()
+    let candidates: &[(&[u8], Key)] = match s.first()? {
+        b'c' => &[KEYS[0]],
+        b's' => &[KEYS[1], KEYS[3]],
+        b'r' => &[KEYS[2], KEYS[6], KEYS[7]],
+        b'u' => &[KEYS[4], KEYS[9]],
+        b'h' => &[KEYS[5]],
+        b'l' => &[KEYS[8]],
+        b'b' => &[KEYS[10], KEYS[11]],
+        _ => return None,
+    };
+    candidates
+        .iter()
         .find(|(k, _)| s.starts_with(k))
         .map(|(k, key)| (*key, k.len()))
 }
@@ -301,9 +335,8 @@ fn key_at(s: &[u8]) -> Option<(Key, usize)> {
 /// Split the body into (message + action, fields).
 fn split_tail(body: &[u8]) -> (&[u8], Fields<'_>) {
     // The HTTP/stream/mail tail starts at `, client: ` or `, udp client: `.
-    let finder = memmem::Finder::new(b"client: ");
     let mut loose: Option<(usize, usize)> = None;
-    for pos in finder.find_iter(body) {
+    for pos in finders().client.find_iter(body) {
         let start = if pos >= 2 && &body[pos - 2..pos] == b", " {
             pos - 2
         } else if pos >= 6 && &body[pos - 6..pos] == b", udp " {
@@ -322,7 +355,7 @@ fn split_tail(body: &[u8]) -> (&[u8], Fields<'_>) {
         }
     }
     // Resolver connection lines: `... while resolving, resolver: 1.2.3.4:53`.
-    if let Some(pos) = memmem::rfind(body, b", resolver: ") {
+    if let Some(pos) = finders().resolver.rfind(body) {
         if let Some(fields) = parse_fields(&body[pos + 2..], false) {
             return (&body[..pos], fields);
         }
@@ -381,13 +414,16 @@ fn value_at(s: &[u8], start: usize) -> (&[u8], usize) {
     let quoted = s.get(start) == Some(&b'"');
     let from = if quoted { start + 1 } else { start };
     let mut search = from;
-    while let Some(rel) = memmem::find(&s[search..], b", ") {
+    while let Some(rel) = memchr::memchr(b',', &s[search..]) {
         let sep = search + rel;
-        if key_at(&s[sep + 2..]).is_some() && (!quoted || (sep > from && s[sep - 1] == b'"')) {
+        if s.get(sep + 1) == Some(&b' ')
+            && key_at(&s[sep + 2..]).is_some()
+            && (!quoted || (sep > from && s[sep - 1] == b'"'))
+        {
             let end = if quoted { sep - 1 } else { sep };
             return (&s[from..end], sep + 2);
         }
-        search = sep + 2;
+        search = sep + 1;
     }
     let mut end = s.len();
     if quoted && end > from && s[end - 1] == b'"' {
@@ -399,7 +435,7 @@ fn value_at(s: &[u8], start: usize) -> (&[u8], usize) {
 /// Split ` while ACTION` off the message. The action is the text after the
 /// last ` while ` and never contains a comma or a quote.
 fn split_action(head: &[u8]) -> (&[u8], Option<&[u8]>) {
-    if let Some(pos) = memmem::rfind(head, b" while ") {
+    if let Some(pos) = finders().while_.rfind(head) {
         let action = &head[pos + 7..];
         if !action.is_empty()
             && !action.contains(&b',')
@@ -417,9 +453,12 @@ fn split_errno(text: &[u8]) -> (&[u8], Option<(i32, &[u8])>) {
     if text.last() != Some(&b')') {
         return (text, None);
     }
-    let Some(open) = memmem::rfind(text, b" (") else {
+    let Some(open) = memchr::memrchr(b'(', text).and_then(|p| p.checked_sub(1)) else {
         return (text, None);
     };
+    if text[open] != b' ' {
+        return (text, None);
+    }
     let inner = &text[open + 2..text.len() - 1];
     if let Some((n, len)) = digits(inner) {
         if inner[len..].starts_with(b": ") {
@@ -450,6 +489,28 @@ fn config_location(message: &[u8]) -> Option<(&[u8], u32)> {
     Some((path, u32::try_from(line).ok()?))
 }
 
+/// The Linux errno for an errno/strerror pair, so that logs written on
+/// other systems (macOS: 61 Connection refused, 60 Operation timed out, 54
+/// Connection reset by peer) classify the same. Unknown texts keep their code.
+pub fn canonical_errno(code: i32, text: &[u8]) -> i32 {
+    match text {
+        b"Connection refused" => 111,
+        b"Connection timed out" | b"Operation timed out" => 110,
+        b"Connection reset by peer" => 104,
+        b"Broken pipe" => 32,
+        b"No such file or directory" => 2,
+        b"Permission denied" => 13,
+        b"Resource temporarily unavailable" => 11,
+        b"No route to host" | b"Host is unreachable" => 113,
+        b"Network is unreachable" => 101,
+        b"Host is down" => 112,
+        b"Too many open files" => 24,
+        b"Cannot assign requested address" | b"Can't assign requested address" => 99,
+        b"Socket is not connected" | b"Transport endpoint is not connected" => 107,
+        _ => code,
+    }
+}
+
 /// Upstream key of a line: `host:port`, `unix:/path`, or the upstream group
 /// name, with the scheme split off and the URI stripped. Falls back to the
 /// name in DNS messages, the resolver address, or a `connect() to PEER`.
@@ -458,7 +519,7 @@ pub fn upstream_key<'a>(line: &Line<'a>) -> (&'a [u8], &'a [u8]) {
         return split_upstream(u);
     }
     let m = line.message;
-    if let Some(pos) = memmem::find(m, b" could not be resolved") {
+    if let Some(pos) = finders().resolved.find(m) {
         return (b"", &m[..pos]);
     }
     if let Some(name) = m.strip_prefix(b"no resolver defined to resolve ") {
@@ -472,7 +533,7 @@ pub fn upstream_key<'a>(line: &Line<'a>) -> (&'a [u8], &'a [u8]) {
     if let Some(r) = line.fields.resolver {
         return (b"", r);
     }
-    if let Some(pos) = memmem::find(m, b"host not found in upstream \"") {
+    if let Some(pos) = finders().host_not_found.find(m) {
         let rest = &m[pos + 28..];
         if let Some(end) = memchr::memchr(b'"', rest) {
             return (b"", &rest[..end]);
@@ -483,9 +544,9 @@ pub fn upstream_key<'a>(line: &Line<'a>) -> (&'a [u8], &'a [u8]) {
 
 /// Split `SCHEME://PEER[URI]` into (scheme, peer).
 pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
-    let (scheme, rest) = match memmem::find(&u[..u.len().min(16)], b"://") {
-        Some(p) => (&u[..p], &u[p + 3..]),
-        None => (&u[..0], u),
+    let (scheme, rest) = match memchr::memchr(b':', &u[..u.len().min(16)]) {
+        Some(p) if u[p..].starts_with(b"://") => (&u[..p], &u[p + 3..]),
+        _ => (&u[..0], u),
     };
     let end = if let Some(path) = rest.strip_prefix(b"unix:") {
         // unix:/path/to.sock:URI — the path ends at the next ':'.
@@ -514,9 +575,9 @@ pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
 pub fn request_key(request: &[u8]) -> &[u8] {
     let end = memchr::memchr2(b'?', b'#', request).unwrap_or(request.len());
     let r = &request[..end];
-    match memmem::rfind(r, b" HTTP/") {
-        Some(p) => &r[..p],
-        None => r,
+    match memchr::memrchr(b' ', r) {
+        Some(p) if r[p + 1..].starts_with(b"HTTP/") => &r[..p],
+        _ => r,
     }
 }
 
@@ -662,6 +723,14 @@ mod tests {
         let cut = &REFUSED[..60];
         let l = parse(cut.as_bytes()).unwrap();
         assert_eq!(l.level, Some(Level::Error));
+    }
+
+    #[test]
+    fn errno_texts_from_other_systems() {
+        assert_eq!(canonical_errno(61, b"Connection refused"), 111);
+        assert_eq!(canonical_errno(60, b"Operation timed out"), 110);
+        assert_eq!(canonical_errno(54, b"Connection reset by peer"), 104);
+        assert_eq!(canonical_errno(3, b"Host not found"), 3);
     }
 
     #[test]

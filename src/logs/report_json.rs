@@ -55,6 +55,8 @@ pub struct CauseOut {
     pub status: BTreeMap<String, u64>,
     pub explanation: &'static str,
     pub rules: &'static [&'static str],
+    /// Bucket width of `timeline` (wider than `bucket_seconds` for long spans).
+    pub timeline_bucket_seconds: i64,
     pub timeline: Vec<(String, u64)>,
     pub groups: Vec<GroupOut>,
 }
@@ -69,6 +71,7 @@ pub struct GroupOut {
     pub first: Option<String>,
     pub last: Option<String>,
     pub status: BTreeMap<String, u64>,
+    pub timeline_bucket_seconds: i64,
     pub timeline: Vec<(String, u64)>,
     pub top_requests: Vec<RequestOut>,
     pub other_requests: u64,
@@ -125,6 +128,7 @@ fn group(g: &Group, counted: u64, inputs: &[InputInfo]) -> GroupOut {
         first: g.first.map(format_iso),
         last: g.last.map(format_iso),
         status: statuses(&g.statuses),
+        timeline_bucket_seconds: g.timeline.width,
         timeline: timeline(&g.timeline),
         top_requests: g
             .top_requests(TOP_REQUESTS)
@@ -167,6 +171,7 @@ pub fn document(outcome: &Outcome) -> Document<'_> {
         .map(|(id, count)| {
             let c = causes::cause(id);
             let groups = agg.groups_of(id);
+            let cause_timeline = agg.cause_timeline(id);
             let first = groups.iter().filter_map(|g| g.first).min();
             let last = groups.iter().filter_map(|g| g.last).max();
             CauseOut {
@@ -181,7 +186,8 @@ pub fn document(outcome: &Outcome) -> Document<'_> {
                 status: statuses(&agg.cause_statuses(id)),
                 explanation: c.explanation,
                 rules: c.rules,
-                timeline: timeline(&agg.cause_timeline(id)),
+                timeline_bucket_seconds: cause_timeline.width,
+                timeline: timeline(&cause_timeline),
                 groups: groups
                     .iter()
                     .map(|g| group(g, counted, &outcome.inputs))
@@ -208,10 +214,17 @@ pub fn document(outcome: &Outcome) -> Document<'_> {
     }
 }
 
-/// Render the document as pretty JSON (with a final newline).
+/// Write the document as compact JSON (with a final newline), streaming.
+pub fn write(outcome: &Outcome, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, &document(outcome)).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+/// The document as a string (tests, small outputs).
 pub fn render(outcome: &Outcome) -> String {
-    let mut s = serde_json::to_string_pretty(&document(outcome))
-        .unwrap_or_else(|e| format!("{{\"schema\":\"{SCHEMA}\",\"error\":\"{e}\"}}"));
-    s.push('\n');
-    s
+    let mut v = Vec::new();
+    // Writing into a Vec only fails on serialisation errors, which plain
+    // structs do not have.
+    let _ = write(outcome, &mut v);
+    String::from_utf8_lossy(&v).into_owned()
 }

@@ -116,8 +116,9 @@ fn truncate(s: &str, width: usize) -> String {
 }
 
 /// A sparkline of `t` over [first, last] in at most [`SPARK_WIDTH`] columns.
-pub fn sparkline(t: &Timeline, first: i64, last: i64, bucket: i64) -> String {
+pub fn sparkline(t: &Timeline, first: i64, last: i64) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let bucket = t.width.max(1);
     let start = first.div_euclid(bucket) * bucket;
     let buckets = ((last.div_euclid(bucket) * bucket - start) / bucket + 1).max(1) as usize;
     let width = buckets.min(SPARK_WIDTH);
@@ -317,8 +318,8 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
                 let _ = writeln!(
                     o,
                     "  timeline  │{}│ {} buckets, {} → {}",
-                    sparkline(&t, a, b, agg.bucket),
-                    bucket_name(agg.bucket),
+                    sparkline(&t, a, b),
+                    bucket_name(t.width),
                     when(Some(a), same_day),
                     when(Some(b), same_day)
                 );
@@ -437,16 +438,13 @@ mod tests {
     #[test]
     fn sparkline_scales() {
         let mut t = Timeline::default();
-        t.add(0, 1);
-        t.add(120, 8);
-        assert_eq!(sparkline(&t, 0, 179, 60), "▁ █");
+        t.add(0, 1, 60);
+        t.add(120, 8, 60);
+        assert_eq!(sparkline(&t, 0, 179), "▁ █");
         let mut big = Timeline::default();
         for i in 0..1000 {
-            big.add(i * 60, 1);
+            big.add(i * 60, 1, 60);
         }
-        assert_eq!(
-            sparkline(&big, 0, 999 * 60, 60).chars().count(),
-            SPARK_WIDTH
-        );
+        assert_eq!(sparkline(&big, 0, 999 * 60).chars().count(), SPARK_WIDTH);
     }
 }

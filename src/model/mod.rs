@@ -35,12 +35,13 @@
 
 pub mod context;
 pub mod defaults;
+pub mod fxhash;
 pub mod target;
 pub mod upstream;
 pub mod values;
 pub mod walk;
 
-use std::collections::HashMap;
+use fxhash::FxHashMap;
 
 pub use context::Context;
 pub use target::{Host, PassModule, PassTarget};
@@ -208,14 +209,14 @@ pub struct Model<'a> {
     pub roots: Vec<ScopeId>,
     pub upstreams: UpstreamIndex<'a>,
     pub passes: Vec<Pass<'a>>,
-    /// (scope, name) → first entry with that name in that scope; further
-    /// ones chain through `next_same`.
-    first: HashMap<(ScopeId, &'a str), EntryId>,
+    /// (scope, name) → (first, last) entry with that name in that scope;
+    /// the others chain through `next_same`.
+    first: FxHashMap<(ScopeId, &'a str), (EntryId, EntryId)>,
     next_same: Vec<u32>,
     /// name → every entry with that name, in read order.
-    by_name: HashMap<&'a str, Vec<EntryId>>,
+    by_name: FxHashMap<&'a str, Vec<EntryId>>,
     /// variable name (no `$`) → where it is defined.
-    vars: HashMap<String, Vec<VarSource<'a>>>,
+    vars: FxHashMap<String, Vec<VarSource<'a>>>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -223,26 +224,30 @@ const NONE: u32 = u32::MAX;
 impl<'a> Model<'a> {
     /// Build the model of every root (`(file, context)`), in order.
     pub fn build(loaded: &'a Loaded, roots: &[(FileId, Context)]) -> Model<'a> {
-        let n_hint: usize = loaded.files.iter().map(|f| f.root.directives.len()).sum();
+        // about one directive per 40 bytes of configuration
+        let n_hint: usize = loaded
+            .sources
+            .files()
+            .map(|(_, f)| f.text.len() / 40)
+            .sum::<usize>()
+            + 16;
         let mut m = Model {
             loaded,
             scopes: Vec::new(),
-            entries: Vec::with_capacity(n_hint * 4),
+            entries: Vec::with_capacity(n_hint),
             roots: Vec::new(),
             upstreams: UpstreamIndex::default(),
             passes: Vec::new(),
-            first: HashMap::with_capacity(n_hint * 4),
-            next_same: Vec::with_capacity(n_hint * 4),
-            by_name: HashMap::new(),
-            vars: HashMap::new(),
+            first: FxHashMap::with_capacity_and_hasher(n_hint, Default::default()),
+            next_same: Vec::with_capacity(n_hint),
+            by_name: FxHashMap::default(),
+            vars: FxHashMap::default(),
         };
-        // last entry per (scope, name), to append to the chain in O(1)
-        let mut last: HashMap<(ScopeId, &'a str), EntryId> = HashMap::new();
         for &(file, ctx) in roots {
             let root = m.new_scope(ctx, None, None);
             m.roots.push(root);
             let mut stack: Vec<ScopeId> = vec![root];
-            let mut upstream_of: HashMap<ScopeId, UpstreamId> = HashMap::new();
+            let mut upstream_of: FxHashMap<ScopeId, UpstreamId> = FxHashMap::default();
             walk(loaded, file, ctx, |v| {
                 stack.truncate(v.ancestors.len() + 1);
                 let Some(&scope) = stack.last() else {
@@ -257,10 +262,14 @@ impl<'a> Model<'a> {
                 });
                 m.next_same.push(NONE);
                 let key = (scope, d.name());
-                match last.insert(key, id) {
-                    Some(prev) => m.next_same[prev.0 as usize] = id.0,
-                    None => {
-                        m.first.insert(key, id);
+                match m.first.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(mut o) => {
+                        let (_, prev) = o.get_mut();
+                        m.next_same[prev.0 as usize] = id.0;
+                        *prev = id;
+                    }
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert((id, id));
                     }
                 }
                 m.scopes[scope.0 as usize].entries.push(id);
@@ -325,7 +334,7 @@ impl<'a> Model<'a> {
         d: &'a Directive,
         ctx: Context,
         scope: ScopeId,
-        upstream_of: &HashMap<ScopeId, UpstreamId>,
+        upstream_of: &FxHashMap<ScopeId, UpstreamId>,
     ) {
         let name = d.name();
         match (name, ctx) {
@@ -452,7 +461,11 @@ impl<'a> Model<'a> {
 
     /// Directives named `name` directly in `scope`, in read order.
     pub fn local(&self, scope: ScopeId, name: &str) -> impl Iterator<Item = &'a Directive> + '_ {
-        let mut next = self.first.get(&(scope, name)).map(|e| e.0).unwrap_or(NONE);
+        let mut next = self
+            .first
+            .get(&(scope, name))
+            .map(|e| e.0 .0)
+            .unwrap_or(NONE);
         std::iter::from_fn(move || {
             if next == NONE {
                 return None;
@@ -467,7 +480,7 @@ impl<'a> Model<'a> {
     pub fn local_first(&self, scope: ScopeId, name: &str) -> Option<&'a Directive> {
         self.first
             .get(&(scope, name))
-            .map(|e| self.entries[e.0 as usize].directive)
+            .map(|e| self.entries[e.0 .0 as usize].directive)
     }
 
     /// Every entry with this name, anywhere, in read order.
@@ -588,5 +601,113 @@ impl<'a> Model<'a> {
     /// The file a directive is in.
     pub fn file_of(&self, d: &Directive) -> FileId {
         d.file()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::LoadOptions;
+
+    fn load(dump: &str) -> Loaded {
+        let mut l = Loaded::default();
+        l.load_text(
+            "-".into(),
+            dump.as_bytes().to_vec(),
+            &LoadOptions {
+                follow_includes: true,
+                ..Default::default()
+            },
+        );
+        l
+    }
+
+    const CONF: &str = "# configuration file /e/nginx.conf:\nevents {}\nhttp {\n    proxy_read_timeout 30s;\n    proxy_set_header Host $host;\n    proxy_set_header Connection \"\";\n    include /e/up.conf;\n    server {\n        listen 80;\n        resolver 10.0.0.2;\n        location / {\n            proxy_set_header X-Foo bar;\n            proxy_pass http://backend;\n            if ($arg_x) {\n                proxy_read_timeout 5s;\n                proxy_pass http://10.0.0.9:8080;\n            }\n            location /inner/ {\n                proxy_pass http://app.internal:3000;\n            }\n        }\n        location @named {\n            proxy_pass http://backend;\n        }\n    }\n}\n\n# configuration file /e/up.conf:\nupstream backend {\n    server 10.0.0.1:8080 max_fails=3;\n    server app.internal:8080 backup;\n}\n\n";
+
+    #[test]
+    fn effective_values_follow_nginx_inheritance() {
+        let l = load(CONF);
+        let m = Model::build(&l, &[(l.roots[0], Context::Main)]);
+        let p = |i: usize| &m.passes[i];
+        assert_eq!(m.passes.len(), 4);
+        // scalar: from http, overridden in if
+        let loc = p(0).scope;
+        let e = m.effective(loc, "proxy_read_timeout");
+        assert_eq!(e.value(), Some("30s"));
+        assert_eq!(e.time_ms(), Some(30_000));
+        assert_eq!(m.scope(e.set_in.unwrap()).kind, Context::Http);
+        let iff = p(1).scope;
+        assert_eq!(m.scope(iff).kind, Context::IfInLocation);
+        assert_eq!(m.effective(iff, "proxy_read_timeout").value(), Some("5s"));
+        // nested location inherits from the outer location
+        let inner = p(2).scope;
+        assert_eq!(m.scope(inner).parent, Some(loc));
+        assert_eq!(
+            m.effective(inner, "proxy_read_timeout").value(),
+            Some("30s")
+        );
+        assert!(m.effective(inner, "resolver").is_set());
+        // default when unset anywhere
+        let c = m.effective(loc, "proxy_connect_timeout");
+        assert!(!c.is_set());
+        assert_eq!(c.value(), Some("60s"));
+        // arrays: all-or-nothing
+        let a = m.effective_array(loc, "proxy_set_header");
+        assert_eq!(a.directives.len(), 1);
+        assert_eq!(a.directives[0].arg(0), Some("X-Foo"));
+        let named = p(3).scope;
+        let a = m.effective_array(named, "proxy_set_header");
+        assert_eq!(a.directives.len(), 2);
+        assert_eq!(m.scope(a.set_in.unwrap()).kind, Context::Http);
+    }
+
+    #[test]
+    fn upstream_index_links_passes() {
+        let l = load(CONF);
+        let m = Model::build(&l, &[(l.roots[0], Context::Main)]);
+        let b = m
+            .upstreams
+            .find("BACKEND", false)
+            .expect("case-insensitive");
+        let u = m.upstreams.get(b);
+        assert_eq!(u.servers.len(), 2);
+        assert_eq!(u.servers[0].address.params.max_fails, Some(3));
+        assert!(u.servers[1].address.params.backup);
+        assert_eq!(u.used_by.len(), 2);
+        // literal host:port passes get implicit upstreams
+        let implicit = m.passes[1].upstream.expect("implicit");
+        assert!(m.upstreams.get(implicit).is_implicit());
+        assert_eq!(m.upstreams.get(implicit).name, "10.0.0.9:8080");
+        assert!(m
+            .upstreams
+            .matches_at_runtime("10.0.0.9", Some(8080), Some(8080), false));
+        assert!(m
+            .upstreams
+            .matches_at_runtime("backend", None, Some(80), false));
+        assert!(!m
+            .upstreams
+            .matches_at_runtime("backend", Some(8080), Some(8080), false));
+        assert!(m.is_complete(m.passes[0].scope));
+    }
+
+    #[test]
+    fn unreadable_include_makes_absence_unknown() {
+        let dump = "# configuration file /e/nginx.conf:\nevents {}\nhttp {\n    include /e/missing.conf;\n    server { location / { proxy_pass http://$x; } }\n}\n\n";
+        let l = load(dump);
+        let m = Model::build(&l, &[(l.roots[0], Context::Main)]);
+        let e = m.effective(m.passes[0].scope, "resolver");
+        assert!(!e.is_set());
+        assert!(e.unknown.is_some());
+    }
+
+    #[test]
+    fn variable_values_from_set_and_map() {
+        let dump = "# configuration file /e/nginx.conf:\nhttp {\n    map $host $pool { default a; b.example b; }\n    js_set $dyn f;\n    server { location / { set $one x; proxy_pass http://$pool; } }\n}\n\n";
+        let l = load(dump);
+        let m = Model::build(&l, &[(l.roots[0], Context::Main)]);
+        assert_eq!(m.variable_values("pool"), Some(vec!["a", "b"]));
+        assert_eq!(m.variable_values("one"), Some(vec!["x"]));
+        assert_eq!(m.variable_values("dyn"), None);
+        assert_eq!(m.variable_values("nope"), None);
     }
 }

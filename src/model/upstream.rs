@@ -113,13 +113,21 @@ impl<'a> UpstreamIndex<'a> {
             .unwrap_or(&[])
     }
 
-    /// Would a run-time `*_pass` with this host (and port) match an upstream
-    /// (explicit by name, or implicit by host and port) before DNS is asked?
-    pub fn matches_at_runtime(&self, host: &str, port: Option<u16>, stream: bool) -> bool {
-        if self.find(host, stream).is_some() {
+    /// Would a run-time `*_pass` with this host match an upstream before DNS
+    /// is asked? As `ngx_http_upstream_init_request` does: an explicit block
+    /// by name only when the URL has no port; an implicit upstream by host
+    /// and port (`port`: the explicit one, else the scheme's default).
+    pub fn matches_at_runtime(
+        &self,
+        host: &str,
+        explicit_port: Option<u16>,
+        port: Option<u16>,
+        stream: bool,
+    ) -> bool {
+        if explicit_port.is_none() && self.find(host, stream).is_some() {
             return true;
         }
-        let key = match port {
+        let key = match explicit_port.or(port) {
             Some(p) => format!("{}:{p}", host.to_ascii_lowercase()),
             None => host.to_ascii_lowercase(),
         };

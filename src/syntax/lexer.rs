@@ -41,7 +41,12 @@ fn comment_body(i: &[u8]) -> IResult<&[u8], &[u8]> {
 /// Apply nginx's escape rewriting to a word's raw bytes (quotes excluded).
 pub fn unescape(raw: &[u8]) -> String {
     if memchr::memchr(b'\\', raw).is_none() {
-        return String::from_utf8_lossy(raw).into_owned();
+        // Valid UTF-8 (the usual case) is copied as is, without the slower
+        // lossy decoder.
+        return match std::str::from_utf8(raw) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(raw).into_owned(),
+        };
     }
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
@@ -369,6 +374,13 @@ fn find_long_close(src: &[u8], from: usize, eqs: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unescape_decodes_lossily() {
+        assert_eq!(unescape(b"plain"), "plain");
+        assert_eq!(unescape(b"a\xffb"), "a\u{fffd}b");
+        assert_eq!(unescape(b"a\\\"b\xff"), "a\"b\u{fffd}");
+    }
 
     fn words(s: &str) -> Vec<String> {
         let mut lx = Lexer::new(s.as_bytes(), FileId(0));

@@ -41,9 +41,12 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
         if words.is_empty() {
             return None;
         }
-        let mut it = std::mem::take(words).into_iter();
+        // Drain (keeping `words`' buffer for the next statement) into an
+        // exactly sized argument list.
+        let mut args: Vec<Word> = Vec::with_capacity(words.len() - 1);
+        let mut it = words.drain(..);
         let name = it.next()?;
-        let args: Vec<Word> = it.collect();
+        args.extend(it);
         let span = name.span.to(end);
         Some(Directive {
             name,
@@ -142,6 +145,7 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                 }
             }
             Token::Eof(s) => {
+                let words_cut_at_eof = !words.is_empty();
                 if let Some(d) = finish(&mut words, Terminator::Missing, s) {
                     errors.push(SyntaxError {
                         kind: SyntaxErrorKind::UnterminatedDirective,
@@ -154,7 +158,14 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                     });
                     stack[top].block.directives.push(d);
                 }
-                if stack.len() > 1 {
+                // One error per cause: an unterminated statement or Lua
+                // block at end of file already says the file ended early.
+                let eof_reported = words_cut_at_eof
+                    || lx
+                        .errors
+                        .iter()
+                        .any(|e| e.kind == SyntaxErrorKind::UnterminatedLua);
+                if stack.len() > 1 && !eof_reported {
                     let opener = stack[stack.len() - 1]
                         .head
                         .as_ref()
@@ -166,9 +177,9 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                         related: opener
                             .map(|(n, o)| (o, format!("this \"{n}\" block is never closed"))),
                     });
-                    while stack.len() > 1 {
-                        close_frame(&mut stack, None);
-                    }
+                }
+                while stack.len() > 1 {
+                    close_frame(&mut stack, None);
                 }
                 break;
             }
@@ -276,11 +287,43 @@ mod tests {
     }
 
     #[test]
+    fn wide_and_nested_tree_walks_and_drops() {
+        let s = "s { l1 { a 1; b { c 2 3; } } l2 { d; } }\n".repeat(1000);
+        let f = p(&s);
+        assert!(f.errors.is_empty());
+        assert_eq!(f.root.directives.len(), 1000);
+        assert_eq!(f.root.walk().count(), 7000);
+        let c = f
+            .root
+            .walk()
+            .find(|(_, d)| d.name() == "c")
+            .map(|(_, d)| d.args.len());
+        assert_eq!(c, Some(2));
+    }
+
+    #[test]
     fn deep_nesting_does_not_overflow() {
         let n = 100_000;
         let s = format!("{}{}", "a {".repeat(n), "}".repeat(n));
         let f = p(&s);
         assert!(f.errors.is_empty());
         assert_eq!(f.root.walk().count(), n);
+    }
+}
+
+#[cfg(test)]
+mod eof_tests {
+    use super::*;
+
+    #[test]
+    fn one_error_per_cause_at_eof() {
+        let f = parse(b"http {\n server {\n  listen 80", FileId(0));
+        assert_eq!(f.errors.len(), 1, "{:?}", f.errors);
+        assert_eq!(f.errors[0].kind, SyntaxErrorKind::UnterminatedDirective);
+        // the tree is still closed and complete
+        assert_eq!(f.root.walk().count(), 3);
+        let f = parse(b"http { content_by_lua_block { local t = { {\n", FileId(0));
+        assert_eq!(f.errors.len(), 1, "{:?}", f.errors);
+        assert_eq!(f.errors[0].kind, SyntaxErrorKind::UnterminatedLua);
     }
 }

@@ -98,18 +98,37 @@ fn hex4(out: &mut Vec<u8>, u: u32) {
     }
 }
 
+/// ASCII bytes written as they are.
+static PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0x20;
+    while i < 0x7f {
+        t[i] = i != b'"' as usize && i != b'\\' as usize;
+        i += 1;
+    }
+    t
+};
+
 /// Append `s` as a quoted JSON string, escaped like Python's `json`.
 pub fn escape_into(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut run = 0;
-    for (i, c) in s.char_indices() {
-        let plain = (' '..='~').contains(&c) && c != '"' && c != '\\';
-        if plain {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if PLAIN[b as usize] {
+            i += 1;
             continue;
         }
         out.extend_from_slice(&bytes[run..i]);
-        run = i + c.len_utf8();
+        let c = if b < 0x80 {
+            b as char
+        } else {
+            s[i..].chars().next().unwrap_or('\u{fffd}')
+        };
+        i += c.len_utf8();
+        run = i;
         match c {
             '"' => out.extend_from_slice(b"\\\""),
             '\\' => out.extend_from_slice(b"\\\\"),

@@ -113,6 +113,21 @@ impl Unit {
     }
 }
 
+/// Bytes that [`Units::plain_run`] may take.
+static PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = !matches!(
+            c,
+            b'\t'..=b'\r' | 0x1c..=0x1f | b' ' | b'{' | b'}' | b';' | b'"' | b'\'' | b'\\'
+        );
+        i += 1;
+    }
+    t
+};
+
 struct Units<'a> {
     src: &'a str,
     pos: usize,
@@ -127,6 +142,32 @@ impl Units<'_> {
         } else {
             self.src.get(i..)?.chars().next()
         }
+    }
+
+    /// Skip ASCII whitespace bytes (counting newlines): the same as
+    /// taking whitespace units one by one, only faster.
+    fn skip_ascii_space(&mut self) {
+        let b = self.src.as_bytes();
+        let mut i = self.pos;
+        while let Some(&c) = b.get(i) {
+            match c {
+                b'\n' => self.line += 1,
+                b'\t' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ' => {}
+                _ => break,
+            }
+            i += 1;
+        }
+        self.pos = i;
+    }
+
+    /// Length of the run of "plain" bytes at the cursor: ASCII bytes that
+    /// are not whitespace, a quote, a backslash or `{`, `}`, `;`. Inside an
+    /// unquoted token each of them is simply appended.
+    fn plain_run(&self) -> usize {
+        self.src.as_bytes()[self.pos..]
+            .iter()
+            .take_while(|&&c| PLAIN[c as usize])
+            .count()
     }
 
     fn next(&mut self) -> Option<Unit> {
@@ -311,6 +352,7 @@ impl<'a> Lexer<'a> {
                 }
             }
             while c.is_space() {
+                self.units.skip_ascii_space();
                 match self.units.next() {
                     Some(u) => c = u,
                     None => return self.finish(),
@@ -321,9 +363,23 @@ impl<'a> Lexer<'a> {
         if self.tok.is_none() && c.is('#') {
             let start = c.start;
             let line = c.line;
-            while !c.ends_nl() {
+            let bytes = src.as_bytes();
+            loop {
+                // Up to the next newline or backslash (a backslash pair
+                // ending in a newline also ends the comment).
+                match memchr::memchr2(b'\n', b'\\', &bytes[self.units.pos..]) {
+                    Some(k) => self.units.pos += k,
+                    None => {
+                        self.units.pos = bytes.len();
+                        return self.finish();
+                    }
+                }
                 match self.units.next() {
-                    Some(u) => c = u,
+                    Some(u) if u.ends_nl() => {
+                        c = u;
+                        break;
+                    }
+                    Some(_) => {}
                     None => return self.finish(),
                 }
             }
@@ -336,7 +392,7 @@ impl<'a> Lexer<'a> {
         }
 
         // Parameter expansion: `${` runs to the next `}` or whitespace.
-        if self.tok.is_some() && self.tok_last_char() == Some('$') && c.is('{') {
+        if c.is('{') && self.tok.is_some() && self.tok_last_char() == Some('$') {
             self.next_is_directive = false;
             while self.tok_last_char() != Some('}') && !c.is_space() {
                 self.push_unit(c);
@@ -353,28 +409,8 @@ impl<'a> Lexer<'a> {
                 return;
             }
             let quote = c.c;
-            match self.units.next() {
-                Some(u) => c = u,
-                None => return self.finish(),
-            }
-            let start = c.start;
-            let mut owned: Option<String> = None;
-            while !c.is(quote) {
-                if c.second == Some(quote) {
-                    owned
-                        .get_or_insert_with(|| src[start..c.start].to_string())
-                        .push(quote);
-                } else if let Some(o) = owned.as_mut() {
-                    o.push_str(&src[c.start..c.end]);
-                }
-                match self.units.next() {
-                    Some(u) => c = u,
-                    None => return self.finish(),
-                }
-            }
-            let text = match owned {
-                Some(o) => Cow::Owned(o),
-                None => Cow::Borrowed(&src[start..c.start]),
+            let Some(text) = self.quoted_body(quote) else {
+                return self.finish();
             };
             let lua = self.next_is_directive && is_lua_block(&text);
             let name = if lua { Some(text.clone()) } else { None };
@@ -400,6 +436,55 @@ impl<'a> Lexer<'a> {
         }
 
         self.push_unit(c);
+        let run = self.units.plain_run();
+        if run > 0 {
+            self.units.pos += run;
+            if let Some((_, e)) = self.tok.as_mut() {
+                *e += run;
+            }
+        }
+    }
+
+    /// The body of a quoted token, after its opening quote, up to and
+    /// including the closing quote; `None` at end of file. Only a
+    /// backslash before the same quote is unescaped.
+    fn quoted_body(&mut self, quote: char) -> Option<Cow<'a, str>> {
+        let src = self.src;
+        let bytes = src.as_bytes();
+        let q = quote as u8;
+        let start = self.units.pos;
+        let mut owned: Option<String> = None;
+        let mut seg = start;
+        loop {
+            let k = memchr::memchr3(q, b'\\', b'\n', &bytes[self.units.pos..])?;
+            let p = self.units.pos + k;
+            match bytes[p] {
+                b'\n' => {
+                    self.units.line += 1;
+                    self.units.pos = p + 1;
+                }
+                b'\\' => {
+                    self.units.pos = p;
+                    let u = self.units.next()?;
+                    if u.second == Some(quote) {
+                        let o = owned.get_or_insert_with(String::new);
+                        o.push_str(&src[seg..p]);
+                        o.push(quote);
+                        seg = u.end;
+                    }
+                }
+                _ => {
+                    self.units.pos = p + 1;
+                    return Some(match owned {
+                        Some(mut o) => {
+                            o.push_str(&src[seg..p]);
+                            Cow::Owned(o)
+                        }
+                        None => Cow::Borrowed(&src[start..p]),
+                    });
+                }
+            }
+        }
     }
 
     /// crossplane's `LuaBlockPlugin.lex`: the body up to the matching `}`

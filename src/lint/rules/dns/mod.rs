@@ -44,11 +44,12 @@ fn classify_value(model: &Model<'_>, value: &str, module: PassModule) -> Runtime
         Host::Name(n) => {
             if model.upstreams.matches_at_runtime(
                 n,
-                t.port.or(if module == PassModule::Proxy {
+                t.port,
+                if module == PassModule::Proxy {
                     t.effective_port()
                 } else {
                     None
-                }),
+                },
                 module.is_stream(),
             ) {
                 RuntimeHost::NoDns
@@ -69,7 +70,7 @@ pub fn runtime_host(model: &Model<'_>, pass: &Pass<'_>) -> RuntimeHost {
         Host::Name(n) => {
             if model
                 .upstreams
-                .matches_at_runtime(n, t.effective_port(), stream)
+                .matches_at_runtime(n, t.port, t.effective_port(), stream)
             {
                 RuntimeHost::NoDns
             } else {
@@ -81,6 +82,11 @@ pub fn runtime_host(model: &Model<'_>, pass: &Pass<'_>) -> RuntimeHost {
             let whole = vars.len() == 1
                 && (expr == &format!("${}", vars[0]) || expr == &format!("${{{}}}", vars[0]));
             if !whole {
+                // `backend$route`: a literal host followed by the URI
+                let prefix = &expr[..expr.find('$').unwrap_or(expr.len())];
+                if !prefix.is_empty() && model.upstreams.find(prefix, stream).is_some() {
+                    return RuntimeHost::NoDns;
+                }
                 // `$sub.example.com`: a name built per request, unless it is
                 // made only of variables and IP-ish characters
                 let literal: String = {

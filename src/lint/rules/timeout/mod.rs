@@ -28,7 +28,10 @@ pub fn is_health_location(m: &Model<'_>, scope: ScopeId) -> bool {
         .and_then(|l| m.scope(l).block)
         .and_then(|d| d.args.last())
         .is_some_and(|w| {
-            let p = w.as_str().to_ascii_lowercase();
-            HEALTH_WORDS.iter().any(|h| p.contains(h))
+            let p = w.as_str().as_bytes();
+            HEALTH_WORDS.iter().any(|h| {
+                p.windows(h.len())
+                    .any(|win| win.eq_ignore_ascii_case(h.as_bytes()))
+            })
         })
 }

@@ -33,18 +33,30 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if p.module.is_stream() {
             continue;
         }
-        let Some(uid) = p.explicit_upstream(&m.upstreams) else {
-            continue;
+        let live: Vec<_> = match p.explicit_upstream(&m.upstreams) {
+            Some(uid) => m
+                .upstreams
+                .get(uid)
+                .servers
+                .iter()
+                .filter(|s| !s.address.params.down)
+                .collect(),
+            None => Vec::new(),
         };
-        let u = m.upstreams.get(uid);
-        let live: Vec<_> = u
-            .servers
-            .iter()
-            .filter(|s| !s.address.params.down)
-            .collect();
-        if live.len() < 2 {
+        // a group of several servers, or one ngxray cannot see (a bare
+        // name in a fragment: an upstream defined in another file)
+        let unseen_group = live.is_empty()
+            && !p.target.has_variables
+            && p.target.port.is_none()
+            && matches!(&p.target.host, crate::model::Host::Name(n) if !n.contains('.'))
+            && !m.is_complete(p.scope);
+        if live.len() < 2 && !unseen_group {
             continue;
         }
+        let group = match p.explicit_upstream(&m.upstreams) {
+            Some(uid) => m.upstreams.get(uid).name.clone(),
+            None => p.target.host.name().unwrap_or_default().to_string(),
+        };
         let name = format!("{}_next_upstream", p.module.prefix());
         let e = m.effective(p.scope, &name);
         let Some(d) = e.directive else { continue };
@@ -58,20 +70,21 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         // every server tolerant (max_fails ≥ 3 or 0): only a hint
-        let tolerant = live
-            .iter()
-            .all(|s| s.address.params.max_fails.is_some_and(|n| n == 0 || n >= 3));
+        let tolerant = !live.is_empty()
+            && live
+                .iter()
+                .all(|s| s.address.params.max_fails.is_some_and(|n| n == 0 || n >= 3));
         let mut diag = diag(
             &META,
             format!(
                 "{name} includes {}: such responses count as failed attempts, so an endpoint that fails on every server can mark all servers of upstream \"{}\" unavailable (\"no live upstreams\", 502)",
                 bad.join(" "),
-                u.name
+                group
             ),
         )
         .with_span(d.head_span())
         .with_label("HTTP errors counted as peer failures")
-        .with_related(p.directive.head_span(), format!("used for upstream \"{}\" here", u.name));
+        .with_related(p.directive.head_span(), format!("used for upstream \"{group}\" here"));
         if tolerant {
             diag.severity = Severity::Info;
         }

@@ -143,11 +143,16 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if t.variable_scheme || !matches!(t.scheme.as_deref(), Some("http") | Some("https")) {
             continue;
         }
-        let names = server_names(m, server);
         let loopback = match &t.host {
             Host::Ip(ip) => ip.is_loopback() || ip.is_unspecified(),
             Host::Name(n) => super::super::dns::is_localhost(n),
             _ => false,
+        };
+        let names = match &t.host {
+            Host::Name(_) => server_names(m, server),
+            Host::Ip(_) if loopback => server_names(m, server),
+            Host::Variable(v) if SELF_VARS.contains(&v.as_str()) => server_names(m, server),
+            _ => Vec::new(),
         };
         let own_name = match &t.host {
             Host::Name(n) => names.iter().any(|s| s.eq_ignore_ascii_case(n)),

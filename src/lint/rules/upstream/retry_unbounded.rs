@@ -59,6 +59,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let opts: Options = cx.options(META.id);
     let max_total = parse_time(&opts.max_total).unwrap_or(120_000);
+    let mut reported = std::collections::HashSet::new();
     for p in &m.passes {
         if p.module.is_stream() {
             continue;
@@ -66,6 +67,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(uid) = p.explicit_upstream(&m.upstreams) else {
             continue;
         };
+        // once per upstream: the first location that retries without bound
+        if reported.contains(&uid) {
+            continue;
+        }
         let u = m.upstreams.get(uid);
         let n = u.servers.iter().filter(|s| !s.address.params.down).count();
         if n < opts.min_servers.max(2) {
@@ -94,6 +99,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if total <= max_total {
             continue;
         }
+        reported.insert(uid);
         out.push(
             diag(
                 &META,
