@@ -390,3 +390,88 @@ fn differential_against_crossplane_includes() {
         diffs.join("\n")
     );
 }
+
+/// Every corpus file, byte for byte, following includes, with and without
+/// comments, and combined (one crossplane process per folder and mode).
+#[test]
+fn differential_against_crossplane_corpus_all_modes() {
+    let Some(root) = corpus("differential_against_crossplane_corpus_all_modes") else {
+        return;
+    };
+    if !python_crossplane("differential_against_crossplane_corpus_all_modes") {
+        return;
+    }
+    let mut diffs = Vec::new();
+    let mut total = 0;
+    for folder in ["configs", "odd"] {
+        let dir = root.join(folder);
+        let files: Vec<String> = sorted_files(&dir)
+            .iter()
+            .filter_map(|p| p.file_name()?.to_str().map(str::to_string))
+            .collect();
+        total += files.len();
+        for (ours, theirs) in [
+            (&[][..], &[][..]),
+            (
+                &["--single-file", "--include-comments"][..],
+                &["--single", "--comments"][..],
+            ),
+            (
+                &["--combine", "--include-comments"][..],
+                &["--combine", "--comments"][..],
+            ),
+        ] {
+            diffs.extend(differential(&dir, &files, ours, theirs));
+        }
+    }
+    assert!(total > 0);
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
+
+#[test]
+fn several_paths_missing_file_and_stdin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("a.conf"), "a 1;\n").expect("write");
+    let out = ngxray_in(
+        dir.path(),
+        &["parse", "--format", "crossplane", "a.conf", "missing.conf"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        lines[0],
+        r#"{"status":"ok","errors":[],"config":[{"file":"a.conf","status":"ok","errors":[],"parsed":[{"directive":"a","line":1,"args":["1"]}]}]}"#
+    );
+    assert_eq!(
+        lines[1],
+        r#"{"status":"failed","errors":[{"file":"missing.conf","error":"[Errno 2] No such file or directory: 'missing.conf'","line":null}],"config":[{"file":"missing.conf","status":"failed","errors":[{"error":"[Errno 2] No such file or directory: 'missing.conf'","line":null}],"parsed":[]}]}"#
+    );
+
+    let mut child = Command::new(crate::util::bin())
+        .current_dir(dir.path())
+        .args(["parse", "--format", "crossplane", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin.write_all(b"include a.conf;\n").expect("stdin");
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["config"][0]["file"], "-");
+    assert_eq!(
+        v["config"][0]["parsed"][0]["includes"],
+        serde_json::json!([1])
+    );
+    assert_eq!(v["config"][1]["file"], "a.conf");
+}

@@ -18,7 +18,7 @@ use crate::syntax::{Directive, Span, Terminator};
 pub mod table;
 mod values;
 
-use table::{context_bit, table, Entry, Kind};
+use table::{context_bit, table, Entry, FxBuild, Kind};
 
 pub const UNKNOWN_DIRECTIVE: &str = "grammar/unknown-directive";
 pub const NOT_ALLOWED_HERE: &str = "grammar/not-allowed-here";
@@ -139,7 +139,7 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
             root_context: root.context,
             info_modules: &mut info_modules,
             out: Vec::new(),
-            once: HashMap::new(),
+            once: HashMap::default(),
             events: false,
             log_formats: HashSet::new(),
             zones_defined: HashSet::new(),
@@ -240,7 +240,7 @@ pub(crate) struct Checker<'a, 'o> {
     info_modules: &'o mut HashSet<&'static str>,
     pub(crate) out: Vec<Diagnostic>,
     /// (block, name) → first occurrence, for "is duplicate".
-    once: HashMap<(usize, &'static str), Span>,
+    once: HashMap<(usize, usize), Span, FxBuild>,
     events: bool,
     log_formats: HashSet<String>,
     zones_defined: HashSet<(&'static str, String)>,
@@ -519,10 +519,11 @@ impl<'a, 'o> Checker<'a, 'o> {
     }
 
     fn duplicates(&mut self, d: &Directive, e: &'static Entry, block: usize) {
-        if !values::unique(e) {
+        if !e.unique {
             return;
         }
-        match self.once.get(&(block, e.name)) {
+        let key = (block, e.name.as_ptr() as usize);
+        match self.once.get(&key) {
             Some(&first) => {
                 let name = e.name;
                 self.push(
@@ -539,7 +540,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                 );
             }
             None => {
-                self.once.insert((block, e.name), d.name.span);
+                self.once.insert(key, d.name.span);
             }
         }
     }

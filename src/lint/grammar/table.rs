@@ -5,6 +5,7 @@
 //! grammar be rewound to an older target nginx.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use crate::lint::NginxVersion;
@@ -180,6 +181,8 @@ pub struct Entry {
     /// Value unit from the defaults table: `size`, `offset`, `msec`, `sec`,
     /// `number`, `number size`, or empty.
     pub unit: &'static str,
+    /// nginx says "is duplicate" when it is set twice in one block.
+    pub unique: bool,
 }
 
 impl Entry {
@@ -259,9 +262,51 @@ fn parse_history(h: &str) -> Vec<Change> {
     out
 }
 
+/// A fast non-cryptographic hasher (the Fx hash of rustc) for short keys:
+/// directive names and block ids. The keys are not attacker-chosen in a way
+/// that matters here (a config file is linted once).
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.add(u64::from_le_bytes(b));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+
 /// The whole table, by name.
 pub struct Table {
-    by_name: HashMap<&'static str, Vec<Entry>>,
+    by_name: HashMap<&'static str, Vec<Entry>, FxBuild>,
 }
 
 impl Table {
@@ -283,7 +328,7 @@ impl Table {
 }
 
 fn build() -> Table {
-    let mut by_name: HashMap<&'static str, Vec<Entry>> = HashMap::new();
+    let mut by_name: HashMap<&'static str, Vec<Entry>, FxBuild> = HashMap::default();
     for line in TSV.lines().skip(1) {
         let f: Vec<&'static str> = line.split('\t').collect();
         if f.len() < 14 {
@@ -315,6 +360,11 @@ fn build() -> Table {
             origin: f[11],
             on_off: f[12] == "on|off",
             unit: f[13],
+            unique: false,
+        };
+        let e = Entry {
+            unique: super::values::unique(&e),
+            ..e
         };
         by_name.entry(e.name).or_default().push(e);
     }

@@ -107,7 +107,7 @@ fn has_var(s: &str) -> bool {
 
 /// Directives whose handler (a `ngx_conf_set_*_slot` or equivalent) says
 /// "is duplicate" when set twice in one block.
-pub fn unique(e: &Entry) -> bool {
+pub(super) fn unique(e: &Entry) -> bool {
     if !matches!(e.kind, Kind::Oss | Kind::Removed) {
         return false;
     }

@@ -44,6 +44,10 @@ pub mod dns;
 pub mod timeout;
 pub mod upstream;
 
+pub mod buffer;
+pub mod keepalive;
+pub mod protocol;
+
 /// What a rule sees.
 pub struct RuleContext<'a> {
     pub model: &'a Model<'a>,
@@ -151,6 +155,11 @@ pub const ALL: &[Rule] = &[
     timeout::aggressive_read_timeout::RULE,
     timeout::connect_timeout_out_of_range::RULE,
     timeout::websocket_idle_timeout::RULE,
+    keepalive::upstream_keepalive_ineffective::RULE,
+    keepalive::hardcoded_connection_upgrade::RULE,
+    keepalive::idle_timeout_race::RULE,
+    buffer::header_buffer_too_small::RULE,
+    buffer::busy_buffers_invalid::RULE,
 ];
 
 /// Ids reported by inline-suppression handling (not rules over the model).
