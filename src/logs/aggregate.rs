@@ -19,10 +19,10 @@ use super::line::{self, Level, Line};
 /// Samples kept per group.
 pub const MAX_SAMPLES: usize = 3;
 /// Distinct requests tracked per group; the rest are counted as "other".
-pub const MAX_REQUESTS: usize = 32;
+pub const MAX_REQUESTS: usize = 128;
 /// Distinct groups; further (cause, upstream, server) keys fold into one
 /// "(other)" group per cause.
-pub const MAX_GROUPS: usize = 2_000;
+pub const MAX_GROUPS: usize = 1_000;
 /// Key suffix of the per-cause overflow group.
 const OTHER_KEY: &[u8] = b"(other)\0(other)";
 /// Longest sample text kept, in bytes.
@@ -388,12 +388,9 @@ impl Aggregate {
             group.timeline.add(t, 1, bucket);
         }
         if let Some(r) = request {
-            add_request(
-                &mut group.requests,
-                &mut group.other_requests,
-                line::request_key(r),
-                1,
-            );
+            scratch.clear();
+            line::normalize_request(line::request_key(r), scratch);
+            add_request(&mut group.requests, &mut group.other_requests, scratch, 1);
         }
         if group.samples.len() < MAX_SAMPLES {
             let text = &raw[..raw.len().min(MAX_SAMPLE_BYTES)];
@@ -534,7 +531,7 @@ mod tests {
 
     const A: &str = "2026/11/25 15:17:18 [error] 1#1: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: lab, request: \"GET /a?x=1 HTTP/1.1\", upstream: \"http://127.0.0.1:1/a?x=1\"";
     const B: &str = "2026/11/25 15:19:30 [error] 1#1: *2 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: lab, request: \"GET /b HTTP/1.1\", upstream: \"http://127.0.0.1:1/b\"";
-    const C: &str = "2026/11/25 15:18:00 [error] 1#1: *3 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 127.0.0.1, server: lab, request: \"GET /b HTTP/1.1\", upstream: \"http://127.0.0.1:2/b\"";
+    const C: &str = "2026/11/25 15:18:00 [error] 1#1: *3 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 127.0.0.1, server: lab, request: \"GET /b/123 HTTP/1.1\", upstream: \"http://127.0.0.1:2/b\"";
 
     #[test]
     fn groups_counts_and_timeline() {
@@ -552,6 +549,11 @@ mod tests {
         assert_eq!(g[0].statuses.get(502), 3);
         assert_eq!(g[0].timeline.buckets.len(), 2);
         assert_eq!(g[0].top_requests(1), vec![("GET /a".to_string(), 2)]);
+        let timeout = agg.groups_of(causes::find("read-timeout").unwrap());
+        assert_eq!(
+            timeout[0].top_requests(1),
+            vec![("GET /b/:id".to_string(), 1)]
+        );
         assert_eq!(
             g[0].samples.iter().map(|s| s.line).collect::<Vec<_>>(),
             [1, 2, 4]

@@ -157,7 +157,7 @@ pub fn classify(line: &Line<'_>) -> Verdict {
         Some(a) => t
             .actions
             .iter()
-            .position(|x| *x == a)
+            .position(|x| x.len() == a.len() && line::starts_with_short(a, x))
             .map_or(0, |i| 1u64 << i),
         None => 0,
     };

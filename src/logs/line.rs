@@ -18,7 +18,7 @@ use memchr::memmem::{self, Finder, FinderRev};
 struct Finders {
     client: Finder<'static>,
     resolver: FinderRev<'static>,
-    while_: FinderRev<'static>,
+    while_: Finder<'static>,
     resolved: Finder<'static>,
     host_not_found: Finder<'static>,
 }
@@ -28,7 +28,7 @@ fn finders() -> &'static Finders {
     F.get_or_init(|| Finders {
         client: Finder::new(b"client: "),
         resolver: FinderRev::new(b", resolver: "),
-        while_: FinderRev::new(b" while "),
+        while_: Finder::new(b" while "),
         resolved: Finder::new(b" could not be resolved"),
         host_not_found: Finder::new(b"host not found in upstream \""),
     })
@@ -314,6 +314,13 @@ enum Key {
     BytesUpstream,
 }
 
+/// `s.starts_with(p)` for short `p`, inlined (a libc memcmp call costs
+/// more than the compare).
+#[inline]
+pub fn starts_with_short(s: &[u8], p: &[u8]) -> bool {
+    s.len() >= p.len() && s.iter().zip(p).all(|(a, b)| a == b)
+}
+
 /// The key starting at `s`, with its length.
 fn key_at(s: &[u8]) -> Option<(Key, usize)> {
     let candidates: &[(&[u8], Key)] = match s.first()? {
@@ -328,7 +335,7 @@ fn key_at(s: &[u8]) -> Option<(Key, usize)> {
     };
     candidates
         .iter()
-        .find(|(k, _)| s.starts_with(k))
+        .find(|(k, _)| starts_with_short(s, k))
         .map(|(k, key)| (*key, k.len()))
 }
 
@@ -435,7 +442,9 @@ fn value_at(s: &[u8], start: usize) -> (&[u8], usize) {
 /// Split ` while ACTION` off the message. The action is the text after the
 /// last ` while ` and never contains a comma or a quote.
 fn split_action(head: &[u8]) -> (&[u8], Option<&[u8]>) {
-    if let Some(pos) = finders().while_.rfind(head) {
+    // Forward (vectorised) search, keeping the last match: ` while ` almost
+    // always occurs once.
+    if let Some(pos) = finders().while_.find_iter(head).last() {
         let action = &head[pos + 7..];
         if !action.is_empty()
             && !action.contains(&b',')
@@ -569,6 +578,29 @@ pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
         memchr::memchr(b'/', rest).unwrap_or(rest.len())
     };
     (scheme, &rest[..end])
+}
+
+/// Append `request` to `out` with id-like path segments (all digits, UUIDs,
+/// long hex strings) replaced by `:id`, so that `GET /orders/17` and
+/// `GET /orders/18` count as one endpoint.
+pub fn normalize_request(request: &[u8], out: &mut Vec<u8>) {
+    let mut first = true;
+    for seg in request.split(|&b| b == b'/') {
+        if !first {
+            out.push(b'/');
+        }
+        first = false;
+        let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
+        let id_like = !seg.is_empty()
+            && digits > 0
+            && (digits == seg.len()
+                || (seg.len() >= 8 && seg.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-')));
+        if id_like {
+            out.extend_from_slice(b":id");
+        } else {
+            out.extend_from_slice(seg);
+        }
+    }
 }
 
 /// `METHOD /path` of a request line, without query string and protocol.
@@ -747,6 +779,12 @@ mod tests {
         assert_eq!(split_upstream(b"https://backend").1, b"backend");
         assert_eq!(request_key(b"GET /a/b?x=1 HTTP/1.1"), b"GET /a/b");
         assert_eq!(request_key(b"GET /a/b HTTP/2.0"), b"GET /a/b");
+        let mut out = Vec::new();
+        normalize_request(
+            b"GET /api/v1/orders/31877/items/9f1c2a4b-77aa-4c1e-9d2f-0123456789ab/x2/beef",
+            &mut out,
+        );
+        assert_eq!(out, b"GET /api/v1/orders/:id/items/:id/x2/beef");
     }
 
     #[test]

@@ -275,7 +275,7 @@ fn process_block(
     let active = filters.active();
     let mut line_no = block.first_line;
     let mut last_time = None;
-    for raw in reader::lines(&block.data) {
+    for raw in reader::lines(&block.data[..block.len]) {
         let parsed = line::parse(raw);
         let verdict = match &parsed {
             Some(l) => classify::classify(l),
@@ -372,7 +372,7 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                         Err(_) => break,
                     };
                     if ordered {
-                        let mut out = Vec::with_capacity(block.data.len() * 2);
+                        let mut out = Vec::with_capacity(block.len * 2);
                         process_block(
                             &block,
                             filters,

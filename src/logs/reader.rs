@@ -34,9 +34,10 @@ pub struct Block {
     pub first_line: u64,
     /// Number of lines in `data`.
     pub lines: u64,
-    /// Complete lines, each ending in `\n` except possibly the very last
-    /// line of the input.
+    /// Buffer; `data[..len]` holds complete lines, each ending in `\n`
+    /// except possibly the very last line of the input.
     pub data: Vec<u8>,
+    pub len: usize,
 }
 
 /// Counts bytes pulled from the underlying file (compressed bytes for gzip),
@@ -114,88 +115,65 @@ impl<R: Read> Blocker<R> {
         }
     }
 
-    /// Fill `buf` (cleared first) with the next block; `Ok(false)` at the end.
+    /// Fill `block` with the next block; `Ok(false)` at the end. The buffer
+    /// is reused as it is (never re-zeroed): only `data[..len]` is valid.
     pub fn next_block(&mut self, block: &mut Block) -> io::Result<bool> {
-        let buf = &mut block.data;
-        buf.clear();
         loop {
-            if self.eof && self.carry.is_empty() && buf.is_empty() {
+            if self.eof && self.carry.is_empty() {
                 return Ok(false);
             }
-            buf.append(&mut self.carry);
-            // Read until the block is full or the input ends.
-            while buf.len() < BLOCK_SIZE && !self.eof {
-                let len = buf.len();
-                let want = (BLOCK_SIZE + 64 * 1024).saturating_sub(len).max(64 * 1024);
-                buf.resize(len + want, 0);
-                let n = loop {
-                    match self.reader.read(&mut buf[len..]) {
-                        Ok(n) => break n,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(e) => {
-                            buf.truncate(len);
-                            return Err(e);
-                        }
-                    }
-                };
-                buf.truncate(len + n);
-                if n == 0 {
-                    self.eof = true;
+            let need = (BLOCK_SIZE + 64 * 1024).max(self.carry.len() + 64 * 1024);
+            if block.data.len() < need {
+                block.data.resize(need, 0);
+            }
+            let buf = &mut block.data;
+            let mut len = self.carry.len();
+            buf[..len].copy_from_slice(&self.carry);
+            self.carry.clear();
+            while len < BLOCK_SIZE && !self.eof {
+                match self.reader.read(&mut buf[len..]) {
+                    Ok(0) => self.eof = true,
+                    Ok(n) => len += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
                 }
             }
             if self.skipping {
-                match memchr::memchr(b'\n', buf) {
-                    Some(nl) => {
-                        buf.drain(..=nl);
-                        self.skipping = false;
-                    }
-                    None => {
-                        buf.clear();
-                        if self.eof {
-                            return Ok(false);
-                        }
-                    }
+                // Inside an overlong line whose head was already emitted.
+                if let Some(nl) = memchr::memchr(b'\n', &buf[..len]) {
+                    self.skipping = false;
+                    self.carry.extend_from_slice(&buf[nl + 1..len]);
                 }
                 continue;
             }
-            if buf.is_empty() {
-                if self.eof {
-                    return Ok(false);
-                }
+            if len == 0 {
                 continue;
             }
-            match memchr::memrchr(b'\n', buf) {
-                Some(nl) if !self.eof || nl + 1 < buf.len() => {
-                    self.carry.extend_from_slice(&buf[nl + 1..]);
-                    buf.truncate(nl + 1);
-                    // A carried line longer than MAX_LINE would grow without
-                    // bound: it is cut when it is the only thing left.
+            let valid = match memchr::memrchr(b'\n', &buf[..len]) {
+                Some(nl) if nl + 1 == len => len,
+                Some(nl) if self.eof && len - (nl + 1) < MAX_LINE => len,
+                Some(nl) => {
+                    self.carry.extend_from_slice(&buf[nl + 1..len]);
+                    nl + 1
                 }
-                Some(_) => {}
-                None if self.eof => buf.truncate(MAX_LINE),
-                None => {
+                None if self.eof => len.min(MAX_LINE),
+                None if len >= MAX_LINE => {
                     // No newline in a whole block: an overlong line.
-                    if buf.len() >= MAX_LINE {
-                        buf.truncate(MAX_LINE);
-                        buf.push(b'\n');
-                        self.skipping = true;
-                    } else {
-                        self.carry.append(buf);
-                        continue;
-                    }
+                    buf[MAX_LINE] = b'\n';
+                    self.skipping = true;
+                    MAX_LINE + 1
                 }
-            }
-            if self.eof && !self.carry.is_empty() {
-                // The final unterminated line belongs to this block when it
-                // fits; otherwise it comes as the next block.
-                if self.carry.len() < MAX_LINE {
-                    buf.append(&mut self.carry);
+                None => {
+                    self.carry.extend_from_slice(&buf[..len]);
+                    continue;
                 }
-            }
-            let mut lines = count_newlines(buf);
-            if buf.last() != Some(&b'\n') {
+            };
+            let data = &buf[..valid];
+            let mut lines = count_newlines(data);
+            if data.last() != Some(&b'\n') {
                 lines += 1;
             }
+            block.len = valid;
             block.input = self.input;
             block.first_line = self.next_line;
             block.lines = lines;
@@ -229,7 +207,11 @@ mod tests {
         let mut out = Vec::new();
         let mut block = Block::default();
         while b.next_block(&mut block).unwrap() {
-            out.push((block.first_line, block.lines, block.data.clone()));
+            out.push((
+                block.first_line,
+                block.lines,
+                block.data[..block.len].to_vec(),
+            ));
         }
         out
     }
