@@ -1,0 +1,114 @@
+//! `keepalive/hardcoded-connection-upgrade`: `proxy_set_header Connection
+//! "upgrade"` (or a `map $http_upgrade` without a `''` entry) sends
+//! `Connection: upgrade` with every request, not only WebSocket handshakes:
+//! the backend is asked to switch protocols on plain requests and the
+//! upstream connection cannot be kept alive.
+
+use std::collections::HashMap;
+
+use super::{conn_kind, plain_connection, upstream_keepalive, ConnKind, PlainConnection};
+use crate::diag::{Diagnostic, Severity};
+use crate::lint::registry::RuleMeta;
+use crate::lint::rules::protocol::{location_path, websocket_location};
+use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::model::{Pass, PassModule};
+use crate::syntax::{Directive, Span};
+
+pub const META: RuleMeta = RuleMeta {
+    id: "keepalive/hardcoded-connection-upgrade",
+    severity: Severity::Warning,
+    summary: "`proxy_set_header Connection \"upgrade\"` on every request instead of a `map` on `$http_upgrade`",
+    doc: Some(include_str!(
+        "../../../../docs/rules/keepalive/hardcoded-connection-upgrade.md"
+    )),
+};
+
+pub const RULE: Rule = Rule {
+    meta: META,
+    check,
+    options: None,
+};
+
+struct Finding<'m, 'a> {
+    header: &'a Directive,
+    map_line: Option<&'a Directive>,
+    map: Option<&'a Directive>,
+    passes: Vec<&'m Pass<'a>>,
+}
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    let m = cx.model;
+    let mut by_header: HashMap<Span, Finding<'_, '_>> = HashMap::new();
+    let mut order: Vec<Span> = Vec::new();
+    for p in &m.passes {
+        if p.module != PassModule::Proxy || websocket_location(m, p.scope).is_some() {
+            continue;
+        }
+        let Some(PlainConnection::Set(h, e)) = plain_connection(m, p.scope) else {
+            continue;
+        };
+        if conn_kind(&e.value) != ConnKind::Upgrade {
+            continue;
+        }
+        let f = by_header.entry(h.head_span()).or_insert_with(|| {
+            order.push(h.head_span());
+            Finding {
+                header: h,
+                map_line: e.via,
+                map: e.map,
+                passes: Vec::new(),
+            }
+        });
+        f.passes.push(p);
+    }
+    for span in order {
+        let Some(f) = by_header.remove(&span) else {
+            continue;
+        };
+        if f.passes.is_empty() {
+            continue;
+        }
+        let value = f.header.arg(1).unwrap_or_default();
+        let what = match f.map {
+            Some(map) => format!(
+                "`proxy_set_header Connection {value}` sends \"Connection: upgrade\" even on requests without an Upgrade header: map {} has no '' entry",
+                map.arg(1).unwrap_or_default()
+            ),
+            None => format!("`proxy_set_header Connection \"{value}\"` sends \"Connection: upgrade\" with every request"),
+        };
+        let keepalive = f.passes.iter().find_map(|p| {
+            let u = m.upstreams.get(p.explicit_upstream(&m.upstreams)?);
+            upstream_keepalive(m, u, cx.opts).map(|k| (u, k))
+        });
+        let tail = match keepalive {
+            Some((u, _)) => format!(
+                ", so upstream \"{}\" cannot keep connections alive and backends that honour it close or reset them (\"upstream prematurely closed connection\", 502)",
+                u.name
+            ),
+            None => ", including plain page and API requests: backends that honour it close the connection or fail the request (\"upstream prematurely closed connection\", 502)".to_string(),
+        };
+        let mut d = diag(&META, format!("{what}{tail}"))
+            .with_span(f.header.head_span())
+            .with_label("Connection: upgrade on every request");
+        for p in f.passes.iter().take(3) {
+            let loc = location_path(m, p.scope)
+                .map(|l| format!(" in location {l}"))
+                .unwrap_or_default();
+            d = d.with_related(
+                p.directive.head_span(),
+                format!("used by this {}{loc}", p.directive.name()),
+            );
+        }
+        if let Some(line) = f.map_line {
+            d = d.with_related(line.head_span(), "requests without Upgrade get this value");
+        }
+        if let Some((_, k)) = keepalive {
+            if let Some(kd) = k.directive {
+                d = d.with_related(kd.head_span(), "keepalive configured here");
+            }
+        }
+        out.push(d.with_help(
+            "send the header only for upgrade requests: `map $http_upgrade $connection_upgrade { default upgrade; '' ''; }` at http level and `proxy_set_header Connection $connection_upgrade;` (use '' close instead of '' '' only if the upstream has no keepalive)",
+        ));
+    }
+}

@@ -1,0 +1,107 @@
+//! Protocol rules: the `*_pass` module, scheme and headers must match what
+//! the backend speaks (HTTP/1.x, FastCGI, gRPC, WebSocket upgrades).
+//!
+//! [`websocket_location`] is the path heuristic shared with the keepalive
+//! rules: a location whose path names a WebSocket endpoint.
+
+pub mod pass_directive_mismatch;
+pub mod websocket_upgrade_missing;
+
+use crate::model::{Context, Model, ScopeId};
+use crate::syntax::Directive;
+
+/// Path segments that name WebSocket endpoints in common frameworks
+/// (socket.io, SockJS, Rails Action Cable, SignalR, Phoenix, GraphQL
+/// subscriptions, webpack/Next.js hot reload).
+const WEBSOCKET_WORDS: &[&str] = &[
+    "ws",
+    "wss",
+    "websocket",
+    "websockets",
+    "socket",
+    "socket.io",
+    "sockjs",
+    "sockjs-node",
+    "cable",
+    "signalr",
+    "hub",
+    "hubs",
+    "subscriptions",
+    "graphql-ws",
+    "webpack-hmr",
+];
+
+/// Does a location path (as written, any modifier) look like a WebSocket
+/// endpoint? Words are compared whole (`/news` is not `/ws`).
+pub fn is_websocket_path(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    p.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .any(|w| {
+            WEBSOCKET_WORDS.contains(&w)
+                || w.starts_with("websocket")
+                || w.starts_with("ws-")
+                || w.starts_with("ws_")
+                || w.ends_with("-ws")
+                || w.ends_with("_ws")
+        })
+}
+
+/// The nearest enclosing `location` of a scope, when its path looks like a
+/// WebSocket endpoint.
+pub fn websocket_location<'a>(m: &Model<'a>, scope: ScopeId) -> Option<&'a Directive> {
+    let loc = m.enclosing(scope, Context::Location)?;
+    let d = m.scope(loc).block?;
+    d.args
+        .last()
+        .is_some_and(|w| is_websocket_path(w.as_str()))
+        .then_some(d)
+}
+
+/// The path of the nearest enclosing location (`/api/`, `~ \.php$`), for
+/// messages.
+pub fn location_path(m: &Model<'_>, scope: ScopeId) -> Option<String> {
+    let loc = m.enclosing(scope, Context::Location)?;
+    let d = m.scope(loc).block?;
+    Some(
+        d.args
+            .iter()
+            .map(|w| w.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn websocket_paths() {
+        for p in [
+            "/ws",
+            "/ws/",
+            "/api/ws",
+            "/socket.io/",
+            "/cable",
+            "/hubs/chat",
+            "^/(ws|api)/",
+            "/sockjs-node",
+            "/websocket/",
+            "/live/websocket",
+            "/_next/webpack-hmr",
+            "/app-ws",
+        ] {
+            assert!(is_websocket_path(p), "{p}");
+        }
+        for p in [
+            "/",
+            "/news",
+            "/api/",
+            "/wsdl",
+            "/static/js/socket-client.js.map",
+            "/docs",
+        ] {
+            assert!(!is_websocket_path(p), "{p}");
+        }
+    }
+}
