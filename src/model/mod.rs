@@ -36,6 +36,7 @@
 pub mod context;
 pub mod defaults;
 pub mod fxhash;
+pub mod stock;
 pub mod target;
 pub mod upstream;
 pub mod values;

@@ -18,6 +18,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::keepalive::modern_defaults;
 use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::model::stock::{level, Level, ListItem as Item};
 use crate::model::{Context, Model, PassModule, ScopeId};
 use crate::syntax::{Directive, Span};
 
@@ -45,148 +46,6 @@ const FAMILIES: &[(&str, PassModule, bool)] = &[
     ("uwsgi_param", PassModule::Uwsgi, false),
     ("scgi_param", PassModule::Scgi, false),
 ];
-
-const FASTCGI_PARAMS: &[&str] = &[
-    "QUERY_STRING",
-    "REQUEST_METHOD",
-    "CONTENT_TYPE",
-    "CONTENT_LENGTH",
-    "SCRIPT_NAME",
-    "REQUEST_URI",
-    "DOCUMENT_URI",
-    "DOCUMENT_ROOT",
-    "SERVER_PROTOCOL",
-    "REQUEST_SCHEME",
-    "HTTPS",
-    "GATEWAY_INTERFACE",
-    "SERVER_SOFTWARE",
-    "REMOTE_ADDR",
-    "REMOTE_PORT",
-    "SERVER_ADDR",
-    "SERVER_PORT",
-    "SERVER_NAME",
-    "REDIRECT_STATUS",
-];
-
-/// Stock parameter files shipped with nginx (and Debian's `proxy_params`
-/// and `snippets/fastcgi-php.conf`): file name, directive, names it sets.
-fn stock(file: &str) -> Option<(&'static str, Vec<&'static str>)> {
-    let with = |extra: &[&'static str]| {
-        let mut v: Vec<&'static str> = extra.to_vec();
-        v.extend_from_slice(FASTCGI_PARAMS);
-        v
-    };
-    Some(match file {
-        "fastcgi_params" => ("fastcgi_param", with(&[])),
-        "fastcgi.conf" => ("fastcgi_param", with(&["SCRIPT_FILENAME"])),
-        "fastcgi-php.conf" => ("fastcgi_param", with(&["PATH_INFO", "SCRIPT_FILENAME"])),
-        "uwsgi_params" => (
-            "uwsgi_param",
-            vec![
-                "QUERY_STRING",
-                "REQUEST_METHOD",
-                "CONTENT_TYPE",
-                "CONTENT_LENGTH",
-                "REQUEST_URI",
-                "PATH_INFO",
-                "DOCUMENT_ROOT",
-                "SERVER_PROTOCOL",
-                "REQUEST_SCHEME",
-                "HTTPS",
-                "REMOTE_ADDR",
-                "REMOTE_PORT",
-                "SERVER_PORT",
-                "SERVER_NAME",
-            ],
-        ),
-        "scgi_params" => (
-            "scgi_param",
-            vec![
-                "REQUEST_METHOD",
-                "REQUEST_URI",
-                "QUERY_STRING",
-                "CONTENT_TYPE",
-                "DOCUMENT_URI",
-                "DOCUMENT_ROOT",
-                "SCGI",
-                "SERVER_PROTOCOL",
-                "REQUEST_SCHEME",
-                "HTTPS",
-                "REMOTE_ADDR",
-                "REMOTE_PORT",
-                "SERVER_PORT",
-                "SERVER_NAME",
-            ],
-        ),
-        "proxy_params" => (
-            "proxy_set_header",
-            vec!["Host", "X-Real-IP", "X-Forwarded-For", "X-Forwarded-Proto"],
-        ),
-        _ => return None,
-    })
-}
-
-/// One entry of a level's list.
-#[derive(Clone, Copy)]
-enum Item<'a> {
-    /// A directive ngxray read.
-    Real(&'a Directive),
-    /// A name set by an unreadable stock include.
-    Stock(&'a Directive, &'static str),
-}
-
-impl<'a> Item<'a> {
-    fn name(&self) -> &str {
-        match self {
-            Item::Real(d) => d.arg(0).unwrap_or_default(),
-            Item::Stock(_, n) => n,
-        }
-    }
-
-    fn directive(&self) -> &'a Directive {
-        match self {
-            Item::Real(d) | Item::Stock(d, _) => d,
-        }
-    }
-}
-
-/// What a level declares for one array directive.
-enum Level<'a> {
-    /// Nothing: the list comes from further out.
-    Nothing,
-    /// These entries (at least one).
-    Known(Vec<Item<'a>>),
-    /// An unreadable include that may set it.
-    Unknown,
-}
-
-fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
-fn level<'a>(m: &Model<'a>, s: ScopeId, name: &str) -> Level<'a> {
-    let mut items: Vec<Item<'a>> = m.local(s, name).map(Item::Real).collect();
-    let mut opaque = false;
-    for inc in m.local(s, "include") {
-        if !m.loaded.included_by(inc).is_empty() {
-            continue;
-        }
-        match inc.arg(0).map(file_name).and_then(stock) {
-            Some((dir, names)) if dir == name => {
-                items.extend(names.into_iter().map(|n| Item::Stock(inc, n)));
-            }
-            Some(_) => {}
-            None => opaque = true,
-        }
-    }
-    if opaque {
-        Level::Unknown
-    } else if items.is_empty() {
-        Level::Nothing
-    } else {
-        Level::Known(items)
-    }
-}
 
 /// Why losing this entry matters, for the loud ones.
 fn consequence(dir: &str, name: &str, modern: bool) -> Option<&'static str> {
@@ -285,10 +144,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 .filter(|o| !own.iter().any(|i| same(i.name(), o.name())))
                 .filter(|o| {
                     // re-stating nginx's own default loses nothing
-                    let v = match o {
-                        Item::Real(d) => d.arg(1).unwrap_or_default(),
-                        Item::Stock(..) => "",
-                    };
+                    let v = o.value();
                     !(dir == "proxy_set_header"
                         && ((o.name().eq_ignore_ascii_case("host") && v == "$proxy_host")
                             || (!modern
@@ -320,7 +176,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                             format!("{} {v}", o.name())
                         }
                     }
-                    Item::Stock(..) => o.name().to_string(),
+                    Item::Stock { .. } => o.name().to_string(),
                 };
                 match consequence(dir, o.name(), modern) {
                     Some(c) => match loud.iter_mut().find(|(k, _)| *k == c) {
@@ -372,7 +228,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 related.push(s);
                 let msg = match o {
                     Item::Real(_) => format!("dropped here: {} is not inherited", o.name()),
-                    Item::Stock(inc, _) => format!(
+                    Item::Stock { include: inc, .. } => format!(
                         "dropped: everything `{}` sets (not read here; assumed to be nginx's stock file)",
                         inc.args
                             .iter()

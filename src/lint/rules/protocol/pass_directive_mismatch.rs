@@ -6,10 +6,11 @@
 
 use serde::Deserialize;
 
+use super::location_path;
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::{diag, validate, Rule, RuleContext, RuleOptions};
-use crate::model::{Host, Pass, PassModule};
+use crate::model::{Host, Model, Pass, PassModule};
 use crate::syntax::Directive;
 
 pub const META: RuleMeta = RuleMeta {
@@ -106,7 +107,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                         .map(|mm| (s.address.port, Some(s.directive), mm))
                 }),
                 None => {
-                    if p.target.has_variables && !matches!(p.target.host, Host::Unix(_)) {
+                    if matches!(p.target.host, Host::Variable(_)) {
                         continue;
                     }
                     if p.target
@@ -122,8 +123,39 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some((port, server, (proto, right, symptom))) = found else {
             continue;
         };
+        // many HTTP services listen on 9000 (MinIO, Portainer, SonarQube):
+        // only a PHP-looking location or backend makes it php-fpm
+        if p.module == PassModule::Proxy && port == Some(9000) && !php_evidence(m, p) {
+            continue;
+        }
         report(p, port, server, proto, right, symptom, out);
     }
+}
+
+/// Does anything around a `proxy_pass` say PHP: the location path, the
+/// target or group name, or FastCGI settings in the same location?
+fn php_evidence(m: &Model<'_>, p: &Pass<'_>) -> bool {
+    let phpish = |t: &str| {
+        let t = t.to_ascii_lowercase();
+        t.contains("php") || t.contains("fpm")
+    };
+    if phpish(&p.target.raw) || location_path(m, p.scope).is_some_and(|l| phpish(&l)) {
+        return true;
+    }
+    if let Some(u) = p.explicit_upstream(&m.upstreams) {
+        let u = m.upstreams.get(u);
+        if u.servers
+            .iter()
+            .any(|s| phpish(s.directive.arg(0).unwrap_or_default()))
+        {
+            return true;
+        }
+    }
+    m.scope(p.scope).entries.iter().any(|e| {
+        let d = m.entry(*e).directive;
+        d.name().starts_with("fastcgi_")
+            || (d.name() == "include" && d.arg(0).is_some_and(|a| a.contains("fastcgi")))
+    })
 }
 
 fn report(

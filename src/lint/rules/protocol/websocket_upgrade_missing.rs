@@ -7,11 +7,9 @@
 use super::websocket_location;
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
-use crate::lint::rules::keepalive::{
-    conn_kind, evaluate, header, hidden_outer, http_version, ConnKind,
-};
+use crate::lint::rules::keepalive::{conn_kind, evaluate, hidden_outer, http_version, ConnKind};
 use crate::lint::rules::{diag, Rule, RuleContext};
-use crate::model::PassModule;
+use crate::model::{stock, PassModule};
 
 pub const META: RuleMeta = RuleMeta {
     id: "protocol/websocket-upgrade-missing",
@@ -37,27 +35,24 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(loc) = websocket_location(m, p.scope) else {
             continue;
         };
-        let list = m.effective_array(p.scope, "proxy_set_header");
-        if list.unknown.is_some() {
+        let Some(list) = stock::effective_list(m, p.scope, "proxy_set_header") else {
             continue;
-        }
+        };
         let mut missing: Vec<String> = Vec::new();
-        let upgrade_ok = header(&list, "upgrade").is_some_and(|d| {
-            let v = d.arg(1).unwrap_or_default();
-            evaluate(m, v, true).map_or(true, |e| !e.value.is_empty())
-        });
+        let upgrade_ok = list
+            .get("upgrade")
+            .is_some_and(|i| evaluate(m, i.value(), true).map_or(true, |e| !e.value.is_empty()));
         if !upgrade_ok {
             missing.push("`proxy_set_header Upgrade $http_upgrade`".into());
         }
-        let conn_ok = header(&list, "connection").is_some_and(|d| {
-            let v = d.arg(1).unwrap_or_default();
-            evaluate(m, v, true).map_or(true, |e| conn_kind(&e.value) == ConnKind::Upgrade)
+        let conn_ok = list.get("connection").is_some_and(|i| {
+            evaluate(m, i.value(), true).map_or(true, |e| conn_kind(&e.value) == ConnKind::Upgrade)
         });
         if !conn_ok {
             missing.push("`proxy_set_header Connection \"upgrade\"`".into());
         }
         let hv = http_version(m, p.scope, cx.opts);
-        if hv.value == "1.0" {
+        if hv.value == "1.0" && !hv.hidden {
             missing.push(match hv.directive {
                 Some(_) => "`proxy_http_version 1.1` (it is set to 1.0)".to_string(),
                 None => {
@@ -71,13 +66,12 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let hidden: Vec<_> = hidden_outer(m, p.scope, "proxy_set_header")
             .into_iter()
             .filter(|d| {
-                d.arg(0).is_some_and(|h| {
-                    h.eq_ignore_ascii_case("upgrade") || h.eq_ignore_ascii_case("connection")
-                })
+                d.name().eq_ignore_ascii_case("upgrade")
+                    || d.name().eq_ignore_ascii_case("connection")
             })
             .collect();
-        let span = match (hidden.is_empty(), list.directives.first()) {
-            (false, Some(first)) => first.head_span(),
+        let span = match (hidden.is_empty(), list.items.first()) {
+            (false, Some(first)) => first.span(),
             _ => p.directive.head_span(),
         };
         let path = loc.args.last().map(|w| w.as_str()).unwrap_or_default();
@@ -96,7 +90,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         })
         .with_related(loc.head_span(), "WebSocket-looking location");
         for h in &hidden {
-            d = d.with_related(h.head_span(), "set at an outer level, not inherited here");
+            d = d.with_related(h.span(), "set at an outer level, not inherited here");
         }
         if let Some(v) = hv.directive.filter(|_| hv.value == "1.0") {
             d = d.with_related(v.head_span(), "HTTP/1.0 set here");

@@ -37,7 +37,8 @@ pub struct Options {
 impl RuleOptions for Options {}
 
 /// Ports that conventionally serve plain HTTP.
-pub const PLAINTEXT_PORTS: &[u16] = &[80, 8080, 3000, 5000, 8000, 8081, 9000];
+/// (9000 is left out: MinIO and others serve TLS there.)
+pub const PLAINTEXT_PORTS: &[u16] = &[80, 8080, 3000, 5000, 8000, 8081];
 /// Ports that conventionally serve TLS.
 pub const TLS_PORTS: &[u16] = &[443, 8443];
 
@@ -47,6 +48,7 @@ fn speaks_tls(p: &Pass<'_>) -> Option<bool> {
     match (p.module, p.target.scheme.as_deref()) {
         (PassModule::Proxy, Some("https")) | (PassModule::Grpc, Some("grpcs")) => Some(true),
         (PassModule::Proxy, Some("http")) | (PassModule::Grpc, Some("grpc")) => Some(false),
+        (PassModule::Grpc, None) if !p.target.variable_scheme => Some(false),
         _ => None,
     }
 }
@@ -83,7 +85,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
         };
-        let scheme = p.target.scheme.as_deref().unwrap_or_default();
+        let scheme = p.target.scheme.as_deref().unwrap_or(match p.module {
+            PassModule::Grpc => "grpc",
+            _ => "",
+        });
         let msg = if tls {
             format!(
                 "{} {} speaks TLS to port {port}, which conventionally serves plain {}: the handshake fails with \"SSL_do_handshake() failed (SSL: error:…:wrong version number) while SSL handshaking to upstream\" (502)",

@@ -9,6 +9,7 @@ use super::{group, is_dns_name, tls_prefix};
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::model::stock;
 use crate::model::Host;
 use crate::syntax::Span;
 
@@ -32,7 +33,8 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(prefix) = tls_prefix(p) else {
             continue;
         };
-        if p.target.has_variables || !matches!(p.target.host, Host::Name(_)) {
+        // a literal host; variables elsewhere (`$request_uri`) do not matter
+        if !matches!(p.target.host, Host::Name(_)) {
             continue;
         }
         let g = group(m, p);
@@ -49,7 +51,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         };
         let directive = format!("{prefix}_ssl_server_name");
         let e = m.effective(p.scope, &directive);
-        if e.unknown.is_some() || e.value() == Some("on") {
+        if stock::hidden(m, p.scope, &e) || e.value() == Some("on") {
             continue;
         }
         if !seen.insert((p.directive.head_span(), e.directive.map(|d| d.head_span()))) {

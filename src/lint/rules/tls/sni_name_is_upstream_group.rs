@@ -9,6 +9,7 @@ use super::{group, tls_prefix};
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::model::stock;
 use crate::model::Host;
 use crate::syntax::Span;
 
@@ -49,7 +50,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let name = m.effective(p.scope, &format!("{prefix}_ssl_name"));
-        if name.unknown.is_some()
+        if stock::hidden(m, p.scope, &name)
             || name
                 .directive
                 .and_then(|d| d.arg(0))
@@ -59,7 +60,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         let sni = m.effective(p.scope, &format!("{prefix}_ssl_server_name"));
         let verify = m.effective(p.scope, &format!("{prefix}_ssl_verify"));
-        if sni.unknown.is_some() || verify.unknown.is_some() {
+        if stock::hidden(m, p.scope, &sni) || stock::hidden(m, p.scope, &verify) {
             continue;
         }
         let sni_on = sni.value() == Some("on");

@@ -11,6 +11,7 @@ use super::tls_prefix;
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::model::stock;
 use crate::model::{Pass, PassModule};
 use crate::syntax::Span;
 
@@ -58,7 +59,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         };
         let trusted_name = format!("{prefix}_ssl_trusted_certificate");
         let trusted = m.effective(p.scope, &trusted_name);
-        if verify.unknown.is_some() || trusted.unknown.is_some() {
+        if stock::hidden(m, p.scope, &verify) || stock::hidden(m, p.scope, &trusted) {
             continue;
         }
         let what = if tls_prefix(p).is_some() {
@@ -92,7 +93,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         let depth_name = format!("{prefix}_ssl_verify_depth");
         let depth = m.effective(p.scope, &depth_name);
-        if depth.unknown.is_some() {
+        if stock::hidden(m, p.scope, &depth) {
             continue;
         }
         let Some(n) = depth.value().and_then(|v| v.parse::<u32>().ok()) else {
