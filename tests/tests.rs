@@ -14,6 +14,7 @@ mod logs;
 mod nginx_diff;
 mod nginx_dump;
 mod properties;
+mod risk_rules;
 mod rules;
 mod rules_cli;
 mod syntax_diff;

@@ -116,7 +116,13 @@ fn tables() -> &'static Tables {
     })
 }
 
-fn sig_matches(c: &Compiled, line: &Line<'_>, action_bit: u64, head: u128) -> bool {
+fn sig_matches(
+    c: &Compiled,
+    line: &Line<'_>,
+    action_bit: u64,
+    head: u128,
+    errno: Option<i32>,
+) -> bool {
     if head & c.head_mask != c.head {
         return false;
     }
@@ -127,8 +133,8 @@ fn sig_matches(c: &Compiled, line: &Line<'_>, action_bit: u64, head: u128) -> bo
         }
     }
     if !sig.errno.is_empty() {
-        match line.errno {
-            Some((code, text)) if sig.errno.contains(&line::canonical_errno(code, text)) => {}
+        match errno {
+            Some(code) if sig.errno.contains(&code) => {}
             _ => return false,
         }
     }
@@ -163,9 +169,12 @@ pub fn classify(line: &Line<'_>) -> Verdict {
     };
     let first = line.message.first().copied().unwrap_or(0);
     let head = head16(line.message);
+    let errno = line
+        .errno
+        .map(|(code, text)| line::canonical_errno(code, text));
     for &i in &t.by_first_byte[first as usize] {
         let c = &t.sigs[i];
-        if sig_matches(c, line, action_bit, head) {
+        if sig_matches(c, line, action_bit, head, errno) {
             return Verdict {
                 cause: c.cause,
                 status: c.sig.status,

@@ -280,24 +280,8 @@ fn digits(s: &[u8]) -> Option<(u64, usize)> {
     (n > 0).then_some((v, n))
 }
 
-/// Keys of the context tail, with their `: ` (the stream byte counters have
-/// no space after the colon). `key_at` dispatches on the first byte by index
-/// into this table: keep the order.
-const KEYS: &[(&[u8], Key)] = &[
-    (b"client: ", Key::Client),
-    (b"server: ", Key::Server),
-    (b"request: ", Key::Request),
-    (b"subrequest: ", Key::Subrequest),
-    (b"upstream: ", Key::Upstream),
-    (b"host: ", Key::Host),
-    (b"referrer: ", Key::Referrer),
-    (b"resolver: ", Key::Resolver),
-    (b"login: ", Key::Login),
-    (b"udp client: ", Key::UdpClient),
-    (b"bytes from/to client:", Key::BytesClient),
-    (b"bytes from/to upstream:", Key::BytesUpstream),
-];
-
+/// Keys of the context tail (`client: `, `server: `, ...; the stream byte
+/// counters have no space after the colon).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Key {
     Client,
@@ -321,22 +305,27 @@ pub fn starts_with_short(s: &[u8], p: &[u8]) -> bool {
     s.len() >= p.len() && s.iter().zip(p).all(|(a, b)| a == b)
 }
 
-/// The key starting at `s`, with its length.
+/// The key starting at `s`, with its length. Constant-length compares
+/// compile to a few integer compares (this runs at every `, ` of a tail).
 fn key_at(s: &[u8]) -> Option<(Key, usize)> {
-    let candidates: &[(&[u8], Key)] = match s.first()? {
-        b'c' => &[KEYS[0]],
-        b's' => &[KEYS[1], KEYS[3]],
-        b'r' => &[KEYS[2], KEYS[6], KEYS[7]],
-        b'u' => &[KEYS[4], KEYS[9]],
-        b'h' => &[KEYS[5]],
-        b'l' => &[KEYS[8]],
-        b'b' => &[KEYS[10], KEYS[11]],
+    fn is<const N: usize>(s: &[u8], k: &[u8; N]) -> bool {
+        s.len() >= N && s[..N] == k[..]
+    }
+    Some(match s.first()? {
+        b'c' if is(s, b"client: ") => (Key::Client, 8),
+        b's' if is(s, b"server: ") => (Key::Server, 8),
+        b's' if is(s, b"subrequest: ") => (Key::Subrequest, 12),
+        b'r' if is(s, b"request: ") => (Key::Request, 9),
+        b'r' if is(s, b"referrer: ") => (Key::Referrer, 10),
+        b'r' if is(s, b"resolver: ") => (Key::Resolver, 10),
+        b'u' if is(s, b"upstream: ") => (Key::Upstream, 10),
+        b'u' if is(s, b"udp client: ") => (Key::UdpClient, 12),
+        b'h' if is(s, b"host: ") => (Key::Host, 6),
+        b'l' if is(s, b"login: ") => (Key::Login, 7),
+        b'b' if is(s, b"bytes from/to client:") => (Key::BytesClient, 21),
+        b'b' if is(s, b"bytes from/to upstream:") => (Key::BytesUpstream, 23),
         _ => return None,
-    };
-    candidates
-        .iter()
-        .find(|(k, _)| starts_with_short(s, k))
-        .map(|(k, key)| (*key, k.len()))
+    })
 }
 
 /// Split the body into (message + action, fields).

@@ -51,8 +51,26 @@ fn to_secs(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
     )
 }
 
-/// Parse nginx's `YYYY/MM/DD HH:MM:SS` (exactly 19 bytes).
+/// Parse nginx's `YYYY/MM/DD HH:MM:SS` (exactly 19 bytes). Consecutive
+/// lines mostly share their second, so the last result is remembered per
+/// thread.
 pub fn parse_log_time(s: &[u8]) -> Option<i64> {
+    thread_local! {
+        static LAST: std::cell::Cell<([u8; 19], Option<i64>)> = const { std::cell::Cell::new(([0; 19], None)) };
+    }
+    let key: [u8; 19] = s.try_into().ok()?;
+    LAST.with(|last| {
+        let (k, v) = last.get();
+        if k == key && v.is_some() {
+            return v;
+        }
+        let v = parse_log_time_uncached(s);
+        last.set((key, v));
+        v
+    })
+}
+
+fn parse_log_time_uncached(s: &[u8]) -> Option<i64> {
     if s.len() != 19
         || s[4] != b'/'
         || s[7] != b'/'

@@ -36,6 +36,7 @@
 pub mod context;
 pub mod defaults;
 pub mod fxhash;
+pub mod stock;
 pub mod target;
 pub mod upstream;
 pub mod values;
@@ -83,6 +84,8 @@ pub struct Scope<'a> {
     /// An `include` directly in this scope could not be read: the scope may
     /// hold directives ngxray cannot see.
     pub unknown_include: Option<&'a Directive>,
+    /// name → entries, for large scopes only (see [`Model::local`]).
+    index: Option<FxHashMap<&'a str, Vec<EntryId>>>,
 }
 
 /// Directives whose values are lists inherited all-or-nothing: a level that
@@ -209,17 +212,13 @@ pub struct Model<'a> {
     pub roots: Vec<ScopeId>,
     pub upstreams: UpstreamIndex<'a>,
     pub passes: Vec<Pass<'a>>,
-    /// (scope, name) → (first, last) entry with that name in that scope;
-    /// the others chain through `next_same`.
-    first: FxHashMap<(ScopeId, &'a str), (EntryId, EntryId)>,
-    next_same: Vec<u32>,
-    /// name → every entry with that name, in read order.
-    by_name: FxHashMap<&'a str, Vec<EntryId>>,
     /// variable name (no `$`) → where it is defined.
     vars: FxHashMap<String, Vec<VarSource<'a>>>,
 }
 
-const NONE: u32 = u32::MAX;
+/// Scopes with more entries than this get a name index (`http` with
+/// thousands of servers); smaller ones are scanned.
+const INDEX_AT: usize = 24;
 
 impl<'a> Model<'a> {
     /// Build the model of every root (`(file, context)`), in order.
@@ -238,9 +237,6 @@ impl<'a> Model<'a> {
             roots: Vec::new(),
             upstreams: UpstreamIndex::default(),
             passes: Vec::new(),
-            first: FxHashMap::with_capacity_and_hasher(n_hint, Default::default()),
-            next_same: Vec::with_capacity(n_hint),
-            by_name: FxHashMap::default(),
             vars: FxHashMap::default(),
         };
         for &(file, ctx) in roots {
@@ -260,20 +256,7 @@ impl<'a> Model<'a> {
                     scope,
                     opens: None,
                 });
-                m.next_same.push(NONE);
-                let key = (scope, d.name());
-                match m.first.entry(key) {
-                    std::collections::hash_map::Entry::Occupied(mut o) => {
-                        let (_, prev) = o.get_mut();
-                        m.next_same[prev.0 as usize] = id.0;
-                        *prev = id;
-                    }
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert((id, id));
-                    }
-                }
                 m.scopes[scope.0 as usize].entries.push(id);
-                m.by_name.entry(d.name()).or_default().push(id);
                 if d.name() == "include" && !d.args.is_empty() && loaded.included_by(d).is_empty() {
                     let s = &mut m.scopes[scope.0 as usize];
                     s.unknown_include.get_or_insert(d);
@@ -305,6 +288,17 @@ impl<'a> Model<'a> {
             });
         }
         m.link_passes();
+        for sc in &mut m.scopes {
+            if sc.entries.len() > INDEX_AT {
+                let mut ix: FxHashMap<&'a str, Vec<EntryId>> = FxHashMap::default();
+                for e in &sc.entries {
+                    ix.entry(m.entries[e.0 as usize].directive.name())
+                        .or_default()
+                        .push(*e);
+                }
+                sc.index = Some(ix);
+            }
+        }
         m
     }
 
@@ -322,6 +316,7 @@ impl<'a> Model<'a> {
             entries: Vec::new(),
             children: Vec::new(),
             unknown_include: None,
+            index: None,
         });
         if let Some(p) = parent {
             self.scopes[p.0 as usize].children.push(id);
@@ -460,37 +455,35 @@ impl<'a> Model<'a> {
     }
 
     /// Directives named `name` directly in `scope`, in read order.
-    pub fn local(&self, scope: ScopeId, name: &str) -> impl Iterator<Item = &'a Directive> + '_ {
-        let mut next = self
-            .first
-            .get(&(scope, name))
-            .map(|e| e.0 .0)
-            .unwrap_or(NONE);
-        std::iter::from_fn(move || {
-            if next == NONE {
-                return None;
-            }
-            let e = &self.entries[next as usize];
-            next = self.next_same[next as usize];
-            Some(e.directive)
-        })
+    pub fn local<'m>(
+        &'m self,
+        scope: ScopeId,
+        name: &'m str,
+    ) -> impl Iterator<Item = &'a Directive> + 'm {
+        let sc = self.scope(scope);
+        let (ids, scan): (&[EntryId], bool) = match &sc.index {
+            Some(ix) => (ix.get(name).map(Vec::as_slice).unwrap_or(&[]), false),
+            None => (&sc.entries, true),
+        };
+        ids.iter()
+            .map(move |e| self.entries[e.0 as usize].directive)
+            .filter(move |d| !scan || d.name() == name)
     }
 
     /// The first directive named `name` directly in `scope`.
     pub fn local_first(&self, scope: ScopeId, name: &str) -> Option<&'a Directive> {
-        self.first
-            .get(&(scope, name))
-            .map(|e| self.entries[e.0 .0 as usize].directive)
+        self.local(scope, name).next()
     }
 
-    /// Every entry with this name, anywhere, in read order.
-    pub fn directives_named(&self, name: &str) -> impl Iterator<Item = &Entry<'a>> + '_ {
-        self.by_name
-            .get(name)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+    /// Every entry with this name, anywhere, in read order (a scan: rules
+    /// call it a few times per run, not per directive).
+    pub fn directives_named<'m>(
+        &'m self,
+        name: &'m str,
+    ) -> impl Iterator<Item = &'m Entry<'a>> + 'm {
+        self.entries
             .iter()
-            .map(move |e| self.entry(*e))
+            .filter(move |e| e.directive.name() == name)
     }
 
     /// Scopes of a kind, in creation (read) order.

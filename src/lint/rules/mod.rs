@@ -45,8 +45,11 @@ pub mod timeout;
 pub mod upstream;
 
 pub mod buffer;
+pub mod inherit;
 pub mod keepalive;
 pub mod protocol;
+pub mod resources;
+pub mod tls;
 
 /// What a rule sees.
 pub struct RuleContext<'a> {
@@ -160,6 +163,14 @@ pub const ALL: &[Rule] = &[
     keepalive::idle_timeout_race::RULE,
     buffer::header_buffer_too_small::RULE,
     buffer::busy_buffers_invalid::RULE,
+    tls::sni_disabled::RULE,
+    tls::sni_name_is_upstream_group::RULE,
+    tls::verify_misconfigured::RULE,
+    tls::scheme_port_mismatch::RULE,
+    protocol::websocket_upgrade_missing::RULE,
+    protocol::pass_directive_mismatch::RULE,
+    inherit::proxy_set_header_dropped::RULE,
+    resources::fd_limit_below_connections::RULE,
 ];
 
 /// Ids reported by inline-suppression handling (not rules over the model).

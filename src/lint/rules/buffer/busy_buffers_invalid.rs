@@ -15,6 +15,7 @@ use super::{format_size, BUFFERED_PREFIXES};
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
+use crate::model::stock;
 use crate::model::values::parse_size;
 use crate::model::{Context, Model, ScopeId};
 use crate::syntax::{Directive, Span};
@@ -85,7 +86,7 @@ fn depth(m: &Model<'_>, s: ScopeId) -> usize {
 fn buffers_at<'a>(m: &Model<'a>, scope: ScopeId, p: &str, page: u64) -> Option<Buffers<'a>> {
     let get = |suffix: &str| {
         let e = m.effective(scope, &format!("{p}_{suffix}"));
-        if e.unknown.is_some() {
+        if stock::hidden(m, scope, &e) {
             return Err(());
         }
         Ok((

@@ -14,7 +14,8 @@ pub mod idle_timeout_race;
 pub mod upstream_keepalive_ineffective;
 
 use crate::lint::{LintOptions, NginxVersion};
-use crate::model::{target, EffectiveArray, Model, ScopeId, Upstream, VarSource};
+use crate::model::stock::{self, ListItem};
+use crate::model::{target, Model, ScopeId, Upstream, VarSource};
 use crate::syntax::Directive;
 
 /// The release that made upstream keepalive the default (`proxy_http_version
@@ -61,6 +62,8 @@ pub struct HttpVersion<'a> {
     pub value: &'a str,
     /// The directive that sets it; `None` for the default.
     pub directive: Option<&'a Directive>,
+    /// An unreadable include may set it: the value is a guess.
+    pub hidden: bool,
 }
 
 impl HttpVersion<'_> {
@@ -83,25 +86,19 @@ impl HttpVersion<'_> {
 /// before 1.29.7, 1.1 after).
 pub fn http_version<'a>(m: &Model<'a>, scope: ScopeId, opts: &LintOptions) -> HttpVersion<'a> {
     let e = m.effective(scope, "proxy_http_version");
+    let hidden = stock::hidden(m, scope, &e);
     match e.directive {
         Some(d) => HttpVersion {
             value: d.arg(0).unwrap_or("1.0"),
             directive: Some(d),
+            hidden,
         },
         None => HttpVersion {
             value: if modern_defaults(opts) { "1.1" } else { "1.0" },
             directive: None,
+            hidden,
         },
     }
-}
-
-/// The first header of a name (case-insensitive) in an effective
-/// `proxy_set_header`-style list.
-pub fn header<'a>(list: &EffectiveArray<'a>, name: &str) -> Option<&'a Directive> {
-    list.directives
-        .iter()
-        .copied()
-        .find(|d| d.arg(0).is_some_and(|h| h.eq_ignore_ascii_case(name)))
 }
 
 /// What a `Connection` header value does to the upstream connection.
@@ -249,42 +246,40 @@ pub enum PlainConnection<'a> {
 
 /// Which `Connection` header a location sends with plain (non-upgrade)
 /// requests. `None` when the header list may hold directives ngxray cannot
-/// read (unreadable include on the way).
+/// read (unreadable include on the way, other than nginx's stock files).
 pub fn plain_connection<'a>(m: &Model<'a>, scope: ScopeId) -> Option<PlainConnection<'a>> {
-    let list = m.effective_array(scope, "proxy_set_header");
-    if list.unknown.is_some() {
-        return None;
-    }
-    Some(match header(&list, "connection") {
+    let list = stock::effective_list(m, scope, "proxy_set_header")?;
+    Some(match list.get("connection") {
         None => PlainConnection::Default,
-        Some(d) => match evaluate(m, d.arg(1).unwrap_or_default(), false) {
-            Some(e) => PlainConnection::Set(d, e),
-            None => PlainConnection::Unknown(d),
+        Some(item) => match evaluate(m, item.value(), false) {
+            Some(e) => PlainConnection::Set(item.directive(), e),
+            None => PlainConnection::Unknown(item.directive()),
         },
     })
 }
 
-/// The outer-level directives of an array directive that a scope's own list
+/// The outer-level entries of an array directive that a scope's own list
 /// hides: the list of the nearest enclosing level that declares any, minus
-/// names the inner list redefines. Empty when the scope declares none itself.
-pub fn hidden_outer<'a>(m: &Model<'a>, scope: ScopeId, name: &str) -> Vec<&'a Directive> {
-    let inner = m.effective_array(scope, name);
-    let Some(set_in) = inner.set_in else {
+/// names the inner list redefines. Empty when the scope's list is not its
+/// own level's, or when either list cannot be known.
+pub fn hidden_outer<'a>(m: &Model<'a>, scope: ScopeId, name: &str) -> Vec<ListItem<'a>> {
+    let Some(inner) = stock::effective_list(m, scope, name) else {
         return Vec::new();
     };
-    let Some(parent) = m.scope(set_in).parent else {
+    let Some(parent) = inner.set_in.and_then(|s| m.scope(s).parent) else {
         return Vec::new();
     };
-    let outer = m.effective_array(parent, name);
+    let Some(outer) = stock::effective_list(m, parent, name) else {
+        return Vec::new();
+    };
     outer
-        .directives
+        .items
         .into_iter()
         .filter(|o| {
-            !inner.directives.iter().any(|i| {
-                i.arg(0)
-                    .zip(o.arg(0))
-                    .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
-            })
+            !inner
+                .items
+                .iter()
+                .any(|i| i.name().eq_ignore_ascii_case(o.name()))
         })
         .collect()
 }

@@ -13,7 +13,7 @@ use super::{
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::{diag, Rule, RuleContext};
-use crate::model::PassModule;
+use crate::model::{stock, PassModule};
 use crate::syntax::Span;
 
 pub const META: RuleMeta = RuleMeta {
@@ -60,7 +60,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             match p.module {
                 PassModule::Proxy => {
                     let hv = http_version(m, p.scope, cx.opts);
-                    if !hv.keeps_alive() {
+                    if !hv.keeps_alive() && !hv.hidden {
                         causes.push(format!("proxy_http_version is {}", hv.describe()));
                         if let Some(d) = hv.directive {
                             primary.get_or_insert(d.head_span());
@@ -78,20 +78,21 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                             // a Connection header set at an outer level but
                             // hidden by this level's own proxy_set_header
                             for d in hidden_outer(m, p.scope, "proxy_set_header") {
-                                if d.arg(0)
-                                    .is_some_and(|h| h.eq_ignore_ascii_case("connection"))
-                                {
+                                if d.name().eq_ignore_ascii_case("connection") {
                                     related.push((
-                                        d.head_span(),
+                                        d.span(),
                                         "this Connection header is not inherited".into(),
                                     ));
                                     dropped = true;
                                 }
                             }
                             if dropped {
-                                let own = m.effective_array(p.scope, "proxy_set_header");
-                                if let Some(first) = own.directives.first() {
-                                    primary.get_or_insert(first.head_span());
+                                if let Some(own) =
+                                    stock::effective_list(m, p.scope, "proxy_set_header")
+                                {
+                                    if let Some(first) = own.items.first() {
+                                        primary.get_or_insert(first.span());
+                                    }
                                 }
                                 causes.pop();
                                 causes.push("the outer `proxy_set_header Connection \"\"` is not inherited here (this level sets its own proxy_set_header), so nginx sends \"Connection: close\"".into());
@@ -135,7 +136,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     let e = m.effective(p.scope, "fastcgi_keep_conn");
-                    if e.unknown.is_some() || e.value() == Some("on") {
+                    if stock::hidden(m, p.scope, &e) || e.value() == Some("on") {
                         continue;
                     }
                     causes.push(format!(

@@ -4,8 +4,8 @@
 //! [`websocket_location`] is the path heuristic shared with the keepalive
 //! rules: a location whose path names a WebSocket endpoint.
 
-// pub mod pass_directive_mismatch;
-// pub mod websocket_upgrade_missing;
+pub mod pass_directive_mismatch;
+pub mod websocket_upgrade_missing;
 
 use crate::model::{Context, Model, ScopeId};
 use crate::syntax::Directive;

@@ -81,25 +81,33 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     // snippets without any pass of the module: the directive applies to
     // whatever includes them
-    for prefix in super::PREFIXES {
-        if m.passes
-            .iter()
-            .any(|p| p.module.prefix() == *prefix && !p.module.is_stream())
-        {
-            continue;
-        }
-        for kind in ["read", "send"] {
-            let name = format!("{prefix}_{kind}_timeout");
-            for e in m.directives_named(&name) {
-                let d = e.directive;
-                if m.scope(e.scope).kind.is_http()
-                    && !super::is_health_location(m, e.scope)
-                    && seen.insert(d.span)
-                {
-                    if let Some(ms) = d.arg(0).and_then(parse_time) {
-                        if ms < floor {
-                            hits.push((d, ms, None));
-                        }
+    let passless: Vec<&str> = super::PREFIXES
+        .iter()
+        .copied()
+        .filter(|prefix| {
+            !m.passes
+                .iter()
+                .any(|p| p.module.prefix() == *prefix && !p.module.is_stream())
+        })
+        .collect();
+    if !passless.is_empty() {
+        for e in &m.entries {
+            let d = e.directive;
+            let n = d.name();
+            let Some(prefix) = n
+                .strip_suffix("_read_timeout")
+                .or_else(|| n.strip_suffix("_send_timeout"))
+            else {
+                continue;
+            };
+            if passless.contains(&prefix)
+                && m.scope(e.scope).kind.is_http()
+                && !super::is_health_location(m, e.scope)
+                && seen.insert(d.span)
+            {
+                if let Some(ms) = d.arg(0).and_then(parse_time) {
+                    if ms < floor {
+                        hits.push((d, ms, None));
                     }
                 }
             }

@@ -82,10 +82,13 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let max = parse_time(&opts.max).unwrap_or(75_000);
     let mut seen = HashSet::new();
     // too long: wherever it is written
-    for prefix in super::PREFIXES {
-        let name = format!("{prefix}_connect_timeout");
-        for e in m.directives_named(&name) {
-            let d = e.directive;
+    for e in &m.entries {
+        let d = e.directive;
+        let name = d.name();
+        if name
+            .strip_suffix("_connect_timeout")
+            .is_some_and(|p| super::PREFIXES.contains(&p))
+        {
             let Some(ms) = d.arg(0).and_then(parse_time) else {
                 continue;
             };

@@ -1,0 +1,121 @@
+//! `resources/fd-limit-below-connections`: `worker_rlimit_nofile` below
+//! 2 × `worker_connections`. Each proxied request holds two descriptors (the
+//! client's and the upstream's, plus temp files), so workers run out of
+//! descriptors long before `worker_connections`: `socket() failed (24: Too
+//! many open files)`, a 500.
+
+use serde::Deserialize;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::lint::registry::RuleMeta;
+use crate::lint::rules::{diag, validate, Rule, RuleContext, RuleOptions};
+use crate::model::Context;
+
+pub const META: RuleMeta = RuleMeta {
+    id: "resources/fd-limit-below-connections",
+    severity: Severity::Warning,
+    summary:
+        "`worker_rlimit_nofile` below 2 × `worker_connections`: \"Too many open files\" under load",
+    doc: Some(include_str!(
+        "../../../../docs/rules/resources/fd-limit-below-connections.md"
+    )),
+};
+
+pub const RULE: Rule = Rule {
+    meta: META,
+    check,
+    options: Some(validate::<Options>),
+};
+
+/// `[rules."resources/fd-limit-below-connections"]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Options {
+    /// The open-file limit workers get when `worker_rlimit_nofile` is not
+    /// set (the service's soft RLIMIT_NOFILE; default 1024, systemd's and
+    /// most shells' default).
+    pub assumed_nofile_limit: Option<u64>,
+}
+
+impl RuleOptions for Options {}
+
+const DEFAULT_WORKER_CONNECTIONS: u64 = 512;
+const DEFAULT_NOFILE: u64 = 1024;
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    let m = cx.model;
+    let opts: Options = cx.options(META.id);
+    let assumed = opts.assumed_nofile_limit.unwrap_or(DEFAULT_NOFILE);
+    for &root in &m.roots {
+        let sc = m.scope(root);
+        if sc.kind != Context::Main {
+            continue;
+        }
+        let events = sc
+            .children
+            .iter()
+            .copied()
+            .find(|c| m.scope(*c).kind == Context::Events);
+        let wc_d = events.and_then(|e| m.local_first(e, "worker_connections"));
+        if events.is_some_and(|e| m.scope(e).unknown_include.is_some()) && wc_d.is_none() {
+            continue;
+        }
+        let wc = match wc_d {
+            Some(d) => match d.arg(0).and_then(|v| v.parse::<u64>().ok()) {
+                Some(n) => n,
+                None => continue,
+            },
+            None => DEFAULT_WORKER_CONNECTIONS,
+        };
+        let wc_text = match wc_d {
+            Some(_) => format!("worker_connections {wc}"),
+            None => format!("worker_connections {wc} (default)"),
+        };
+        let need = 2 * wc;
+        match m.local_first(root, "worker_rlimit_nofile") {
+            Some(rl) => {
+                let Some(n) = rl.arg(0).and_then(|v| v.parse::<u64>().ok()) else {
+                    continue;
+                };
+                if n >= need {
+                    continue;
+                }
+                let mut d = diag(
+                    &META,
+                    format!(
+                        "worker_rlimit_nofile {n} is below 2 × {wc_text} = {need}: each proxied request holds two descriptors (client and upstream), so a busy worker runs out of descriptors before connections — \"socket() failed (24: Too many open files) while connecting to upstream\" (500) and \"accept4() failed (24: Too many open files)\""
+                    ),
+                )
+                .with_span(rl.head_span())
+                .with_label("descriptor limit below what the connections need");
+                if let Some(w) = wc_d {
+                    d = d.with_related(w.head_span(), "connections per worker set here");
+                }
+                out.push(d.with_help(format!(
+                    "set `worker_rlimit_nofile {};` (at least 2 × worker_connections), or lower worker_connections to {}",
+                    need.max(n),
+                    n / 2
+                )));
+            }
+            None => {
+                if sc.unknown_include.is_some() || wc <= assumed {
+                    continue;
+                }
+                let Some(w) = wc_d else { continue };
+                out.push(
+                    diag(
+                        &META,
+                        format!(
+                            "{wc_text} with no worker_rlimit_nofile: workers keep the service's open-file limit, commonly {assumed} (option assumed-nofile-limit), fewer than the connections alone; nginx warns \"{wc} worker_connections exceed open file resource limit: {assumed}\" and fails requests with \"socket() failed (24: Too many open files) while connecting to upstream\" (500)"
+                        ),
+                    )
+                    .with_span(w.head_span())
+                    .with_label("more connections than descriptors")
+                    .with_help(format!(
+                        "add `worker_rlimit_nofile {need};` at the top level (2 × worker_connections), or set assumed-nofile-limit to the service's real limit (systemd LimitNOFILE=, docker --ulimit nofile)"
+                    )),
+                );
+            }
+        }
+    }
+}
