@@ -241,7 +241,13 @@ impl Loaded {
             .root
             .walk()
             .filter(|(_, d)| d.name() == "include" && d.args.len() == 1)
-            .map(|(_, d)| (d.name.span.start, d.args[0].value.clone(), d.head_span()))
+            .map(|(_, d)| {
+                (
+                    d.name.span.start,
+                    d.args[0].value.to_string(),
+                    d.head_span(),
+                )
+            })
             .collect();
         v.reverse();
         v

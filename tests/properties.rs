@@ -16,8 +16,8 @@ fn shape(b: &Block) -> Vec<Node> {
         .map(|d| {
             Node(
                 d.name().to_string(),
-                d.args.iter().map(|a| a.value.clone()).collect(),
-                d.block.as_ref().map(shape),
+                d.args.iter().map(|a| a.value.to_string()).collect(),
+                d.block.as_deref().map(shape),
             )
         })
         .collect()

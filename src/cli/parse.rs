@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use std::io::Write;
+
 use clap::{Args, ValueEnum};
 
 use crate::load::{LoadOptions, Loaded};
@@ -49,10 +51,17 @@ pub fn run(args: ParseArgs) -> u8 {
                     return super::fail(e);
                 }
             }
-            println!(
-                "{}",
-                crate::report::tree::render(&loaded, args.include_comments)
-            );
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            let written = crate::report::tree::write(&mut w, &loaded, args.include_comments)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(w))
+                .and_then(|()| w.flush());
+            if let Err(e) = written {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return super::fail(e);
+                }
+            }
             let failed = loaded.files.iter().any(|f| !f.errors.is_empty());
             if failed {
                 super::EXIT_FINDINGS

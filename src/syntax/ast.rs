@@ -4,6 +4,8 @@
 //! without skipping comments while `parse --include-comments` can still
 //! interleave them.
 
+use compact_str::CompactString;
+
 use super::source::{FileId, Span};
 
 /// How a word was written.
@@ -25,7 +27,8 @@ impl Quote {
 pub struct Word {
     /// The value after nginx's escape rewriting (`\"`, `\'`, `\\`, `\t`, `\r`,
     /// `\n`), decoded lossily as UTF-8. Quotes are not part of the value.
-    pub value: String,
+    /// Stored inline (no allocation) up to 24 bytes, which covers most words.
+    pub value: CompactString,
     /// Span of the word as written, quotes included.
     pub span: Span,
     pub quote: Quote,
@@ -70,9 +73,11 @@ pub struct RawBody {
 pub struct Directive {
     pub name: Word,
     pub args: Vec<Word>,
-    pub block: Option<Block>,
+    /// Boxed: most directives have none, and a small `Directive` keeps
+    /// parsing and walking cache-friendly.
+    pub block: Option<Box<Block>>,
     /// Present for `*_by_lua_block` directives instead of `block`.
-    pub raw: Option<RawBody>,
+    pub raw: Option<Box<RawBody>>,
     pub terminator: Terminator,
     /// Span of the terminating `;` or `{` (nginx reports statement errors at
     /// this token's line); for [`Terminator::Missing`], where it stopped.

@@ -6,6 +6,7 @@
 //! The lexer never fails: problems are returned as [`SyntaxError`]s and
 //! lexing continues, so the parser can report every error in a file.
 
+use compact_str::CompactString;
 use nom::bytes::complete::{take_till, take_while};
 use nom::IResult;
 
@@ -39,13 +40,13 @@ fn comment_body(i: &[u8]) -> IResult<&[u8], &[u8]> {
 }
 
 /// Apply nginx's escape rewriting to a word's raw bytes (quotes excluded).
-pub fn unescape(raw: &[u8]) -> String {
+pub fn unescape(raw: &[u8]) -> CompactString {
     if memchr::memchr(b'\\', raw).is_none() {
         // Valid UTF-8 (the usual case) is copied as is, without the slower
-        // lossy decoder.
+        // lossy decoder; short words are stored inline.
         return match std::str::from_utf8(raw) {
-            Ok(s) => s.to_owned(),
-            Err(_) => String::from_utf8_lossy(raw).into_owned(),
+            Ok(s) => CompactString::new(s),
+            Err(_) => CompactString::from_utf8_lossy(raw),
         };
     }
     let mut out = Vec::with_capacity(raw.len());
@@ -70,11 +71,14 @@ pub fn unescape(raw: &[u8]) -> String {
             i += 1;
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    CompactString::from_utf8_lossy(&out)
 }
 
 pub struct Lexer<'a> {
     src: &'a [u8],
+    /// The whole input as text when it is valid UTF-8 (checked once), so
+    /// that words are sliced without validating each one.
+    text: Option<&'a str>,
     pos: usize,
     file: FileId,
     pub errors: Vec<SyntaxError>,
@@ -84,9 +88,20 @@ impl<'a> Lexer<'a> {
     pub fn new(src: &'a [u8], file: FileId) -> Self {
         Lexer {
             src,
+            text: std::str::from_utf8(src).ok(),
             pos: 0,
             file,
             errors: Vec::new(),
+        }
+    }
+
+    /// The value of the word at `start..end` (quotes excluded). Word
+    /// boundaries are ASCII bytes, so slicing the validated text is exact.
+    fn value(&self, start: usize, end: usize) -> CompactString {
+        let raw = &self.src[start..end];
+        match self.text.and_then(|t| t.get(start..end)) {
+            Some(t) if memchr::memchr(b'\\', raw).is_none() => CompactString::new(t),
+            _ => unescape(raw),
         }
     }
 
@@ -177,7 +192,7 @@ impl<'a> Lexer<'a> {
             );
         }
         Token::Word(Word {
-            value: unescape(raw),
+            value: self.value(start, i),
             span: self.span(start, i),
             quote: Quote::None,
         })
@@ -252,7 +267,7 @@ impl<'a> Lexer<'a> {
             }
         }
         Token::Word(Word {
-            value: unescape(content),
+            value: self.value(start + 1, i),
             span: self.span(start, end),
             quote,
         })
@@ -387,7 +402,7 @@ mod tests {
         let mut out = vec![];
         loop {
             match lx.next_token() {
-                Token::Word(w) => out.push(w.value),
+                Token::Word(w) => out.push(w.value.to_string()),
                 Token::Semicolon(_) => out.push(";".into()),
                 Token::OpenBrace(_) => out.push("{".into()),
                 Token::CloseBrace(_) => out.push("}".into()),

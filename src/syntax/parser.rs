@@ -91,21 +91,21 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                     match lx.lua_block(s) {
                         Some((body, close)) => {
                             if let Some(mut d) = finish(&mut words, Terminator::Block, s) {
-                                d.raw = Some(RawBody {
+                                d.raw = Some(Box::new(RawBody {
                                     text: String::from_utf8_lossy(&src[body.start..body.end])
                                         .into_owned(),
                                     span: s.to(close),
-                                });
+                                }));
                                 d.span = d.name.span.to(close);
                                 stack[top].block.directives.push(d);
                             }
                         }
                         None => {
                             if let Some(mut d) = finish(&mut words, Terminator::Block, s) {
-                                d.raw = Some(RawBody {
+                                d.raw = Some(Box::new(RawBody {
                                     text: String::from_utf8_lossy(&src[s.end..]).into_owned(),
                                     span: Span::new(file, s.start, src.len()),
-                                });
+                                }));
                                 stack[top].block.directives.push(d);
                             }
                         }
@@ -212,7 +212,7 @@ fn close_frame(stack: &mut Vec<Frame>, close: Option<Span>) {
     let d = Directive {
         name,
         args,
-        block: Some(frame.block),
+        block: Some(Box::new(frame.block)),
         raw: None,
         terminator: Terminator::Block,
         end: open,

@@ -599,7 +599,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             (_, "limit_conn") if ctx.is_http() => {
                 if let Some(a) = d.args.first() {
                     self.zones_used
-                        .push(("limit_conn", a.value.clone(), a.span));
+                        .push(("limit_conn", a.value.to_string(), a.span));
                 }
             }
             (Context::Http, "upstream") | (Context::Stream, "upstream") => {
