@@ -57,6 +57,15 @@ impl RuleOptions for Options {
     }
 }
 
+/// The settings nginx checks together (after the `<module>_` prefix).
+const SETTINGS: &[&str] = &[
+    "buffer_size",
+    "buffers",
+    "busy_buffers_size",
+    "temp_file_write_size",
+    "max_temp_file_size",
+];
+
 /// One effective setting: its value and the directive that sets it (`None`
 /// when defaulted), with the depth of the scope it is set in (deeper =
 /// closer to the merged level).
@@ -178,9 +187,38 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         .and_then(parse_size)
         .unwrap_or(4096);
     let scopes = checked_scopes(m);
+    let checked: HashSet<ScopeId> = scopes.iter().copied().collect();
+    // scopes that set any of a module's five settings, in one scan
+    let mut setters: Vec<HashSet<ScopeId>> = vec![HashSet::new(); BUFFERED_PREFIXES.len()];
+    for e in &m.entries {
+        let name = e.directive.name();
+        for (i, p) in BUFFERED_PREFIXES.iter().enumerate() {
+            if name
+                .strip_prefix(p)
+                .and_then(|r| r.strip_prefix('_'))
+                .is_some_and(|r| SETTINGS.contains(&r))
+            {
+                setters[i].insert(e.scope);
+            }
+        }
+    }
     let mut seen: HashSet<(Span, &'static str)> = HashSet::new();
-    for p in BUFFERED_PREFIXES {
+    for (i, p) in BUFFERED_PREFIXES.iter().enumerate() {
+        let set = &setters[i];
+        if set.is_empty() {
+            continue;
+        }
         for &scope in &scopes {
+            // a level that sets nothing itself has its parent's verdict when
+            // the parent is checked too; otherwise it matters only if some
+            // outer level sets something
+            let parent = m.scope(scope).parent;
+            let evaluate = set.contains(&scope)
+                || (!parent.is_some_and(|p| checked.contains(&p))
+                    && m.chain(scope).any(|s| set.contains(&s)));
+            if !evaluate {
+                continue;
+            }
             let Some(b) = buffers_at(m, scope, p, page) else {
                 continue;
             };

@@ -58,33 +58,38 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         .as_deref()
         .and_then(parse_size)
         .unwrap_or(DEFAULT_MIN);
-    for prefix in HEADER_BUFFER_PREFIXES {
-        let name = format!("{prefix}_buffer_size");
-        for e in m.directives_named(&name) {
-            // the stream module's proxy_buffer_size is a different buffer
-            if matches!(
-                m.scope(e.scope).kind,
-                Context::Stream | Context::StreamServer
-            ) {
-                continue;
-            }
-            let d = e.directive;
-            let Some(v) = d.arg(0).and_then(parse_size) else {
-                continue;
-            };
-            if v >= min {
-                continue;
-            }
-            let why = if min == DEFAULT_MIN {
-                "below one memory page (4k), nginx's own default".to_string()
-            } else {
-                format!("below {} (option min-size)", format_size(min))
-            };
-            let scheme = match *prefix {
-                "proxy" => "http://".to_string(),
-                other => format!("{other}://"),
-            };
-            out.push(
+    for e in &m.entries {
+        let name = e.directive.name();
+        let Some(prefix) = name
+            .strip_suffix("_buffer_size")
+            .filter(|p| HEADER_BUFFER_PREFIXES.contains(p))
+        else {
+            continue;
+        };
+        // the stream module's proxy_buffer_size is a different buffer
+        if matches!(
+            m.scope(e.scope).kind,
+            Context::Stream | Context::StreamServer
+        ) {
+            continue;
+        }
+        let d = e.directive;
+        let Some(v) = d.arg(0).and_then(parse_size) else {
+            continue;
+        };
+        if v >= min {
+            continue;
+        }
+        let why = if min == DEFAULT_MIN {
+            "below one memory page (4k), nginx's own default".to_string()
+        } else {
+            format!("below {} (option min-size)", format_size(min))
+        };
+        let scheme = match prefix {
+            "proxy" => "http://".to_string(),
+            other => format!("{other}://"),
+        };
+        out.push(
                 diag(
                     &META,
                     format!(
@@ -99,6 +104,5 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     "raise it: `{name} 16k;` (32k for single-sign-on callbacks); if it gets larger than 4k, also size {prefix}_buffers/{prefix}_busy_buffers_size so nginx accepts the combination (see buffer/busy-buffers-invalid)"
                 )),
             );
-        }
     }
 }

@@ -208,7 +208,11 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             let first = own[0].directive();
             let here = describe(m, inner);
             let there = describe(m, outer_scope);
-            let lead = if loud.is_empty() { "" } else { "including " };
+            let lead = if loud.is_empty() || quiet.is_empty() {
+                ""
+            } else {
+                "including "
+            };
             let mut d = diag(
                 &META,
                 format!(

@@ -38,6 +38,19 @@ struct Finding<'m, 'a> {
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
+    // nothing to do unless some Connection header says upgrade or is a variable
+    let candidate = m.entries.iter().any(|e| {
+        let d = e.directive;
+        d.name() == "proxy_set_header"
+            && d.arg(0)
+                .is_some_and(|h| h.eq_ignore_ascii_case("connection"))
+            && d.arg(1).is_some_and(|v| {
+                conn_kind(v) == ConnKind::Upgrade || crate::model::target::has_variable(v)
+            })
+    });
+    if !candidate {
+        return;
+    }
     let mut by_header: HashMap<Span, Finding<'_, '_>> = HashMap::new();
     let mut order: Vec<Span> = Vec::new();
     for p in &m.passes {

@@ -10,7 +10,7 @@ use super::location_path;
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::{diag, validate, Rule, RuleContext, RuleOptions};
-use crate::model::{Host, Model, Pass, PassModule};
+use crate::model::{Context, Host, Model, Pass, PassModule, ScopeId};
 use crate::syntax::Directive;
 
 pub const META: RuleMeta = RuleMeta {
@@ -40,9 +40,9 @@ impl RuleOptions for Options {}
 
 /// Ports that conventionally serve HTTP/1.x.
 const HTTP_PORTS: &[u16] = &[80, 443, 8080, 3000, 5000, 8000, 8081];
-/// Ports that conventionally serve plain HTTP/1.x, for `grpc_pass` (8080 is
-/// common for gRPC servers too, 443 for grpcs).
-const HTTP1_ONLY_PORTS: &[u16] = &[80, 3000, 5000, 8000];
+/// Ports that conventionally serve plain HTTP/1.x, for `grpc_pass grpc://`
+/// (443 is left to grpcs).
+const HTTP1_ONLY_PORTS: &[u16] = &[80, 8080, 3000, 5000, 8000, 8081];
 
 /// What the backend at a port/socket conventionally speaks, when it is not
 /// what the pass module sends: (protocol name, the right directive, the log
@@ -151,11 +151,22 @@ fn php_evidence(m: &Model<'_>, p: &Pass<'_>) -> bool {
             return true;
         }
     }
-    m.scope(p.scope).entries.iter().any(|e| {
+    // FastCGI settings in the location, or a PHP index / try_files in the
+    // location or its server
+    let in_location = m.scope(p.scope).entries.iter().any(|e| {
         let d = m.entry(*e).directive;
         d.name().starts_with("fastcgi_")
             || (d.name() == "include" && d.arg(0).is_some_and(|a| a.contains("fastcgi")))
-    })
+    });
+    let php_files = |s: ScopeId| {
+        ["index", "try_files"].iter().any(|n| {
+            m.local(s, n)
+                .any(|d| d.args.iter().any(|a| a.as_str().contains(".php")))
+        })
+    };
+    in_location
+        || php_files(p.scope)
+        || m.enclosing(p.scope, Context::Server).is_some_and(php_files)
 }
 
 fn report(
