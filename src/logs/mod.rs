@@ -393,7 +393,7 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
         drop(out_tx);
         drop(free_tx);
 
-        if opts.progress && total_bytes >= 32 * 1024 * 1024 {
+        if opts.progress && total_bytes >= 8 * 1024 * 1024 {
             let bytes = shared.bytes.clone();
             let done = &done;
             s.spawn(move || progress(total_bytes, &bytes, done));
