@@ -84,10 +84,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let value = f.header.arg(1).unwrap_or_default();
         let what = match f.map {
             Some(map) => format!(
-                "`proxy_set_header Connection {value}` sends \"Connection: upgrade\" even on requests without an Upgrade header: map {} has no '' entry",
+                "`proxy_set_header Connection {value}` sends \"Connection: upgrade\" with every request, including plain page and API requests (map {} has no '' entry for requests without Upgrade)",
                 map.arg(1).unwrap_or_default()
             ),
-            None => format!("`proxy_set_header Connection \"{value}\"` sends \"Connection: upgrade\" with every request"),
+            None => format!("`proxy_set_header Connection \"{value}\"` sends \"Connection: upgrade\" with every request, including plain page and API requests"),
         };
         let keepalive = f.passes.iter().find_map(|p| {
             let u = m.upstreams.get(p.explicit_upstream(&m.upstreams)?);
@@ -95,10 +95,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         });
         let tail = match keepalive {
             Some((u, _)) => format!(
-                ", so upstream \"{}\" cannot keep connections alive and backends that honour it close or reset them (\"upstream prematurely closed connection\", 502)",
+                ": upstream \"{}\" cannot keep connections alive, and backends that honour the header close or reset them (\"upstream prematurely closed connection\", 502)",
                 u.name
             ),
-            None => ", including plain page and API requests: backends that honour it close the connection or fail the request (\"upstream prematurely closed connection\", 502)".to_string(),
+            None => ": backends that honour the header close the connection or fail the request (\"upstream prematurely closed connection\", 502)".to_string(),
         };
         let mut d = diag(&META, format!("{what}{tail}"))
             .with_span(f.header.head_span())
