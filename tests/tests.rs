@@ -11,6 +11,7 @@ mod exit_codes;
 mod formats;
 mod grammar;
 mod logs;
+mod logs_links;
 mod nginx_diff;
 mod nginx_dump;
 mod properties;

@@ -184,7 +184,7 @@ pub static CAUSES: &[Cause] = &[
         client_status: "none of its own",
         sigs: &[Sig::new(Prefix("upstream server temporarily disabled"), None)],
         explanation: "The [warn] companion of a failed attempt: the peer reached max_fails and is skipped for fail_timeout. It does not change the status of the current request; once every peer of a group is disabled the next requests get `no live upstreams` (502).",
-        rules: &["upstream/peer-temporarily-disabled", "upstream/single-server-guard-lost"],
+        rules: &["upstream/missing-health-params", "upstream/single-server-guard-lost"],
     },
     Cause {
         id: "script-not-found",
@@ -205,7 +205,7 @@ pub static CAUSES: &[Cause] = &[
             Sig::new(PrefixContains("FastCGI sent in stderr:", "PHP Parse error"), Some(500)),
         ],
         explanation: "The application died with a fatal error and reported it on FastCGI stderr; PHP answers 500. The backend is reachable: fix the application error quoted in the line.",
-        rules: &["timeout/app-timeout-mismatch"],
+        rules: &["timeout/aggressive-read-timeout"],
     },
     Cause {
         id: "fastcgi-stderr",
@@ -239,7 +239,7 @@ pub static CAUSES: &[Cause] = &[
             Sig::new(PrefixContains("configuration file ", "test failed"), None),
         ],
         explanation: "nginx refused to start or reload (an [emerg] line, often ending in ` in FILE:LINE`). On a failed reload the old configuration keeps serving; on a fresh start nothing listens, so a load balancer in front reports 502.",
-        rules: &["dns/host-not-found-at-startup", "upstream/undefined-upstream-name", "dns/resolve-param-misconfigured", "buffer/busy-buffers-invalid"],
+        rules: &["dns/unresolvable-host", "upstream/undefined-upstream-name", "dns/resolve-param-misconfigured", "buffer/busy-buffers-invalid"],
     },
     Cause {
         id: "client-abort",
@@ -277,7 +277,7 @@ pub static CAUSES: &[Cause] = &[
             Sig::new(Prefix("upstream SSL certificate"), Some(502)),
         ],
         explanation: "nginx could not complete TLS with the upstream: `https://` to a plain-HTTP port (wrong version number), no SNI where the backend needs it (alert 40/112, unrecognized name), certificate verification or name mismatch, or the peer closed the handshake. The failure is decided in the handshake, whatever the errno says.",
-        rules: &["tls/scheme-port-mismatch", "tls/sni-disabled", "tls/sni-name-is-upstream-group", "tls/verify-misconfigured", "tls/legacy-protocol-backend", "tls/handshake-failed"],
+        rules: &["tls/scheme-port-mismatch", "tls/sni-disabled", "tls/sni-name-is-upstream-group", "tls/verify-misconfigured"],
     },
     Cause {
         id: "dns-failure",
@@ -289,7 +289,7 @@ pub static CAUSES: &[Cause] = &[
             Sig::new(Any, None).phase(&[RESOLVING]),
         ],
         explanation: "The runtime resolver could not answer for the upstream name: NXDOMAIN (3: Host not found), SERVFAIL (2), refused (5) or no answer in resolver_timeout (110: Operation timed out, still a 502, not a 504). Lines ending `while resolving, resolver: ADDR` are about the resolver connection itself (nothing listening, refused).",
-        rules: &["dns/resolver-cannot-resolve-name", "dns/static-hostname-resolved-once"],
+        rules: &["dns/static-hostname-resolved-once", "dns/unresolvable-host", "dns/resolver-timeout-too-long"],
     },
     Cause {
         id: "no-resolver",
@@ -307,7 +307,7 @@ pub static CAUSES: &[Cause] = &[
         client_status: "status already sent (usually 200), body cut short",
         sigs: &[Sig::new(Any, None).phase(&[READING_BODY]).levels(Levels::ErrorOrWorse)],
         explanation: "The upstream failed while nginx was reading the response body (closed, reset, timed out, invalid chunking). The header, usually 200, was already sent, so the client gets a truncated body and the access log keeps the original status.",
-        rules: &["upstream/backend-closed-or-reset", "timeout/read-timeout-exceeded", "protocol/invalid-upstream-response"],
+        rules: &["timeout/aggressive-read-timeout", "keepalive/idle-timeout-race"],
     },
     Cause {
         id: "no-live-upstreams",
@@ -316,7 +316,7 @@ pub static CAUSES: &[Cause] = &[
         client_status: "502",
         sigs: &[Sig::new(Prefix("no live upstreams"), Some(502))],
         explanation: "Every peer of the upstream group is marked failed (max_fails within fail_timeout) or down, so nginx did not even try to connect. The `upstream:` field shows the group name. Look at the errors just before: they disabled the peers.",
-        rules: &["upstream/no-live-upstreams", "upstream/single-server-guard-lost", "upstream/next-upstream-marks-http-errors"],
+        rules: &["upstream/missing-health-params", "upstream/health-checks-disabled", "upstream/single-server-guard-lost", "upstream/next-upstream-marks-http-errors"],
     },
     Cause {
         id: "unix-socket-missing",
@@ -325,7 +325,7 @@ pub static CAUSES: &[Cause] = &[
         client_status: "502",
         sigs: &[Sig::new(Prefix("connect() to unix:"), Some(502)).errno(&[2])],
         explanation: "The socket path in `*_pass unix:...` does not exist: the app server (php-fpm, gunicorn, uwsgi) is not running, listens on another path (versioned php-fpm sockets), or the socket is in a private /tmp.",
-        rules: &["upstream/unix-socket-missing"],
+        rules: &[],
     },
     Cause {
         id: "permission-denied",
@@ -334,7 +334,7 @@ pub static CAUSES: &[Cause] = &[
         client_status: "502",
         sigs: &[Sig::new(Prefix("connect()"), Some(502)).errno(&[13])],
         explanation: "The nginx worker may not connect: on a unix socket, the worker user is not allowed by the socket's owner/group/mode (or a parent directory); on a TCP address, almost always SELinux (httpd_can_network_connect).",
-        rules: &["upstream/unix-socket-permission", "os/selinux-denies-connect"],
+        rules: &[],
     },
     Cause {
         id: "backend-busy",
@@ -343,7 +343,7 @@ pub static CAUSES: &[Cause] = &[
         client_status: "502",
         sigs: &[Sig::new(Prefix("connect()"), Some(502)).errno(&[11])],
         explanation: "`(11: Resource temporarily unavailable)` on connect: the backend's listen backlog is full (all php-fpm children or app workers busy).",
-        rules: &["upstream/backend-saturated"],
+        rules: &[],
     },
     Cause {
         id: "resource-exhaustion",
@@ -359,7 +359,7 @@ pub static CAUSES: &[Cause] = &[
             Sig::new(Any, None).errno(&[24, 23, 12]),
         ],
         explanation: "nginx could not open a socket (24: Too many open files), has no free worker connection, or ran out of ephemeral ports (99: Cannot assign requested address). A request that hits this while connecting gets 500 (502 for port exhaustion). Also check for a proxy loop to itself.",
-        rules: &["resources/fd-limit-below-connections", "resources/worker-connections-exhausted", "resources/ephemeral-port-exhaustion", "keepalive/no-upstream-connection-reuse", "upstream/proxy-loop-to-self"],
+        rules: &["resources/fd-limit-below-connections", "keepalive/upstream-keepalive-ineffective", "upstream/proxy-loop-to-self"],
     },
     Cause {
         id: "connect-refused",
@@ -368,7 +368,7 @@ pub static CAUSES: &[Cause] = &[
         client_status: "502",
         sigs: &[Sig::new(Prefix("connect()"), Some(502)).errno(&[111])],
         explanation: "Nothing listens on the upstream address: the backend is down or restarting, listens on another port or interface (127.0.0.1 vs ::1), or a stale socket file is left behind. 502 unless another peer answers.",
-        rules: &["upstream/backend-not-listening", "dns/localhost-dual-stack", "dns/static-hostname-resolved-once"],
+        rules: &["dns/localhost-dual-stack", "dns/static-hostname-resolved-once"],
     },
     Cause {
         id: "connect-unreachable",
@@ -377,7 +377,7 @@ pub static CAUSES: &[Cause] = &[
         client_status: "502",
         sigs: &[Sig::new(Prefix("connect()"), Some(502)).errno(&[113, 101, 112, 100, 65])],
         explanation: "The kernel has no route to the upstream (113 No route to host, 101 Network is unreachable): a dead host, a stale IP after a container or load balancer change, a firewall rejecting, or an IPv6 address on a host without IPv6 egress.",
-        rules: &["upstream/backend-unreachable", "dns/ipv6-address-without-route", "dns/static-hostname-resolved-once"],
+        rules: &["dns/static-hostname-resolved-once"],
     },
     Cause {
         id: "connect-timeout",
@@ -389,7 +389,7 @@ pub static CAUSES: &[Cause] = &[
             Sig::new(Prefix("connect()"), Some(502)).errno(&[110]),
         ],
         explanation: "The TCP connection was not established within proxy_connect_timeout (504): SYNs dropped by a firewall or security group, a dead host, an overloaded backend. `connect() failed (110)` means the kernel's SYN retries ran out first (502).",
-        rules: &["upstream/backend-unreachable", "timeout/connect-timeout-out-of-range", "dns/static-hostname-resolved-once"],
+        rules: &["timeout/connect-timeout-out-of-range", "dns/static-hostname-resolved-once"],
     },
     Cause {
         id: "send-timeout",
@@ -398,7 +398,7 @@ pub static CAUSES: &[Cause] = &[
         client_status: "504",
         sigs: &[Sig::new(Prefix("upstream timed out"), Some(504)).phase(&[SENDING])],
         explanation: "The upstream stopped reading the request (large uploads, a stalled backend) for longer than *_send_timeout.",
-        rules: &["timeout/read-timeout-exceeded"],
+        rules: &["timeout/aggressive-read-timeout"],
     },
     Cause {
         id: "read-timeout",
@@ -411,7 +411,7 @@ pub static CAUSES: &[Cause] = &[
             Sig::new(Prefix("upstream timed out"), Some(504)),
         ],
         explanation: "The upstream accepted the request but sent no response header within *_read_timeout (60s by default; the `upstream:` scheme tells which directive: fastcgi:// → fastcgi_read_timeout). Slow endpoints, stuck workers, or an app timeout longer than nginx's. In an upgraded (WebSocket) connection it is an idle tunnel closed by proxy_read_timeout, with no new status.",
-        rules: &["timeout/read-timeout-exceeded", "timeout/app-timeout-mismatch", "timeout/websocket-idle-timeout"],
+        rules: &["timeout/aggressive-read-timeout", "timeout/websocket-idle-timeout"],
     },
     Cause {
         id: "premature-close",
@@ -423,7 +423,7 @@ pub static CAUSES: &[Cause] = &[
             Sig::new(Prefix("upstream prematurely closed"), Some(502)),
         ],
         explanation: "The upstream closed the connection before a complete response header: the worker crashed or was killed (OOM, gunicorn --timeout, php-fpm request_terminate_timeout, uwsgi harakiri), a keepalive connection the backend had already closed (sporadic, often POST), or a protocol mismatch (proxy_pass to a uwsgi port).",
-        rules: &["upstream/backend-closed-or-reset", "keepalive/idle-timeout-race", "timeout/app-timeout-mismatch", "protocol/pass-directive-mismatch", "keepalive/hardcoded-connection-upgrade"],
+        rules: &["keepalive/idle-timeout-race", "protocol/pass-directive-mismatch", "keepalive/hardcoded-connection-upgrade", "protocol/websocket-upgrade-missing"],
     },
     Cause {
         id: "connection-reset",
@@ -437,7 +437,7 @@ pub static CAUSES: &[Cause] = &[
             Sig::new(Prefix("connect()"), Some(502)).errno(RESET_ERRNO),
         ],
         explanation: "The upstream reset the connection (104) or the pipe broke (32) before a response header: a crashed or restarted worker, a keepalive connection closed by the backend just as nginx reused it, or a backend rejecting the request.",
-        rules: &["upstream/backend-closed-or-reset", "keepalive/idle-timeout-race"],
+        rules: &["keepalive/idle-timeout-race", "tls/scheme-port-mismatch"],
     },
     Cause {
         id: "header-too-big",
@@ -474,7 +474,7 @@ pub static CAUSES: &[Cause] = &[
             Sig::new(Prefix("upstream rejected request"), Some(502)),
         ],
         explanation: "The upstream answered with something nginx cannot use: an invalid header line or status, an unexpected FastCGI record, a malformed memcached reply, invalid HTTP/2 frames. `upstream sent no valid HTTP/1.0 header` is relayed as HTTP/0.9 (access log status 009), usually proxy_pass to a port that does not speak HTTP.",
-        rules: &["protocol/invalid-upstream-response", "protocol/pass-directive-mismatch", "tls/scheme-port-mismatch", "keepalive/upstream-keepalive-ineffective", "protocol/grpc-hpack-dynamic-table"],
+        rules: &["protocol/pass-directive-mismatch", "tls/scheme-port-mismatch", "keepalive/upstream-keepalive-ineffective"],
     },
     Cause {
         id: "rate-limited",
