@@ -48,7 +48,7 @@ pub fn static_targets<'a>(m: &Model<'a>, p: &Pass<'a>) -> Vec<(PassTarget, Optio
     // `https://api.example.com$request_uri`: the host ends where the first
     // variable starts
     let cut = |t: PassTarget| -> PassTarget {
-        if literal(&t) {
+        if !t.has_variables || (literal(&t) && t.port.is_some()) {
             return t;
         }
         let Some(i) = t.raw.find("://").map(|i| i + 3) else {
@@ -57,7 +57,7 @@ pub fn static_targets<'a>(m: &Model<'a>, p: &Pass<'a>) -> Vec<(PassTarget, Optio
         match t.raw[i..].find('$') {
             Some(j) if j > 0 => {
                 let c = parse_pass(&t.raw[..i + j], p.module);
-                if literal(&c) {
+                if literal(&c) && (c.port.is_some() || !literal(&t)) {
                     c
                 } else {
                     t
