@@ -456,6 +456,10 @@ const REVIEWED: &[(&str, usize, &str)] = &[
     ("certbot__certbot__certbot-compatibility-test__nginx__nginx-roundtrip-testdata__pylons__nginx.vhost.conf", 6, "protocol/pass-directive-mismatch"),
     // proxy_pass https://avatars.discourse.org/ (a CDN) without SNI
     ("discourse__discourse__config__nginx.sample.conf", 216, "tls/sni-disabled"),
+    // proxy_pass $oauth_token_endpoint, set to https://idp.example.com/…
+    // (a hosted identity provider) without SNI
+    ("nginxinc__NGINX-Demos__oauth2-token-introspection-oss__frontend.conf", 53, "tls/sni-disabled"),
+    ("nginxinc__NGINX-Demos__oauth2-token-introspection-plus__frontend.conf", 53, "tls/sni-disabled"),
 ];
 
 const CATEGORIES: &[&str] = &[
