@@ -105,6 +105,8 @@ mod tests {
     use crate::model::Context;
     use std::path::PathBuf;
 
+    type Seen = Vec<(Option<String>, Host, Option<u16>)>;
+
     #[test]
     fn targets_at_request_time() {
         let text = "http { server {\n\
@@ -120,7 +122,7 @@ mod tests {
             &LoadOptions::default(),
         );
         let m = Model::build(&l, &[(ids[0], Context::Main)]);
-        let t: Vec<Vec<(Option<String>, Host, Option<u16>)>> = m
+        let t: Vec<Seen> = m
             .passes
             .iter()
             .map(|p| {
