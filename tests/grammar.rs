@@ -135,11 +135,6 @@ fn nginx_line(o: &LintOutcome, d: &Diagnostic) -> Option<(PathBuf, usize)> {
 
 /// nginx errors ngxray does not model, by message. Files failing only for
 /// these are counted apart and listed, not silently passed.
-const NOT_MODELLED: &[(&str, &str)] = &[(
-    "unknown \"",
-    "unknown variable names: ngxray does not check `$name` references against nginx's variable list",
-)];
-
 fn is_load_error(d: &Diagnostic) -> bool {
     d.severity == Severity::Error && matches!(d.category(), "syntax" | "grammar")
 }
@@ -172,19 +167,6 @@ fn nginx_t_parity_on_corpus() {
         } else {
             errors.is_empty()
         };
-        if must_fail && !ok {
-            if let Some((_, why)) = NOT_MODELLED
-                .iter()
-                .find(|(m, _)| r.message.contains(m) && r.message.contains("\" variable"))
-            {
-                eprintln!("parity exception: {} ({}): {why}", r.file, r.message);
-                stats
-                    .entry(format!("{} (not modelled)", r.class))
-                    .or_default()
-                    .1 += 1;
-                continue;
-            }
-        }
         let e = stats.entry(r.class.clone()).or_default();
         e.1 += 1;
         if ok {

@@ -8,7 +8,6 @@
 //! test unless it is listed in [`EXCEPTIONS`] with its reason.
 
 use std::path::Path;
-use std::process::Command;
 
 use ngxray::diag::Severity;
 use ngxray::lint::grammar::table::{table, Kind};
@@ -108,20 +107,7 @@ fn render(case: &Case) -> (String, usize) {
 /// nginx's verdict: None = accepted, Some((message, line)).
 fn nginx_t(nginx: &Path, dir: &Path) -> Option<(String, Option<usize>)> {
     let conf = dir.join("nginx.conf");
-    let out = Command::new(nginx)
-        .arg("-t")
-        .arg("-q")
-        .arg("-p")
-        .arg(format!("{}/", dir.display()))
-        .arg("-c")
-        .arg(&conf)
-        .arg("-g")
-        .arg(format!(
-            "pid {}/nginx.pid; error_log stderr;",
-            dir.display()
-        ))
-        .output()
-        .expect("run nginx");
+    let out = crate::util::nginx_test_config(nginx, dir);
     if out.status.success() {
         return None;
     }

@@ -434,3 +434,94 @@ http {
         assert!(findings(rule, &opaque, &[], None).is_empty(), "{rule}");
     }
 }
+
+// ---- corpus precision ------------------------------------------------------
+
+/// Every finding of these rules on the corpus (configs/ and odd/, default
+/// file selection), each read and judged a true positive (or, for the
+/// heuristic info rule, a reasonable hint). A rule change that adds or
+/// loses one fails here until the list is reviewed again.
+const REVIEWED: &[(&str, usize, &str)] = &[
+    // `keepalive 5` in upstream php72/php73 (conf.d/upstream.conf), used by
+    // fastcgi_pass without fastcgi_keep_conn
+    ("VirtuBox__nginx-config__common__redis-php72.conf", 42, "keepalive/upstream-keepalive-ineffective"),
+    ("VirtuBox__nginx-config__common__wpce-php72.conf", 11, "keepalive/upstream-keepalive-ineffective"),
+    ("VirtuBox__nginx-config__common__wpce-php73.conf", 11, "keepalive/upstream-keepalive-ineffective"),
+    ("VirtuBox__nginx-config__common__wprocket-php72.conf", 11, "keepalive/upstream-keepalive-ineffective"),
+    // worker_connections 2048/2000/2048 and no worker_rlimit_nofile
+    ("angristan__nginx-autoinstall__conf__nginx.conf", 6, "resources/fd-limit-below-connections"),
+    ("certbot__certbot__certbot-compatibility-test__nginx__nginx-roundtrip-testdata__fullexample2__nginx.conf", 9, "resources/fd-limit-below-connections"),
+    ("nginxinc__crossplane__tests__configs__messy__nginx.conf", 3, "resources/fd-limit-below-connections"),
+    // fastcgi_pass to 8080 (info; a flup FastCGI server may really listen there)
+    ("certbot__certbot__certbot-compatibility-test__nginx__nginx-roundtrip-testdata__pylons__nginx.vhost.conf", 6, "protocol/pass-directive-mismatch"),
+    // proxy_pass https://avatars.discourse.org/ (a CDN) without SNI
+    ("discourse__discourse__config__nginx.sample.conf", 216, "tls/sni-disabled"),
+    // proxy_pass $oauth_token_endpoint, set to https://idp.example.com/…
+    // (a hosted identity provider) without SNI
+    ("nginxinc__NGINX-Demos__oauth2-token-introspection-oss__frontend.conf", 53, "tls/sni-disabled"),
+    ("nginxinc__NGINX-Demos__oauth2-token-introspection-plus__frontend.conf", 53, "tls/sni-disabled"),
+];
+
+const CATEGORIES: &[&str] = &[
+    "keepalive",
+    "buffer",
+    "tls",
+    "protocol",
+    "inherit",
+    "resources",
+];
+
+#[test]
+fn corpus_findings_are_the_reviewed_ones() {
+    let Some(root) = corpus("corpus_findings_are_the_reviewed_ones") else {
+        return;
+    };
+    let mut got: Vec<(String, usize, String)> = Vec::new();
+    for sub in ["configs", "odd"] {
+        let dir = root.join(sub);
+        if !dir.is_dir() {
+            continue;
+        }
+        let out = ngxray(&[
+            "lint",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--select",
+            &CATEGORIES.join(","),
+            dir.to_str().unwrap(),
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+        for d in v["diagnostics"].as_array().expect("diagnostics") {
+            let rule = d["rule"].as_str().unwrap_or_default();
+            // syntax errors are reported whatever is selected
+            if !CATEGORIES
+                .iter()
+                .any(|c| rule.starts_with(&format!("{c}/")))
+            {
+                continue;
+            }
+            let file = d["file"].as_str().unwrap_or_default();
+            let name = Path::new(file)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            got.push((
+                name,
+                d["line"].as_u64().unwrap_or_default() as usize,
+                d["rule"].as_str().unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    got.sort();
+    let mut want: Vec<(String, usize, String)> = REVIEWED
+        .iter()
+        .map(|(f, l, r)| (f.to_string(), *l, r.to_string()))
+        .collect();
+    want.sort();
+    assert_eq!(
+        got, want,
+        "corpus findings changed: review them and update REVIEWED"
+    );
+}

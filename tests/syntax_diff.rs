@@ -6,7 +6,6 @@
 //! syntax error before that point.
 
 use std::path::Path;
-use std::process::Command;
 
 use ngxray::lint::{lint_paths, LintOptions};
 
@@ -89,21 +88,7 @@ fn mutate(rng: &mut Rng) -> String {
 
 /// nginx's first error: (is it a lexer/parser error, line).
 fn nginx_first_error(nginx: &Path, dir: &Path) -> Option<(bool, usize, String)> {
-    let conf = dir.join("nginx.conf");
-    let out = Command::new(nginx)
-        .arg("-t")
-        .arg("-q")
-        .arg("-p")
-        .arg(format!("{}/", dir.display()))
-        .arg("-c")
-        .arg(&conf)
-        .arg("-g")
-        .arg(format!(
-            "pid {}/nginx.pid; error_log stderr;",
-            dir.display()
-        ))
-        .output()
-        .expect("run nginx");
+    let out = crate::util::nginx_test_config(nginx, dir);
     if out.status.success() {
         return None;
     }

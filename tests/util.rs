@@ -61,3 +61,23 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// `nginx -t` on `DIR/nginx.conf` with `DIR` as prefix, pid file and error
+/// log redirected so that nothing outside `DIR` is touched and no server
+/// starts.
+pub fn nginx_test_config(nginx: &Path, dir: &Path) -> Output {
+    Command::new(nginx)
+        .arg("-t")
+        .arg("-q")
+        .arg("-p")
+        .arg(format!("{}/", dir.display()))
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-g")
+        .arg(format!(
+            "pid {}/nginx.pid; error_log stderr;",
+            dir.display()
+        ))
+        .output()
+        .expect("run nginx")
+}

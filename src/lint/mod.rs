@@ -15,6 +15,7 @@ pub mod grammar;
 pub mod registry;
 pub mod rules;
 pub mod suppress;
+pub mod variables;
 
 /// An nginx version, `major.minor.patch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -293,6 +294,7 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
 fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     let mut found = Vec::new();
     grammar::check(outcome, opts, &mut found);
+    variables::check(outcome, &mut found);
     rules::check(outcome, opts, &mut found);
     outcome.diagnostics.append(&mut found);
     config::apply(&mut outcome.diagnostics, opts);

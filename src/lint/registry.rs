@@ -90,6 +90,7 @@ pub const LOADING: &[RuleMeta] = &[
 pub fn all() -> Vec<&'static RuleMeta> {
     let mut v: Vec<&'static RuleMeta> = LOADING.iter().collect();
     v.extend(super::grammar::RULES.iter());
+    v.extend(super::variables::RULES.iter());
     v.extend(super::rules::RULES.iter());
     v
 }

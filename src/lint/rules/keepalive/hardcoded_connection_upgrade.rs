@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use super::{conn_kind, plain_connection, upstream_keepalive, ConnKind, PlainConnection};
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
-use crate::lint::rules::protocol::{location_path, websocket_location};
+use crate::lint::rules::protocol::{location_path, websocket_hint};
 use crate::lint::rules::{diag, Rule, RuleContext};
 use crate::model::{Pass, PassModule};
 use crate::syntax::{Directive, Span};
@@ -54,7 +54,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut by_header: HashMap<Span, Finding<'_, '_>> = HashMap::new();
     let mut order: Vec<Span> = Vec::new();
     for p in &m.passes {
-        if p.module != PassModule::Proxy || websocket_location(m, p.scope).is_some() {
+        if p.module != PassModule::Proxy || websocket_hint(m, p).is_some() {
             continue;
         }
         let Some(PlainConnection::Set(h, e)) = plain_connection(m, p.scope) else {

@@ -70,7 +70,7 @@ impl RuleOptions for Options {
 const DEFAULT_BACKEND_IDLE: Millis = 5_000;
 const DEFAULT_KEEPALIVE_TIMEOUT: Millis = 60_000;
 
-/// Does this pass actually reuse connections of its upstream?
+/// Does this pass reuse connections of its upstream over HTTP/1.1?
 fn reuses(m: &Model<'_>, p: &Pass<'_>, opts: &LintOptions) -> bool {
     match p.module {
         PassModule::Proxy => {
@@ -85,8 +85,8 @@ fn reuses(m: &Model<'_>, p: &Pass<'_>, opts: &LintOptions) -> bool {
                 Some(PlainConnection::Unknown(_)) | None => false,
             }
         }
-        PassModule::Fastcgi => m.effective(p.scope, "fastcgi_keep_conn").value() == Some("on"),
-        PassModule::Grpc => true,
+        // php-fpm and gRPC servers do not close idle connections after a
+        // few seconds: the HTTP servers' idle timeout does not apply
         _ => false,
     }
 }

@@ -7,7 +7,7 @@
 pub mod pass_directive_mismatch;
 pub mod websocket_upgrade_missing;
 
-use crate::model::{Context, Model, ScopeId};
+use crate::model::{Context, Model, Pass, ScopeId};
 use crate::syntax::Directive;
 
 /// Path segments that name WebSocket endpoints in common frameworks
@@ -55,6 +55,33 @@ pub fn websocket_location<'a>(m: &Model<'a>, scope: ScopeId) -> Option<&'a Direc
         .last()
         .is_some_and(|w| is_websocket_path(w.as_str()))
         .then_some(d)
+}
+
+/// Words in a backend host or upstream name that mark a WebSocket service
+/// (`ws_backend`, `websocket`, `chat-ws`).
+const WEBSOCKET_HOST_WORDS: &[&str] = &["ws", "wss", "websocket", "websockets", "socketio"];
+
+/// Why a `proxy_pass` looks like it serves WebSockets: its location's path,
+/// the URI it passes to (`http://app:3000/socket.io/`), or a backend named
+/// like one (`upstream websocket {}`). Returns the directive that says so
+/// and what it says.
+pub fn websocket_hint<'a>(m: &Model<'a>, p: &Pass<'a>) -> Option<(&'a Directive, String)> {
+    if let Some(loc) = websocket_location(m, p.scope) {
+        let path = loc.args.last().map(|w| w.as_str()).unwrap_or_default();
+        return Some((loc, format!("location {path}")));
+    }
+    let uri_ws = p.target.uri.as_deref().is_some_and(is_websocket_path);
+    let host_ws = p.target.host.name().is_some_and(|h| {
+        h.to_ascii_lowercase()
+            .split(['.', '-', '_'])
+            .any(|w| WEBSOCKET_HOST_WORDS.contains(&w))
+    });
+    (uri_ws || host_ws).then(|| {
+        (
+            p.directive,
+            format!("{} {}", p.directive.name(), p.target.raw),
+        )
+    })
 }
 
 /// The path of the nearest enclosing location (`/api/`, `~ \.php$`), for

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::location_path;
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
+use crate::lint::rules::tls::static_targets;
 use crate::lint::rules::{diag, validate, Rule, RuleContext, RuleOptions};
 use crate::model::{Context, Host, Model, Pass, PassModule, ScopeId};
 use crate::syntax::Directive;
@@ -106,19 +107,14 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     mismatch(p.module, &s.address.host, s.address.port)
                         .map(|mm| (s.address.port, Some(s.directive), mm))
                 }),
-                None => {
-                    if matches!(p.target.host, Host::Variable(_)) {
-                        continue;
-                    }
-                    if p.target
-                        .port
-                        .is_some_and(|x| opts.ignore_ports.contains(&x))
+                None => static_targets(m, p).into_iter().find_map(|(t, _)| {
+                    if matches!(t.host, Host::Variable(_))
+                        || t.port.is_some_and(|x| opts.ignore_ports.contains(&x))
                     {
-                        continue;
+                        return None;
                     }
-                    mismatch(p.module, &p.target.host, p.target.port)
-                        .map(|mm| (p.target.port, None, mm))
-                }
+                    mismatch(p.module, &t.host, t.port).map(|mm| (t.port, None, mm))
+                }),
             };
         let Some((port, server, (proto, right, symptom))) = found else {
             continue;

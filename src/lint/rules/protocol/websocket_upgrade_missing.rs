@@ -4,7 +4,7 @@
 //! forwards them on its own — or, before nginx 1.29.7, over HTTP/1.0, which
 //! cannot upgrade.
 
-use super::websocket_location;
+use super::websocket_hint;
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::keepalive::{conn_kind, evaluate, hidden_outer, http_version, ConnKind};
@@ -32,7 +32,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if p.module != PassModule::Proxy {
             continue;
         }
-        let Some(loc) = websocket_location(m, p.scope) else {
+        let Some((hint, what)) = websocket_hint(m, p) else {
             continue;
         };
         let Some(list) = stock::effective_list(m, p.scope, "proxy_set_header") else {
@@ -74,11 +74,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             (false, Some(first)) => first.span(),
             _ => p.directive.head_span(),
         };
-        let path = loc.args.last().map(|w| w.as_str()).unwrap_or_default();
         let mut d = diag(
             &META,
             format!(
-                "location {path} looks like a WebSocket endpoint but is proxied without {}: the handshake reaches the backend as a plain request (400/426 from the application, socket.io falls back to polling, or \"upstream prematurely closed connection\")",
+                "{what} looks like a WebSocket endpoint but is proxied without {}: the handshake reaches the backend as a plain request (400/426 from the application, socket.io falls back to polling, or \"upstream prematurely closed connection\")",
                 missing.join(", ")
             ),
         )
@@ -88,7 +87,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             "this proxy_set_header hides the outer Upgrade/Connection headers"
         })
-        .with_related(loc.head_span(), "WebSocket-looking location");
+;
+        if hint.head_span() != span {
+            d = d.with_related(hint.head_span(), "looks like a WebSocket endpoint");
+        }
         for h in &hidden {
             d = d.with_related(h.span(), "set at an outer level, not inherited here");
         }

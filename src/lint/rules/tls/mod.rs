@@ -6,12 +6,19 @@ pub mod sni_disabled;
 pub mod sni_name_is_upstream_group;
 pub mod verify_misconfigured;
 
-use crate::model::{Host, Model, Pass, PassModule, Upstream};
+use crate::model::target::{parse_pass, variables};
+use crate::model::{Host, Model, Pass, PassModule, PassTarget, Upstream, VarSource};
+use crate::syntax::Directive;
 
 /// The directive prefix of a pass that speaks TLS to its upstream
 /// (`proxy` for `https://`, `grpc` for `grpcs://`, `uwsgi` for `suwsgi://`).
 pub fn tls_prefix(p: &Pass<'_>) -> Option<&'static str> {
-    match (p.module, p.target.scheme.as_deref()) {
+    tls_prefix_of(p.module, &p.target)
+}
+
+/// [`tls_prefix`] for a module and a (possibly substituted) target.
+pub fn tls_prefix_of(module: PassModule, t: &PassTarget) -> Option<&'static str> {
+    match (module, t.scheme.as_deref()) {
         (PassModule::Proxy, Some("https")) => Some("proxy"),
         (PassModule::Grpc, Some("grpcs")) => Some("grpc"),
         (PassModule::Uwsgi, Some("suwsgi")) => Some("uwsgi"),
@@ -29,4 +36,60 @@ pub fn group<'m, 'a>(m: &'m Model<'a>, p: &Pass<'a>) -> Option<&'m Upstream<'a>>
 /// backend may select its certificate by?
 pub fn is_dns_name(h: &Host) -> bool {
     matches!(h, Host::Name(n) if !crate::lint::rules::dns::is_localhost(n))
+}
+
+/// The targets a pass can have: its own when its scheme and host are
+/// literal (variables in the URI do not matter), or — when they come from one
+/// variable whose every value is static (`set $api https://api.example.com;
+/// proxy_pass $api;`) — each value substituted in, with the directive that
+/// defines the variable. Empty when the values cannot be known.
+pub fn static_targets<'a>(m: &Model<'a>, p: &Pass<'a>) -> Vec<(PassTarget, Option<&'a Directive>)> {
+    let literal = |t: &PassTarget| !t.variable_scheme && !matches!(t.host, Host::Variable(_));
+    // `https://api.example.com$request_uri`: the host ends where the first
+    // variable starts
+    let cut = |t: PassTarget| -> PassTarget {
+        if !t.has_variables || (literal(&t) && t.port.is_some()) {
+            return t;
+        }
+        let Some(i) = t.raw.find("://").map(|i| i + 3) else {
+            return t;
+        };
+        match t.raw[i..].find('$') {
+            Some(j) if j > 0 => {
+                let c = parse_pass(&t.raw[..i + j], p.module);
+                if literal(&c) && (c.port.is_some() || !literal(&t)) {
+                    c
+                } else {
+                    t
+                }
+            }
+            _ => t,
+        }
+    };
+    let own = cut(p.target.clone());
+    if literal(&own) {
+        return vec![(own, None)];
+    }
+    let known: Vec<(&str, Vec<&'a str>)> = variables(&p.target.raw)
+        .into_iter()
+        .filter_map(|v| Some((v, m.variable_values(v)?)))
+        .collect();
+    let [(var, values)] = known.as_slice() else {
+        return Vec::new();
+    };
+    let via = m.variable_sources(var).iter().find_map(|s| match s {
+        VarSource::Set(d) | VarSource::Block(d) => Some(*d),
+        VarSource::Opaque(_) => None,
+    });
+    let braced = format!("${{{var}}}");
+    let plain = format!("${var}");
+    values
+        .iter()
+        .filter(|v| !crate::model::target::has_variable(v))
+        .map(|v| {
+            let raw = p.target.raw.replace(&braced, v).replace(&plain, v);
+            (cut(parse_pass(&raw, p.module)), via)
+        })
+        .filter(|(t, _)| literal(t))
+        .collect()
 }

@@ -76,13 +76,14 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 (s.address.port.unwrap_or_default(), Some(s.directive))
             }
             None => {
-                if p.target.has_variables && p.target.port.is_none() {
+                // `https://10.0.0.1:8080$request_uri`: the port before the variable
+                let Some(port) = super::static_targets(m, p)
+                    .into_iter()
+                    .find_map(|(t, _)| t.port.filter(|x| bad(*x)))
+                else {
                     continue;
-                }
-                match p.target.port {
-                    Some(port) if bad(port) => (port, None),
-                    _ => continue,
-                }
+                };
+                (port, None)
             }
         };
         let scheme = p.target.scheme.as_deref().unwrap_or(match p.module {

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use super::{group, is_dns_name, tls_prefix};
+use super::{is_dns_name, static_targets, tls_prefix_of};
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::{diag, Rule, RuleContext};
@@ -30,24 +30,27 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let mut seen: HashSet<(Span, Option<Span>)> = HashSet::new();
     for p in &m.passes {
-        let Some(prefix) = tls_prefix(p) else {
+        // the first target (its own, or a static value of its variable) that
+        // speaks TLS to a name
+        let found = static_targets(m, p).into_iter().find_map(|(t, via)| {
+            let prefix = tls_prefix_of(p.module, &t)?;
+            let Host::Name(n) = &t.host else { return None };
+            let g = t
+                .port
+                .is_none()
+                .then(|| m.upstreams.find(n, false))
+                .flatten()
+                .map(|id| m.upstreams.get(id));
+            // a group: the name matters only if some server is addressed by name
+            let named_server = match g {
+                Some(u) => Some(u.servers.iter().find(|s| is_dns_name(&s.address.host))?),
+                None if is_dns_name(&t.host) => None,
+                None => return None,
+            };
+            Some((prefix, t, via, g, named_server))
+        });
+        let Some((prefix, target, via, g, named_server)) = found else {
             continue;
-        };
-        // a literal host; variables elsewhere (`$request_uri`) do not matter
-        if !matches!(p.target.host, Host::Name(_)) {
-            continue;
-        }
-        let g = group(m, p);
-        // a group: the name matters only if some server is addressed by name
-        let named_server = match g {
-            Some(u) => {
-                let Some(s) = u.servers.iter().find(|s| is_dns_name(&s.address.host)) else {
-                    continue;
-                };
-                Some(s)
-            }
-            None if is_dns_name(&p.target.host) => None,
-            None => continue,
         };
         let directive = format!("{prefix}_ssl_server_name");
         let e = m.effective(p.scope, &directive);
@@ -57,14 +60,18 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if !seen.insert((p.directive.head_span(), e.directive.map(|d| d.head_span()))) {
             continue;
         }
-        let host = p.target.host.name().unwrap_or_default();
+        let host = target.host.name().unwrap_or_default().to_string();
         let state = if e.is_set() { "off" } else { "off (default)" };
         let mut d = diag(
             &META,
             format!(
                 "{} {} with {directive} {state}: nginx sends no server name (SNI) in the TLS handshake, and backends that choose their certificate by name (CDNs, cloud load balancers, ingress controllers, shared hosting) abort it — \"SSL_do_handshake() failed (… alert number 40 …) while SSL handshaking to upstream\" (502)",
                 p.directive.name(),
-                p.target.raw
+                if via.is_some() {
+                    format!("{} (= {})", p.target.raw, target.raw)
+                } else {
+                    p.target.raw.clone()
+                }
             ),
         )
         .with_span(p.directive.args[0].span)
@@ -72,13 +79,16 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(sd) = e.directive {
             d = d.with_related(sd.head_span(), "SNI turned off here");
         }
+        if let Some(v) = via {
+            d = d.with_related(v.head_span(), "target set here");
+        }
         let help = match (g, named_server) {
             (Some(u), Some(s)) => {
                 if let Some(b) = u.directive {
                     d = d.with_related(b.head_span(), "upstream defined here");
                 }
                 d = d.with_related(s.directive.head_span(), "backend addressed by name");
-                let name = s.address.host.name().unwrap_or(host);
+                let name = s.address.host.name().unwrap_or(&host);
                 format!("add `{directive} on;` and `{prefix}_ssl_name {name};` (without it the group name \"{}\" is sent)", u.name)
             }
             _ => format!("add `{directive} on;` next to this {}", p.directive.name()),
