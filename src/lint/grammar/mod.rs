@@ -400,6 +400,15 @@ impl<'a, 'o> Checker<'a, 'o> {
         let rows = table().get(name);
         let v = self.opts.nginx_version;
         let bit = context_bit(ctx);
+        // Fast path, no allocation: the first usable row allowing `ctx`.
+        if let Some(e) = rows.iter().find(|e| {
+            matches!(
+                avail(e, self.opts, &self.modules),
+                Avail::Yes | Avail::Assumed
+            ) && e.at(v).0 & bit != 0
+        }) {
+            return Some(e);
+        }
         let usable: Vec<&'static Entry> = rows
             .iter()
             .filter(|e| {

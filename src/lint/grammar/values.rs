@@ -561,10 +561,9 @@ fn pass(c: &mut Checker, d: &Directive, ctx: Context) {
     }
     let name = d.name();
     let rest = if name == "proxy_pass" && ctx.is_http() {
-        let lower = s.to_ascii_lowercase();
         if let Some(r) = ["http://", "https://"]
             .iter()
-            .find_map(|p| lower.strip_prefix(p).map(|_| &s[p.len()..]))
+            .find_map(|p| strip_prefix_ignore_case(s, p))
         {
             r
         } else {
@@ -579,10 +578,9 @@ fn pass(c: &mut Checker, d: &Directive, ctx: Context) {
             return;
         }
     } else if name == "grpc_pass" {
-        let lower = s.to_ascii_lowercase();
         ["grpc://", "grpcs://"]
             .iter()
-            .find_map(|p| lower.strip_prefix(p).map(|_| &s[p.len()..]))
+            .find_map(|p| strip_prefix_ignore_case(s, p))
             .unwrap_or(s)
     } else {
         s
@@ -606,6 +604,14 @@ fn pass(c: &mut Checker, d: &Directive, ctx: Context) {
                 "a port is a number from 1 to 65535".into(),
             );
         }
+    }
+}
+
+/// `s` without an ASCII `prefix` matched case-insensitively (no allocation).
+fn strip_prefix_ignore_case<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+    match (s.get(..prefix.len()), s.get(prefix.len()..)) {
+        (Some(head), Some(rest)) if head.eq_ignore_ascii_case(prefix) => Some(rest),
+        _ => None,
     }
 }
 

@@ -11,7 +11,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::protocol::{location_path, websocket_hint};
 use crate::lint::rules::{diag, Rule, RuleContext};
-use crate::model::{Pass, PassModule};
+use crate::model::{stock, Context, Model, Pass, PassModule};
 use crate::syntax::{Directive, Span};
 
 pub const META: RuleMeta = RuleMeta {
@@ -34,6 +34,43 @@ struct Finding<'m, 'a> {
     map_line: Option<&'a Directive>,
     map: Option<&'a Directive>,
     passes: Vec<&'m Pass<'a>>,
+}
+
+/// Does this location certainly carry plain (non-WebSocket) requests too?
+/// Its upstream keeps connections alive (every request then matters), the
+/// header comes from the server or http level (it applies to every
+/// location), or the location is a catch-all (`location /`, a named
+/// location behind `try_files`). A specific location that sets the header
+/// itself is taken as a WebSocket endpoint under a path the heuristic does
+/// not know (`/chat/` in nginx's own guide).
+fn serves_plain_requests(m: &Model<'_>, p: &Pass<'_>, cx: &RuleContext<'_>) -> bool {
+    let keepalive = p
+        .explicit_upstream(&m.upstreams)
+        .is_some_and(|u| upstream_keepalive(m, m.upstreams.get(u), cx.opts).is_some());
+    if keepalive {
+        return true;
+    }
+    let outer = stock::effective_list(m, p.scope, "proxy_set_header")
+        .and_then(|l| l.set_in)
+        .is_some_and(|s| {
+            !matches!(
+                m.scope(s).kind,
+                Context::Location | Context::IfInLocation | Context::LimitExcept
+            )
+        });
+    if outer {
+        return true;
+    }
+    let Some(loc) = m
+        .enclosing(p.scope, Context::Location)
+        .and_then(|l| m.scope(l).block)
+    else {
+        return true;
+    };
+    match loc.args.last().map(|w| w.as_str()) {
+        Some(path) => path == "/" || path.starts_with('@'),
+        None => true,
+    }
 }
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -60,7 +97,9 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(PlainConnection::Set(h, e)) = plain_connection(m, p.scope) else {
             continue;
         };
-        if conn_kind(&e.value) != ConnKind::Upgrade {
+        if conn_kind(&e.value) != ConnKind::Upgrade
+            || (e.map.is_none() && !serves_plain_requests(m, p, cx))
+        {
             continue;
         }
         let f = by_header.entry(h.head_span()).or_insert_with(|| {
