@@ -131,3 +131,33 @@ fn directory_walk_survives_symlink_loops() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["summary"]["files"], 1);
 }
+
+#[test]
+fn closed_stdout_pipe_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("many.conf");
+    let mut s = String::from("events {}\nhttp {\n  server {\n    listen 80;\n");
+    for i in 0..3000 {
+        s.push_str(&format!(
+            "    location /l{i} {{ proxy_pass http://127.0.0.1:8080; proxy_read_timeout 1s; }}\n"
+        ));
+    }
+    s.push_str("  }\n}\n");
+    std::fs::write(&p, s).unwrap();
+    for format in ["text", "concise", "json"] {
+        let mut child = std::process::Command::new(bin())
+            .args(["lint", "--format", format, p.to_str().unwrap()])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away, like `| head -0`
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{format}: {}",
+            stderr(&out)
+        );
+    }
+}

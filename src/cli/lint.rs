@@ -174,23 +174,26 @@ pub fn run(args: LintArgs) -> u8 {
     let sources = &outcome.loaded.sources;
     let summary = report::json::Summary::of(diags, outcome.loaded.files.len());
     match args.format {
-        LintFormat::Json => println!("{}", report::json::render(diags, sources, &summary)),
-        LintFormat::Concise => print!("{}", report::concise::render(diags, sources)),
-        LintFormat::Sarif => println!("{}", report::sarif::render(diags, sources)),
-        LintFormat::Github => print!("{}", report::github::render(diags, sources)),
+        LintFormat::Json => super::out(format!(
+            "{}\n",
+            report::json::render(diags, sources, &summary)
+        )),
+        LintFormat::Concise => super::out(report::concise::render(diags, sources)),
+        LintFormat::Sarif => super::out(format!("{}\n", report::sarif::render(diags, sources))),
+        LintFormat::Github => super::out(report::github::render(diags, sources)),
         LintFormat::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            print!("{}", report::text::render(diags, sources, color));
+            super::out(report::text::render(diags, sources, color));
             if diags.is_empty() {
-                println!(
-                    "ngxray: {} file(s) checked, no problems found",
+                super::out(format!(
+                    "ngxray: {} file(s) checked, no problems found\n",
                     summary.files
-                );
+                ));
             } else {
-                println!(
-                    "ngxray: {} file(s) checked: {} error(s), {} warning(s), {} info",
+                super::out(format!(
+                    "ngxray: {} file(s) checked: {} error(s), {} warning(s), {} info\n",
                     summary.files, summary.errors, summary.warnings, summary.infos
-                );
+                ));
             }
         }
     }

@@ -61,3 +61,13 @@ pub fn fail(err: impl std::fmt::Display) -> u8 {
     eprintln!("ngxray: error: {err}");
     EXIT_ERROR
 }
+
+/// Write to stdout. A closed pipe (`ngxray … | head`) ends output quietly,
+/// as Unix tools do, instead of panicking like `print!`.
+pub fn out(text: impl AsRef<str>) {
+    use std::io::Write;
+    let mut w = std::io::stdout().lock();
+    let _ = w
+        .write_all(text.as_ref().as_bytes())
+        .and_then(|()| w.flush());
+}

@@ -30,12 +30,20 @@ pub fn run_rules(args: RulesArgs) -> u8 {
                 .iter()
                 .map(|r| serde_json::json!({"id": r.id, "category": r.category(), "severity": r.severity, "summary": r.summary}))
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            super::out(format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            ));
         }
         RulesFormat::Text => {
             let w = all.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in all {
-                println!("{:<w$}  {:<7}  {}", r.id, r.severity.as_str(), r.summary);
+                super::out(format!(
+                    "{:<w$}  {:<7}  {}\n",
+                    r.id,
+                    r.severity.as_str(),
+                    r.summary
+                ));
             }
         }
     }
@@ -46,8 +54,11 @@ pub fn run_explain(args: ExplainArgs) -> u8 {
     match registry::find(&args.rule) {
         Some(r) => {
             match r.doc {
-                Some(doc) => println!("{doc}"),
-                None => println!("# {}\n\n{} (severity: {})", r.id, r.summary, r.severity),
+                Some(doc) => super::out(format!("{doc}\n")),
+                None => super::out(format!(
+                    "# {}\n\n{} (severity: {})\n",
+                    r.id, r.summary, r.severity
+                )),
             }
             super::EXIT_OK
         }

@@ -435,11 +435,8 @@ fn split_action(head: &[u8]) -> (&[u8], Option<&[u8]>) {
     // always occurs once.
     if let Some(pos) = finders().while_.find_iter(head).last() {
         let action = &head[pos + 7..];
-        if !action.is_empty()
-            && !action.contains(&b',')
-            && !action.contains(&b'"')
-            && !action.contains(&b')')
-        {
+        // One short pass instead of three searches (actions are short).
+        if !action.is_empty() && !action.iter().any(|&b| matches!(b, b',' | b'"' | b')')) {
             return (&head[..pos], Some(action));
         }
     }

@@ -195,6 +195,22 @@ fn read_input(
     free: &Mutex<Receiver<Vec<u8>>>,
 ) {
     let name = input.display();
+    if let Input::File(path) = input {
+        if let Some(map) = reader::map_file(path) {
+            let mut blocker = reader::MapBlocker::new(map, idx as u32);
+            while let Some(mut block) = blocker.next_block() {
+                if shared.abort.load(Ordering::Relaxed) {
+                    return;
+                }
+                shared.bytes.fetch_add(block.len as u64, Ordering::Relaxed);
+                block.seq = seq.fetch_add(1, Ordering::Relaxed);
+                if tx.send(block).is_err() {
+                    return;
+                }
+            }
+            return;
+        }
+    }
     let (reader, gz) = match reader::open(input, shared.bytes.clone()) {
         Ok(r) => r,
         Err(e) => {
@@ -275,7 +291,7 @@ fn process_block(
     let active = filters.active();
     let mut line_no = block.first_line;
     let mut last_time = None;
-    for raw in reader::lines(&block.data[..block.len]) {
+    for raw in reader::lines(block.bytes()) {
         let parsed = line::parse(raw);
         let verdict = match &parsed {
             Some(l) => classify::classify(l),
@@ -385,7 +401,11 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                     } else {
                         process_block(&block, filters, &mut agg, &mut scratch, None, names);
                     }
-                    let _ = free_tx.send(block.data);
+                    if block.map.is_some() {
+                        block.release();
+                    } else {
+                        let _ = free_tx.send(block.data);
+                    }
                 }
                 agg
             }));

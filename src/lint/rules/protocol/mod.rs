@@ -1,8 +1,9 @@
 //! Protocol rules: the `*_pass` module, scheme and headers must match what
 //! the backend speaks (HTTP/1.x, FastCGI, gRPC, WebSocket upgrades).
 //!
-//! [`websocket_location`] is the path heuristic shared with the keepalive
-//! rules: a location whose path names a WebSocket endpoint.
+//! [`websocket_hint`] is the WebSocket heuristic shared with the keepalive
+//! rules: a location whose path names a WebSocket endpoint, a pass to such
+//! a URI, or a backend named like one.
 
 pub mod pass_directive_mismatch;
 pub mod websocket_upgrade_missing;

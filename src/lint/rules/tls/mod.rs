@@ -1,5 +1,9 @@
 //! TLS-to-upstream rules: SNI, verification and scheme/port agreement for
 //! `proxy_pass https://`, `grpc_pass grpcs://` and `uwsgi_pass suwsgi://`.
+//!
+//! [`static_targets`] (also used by the protocol rules) reads a pass target
+//! the way it is at request time when that is knowable: the scheme and
+//! authority before a variable URI, or the static values of a variable.
 
 pub mod scheme_port_mismatch;
 pub mod sni_disabled;
@@ -92,4 +96,53 @@ pub fn static_targets<'a>(m: &Model<'a>, p: &Pass<'a>) -> Vec<(PassTarget, Optio
         })
         .filter(|(t, _)| literal(t))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{LoadOptions, Loaded};
+    use crate::model::Context;
+    use std::path::PathBuf;
+
+    type Seen = Vec<(Option<String>, Host, Option<u16>)>;
+
+    #[test]
+    fn targets_at_request_time() {
+        let text = "http { server {\n\
+            location /a { proxy_pass https://api.example.com:8443$request_uri; }\n\
+            location /b { set $api https://api.example.com; proxy_pass $api; }\n\
+            location /c { proxy_pass https://$host$request_uri; }\n\
+            location /d { proxy_pass http://10.0.0.1:8080/x/$uri; }\n\
+            } }\n";
+        let mut l = Loaded::default();
+        let ids = l.load_text(
+            PathBuf::from("t.conf"),
+            text.as_bytes().to_vec(),
+            &LoadOptions::default(),
+        );
+        let m = Model::build(&l, &[(ids[0], Context::Main)]);
+        let t: Vec<Seen> = m
+            .passes
+            .iter()
+            .map(|p| {
+                static_targets(&m, p)
+                    .into_iter()
+                    .map(|(t, _)| (t.scheme, t.host, t.port))
+                    .collect()
+            })
+            .collect();
+        let name = |n: &str| Host::Name(n.to_string());
+        assert_eq!(
+            t[0],
+            [(Some("https".into()), name("api.example.com"), Some(8443))]
+        );
+        assert_eq!(
+            t[1],
+            [(Some("https".into()), name("api.example.com"), None)]
+        );
+        assert!(t[2].is_empty());
+        assert_eq!(t[3].len(), 1);
+        assert_eq!(t[3][0].2, Some(8080));
+    }
 }
