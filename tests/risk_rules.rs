@@ -4,7 +4,6 @@
 //! follows `--nginx-version`, and rule options.
 
 use std::path::Path;
-use std::process::Command;
 
 use ngxray::lint::{lint_paths, LintOptions, NginxVersion};
 
@@ -36,20 +35,7 @@ fn findings(rule: &str, conf: &str, flags: &[&str], toml: Option<&str>) -> Vec<S
 /// `nginx -t` on a config in `dir` under a private prefix; the `[emerg]`
 /// message when nginx refuses it.
 fn nginx_t(nginx: &Path, dir: &Path) -> Option<String> {
-    let out = Command::new(nginx)
-        .arg("-t")
-        .arg("-q")
-        .arg("-p")
-        .arg(format!("{}/", dir.display()))
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .arg("-g")
-        .arg(format!(
-            "pid {}/nginx.pid; error_log stderr;",
-            dir.display()
-        ))
-        .output()
-        .expect("run nginx");
+    let out = crate::util::nginx_test_config(nginx, dir);
     if out.status.success() {
         return None;
     }

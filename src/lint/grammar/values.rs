@@ -589,13 +589,8 @@ fn pass(c: &mut Checker, d: &Directive, ctx: Context) {
     if hostport.is_empty() || hostport.starts_with("unix:") {
         return;
     }
-    let port = if let Some(r) = hostport.strip_prefix('[') {
-        r.split_once(']').and_then(|(_, p)| p.strip_prefix(':'))
-    } else {
-        hostport.rsplit_once(':').map(|(_, p)| p)
-    };
-    if let Some(p) = port {
-        if !(is_number(p) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))) {
+    if let Some(p) = port_of(hostport) {
+        if !valid_port(p) {
             bad(
                 c,
                 d,
@@ -605,6 +600,20 @@ fn pass(c: &mut Checker, d: &Directive, ctx: Context) {
             );
         }
     }
+}
+
+/// The port of `host:port` or `[v6]:port`, if one is written.
+fn port_of(hostport: &str) -> Option<&str> {
+    if let Some(r) = hostport.strip_prefix('[') {
+        r.split_once(']').and_then(|(_, p)| p.strip_prefix(':'))
+    } else {
+        hostport.rsplit_once(':').map(|(_, p)| p)
+    }
+}
+
+/// A port nginx accepts: a number from 1 to 65535.
+fn valid_port(p: &str) -> bool {
+    is_number(p) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
 }
 
 /// `s` without an ASCII `prefix` matched case-insensitively (no allocation).
@@ -649,13 +658,8 @@ fn upstream_server(c: &mut Checker, d: &Directive, ctx: Context) {
         if !has_var(&w.value) && !w.value.starts_with("unix:") {
             let url = w.value.as_str();
             let hostport = url.split('/').next().unwrap_or(url);
-            let port = if let Some(r) = hostport.strip_prefix('[') {
-                r.split_once(']').and_then(|(_, p)| p.strip_prefix(':'))
-            } else {
-                hostport.rsplit_once(':').map(|(_, p)| p)
-            };
-            if let Some(p) = port {
-                if !(is_number(p) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))) {
+            if let Some(p) = port_of(hostport) {
+                if !valid_port(p) {
                     bad(
                         c,
                         d,
