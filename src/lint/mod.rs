@@ -294,7 +294,6 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
 fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     let mut found = Vec::new();
     grammar::check(outcome, opts, &mut found);
-    variables::check(outcome, &mut found);
     rules::check(outcome, opts, &mut found);
     outcome.diagnostics.append(&mut found);
     config::apply(&mut outcome.diagnostics, opts);
