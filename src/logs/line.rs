@@ -14,6 +14,8 @@ use std::sync::OnceLock;
 
 use memchr::memmem::{self, Finder, FinderRev};
 
+use super::bytes;
+
 /// Searchers built once (building one costs more than a short search).
 struct Finders {
     resolver: FinderRev<'static>,
@@ -156,7 +158,7 @@ pub fn parse(raw: &[u8]) -> Option<Line<'_>> {
     }
     let mut level = None;
     if rest.first() == Some(&b'[') {
-        if let Some(end) = memchr::memchr(b']', &rest[..rest.len().min(9)]) {
+        if let Some(end) = rest[..rest.len().min(9)].iter().position(|&b| b == b']') {
             level = Level::parse(&rest[1..end]);
             if level.is_some() {
                 rest = &rest[end + 1..];
@@ -384,7 +386,7 @@ fn parse_fields(s: &[u8], strict: bool) -> Option<Fields<'_>> {
         next_key = following;
         if strict
             && matches!(key, Key::Client | Key::UdpClient | Key::Server)
-            && memchr::memchr(b' ', value).is_some()
+            && bytes::find(value, b' ').is_some()
         {
             return None;
         }
@@ -417,7 +419,7 @@ fn value_at(s: &[u8], start: usize) -> (&[u8], usize, Option<(Key, usize)>) {
     let quoted = s.get(start) == Some(&b'"');
     let from = if quoted { start + 1 } else { start };
     let mut search = from;
-    while let Some(rel) = memchr::memchr(b',', &s[search..]) {
+    while let Some(rel) = bytes::find(&s[search..], b',') {
         let sep = search + rel;
         if s.get(sep + 1) == Some(&b' ') && (!quoted || (sep > from && s[sep - 1] == b'"')) {
             if let Some(key) = key_at(&s[sep + 2..]) {
@@ -452,7 +454,7 @@ fn split_action(head: &[u8]) -> (&[u8], Option<&[u8]>) {
 /// nearly always the first one tried).
 fn last_while(head: &[u8]) -> Option<usize> {
     let mut end = head.len();
-    while let Some(w) = memchr::memrchr(b'w', &head[..end]) {
+    while let Some(w) = bytes::rfind(&head[..end], b'w') {
         if w >= 1 && starts_with_short(&head[w - 1..], b" while ") {
             let q = w - 1;
             // ` while while `: occurrences 6 bytes apart overlap, and the
@@ -472,7 +474,7 @@ fn split_errno(text: &[u8]) -> (&[u8], Option<(i32, &[u8])>) {
     if text.last() != Some(&b')') {
         return (text, None);
     }
-    let Some(open) = memchr::memrchr(b'(', text).and_then(|p| p.checked_sub(1)) else {
+    let Some(open) = bytes::rfind(text, b'(').and_then(|p| p.checked_sub(1)) else {
         return (text, None);
     };
     if text[open] != b' ' {
@@ -563,7 +565,8 @@ pub fn upstream_key<'a>(line: &Line<'a>) -> (&'a [u8], &'a [u8]) {
 
 /// Split `SCHEME://PEER[URI]` into (scheme, peer).
 pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
-    let (scheme, rest) = match memchr::memchr(b':', &u[..u.len().min(16)]) {
+    // Short scans: inline loops beat a search call here.
+    let (scheme, rest) = match bytes::find(&u[..u.len().min(16)], b':') {
         Some(p) if u[p..].starts_with(b"://") => (&u[..p], &u[p + 3..]),
         _ => (&u[..0], u),
     };
@@ -585,7 +588,7 @@ pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
             None => rest.len(),
         }
     } else {
-        memchr::memchr(b'/', rest).unwrap_or(rest.len())
+        bytes::find(rest, b'/').unwrap_or(rest.len())
     };
     (scheme, &rest[..end])
 }
@@ -594,30 +597,62 @@ pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
 /// long hex strings) replaced by `:id`, so that `GET /orders/17` and
 /// `GET /orders/18` count as one endpoint.
 pub fn normalize_request(request: &[u8], out: &mut Vec<u8>) {
-    let mut first = true;
-    for seg in request.split(|&b| b == b'/') {
-        if !first {
-            out.push(b'/');
+    // One pass; segments without digits (most of them) are copied in runs.
+    let mut copied = 0;
+    let mut start = 0;
+    while start <= request.len() {
+        let mut end = start;
+        let mut digits = 0usize;
+        let mut hexish = true;
+        while let Some(&b) = request.get(end) {
+            let class = BYTE_CLASS[b as usize];
+            if class & SLASH != 0 {
+                break;
+            }
+            digits += usize::from(class & DIGIT);
+            hexish &= class & HEX_OR_DASH != 0;
+            end += 1;
         }
-        first = false;
-        let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
-        let id_like = !seg.is_empty()
-            && digits > 0
-            && (digits == seg.len()
-                || (seg.len() >= 8 && seg.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-')));
-        if id_like {
+        let len = end - start;
+        if digits > 0 && (digits == len || (len >= 8 && hexish)) {
+            out.extend_from_slice(&request[copied..start]);
             out.extend_from_slice(b":id");
-        } else {
-            out.extend_from_slice(seg);
+            copied = end;
         }
+        start = end + 1;
     }
+    out.extend_from_slice(&request[copied..]);
 }
+
+const DIGIT: u8 = 1;
+const HEX_OR_DASH: u8 = 2;
+const SLASH: u8 = 4;
+
+/// Byte classes for [`normalize_request`].
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_digit() {
+            t[i] |= DIGIT;
+        }
+        if b.is_ascii_hexdigit() || b == b'-' {
+            t[i] |= HEX_OR_DASH;
+        }
+        if b == b'/' {
+            t[i] |= SLASH;
+        }
+        i += 1;
+    }
+    t
+};
 
 /// `METHOD /path` of a request line, without query string and protocol.
 pub fn request_key(request: &[u8]) -> &[u8] {
-    let end = memchr::memchr2(b'?', b'#', request).unwrap_or(request.len());
+    let end = bytes::find2(request, b'?', b'#').unwrap_or(request.len());
     let r = &request[..end];
-    match memchr::memrchr(b' ', r) {
+    match bytes::rfind(r, b' ') {
         Some(p) if r[p + 1..].starts_with(b"HTTP/") => &r[..p],
         _ => r,
     }
@@ -809,6 +844,32 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, b"GET /api/v1/orders/:id/items/:id/x2/beef");
+    }
+
+    /// The plain definition of [`normalize_request`].
+    fn normalize_naive(request: &[u8]) -> Vec<u8> {
+        let segs: Vec<Vec<u8>> = request
+            .split(|&b| b == b'/')
+            .map(|seg| {
+                let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
+                let hexish = seg.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
+                if digits > 0 && (digits == seg.len() || (seg.len() >= 8 && hexish)) {
+                    b":id".to_vec()
+                } else {
+                    seg.to_vec()
+                }
+            })
+            .collect();
+        segs.join(&b'/')
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalize_request_matches_its_definition(r in "[a-fA-F0-9/ x-]{0,40}") {
+            let mut out = Vec::new();
+            normalize_request(r.as_bytes(), &mut out);
+            proptest::prop_assert_eq!(out, normalize_naive(r.as_bytes()));
+        }
     }
 
     #[test]
