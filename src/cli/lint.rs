@@ -174,10 +174,10 @@ pub fn run(args: LintArgs) -> u8 {
     let sources = &outcome.loaded.sources;
     let summary = report::json::Summary::of(diags, outcome.loaded.files.len());
     match args.format {
-        LintFormat::Json => super::out(format!(
-            "{}\n",
-            report::json::render(diags, sources, &summary)
-        )),
+        LintFormat::Json => {
+            // A closed pipe (`| head`) is not an error of ours.
+            let _ = report::json::write(&mut std::io::stdout().lock(), diags, sources, &summary);
+        }
         LintFormat::Concise => super::out(report::concise::render(diags, sources)),
         LintFormat::Sarif => super::out(format!("{}\n", report::sarif::render(diags, sources))),
         LintFormat::Github => super::out(report::github::render(diags, sources)),
@@ -197,9 +197,13 @@ pub fn run(args: LintArgs) -> u8 {
             }
         }
     }
-    if crate::lint::fails(diags, threshold) {
+    let code = if crate::lint::fails(diags, threshold) {
         super::EXIT_FINDINGS
     } else {
         super::EXIT_OK
-    }
+    };
+    // The process exits right after: freeing the syntax trees and findings
+    // one allocation at a time would cost as much as building them.
+    std::mem::forget(outcome);
+    code
 }

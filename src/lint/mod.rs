@@ -292,10 +292,23 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
 
 /// Grammar validation and rules run here.
 fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
-    let mut found = Vec::new();
-    grammar::check(outcome, opts, &mut found);
-    rules::check(outcome, opts, &mut found);
+    // Grammar validation and the rules only read the outcome: run them side
+    // by side (the rules spread further over the cores themselves).
+    let shared: &LintOutcome = outcome;
+    let (mut found, mut ruled) = rayon::join(
+        || {
+            let mut found = Vec::new();
+            grammar::check(shared, opts, &mut found);
+            found
+        },
+        || {
+            let mut found = Vec::new();
+            rules::check(shared, opts, &mut found);
+            found
+        },
+    );
     outcome.diagnostics.append(&mut found);
+    outcome.diagnostics.append(&mut ruled);
     config::apply(&mut outcome.diagnostics, opts);
     suppress::apply(outcome, opts);
 }

@@ -13,6 +13,7 @@
 //! is counted as filtered out, so the totals always add up to the input.
 
 pub mod aggregate;
+pub mod bytes;
 pub mod causes;
 pub mod classify;
 pub mod input;
@@ -282,6 +283,7 @@ fn read_input(
 
 fn process_block(
     block: &Block,
+    classifier: &mut classify::Classifier,
     filters: &Filters,
     agg: &mut Aggregate,
     scratch: &mut Vec<u8>,
@@ -294,7 +296,7 @@ fn process_block(
     for raw in reader::lines(block.bytes()) {
         let parsed = line::parse(raw);
         let verdict = match &parsed {
-            Some(l) => classify::classify(l),
+            Some(l) => classifier.classify(l),
             None => classify::unparsable(),
         };
         if active && !filters.pass(parsed.as_ref(), verdict.cause, &mut last_time) {
@@ -379,6 +381,7 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
             workers.push(s.spawn(move || {
                 let mut agg = Aggregate::new(bucket);
                 let mut scratch = Vec::with_capacity(256);
+                let mut classifier = classify::Classifier::new();
                 loop {
                     let block = match block_rx.lock() {
                         Ok(rx) => match rx.recv() {
@@ -391,6 +394,7 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                         let mut out = Vec::with_capacity(block.len * 2);
                         process_block(
                             &block,
+                            &mut classifier,
                             filters,
                             &mut agg,
                             &mut scratch,
@@ -399,7 +403,15 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                         );
                         let _ = out_tx.send((block.seq, out));
                     } else {
-                        process_block(&block, filters, &mut agg, &mut scratch, None, names);
+                        process_block(
+                            &block,
+                            &mut classifier,
+                            filters,
+                            &mut agg,
+                            &mut scratch,
+                            None,
+                            names,
+                        );
                     }
                     if block.map.is_some() {
                         block.release();

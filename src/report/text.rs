@@ -3,14 +3,129 @@
 
 use std::fmt::Write as _;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
 use crate::diag::{Diagnostic, Severity};
-use crate::syntax::{SourceMap, Span};
+use crate::syntax::{FileId, SourceFile, SourceMap, Span};
+
+/// One file as miette sees it. miette's own `SourceCode` for strings finds
+/// lines by scanning from the start of the text, once per label: on a big
+/// config with thousands of findings that is quadratic (minutes for a
+/// 5 MB file). This one finds lines with the file's line index, so each
+/// label costs a binary search, and the text is shared by all diagnostics.
+/// Labels at most this many lines beyond another label's snippet share it.
+const MERGE_GAP: usize = 2;
+
+struct FileSource<'a> {
+    name: String,
+    /// The text miette reads: the file's bytes, or their lossy UTF-8
+    /// decoding when the file is not valid UTF-8 (miette decodes lossily,
+    /// so offsets must be in decoded bytes).
+    text: Cow<'a, [u8]>,
+    /// Line starts in `text`.
+    starts: Cow<'a, [usize]>,
+    /// Whether `text` is the raw bytes (offsets need no mapping).
+    raw: bool,
+}
+
+impl<'a> FileSource<'a> {
+    fn new(file: &'a SourceFile) -> Self {
+        let name = file.path.display().to_string();
+        if std::str::from_utf8(&file.text).is_ok() {
+            return FileSource {
+                name,
+                text: Cow::Borrowed(&file.text),
+                starts: Cow::Borrowed(file.line_starts()),
+                raw: true,
+            };
+        }
+        let text = file.text_lossy().into_bytes();
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', &text).map(|i| i + 1));
+        FileSource {
+            name,
+            text: Cow::Owned(text),
+            starts: Cow::Owned(starts),
+            raw: false,
+        }
+    }
+
+    /// Offset in `text` of a byte offset of the file. Lossy decoding keeps
+    /// every newline, so lines correspond one to one.
+    fn offset(&self, file: &SourceFile, raw: usize) -> usize {
+        let raw = raw.min(file.text.len());
+        if self.raw {
+            return raw;
+        }
+        let line = file.line_of(raw).max(1);
+        let line_start = file.line_starts()[line - 1];
+        self.starts[line - 1] + String::from_utf8_lossy(&file.text[line_start..raw]).len()
+    }
+
+    fn span(&self, file: &SourceFile, span: Span) -> SourceSpan {
+        let s = self.offset(file, span.start);
+        let e = self.offset(file, span.end);
+        SourceSpan::new(s.into(), e.saturating_sub(s))
+    }
+
+    /// 0-based index of the line holding `offset` of `text`.
+    fn line_index(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+}
+
+impl SourceCode for FileSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let len = self.text.len();
+        let (start, end) = (span.offset(), span.offset() + span.len());
+        if start > len || end > len {
+            return Err(MietteError::OutOfBounds);
+        }
+        // The last byte of the span decides its last line (a span ending
+        // right after a newline does not reach into the next line).
+        let first = self.line_index(start).saturating_sub(before);
+        let last_byte = if end > start { end - 1 } else { end };
+        let last = (self.line_index(last_byte) + after).min(self.starts.len() - 1);
+        // Like miette's own implementation: lines end after their newline;
+        // without lines before, the data starts at the span itself and
+        // the column is its byte column.
+        let (from, column) = if before == 0 {
+            (start, start - self.starts[first])
+        } else {
+            (self.starts[first], 0)
+        };
+        let to = self.starts.get(last + 1).copied().unwrap_or(len).max(from);
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            &self.text[from..to],
+            SourceSpan::new(from.into(), to - from),
+            first,
+            column,
+            // miette merges two labels' snippets when the first one's
+            // line + line_count reaches the second: merge labels a few
+            // lines apart, show distant ones as separate snippets.
+            last - first + 1 + MERGE_GAP,
+        )))
+    }
+}
 
 struct Rendered<'a> {
     d: &'a Diagnostic,
-    src: NamedSource<String>,
+    src: &'a FileSource<'a>,
     labels: Vec<LabeledSpan>,
     /// Related spans in other files (miette shows one source per report).
     foreign: Vec<String>,
@@ -55,27 +170,12 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.src)
+        Some(self.src)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
     }
-}
-
-/// Byte offset in the lossily decoded text for a byte offset in the raw text.
-fn lossy_offset(raw: &[u8], valid: bool, offset: usize) -> usize {
-    if valid {
-        offset.min(raw.len())
-    } else {
-        String::from_utf8_lossy(&raw[..offset.min(raw.len())]).len()
-    }
-}
-
-fn source_span(raw: &[u8], valid: bool, span: Span) -> SourceSpan {
-    let s = lossy_offset(raw, valid, span.start);
-    let e = lossy_offset(raw, valid, span.end);
-    SourceSpan::new(s.into(), e.saturating_sub(s))
 }
 
 /// Render diagnostics with miette. `color` selects ANSI colours.
@@ -87,6 +187,7 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
+    let mut files: HashMap<FileId, FileSource> = HashMap::new();
     for d in diags {
         let Some(span) = d.span.filter(|s| sources.try_get(s.file).is_some()) else {
             let _ = writeln!(out, "{}[{}]: {}", d.severity, d.rule, d.message);
@@ -97,18 +198,19 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
             continue;
         };
         let file = sources.get(span.file);
-        let valid = std::str::from_utf8(&file.text).is_ok();
-        let text = file.text_lossy();
+        let src: &FileSource = files
+            .entry(span.file)
+            .or_insert_with(|| FileSource::new(file));
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             d.label.clone(),
-            source_span(&file.text, valid, span),
+            src.span(file, span),
         )];
         let mut foreign = Vec::new();
         for l in &d.related {
             if l.span.file == span.file {
                 labels.push(LabeledSpan::new_with_span(
                     Some(l.message.clone()),
-                    source_span(&file.text, valid, l.span),
+                    src.span(file, l.span),
                 ));
             } else if let Some(f) = sources.try_get(l.span.file) {
                 let p = f.position(l.span.start);
@@ -123,7 +225,7 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
         }
         let r = Rendered {
             d,
-            src: NamedSource::new(file.path.display().to_string(), text),
+            src,
             labels,
             foreign,
         };
@@ -131,4 +233,64 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &[u8], needle: &str, related: Option<&str>) -> String {
+        let mut map = SourceMap::new();
+        let id = map.add(SourceFile::new("t.conf", text.to_vec()));
+        let at = |w: &str| {
+            let s = text
+                .windows(w.len())
+                .position(|x| x == w.as_bytes())
+                .expect("needle in test text");
+            Span::new(id, s, s + w.len())
+        };
+        let mut d = Diagnostic::warning("t/rule", "msg")
+            .with_span(at(needle))
+            .with_label("here");
+        if let Some(r) = related {
+            d = d.with_related(at(r), "there");
+        }
+        render(&[d], &map, false)
+    }
+
+    #[test]
+    fn labels_point_at_their_words_past_invalid_utf8() {
+        let out = one(
+            b"# caf\xe9 \xff\xfe\nworker_processes 2;\nuser nginx;\n",
+            "user",
+            None,
+        );
+        assert!(out.contains("[t.conf:3:1]"), "{out}");
+        assert!(out.contains(" 3 │ user nginx;"), "{out}");
+        let out = one(b"# caf\xe9 \xff\xfe\nworker_processes 2;\n", "worker", None);
+        assert!(out.contains("# caf\u{fffd} \u{fffd}\u{fffd}"), "{out}");
+        let out = one(b"a \xff\xff b;\nc \xfe d;\n", "d;", None);
+        assert!(out.contains("[t.conf:2:7]"), "{out}");
+        let caret = out.lines().find(|l| l.contains('┬')).unwrap_or("");
+        let line = out.lines().find(|l| l.contains(" 2 │ ")).unwrap_or("");
+        assert_eq!(
+            caret.chars().position(|c| c == '─'),
+            line.chars().position(|c| c == 'd'),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn distant_labels_get_their_own_snippets() {
+        let mut text = String::from("upstream a { server x; }\n");
+        for i in 0..100 {
+            text.push_str(&format!("# filler {i}\n"));
+        }
+        text.push_str("proxy_pass http://a;\n");
+        let out = one(text.as_bytes(), "proxy_pass", Some("upstream a"));
+        assert!(out.contains("[t.conf:102:1]"), "{out}");
+        assert!(!out.contains("filler 50"), "{out}");
+        assert_eq!(out.matches("╰────").count(), 2, "{out}");
+        assert!(out.contains("filler 99"), "{out}");
+    }
 }

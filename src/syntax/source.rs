@@ -126,6 +126,11 @@ impl SourceFile {
         self.line_starts.len()
     }
 
+    /// Byte offsets where lines start (the first is 0).
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
     pub fn slice(&self, span: Span) -> &[u8] {
         let end = span.end.min(self.text.len());
         &self.text[span.start.min(end)..end]

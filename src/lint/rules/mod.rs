@@ -229,11 +229,19 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
         model: &model,
         opts,
     };
-    for rule in ALL {
-        if runs(rule, opts) {
-            (rule.check)(&cx, out);
-        }
-    }
+    // Rules only read the model: run them on all cores, and keep the
+    // registry's order in the output.
+    use rayon::prelude::*;
+    let found: Vec<Vec<Diagnostic>> = ALL
+        .par_iter()
+        .filter(|rule| runs(rule, opts))
+        .map(|rule| {
+            let mut v = Vec::new();
+            (rule.check)(&cx, &mut v);
+            v
+        })
+        .collect();
+    out.extend(found.into_iter().flatten());
 }
 
 /// Closest name by edit distance (for "did you mean"), when close enough.
