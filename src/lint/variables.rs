@@ -77,19 +77,25 @@ pub(crate) fn defining_arg(name: &str) -> Option<DefArg> {
     }
 }
 
-/// Is `name` one of [`PREFIX_ONLY`]?
-fn prefix_only(name: &str) -> bool {
-    matches!(
-        name,
-        "arg"
-            | "http"
-            | "cookie"
-            | "sent_http"
-            | "sent_trailer"
-            | "upstream_http"
-            | "upstream_cookie"
-            | "upstream_trailer"
-    )
+/// The [`PREFIX_ONLY`] name that is the whole identifier at `start`, if
+/// any (identifiers are `[A-Za-z0-9_]+`).
+#[inline]
+fn prefix_at(b: &[u8], start: usize) -> Option<&'static str> {
+    let rest = b.get(start..)?;
+    let candidates: &[&'static str] = match rest.first()? {
+        b'a' => &["arg"],
+        b'h' => &["http"],
+        b'c' => &["cookie"],
+        b's' => &["sent_http", "sent_trailer"],
+        b'u' => &["upstream_http", "upstream_cookie", "upstream_trailer"],
+        _ => return None,
+    };
+    candidates.iter().copied().find(|p| {
+        rest.starts_with(p.as_bytes())
+            && !rest
+                .get(p.len())
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
+    })
 }
 
 /// Does the word contain `$` or `(`? Eight bytes at a time (the classic
@@ -104,58 +110,58 @@ fn has_dollar_or_paren(b: &[u8]) -> bool {
         let p = x ^ (ONES * u64::from(b'('));
         ((d.wrapping_sub(ONES) & !d) | (p.wrapping_sub(ONES) & !p)) & HIGH != 0
     }
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
+    #[inline]
+    fn read8(b: &[u8], at: usize) -> u64 {
         let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        if hit(u64::from_le_bytes(w)) {
-            return true;
-        }
+        w.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(w)
     }
-    chunks.remainder().iter().any(|&c| c == b'$' || c == b'(')
+    #[inline]
+    fn read4(b: &[u8], at: usize) -> u64 {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&b[at..at + 4]);
+        u64::from(u32::from_le_bytes(w))
+    }
+    let n = b.len();
+    if n >= 8 {
+        // Whole words, then the last eight bytes (overlapping).
+        let mut i = 0;
+        while i + 8 < n {
+            if hit(read8(b, i)) {
+                return true;
+            }
+            i += 8;
+        }
+        hit(read8(b, n - 8))
+    } else if n >= 4 {
+        hit(read4(b, 0) | read4(b, n - 4) << 32)
+    } else {
+        b.iter().any(|&c| c == b'$' || c == b'(')
+    }
 }
 
 /// Named captures `(?<name>…)`, `(?P<name>…)` and `(?'name'…)` in a word.
 fn named_captures(s: &str, out: &mut HashSet<String>) {
-    for pat in ["(?<", "(?P<", "(?'"] {
-        let mut rest = s;
-        while let Some(i) = rest.find(pat) {
-            rest = &rest[i + pat.len()..];
-            let n: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if !n.is_empty() {
-                out.insert(n);
-            }
+    let b = s.as_bytes();
+    for i in 0..b.len() {
+        if b[i] != b'(' || b.get(i + 1) != Some(&b'?') {
+            continue;
+        }
+        let rest = &b[i + 2..];
+        let skip = match rest {
+            [b'<', ..] | [b'\'', ..] => 1,
+            [b'P', b'<', ..] => 2,
+            _ => continue,
+        };
+        let name = &rest[skip..];
+        let n = name
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        if n > 0 {
+            out.insert(s[i + 2 + skip..i + 2 + skip + n].to_string());
         }
     }
-}
-
-/// `$name` / `${name}` references in a word.
-fn references(s: &str) -> impl Iterator<Item = (usize, &str)> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        while i < b.len() {
-            if b[i] != b'$' {
-                i += 1;
-                continue;
-            }
-            let braced = b.get(i + 1) == Some(&b'{');
-            let start = i + 1 + usize::from(braced);
-            let mut end = start;
-            while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
-                end += 1;
-            }
-            let at = i;
-            i = end.max(i + 1);
-            if end > start {
-                return Some((at, &s[start..end]));
-            }
-        }
-        None
-    })
 }
 
 /// What `grammar/unknown-variable` collects during grammar validation's
@@ -192,17 +198,24 @@ impl Variables {
         }
     }
 
+    /// A word with `$` or `(`: every `$` starts a reference (an
+    /// identifier never contains `$`), so one pass finds the bare prefix
+    /// names without extracting every variable name.
     fn word(&mut self, span: Span, s: &str) {
         let b = s.as_bytes();
-        if b.windows(2).any(|p| p == b"(?") {
-            named_captures(s, &mut self.defined);
-        }
-        if b.contains(&b'$') {
-            for (_, name) in references(s) {
-                if prefix_only(name) {
+        let mut captures = false;
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'$' {
+                let start = i + 1 + usize::from(b.get(i + 1) == Some(&b'{'));
+                if let Some(name) = prefix_at(b, start) {
                     self.uses.push((span, name.to_string()));
                 }
+            } else if c == b'(' && b.get(i + 1) == Some(&b'?') {
+                captures = true;
             }
+        }
+        if captures {
+            named_captures(s, &mut self.defined);
         }
     }
 
@@ -234,36 +247,96 @@ impl Variables {
 mod tests {
     use super::*;
 
+    /// `$name` / `${name}` references in a word.
+    fn references(s: &str) -> impl Iterator<Item = (usize, &str)> {
+        let b = s.as_bytes();
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            while i < b.len() {
+                if b[i] != b'$' {
+                    i += 1;
+                    continue;
+                }
+                let braced = b.get(i + 1) == Some(&b'{');
+                let start = i + 1 + usize::from(braced);
+                let mut end = start;
+                while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                    end += 1;
+                }
+                let at = i;
+                i = end.max(i + 1);
+                if end > start {
+                    return Some((at, &s[start..end]));
+                }
+            }
+            None
+        })
+    }
+
+    /// The bare prefix names of a word, the slow way: every reference.
+    fn slow(s: &str) -> Vec<&str> {
+        references(s)
+            .map(|(_, n)| n)
+            .filter(|n| PREFIX_ONLY.iter().any(|(p, _)| p == n))
+            .collect()
+    }
+
     #[test]
     fn finds_references() {
         let r: Vec<_> = references("a $arg ${http}x $1 $ $arg_x")
             .map(|(_, n)| n)
             .collect();
         assert_eq!(r, ["arg", "http", "1", "arg_x"]);
-        for (p, _) in PREFIX_ONLY {
-            assert!(prefix_only(p));
+        let words = [
+            "a $arg ${http}x $1 $ $arg_x",
+            "$arg$http${cookie}",
+            "$$arg",
+            "${{arg}",
+            "$sent_http$sent_trailer-$upstream_http.$upstream_cookie/$upstream_trailer",
+            "$sent_httpx $upstream_http_x $args $ar $h $",
+            "$host $remote_addr $proxy_add_x_forwarded_for",
+            "x(?<arg>y)$http",
+        ];
+        for w in words {
+            let mut v = Variables::default();
+            v.word(Span::new(crate::syntax::FileId(0), 0, 0), w);
+            let fast: Vec<&str> = v.uses.iter().map(|(_, n)| n.as_str()).collect();
+            assert_eq!(fast, slow(w), "{w}");
         }
-        assert!(!prefix_only("args") && !prefix_only("arg_x"));
+        for (p, _) in PREFIX_ONLY {
+            assert_eq!(prefix_at(format!("${p}").as_bytes(), 1), Some(*p));
+            assert_eq!(prefix_at(format!("${p}_x").as_bytes(), 1), None);
+        }
         for w in [
             "$",
             "(",
+            "ab$d",
+            "abc(",
+            "$bcdefg",
             "abcdefgh$",
             "abcdefgh(",
             "abcdefghabcdefg$",
+            "abcdefghabcdefgh$",
             "a$b",
         ] {
             assert!(has_dollar_or_paren(w.as_bytes()), "{w}");
         }
         for w in [
             "",
+            "ab",
+            "abcd",
+            "abcdefg",
             "abcdefgh",
+            "abcdefghabcdefghi",
             "/srv/www/docs3/public",
             "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}",
         ] {
             assert!(!has_dollar_or_paren(w.as_bytes()), "{w}");
         }
         let mut d = HashSet::new();
-        named_captures("~^/(?<arg>\\d+)(?P<x>.)", &mut d);
-        assert!(d.contains("arg") && d.contains("x"));
+        named_captures("~^/(?<arg>\\d+)(?P<x>.)(?'y'z)(?<=w)(?:v)(?<(?<u", &mut d);
+        let mut d: Vec<_> = d.into_iter().collect();
+        d.sort();
+        assert_eq!(d, ["arg", "u", "x", "y"]);
     }
 }

@@ -13,7 +13,7 @@ use super::{LintOptions, LintOutcome};
 use crate::diag::{Diagnostic, Severity};
 use crate::load::Loaded;
 use crate::model::{walk, Context, Visit};
-use crate::syntax::{Directive, Span, Terminator};
+use crate::syntax::{Directive, FileId, Span, Terminator};
 
 pub mod table;
 mod values;
@@ -164,7 +164,7 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
             ssl_on: Vec::new(),
             http_servers: Vec::new(),
         };
-        walk(loaded, root.file, root.context, |v| c.visit(v));
+        c.walk(root.file, root.context);
         c.finish(root.file);
         for d in c.out {
             if seen.insert((d.rule, d.span, d.message.clone())) {
@@ -315,12 +315,95 @@ impl<'a, 'o> Checker<'a, 'o> {
         self.out.push(d);
     }
 
+    /// Visit every directive reachable from `root` in nginx's read order,
+    /// expanding includes in place: the order, contexts and ancestors of
+    /// [`crate::model::walk`], with each name looked up once and the
+    /// bodies of rejected block directives still visited (for
+    /// `grammar/unknown-variable` only).
+    fn walk(&mut self, root: FileId, context: Context) {
+        enum Frame<'a> {
+            /// A block's directives; `owned` when a block directive (in
+            /// `ancestors`) opened it, not a file's top level.
+            Block {
+                iter: std::slice::Iter<'a, Directive>,
+                context: Context,
+                owned: bool,
+            },
+            Include {
+                files: std::slice::Iter<'a, FileId>,
+                context: Context,
+            },
+        }
+        let loaded = self.loaded;
+        let include = self.table.lookup("include");
+        let mut stack = vec![Frame::Block {
+            iter: loaded.file(root).root.directives.iter(),
+            context,
+            owned: false,
+        }];
+        let mut ancestors: Vec<&'a Directive> = Vec::new();
+        while let Some(top) = stack.last_mut() {
+            match top {
+                Frame::Block { iter, context, .. } => {
+                    let ctx = *context;
+                    let Some(d) = iter.next() else {
+                        if let Some(Frame::Block { owned: true, .. }) = stack.pop() {
+                            ancestors.pop();
+                        }
+                        continue;
+                    };
+                    let group = self.table.lookup(d.name());
+                    self.visit(
+                        &Visit {
+                            directive: d,
+                            context: ctx,
+                            ancestors: &ancestors,
+                            via: &[],
+                        },
+                        group,
+                    );
+                    if group.is_some() && group == include {
+                        let files = loaded.included_by(d);
+                        if !files.is_empty() {
+                            stack.push(Frame::Include {
+                                files: files.iter(),
+                                context: ctx,
+                            });
+                            continue;
+                        }
+                    }
+                    if let Some(b) = &d.block {
+                        let child = ctx.child(d.name()).unwrap_or(Context::Unknown);
+                        ancestors.push(d);
+                        stack.push(Frame::Block {
+                            iter: b.directives.iter(),
+                            context: child,
+                            owned: true,
+                        });
+                    }
+                }
+                Frame::Include { files, context } => {
+                    let ctx = *context;
+                    match files.next() {
+                        Some(&f) => stack.push(Frame::Block {
+                            iter: loaded.file(f).root.directives.iter(),
+                            context: ctx,
+                            owned: false,
+                        }),
+                        None => {
+                            stack.pop();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// One directive of the walk: `grammar/unknown-variable` sees every
     /// directive; grammar validation skips the bodies of block directives
     /// it rejects (nginx stops there).
-    fn visit(&mut self, v: &Visit<'a, '_>) -> bool {
+    fn visit(&mut self, v: &Visit<'a, '_>, group: Option<usize>) {
         let d = v.directive;
-        let group = self.table.lookup(d.name());
         let defines = match group {
             Some(g) => self.table.group(g).defines,
             None => variables::defining_arg(d.name()),
@@ -329,14 +412,13 @@ impl<'a, 'o> Checker<'a, 'o> {
         let depth = v.ancestors.len();
         if let Some((at, owner)) = self.suppress {
             if depth > at && block_id(v.ancestors.get(at)) == owner {
-                return true;
+                return;
             }
             self.suppress = None;
         }
         if !self.validate(v, group) && d.block.is_some() {
             self.suppress = Some((depth, d as *const Directive as usize));
         }
-        true
     }
 
     /// Open the duplicate-tracking run of the block at `depth`, closing

@@ -101,8 +101,19 @@ pub fn fixed_http_variable(name: &str) -> bool {
 }
 
 /// Does the word use variables (nginx then checks at run time)?
+#[inline]
 fn has_var(s: &str) -> bool {
-    s.contains('$')
+    // Values are short: a plain loop beats a `memchr` call.
+    s.bytes().any(|b| b == b'$')
+}
+
+/// `s` up to the first `/` (the host:port of a URL without scheme).
+#[inline]
+fn before_slash(s: &str) -> &str {
+    match s.bytes().position(|b| b == b'/') {
+        Some(i) => &s[..i],
+        None => s,
+    }
 }
 
 /// Directives whose handler (a `ngx_conf_set_*_slot` or equivalent) says
@@ -515,7 +526,11 @@ fn listen(c: &mut Checker, d: &Directive, ctx: Context) {
     let v = c.opts.nginx_version;
     for w in d.args.iter().skip(1) {
         let s = w.value.as_str();
-        let key_len = s.find('=').map(|i| i + 1).unwrap_or(s.len());
+        let key_len = s
+            .bytes()
+            .position(|b| b == b'=')
+            .map(|i| i + 1)
+            .unwrap_or(s.len());
         let key = &s[..key_len];
         match table.iter().find(|(k, _)| *k == key) {
             None => bad(
@@ -558,13 +573,13 @@ fn check_port(c: &mut Checker, d: &Directive, w: &Word, url: &str, whose: &str, 
     if has_var(url) || url.starts_with("unix:") {
         return;
     }
-    let hostport = url.split('/').next().unwrap_or(url);
+    let hostport = before_slash(url);
     let port = if let Some(rest) = hostport.strip_prefix('[') {
         match rest.split_once(']') {
             Some((_, p)) => p.strip_prefix(':'),
             None => return,
         }
-    } else if listen && !hostport.contains(':') {
+    } else if listen && !hostport.bytes().any(|b| b == b':') {
         // "listen 8080" or "listen host"
         if hostport.bytes().all(|b| b.is_ascii_digit()) {
             Some(hostport)
@@ -572,11 +587,10 @@ fn check_port(c: &mut Checker, d: &Directive, w: &Word, url: &str, whose: &str, 
             None
         }
     } else {
-        hostport.rsplit_once(':').map(|(_, p)| p)
+        after_last_colon(hostport)
     };
     let Some(p) = port else { return };
-    let ok = is_number(p) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n));
-    if !ok {
+    if !valid_port(p) {
         bad(
             c,
             d,
@@ -619,7 +633,7 @@ fn pass(c: &mut Checker, d: &Directive, ctx: Context) {
     } else {
         s
     };
-    let hostport = rest.split('/').next().unwrap_or(rest);
+    let hostport = before_slash(rest);
     if hostport.is_empty() || hostport.starts_with("unix:") {
         return;
     }
@@ -641,13 +655,29 @@ fn port_of(hostport: &str) -> Option<&str> {
     if let Some(r) = hostport.strip_prefix('[') {
         r.split_once(']').and_then(|(_, p)| p.strip_prefix(':'))
     } else {
-        hostport.rsplit_once(':').map(|(_, p)| p)
+        after_last_colon(hostport)
     }
+}
+
+/// What follows the last `:`, if there is one.
+#[inline]
+fn after_last_colon(s: &str) -> Option<&str> {
+    s.bytes().rposition(|b| b == b':').map(|i| &s[i + 1..])
 }
 
 /// A port nginx accepts: a number from 1 to 65535.
 fn valid_port(p: &str) -> bool {
-    is_number(p) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
+    if !is_number(p) {
+        return false;
+    }
+    let mut n: u32 = 0;
+    for b in p.bytes() {
+        n = n * 10 + u32::from(b - b'0');
+        if n > 65535 {
+            return false;
+        }
+    }
+    n >= 1
 }
 
 /// `s` without an ASCII `prefix` matched case-insensitively (no allocation).
@@ -691,7 +721,7 @@ fn upstream_server(c: &mut Checker, d: &Directive, ctx: Context) {
     if let Some(w) = d.args.first() {
         if !has_var(&w.value) && !w.value.starts_with("unix:") {
             let url = w.value.as_str();
-            let hostport = url.split('/').next().unwrap_or(url);
+            let hostport = before_slash(url);
             if let Some(p) = port_of(hostport) {
                 if !valid_port(p) {
                     bad(
@@ -716,8 +746,8 @@ fn upstream_server(c: &mut Checker, d: &Directive, ctx: Context) {
     let v = c.opts.nginx_version;
     for w in d.args.iter().skip(1) {
         let s = w.value.as_str();
-        let (key, val) = match s.split_once('=') {
-            Some((k, v)) => (k, Some(v)),
+        let (key, val) = match s.bytes().position(|b| b == b'=') {
+            Some(i) => (&s[..i], Some(&s[i + 1..])),
             None => (s, None),
         };
         let Some(p) = PARAMS
@@ -841,5 +871,17 @@ mod tests {
         assert!(is_time("1y", true) && !is_time("1y", false));
         assert!(!is_time("500ms", true) && !is_time("30m1h", false) && !is_time("1.5s", false));
         assert!(!is_time("", true) && !is_time("s", true));
+        for (p, ok) in [
+            ("80", true),
+            ("000080", true),
+            ("65535", true),
+            ("65536", false),
+            ("0", false),
+            ("", false),
+            ("8a", false),
+            ("99999999999999999", false),
+        ] {
+            assert_eq!(valid_port(p), ok, "{p}");
+        }
     }
 }
