@@ -9,13 +9,16 @@
 //! (`$arg_page`, `$http_host`), unless the configuration defines the name
 //! itself (`set`, `map`, `geo`, `split_clients`, `perl_set`, `js_set`,
 //! `*_by_lua*`, regex named captures).
+//!
+//! The check runs inside grammar validation's single walk
+//! ([`crate::lint::grammar::check`]), which feeds every directive to
+//! [`Variables`].
 
 use std::collections::HashSet;
 
 use super::registry::RuleMeta;
-use super::LintOutcome;
 use crate::diag::{Diagnostic, Severity};
-use crate::model::walk;
+use crate::syntax::{Directive, Span};
 
 pub const UNKNOWN_VARIABLE: &str = "grammar/unknown-variable";
 
@@ -53,18 +56,63 @@ const PREFIX_ONLY: &[(&str, &str)] = &[
     ),
 ];
 
-/// Directives whose first (or, for `map`/`geo`/`split_clients`, last
-/// head) argument defines a variable.
-fn defined_by(d: &crate::syntax::Directive) -> Option<&str> {
-    let name = d.name();
-    let arg = match name {
+/// Which argument of a directive defines a variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DefArg {
+    First,
+    Second,
+    Last,
+}
+
+/// Directives whose first (or, for `map`/`split_clients`, second; for
+/// `geo`, last) argument defines a variable. Grammar validation resolves
+/// this once per table name; names outside the table ask here.
+pub(crate) fn defining_arg(name: &str) -> Option<DefArg> {
+    match name {
         "set" | "perl_set" | "js_set" | "js_var" | "auth_request_set" | "set_by_lua"
-        | "set_by_lua_file" | "set_by_lua_block" => d.arg(0),
-        "map" | "split_clients" => d.arg(1),
-        "geo" | "geoip2" => d.args.last().map(|w| w.value.as_str()),
+        | "set_by_lua_file" | "set_by_lua_block" => Some(DefArg::First),
+        "map" | "split_clients" => Some(DefArg::Second),
+        "geo" | "geoip2" => Some(DefArg::Last),
         _ => None,
-    }?;
-    arg.strip_prefix('$')
+    }
+}
+
+/// Is `name` one of [`PREFIX_ONLY`]?
+fn prefix_only(name: &str) -> bool {
+    matches!(
+        name,
+        "arg"
+            | "http"
+            | "cookie"
+            | "sent_http"
+            | "sent_trailer"
+            | "upstream_http"
+            | "upstream_cookie"
+            | "upstream_trailer"
+    )
+}
+
+/// Does the word contain `$` or `(`? Eight bytes at a time (the classic
+/// "has a zero byte" bit trick), as most words are short and have neither.
+#[inline]
+fn has_dollar_or_paren(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    #[inline]
+    fn hit(x: u64) -> bool {
+        let d = x ^ (ONES * u64::from(b'$'));
+        let p = x ^ (ONES * u64::from(b'('));
+        ((d.wrapping_sub(ONES) & !d) | (p.wrapping_sub(ONES) & !p)) & HIGH != 0
+    }
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        if hit(u64::from_le_bytes(w)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&c| c == b'$' || c == b'(')
 }
 
 /// Named captures `(?<name>…)`, `(?P<name>…)` and `(?'name'…)` in a word.
@@ -110,52 +158,75 @@ fn references(s: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-/// Report bare prefix variables that the configuration does not define.
-pub fn check(outcome: &LintOutcome, out: &mut Vec<Diagnostic>) {
-    let loaded = &outcome.loaded;
-    let mut defined: HashSet<String> = HashSet::new();
-    let mut uses = Vec::new();
-    for root in &outcome.roots {
-        walk(loaded, root.file, root.context, |v| {
-            let d = v.directive;
-            if let Some(n) = defined_by(d) {
-                defined.insert(n.to_string());
+/// What `grammar/unknown-variable` collects during grammar validation's
+/// walk (every directive reachable from every root, data blocks and
+/// directives grammar rejects included), reported once all roots are done.
+#[derive(Default)]
+pub(crate) struct Variables {
+    defined: HashSet<String>,
+    uses: Vec<(Span, String)>,
+}
+
+impl Variables {
+    /// One directive; `defines` is [`defining_arg`] of its name.
+    #[inline]
+    pub(crate) fn visit(&mut self, d: &Directive, defines: Option<DefArg>) {
+        if let Some(which) = defines {
+            let arg = match which {
+                DefArg::First => d.arg(0),
+                DefArg::Second => d.arg(1),
+                DefArg::Last => d.args.last().map(|w| w.value.as_str()),
+            };
+            if let Some(n) = arg.and_then(|a| a.strip_prefix('$')) {
+                self.defined.insert(n.to_string());
             }
-            // The first word is a directive name or, in `map`/`geo`
-            // bodies, a literal key: only arguments can reference variables.
-            for w in &d.args {
-                if w.value.contains("(?") {
-                    named_captures(&w.value, &mut defined);
-                }
-                if w.value.contains('$') {
-                    for (_, name) in references(&w.value) {
-                        if PREFIX_ONLY.iter().any(|(p, _)| *p == name) {
-                            uses.push((w.span, name.to_string()));
-                        }
-                    }
-                }
-            }
-            true
-        });
-    }
-    let mut seen = HashSet::new();
-    for (span, name) in uses {
-        if defined.contains(&name) || !seen.insert((span, name.clone())) {
-            continue;
         }
-        let want = PREFIX_ONLY
-            .iter()
-            .find(|(p, _)| *p == name)
-            .map(|(_, w)| *w)
-            .unwrap_or("a defined variable");
-        out.push(
-            Diagnostic::error(UNKNOWN_VARIABLE, format!("unknown \"{name}\" variable"))
-                .with_span(span)
-                .with_label(format!("nginx has no variable \"${name}\""))
-                .with_help(format!(
-                    "nginx knows this name only with a suffix: use {want}"
-                )),
-        );
+        // The first word is a directive name or, in `map`/`geo`
+        // bodies, a literal key: only arguments can reference variables.
+        for w in &d.args {
+            let s = w.value.as_str();
+            // One cheap scan for the common case: neither `$` nor `(`.
+            if has_dollar_or_paren(s.as_bytes()) {
+                self.word(w.span, s);
+            }
+        }
+    }
+
+    fn word(&mut self, span: Span, s: &str) {
+        let b = s.as_bytes();
+        if b.windows(2).any(|p| p == b"(?") {
+            named_captures(s, &mut self.defined);
+        }
+        if b.contains(&b'$') {
+            for (_, name) in references(s) {
+                if prefix_only(name) {
+                    self.uses.push((span, name.to_string()));
+                }
+            }
+        }
+    }
+
+    /// Report bare prefix variables that the configuration does not define.
+    pub(crate) fn finish(self, out: &mut Vec<Diagnostic>) {
+        let mut seen = HashSet::new();
+        for (span, name) in self.uses {
+            if self.defined.contains(&name) || !seen.insert((span, name.clone())) {
+                continue;
+            }
+            let want = PREFIX_ONLY
+                .iter()
+                .find(|(p, _)| *p == name)
+                .map(|(_, w)| *w)
+                .unwrap_or("a defined variable");
+            out.push(
+                Diagnostic::error(UNKNOWN_VARIABLE, format!("unknown \"{name}\" variable"))
+                    .with_span(span)
+                    .with_label(format!("nginx has no variable \"${name}\""))
+                    .with_help(format!(
+                        "nginx knows this name only with a suffix: use {want}"
+                    )),
+            );
+        }
     }
 }
 
@@ -169,6 +240,28 @@ mod tests {
             .map(|(_, n)| n)
             .collect();
         assert_eq!(r, ["arg", "http", "1", "arg_x"]);
+        for (p, _) in PREFIX_ONLY {
+            assert!(prefix_only(p));
+        }
+        assert!(!prefix_only("args") && !prefix_only("arg_x"));
+        for w in [
+            "$",
+            "(",
+            "abcdefgh$",
+            "abcdefgh(",
+            "abcdefghabcdefg$",
+            "a$b",
+        ] {
+            assert!(has_dollar_or_paren(w.as_bytes()), "{w}");
+        }
+        for w in [
+            "",
+            "abcdefgh",
+            "/srv/www/docs3/public",
+            "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}",
+        ] {
+            assert!(!has_dollar_or_paren(w.as_bytes()), "{w}");
+        }
         let mut d = HashSet::new();
         named_captures("~^/(?<arg>\\d+)(?P<x>.)", &mut d);
         assert!(d.contains("arg") && d.contains("x"));

@@ -158,7 +158,7 @@ pub(super) fn unique(e: &Entry) -> bool {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Unit {
+pub(super) enum Unit {
     Size,
     Offset,
     Msec,
@@ -246,59 +246,80 @@ fn unit_help(u: Unit) -> &'static str {
     }
 }
 
-/// Check the values of one directive already known to be well-formed.
-pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, e: &Entry, args: Args) {
-    let name = d.name();
+/// The value check a resolved row needs, decided once per (name, context)
+/// when the name is first resolved, so that checking a directive compares
+/// no strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ValueCheck {
+    None,
+    Flag,
+    Unit(Unit),
+    WorkerProcesses,
+    KeepaliveTimeout,
+    Bitmask(&'static [&'static str]),
+    ErrorPage,
+    Listen,
+    UpstreamServer,
+    Pass,
+}
+
+pub(super) fn classify(e: &Entry, args: Args, ctx: Context) -> ValueCheck {
     if e.on_off && args.flag {
-        if let Some(w) = d.args.first() {
-            let v = w.value.as_str();
-            if !v.eq_ignore_ascii_case("on") && !v.eq_ignore_ascii_case("off") {
-                c.push(
-                    Diagnostic::error(
-                        INVALID_FLAG_VALUE,
-                        format!("invalid value \"{v}\" in \"{name}\" directive, it must be \"on\" or \"off\""),
-                    )
-                    .with_span(w.span)
-                    .with_label("not on or off")
-                    .with_help(format!("write `{name} on;` or `{name} off;`")),
-                );
-            }
-        }
-        return;
+        return ValueCheck::Flag;
     }
     if let Some(u) = unit_of(e, args) {
-        if u == Unit::NumberSize {
-            if let [n, s] = d.args.as_slice() {
-                if !has_var(&n.value)
-                    && !has_var(&s.value)
-                    && (!is_number(&n.value) || !is_size(&s.value))
-                {
-                    bad(
-                        c,
-                        d,
-                        n,
-                        format!(
-                            "invalid value \"{} {}\" in \"{name}\" directive",
-                            n.value, s.value
-                        ),
-                        unit_help(u).into(),
+        return ValueCheck::Unit(u);
+    }
+    const PROTOCOLS: &[&str] = &["SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+    match e.name {
+        "worker_processes" => ValueCheck::WorkerProcesses,
+        "keepalive_timeout" => ValueCheck::KeepaliveTimeout,
+        "ssl_protocols" | "proxy_ssl_protocols" | "grpc_ssl_protocols" | "uwsgi_ssl_protocols" => {
+            ValueCheck::Bitmask(PROTOCOLS)
+        }
+        "proxy_next_upstream"
+        | "fastcgi_next_upstream"
+        | "uwsgi_next_upstream"
+        | "scgi_next_upstream"
+        | "grpc_next_upstream" => ValueCheck::Bitmask(NEXT_UPSTREAM),
+        "proxy_cache_use_stale"
+        | "fastcgi_cache_use_stale"
+        | "uwsgi_cache_use_stale"
+        | "scgi_cache_use_stale" => ValueCheck::Bitmask(USE_STALE),
+        "error_page" => ValueCheck::ErrorPage,
+        "listen" => ValueCheck::Listen,
+        "server" if matches!(ctx, Context::Upstream | Context::StreamUpstream) => {
+            ValueCheck::UpstreamServer
+        }
+        "proxy_pass" | "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass"
+        | "memcached_pass" => ValueCheck::Pass,
+        _ => ValueCheck::None,
+    }
+}
+
+/// Check the values of one directive already known to be well-formed.
+pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, vc: ValueCheck) {
+    let name = d.name();
+    match vc {
+        ValueCheck::None => {}
+        ValueCheck::Flag => {
+            if let Some(w) = d.args.first() {
+                let v = w.value.as_str();
+                if !v.eq_ignore_ascii_case("on") && !v.eq_ignore_ascii_case("off") {
+                    c.push(
+                        Diagnostic::error(
+                            INVALID_FLAG_VALUE,
+                            format!("invalid value \"{v}\" in \"{name}\" directive, it must be \"on\" or \"off\""),
+                        )
+                        .with_span(w.span)
+                        .with_label("not on or off")
+                        .with_help(format!("write `{name} on;` or `{name} off;`")),
                     );
                 }
             }
-        } else if let Some(w) = d.args.first() {
-            if !has_var(&w.value) && !unit_ok(u, &w.value) {
-                let msg = if u == Unit::Number {
-                    format!("invalid number \"{}\" in \"{name}\" directive", w.value)
-                } else {
-                    format!("\"{name}\" directive invalid value")
-                };
-                bad(c, d, w, msg, unit_help(u).into());
-            }
         }
-        return;
-    }
-    match name {
-        "worker_processes" => {
+        ValueCheck::Unit(u) => unit_value(c, d, u),
+        ValueCheck::WorkerProcesses => {
             if let Some(w) = d.args.first() {
                 if w.value != "auto" && !is_number(&w.value) {
                     bad(
@@ -314,7 +335,7 @@ pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, e: &Entry, arg
                 }
             }
         }
-        "keepalive_timeout" => {
+        ValueCheck::KeepaliveTimeout => {
             if let Some(w) = d.args.first() {
                 if !is_time(&w.value, false) {
                     bad(
@@ -332,31 +353,44 @@ pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, e: &Entry, arg
                 }
             }
         }
-        "ssl_protocols" | "proxy_ssl_protocols" | "grpc_ssl_protocols" | "uwsgi_ssl_protocols" => {
-            const P: &[&str] = &["SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
-            bitmask(c, d, P);
+        ValueCheck::Bitmask(allowed) => bitmask(c, d, allowed),
+        ValueCheck::ErrorPage => error_page(c, d),
+        ValueCheck::Listen => listen(c, d, ctx),
+        ValueCheck::UpstreamServer => upstream_server(c, d, ctx),
+        ValueCheck::Pass => pass(c, d, ctx),
+    }
+}
+
+/// A directive whose arguments all have one unit.
+fn unit_value(c: &mut Checker, d: &Directive, u: Unit) {
+    let name = d.name();
+    if u == Unit::NumberSize {
+        if let [n, s] = d.args.as_slice() {
+            if !has_var(&n.value)
+                && !has_var(&s.value)
+                && (!is_number(&n.value) || !is_size(&s.value))
+            {
+                bad(
+                    c,
+                    d,
+                    n,
+                    format!(
+                        "invalid value \"{} {}\" in \"{name}\" directive",
+                        n.value, s.value
+                    ),
+                    unit_help(u).into(),
+                );
+            }
         }
-        "proxy_next_upstream"
-        | "fastcgi_next_upstream"
-        | "uwsgi_next_upstream"
-        | "scgi_next_upstream"
-        | "grpc_next_upstream" => {
-            bitmask(c, d, NEXT_UPSTREAM);
+    } else if let Some(w) = d.args.first() {
+        if !has_var(&w.value) && !unit_ok(u, &w.value) {
+            let msg = if u == Unit::Number {
+                format!("invalid number \"{}\" in \"{name}\" directive", w.value)
+            } else {
+                format!("\"{name}\" directive invalid value")
+            };
+            bad(c, d, w, msg, unit_help(u).into());
         }
-        "proxy_cache_use_stale"
-        | "fastcgi_cache_use_stale"
-        | "uwsgi_cache_use_stale"
-        | "scgi_cache_use_stale" => {
-            bitmask(c, d, USE_STALE);
-        }
-        "error_page" => error_page(c, d),
-        "listen" => listen(c, d, ctx),
-        "server" if matches!(ctx, Context::Upstream | Context::StreamUpstream) => {
-            upstream_server(c, d, ctx)
-        }
-        "proxy_pass" | "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass"
-        | "memcached_pass" => pass(c, d, ctx),
-        _ => {}
     }
 }
 
