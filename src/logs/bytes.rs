@@ -82,6 +82,36 @@ pub fn rfind(s: &[u8], b: u8) -> Option<usize> {
     s[..end].iter().rposition(|&c| c == b)
 }
 
+/// Is any of `a`, `b`, `c` in `s`?
+#[inline]
+pub fn any3(s: &[u8], a: u8, b: u8, c: u8) -> bool {
+    let (pa, pb, pc) = (LO * u64::from(a), LO * u64::from(b), LO * u64::from(c));
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let w = word(s, i);
+        if eq_mask(w, pa) | eq_mask(w, pb) | eq_mask(w, pc) != 0 {
+            return true;
+        }
+        i += 8;
+    }
+    s[i..].iter().any(|&x| x == a || x == b || x == c)
+}
+
+/// Start of the last occurrence of `needle` in `hay`, found from the
+/// occurrences of its byte at `anchor` (pick a rare one).
+#[inline]
+pub fn rfind_seq(hay: &[u8], needle: &[u8], anchor: usize) -> Option<usize> {
+    let mut end = hay.len();
+    let tail = needle.len() - anchor;
+    while let Some(p) = rfind(&hay[..end], needle[anchor]) {
+        if p >= anchor && hay.len() - p >= tail && hay[p - anchor..].starts_with(needle) {
+            return Some(p - anchor);
+        }
+        end = p;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +122,10 @@ mod tests {
             proptest::prop_assert_eq!(find(&s, b), memchr::memchr(b, &s));
             proptest::prop_assert_eq!(rfind(&s, b), memchr::memrchr(b, &s));
             proptest::prop_assert_eq!(find2(&s, b, b'a'), memchr::memchr2(b, b'a', &s));
+            proptest::prop_assert_eq!(any3(&s, b, b'a', 0x2d), memchr::memchr3(b, b'a', 0x2d, &s).is_some());
+            for (needle, anchor) in [(&b", w"[..], 0), (&b"w,w"[..], 1), (&b"a a"[..], 2)] {
+                proptest::prop_assert_eq!(rfind_seq(&s, needle, anchor), memchr::memmem::rfind(&s, needle));
+            }
         }
     }
 

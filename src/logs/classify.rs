@@ -11,10 +11,8 @@ use std::sync::OnceLock;
 
 use memchr::memmem::Finder;
 
-use super::aggregate::FxHasher;
 use super::causes::{self, CauseId, Levels, Phase, Sig, Text, CAUSES};
 use super::line::{self, Line};
-use std::hash::Hasher;
 
 /// What the classifier says about one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,8 +208,39 @@ struct Memo {
 /// Lines whose message and action are longer than this are classified
 /// without the memo.
 const MEMO_MAX_HEAD: usize = 256;
-/// Memo slots (a power of two).
-const MEMO_SLOTS: usize = 256;
+/// Memo slots: 256 sets of two.
+const MEMO_SLOTS: usize = 512;
+
+/// Slot hash of a head: its length and its first and last 16 bytes (the
+/// message start, the errno and the action). A collision only costs a
+/// miss: a hit compares the whole head.
+fn memo_hash(head: &[u8], facts: u64) -> u64 {
+    let n = head.len();
+    let (a, b, c, d) = if n >= 16 {
+        (
+            word_at(head, 0),
+            word_at(head, 8),
+            word_at(head, n - 16),
+            word_at(head, n - 8),
+        )
+    } else {
+        let mut w = [0u8; 16];
+        w[..n].copy_from_slice(head);
+        let lo = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        let hi = u64::from_le_bytes([w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]]);
+        (lo, hi, 0, 0)
+    };
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let x =
+        (a ^ c.rotate_left(17)).wrapping_mul(K) ^ (b ^ d.rotate_left(29)).wrapping_mul(K ^ 0xff);
+    (x ^ (n as u64) << 40 ^ facts).wrapping_mul(K)
+}
+
+fn word_at(s: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&s[i..i + 8]);
+    u64::from_le_bytes(a)
+}
 
 /// A classifier that remembers recent verdicts. A verdict depends only on
 /// the line's head (message, errno and action, which also decide the
@@ -244,17 +273,25 @@ impl Classifier {
             return classify(line);
         }
         let facts = line.level.map_or(0, |l| l as u64 + 1) | u64::from(line.cid.is_some()) << 8;
-        let mut h = FxHasher::default();
-        h.write(head);
-        h.write_u64(facts);
-        let hash = h.finish();
-        let slot = &mut self.memo[(hash >> 56) as usize % MEMO_SLOTS];
-        if let Some(v) = &slot.verdict {
-            if slot.hash == hash && slot.facts == facts && slot.head == head {
-                return v.clone();
+        let hash = memo_hash(head, facts);
+        // Two-way set associative: the most recent entry of a set is at
+        // its even slot, the one before at the odd slot.
+        let i = (hash >> 56) as usize * 2 % MEMO_SLOTS;
+        for j in [i, i + 1] {
+            let slot = &self.memo[j];
+            if let Some(v) = &slot.verdict {
+                if slot.hash == hash && slot.facts == facts && slot.head == head {
+                    let v = v.clone();
+                    if j != i {
+                        self.memo.swap(i, j);
+                    }
+                    return v;
+                }
             }
         }
         let v = classify(line);
+        self.memo.swap(i, i + 1);
+        let slot = &mut self.memo[i];
         slot.hash = hash;
         slot.facts = facts;
         slot.head.clear();

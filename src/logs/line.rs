@@ -12,13 +12,12 @@
 
 use std::sync::OnceLock;
 
-use memchr::memmem::{self, Finder, FinderRev};
+use memchr::memmem::{self, Finder};
 
 use super::bytes;
 
 /// Searchers built once (building one costs more than a short search).
 struct Finders {
-    resolver: FinderRev<'static>,
     while_: Finder<'static>,
     resolved: Finder<'static>,
     host_not_found: Finder<'static>,
@@ -27,7 +26,6 @@ struct Finders {
 fn finders() -> &'static Finders {
     static F: OnceLock<Finders> = OnceLock::new();
     F.get_or_init(|| Finders {
-        resolver: FinderRev::new(b", resolver: "),
         while_: Finder::new(b" while "),
         resolved: Finder::new(b" could not be resolved"),
         host_not_found: Finder::new(b"host not found in upstream \""),
@@ -358,7 +356,7 @@ fn split_tail(body: &[u8]) -> (&[u8], Fields<'_>) {
         }
     }
     // Resolver connection lines: `... while resolving, resolver: 1.2.3.4:53`.
-    if let Some(pos) = finders().resolver.rfind(body) {
+    if let Some(pos) = bytes::rfind_seq(body, b", resolver: ", 0) {
         if let Some(fields) = parse_fields(&body[pos + 2..], false) {
             return (&body[..pos], fields);
         }
@@ -442,7 +440,7 @@ fn split_action(head: &[u8]) -> (&[u8], Option<&[u8]>) {
     if let Some(pos) = last_while(head) {
         let action = &head[pos + 7..];
         // One short pass instead of three searches (actions are short).
-        if !action.is_empty() && !action.iter().any(|&b| matches!(b, b',' | b'"' | b')')) {
+        if !action.is_empty() && !bytes::any3(action, b',', b'"', b')') {
             return (&head[..pos], Some(action));
         }
     }
@@ -496,7 +494,7 @@ fn config_location(message: &[u8]) -> Option<(&[u8], u32)> {
     if !message.last().is_some_and(u8::is_ascii_digit) {
         return None;
     }
-    let pos = memmem::rfind(message, b" in ")?;
+    let pos = bytes::rfind_seq(message, b" in ", 1)?;
     let loc = &message[pos + 4..];
     let colon = memchr::memrchr(b':', loc)?;
     let (line, len) = digits(&loc[colon + 1..])?;

@@ -63,6 +63,10 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> S
     String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// Diagnostics per chunk, and how many it takes to bother with threads.
+const CHUNK: usize = 512;
+const PARALLEL_FROM: usize = 2 * CHUNK;
+
 fn document(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> Vec<u8> {
     // Display path of each file, escaped once.
     let paths: Vec<Vec<u8>> = sources
@@ -77,10 +81,34 @@ fn document(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> Vec
     o.extend_from_slice(b"{\n  \"schema\": \"ngxray/lint/v1\",\n  \"version\": ");
     string(&mut o, env!("CARGO_PKG_VERSION"));
     o.extend_from_slice(b",\n  \"diagnostics\": [");
-    for (i, d) in diags.iter().enumerate() {
-        o.extend_from_slice(if i == 0 { b"\n    {" } else { b",\n    {" });
-        diagnostic(&mut o, d, sources, &paths);
-        o.extend_from_slice(b"\n    }");
+    // Each diagnostic is written as `,\n    {…}`; the first one's comma is
+    // dropped. Big runs are written in chunks on all cores.
+    let one = |out: &mut Vec<u8>, d: &Diagnostic| {
+        out.extend_from_slice(b",\n    {");
+        diagnostic(out, d, sources, &paths);
+        out.extend_from_slice(b"\n    }");
+    };
+    if diags.len() >= PARALLEL_FROM {
+        use rayon::prelude::*;
+        let chunks: Vec<Vec<u8>> = diags
+            .par_chunks(CHUNK)
+            .map(|c| {
+                let mut out = Vec::with_capacity(c.len() * 1200);
+                c.iter().for_each(|d| one(&mut out, d));
+                out
+            })
+            .collect();
+        for (i, c) in chunks.iter().enumerate() {
+            o.extend_from_slice(if i == 0 {
+                c.get(1..).unwrap_or_default()
+            } else {
+                c
+            });
+        }
+    } else {
+        let mut out = Vec::with_capacity(diags.len() * 1200);
+        diags.iter().for_each(|d| one(&mut out, d));
+        o.extend_from_slice(out.get(1..).unwrap_or_default());
     }
     if !diags.is_empty() {
         o.extend_from_slice(b"\n  ");
@@ -315,6 +343,19 @@ mod tests {
                 reference(&diags, &map, &summary)
             );
         }
+        // Enough findings to be written in parallel chunks.
+        let (diags, map) = sample(nasty, None, "nginx.conf");
+        let many: Vec<Diagnostic> = diags
+            .iter()
+            .cycle()
+            .take(3 * PARALLEL_FROM + 7)
+            .cloned()
+            .collect();
+        let summary = Summary::of(&many, 2);
+        assert_eq!(
+            render(&many, &map, &summary),
+            reference(&many, &map, &summary)
+        );
         let map = SourceMap::new();
         let summary = Summary::of(&[], 0);
         assert_eq!(render(&[], &map, &summary), reference(&[], &map, &summary));
