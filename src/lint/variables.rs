@@ -98,30 +98,35 @@ fn prefix_at(b: &[u8], start: usize) -> Option<&'static str> {
     })
 }
 
+/// Does any of the eight bytes of `x` equal `$` or `(`? (The classic
+/// "has a zero byte" bit trick: exact as a yes/no answer.)
+#[inline]
+fn hit(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let d = x ^ (ONES * u64::from(b'$'));
+    let p = x ^ (ONES * u64::from(b'('));
+    ((d.wrapping_sub(ONES) & !d) | (p.wrapping_sub(ONES) & !p)) & HIGH != 0
+}
+
+#[inline]
+fn read8(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+#[inline]
+fn read4(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[at..at + 4]);
+    u64::from(u32::from_le_bytes(w))
+}
+
 /// Does the word contain `$` or `(`? Eight bytes at a time (the classic
 /// "has a zero byte" bit trick), as most words are short and have neither.
 #[inline]
 fn has_dollar_or_paren(b: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    #[inline]
-    fn hit(x: u64) -> bool {
-        let d = x ^ (ONES * u64::from(b'$'));
-        let p = x ^ (ONES * u64::from(b'('));
-        ((d.wrapping_sub(ONES) & !d) | (p.wrapping_sub(ONES) & !p)) & HIGH != 0
-    }
-    #[inline]
-    fn read8(b: &[u8], at: usize) -> u64 {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[at..at + 8]);
-        u64::from_le_bytes(w)
-    }
-    #[inline]
-    fn read4(b: &[u8], at: usize) -> u64 {
-        let mut w = [0u8; 4];
-        w.copy_from_slice(&b[at..at + 4]);
-        u64::from(u32::from_le_bytes(w))
-    }
     let n = b.len();
     if n >= 8 {
         // Whole words, then the last eight bytes (overlapping).
@@ -174,9 +179,11 @@ pub(crate) struct Variables {
 }
 
 impl Variables {
-    /// One directive; `defines` is [`defining_arg`] of its name.
+    /// One directive; `defines` is [`defining_arg`] of its name. Says
+    /// whether any argument has a `$` (or a `(`): when not, no argument
+    /// uses variables.
     #[inline]
-    pub(crate) fn visit(&mut self, d: &Directive, defines: Option<DefArg>) {
+    pub(crate) fn visit(&mut self, d: &Directive, defines: Option<DefArg>) -> bool {
         if let Some(which) = defines {
             let arg = match which {
                 DefArg::First => d.arg(0),
@@ -189,13 +196,16 @@ impl Variables {
         }
         // The first word is a directive name or, in `map`/`geo`
         // bodies, a literal key: only arguments can reference variables.
+        let mut any = false;
         for w in &d.args {
             let s = w.value.as_str();
             // One cheap scan for the common case: neither `$` nor `(`.
             if has_dollar_or_paren(s.as_bytes()) {
+                any = true;
                 self.word(w.span, s);
             }
         }
+        any
     }
 
     /// A word with `$` or `(`: every `$` starts a reference (an
@@ -204,7 +214,14 @@ impl Variables {
     fn word(&mut self, span: Span, s: &str) {
         let b = s.as_bytes();
         let mut captures = false;
-        for (i, &c) in b.iter().enumerate() {
+        let mut i = 0;
+        while i < b.len() {
+            // Skip eight bytes at a time while they have neither.
+            if i + 8 <= b.len() && !hit(read8(b, i)) {
+                i += 8;
+                continue;
+            }
+            let c = b[i];
             if c == b'$' {
                 let start = i + 1 + usize::from(b.get(i + 1) == Some(&b'{'));
                 if let Some(name) = prefix_at(b, start) {
@@ -213,6 +230,7 @@ impl Variables {
             } else if c == b'(' && b.get(i + 1) == Some(&b'?') {
                 captures = true;
             }
+            i += 1;
         }
         if captures {
             named_captures(s, &mut self.defined);
@@ -295,6 +313,10 @@ mod tests {
             "$sent_http$sent_trailer-$upstream_http.$upstream_cookie/$upstream_trailer",
             "$sent_httpx $upstream_http_x $args $ar $h $",
             "$host $remote_addr $proxy_add_x_forwarded_for",
+            "'$remote_addr - $remote_user [$time_local] \"$request\" $http'",
+            "abcdefgh$arg",
+            "abcdefg$arg",
+            "abcdefghabcdefgh${arg}",
             "x(?<arg>y)$http",
         ];
         for w in words {

@@ -101,10 +101,11 @@ pub fn fixed_http_variable(name: &str) -> bool {
 }
 
 /// Does the word use variables (nginx then checks at run time)?
+/// `s` is (part of) an argument of the directive being checked: when no
+/// argument has a `$` ([`Checker::dollar`]), there is nothing to look for.
 #[inline]
-fn has_var(s: &str) -> bool {
-    // Values are short: a plain loop beats a `memchr` call.
-    s.bytes().any(|b| b == b'$')
+fn has_var(c: &Checker, s: &str) -> bool {
+    c.dollar && s.bytes().any(|b| b == b'$')
 }
 
 /// `s` up to the first `/` (the host:port of a URL without scheme).
@@ -271,6 +272,9 @@ pub(super) enum ValueCheck {
     ErrorPage,
     Listen,
     UpstreamServer,
+    /// `proxy_pass` (the URL needs a scheme in http).
+    ProxyPass,
+    /// The other `*_pass` directives.
     Pass,
 }
 
@@ -302,8 +306,10 @@ pub(super) fn classify(e: &Entry, args: Args, ctx: Context) -> ValueCheck {
         "server" if matches!(ctx, Context::Upstream | Context::StreamUpstream) => {
             ValueCheck::UpstreamServer
         }
-        "proxy_pass" | "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass"
-        | "memcached_pass" => ValueCheck::Pass,
+        "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass" | "memcached_pass" => {
+            ValueCheck::Pass
+        }
+        "proxy_pass" => ValueCheck::ProxyPass,
         _ => ValueCheck::None,
     }
 }
@@ -368,7 +374,8 @@ pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, vc: ValueCheck
         ValueCheck::ErrorPage => error_page(c, d),
         ValueCheck::Listen => listen(c, d, ctx),
         ValueCheck::UpstreamServer => upstream_server(c, d, ctx),
-        ValueCheck::Pass => pass(c, d, ctx),
+        ValueCheck::Pass => pass(c, d, ctx, false),
+        ValueCheck::ProxyPass => pass(c, d, ctx, true),
     }
 }
 
@@ -377,8 +384,8 @@ fn unit_value(c: &mut Checker, d: &Directive, u: Unit) {
     let name = d.name();
     if u == Unit::NumberSize {
         if let [n, s] = d.args.as_slice() {
-            if !has_var(&n.value)
-                && !has_var(&s.value)
+            if !has_var(c, &n.value)
+                && !has_var(c, &s.value)
                 && (!is_number(&n.value) || !is_size(&s.value))
             {
                 bad(
@@ -394,7 +401,7 @@ fn unit_value(c: &mut Checker, d: &Directive, u: Unit) {
             }
         }
     } else if let Some(w) = d.args.first() {
-        if !has_var(&w.value) && !unit_ok(u, &w.value) {
+        if !has_var(c, &w.value) && !unit_ok(u, &w.value) {
             let msg = if u == Unit::Number {
                 format!("invalid number \"{}\" in \"{name}\" directive", w.value)
             } else {
@@ -453,7 +460,7 @@ fn bitmask(c: &mut Checker, d: &Directive, allowed: &[&str]) {
 fn error_page(c: &mut Checker, d: &Directive) {
     let n = d.args.len();
     for (i, w) in d.args.iter().enumerate() {
-        if i + 1 == n || w.value.starts_with('=') || has_var(&w.value) {
+        if i + 1 == n || w.value.starts_with('=') || has_var(c, &w.value) {
             continue;
         }
         match w.value.parse::<u32>() {
@@ -570,7 +577,7 @@ fn listen(c: &mut Checker, d: &Directive, ctx: Context) {
 
 /// `host:port`: the port must be a number in 1..65535 (`ngx_parse_url`).
 fn check_port(c: &mut Checker, d: &Directive, w: &Word, url: &str, whose: &str, listen: bool) {
-    if has_var(url) || url.starts_with("unix:") {
+    if has_var(c, url) || url.starts_with("unix:") {
         return;
     }
     let hostport = before_slash(url);
@@ -601,14 +608,14 @@ fn check_port(c: &mut Checker, d: &Directive, w: &Word, url: &str, whose: &str, 
     }
 }
 
-fn pass(c: &mut Checker, d: &Directive, ctx: Context) {
+fn pass(c: &mut Checker, d: &Directive, ctx: Context, proxy: bool) {
     let Some(w) = d.args.first() else { return };
     let s = w.value.as_str();
-    if has_var(s) {
+    if has_var(c, s) {
         return;
     }
     let name = d.name();
-    let rest = if name == "proxy_pass" && ctx.is_http() {
+    let rest = if proxy && ctx.is_http() {
         if let Some(r) = ["http://", "https://"]
             .iter()
             .find_map(|p| strip_prefix_ignore_case(s, p))
@@ -719,7 +726,7 @@ static PARAMS: LazyLock<Vec<Param>> = LazyLock::new(|| {
 fn upstream_server(c: &mut Checker, d: &Directive, ctx: Context) {
     let stream = ctx == Context::StreamUpstream;
     if let Some(w) = d.args.first() {
-        if !has_var(&w.value) && !w.value.starts_with("unix:") {
+        if !has_var(c, &w.value) && !w.value.starts_with("unix:") {
             let url = w.value.as_str();
             let hostport = before_slash(url);
             if let Some(p) = port_of(hostport) {
@@ -836,7 +843,7 @@ fn location_kind(d: &Directive) -> (&str, &str) {
 pub(super) fn nested_location(c: &mut Checker, d: &Directive, parent: &Directive) {
     let (pm, pn) = location_kind(parent);
     let (cm, cn) = location_kind(d);
-    if has_var(cn) || d.args.is_empty() {
+    if has_var(c, cn) || d.args.is_empty() {
         return;
     }
     let msg = match (pm, cm) {
