@@ -299,7 +299,6 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
         || {
             let mut found = Vec::new();
             grammar::check(shared, opts, &mut found);
-            variables::check(shared, &mut found);
             found
         },
         || {

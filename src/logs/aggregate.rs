@@ -28,6 +28,16 @@ const OTHER_KEY: &[u8] = b"(other)\0(other)";
 /// Longest sample text kept, in bytes.
 pub const MAX_SAMPLE_BYTES: usize = 4096;
 
+/// Flag of a provisional line number: block sequence number in bits 32..63,
+/// line within the block (1-based) below. Provisional numbers of one input
+/// sort like the real ones, so merging keeps the same first samples.
+const PROVISIONAL: u64 = 1 << 63;
+
+/// The provisional number of line `rel` (1-based) of block `seq`.
+pub fn provisional_line(seq: u64, rel: u64) -> u64 {
+    PROVISIONAL | seq << 32 | rel
+}
+
 /// FxHash: the keys are short byte strings of our own making; no need for
 /// a DoS-resistant hasher on the hot path.
 #[derive(Default, Clone, Copy)]
@@ -42,13 +52,21 @@ impl Hasher for FxHasher {
             let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
             h = (h.rotate_left(5) ^ v).wrapping_mul(K);
         }
-        for &b in chunks.remainder() {
-            h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        // The last 1 to 7 bytes as one zero-padded word: one round instead
+        // of a round per byte (each round waits for the previous one).
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
         }
         self.0 = h;
     }
     fn write_u8(&mut self, i: u8) {
         self.write(&[i]);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
     fn write_usize(&mut self, i: usize) {
         self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
@@ -392,16 +410,47 @@ impl Aggregate {
             line::normalize_request(line::request_key(r), scratch);
             add_request(&mut group.requests, &mut group.other_requests, scratch, 1);
         }
-        if group.samples.len() < MAX_SAMPLES {
+        // Samples are the first lines in input order. A worker may get a
+        // later input's blocks before an earlier one's, so keep the list
+        // sorted and let an earlier line displace a later one.
+        let key = (input, line_no);
+        if group.samples.len() < MAX_SAMPLES
+            || group
+                .samples
+                .last()
+                .is_some_and(|s| (s.input, s.line) > key)
+        {
             let text = &raw[..raw.len().min(MAX_SAMPLE_BYTES)];
             let text = text.strip_suffix(b"\r").unwrap_or(text);
-            group.samples.push(Sample {
-                input,
-                line: line_no,
-                text: String::from_utf8_lossy(text).into_owned(),
-            });
+            let at = group.samples.partition_point(|s| (s.input, s.line) < key);
+            group.samples.insert(
+                at,
+                Sample {
+                    input,
+                    line: line_no,
+                    text: String::from_utf8_lossy(text).into_owned(),
+                },
+            );
+            group.samples.truncate(MAX_SAMPLES);
             if group.hint.is_none() {
                 group.hint = parsed.and_then(super::classify::hint);
+            }
+        }
+    }
+
+    /// Replace provisional sample line numbers (see [`provisional_line`])
+    /// with real ones; `first_line(seq)` is the number of the first line of
+    /// block `seq`.
+    pub fn renumber(&mut self, first_line: impl Fn(u64) -> Option<u64>) {
+        for g in self.groups.values_mut() {
+            for s in &mut g.samples {
+                if s.line & PROVISIONAL != 0 {
+                    let seq = (s.line & !PROVISIONAL) >> 32;
+                    let rel = s.line & 0xffff_ffff;
+                    if let Some(first) = first_line(seq) {
+                        s.line = first + rel - 1;
+                    }
+                }
             }
         }
     }
@@ -532,6 +581,18 @@ mod tests {
     const A: &str = "2026/11/25 15:17:18 [error] 1#1: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: lab, request: \"GET /a?x=1 HTTP/1.1\", upstream: \"http://127.0.0.1:1/a?x=1\"";
     const B: &str = "2026/11/25 15:19:30 [error] 1#1: *2 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: lab, request: \"GET /b HTTP/1.1\", upstream: \"http://127.0.0.1:1/b\"";
     const C: &str = "2026/11/25 15:18:00 [error] 1#1: *3 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 127.0.0.1, server: lab, request: \"GET /b/123 HTTP/1.1\", upstream: \"http://127.0.0.1:2/b\"";
+
+    #[test]
+    fn samples_are_the_first_lines_in_input_order() {
+        let l = "2026/11/25 15:00:00 [error] 1#1: *1 no live upstreams while connecting to upstream, client: 1.1.1.1, server: s, request: \"GET / HTTP/1.1\", upstream: \"http://u/\"";
+        let mut agg = Aggregate::new(60);
+        // Input 1 arrives first, then input 0: input 0's lines win.
+        feed(&mut agg, 1, 1, &[l; 4]);
+        feed(&mut agg, 0, 7, &[l; 2]);
+        let g = agg.groups.values().next().unwrap();
+        let pos: Vec<(u32, u64)> = g.samples.iter().map(|s| (s.input, s.line)).collect();
+        assert_eq!(pos, [(0, 7), (0, 8), (1, 1)]);
+    }
 
     #[test]
     fn groups_counts_and_timeline() {

@@ -156,22 +156,31 @@ fn sig_matches(
     }
 }
 
-/// Classify a parsed line.
-pub fn classify(line: &Line<'_>) -> Verdict {
-    let t = tables();
-    let action_bit = match line.action {
+/// The bit of a line's action in [`Tables::actions`] (0 when the table names
+/// no such action).
+fn action_bit(t: &Tables, action: Option<&[u8]>) -> u64 {
+    match action {
         Some(a) => t
             .actions
             .iter()
             .position(|x| x.len() == a.len() && line::starts_with_short(a, x))
             .map_or(0, |i| 1u64 << i),
         None => 0,
-    };
-    let first = line.message.first().copied().unwrap_or(0);
-    let head = head16(line.message);
+    }
+}
+
+/// Classify a parsed line.
+pub fn classify(line: &Line<'_>) -> Verdict {
+    let t = tables();
     let errno = line
         .errno
         .map(|(code, text)| line::canonical_errno(code, text));
+    classify_with(t, line, action_bit(t, line.action), errno)
+}
+
+fn classify_with(t: &Tables, line: &Line<'_>, action_bit: u64, errno: Option<i32>) -> Verdict {
+    let first = line.message.first().copied().unwrap_or(0);
+    let head = head16(line.message);
     for &i in &t.by_first_byte[first as usize] {
         let c = &t.sigs[i];
         if sig_matches(c, line, action_bit, head, errno) {
@@ -184,6 +193,111 @@ pub fn classify(line: &Line<'_>) -> Verdict {
     Verdict {
         cause: causes::unclassified(),
         status: None,
+    }
+}
+
+/// One remembered verdict.
+#[derive(Default)]
+struct Memo {
+    hash: u64,
+    facts: u64,
+    head: Vec<u8>,
+    verdict: Option<Verdict>,
+}
+
+/// Lines whose message and action are longer than this are classified
+/// without the memo.
+const MEMO_MAX_HEAD: usize = 256;
+/// Memo slots: 256 sets of two.
+const MEMO_SLOTS: usize = 512;
+
+/// Slot hash of a head: its length and its first and last 16 bytes (the
+/// message start, the errno and the action). A collision only costs a
+/// miss: a hit compares the whole head.
+fn memo_hash(head: &[u8], facts: u64) -> u64 {
+    let n = head.len();
+    let (a, b, c, d) = if n >= 16 {
+        (
+            word_at(head, 0),
+            word_at(head, 8),
+            word_at(head, n - 16),
+            word_at(head, n - 8),
+        )
+    } else {
+        let mut w = [0u8; 16];
+        w[..n].copy_from_slice(head);
+        let lo = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        let hi = u64::from_le_bytes([w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]]);
+        (lo, hi, 0, 0)
+    };
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let x =
+        (a ^ c.rotate_left(17)).wrapping_mul(K) ^ (b ^ d.rotate_left(29)).wrapping_mul(K ^ 0xff);
+    (x ^ (n as u64) << 40 ^ facts).wrapping_mul(K)
+}
+
+fn word_at(s: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&s[i..i + 8]);
+    u64::from_le_bytes(a)
+}
+
+/// A classifier that remembers recent verdicts. A verdict depends only on
+/// the line's head (message, errno and action, which also decide the
+/// configuration location), its level and whether it has a connection
+/// number, and the same heads recur line after line, so a small
+/// direct-mapped memo keyed by exactly those answers most lines without
+/// walking the signature table. One per worker thread; [`classify`] is the
+/// uncached equivalent.
+pub struct Classifier {
+    memo: Vec<Memo>,
+}
+
+impl Default for Classifier {
+    fn default() -> Self {
+        Classifier::new()
+    }
+}
+
+impl Classifier {
+    pub fn new() -> Classifier {
+        Classifier {
+            memo: (0..MEMO_SLOTS).map(|_| Memo::default()).collect(),
+        }
+    }
+
+    /// Same result as [`classify`].
+    pub fn classify(&mut self, line: &Line<'_>) -> Verdict {
+        let head = line.head;
+        if head.len() > MEMO_MAX_HEAD {
+            return classify(line);
+        }
+        let facts = line.level.map_or(0, |l| l as u64 + 1) | u64::from(line.cid.is_some()) << 8;
+        let hash = memo_hash(head, facts);
+        // Two-way set associative: the most recent entry of a set is at
+        // its even slot, the one before at the odd slot.
+        let i = (hash >> 56) as usize * 2 % MEMO_SLOTS;
+        for j in [i, i + 1] {
+            let slot = &self.memo[j];
+            if let Some(v) = &slot.verdict {
+                if slot.hash == hash && slot.facts == facts && slot.head == head {
+                    let v = v.clone();
+                    if j != i {
+                        self.memo.swap(i, j);
+                    }
+                    return v;
+                }
+            }
+        }
+        let v = classify(line);
+        self.memo.swap(i, i + 1);
+        let slot = &mut self.memo[i];
+        slot.hash = hash;
+        slot.facts = facts;
+        slot.head.clear();
+        slot.head.extend_from_slice(head);
+        slot.verdict = Some(v.clone());
+        v
     }
 }
 
@@ -473,6 +587,33 @@ mod tests {
             .contains("\"HTT\""));
         let l = format!("2026/11/25 15:19:34 [error] 1#1: *7 connect() failed (111: Connection refused) while connecting to upstream{CTX}");
         assert_eq!(hint(&parse(l.as_bytes()).unwrap()), None);
+    }
+
+    #[test]
+    fn memo_gives_the_uncached_verdict() {
+        // Same head at other levels, with and without a connection number,
+        // and heads that differ only in errno or action.
+        let heads = [
+            "connect() failed (111: Connection refused) while connecting to upstream",
+            "connect() failed (113: No route to host) while connecting to upstream",
+            "upstream timed out (110: Connection timed out) while reading upstream",
+            "upstream timed out (110: Connection timed out) while connecting to upstream",
+            "start worker process 7",
+            "unexpected \"}\" in /etc/nginx/nginx.conf:1",
+            "upstream server temporarily disabled while connecting to upstream",
+        ];
+        let mut memo = Classifier::new();
+        for round in 0..3 {
+            for h in heads {
+                for level in ["error", "notice", "warn", "emerg"] {
+                    for cid in ["*7 ", ""] {
+                        let line = format!("2026/11/25 15:19:34 [{level}] 1#1: {cid}{h}{CTX}");
+                        let l = parse(line.as_bytes()).unwrap();
+                        assert_eq!(memo.classify(&l), classify(&l), "{round} {line}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -12,12 +12,12 @@
 
 use std::sync::OnceLock;
 
-use memchr::memmem::{self, Finder, FinderRev};
+use memchr::memmem::{self, Finder};
+
+use super::bytes;
 
 /// Searchers built once (building one costs more than a short search).
 struct Finders {
-    client: Finder<'static>,
-    resolver: FinderRev<'static>,
     while_: Finder<'static>,
     resolved: Finder<'static>,
     host_not_found: Finder<'static>,
@@ -26,8 +26,6 @@ struct Finders {
 fn finders() -> &'static Finders {
     static F: OnceLock<Finders> = OnceLock::new();
     F.get_or_init(|| Finders {
-        client: Finder::new(b"client: "),
-        resolver: FinderRev::new(b", resolver: "),
         while_: Finder::new(b" while "),
         resolved: Finder::new(b" could not be resolved"),
         host_not_found: Finder::new(b"host not found in upstream \""),
@@ -117,6 +115,9 @@ pub struct Line<'a> {
     pub tid: Option<u32>,
     /// `*N`: the connection serial number.
     pub cid: Option<u64>,
+    /// Message, errno part and action: everything between the header and
+    /// the context fields.
+    pub head: &'a [u8],
     /// Message with the errno part, as nginx wrote it.
     pub text: &'a [u8],
     /// Message without the errno part.
@@ -155,7 +156,7 @@ pub fn parse(raw: &[u8]) -> Option<Line<'_>> {
     }
     let mut level = None;
     if rest.first() == Some(&b'[') {
-        if let Some(end) = memchr::memchr(b']', &rest[..rest.len().min(9)]) {
+        if let Some(end) = rest[..rest.len().min(9)].iter().position(|&b| b == b']') {
             level = Level::parse(&rest[1..end]);
             if level.is_some() {
                 rest = &rest[end + 1..];
@@ -205,6 +206,7 @@ pub fn parse(raw: &[u8]) -> Option<Line<'_>> {
         pid,
         tid,
         cid,
+        head,
         text,
         message,
         errno,
@@ -270,11 +272,13 @@ fn level_at(s: &[u8]) -> bool {
 fn digits(s: &[u8]) -> Option<(u64, usize)> {
     let mut v: u64 = 0;
     let mut n = 0;
-    for &b in s.iter().take(19) {
-        if !b.is_ascii_digit() {
+    let max = s.len().min(19);
+    while n < max {
+        let d = s[n].wrapping_sub(b'0');
+        if d > 9 {
             break;
         }
-        v = v * 10 + u64::from(b - b'0');
+        v = v * 10 + u64::from(d);
         n += 1;
     }
     (n > 0).then_some((v, n))
@@ -330,28 +334,29 @@ fn key_at(s: &[u8]) -> Option<(Key, usize)> {
 
 /// Split the body into (message + action, fields).
 fn split_tail(body: &[u8]) -> (&[u8], Fields<'_>) {
-    // The HTTP/stream/mail tail starts at `, client: ` or `, udp client: `.
-    let mut loose: Option<(usize, usize)> = None;
-    for pos in finders().client.find_iter(body) {
-        let start = if pos >= 2 && &body[pos - 2..pos] == b", " {
-            pos - 2
-        } else if pos >= 6 && &body[pos - 6..pos] == b", udp " {
-            pos - 6
-        } else {
+    // The HTTP/stream/mail tail starts at `, client: ` or `, udp client: `:
+    // one pass over the commas (messages rarely have any before the tail).
+    let mut loose: Option<usize> = None;
+    let mut from = 0;
+    while let Some(rel) = memchr::memchr(b',', &body[from..]) {
+        let start = from + rel;
+        from = start + 1;
+        let after = &body[from..];
+        if !starts_with_short(after, b" client: ") && !starts_with_short(after, b" udp client: ") {
             continue;
-        };
+        }
         if let Some(fields) = parse_fields(&body[start + 2..], true) {
             return (&body[..start], fields);
         }
-        loose = Some((start, pos));
+        loose = Some(start);
     }
-    if let Some((start, _)) = loose {
+    if let Some(start) = loose {
         if let Some(fields) = parse_fields(&body[start + 2..], false) {
             return (&body[..start], fields);
         }
     }
     // Resolver connection lines: `... while resolving, resolver: 1.2.3.4:53`.
-    if let Some(pos) = finders().resolver.rfind(body) {
+    if let Some(pos) = bytes::rfind_seq(body, b", resolver: ", 0) {
         if let Some(fields) = parse_fields(&body[pos + 2..], false) {
             return (&body[..pos], fields);
         }
@@ -366,18 +371,20 @@ fn parse_fields(s: &[u8], strict: bool) -> Option<Fields<'_>> {
     let mut f = Fields::default();
     let mut seen: u16 = 0;
     let mut at = 0;
+    let mut next_key = if s.is_empty() { None } else { key_at(s) };
     while at < s.len() {
-        let (key, klen) = key_at(&s[at..])?;
+        let (key, klen) = next_key?;
         let bit = 1u16 << (key as u16);
         if strict && seen & bit != 0 {
             return None;
         }
         seen |= bit;
         let vstart = at + klen;
-        let (value, next) = value_at(s, vstart);
+        let (value, next, following) = value_at(s, vstart);
+        next_key = following;
         if strict
             && matches!(key, Key::Client | Key::UdpClient | Key::Server)
-            && value.contains(&b' ')
+            && bytes::find(value, b' ').is_some()
         {
             return None;
         }
@@ -405,19 +412,18 @@ fn parse_fields(s: &[u8], strict: bool) -> Option<Fields<'_>> {
 
 /// The value starting at `s[start..]`: up to the next `, KEY:` (for quoted
 /// values, a closing quote right before it) or the end of the line. Returns
-/// the value (quotes removed) and where the next key starts.
-fn value_at(s: &[u8], start: usize) -> (&[u8], usize) {
+/// the value (quotes removed), where the next key starts and that key.
+fn value_at(s: &[u8], start: usize) -> (&[u8], usize, Option<(Key, usize)>) {
     let quoted = s.get(start) == Some(&b'"');
     let from = if quoted { start + 1 } else { start };
     let mut search = from;
-    while let Some(rel) = memchr::memchr(b',', &s[search..]) {
+    while let Some(rel) = bytes::find(&s[search..], b',') {
         let sep = search + rel;
-        if s.get(sep + 1) == Some(&b' ')
-            && key_at(&s[sep + 2..]).is_some()
-            && (!quoted || (sep > from && s[sep - 1] == b'"'))
-        {
-            let end = if quoted { sep - 1 } else { sep };
-            return (&s[from..end], sep + 2);
+        if s.get(sep + 1) == Some(&b' ') && (!quoted || (sep > from && s[sep - 1] == b'"')) {
+            if let Some(key) = key_at(&s[sep + 2..]) {
+                let end = if quoted { sep - 1 } else { sep };
+                return (&s[from..end], sep + 2, Some(key));
+            }
         }
         search = sep + 1;
     }
@@ -425,22 +431,40 @@ fn value_at(s: &[u8], start: usize) -> (&[u8], usize) {
     if quoted && end > from && s[end - 1] == b'"' {
         end -= 1;
     }
-    (&s[from..end], s.len())
+    (&s[from..end], s.len(), None)
 }
 
 /// Split ` while ACTION` off the message. The action is the text after the
 /// last ` while ` and never contains a comma or a quote.
 fn split_action(head: &[u8]) -> (&[u8], Option<&[u8]>) {
-    // Forward (vectorised) search, keeping the last match: ` while ` almost
-    // always occurs once.
-    if let Some(pos) = finders().while_.find_iter(head).last() {
+    if let Some(pos) = last_while(head) {
         let action = &head[pos + 7..];
         // One short pass instead of three searches (actions are short).
-        if !action.is_empty() && !action.iter().any(|&b| matches!(b, b',' | b'"' | b')')) {
+        if !action.is_empty() && !bytes::any3(action, b',', b'"', b')') {
             return (&head[..pos], Some(action));
         }
     }
     (head, None)
+}
+
+/// Where the last ` while ` of a forward, non-overlapping search starts.
+/// Found backwards from the last `w` (actions have none, so that is
+/// nearly always the first one tried).
+fn last_while(head: &[u8]) -> Option<usize> {
+    let mut end = head.len();
+    while let Some(w) = bytes::rfind(&head[..end], b'w') {
+        if w >= 1 && starts_with_short(&head[w - 1..], b" while ") {
+            let q = w - 1;
+            // ` while while `: occurrences 6 bytes apart overlap, and the
+            // forward search skips the second one; take the slow path.
+            if q >= 6 && starts_with_short(&head[q - 6..], b" while ") {
+                return finders().while_.find_iter(head).last();
+            }
+            return Some(q);
+        }
+        end = w;
+    }
+    None
 }
 
 /// Split a trailing ` (N: text)` errno off the message.
@@ -448,7 +472,7 @@ fn split_errno(text: &[u8]) -> (&[u8], Option<(i32, &[u8])>) {
     if text.last() != Some(&b')') {
         return (text, None);
     }
-    let Some(open) = memchr::memrchr(b'(', text).and_then(|p| p.checked_sub(1)) else {
+    let Some(open) = bytes::rfind(text, b'(').and_then(|p| p.checked_sub(1)) else {
         return (text, None);
     };
     if text[open] != b' ' {
@@ -470,7 +494,7 @@ fn config_location(message: &[u8]) -> Option<(&[u8], u32)> {
     if !message.last().is_some_and(u8::is_ascii_digit) {
         return None;
     }
-    let pos = memmem::rfind(message, b" in ")?;
+    let pos = bytes::rfind_seq(message, b" in ", 1)?;
     let loc = &message[pos + 4..];
     let colon = memchr::memrchr(b':', loc)?;
     let (line, len) = digits(&loc[colon + 1..])?;
@@ -539,7 +563,8 @@ pub fn upstream_key<'a>(line: &Line<'a>) -> (&'a [u8], &'a [u8]) {
 
 /// Split `SCHEME://PEER[URI]` into (scheme, peer).
 pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
-    let (scheme, rest) = match memchr::memchr(b':', &u[..u.len().min(16)]) {
+    // Short scans: inline loops beat a search call here.
+    let (scheme, rest) = match bytes::find(&u[..u.len().min(16)], b':') {
         Some(p) if u[p..].starts_with(b"://") => (&u[..p], &u[p + 3..]),
         _ => (&u[..0], u),
     };
@@ -561,7 +586,7 @@ pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
             None => rest.len(),
         }
     } else {
-        memchr::memchr(b'/', rest).unwrap_or(rest.len())
+        bytes::find(rest, b'/').unwrap_or(rest.len())
     };
     (scheme, &rest[..end])
 }
@@ -570,30 +595,62 @@ pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
 /// long hex strings) replaced by `:id`, so that `GET /orders/17` and
 /// `GET /orders/18` count as one endpoint.
 pub fn normalize_request(request: &[u8], out: &mut Vec<u8>) {
-    let mut first = true;
-    for seg in request.split(|&b| b == b'/') {
-        if !first {
-            out.push(b'/');
+    // One pass; segments without digits (most of them) are copied in runs.
+    let mut copied = 0;
+    let mut start = 0;
+    while start <= request.len() {
+        let mut end = start;
+        let mut digits = 0usize;
+        let mut hexish = true;
+        while let Some(&b) = request.get(end) {
+            let class = BYTE_CLASS[b as usize];
+            if class & SLASH != 0 {
+                break;
+            }
+            digits += usize::from(class & DIGIT);
+            hexish &= class & HEX_OR_DASH != 0;
+            end += 1;
         }
-        first = false;
-        let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
-        let id_like = !seg.is_empty()
-            && digits > 0
-            && (digits == seg.len()
-                || (seg.len() >= 8 && seg.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-')));
-        if id_like {
+        let len = end - start;
+        if digits > 0 && (digits == len || (len >= 8 && hexish)) {
+            out.extend_from_slice(&request[copied..start]);
             out.extend_from_slice(b":id");
-        } else {
-            out.extend_from_slice(seg);
+            copied = end;
         }
+        start = end + 1;
     }
+    out.extend_from_slice(&request[copied..]);
 }
+
+const DIGIT: u8 = 1;
+const HEX_OR_DASH: u8 = 2;
+const SLASH: u8 = 4;
+
+/// Byte classes for [`normalize_request`].
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_digit() {
+            t[i] |= DIGIT;
+        }
+        if b.is_ascii_hexdigit() || b == b'-' {
+            t[i] |= HEX_OR_DASH;
+        }
+        if b == b'/' {
+            t[i] |= SLASH;
+        }
+        i += 1;
+    }
+    t
+};
 
 /// `METHOD /path` of a request line, without query string and protocol.
 pub fn request_key(request: &[u8]) -> &[u8] {
-    let end = memchr::memchr2(b'?', b'#', request).unwrap_or(request.len());
+    let end = bytes::find2(request, b'?', b'#').unwrap_or(request.len());
     let r = &request[..end];
-    match memchr::memrchr(b' ', r) {
+    match bytes::rfind(r, b' ') {
         Some(p) if r[p + 1..].starts_with(b"HTTP/") => &r[..p],
         _ => r,
     }
@@ -725,6 +782,20 @@ mod tests {
     }
 
     #[test]
+    fn action_is_after_the_last_while_of_a_forward_search() {
+        let l =
+            parse(b"2026/11/25 15:19:34 [error] 1#1: *1 x while while reading upstream").unwrap();
+        assert_eq!(s(Some(l.message)), Some("x"));
+        assert_eq!(s(l.action), Some("while reading upstream"));
+        let l = parse(b"2026/11/25 15:19:34 [error] 1#1: *1 a while b while c, client: 1.2.3.4")
+            .unwrap();
+        assert_eq!(s(l.action), Some("c"));
+        assert_eq!(s(Some(l.head)), Some("a while b while c"));
+        let l = parse(b"2026/11/25 15:19:34 [error] 1#1: *1 a while b, c while d\"").unwrap();
+        assert_eq!(l.action, None);
+    }
+
+    #[test]
     fn not_a_log_line() {
         assert!(parse(b"").is_none());
         assert!(parse(b"hello world").is_none());
@@ -771,6 +842,32 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, b"GET /api/v1/orders/:id/items/:id/x2/beef");
+    }
+
+    /// The plain definition of [`normalize_request`].
+    fn normalize_naive(request: &[u8]) -> Vec<u8> {
+        let segs: Vec<Vec<u8>> = request
+            .split(|&b| b == b'/')
+            .map(|seg| {
+                let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
+                let hexish = seg.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
+                if digits > 0 && (digits == seg.len() || (seg.len() >= 8 && hexish)) {
+                    b":id".to_vec()
+                } else {
+                    seg.to_vec()
+                }
+            })
+            .collect();
+        segs.join(&b'/')
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalize_request_matches_its_definition(r in "[a-fA-F0-9/ x-]{0,40}") {
+            let mut out = Vec::new();
+            normalize_request(r.as_bytes(), &mut out);
+            proptest::prop_assert_eq!(out, normalize_naive(r.as_bytes()));
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! is counted as filtered out, so the totals always add up to the input.
 
 pub mod aggregate;
+pub mod bytes;
 pub mod causes;
 pub mod classify;
 pub mod input;
@@ -30,7 +31,7 @@ use std::sync::mpsc::{channel, sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aggregate::Aggregate;
+use aggregate::{Aggregate, FxMap};
 use causes::CauseId;
 use input::Input;
 use line::Level;
@@ -189,6 +190,7 @@ fn total_size(inputs: &[Input]) -> u64 {
 fn read_input(
     idx: usize,
     input: &Input,
+    numbered: bool,
     shared: &Shared,
     seq: &AtomicU64,
     tx: &std::sync::mpsc::SyncSender<Block>,
@@ -198,6 +200,9 @@ fn read_input(
     if let Input::File(path) = input {
         if let Some(map) = reader::map_file(path) {
             let mut blocker = reader::MapBlocker::new(map, idx as u32);
+            if !numbered {
+                blocker = blocker.unnumbered();
+            }
             while let Some(mut block) = blocker.next_block() {
                 if shared.abort.load(Ordering::Relaxed) {
                     return;
@@ -228,6 +233,9 @@ fn read_input(
     };
     shared.gzip[idx].store(gz, Ordering::Relaxed);
     let mut blocker = Blocker::new(reader, idx as u32);
+    if !numbered {
+        blocker = blocker.unnumbered();
+    }
     loop {
         if shared.abort.load(Ordering::Relaxed) {
             return;
@@ -282,19 +290,27 @@ fn read_input(
 
 fn process_block(
     block: &Block,
+    classifier: &mut classify::Classifier,
     filters: &Filters,
     agg: &mut Aggregate,
     scratch: &mut Vec<u8>,
     mut out: Option<&mut Vec<u8>>,
     names: &[String],
-) {
+) -> u64 {
     let active = filters.active();
-    let mut line_no = block.first_line;
+    // Blocks the reader did not number get provisional numbers, fixed
+    // once all blocks are counted (see `renumber`).
+    let first = if block.first_line == 0 {
+        aggregate::provisional_line(block.seq, 1)
+    } else {
+        block.first_line
+    };
+    let mut line_no = first;
     let mut last_time = None;
     for raw in reader::lines(block.bytes()) {
         let parsed = line::parse(raw);
         let verdict = match &parsed {
-            Some(l) => classify::classify(l),
+            Some(l) => classifier.classify(l),
             None => classify::unparsable(),
         };
         if active && !filters.pass(parsed.as_ref(), verdict.cause, &mut last_time) {
@@ -322,7 +338,30 @@ fn process_block(
         }
         line_no += 1;
     }
-    agg.read_lines(block.input, block.lines);
+    let lines = line_no - first;
+    agg.read_lines(block.input, lines);
+    lines
+}
+
+/// Turn provisional sample line numbers into real ones, from the line
+/// count of every unnumbered block (`(seq, input, lines)`).
+fn renumber(agg: &mut Aggregate, mut blocks: Vec<(u64, u32, u64)>) {
+    if blocks.is_empty() {
+        return;
+    }
+    // Blocks of one input have increasing sequence numbers in file order.
+    blocks.sort_unstable();
+    let mut next: Vec<u64> = Vec::new();
+    let mut first: FxMap<u64, u64> = FxMap::default();
+    for (seq, input, lines) in blocks {
+        let i = input as usize;
+        if next.len() <= i {
+            next.resize(i + 1, 1);
+        }
+        first.insert(seq, next[i]);
+        next[i] += lines;
+    }
+    agg.renumber(|seq| first.get(&seq).copied());
 }
 
 fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsError> {
@@ -357,7 +396,8 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
     };
 
     let mut write_error: Option<io::Error> = None;
-    let partials: Vec<Aggregate> = std::thread::scope(|s| {
+    type Partial = (Aggregate, Vec<(u64, u32, u64)>);
+    let partials: Vec<Partial> = std::thread::scope(|s| {
         for _ in 0..readers {
             let tx = block_tx.clone();
             let (shared, next_input, seq, free_rx) = (&shared, &next_input, &seq, &free_rx);
@@ -367,7 +407,7 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                 if idx >= inputs.len() || shared.abort.load(Ordering::Relaxed) {
                     return;
                 }
-                read_input(idx, &inputs[idx], shared, seq, &tx, free_rx);
+                read_input(idx, &inputs[idx], ordered, shared, seq, &tx, free_rx);
             });
         }
         drop(block_tx);
@@ -378,7 +418,9 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
             let (filters, names, bucket) = (&opts.filters, &names, opts.bucket);
             workers.push(s.spawn(move || {
                 let mut agg = Aggregate::new(bucket);
+                let mut counted: Vec<(u64, u32, u64)> = Vec::new();
                 let mut scratch = Vec::with_capacity(256);
+                let mut classifier = classify::Classifier::new();
                 loop {
                     let block = match block_rx.lock() {
                         Ok(rx) => match rx.recv() {
@@ -391,6 +433,7 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                         let mut out = Vec::with_capacity(block.len * 2);
                         process_block(
                             &block,
+                            &mut classifier,
                             filters,
                             &mut agg,
                             &mut scratch,
@@ -399,7 +442,18 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                         );
                         let _ = out_tx.send((block.seq, out));
                     } else {
-                        process_block(&block, filters, &mut agg, &mut scratch, None, names);
+                        let lines = process_block(
+                            &block,
+                            &mut classifier,
+                            filters,
+                            &mut agg,
+                            &mut scratch,
+                            None,
+                            names,
+                        );
+                        if block.first_line == 0 {
+                            counted.push((block.seq, block.input, lines));
+                        }
                     }
                     if block.map.is_some() {
                         block.release();
@@ -407,7 +461,7 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                         let _ = free_tx.send(block.data);
                     }
                 }
-                agg
+                (agg, counted)
             }));
         }
         drop(out_tx);
@@ -462,9 +516,12 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
         return Err(LogsError::Output("a worker thread failed".to_string()));
     }
     let mut agg = Aggregate::new(opts.bucket);
-    for p in partials {
+    let mut counted = Vec::new();
+    for (p, c) in partials {
         agg.merge(p);
+        counted.extend(c);
     }
+    renumber(&mut agg, counted);
     agg.lines_per_input.resize(opts.inputs.len(), 0);
     let inputs = names
         .into_iter()
@@ -587,6 +644,34 @@ mod tests {
         assert_eq!(g1[0].samples, g4[0].samples);
         assert_eq!(g1[0].samples[0].line, 1);
         assert_eq!(g1[0].timeline, g4[0].timeline);
+    }
+
+    #[test]
+    fn workers_number_lines_of_later_blocks() {
+        // 5 MB: mapped and cut into several blocks; the marked lines sit in
+        // later blocks and in a second, streamed input.
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("error.log.1");
+        let b = dir.path().join("error.log");
+        let late = "2026/11/25 16:00:00 [error] 1#1: *9 no live upstreams while connecting to upstream, client: 10.0.0.1, server: late, request: \"GET / HTTP/1.1\", upstream: \"http://late/\"\n";
+        let big = sample_log(40_000) + late;
+        assert!(big.len() > 4 << 20);
+        std::fs::write(&a, &big).unwrap();
+        std::fs::write(&b, sample_log(10) + late).unwrap();
+        for threads in [1, 2, 3] {
+            let o = analyze(&opts(
+                vec![a.clone(), b.clone()],
+                Filters::default(),
+                threads,
+            ))
+            .unwrap();
+            let live = causes::find("no-live-upstreams").unwrap();
+            let g = o.aggregate.groups_of(live);
+            let pos: Vec<(u32, u64)> = g[0].samples.iter().map(|s| (s.input, s.line)).collect();
+            assert_eq!(pos, [(0, 40_001), (1, 11)], "{threads} threads");
+            assert_eq!(o.inputs[0].lines, 40_001);
+            assert_eq!(o.inputs[1].lines, 11);
+        }
     }
 
     #[test]

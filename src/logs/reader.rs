@@ -30,9 +30,10 @@ pub struct Block {
     pub input: u32,
     /// Order of this block among all blocks of the run's reader.
     pub seq: u64,
-    /// 1-based line number of the first line in `data`.
+    /// 1-based line number of the first line in `data`; 0 when the reader
+    /// did not count lines (see [`MapBlocker::unnumbered`]).
     pub first_line: u64,
-    /// Number of lines in `data`.
+    /// Number of lines in `data` (0 when not counted).
     pub lines: u64,
     /// Buffer; `data[..len]` holds complete lines, each ending in `\n`
     /// except possibly the very last line of the input.
@@ -105,6 +106,7 @@ pub struct MapBlocker {
     input: u32,
     next_line: u64,
     off: usize,
+    count: bool,
 }
 
 impl MapBlocker {
@@ -114,7 +116,16 @@ impl MapBlocker {
             input,
             next_line: 1,
             off: 0,
+            count: true,
         }
+    }
+
+    /// Leave line counting (and numbering) to the consumer of the blocks:
+    /// counting is a pass over every byte, better done by the workers (in
+    /// parallel, while they walk the lines anyway) than by the reader.
+    pub fn unnumbered(mut self) -> MapBlocker {
+        self.count = false;
+        self
     }
 
     /// The next block, or `None` at the end. Line numbers and counts are
@@ -132,13 +143,14 @@ impl MapBlocker {
             memchr::memchr(b'\n', &data[target..]).map_or(data.len(), |i| target + i + 1)
         };
         let bytes = &data[self.off..end];
-        let mut lines = count_newlines(bytes);
-        if bytes.last() != Some(&b'\n') {
-            lines += 1;
-        }
+        let lines = if self.count {
+            count_newlines(bytes) + u64::from(bytes.last() != Some(&b'\n'))
+        } else {
+            0
+        };
         let block = Block {
             input: self.input,
-            first_line: self.next_line,
+            first_line: if self.count { self.next_line } else { 0 },
             lines,
             len: end - self.off,
             map: Some(self.map.clone()),
@@ -202,6 +214,7 @@ pub struct Blocker<R> {
     /// Inside an overlong line whose head was already emitted.
     skipping: bool,
     eof: bool,
+    count: bool,
 }
 
 impl<R: Read> Blocker<R> {
@@ -213,7 +226,14 @@ impl<R: Read> Blocker<R> {
             carry: Vec::new(),
             skipping: false,
             eof: false,
+            count: true,
         }
+    }
+
+    /// See [`MapBlocker::unnumbered`].
+    pub fn unnumbered(mut self) -> Blocker<R> {
+        self.count = false;
+        self
     }
 
     /// Fill `block` with the next block; `Ok(false)` at the end. The buffer
@@ -270,13 +290,14 @@ impl<R: Read> Blocker<R> {
                 }
             };
             let data = &buf[..valid];
-            let mut lines = count_newlines(data);
-            if data.last() != Some(&b'\n') {
-                lines += 1;
-            }
+            let lines = if self.count {
+                count_newlines(data) + u64::from(data.last() != Some(&b'\n'))
+            } else {
+                0
+            };
             block.len = valid;
             block.input = self.input;
-            block.first_line = self.next_line;
+            block.first_line = if self.count { self.next_line } else { 0 };
             block.lines = lines;
             self.next_line += lines;
             return Ok(true);

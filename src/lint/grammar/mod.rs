@@ -6,19 +6,21 @@
 //! ([`table`]); messages use nginx's own wording so they can be compared with
 //! `nginx -t` output line by line.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::registry::RuleMeta;
 use super::{LintOptions, LintOutcome};
 use crate::diag::{Diagnostic, Severity};
 use crate::load::Loaded;
 use crate::model::{walk, Context, Visit};
-use crate::syntax::{Directive, Span, Terminator};
+use crate::syntax::{Directive, FileId, Span, Terminator};
 
 pub mod table;
 mod values;
 
-use table::{context_bit, table, Entry, FxBuild, Kind};
+use super::variables::{self, Variables};
+use table::{context_bit, context_index, table, Args, Entry, Kind, Special, Table, CONTEXTS};
+use values::ValueCheck;
 
 pub const UNKNOWN_DIRECTIVE: &str = "grammar/unknown-directive";
 pub const NOT_ALLOWED_HERE: &str = "grammar/not-allowed-here";
@@ -125,32 +127,45 @@ pub const RULES: &[RuleMeta] = &[
 ];
 
 /// Validate every directive reachable from the roots.
+///
+/// One walk per root does all of it, `grammar/unknown-variable` included
+/// (reported after the other findings, once every root is walked).
 pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic>) {
     let loaded = &outcome.loaded;
     let mut seen: HashSet<(&'static str, Option<Span>, String)> = HashSet::new();
     let mut info_modules: HashSet<&'static str> = HashSet::new();
+    let mut vars = Variables::default();
+    let table = table();
     for root in &outcome.roots {
         let modules = loaded_modules(loaded, root.file, root.context, opts);
         let mut c = Checker {
             opts,
             loaded,
+            table,
+            cache: vec![0; table.groups() * CONTEXTS],
+            resolved: Vec::new(),
+            third_party_assumed: modules.is_none(),
             modules,
+            vars: &mut vars,
+            dollar: false,
+            suppress: None,
+            frames: Vec::new(),
             whole: root.context == Context::Main && opts.context.is_none(),
             root_context: root.context,
             info_modules: &mut info_modules,
             out: Vec::new(),
-            once: HashMap::default(),
+            once: Vec::new(),
             events: false,
             log_formats: HashSet::new(),
             zones_defined: HashSet::new(),
             zones_used: Vec::new(),
             upstreams: Vec::new(),
             ssl_servers: Vec::new(),
-            cert_blocks: HashSet::new(),
+            cert_blocks: HashSet::default(),
             ssl_on: Vec::new(),
             http_servers: Vec::new(),
         };
-        walk(loaded, root.file, root.context, |v| c.visit(v));
+        c.walk(root.file, root.context);
         c.finish(root.file);
         for d in c.out {
             if seen.insert((d.rule, d.span, d.message.clone())) {
@@ -158,6 +173,7 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
             }
         }
     }
+    vars.finish(out);
 }
 
 /// The `.so` files `load_module` lines (or `--load-module`) load: `None` when
@@ -233,14 +249,31 @@ fn avail(e: &Entry, opts: &LintOptions, modules: &Option<HashSet<String>>) -> Av
 pub(crate) struct Checker<'a, 'o> {
     pub(crate) opts: &'o LintOptions,
     loaded: &'a Loaded,
+    table: &'static Table,
+    /// (name group, context) → index + 1 into `resolved`; 0 = not yet.
+    cache: Vec<u32>,
+    resolved: Vec<Resolved>,
     modules: Option<HashSet<String>>,
+    /// No `load_module` says which modules are loaded: third-party rows
+    /// are assumed available (and reported as info).
+    third_party_assumed: bool,
+    vars: &'o mut Variables,
+    /// Some argument of the directive being checked has a `$` (or `(`).
+    pub(crate) dollar: bool,
+    /// (depth, block directive): grammar rejected this block directive, so
+    /// its body is walked for `grammar/unknown-variable` only.
+    suppress: Option<(usize, usize)>,
+    /// Per enclosing block (index = depth), where its entries in `once`
+    /// start.
+    frames: Vec<usize>,
     /// The root is a whole main configuration (inferred, not `--context`).
     pub(crate) whole: bool,
     root_context: Context,
     info_modules: &'o mut HashSet<&'static str>,
     pub(crate) out: Vec<Diagnostic>,
-    /// (block, name) → first occurrence, for "is duplicate".
-    once: HashMap<(usize, usize), Span, FxBuild>,
+    /// (row index, first occurrence) of once-per-block directives, for
+    /// "is duplicate": one run per open block, as `frames` says.
+    once: Vec<(u32, Span)>,
     events: bool,
     log_formats: HashSet<String>,
     zones_defined: HashSet<(&'static str, String)>,
@@ -249,11 +282,24 @@ pub(crate) struct Checker<'a, 'o> {
     upstreams: Vec<UpstreamSeen>,
     /// (server block id, http block id, `{` span, listen span)
     ssl_servers: Vec<(usize, usize, Span, Span)>,
-    cert_blocks: HashSet<usize>,
+    cert_blocks: HashSet<usize, table::FxBuild>,
     /// `ssl on;`: (block id, http block id, span, at http level)
     ssl_on: Vec<(usize, usize, Span, bool)>,
     /// http servers: (server block id, http block id)
     http_servers: Vec<(usize, usize)>,
+}
+
+/// A name resolved in one context: the row nginx would use and everything
+/// the checks need from it, computed once per run.
+#[derive(Clone, Copy)]
+struct Resolved {
+    entry: &'static Entry,
+    args: Args,
+    value: ValueCheck,
+    special: Special,
+    third_party: bool,
+    /// The context a block of this directive opens.
+    child: Context,
 }
 
 struct UpstreamSeen {
@@ -274,21 +320,181 @@ impl<'a, 'o> Checker<'a, 'o> {
         self.out.push(d);
     }
 
-    fn visit(&mut self, v: &Visit<'a, '_>) -> bool {
+    /// Visit every directive reachable from `root` in nginx's read order,
+    /// expanding includes in place: the order, contexts and ancestors of
+    /// [`crate::model::walk`], with each name looked up once and the
+    /// bodies of rejected block directives still visited (for
+    /// `grammar/unknown-variable` only).
+    fn walk(&mut self, root: FileId, context: Context) {
+        enum Frame<'a> {
+            /// A block's directives; `owned` when a block directive (in
+            /// `ancestors`) opened it, not a file's top level.
+            Block {
+                iter: std::slice::Iter<'a, Directive>,
+                context: Context,
+                owned: bool,
+            },
+            Include {
+                files: std::slice::Iter<'a, FileId>,
+                context: Context,
+            },
+        }
+        let loaded = self.loaded;
+        let include = self.table.lookup("include");
+        let mut stack = vec![Frame::Block {
+            iter: loaded.file(root).root.directives.iter(),
+            context,
+            owned: false,
+        }];
+        let mut ancestors: Vec<&'a Directive> = Vec::new();
+        while let Some(top) = stack.last_mut() {
+            match top {
+                Frame::Block { iter, context, .. } => {
+                    let ctx = *context;
+                    let Some(d) = iter.next() else {
+                        if let Some(Frame::Block { owned: true, .. }) = stack.pop() {
+                            ancestors.pop();
+                        }
+                        continue;
+                    };
+                    let group = self.table.lookup(d.name());
+                    let child = self.visit(
+                        &Visit {
+                            directive: d,
+                            context: ctx,
+                            ancestors: &ancestors,
+                            via: &[],
+                        },
+                        group,
+                    );
+                    if group.is_some() && group == include {
+                        let files = loaded.included_by(d);
+                        if !files.is_empty() {
+                            stack.push(Frame::Include {
+                                files: files.iter(),
+                                context: ctx,
+                            });
+                            continue;
+                        }
+                    }
+                    if let Some(b) = &d.block {
+                        let child = child
+                            .unwrap_or_else(|| ctx.child(d.name()).unwrap_or(Context::Unknown));
+                        ancestors.push(d);
+                        stack.push(Frame::Block {
+                            iter: b.directives.iter(),
+                            context: child,
+                            owned: true,
+                        });
+                    }
+                }
+                Frame::Include { files, context } => {
+                    let ctx = *context;
+                    match files.next() {
+                        Some(&f) => stack.push(Frame::Block {
+                            iter: loaded.file(f).root.directives.iter(),
+                            context: ctx,
+                            owned: false,
+                        }),
+                        None => {
+                            stack.pop();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One directive of the walk: `grammar/unknown-variable` sees every
+    /// directive; grammar validation skips the bodies of block directives
+    /// it rejects (nginx stops there). Gives the context the directive's
+    /// block opens when validation already knows it.
+    fn visit(&mut self, v: &Visit<'a, '_>, group: Option<usize>) -> Option<Context> {
+        let d = v.directive;
+        let defines = match group {
+            Some(g) => self.table.group(g).defines,
+            None => variables::defining_arg(d.name()),
+        };
+        self.dollar = self.vars.visit(d, defines);
+        let depth = v.ancestors.len();
+        if let Some((at, owner)) = self.suppress {
+            if depth > at && block_id(v.ancestors.get(at)) == owner {
+                return None;
+            }
+            self.suppress = None;
+        }
+        let child = self.validate(v, group);
+        if child.is_none() && d.block.is_some() {
+            self.suppress = Some((depth, d as *const Directive as usize));
+        }
+        child
+    }
+
+    /// Open the duplicate-tracking run of the block at `depth`, closing
+    /// those of blocks already left. Every block directive is validated
+    /// (here) before its body, so a shorter stack means a new block.
+    #[inline]
+    fn enter(&mut self, depth: usize) {
+        if let Some(&start) = self.frames.get(depth + 1) {
+            self.once.truncate(start);
+            self.frames.truncate(depth + 1);
+        }
+        while self.frames.len() <= depth {
+            self.frames.push(self.once.len());
+        }
+    }
+
+    /// The row for a name in a context, from the per-run cache; resolving
+    /// (and reporting when there is none) on first use.
+    #[inline]
+    fn resolved(&mut self, d: &Directive, ctx: Context, group: Option<usize>) -> Option<Resolved> {
+        let ci = context_index(ctx)?;
+        let Some(g) = group else {
+            // Unknown name: reports and gives `None`.
+            return self.resolve(d, ctx, None).and(None);
+        };
+        let slot = g * CONTEXTS + ci;
+        if let Some(&k) = self.cache.get(slot) {
+            if let Some(r) = k.checked_sub(1).and_then(|k| self.resolved.get(k as usize)) {
+                return Some(*r);
+            }
+        }
+        let entry = self.resolve(d, ctx, group)?;
+        let (_, args) = entry.at(self.opts.nginx_version);
+        let r = Resolved {
+            entry,
+            args,
+            value: values::classify(entry, args, ctx),
+            special: self.table.group(g).special,
+            third_party: matches!(entry.kind, Kind::ThirdParty | Kind::External)
+                && self.third_party_assumed,
+            child: ctx.child(entry.name).unwrap_or(Context::Unknown),
+        };
+        self.resolved.push(r);
+        if let Some(k) = self.cache.get_mut(slot) {
+            *k = self.resolved.len() as u32;
+        }
+        Some(r)
+    }
+
+    /// Grammar validation of one directive: the context its block opens,
+    /// or `None` when nginx would stop (its body is then not validated).
+    fn validate(&mut self, v: &Visit<'a, '_>, group: Option<usize>) -> Option<Context> {
         let ctx = v.context;
+        let depth = v.ancestors.len();
+        self.enter(depth);
         if matches!(ctx, Context::Data | Context::Unknown) {
-            return false;
+            return None;
         }
         let d = v.directive;
         if d.terminator == Terminator::Missing {
             // The parser already reported it; nginx stops before the lookup.
-            return false;
+            return None;
         }
         let name = d.name();
-        let Some(entry) = self.resolve(d, ctx) else {
-            return false;
-        };
-        let (_, args) = entry.at(self.opts.nginx_version);
+        let r = self.resolved(d, ctx, group)?;
+        let entry = r.entry;
+        let args = r.args;
         // Terminator.
         let is_block = d.is_block();
         if entry.is_block && !is_block {
@@ -303,7 +509,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                     "\"{name}\" opens a block: write `{name} ... {{ ... }}`"
                 )),
             );
-            return false;
+            return None;
         }
         if !entry.is_block && is_block {
             self.push(
@@ -312,7 +518,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                     .with_label("not a block directive")
                     .with_help(format!("\"{name}\" takes no block: end it with `;` (a missing `;` on this line makes nginx read the next `{{` as its block)")),
             );
-            return false;
+            return None;
         }
         // Argument count.
         let n = d.args.len();
@@ -347,22 +553,28 @@ impl<'a, 'o> Checker<'a, 'o> {
                 .with_label(format!("{n} argument{}", if n == 1 { "" } else { "s" }))
                 .with_help(help),
             );
-            return false;
+            return None;
         }
-        if matches!(entry.kind, Kind::ThirdParty | Kind::External) && self.modules.is_none() {
+        if r.third_party {
             self.third_party_info(d, entry);
         }
-        let block = block_id(v.ancestors.last());
-        values::check(self, d, ctx, entry, args);
-        self.duplicates(d, entry, block);
-        self.semantic(v, block);
-        self.variable_definition(d, ctx);
-        if ctx == Context::Location && d.name() == "location" {
-            if let Some(parent) = v.ancestors.last() {
-                values::nested_location(self, d, parent);
+        if r.value != ValueCheck::None {
+            values::check(self, d, ctx, r.value);
+        }
+        if entry.unique {
+            self.duplicates(d, entry);
+        }
+        if r.special != Special::None {
+            let block = block_id(v.ancestors.last());
+            self.semantic(v, block, r.special);
+            self.variable_definition(d, ctx, r.special);
+            if ctx == Context::Location && r.special == Special::Location {
+                if let Some(parent) = v.ancestors.last() {
+                    values::nested_location(self, d, parent);
+                }
             }
         }
-        true
+        Some(r.child)
     }
 
     fn third_party_info(&mut self, d: &Directive, e: &'static Entry) {
@@ -395,9 +607,17 @@ impl<'a, 'o> Checker<'a, 'o> {
 
     /// nginx's name lookup: the first usable row allowing this context.
     /// Reports and returns `None` when there is none.
-    fn resolve(&mut self, d: &Directive, ctx: Context) -> Option<&'static Entry> {
+    fn resolve(
+        &mut self,
+        d: &Directive,
+        ctx: Context,
+        group: Option<usize>,
+    ) -> Option<&'static Entry> {
         let name = d.name();
-        let rows = table().get(name);
+        let rows = match group {
+            Some(g) => self.table.rows(g),
+            None => &[],
+        };
         let v = self.opts.nginx_version;
         let bit = context_bit(ctx);
         // Fast path, no allocation: the first usable row allowing `ctx`.
@@ -527,13 +747,15 @@ impl<'a, 'o> Checker<'a, 'o> {
         );
     }
 
-    fn duplicates(&mut self, d: &Directive, e: &'static Entry, block: usize) {
-        if !e.unique {
-            return;
-        }
-        let key = (block, e.name.as_ptr() as usize);
-        match self.once.get(&key) {
-            Some(&first) => {
+    fn duplicates(&mut self, d: &Directive, e: &'static Entry) {
+        let start = self.frames.last().copied().unwrap_or(0);
+        let first = self
+            .once
+            .get(start..)
+            .and_then(|run| run.iter().find(|(i, _)| *i == e.index))
+            .map(|&(_, span)| span);
+        match first {
+            Some(first) => {
                 let name = e.name;
                 self.push(
                     Diagnostic::error(
@@ -549,18 +771,18 @@ impl<'a, 'o> Checker<'a, 'o> {
                 );
             }
             None => {
-                self.once.insert(key, d.name.span);
+                self.once.push((e.index, d.name.span));
             }
         }
     }
 
     /// Facts for the load-time semantic checks run in [`Checker::finish`].
-    fn semantic(&mut self, v: &Visit<'a, '_>, block: usize) {
+    fn semantic(&mut self, v: &Visit<'a, '_>, block: usize, sp: Special) {
         let d = v.directive;
         let ctx = v.context;
-        match (ctx, d.name()) {
-            (Context::Main, "events") => self.events = true,
-            (Context::Http, "log_format") => {
+        match (ctx, sp) {
+            (Context::Main, Special::Events) => self.events = true,
+            (Context::Http, Special::LogFormat) => {
                 if let Some(n) = d.arg(0) {
                     self.log_formats.insert(n.to_string());
                 }
@@ -572,7 +794,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                 | Context::IfInServer
                 | Context::IfInLocation
                 | Context::LimitExcept,
-                "access_log",
+                Special::AccessLog,
             ) => {
                 if let (true, Some(f)) = (self.whole, d.arg(1)) {
                     if !f.contains('=') && f != "combined" && !self.log_formats.contains(f) {
@@ -585,8 +807,8 @@ impl<'a, 'o> Checker<'a, 'o> {
                     }
                 }
             }
-            (Context::Http, "limit_req_zone") | (Context::Http, "limit_conn_zone") => {
-                let kind = if d.name() == "limit_req_zone" {
+            (Context::Http, Special::LimitReqZone | Special::LimitConnZone) => {
+                let kind = if sp == Special::LimitReqZone {
                     "limit_req"
                 } else {
                     "limit_conn"
@@ -598,20 +820,20 @@ impl<'a, 'o> Checker<'a, 'o> {
                     }
                 }
             }
-            (_, "limit_req") if ctx.is_http() => {
+            (_, Special::LimitReq) if ctx.is_http() => {
                 for a in &d.args {
                     if let Some(z) = a.value.strip_prefix("zone=") {
                         self.zones_used.push(("limit_req", z.to_string(), a.span));
                     }
                 }
             }
-            (_, "limit_conn") if ctx.is_http() => {
+            (_, Special::LimitConn) if ctx.is_http() => {
                 if let Some(a) = d.args.first() {
                     self.zones_used
                         .push(("limit_conn", a.value.to_string(), a.span));
                 }
             }
-            (Context::Http, "upstream") | (Context::Stream, "upstream") => {
+            (Context::Http | Context::Stream, Special::Upstream) => {
                 if let Some(b) = &d.block {
                     self.upstreams.push(UpstreamSeen {
                         id: d as *const Directive as usize,
@@ -626,9 +848,11 @@ impl<'a, 'o> Checker<'a, 'o> {
             (Context::Upstream | Context::StreamUpstream, n) => {
                 if let Some(u) = self.upstreams.iter_mut().rev().find(|u| u.id == block) {
                     match n {
-                        "server" => u.servers = true,
-                        "zone" => u.zone = true,
-                        "include" if self.loaded.included_by(d).is_empty() => u.uncertain = true,
+                        Special::Server => u.servers = true,
+                        Special::Zone => u.zone = true,
+                        Special::Include if self.loaded.included_by(d).is_empty() => {
+                            u.uncertain = true
+                        }
                         _ => {}
                     }
                 }
@@ -636,7 +860,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             _ => {}
         }
         if ctx == Context::Server
-            && d.name() == "listen"
+            && sp == Special::Listen
             && d.args.iter().skip(1).any(|a| a.value == "ssl")
         {
             let http = v
@@ -651,12 +875,12 @@ impl<'a, 'o> Checker<'a, 'o> {
                 }
             }
         }
-        if ctx == Context::Http && d.name() == "server" {
+        if ctx == Context::Http && sp == Special::Server {
             self.http_servers
                 .push((d as *const Directive as usize, block));
         }
         if matches!(ctx, Context::Http | Context::Server)
-            && d.name() == "ssl"
+            && sp == Special::Ssl
             && d.arg(0).is_some_and(|a| a.eq_ignore_ascii_case("on"))
         {
             let http = if ctx == Context::Http {
@@ -673,9 +897,9 @@ impl<'a, 'o> Checker<'a, 'o> {
                 .push((block, http, d.head_span(), ctx == Context::Http));
         }
         if matches!(ctx, Context::Http | Context::Server) {
-            let set = match d.name() {
-                "ssl_certificate" => true,
-                "ssl_reject_handshake" => d.arg(0) == Some("on"),
+            let set = match sp {
+                Special::SslCertificate => true,
+                Special::SslRejectHandshake => d.arg(0) == Some("on"),
                 _ => false,
             };
             if set {
@@ -686,15 +910,15 @@ impl<'a, 'o> Checker<'a, 'o> {
 
     /// `set`/`map`/`geo`/`split_clients`/`perl_set`/`js_set` of a built-in
     /// variable that nginx does not let change.
-    fn variable_definition(&mut self, d: &Directive, ctx: Context) {
-        let target = match (ctx, d.name()) {
+    fn variable_definition(&mut self, d: &Directive, ctx: Context, sp: Special) {
+        let target = match (ctx, sp) {
             (
                 Context::Server | Context::Location | Context::IfInServer | Context::IfInLocation,
-                "set",
+                Special::Set,
             ) => d.args.first(),
-            (Context::Http, "map" | "split_clients") => d.args.get(1),
-            (Context::Http, "geo") => d.args.last(),
-            (Context::Http, "perl_set" | "js_set") => d.args.first(),
+            (Context::Http, Special::Map) => d.args.get(1),
+            (Context::Http, Special::Geo) => d.args.last(),
+            (Context::Http, Special::PerlJsSet) => d.args.first(),
             _ => None,
         };
         let Some(w) = target else { return };
@@ -879,6 +1103,66 @@ fn levenshtein(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::LoadOptions;
+
+    /// Grammar findings (rule, line) for an `nginx -T` style dump.
+    fn findings(dump: &str) -> Vec<(&'static str, usize)> {
+        let mut loaded = Loaded::default();
+        let roots = loaded.load_text(
+            "-".into(),
+            dump.as_bytes().to_vec(),
+            &LoadOptions {
+                follow_includes: true,
+                ..Default::default()
+            },
+        );
+        let outcome = LintOutcome {
+            roots: vec![super::super::Root {
+                file: roots[0],
+                context: Context::Main,
+            }],
+            loaded,
+            diagnostics: Vec::new(),
+        };
+        let mut out = Vec::new();
+        check(&outcome, &LintOptions::default(), &mut out);
+        out.iter()
+            .map(|d| {
+                let span = d.span.expect("grammar findings have a span");
+                let file = outcome.loaded.sources.get(span.file);
+                (d.rule, file.position(span.start).line)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn duplicates_are_per_block_even_through_shared_includes() {
+        // nginx -t accepts one file of locations included by two servers.
+        let dump = "# configuration file /e/nginx.conf:\nevents {}\nhttp {\n server { listen 81; include /e/loc.conf; }\n server { listen 82; include /e/loc.conf; }\n}\n\n# configuration file /e/loc.conf:\nlocation / { root /a; }\n\n";
+        assert_eq!(findings(dump), []);
+        // Twice in one block, also through an include: nginx says duplicate.
+        let dump = "# configuration file /e/nginx.conf:\nevents {}\nhttp {\n server { include /e/r.conf; include /e/r.conf; }\n server { root /a; location / { root /b; } root /c; }\n}\n\n# configuration file /e/r.conf:\nroot /a;\n\n";
+        assert_eq!(
+            findings(dump),
+            [(DUPLICATE_DIRECTIVE, 1), (DUPLICATE_DIRECTIVE, 4)]
+        );
+    }
+
+    #[test]
+    fn unknown_variables_are_found_inside_rejected_blocks() {
+        // Grammar stops at the unknown block directive and in data blocks;
+        // the variable check still sees every word.
+        let dump = "events {}\nhttp {\n server { foo { return 200 $arg; } }\n map $x $y { default $http; }\n server { location / { return 200 $cookie; } }\n}\n";
+        assert_eq!(
+            findings(dump),
+            [
+                (UNKNOWN_DIRECTIVE, 3),
+                (variables::UNKNOWN_VARIABLE, 3),
+                (variables::UNKNOWN_VARIABLE, 4),
+                (variables::UNKNOWN_VARIABLE, 5),
+            ]
+        );
+    }
 
     #[test]
     fn edit_distance() {

@@ -128,16 +128,41 @@ fn ctx_bit(name: &str) -> u32 {
 }
 
 fn ctx_index(c: Context) -> u32 {
-    Context::NAMED
-        .iter()
-        .position(|&x| x == c)
-        .map(|i| i as u32)
-        .unwrap_or(31)
+    context_index(c).map(|i| i as u32).unwrap_or(31)
+}
+
+/// Number of contexts a directive row can allow ([`Context::NAMED`]).
+pub const CONTEXTS: usize = Context::NAMED.len();
+
+/// Position of a walker context in [`Context::NAMED`] (`None` for
+/// `Data`/`Unknown`), without searching.
+#[inline]
+pub fn context_index(c: Context) -> Option<usize> {
+    let i = match c {
+        Context::Main => 0,
+        Context::Events => 1,
+        Context::Http => 2,
+        Context::Server => 3,
+        Context::Location => 4,
+        Context::Upstream => 5,
+        Context::IfInServer => 6,
+        Context::IfInLocation => 7,
+        Context::LimitExcept => 8,
+        Context::Stream => 9,
+        Context::StreamServer => 10,
+        Context::StreamUpstream => 11,
+        Context::Mail => 12,
+        Context::MailServer => 13,
+        Context::Data | Context::Unknown => return None,
+    };
+    debug_assert_eq!(Context::NAMED[i], c);
+    Some(i)
 }
 
 /// Bit of a walker context (never set for `Data`/`Unknown`).
+#[inline]
 pub fn context_bit(c: Context) -> u32 {
-    match Context::NAMED.iter().position(|&x| x == c) {
+    match context_index(c) {
         Some(i) => 1 << i,
         None => 0,
     }
@@ -183,6 +208,8 @@ pub struct Entry {
     pub unit: &'static str,
     /// nginx says "is duplicate" when it is set twice in one block.
     pub unique: bool,
+    /// Position in the whole table (rows of one name are contiguous).
+    pub index: u32,
 }
 
 impl Entry {
@@ -304,31 +331,235 @@ impl Hasher for FxHasher {
 
 pub type FxBuild = BuildHasherDefault<FxHasher>;
 
-/// The whole table, by name.
+/// Directive names grammar validation treats specially (load-time
+/// semantic facts, variable definitions, nested locations). Resolved once
+/// per name when the table is built, so the walk compares no strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    None,
+    Events,
+    LogFormat,
+    AccessLog,
+    LimitReqZone,
+    LimitConnZone,
+    LimitReq,
+    LimitConn,
+    Upstream,
+    Server,
+    Zone,
+    Include,
+    Listen,
+    Ssl,
+    SslCertificate,
+    SslRejectHandshake,
+    Location,
+    Set,
+    /// `map` and `split_clients`: the second argument is the variable.
+    Map,
+    Geo,
+    /// `perl_set` and `js_set`.
+    PerlJsSet,
+}
+
+impl Special {
+    fn of(name: &str) -> Special {
+        match name {
+            "events" => Special::Events,
+            "log_format" => Special::LogFormat,
+            "access_log" => Special::AccessLog,
+            "limit_req_zone" => Special::LimitReqZone,
+            "limit_conn_zone" => Special::LimitConnZone,
+            "limit_req" => Special::LimitReq,
+            "limit_conn" => Special::LimitConn,
+            "upstream" => Special::Upstream,
+            "server" => Special::Server,
+            "zone" => Special::Zone,
+            "include" => Special::Include,
+            "listen" => Special::Listen,
+            "ssl" => Special::Ssl,
+            "ssl_certificate" => Special::SslCertificate,
+            "ssl_reject_handshake" => Special::SslRejectHandshake,
+            "location" => Special::Location,
+            "set" => Special::Set,
+            "map" | "split_clients" => Special::Map,
+            "geo" => Special::Geo,
+            "perl_set" | "js_set" => Special::PerlJsSet,
+            _ => Special::None,
+        }
+    }
+}
+
+/// All rows of one directive name, in table order.
+#[derive(Debug)]
+pub struct Group {
+    pub name: &'static str,
+    start: u32,
+    end: u32,
+    pub special: Special,
+    /// Which argument defines a variable (`grammar/unknown-variable`).
+    pub(crate) defines: Option<crate::lint::variables::DefArg>,
+}
+
+/// The whole table, by name: rows grouped by name, and an open-addressing
+/// index over the names (a cheap hash of the length and the first and last
+/// eight bytes; names are compared in full on a hit).
 pub struct Table {
-    by_name: HashMap<&'static str, Vec<Entry>, FxBuild>,
+    rows: Vec<Entry>,
+    groups: Vec<Group>,
+    /// [`Key`] of each group's name.
+    keys: Vec<Key>,
+    /// Group index + 1; 0 is an empty slot. The length is a power of two.
+    slots: Vec<u16>,
+    shift: u32,
+}
+
+/// A name reduced to two words and its length: the first and last eight
+/// bytes (or four, or the first, middle and last byte of shorter names).
+/// For names of up to 16 bytes the key is the whole name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    x: u64,
+    y: u64,
+    n: usize,
+}
+
+#[inline]
+fn read8(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+impl Key {
+    #[inline]
+    fn hash(self) -> u64 {
+        (self.x.rotate_left(21) ^ self.y ^ (self.n as u64) << 56)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+/// Do two names of one length ([`Key`] equal) differ in their middle
+/// bytes (names longer than 16 bytes only)?
+#[inline]
+fn same_middle(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    let mut i = 8;
+    while i + 8 < n {
+        if read8(a, i) != read8(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    true
+}
+
+#[inline]
+fn key(b: &[u8]) -> Key {
+    let n = b.len();
+    let (x, y) = if n >= 8 {
+        (read8(b, 0), read8(b, n - 8))
+    } else if n >= 4 {
+        let mut x = [0u8; 4];
+        let mut y = [0u8; 4];
+        x.copy_from_slice(&b[..4]);
+        y.copy_from_slice(&b[n - 4..]);
+        (
+            u64::from(u32::from_le_bytes(x)),
+            u64::from(u32::from_le_bytes(y)),
+        )
+    } else if n > 0 {
+        (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        )
+    } else {
+        (0, 0)
+    };
+    Key { x, y, n }
 }
 
 impl Table {
+    /// The group of a directive name, if the table knows it.
+    #[inline]
+    pub fn lookup(&self, name: &str) -> Option<usize> {
+        let b = name.as_bytes();
+        let k = key(b);
+        let mask = self.slots.len() - 1;
+        let mut i = (k.hash() >> self.shift) as usize & mask;
+        loop {
+            let s = *self.slots.get(i)?;
+            if s == 0 {
+                return None;
+            }
+            let g = usize::from(s) - 1;
+            if self.keys.get(g) == Some(&k)
+                && (k.n <= 16 || same_middle(b, self.groups[g].name.as_bytes()))
+            {
+                return Some(g);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    pub fn group(&self, g: usize) -> &Group {
+        &self.groups[g]
+    }
+
+    /// The rows of group `g`, in table order.
+    pub fn rows(&self, g: usize) -> &[Entry] {
+        let gr = &self.groups[g];
+        &self.rows[gr.start as usize..gr.end as usize]
+    }
+
+    /// Number of distinct names.
+    pub fn groups(&self) -> usize {
+        self.groups.len()
+    }
+
     pub fn get(&self, name: &str) -> &[Entry] {
-        self.by_name.get(name).map(Vec::as_slice).unwrap_or(&[])
+        match self.lookup(name) {
+            Some(g) => self.rows(g),
+            None => &[],
+        }
     }
 
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
-        self.by_name.values().flatten()
+        self.rows.iter()
     }
 
     pub fn len(&self) -> usize {
-        self.by_name.values().map(Vec::len).sum()
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_name.is_empty()
+        self.rows.is_empty()
+    }
+
+    /// Longest probe sequence of the name index (for tests).
+    #[cfg(test)]
+    fn max_probe(&self) -> usize {
+        let mask = self.slots.len() - 1;
+        self.groups
+            .iter()
+            .map(|g| {
+                let mut i = (key(g.name.as_bytes()).hash() >> self.shift) as usize & mask;
+                let mut n = 1;
+                while self.slots[i] != 0
+                    && self.groups[usize::from(self.slots[i]) - 1].name != g.name
+                {
+                    i = (i + 1) & mask;
+                    n += 1;
+                }
+                n
+            })
+            .max()
+            .unwrap_or(0)
     }
 }
 
 fn build() -> Table {
-    let mut by_name: HashMap<&'static str, Vec<Entry>, FxBuild> = HashMap::default();
+    let mut by_name: HashMap<&'static str, usize, FxBuild> = HashMap::default();
+    let mut grouped: Vec<Vec<Entry>> = Vec::new();
     for line in TSV.lines().skip(1) {
         let f: Vec<&'static str> = line.split('\t').collect();
         if f.len() < 14 {
@@ -361,14 +592,57 @@ fn build() -> Table {
             on_off: f[12] == "on|off",
             unit: f[13],
             unique: false,
+            index: 0,
         };
         let e = Entry {
             unique: super::values::unique(&e),
             ..e
         };
-        by_name.entry(e.name).or_default().push(e);
+        let g = *by_name.entry(e.name).or_insert_with(|| {
+            grouped.push(Vec::new());
+            grouped.len() - 1
+        });
+        grouped[g].push(e);
     }
-    Table { by_name }
+    let mut rows = Vec::new();
+    let mut groups = Vec::with_capacity(grouped.len());
+    for list in grouped {
+        let start = rows.len() as u32;
+        let name = list[0].name;
+        for mut e in list {
+            e.index = rows.len() as u32;
+            rows.push(e);
+        }
+        groups.push(Group {
+            name,
+            start,
+            end: rows.len() as u32,
+            special: Special::of(name),
+            defines: crate::lint::variables::defining_arg(name),
+        });
+    }
+    let bits = (groups.len() * 3)
+        .next_power_of_two()
+        .trailing_zeros()
+        .max(4);
+    let mut slots = vec![0u16; 1 << bits];
+    let shift = 64 - bits;
+    let mask = slots.len() - 1;
+    let keys: Vec<Key> = groups.iter().map(|g| key(g.name.as_bytes())).collect();
+    for (g, k) in keys.iter().enumerate() {
+        let mut i = (k.hash() >> shift) as usize & mask;
+        while slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        slots[i] = (g + 1) as u16;
+    }
+    Table {
+        rows,
+        groups,
+        keys,
+        slots,
+        shift,
+    }
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(build);
@@ -408,5 +682,36 @@ mod tests {
             .expect("ssl row");
         assert!(ssl.exists_in(NginxVersion(1, 24, 0)));
         assert!(!ssl.exists_in(NginxVersion(1, 25, 1)));
+    }
+
+    #[test]
+    fn name_index() {
+        let t = table();
+        assert!(t.max_probe() <= 8, "probe {}", t.max_probe());
+        for (i, e) in t.entries().enumerate() {
+            assert_eq!(e.index as usize, i);
+            let g = t.lookup(e.name).expect("every name is found");
+            assert_eq!(t.group(g).name, e.name);
+            assert!(t.rows(g).iter().any(|r| r.index == e.index));
+        }
+        for miss in [
+            "",
+            "a",
+            "proxy_pas",
+            "proxy_passs",
+            "Server_name",
+            "xxxxxxxxxxxxxxxxxxxxxxxx",
+            "proxy_connect_timeouT",
+            "proxy_cXnnect_timeout",
+            "proxy_connect_Ximeout",
+            "proxy_ssl_certificate_kez",
+            "proxy_ssl_cerXificate_key",
+        ] {
+            assert!(t.lookup(miss).is_none(), "{miss}");
+        }
+        assert_eq!(
+            t.group(t.lookup("listen").unwrap()).special,
+            Special::Listen
+        );
     }
 }

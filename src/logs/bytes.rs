@@ -1,0 +1,142 @@
+//! Byte searches for the short distances of the line parser.
+//!
+//! Most searches in an error.log line end within a few dozen bytes (the end
+//! of a field value, the errno before the action). For those, the fixed cost
+//! of a call into a vectorised searcher (feature dispatch, alignment set-up)
+//! is larger than the search itself; these inline word-at-a-time (SWAR)
+//! loops look at 8 bytes per step and have no set-up. Long scans (newlines
+//! over a block) keep using `memchr`.
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Bytes `s[i..i + 8]` as a little-endian word.
+#[inline(always)]
+fn word(s: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&s[i..i + 8]);
+    u64::from_le_bytes(a)
+}
+
+/// High bit set in each byte of `w` equal to the byte in `pat` (every
+/// byte of `pat` the same). Bits above the first match may be false
+/// positives (borrows), the lowest one never is.
+#[inline(always)]
+fn eq_mask(w: u64, pat: u64) -> u64 {
+    let x = w ^ pat;
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// Exact variant of [`eq_mask`]: no false positives anywhere (needed when
+/// reading the highest match).
+#[inline(always)]
+fn eq_mask_exact(w: u64, pat: u64) -> u64 {
+    let x = w ^ pat;
+    !(((x & !HI).wrapping_add(!HI)) | x | !HI)
+}
+
+/// First `b` in `s`.
+#[inline]
+pub fn find(s: &[u8], b: u8) -> Option<usize> {
+    let pat = LO * u64::from(b);
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let m = eq_mask(word(s, i), pat);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s[i..].iter().position(|&c| c == b).map(|p| i + p)
+}
+
+/// First `a` or `b` in `s`.
+#[inline]
+pub fn find2(s: &[u8], a: u8, b: u8) -> Option<usize> {
+    let (pa, pb) = (LO * u64::from(a), LO * u64::from(b));
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let w = word(s, i);
+        let m = eq_mask(w, pa) | eq_mask(w, pb);
+        if m != 0 {
+            // Each mask's lowest bit is exact, so the lowest of both is.
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s[i..].iter().position(|&c| c == a || c == b).map(|p| i + p)
+}
+
+/// Last `b` in `s`.
+#[inline]
+pub fn rfind(s: &[u8], b: u8) -> Option<usize> {
+    let pat = LO * u64::from(b);
+    let mut end = s.len();
+    while end >= 8 {
+        let m = eq_mask_exact(word(s, end - 8), pat);
+        if m != 0 {
+            return Some(end - 8 + (7 - (m.leading_zeros() / 8) as usize));
+        }
+        end -= 8;
+    }
+    s[..end].iter().rposition(|&c| c == b)
+}
+
+/// Is any of `a`, `b`, `c` in `s`?
+#[inline]
+pub fn any3(s: &[u8], a: u8, b: u8, c: u8) -> bool {
+    let (pa, pb, pc) = (LO * u64::from(a), LO * u64::from(b), LO * u64::from(c));
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let w = word(s, i);
+        if eq_mask(w, pa) | eq_mask(w, pb) | eq_mask(w, pc) != 0 {
+            return true;
+        }
+        i += 8;
+    }
+    s[i..].iter().any(|&x| x == a || x == b || x == c)
+}
+
+/// Start of the last occurrence of `needle` in `hay`, found from the
+/// occurrences of its byte at `anchor` (pick a rare one).
+#[inline]
+pub fn rfind_seq(hay: &[u8], needle: &[u8], anchor: usize) -> Option<usize> {
+    let mut end = hay.len();
+    let tail = needle.len() - anchor;
+    while let Some(p) = rfind(&hay[..end], needle[anchor]) {
+        if p >= anchor && hay.len() - p >= tail && hay[p - anchor..].starts_with(needle) {
+            return Some(p - anchor);
+        }
+        end = p;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn same_as_memchr(s in proptest::collection::vec(proptest::sample::select(vec![b'a', b',', b' ', b'w', 0x80, 0xac, 0x2b, 0x2d, 0]), 0..70), b in proptest::sample::select(vec![b',', b' ', b'w', 0x80, 0xac, 0])) {
+            proptest::prop_assert_eq!(find(&s, b), memchr::memchr(b, &s));
+            proptest::prop_assert_eq!(rfind(&s, b), memchr::memrchr(b, &s));
+            proptest::prop_assert_eq!(find2(&s, b, b'a'), memchr::memchr2(b, b'a', &s));
+            proptest::prop_assert_eq!(any3(&s, b, b'a', 0x2d), memchr::memchr3(b, b'a', 0x2d, &s).is_some());
+            for (needle, anchor) in [(&b", w"[..], 0), (&b"w,w"[..], 1), (&b"a a"[..], 2)] {
+                proptest::prop_assert_eq!(rfind_seq(&s, needle, anchor), memchr::memmem::rfind(&s, needle));
+            }
+        }
+    }
+
+    #[test]
+    fn edges() {
+        assert_eq!(find(b"", b','), None);
+        assert_eq!(find(b"abcdefgh,", b','), Some(8));
+        assert_eq!(find(b"\x2d,\x2d\x2d\x2d\x2d\x2d\x2d", b','), Some(1));
+        assert_eq!(rfind(b",abcdefgh", b','), Some(0));
+        assert_eq!(rfind(b"a,,bcdefgh,,", b','), Some(11));
+        assert_eq!(rfind(b"\x2c\x2d\x2d\x2d\x2d\x2d\x2d\x2d", b','), Some(0));
+        assert_eq!(find2(b"GET /a/b?x#y", b'?', b'#'), Some(8));
+    }
+}
