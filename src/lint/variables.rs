@@ -77,85 +77,96 @@ pub(crate) fn defining_arg(name: &str) -> Option<DefArg> {
     }
 }
 
-/// Is `name` one of [`PREFIX_ONLY`]?
-fn prefix_only(name: &str) -> bool {
-    matches!(
-        name,
-        "arg"
-            | "http"
-            | "cookie"
-            | "sent_http"
-            | "sent_trailer"
-            | "upstream_http"
-            | "upstream_cookie"
-            | "upstream_trailer"
-    )
+/// The [`PREFIX_ONLY`] name that is the whole identifier at `start`, if
+/// any (identifiers are `[A-Za-z0-9_]+`).
+#[inline]
+fn prefix_at(b: &[u8], start: usize) -> Option<&'static str> {
+    let rest = b.get(start..)?;
+    let candidates: &[&'static str] = match rest.first()? {
+        b'a' => &["arg"],
+        b'h' => &["http"],
+        b'c' => &["cookie"],
+        b's' => &["sent_http", "sent_trailer"],
+        b'u' => &["upstream_http", "upstream_cookie", "upstream_trailer"],
+        _ => return None,
+    };
+    candidates.iter().copied().find(|p| {
+        rest.starts_with(p.as_bytes())
+            && !rest
+                .get(p.len())
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
+    })
+}
+
+/// Does any of the eight bytes of `x` equal `$` or `(`? (The classic
+/// "has a zero byte" bit trick: exact as a yes/no answer.)
+#[inline]
+fn hit(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let d = x ^ (ONES * u64::from(b'$'));
+    let p = x ^ (ONES * u64::from(b'('));
+    ((d.wrapping_sub(ONES) & !d) | (p.wrapping_sub(ONES) & !p)) & HIGH != 0
+}
+
+#[inline]
+fn read8(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+#[inline]
+fn read4(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[at..at + 4]);
+    u64::from(u32::from_le_bytes(w))
 }
 
 /// Does the word contain `$` or `(`? Eight bytes at a time (the classic
 /// "has a zero byte" bit trick), as most words are short and have neither.
 #[inline]
 fn has_dollar_or_paren(b: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    #[inline]
-    fn hit(x: u64) -> bool {
-        let d = x ^ (ONES * u64::from(b'$'));
-        let p = x ^ (ONES * u64::from(b'('));
-        ((d.wrapping_sub(ONES) & !d) | (p.wrapping_sub(ONES) & !p)) & HIGH != 0
-    }
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        if hit(u64::from_le_bytes(w)) {
-            return true;
+    let n = b.len();
+    if n >= 8 {
+        // Whole words, then the last eight bytes (overlapping).
+        let mut i = 0;
+        while i + 8 < n {
+            if hit(read8(b, i)) {
+                return true;
+            }
+            i += 8;
         }
+        hit(read8(b, n - 8))
+    } else if n >= 4 {
+        hit(read4(b, 0) | read4(b, n - 4) << 32)
+    } else {
+        b.iter().any(|&c| c == b'$' || c == b'(')
     }
-    chunks.remainder().iter().any(|&c| c == b'$' || c == b'(')
 }
 
 /// Named captures `(?<name>…)`, `(?P<name>…)` and `(?'name'…)` in a word.
 fn named_captures(s: &str, out: &mut HashSet<String>) {
-    for pat in ["(?<", "(?P<", "(?'"] {
-        let mut rest = s;
-        while let Some(i) = rest.find(pat) {
-            rest = &rest[i + pat.len()..];
-            let n: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if !n.is_empty() {
-                out.insert(n);
-            }
+    let b = s.as_bytes();
+    for i in 0..b.len() {
+        if b[i] != b'(' || b.get(i + 1) != Some(&b'?') {
+            continue;
+        }
+        let rest = &b[i + 2..];
+        let skip = match rest {
+            [b'<', ..] | [b'\'', ..] => 1,
+            [b'P', b'<', ..] => 2,
+            _ => continue,
+        };
+        let name = &rest[skip..];
+        let n = name
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        if n > 0 {
+            out.insert(s[i + 2 + skip..i + 2 + skip + n].to_string());
         }
     }
-}
-
-/// `$name` / `${name}` references in a word.
-fn references(s: &str) -> impl Iterator<Item = (usize, &str)> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        while i < b.len() {
-            if b[i] != b'$' {
-                i += 1;
-                continue;
-            }
-            let braced = b.get(i + 1) == Some(&b'{');
-            let start = i + 1 + usize::from(braced);
-            let mut end = start;
-            while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
-                end += 1;
-            }
-            let at = i;
-            i = end.max(i + 1);
-            if end > start {
-                return Some((at, &s[start..end]));
-            }
-        }
-        None
-    })
 }
 
 /// What `grammar/unknown-variable` collects during grammar validation's
@@ -168,9 +179,11 @@ pub(crate) struct Variables {
 }
 
 impl Variables {
-    /// One directive; `defines` is [`defining_arg`] of its name.
+    /// One directive; `defines` is [`defining_arg`] of its name. Says
+    /// whether any argument has a `$` (or a `(`): when not, no argument
+    /// uses variables.
     #[inline]
-    pub(crate) fn visit(&mut self, d: &Directive, defines: Option<DefArg>) {
+    pub(crate) fn visit(&mut self, d: &Directive, defines: Option<DefArg>) -> bool {
         if let Some(which) = defines {
             let arg = match which {
                 DefArg::First => d.arg(0),
@@ -183,26 +196,44 @@ impl Variables {
         }
         // The first word is a directive name or, in `map`/`geo`
         // bodies, a literal key: only arguments can reference variables.
+        let mut any = false;
         for w in &d.args {
             let s = w.value.as_str();
             // One cheap scan for the common case: neither `$` nor `(`.
             if has_dollar_or_paren(s.as_bytes()) {
+                any = true;
                 self.word(w.span, s);
             }
         }
+        any
     }
 
+    /// A word with `$` or `(`: every `$` starts a reference (an
+    /// identifier never contains `$`), so one pass finds the bare prefix
+    /// names without extracting every variable name.
     fn word(&mut self, span: Span, s: &str) {
         let b = s.as_bytes();
-        if b.windows(2).any(|p| p == b"(?") {
-            named_captures(s, &mut self.defined);
-        }
-        if b.contains(&b'$') {
-            for (_, name) in references(s) {
-                if prefix_only(name) {
+        let mut captures = false;
+        let mut i = 0;
+        while i < b.len() {
+            // Skip eight bytes at a time while they have neither.
+            if i + 8 <= b.len() && !hit(read8(b, i)) {
+                i += 8;
+                continue;
+            }
+            let c = b[i];
+            if c == b'$' {
+                let start = i + 1 + usize::from(b.get(i + 1) == Some(&b'{'));
+                if let Some(name) = prefix_at(b, start) {
                     self.uses.push((span, name.to_string()));
                 }
+            } else if c == b'(' && b.get(i + 1) == Some(&b'?') {
+                captures = true;
             }
+            i += 1;
+        }
+        if captures {
+            named_captures(s, &mut self.defined);
         }
     }
 
@@ -234,36 +265,100 @@ impl Variables {
 mod tests {
     use super::*;
 
+    /// `$name` / `${name}` references in a word.
+    fn references(s: &str) -> impl Iterator<Item = (usize, &str)> {
+        let b = s.as_bytes();
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            while i < b.len() {
+                if b[i] != b'$' {
+                    i += 1;
+                    continue;
+                }
+                let braced = b.get(i + 1) == Some(&b'{');
+                let start = i + 1 + usize::from(braced);
+                let mut end = start;
+                while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                    end += 1;
+                }
+                let at = i;
+                i = end.max(i + 1);
+                if end > start {
+                    return Some((at, &s[start..end]));
+                }
+            }
+            None
+        })
+    }
+
+    /// The bare prefix names of a word, the slow way: every reference.
+    fn slow(s: &str) -> Vec<&str> {
+        references(s)
+            .map(|(_, n)| n)
+            .filter(|n| PREFIX_ONLY.iter().any(|(p, _)| p == n))
+            .collect()
+    }
+
     #[test]
     fn finds_references() {
         let r: Vec<_> = references("a $arg ${http}x $1 $ $arg_x")
             .map(|(_, n)| n)
             .collect();
         assert_eq!(r, ["arg", "http", "1", "arg_x"]);
-        for (p, _) in PREFIX_ONLY {
-            assert!(prefix_only(p));
+        let words = [
+            "a $arg ${http}x $1 $ $arg_x",
+            "$arg$http${cookie}",
+            "$$arg",
+            "${{arg}",
+            "$sent_http$sent_trailer-$upstream_http.$upstream_cookie/$upstream_trailer",
+            "$sent_httpx $upstream_http_x $args $ar $h $",
+            "$host $remote_addr $proxy_add_x_forwarded_for",
+            "'$remote_addr - $remote_user [$time_local] \"$request\" $http'",
+            "abcdefgh$arg",
+            "abcdefg$arg",
+            "abcdefghabcdefgh${arg}",
+            "x(?<arg>y)$http",
+        ];
+        for w in words {
+            let mut v = Variables::default();
+            v.word(Span::new(crate::syntax::FileId(0), 0, 0), w);
+            let fast: Vec<&str> = v.uses.iter().map(|(_, n)| n.as_str()).collect();
+            assert_eq!(fast, slow(w), "{w}");
         }
-        assert!(!prefix_only("args") && !prefix_only("arg_x"));
+        for (p, _) in PREFIX_ONLY {
+            assert_eq!(prefix_at(format!("${p}").as_bytes(), 1), Some(*p));
+            assert_eq!(prefix_at(format!("${p}_x").as_bytes(), 1), None);
+        }
         for w in [
             "$",
             "(",
+            "ab$d",
+            "abc(",
+            "$bcdefg",
             "abcdefgh$",
             "abcdefgh(",
             "abcdefghabcdefg$",
+            "abcdefghabcdefgh$",
             "a$b",
         ] {
             assert!(has_dollar_or_paren(w.as_bytes()), "{w}");
         }
         for w in [
             "",
+            "ab",
+            "abcd",
+            "abcdefg",
             "abcdefgh",
+            "abcdefghabcdefghi",
             "/srv/www/docs3/public",
             "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}",
         ] {
             assert!(!has_dollar_or_paren(w.as_bytes()), "{w}");
         }
         let mut d = HashSet::new();
-        named_captures("~^/(?<arg>\\d+)(?P<x>.)", &mut d);
-        assert!(d.contains("arg") && d.contains("x"));
+        named_captures("~^/(?<arg>\\d+)(?P<x>.)(?'y'z)(?<=w)(?:v)(?<(?<u", &mut d);
+        let mut d: Vec<_> = d.into_iter().collect();
+        d.sort();
+        assert_eq!(d, ["arg", "u", "x", "y"]);
     }
 }

@@ -13,7 +13,7 @@ use super::{LintOptions, LintOutcome};
 use crate::diag::{Diagnostic, Severity};
 use crate::load::Loaded;
 use crate::model::{walk, Context, Visit};
-use crate::syntax::{Directive, Span, Terminator};
+use crate::syntax::{Directive, FileId, Span, Terminator};
 
 pub mod table;
 mod values;
@@ -147,6 +147,7 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
             third_party_assumed: modules.is_none(),
             modules,
             vars: &mut vars,
+            dollar: false,
             suppress: None,
             frames: Vec::new(),
             whole: root.context == Context::Main && opts.context.is_none(),
@@ -164,7 +165,7 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
             ssl_on: Vec::new(),
             http_servers: Vec::new(),
         };
-        walk(loaded, root.file, root.context, |v| c.visit(v));
+        c.walk(root.file, root.context);
         c.finish(root.file);
         for d in c.out {
             if seen.insert((d.rule, d.span, d.message.clone())) {
@@ -257,6 +258,8 @@ pub(crate) struct Checker<'a, 'o> {
     /// are assumed available (and reported as info).
     third_party_assumed: bool,
     vars: &'o mut Variables,
+    /// Some argument of the directive being checked has a `$` (or `(`).
+    pub(crate) dollar: bool,
     /// (depth, block directive): grammar rejected this block directive, so
     /// its body is walked for `grammar/unknown-variable` only.
     suppress: Option<(usize, usize)>,
@@ -295,6 +298,8 @@ struct Resolved {
     value: ValueCheck,
     special: Special,
     third_party: bool,
+    /// The context a block of this directive opens.
+    child: Context,
 }
 
 struct UpstreamSeen {
@@ -315,28 +320,114 @@ impl<'a, 'o> Checker<'a, 'o> {
         self.out.push(d);
     }
 
+    /// Visit every directive reachable from `root` in nginx's read order,
+    /// expanding includes in place: the order, contexts and ancestors of
+    /// [`crate::model::walk`], with each name looked up once and the
+    /// bodies of rejected block directives still visited (for
+    /// `grammar/unknown-variable` only).
+    fn walk(&mut self, root: FileId, context: Context) {
+        enum Frame<'a> {
+            /// A block's directives; `owned` when a block directive (in
+            /// `ancestors`) opened it, not a file's top level.
+            Block {
+                iter: std::slice::Iter<'a, Directive>,
+                context: Context,
+                owned: bool,
+            },
+            Include {
+                files: std::slice::Iter<'a, FileId>,
+                context: Context,
+            },
+        }
+        let loaded = self.loaded;
+        let include = self.table.lookup("include");
+        let mut stack = vec![Frame::Block {
+            iter: loaded.file(root).root.directives.iter(),
+            context,
+            owned: false,
+        }];
+        let mut ancestors: Vec<&'a Directive> = Vec::new();
+        while let Some(top) = stack.last_mut() {
+            match top {
+                Frame::Block { iter, context, .. } => {
+                    let ctx = *context;
+                    let Some(d) = iter.next() else {
+                        if let Some(Frame::Block { owned: true, .. }) = stack.pop() {
+                            ancestors.pop();
+                        }
+                        continue;
+                    };
+                    let group = self.table.lookup(d.name());
+                    let child = self.visit(
+                        &Visit {
+                            directive: d,
+                            context: ctx,
+                            ancestors: &ancestors,
+                            via: &[],
+                        },
+                        group,
+                    );
+                    if group.is_some() && group == include {
+                        let files = loaded.included_by(d);
+                        if !files.is_empty() {
+                            stack.push(Frame::Include {
+                                files: files.iter(),
+                                context: ctx,
+                            });
+                            continue;
+                        }
+                    }
+                    if let Some(b) = &d.block {
+                        let child = child
+                            .unwrap_or_else(|| ctx.child(d.name()).unwrap_or(Context::Unknown));
+                        ancestors.push(d);
+                        stack.push(Frame::Block {
+                            iter: b.directives.iter(),
+                            context: child,
+                            owned: true,
+                        });
+                    }
+                }
+                Frame::Include { files, context } => {
+                    let ctx = *context;
+                    match files.next() {
+                        Some(&f) => stack.push(Frame::Block {
+                            iter: loaded.file(f).root.directives.iter(),
+                            context: ctx,
+                            owned: false,
+                        }),
+                        None => {
+                            stack.pop();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// One directive of the walk: `grammar/unknown-variable` sees every
     /// directive; grammar validation skips the bodies of block directives
-    /// it rejects (nginx stops there).
-    fn visit(&mut self, v: &Visit<'a, '_>) -> bool {
+    /// it rejects (nginx stops there). Gives the context the directive's
+    /// block opens when validation already knows it.
+    fn visit(&mut self, v: &Visit<'a, '_>, group: Option<usize>) -> Option<Context> {
         let d = v.directive;
-        let group = self.table.lookup(d.name());
         let defines = match group {
             Some(g) => self.table.group(g).defines,
             None => variables::defining_arg(d.name()),
         };
-        self.vars.visit(d, defines);
+        self.dollar = self.vars.visit(d, defines);
         let depth = v.ancestors.len();
         if let Some((at, owner)) = self.suppress {
             if depth > at && block_id(v.ancestors.get(at)) == owner {
-                return true;
+                return None;
             }
             self.suppress = None;
         }
-        if !self.validate(v, group) && d.block.is_some() {
+        let child = self.validate(v, group);
+        if child.is_none() && d.block.is_some() {
             self.suppress = Some((depth, d as *const Directive as usize));
         }
-        true
+        child
     }
 
     /// Open the duplicate-tracking run of the block at `depth`, closing
@@ -377,6 +468,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             special: self.table.group(g).special,
             third_party: matches!(entry.kind, Kind::ThirdParty | Kind::External)
                 && self.third_party_assumed,
+            child: ctx.child(entry.name).unwrap_or(Context::Unknown),
         };
         self.resolved.push(r);
         if let Some(k) = self.cache.get_mut(slot) {
@@ -385,24 +477,22 @@ impl<'a, 'o> Checker<'a, 'o> {
         Some(r)
     }
 
-    /// Grammar validation of one directive; `false` when nginx would stop
-    /// (its body is then not validated).
-    fn validate(&mut self, v: &Visit<'a, '_>, group: Option<usize>) -> bool {
+    /// Grammar validation of one directive: the context its block opens,
+    /// or `None` when nginx would stop (its body is then not validated).
+    fn validate(&mut self, v: &Visit<'a, '_>, group: Option<usize>) -> Option<Context> {
         let ctx = v.context;
         let depth = v.ancestors.len();
         self.enter(depth);
         if matches!(ctx, Context::Data | Context::Unknown) {
-            return false;
+            return None;
         }
         let d = v.directive;
         if d.terminator == Terminator::Missing {
             // The parser already reported it; nginx stops before the lookup.
-            return false;
+            return None;
         }
         let name = d.name();
-        let Some(r) = self.resolved(d, ctx, group) else {
-            return false;
-        };
+        let r = self.resolved(d, ctx, group)?;
         let entry = r.entry;
         let args = r.args;
         // Terminator.
@@ -419,7 +509,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                     "\"{name}\" opens a block: write `{name} ... {{ ... }}`"
                 )),
             );
-            return false;
+            return None;
         }
         if !entry.is_block && is_block {
             self.push(
@@ -428,7 +518,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                     .with_label("not a block directive")
                     .with_help(format!("\"{name}\" takes no block: end it with `;` (a missing `;` on this line makes nginx read the next `{{` as its block)")),
             );
-            return false;
+            return None;
         }
         // Argument count.
         let n = d.args.len();
@@ -463,7 +553,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                 .with_label(format!("{n} argument{}", if n == 1 { "" } else { "s" }))
                 .with_help(help),
             );
-            return false;
+            return None;
         }
         if r.third_party {
             self.third_party_info(d, entry);
@@ -484,7 +574,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                 }
             }
         }
-        true
+        Some(r.child)
     }
 
     fn third_party_info(&mut self, d: &Directive, e: &'static Entry) {

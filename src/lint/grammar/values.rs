@@ -101,8 +101,20 @@ pub fn fixed_http_variable(name: &str) -> bool {
 }
 
 /// Does the word use variables (nginx then checks at run time)?
-fn has_var(s: &str) -> bool {
-    s.contains('$')
+/// `s` is (part of) an argument of the directive being checked: when no
+/// argument has a `$` ([`Checker::dollar`]), there is nothing to look for.
+#[inline]
+fn has_var(c: &Checker, s: &str) -> bool {
+    c.dollar && s.bytes().any(|b| b == b'$')
+}
+
+/// `s` up to the first `/` (the host:port of a URL without scheme).
+#[inline]
+fn before_slash(s: &str) -> &str {
+    match s.bytes().position(|b| b == b'/') {
+        Some(i) => &s[..i],
+        None => s,
+    }
 }
 
 /// Directives whose handler (a `ngx_conf_set_*_slot` or equivalent) says
@@ -260,6 +272,9 @@ pub(super) enum ValueCheck {
     ErrorPage,
     Listen,
     UpstreamServer,
+    /// `proxy_pass` (the URL needs a scheme in http).
+    ProxyPass,
+    /// The other `*_pass` directives.
     Pass,
 }
 
@@ -291,8 +306,10 @@ pub(super) fn classify(e: &Entry, args: Args, ctx: Context) -> ValueCheck {
         "server" if matches!(ctx, Context::Upstream | Context::StreamUpstream) => {
             ValueCheck::UpstreamServer
         }
-        "proxy_pass" | "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass"
-        | "memcached_pass" => ValueCheck::Pass,
+        "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass" | "memcached_pass" => {
+            ValueCheck::Pass
+        }
+        "proxy_pass" => ValueCheck::ProxyPass,
         _ => ValueCheck::None,
     }
 }
@@ -357,7 +374,8 @@ pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, vc: ValueCheck
         ValueCheck::ErrorPage => error_page(c, d),
         ValueCheck::Listen => listen(c, d, ctx),
         ValueCheck::UpstreamServer => upstream_server(c, d, ctx),
-        ValueCheck::Pass => pass(c, d, ctx),
+        ValueCheck::Pass => pass(c, d, ctx, false),
+        ValueCheck::ProxyPass => pass(c, d, ctx, true),
     }
 }
 
@@ -366,8 +384,8 @@ fn unit_value(c: &mut Checker, d: &Directive, u: Unit) {
     let name = d.name();
     if u == Unit::NumberSize {
         if let [n, s] = d.args.as_slice() {
-            if !has_var(&n.value)
-                && !has_var(&s.value)
+            if !has_var(c, &n.value)
+                && !has_var(c, &s.value)
                 && (!is_number(&n.value) || !is_size(&s.value))
             {
                 bad(
@@ -383,7 +401,7 @@ fn unit_value(c: &mut Checker, d: &Directive, u: Unit) {
             }
         }
     } else if let Some(w) = d.args.first() {
-        if !has_var(&w.value) && !unit_ok(u, &w.value) {
+        if !has_var(c, &w.value) && !unit_ok(u, &w.value) {
             let msg = if u == Unit::Number {
                 format!("invalid number \"{}\" in \"{name}\" directive", w.value)
             } else {
@@ -442,7 +460,7 @@ fn bitmask(c: &mut Checker, d: &Directive, allowed: &[&str]) {
 fn error_page(c: &mut Checker, d: &Directive) {
     let n = d.args.len();
     for (i, w) in d.args.iter().enumerate() {
-        if i + 1 == n || w.value.starts_with('=') || has_var(&w.value) {
+        if i + 1 == n || w.value.starts_with('=') || has_var(c, &w.value) {
             continue;
         }
         match w.value.parse::<u32>() {
@@ -515,7 +533,11 @@ fn listen(c: &mut Checker, d: &Directive, ctx: Context) {
     let v = c.opts.nginx_version;
     for w in d.args.iter().skip(1) {
         let s = w.value.as_str();
-        let key_len = s.find('=').map(|i| i + 1).unwrap_or(s.len());
+        let key_len = s
+            .bytes()
+            .position(|b| b == b'=')
+            .map(|i| i + 1)
+            .unwrap_or(s.len());
         let key = &s[..key_len];
         match table.iter().find(|(k, _)| *k == key) {
             None => bad(
@@ -555,16 +577,16 @@ fn listen(c: &mut Checker, d: &Directive, ctx: Context) {
 
 /// `host:port`: the port must be a number in 1..65535 (`ngx_parse_url`).
 fn check_port(c: &mut Checker, d: &Directive, w: &Word, url: &str, whose: &str, listen: bool) {
-    if has_var(url) || url.starts_with("unix:") {
+    if has_var(c, url) || url.starts_with("unix:") {
         return;
     }
-    let hostport = url.split('/').next().unwrap_or(url);
+    let hostport = before_slash(url);
     let port = if let Some(rest) = hostport.strip_prefix('[') {
         match rest.split_once(']') {
             Some((_, p)) => p.strip_prefix(':'),
             None => return,
         }
-    } else if listen && !hostport.contains(':') {
+    } else if listen && !hostport.bytes().any(|b| b == b':') {
         // "listen 8080" or "listen host"
         if hostport.bytes().all(|b| b.is_ascii_digit()) {
             Some(hostport)
@@ -572,11 +594,10 @@ fn check_port(c: &mut Checker, d: &Directive, w: &Word, url: &str, whose: &str, 
             None
         }
     } else {
-        hostport.rsplit_once(':').map(|(_, p)| p)
+        after_last_colon(hostport)
     };
     let Some(p) = port else { return };
-    let ok = is_number(p) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n));
-    if !ok {
+    if !valid_port(p) {
         bad(
             c,
             d,
@@ -587,14 +608,14 @@ fn check_port(c: &mut Checker, d: &Directive, w: &Word, url: &str, whose: &str, 
     }
 }
 
-fn pass(c: &mut Checker, d: &Directive, ctx: Context) {
+fn pass(c: &mut Checker, d: &Directive, ctx: Context, proxy: bool) {
     let Some(w) = d.args.first() else { return };
     let s = w.value.as_str();
-    if has_var(s) {
+    if has_var(c, s) {
         return;
     }
     let name = d.name();
-    let rest = if name == "proxy_pass" && ctx.is_http() {
+    let rest = if proxy && ctx.is_http() {
         if let Some(r) = ["http://", "https://"]
             .iter()
             .find_map(|p| strip_prefix_ignore_case(s, p))
@@ -619,7 +640,7 @@ fn pass(c: &mut Checker, d: &Directive, ctx: Context) {
     } else {
         s
     };
-    let hostport = rest.split('/').next().unwrap_or(rest);
+    let hostport = before_slash(rest);
     if hostport.is_empty() || hostport.starts_with("unix:") {
         return;
     }
@@ -641,13 +662,29 @@ fn port_of(hostport: &str) -> Option<&str> {
     if let Some(r) = hostport.strip_prefix('[') {
         r.split_once(']').and_then(|(_, p)| p.strip_prefix(':'))
     } else {
-        hostport.rsplit_once(':').map(|(_, p)| p)
+        after_last_colon(hostport)
     }
+}
+
+/// What follows the last `:`, if there is one.
+#[inline]
+fn after_last_colon(s: &str) -> Option<&str> {
+    s.bytes().rposition(|b| b == b':').map(|i| &s[i + 1..])
 }
 
 /// A port nginx accepts: a number from 1 to 65535.
 fn valid_port(p: &str) -> bool {
-    is_number(p) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
+    if !is_number(p) {
+        return false;
+    }
+    let mut n: u32 = 0;
+    for b in p.bytes() {
+        n = n * 10 + u32::from(b - b'0');
+        if n > 65535 {
+            return false;
+        }
+    }
+    n >= 1
 }
 
 /// `s` without an ASCII `prefix` matched case-insensitively (no allocation).
@@ -689,9 +726,9 @@ static PARAMS: LazyLock<Vec<Param>> = LazyLock::new(|| {
 fn upstream_server(c: &mut Checker, d: &Directive, ctx: Context) {
     let stream = ctx == Context::StreamUpstream;
     if let Some(w) = d.args.first() {
-        if !has_var(&w.value) && !w.value.starts_with("unix:") {
+        if !has_var(c, &w.value) && !w.value.starts_with("unix:") {
             let url = w.value.as_str();
-            let hostport = url.split('/').next().unwrap_or(url);
+            let hostport = before_slash(url);
             if let Some(p) = port_of(hostport) {
                 if !valid_port(p) {
                     bad(
@@ -716,8 +753,8 @@ fn upstream_server(c: &mut Checker, d: &Directive, ctx: Context) {
     let v = c.opts.nginx_version;
     for w in d.args.iter().skip(1) {
         let s = w.value.as_str();
-        let (key, val) = match s.split_once('=') {
-            Some((k, v)) => (k, Some(v)),
+        let (key, val) = match s.bytes().position(|b| b == b'=') {
+            Some(i) => (&s[..i], Some(&s[i + 1..])),
             None => (s, None),
         };
         let Some(p) = PARAMS
@@ -806,7 +843,7 @@ fn location_kind(d: &Directive) -> (&str, &str) {
 pub(super) fn nested_location(c: &mut Checker, d: &Directive, parent: &Directive) {
     let (pm, pn) = location_kind(parent);
     let (cm, cn) = location_kind(d);
-    if has_var(cn) || d.args.is_empty() {
+    if has_var(c, cn) || d.args.is_empty() {
         return;
     }
     let msg = match (pm, cm) {
@@ -841,5 +878,17 @@ mod tests {
         assert!(is_time("1y", true) && !is_time("1y", false));
         assert!(!is_time("500ms", true) && !is_time("30m1h", false) && !is_time("1.5s", false));
         assert!(!is_time("", true) && !is_time("s", true));
+        for (p, ok) in [
+            ("80", true),
+            ("000080", true),
+            ("65535", true),
+            ("65536", false),
+            ("0", false),
+            ("", false),
+            ("8a", false),
+            ("99999999999999999", false),
+        ] {
+            assert_eq!(valid_port(p), ok, "{p}");
+        }
     }
 }
