@@ -3,7 +3,7 @@
 #
 #   bench/logs.sh [SIZE_MB] [WORKDIR]
 #
-# Generates a SIZE_MB (default 300) error.log by repeating the real-looking
+# Generates a SIZE_MB (default 260) error.log by repeating the real-looking
 # lines of testdata/logs/sample.error.log with advancing timestamps, gzips a
 # copy, builds the release binary, then times side by side (hyperfine when
 # installed, else a /usr/bin/time loop):
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SIZE_MB=${1:-300}
+SIZE_MB=${1:-260}
 WORK=${2:-${TMPDIR:-/tmp}/ngxray-logs-bench}
 RUNS=${RUNS:-5}
 mkdir -p "$WORK"
@@ -71,15 +71,30 @@ echo "input:   $(du -m "$LOG" | cut -f1) MB plain, $(du -m "$GZ" | cut -f1) MB g
 # Warm the page cache.
 cat "$LOG" "$GZ" > /dev/null
 
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the runs"
 if command -v hyperfine > /dev/null; then
   # --output=pipe: GNU grep stops at the first match when stdout is /dev/null.
-  hyperfine --output=pipe --warmup 1 --runs "$RUNS" --export-markdown "$WORK/plain.md" \
+  hyperfine --output=pipe --warmup 1 --runs "$RUNS" --export-json "$WORK/plain.json" \
     -n "grep -c upstream" "grep -c upstream $LOG" \
     -n "ngxray logs --format json" "$BIN logs --format json $LOG"
-  hyperfine --output=pipe --warmup 1 --runs "$RUNS" --export-markdown "$WORK/gz.md" \
+  hyperfine --output=pipe --warmup 1 --runs "$RUNS" --export-json "$WORK/gz.json" \
     -n "zcat | grep -c upstream" "zcat $GZ | grep -c upstream" \
     -n "ngxray logs --format json (gz)" "$BIN logs --format json $GZ"
-  cat "$WORK/plain.md" "$WORK/gz.md"
+  echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) after the runs"
+  # Wall (mean and best) and CPU (user + system) side by side, with ratios
+  # to the first command of each pair.
+  python3 - "$WORK/plain.json" "$WORK/gz.json" <<'EOF'
+import json, sys
+print("| command | mean wall | best wall | CPU (user+sys) | mean wall ratio | best wall ratio |")
+print("|---|---:|---:|---:|---:|---:|")
+for path in sys.argv[1:]:
+    rs = json.load(open(path))["results"]
+    base = rs[0]
+    for r in rs:
+        cpu = r["user"] + r["system"]
+        print(f"| `{r['command']}` | {r['mean']:.3f} s ± {r['stddev']:.3f} | {r['min']:.3f} s | {cpu:.3f} s "
+              f"| {r['mean'] / base['mean']:.2f} | {r['min'] / base['min']:.2f} |")
+EOF
 else
   t() { local s e; s=$(date +%s.%N); for _ in $(seq "$RUNS"); do bash -c "$1" | cat > /dev/null; done; e=$(date +%s.%N); echo "$(echo "($e - $s) / $RUNS" | bc -l | cut -c1-6) s  $1"; }
   t "grep -c upstream $LOG"

@@ -51,15 +51,29 @@ fn benches(c: &mut Criterion) {
             n
         })
     });
+    g.bench_function("parse + classify (memo, as in runs)", |b| {
+        b.iter(|| {
+            let mut memo = classify::Classifier::new();
+            let mut n = 0u64;
+            for l in reader::lines(black_box(&data)) {
+                if let Some(p) = line::parse(l) {
+                    n += u64::from(memo.classify(&p).cause);
+                }
+            }
+            n
+        })
+    });
     g.bench_function("parse + classify + aggregate", |b| {
         b.iter(|| {
             let mut agg = Aggregate::new(60);
+            let mut memo = classify::Classifier::new();
             let mut scratch = Vec::new();
             for (i, l) in reader::lines(black_box(&data)).enumerate() {
                 let p = line::parse(l);
-                let v = p
-                    .as_ref()
-                    .map_or_else(classify::unparsable, classify::classify);
+                let v = match &p {
+                    Some(p) => memo.classify(p),
+                    None => classify::unparsable(),
+                };
                 agg.add(0, i as u64 + 1, l, p.as_ref(), &v, &mut scratch);
             }
             agg.counted()

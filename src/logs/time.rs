@@ -118,10 +118,27 @@ fn parse_log_time_uncached(s: &[u8]) -> Option<i64> {
     )
 }
 
-/// `YYYY-MM-DDTHH:MM:SS`.
+/// `YYYY-MM-DDTHH:MM:SS`. Reports write one per timeline bucket (thousands
+/// after a run, on the main thread), so the common case skips `format!`.
 pub fn format_iso(t: i64) -> String {
     let (y, m, d) = civil_from_days(t.div_euclid(86_400));
     let s = t.rem_euclid(86_400);
+    if (0..=9999).contains(&y) {
+        let mut b = *b"0000-00-00T00:00:00";
+        let two = |b: &mut [u8; 19], at: usize, v: u32| {
+            b[at] = b'0' + (v / 10) as u8;
+            b[at + 1] = b'0' + (v % 10) as u8;
+        };
+        let y = y as u32;
+        two(&mut b, 0, y / 100);
+        two(&mut b, 2, y % 100);
+        two(&mut b, 5, m);
+        two(&mut b, 8, d);
+        two(&mut b, 11, (s / 3600) as u32);
+        two(&mut b, 14, (s / 60 % 60) as u32);
+        two(&mut b, 17, (s % 60) as u32);
+        return b.iter().map(|&c| c as char).collect();
+    }
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
         s / 3600,
@@ -235,6 +252,31 @@ mod tests {
             for s in stamps.iter().chain(&stamps) {
                 proptest::prop_assert_eq!(parse_log_time(s.as_bytes()), parse_log_time_uncached(s.as_bytes()));
             }
+        }
+    }
+
+    #[test]
+    fn iso_format_matches_format_macro() {
+        for t in [
+            0i64,
+            59,
+            86_399,
+            951_782_400,
+            1_764_083_838,
+            253_402_300_799,
+            -1,
+            -62_167_219_200,
+            253_402_300_800,
+        ] {
+            let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+            let s = t.rem_euclid(86_400);
+            let want = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+                s / 3600,
+                (s / 60) % 60,
+                s % 60
+            );
+            assert_eq!(format_iso(t), want, "{t}");
         }
     }
 
