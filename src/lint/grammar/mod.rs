@@ -506,13 +506,13 @@ impl<'a, 'o> Checker<'a, 'o> {
             // The parser already reported it; nginx stops before the lookup.
             return None;
         }
-        let name = d.name();
         let r = self.resolved(d, ctx, group)?;
         let entry = r.entry;
         let args = r.args;
         // Terminator.
         let is_block = d.is_block();
         if entry.is_block && !is_block {
+            let name = d.name();
             self.push(
                 Diagnostic::error(
                     INVALID_TERMINATOR,
@@ -527,6 +527,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             return None;
         }
         if !entry.is_block && is_block {
+            let name = d.name();
             self.push(
                 Diagnostic::error(INVALID_TERMINATOR, format!("directive \"{name}\" is not terminated by \";\""))
                     .with_span(d.name.span)
@@ -538,6 +539,7 @@ impl<'a, 'o> Checker<'a, 'o> {
         // Argument count.
         let n = d.args.len();
         if !args.accepts(n) {
+            let name = d.name();
             let newer = entry.args.accepts(n);
             let rule = if newer {
                 UNAVAILABLE_IN_VERSION
@@ -579,14 +581,21 @@ impl<'a, 'o> Checker<'a, 'o> {
         if entry.unique {
             self.duplicates(d, entry);
         }
-        if r.special != Special::None {
-            let block = block_id(v.ancestors.last());
-            self.semantic(v, block, r.special);
-            self.variable_definition(d, ctx, r.special);
-            if ctx == Context::Location && r.special == Special::Location {
-                if let Some(parent) = v.ancestors.last() {
-                    values::nested_location(self, d, parent);
+        match r.special {
+            Special::None => {}
+            Special::Location => {
+                if ctx == Context::Location {
+                    if let Some(parent) = v.ancestors.last() {
+                        values::nested_location(self, d, parent);
+                    }
                 }
+            }
+            Special::Set | Special::Map | Special::Geo | Special::PerlJsSet => {
+                self.variable_definition(d, ctx, r.special)
+            }
+            sp => {
+                let block = block_id(v.ancestors.last());
+                self.semantic(v, block, sp);
             }
         }
         Some(r.child)
