@@ -11,12 +11,20 @@ use crate::syntax::SourceMap;
 
 /// Render every diagnostic as one line (each ends with `\n`).
 pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    let mut out = String::new();
-    for d in diags {
-        out.push_str(&line(&d.locate(sources)));
-        out.push('\n');
-    }
-    out
+    use rayon::prelude::*;
+    // Independent lines: big runs are rendered in chunks on all cores.
+    diags
+        .par_chunks(512)
+        .map(|chunk| {
+            let mut out = String::with_capacity(chunk.len() * 200);
+            for d in chunk {
+                out.push_str(&line(&d.locate(sources)));
+                out.push('\n');
+            }
+            out
+        })
+        .collect::<Vec<String>>()
+        .concat()
 }
 
 /// One finding as one line, without the trailing newline. A finding without

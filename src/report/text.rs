@@ -186,6 +186,21 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    // Each report is independent: big runs are rendered in chunks on all
+    // cores, in order.
+    use rayon::prelude::*;
+    diags
+        .par_chunks(256)
+        .map(|chunk| render_chunk(chunk, sources, &handler))
+        .collect::<Vec<String>>()
+        .concat()
+}
+
+fn render_chunk(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    handler: &GraphicalReportHandler,
+) -> String {
     let mut out = String::new();
     let mut files: HashMap<FileId, FileSource> = HashMap::new();
     for d in diags {
