@@ -179,7 +179,12 @@ pub fn run(args: LintArgs) -> u8 {
             let _ = report::json::write(&mut std::io::stdout().lock(), diags, sources, &summary);
         }
         LintFormat::Concise => super::out(report::concise::render(diags, sources)),
-        LintFormat::Sarif => super::out(format!("{}\n", report::sarif::render(diags, sources))),
+        LintFormat::Sarif => {
+            use std::io::Write;
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            // A closed pipe (`| head`) is not an error of ours.
+            let _ = report::sarif::write(&mut w, diags, sources).and_then(|()| w.flush());
+        }
         LintFormat::Github => super::out(report::github::render(diags, sources)),
         LintFormat::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -52,12 +52,15 @@ pub fn write(
     sources: &SourceMap,
     summary: &Summary,
 ) -> io::Result<()> {
-    w.write_all(&document(diags, sources, summary))
+    for piece in document(diags, sources, summary) {
+        w.write_all(&piece)?;
+    }
+    Ok(())
 }
 
 /// The document as a string (without the final newline).
 pub fn render(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> String {
-    let mut buf = document(diags, sources, summary);
+    let mut buf = document(diags, sources, summary).concat();
     buf.pop();
     // Only valid UTF-8 is ever written (string values are `&str`).
     String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
@@ -67,7 +70,9 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> S
 const CHUNK: usize = 512;
 const PARALLEL_FROM: usize = 2 * CHUNK;
 
-fn document(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> Vec<u8> {
+/// The document in pieces (head, diagnostics in chunks, tail), written one
+/// after the other without being copied into one buffer.
+fn document(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> Vec<Vec<u8>> {
     // Display path of each file, escaped once.
     let paths: Vec<Vec<u8>> = sources
         .files()
@@ -77,7 +82,8 @@ fn document(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> Vec
             v
         })
         .collect();
-    let mut o = Vec::with_capacity(256 + diags.len() * 1200);
+    let mut pieces = Vec::new();
+    let mut o = Vec::with_capacity(256);
     o.extend_from_slice(b"{\n  \"schema\": \"ngxray/lint/v1\",\n  \"version\": ");
     string(&mut o, env!("CARGO_PKG_VERSION"));
     o.extend_from_slice(b",\n  \"diagnostics\": [");
@@ -90,7 +96,7 @@ fn document(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> Vec
     };
     if diags.len() >= PARALLEL_FROM {
         use rayon::prelude::*;
-        let chunks: Vec<Vec<u8>> = diags
+        let mut chunks: Vec<Vec<u8>> = diags
             .par_chunks(CHUNK)
             .map(|c| {
                 let mut out = Vec::with_capacity(c.len() * 1200);
@@ -98,18 +104,18 @@ fn document(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> Vec
                 out
             })
             .collect();
-        for (i, c) in chunks.iter().enumerate() {
-            o.extend_from_slice(if i == 0 {
-                c.get(1..).unwrap_or_default()
-            } else {
-                c
-            });
+        if let Some(first) = chunks.first_mut() {
+            first.drain(..1.min(first.len()));
         }
+        pieces.push(o);
+        pieces.extend(chunks);
     } else {
         let mut out = Vec::with_capacity(diags.len() * 1200);
         diags.iter().for_each(|d| one(&mut out, d));
         o.extend_from_slice(out.get(1..).unwrap_or_default());
+        pieces.push(o);
     }
+    let mut o = Vec::with_capacity(256);
     if !diags.is_empty() {
         o.extend_from_slice(b"\n  ");
     }
@@ -124,7 +130,8 @@ fn document(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> Vec
     o.extend_from_slice(b",\n    \"total\": ");
     number(&mut o, summary.total);
     o.extend_from_slice(b"\n  }\n}\n");
-    o
+    pieces.push(o);
+    pieces
 }
 
 fn diagnostic(o: &mut Vec<u8>, d: &Diagnostic, sources: &SourceMap, paths: &[Vec<u8>]) {

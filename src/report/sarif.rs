@@ -8,8 +8,11 @@
 //! points (`columnKind`), like every other ngxray output; `endColumn` is
 //! exclusive, as SARIF specifies.
 
+use std::io::{self, Write};
 use std::path::{Component, Path};
 
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::diag::{Diagnostic, Located, Severity};
@@ -40,29 +43,62 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// Render the SARIF log for these diagnostics.
+/// Render the SARIF log for these diagnostics (without the final newline).
 pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    let cwd = std::env::current_dir().ok();
-    let doc = document(diags, sources, cwd.as_deref());
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    let mut buf = Vec::new();
+    if let Err(e) = write(&mut buf, diags, sources) {
+        return format!("{{\"error\":\"{e}\"}}");
+    }
+    buf.pop();
+    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// The SARIF log as a JSON value; paths are made relative to `cwd`.
-pub fn document(diags: &[Diagnostic], sources: &SourceMap, cwd: Option<&Path>) -> Value {
+/// Write the SARIF log, pretty-printed, and a newline. Results are built
+/// and written one at a time, so memory does not grow with their number.
+pub fn write(w: &mut impl Write, diags: &[Diagnostic], sources: &SourceMap) -> io::Result<()> {
+    let cwd = std::env::current_dir().ok();
     let rules = registry::all();
-    let driver_rules: Vec<Value> = rules.iter().map(|r| rule_descriptor(r)).collect();
-    let results: Vec<Value> = diags
-        .iter()
-        .map(|d| {
-            let index = rules.iter().position(|r| r.id == d.rule);
-            result(&d.locate(sources), index, cwd)
-        })
-        .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
+    let doc = Log {
+        diags,
+        sources,
+        cwd: cwd.as_deref(),
+        rules: &rules,
+    };
+    serde_json::to_writer_pretty(&mut *w, &doc).map_err(io::Error::from)?;
+    w.write_all(b"\n")
+}
+
+/// The log. Keys are written in the order a `serde_json::Value` sorts
+/// them, which is how this document has always been printed.
+struct Log<'a> {
+    diags: &'a [Diagnostic],
+    sources: &'a SourceMap,
+    cwd: Option<&'a Path>,
+    rules: &'a [&'static RuleMeta],
+}
+
+impl Serialize for Log<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("$schema", "https://json.schemastore.org/sarif-2.1.0.json")?;
+        m.serialize_entry("runs", &[Run(self)])?;
+        m.serialize_entry("version", "2.1.0")?;
+        m.end()
+    }
+}
+
+struct Run<'a>(&'a Log<'a>);
+
+impl Serialize for Run<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let log = self.0;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("columnKind", "unicodeCodePoints")?;
+        m.serialize_entry("results", &Results(log))?;
+        let driver_rules: Vec<Value> = log.rules.iter().map(|r| rule_descriptor(r)).collect();
+        m.serialize_entry(
+            "tool",
+            &json!({
                 "driver": {
                     "name": "ngxray",
                     "version": env!("CARGO_PKG_VERSION"),
@@ -70,11 +106,22 @@ pub fn document(diags: &[Diagnostic], sources: &SourceMap, cwd: Option<&Path>) -
                     "informationUri": format!("{DOCS_BASE}README.md"),
                     "rules": driver_rules,
                 }
-            },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
-    })
+            }),
+        )?;
+        m.end()
+    }
+}
+
+struct Results<'a>(&'a Log<'a>);
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let log = self.0;
+        s.collect_seq(log.diags.iter().map(|d| {
+            let index = log.rules.iter().position(|r| r.id == d.rule);
+            result(&d.locate(log.sources), index, log.cwd)
+        }))
+    }
 }
 
 fn rule_descriptor(r: &RuleMeta) -> Value {

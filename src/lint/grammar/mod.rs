@@ -347,58 +347,73 @@ impl<'a, 'o> Checker<'a, 'o> {
             owned: false,
         }];
         let mut ancestors: Vec<&'a Directive> = Vec::new();
-        while let Some(top) = stack.last_mut() {
-            match top {
-                Frame::Block { iter, context, .. } => {
-                    let ctx = *context;
-                    let Some(d) = iter.next() else {
-                        if let Some(Frame::Block { owned: true, .. }) = stack.pop() {
+        while let Some(frame) = stack.pop() {
+            match frame {
+                Frame::Block {
+                    mut iter,
+                    context: ctx,
+                    owned,
+                } => {
+                    // The hot loop: the directives of one block, leaving it
+                    // only to enter a block or an include.
+                    let mut paused = None;
+                    for d in iter.by_ref() {
+                        let group = self.table.lookup(d.name());
+                        let child = self.visit(
+                            &Visit {
+                                directive: d,
+                                context: ctx,
+                                ancestors: &ancestors,
+                                via: &[],
+                            },
+                            group,
+                        );
+                        if group.is_some() && group == include {
+                            let files = loaded.included_by(d);
+                            if !files.is_empty() {
+                                paused = Some(Frame::Include {
+                                    files: files.iter(),
+                                    context: ctx,
+                                });
+                                break;
+                            }
+                        }
+                        if let Some(b) = &d.block {
+                            let child = child
+                                .unwrap_or_else(|| ctx.child(d.name()).unwrap_or(Context::Unknown));
+                            ancestors.push(d);
+                            paused = Some(Frame::Block {
+                                iter: b.directives.iter(),
+                                context: child,
+                                owned: true,
+                            });
+                            break;
+                        }
+                    }
+                    match paused {
+                        Some(next) => {
+                            stack.push(Frame::Block {
+                                iter,
+                                context: ctx,
+                                owned,
+                            });
+                            stack.push(next);
+                        }
+                        // The block is done: leave its owner.
+                        None if owned => {
                             ancestors.pop();
                         }
-                        continue;
-                    };
-                    let group = self.table.lookup(d.name());
-                    let child = self.visit(
-                        &Visit {
-                            directive: d,
-                            context: ctx,
-                            ancestors: &ancestors,
-                            via: &[],
-                        },
-                        group,
-                    );
-                    if group.is_some() && group == include {
-                        let files = loaded.included_by(d);
-                        if !files.is_empty() {
-                            stack.push(Frame::Include {
-                                files: files.iter(),
-                                context: ctx,
-                            });
-                            continue;
-                        }
-                    }
-                    if let Some(b) = &d.block {
-                        let child = child
-                            .unwrap_or_else(|| ctx.child(d.name()).unwrap_or(Context::Unknown));
-                        ancestors.push(d);
-                        stack.push(Frame::Block {
-                            iter: b.directives.iter(),
-                            context: child,
-                            owned: true,
-                        });
+                        None => {}
                     }
                 }
-                Frame::Include { files, context } => {
-                    let ctx = *context;
-                    match files.next() {
-                        Some(&f) => stack.push(Frame::Block {
+                Frame::Include { mut files, context } => {
+                    if let Some(&f) = files.next() {
+                        stack.push(Frame::Include { files, context });
+                        stack.push(Frame::Block {
                             iter: loaded.file(f).root.directives.iter(),
-                            context: ctx,
+                            context,
                             owned: false,
-                        }),
-                        None => {
-                            stack.pop();
-                        }
+                        });
                     }
                 }
             }
@@ -412,7 +427,7 @@ impl<'a, 'o> Checker<'a, 'o> {
     fn visit(&mut self, v: &Visit<'a, '_>, group: Option<usize>) -> Option<Context> {
         let d = v.directive;
         let defines = match group {
-            Some(g) => self.table.group(g).defines,
+            Some(g) => self.table.defines(g),
             None => variables::defining_arg(d.name()),
         };
         self.dollar = self.vars.visit(d, defines);
@@ -491,13 +506,13 @@ impl<'a, 'o> Checker<'a, 'o> {
             // The parser already reported it; nginx stops before the lookup.
             return None;
         }
-        let name = d.name();
         let r = self.resolved(d, ctx, group)?;
         let entry = r.entry;
         let args = r.args;
         // Terminator.
         let is_block = d.is_block();
         if entry.is_block && !is_block {
+            let name = d.name();
             self.push(
                 Diagnostic::error(
                     INVALID_TERMINATOR,
@@ -512,6 +527,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             return None;
         }
         if !entry.is_block && is_block {
+            let name = d.name();
             self.push(
                 Diagnostic::error(INVALID_TERMINATOR, format!("directive \"{name}\" is not terminated by \";\""))
                     .with_span(d.name.span)
@@ -523,6 +539,7 @@ impl<'a, 'o> Checker<'a, 'o> {
         // Argument count.
         let n = d.args.len();
         if !args.accepts(n) {
+            let name = d.name();
             let newer = entry.args.accepts(n);
             let rule = if newer {
                 UNAVAILABLE_IN_VERSION
@@ -564,14 +581,21 @@ impl<'a, 'o> Checker<'a, 'o> {
         if entry.unique {
             self.duplicates(d, entry);
         }
-        if r.special != Special::None {
-            let block = block_id(v.ancestors.last());
-            self.semantic(v, block, r.special);
-            self.variable_definition(d, ctx, r.special);
-            if ctx == Context::Location && r.special == Special::Location {
-                if let Some(parent) = v.ancestors.last() {
-                    values::nested_location(self, d, parent);
+        match r.special {
+            Special::None => {}
+            Special::Location => {
+                if ctx == Context::Location {
+                    if let Some(parent) = v.ancestors.last() {
+                        values::nested_location(self, d, parent);
+                    }
                 }
+            }
+            Special::Set | Special::Map | Special::Geo | Special::PerlJsSet => {
+                self.variable_definition(d, ctx, r.special)
+            }
+            sp => {
+                let block = block_id(v.ancestors.last());
+                self.semantic(v, block, sp);
             }
         }
         Some(r.child)

@@ -406,10 +406,11 @@ pub struct Group {
 pub struct Table {
     rows: Vec<Entry>,
     groups: Vec<Group>,
-    /// [`Key`] of each group's name.
-    keys: Vec<Key>,
-    /// Group index + 1; 0 is an empty slot. The length is a power of two.
-    slots: Vec<u16>,
+    /// [`Group::defines`] of each group, packed.
+    defines: Vec<Option<crate::lint::variables::DefArg>>,
+    /// The name index: a [`Key`] and its group index + 1 (0 is an empty
+    /// slot). The length is a power of two.
+    slots: Vec<Slot>,
     shift: u32,
 }
 
@@ -478,6 +479,16 @@ fn key(b: &[u8]) -> Key {
     Key { x, y, n }
 }
 
+/// One slot of the name index.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    x: u64,
+    y: u64,
+    n: u32,
+    /// Group index + 1; 0: empty.
+    g: u32,
+}
+
 impl Table {
     /// The group of a directive name, if the table knows it.
     #[inline]
@@ -487,18 +498,26 @@ impl Table {
         let mask = self.slots.len() - 1;
         let mut i = (k.hash() >> self.shift) as usize & mask;
         loop {
-            let s = *self.slots.get(i)?;
-            if s == 0 {
+            let s = self.slots.get(i)?;
+            if s.g == 0 {
                 return None;
             }
-            let g = usize::from(s) - 1;
-            if self.keys.get(g) == Some(&k)
-                && (k.n <= 16 || same_middle(b, self.groups[g].name.as_bytes()))
+            let g = s.g as usize - 1;
+            if s.x == k.x
+                && s.y == k.y
+                && s.n as usize == k.n
+                && (k.n <= 16 || same_middle(b, self.groups.get(g)?.name.as_bytes()))
             {
                 return Some(g);
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// [`Group::defines`] of group `g`.
+    #[inline]
+    pub(crate) fn defines(&self, g: usize) -> Option<crate::lint::variables::DefArg> {
+        self.defines.get(g).copied().flatten()
     }
 
     pub fn group(&self, g: usize) -> &Group {
@@ -544,8 +563,8 @@ impl Table {
             .map(|g| {
                 let mut i = (key(g.name.as_bytes()).hash() >> self.shift) as usize & mask;
                 let mut n = 1;
-                while self.slots[i] != 0
-                    && self.groups[usize::from(self.slots[i]) - 1].name != g.name
+                while self.slots[i].g != 0
+                    && self.groups[self.slots[i].g as usize - 1].name != g.name
                 {
                     i = (i + 1) & mask;
                     n += 1;
@@ -625,21 +644,26 @@ fn build() -> Table {
         .next_power_of_two()
         .trailing_zeros()
         .max(4);
-    let mut slots = vec![0u16; 1 << bits];
+    let mut slots = vec![Slot::default(); 1 << bits];
     let shift = 64 - bits;
     let mask = slots.len() - 1;
-    let keys: Vec<Key> = groups.iter().map(|g| key(g.name.as_bytes())).collect();
-    for (g, k) in keys.iter().enumerate() {
+    for (g, gr) in groups.iter().enumerate() {
+        let k = key(gr.name.as_bytes());
         let mut i = (k.hash() >> shift) as usize & mask;
-        while slots[i] != 0 {
+        while slots[i].g != 0 {
             i = (i + 1) & mask;
         }
-        slots[i] = (g + 1) as u16;
+        slots[i] = Slot {
+            x: k.x,
+            y: k.y,
+            n: k.n as u32,
+            g: (g + 1) as u32,
+        };
     }
     Table {
         rows,
+        defines: groups.iter().map(|g| g.defines).collect(),
         groups,
-        keys,
         slots,
         shift,
     }

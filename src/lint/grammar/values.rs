@@ -316,13 +316,13 @@ pub(super) fn classify(e: &Entry, args: Args, ctx: Context) -> ValueCheck {
 
 /// Check the values of one directive already known to be well-formed.
 pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, vc: ValueCheck) {
-    let name = d.name();
     match vc {
         ValueCheck::None => {}
         ValueCheck::Flag => {
             if let Some(w) = d.args.first() {
                 let v = w.value.as_str();
                 if !v.eq_ignore_ascii_case("on") && !v.eq_ignore_ascii_case("off") {
+                    let name = d.name();
                     c.push(
                         Diagnostic::error(
                             INVALID_FLAG_VALUE,
@@ -381,7 +381,6 @@ pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, vc: ValueCheck
 
 /// A directive whose arguments all have one unit.
 fn unit_value(c: &mut Checker, d: &Directive, u: Unit) {
-    let name = d.name();
     if u == Unit::NumberSize {
         if let [n, s] = d.args.as_slice() {
             if !has_var(c, &n.value)
@@ -393,8 +392,10 @@ fn unit_value(c: &mut Checker, d: &Directive, u: Unit) {
                     d,
                     n,
                     format!(
-                        "invalid value \"{} {}\" in \"{name}\" directive",
-                        n.value, s.value
+                        "invalid value \"{} {}\" in \"{}\" directive",
+                        n.value,
+                        s.value,
+                        d.name()
                     ),
                     unit_help(u).into(),
                 );
@@ -402,6 +403,7 @@ fn unit_value(c: &mut Checker, d: &Directive, u: Unit) {
         }
     } else if let Some(w) = d.args.first() {
         if !has_var(c, &w.value) && !unit_ok(u, &w.value) {
+            let name = d.name();
             let msg = if u == Unit::Number {
                 format!("invalid number \"{}\" in \"{name}\" directive", w.value)
             } else {
@@ -582,8 +584,8 @@ fn check_port(c: &mut Checker, d: &Directive, w: &Word, url: &str, whose: &str, 
     }
     let hostport = before_slash(url);
     let port = if let Some(rest) = hostport.strip_prefix('[') {
-        match rest.split_once(']') {
-            Some((_, p)) => p.strip_prefix(':'),
+        match after_byte(rest, b']') {
+            Some(p) => p.strip_prefix(':'),
             None => return,
         }
     } else if listen && !hostport.bytes().any(|b| b == b':') {
@@ -660,10 +662,16 @@ fn pass(c: &mut Checker, d: &Directive, ctx: Context, proxy: bool) {
 /// The port of `host:port` or `[v6]:port`, if one is written.
 fn port_of(hostport: &str) -> Option<&str> {
     if let Some(r) = hostport.strip_prefix('[') {
-        r.split_once(']').and_then(|(_, p)| p.strip_prefix(':'))
+        after_byte(r, b']').and_then(|p| p.strip_prefix(':'))
     } else {
         after_last_colon(hostport)
     }
+}
+
+/// What follows the first `c` (ASCII), if there is one.
+#[inline]
+fn after_byte(s: &str, c: u8) -> Option<&str> {
+    s.bytes().position(|b| b == c).map(|i| &s[i + 1..])
 }
 
 /// What follows the last `:`, if there is one.
