@@ -13,7 +13,7 @@
 //! is counted as filtered out, so the totals always add up to the input.
 
 pub mod aggregate;
-pub mod bytes;
+pub(crate) mod bytes;
 pub mod causes;
 pub mod classify;
 pub mod input;
