@@ -247,11 +247,21 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintOutcome, 
         prefix: opts.prefix.clone(),
         follow_includes: true,
     };
-    let mut loaded = Loaded::default();
-    for p in &inputs {
-        loaded.load_path(p, &load_opts)?;
-    }
-    Ok(lint_loaded(loaded, opts))
+    // Parsing runs on one core: build the static tables on the other.
+    let (loaded, ()) = rayon::join(
+        || -> Result<Loaded, LoadError> {
+            let mut loaded = Loaded::default();
+            for p in &inputs {
+                loaded.load_path(p, &load_opts)?;
+            }
+            Ok(loaded)
+        },
+        || {
+            grammar::warm_up();
+            let _ = crate::model::defaults::rows("proxy_pass");
+        },
+    );
+    Ok(lint_loaded(loaded?, opts))
 }
 
 /// Lint already loaded files.
@@ -281,11 +291,15 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
         diagnostics,
     };
     run_checks(&mut outcome, opts);
-    outcome.diagnostics.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then_with(|| a.message.cmp(&b.message))
-    });
+    {
+        use rayon::slice::ParallelSliceMut;
+        // Stable, like `sort_by`: equal findings keep their order.
+        outcome.diagnostics.par_sort_by(|a, b| {
+            a.sort_key()
+                .cmp(&b.sort_key())
+                .then_with(|| a.message.cmp(&b.message))
+        });
+    }
     outcome.diagnostics.dedup();
     outcome
 }
