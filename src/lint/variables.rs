@@ -116,35 +116,6 @@ fn read8(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
-#[inline]
-fn read4(b: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; 4];
-    w.copy_from_slice(&b[at..at + 4]);
-    u64::from(u32::from_le_bytes(w))
-}
-
-/// Does the word contain `$` or `(`? Eight bytes at a time (the classic
-/// "has a zero byte" bit trick), as most words are short and have neither.
-#[inline]
-fn has_dollar_or_paren(b: &[u8]) -> bool {
-    let n = b.len();
-    if n >= 8 {
-        // Whole words, then the last eight bytes (overlapping).
-        let mut i = 0;
-        while i + 8 < n {
-            if hit(read8(b, i)) {
-                return true;
-            }
-            i += 8;
-        }
-        hit(read8(b, n - 8))
-    } else if n >= 4 {
-        hit(read4(b, 0) | read4(b, n - 4) << 32)
-    } else {
-        b.iter().any(|&c| c == b'$' || c == b'(')
-    }
-}
-
 /// Named captures `(?<name>…)`, `(?P<name>…)` and `(?'name'…)` in a word.
 fn named_captures(s: &str, out: &mut HashSet<String>) {
     let b = s.as_bytes();
@@ -198,11 +169,11 @@ impl Variables {
         // bodies, a literal key: only arguments can reference variables.
         let mut any = false;
         for w in &d.args {
-            let s = w.value.as_str();
-            // One cheap scan for the common case: neither `$` nor `(`.
-            if has_dollar_or_paren(s.as_bytes()) {
+            // The lexer noted whether the word has `$` or `(`; most
+            // words have neither and are not looked at.
+            if w.dollar_or_paren {
                 any = true;
-                self.word(w.span, s);
+                self.word(w.span, w.value.as_str());
             }
         }
         any
@@ -264,6 +235,39 @@ impl Variables {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::{parse, FileId};
+
+    /// The lexer's `dollar_or_paren` for `w`, quoted and (when it can be)
+    /// unquoted; both must agree.
+    fn lexed_flag(w: &str) -> bool {
+        let flag = |src: String| {
+            let p = parse(src.as_bytes(), FileId(0));
+            p.root.directives[0].args[0].dollar_or_paren
+        };
+        let quoted = flag(format!("x '{w}';"));
+        if !w.is_empty() {
+            assert_eq!(quoted, flag(format!("x {w};")), "{w}");
+        }
+        quoted
+    }
+
+    #[test]
+    fn lexer_flags_each_word_in_order() {
+        let p = parse(b"# $c (d\nx a b$ 'c' \"(\" d ${e} f;\ny $;\n", FileId(0));
+        let flags: Vec<Vec<bool>> = p
+            .root
+            .directives
+            .iter()
+            .map(|d| d.args.iter().map(|w| w.dollar_or_paren).collect())
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                vec![false, true, false, true, false, true, false],
+                vec![true]
+            ]
+        );
+    }
 
     /// `$name` / `${name}` references in a word.
     fn references(s: &str) -> impl Iterator<Item = (usize, &str)> {
@@ -341,7 +345,7 @@ mod tests {
             "abcdefghabcdefgh$",
             "a$b",
         ] {
-            assert!(has_dollar_or_paren(w.as_bytes()), "{w}");
+            assert!(lexed_flag(w), "{w}");
         }
         for w in [
             "",
@@ -353,7 +357,7 @@ mod tests {
             "/srv/www/docs3/public",
             "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}",
         ] {
-            assert!(!has_dollar_or_paren(w.as_bytes()), "{w}");
+            assert!(!lexed_flag(w), "{w}");
         }
         let mut d = HashSet::new();
         named_captures("~^/(?<arg>\\d+)(?P<x>.)(?'y'z)(?<=w)(?:v)(?<(?<u", &mut d);

@@ -32,6 +32,10 @@ pub struct Word {
     /// Span of the word as written, quotes included.
     pub span: Span,
     pub quote: Quote,
+    /// Whether the value contains `$` or `(` (a variable reference or a
+    /// regex group), recorded by the lexer so that checks looking for
+    /// variables skip the other words without scanning them.
+    pub dollar_or_paren: bool,
 }
 
 impl Word {

@@ -82,6 +82,10 @@ pub struct Lexer<'a> {
     pos: usize,
     file: FileId,
     pub errors: Vec<SyntaxError>,
+    /// Offset of the next `$` or `(` at or after the last word's start
+    /// (`src.len()` when there is none). Words come in order, so the
+    /// searches cover each byte at most once.
+    next_special: Option<usize>,
 }
 
 impl<'a> Lexer<'a> {
@@ -92,7 +96,23 @@ impl<'a> Lexer<'a> {
             pos: 0,
             file,
             errors: Vec::new(),
+            next_special: None,
         }
+    }
+
+    /// Does `start..end` (a word's raw bytes) contain `$` or `(`? Escapes
+    /// never add or remove either, so the raw bytes decide for the value.
+    fn dollar_or_paren(&mut self, start: usize, end: usize) -> bool {
+        let next = match self.next_special {
+            Some(n) if n >= start => n,
+            _ => {
+                let n = memchr::memchr2(b'$', b'(', self.src.get(start..).unwrap_or_default())
+                    .map_or(self.src.len(), |p| start + p);
+                self.next_special = Some(n);
+                n
+            }
+        };
+        next < end
     }
 
     /// The value of the word at `start..end` (quotes excluded). Word
@@ -195,6 +215,7 @@ impl<'a> Lexer<'a> {
             value: self.value(start, i),
             span: self.span(start, i),
             quote: Quote::None,
+            dollar_or_paren: self.dollar_or_paren(start, i),
         })
     }
 
@@ -236,6 +257,7 @@ impl<'a> Lexer<'a> {
                 value: unescape(&src[start + 1..]),
                 span: self.span(start, src.len()),
                 quote,
+                dollar_or_paren: self.dollar_or_paren(start + 1, src.len()),
             });
         }
         let content = &src[start + 1..i];
@@ -270,6 +292,7 @@ impl<'a> Lexer<'a> {
             value: self.value(start + 1, i),
             span: self.span(start, end),
             quote,
+            dollar_or_paren: self.dollar_or_paren(start + 1, i),
         })
     }
 
