@@ -68,6 +68,8 @@ pub struct Entry<'a> {
     pub scope: ScopeId,
     /// The block scope the directive opens, when it is a block.
     pub opens: Option<ScopeId>,
+    /// [`name_key`] of the name: scans compare these before names.
+    key: u32,
 }
 
 /// A level of configuration.
@@ -86,6 +88,55 @@ pub struct Scope<'a> {
     pub unknown_include: Option<&'a Directive>,
     /// name → entries, for large scopes only (see [`Model::local`]).
     index: Option<FxHashMap<&'a str, Vec<EntryId>>>,
+}
+
+/// A 32-bit key of a directive name: its length and its first and last
+/// eight bytes, mixed. Scanning a scope compares these, which sit in the
+/// entry arena, instead of following every entry to its directive and
+/// name; a matching key is confirmed by comparing names.
+#[inline]
+fn name_key(name: &str) -> u32 {
+    let b = name.as_bytes();
+    let word = |s: &[u8]| {
+        let mut w = [0u8; 8];
+        w[..s.len()].copy_from_slice(s);
+        u64::from_le_bytes(w)
+    };
+    let n = b.len();
+    let (head, tail) = if n >= 8 {
+        (word(&b[..8]), word(&b[n - 8..]))
+    } else {
+        (word(b), 0)
+    };
+    let v = (head ^ tail.rotate_left(29) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (v >> 32) as u32
+}
+
+/// The directives of one name directly in a scope: see [`Model::local`].
+pub struct Local<'m, 'a> {
+    entries: &'m [Entry<'a>],
+    ids: std::slice::Iter<'m, EntryId>,
+    /// `None` when `ids` come from the scope's name index (all match).
+    key: Option<u32>,
+    name: &'m str,
+}
+
+impl<'a> Iterator for Local<'_, 'a> {
+    type Item = &'a Directive;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a Directive> {
+        loop {
+            let e = self.entries.get(self.ids.next()?.0 as usize)?;
+            match self.key {
+                None => return Some(e.directive),
+                Some(k) if e.key == k && e.directive.name() == self.name => {
+                    return Some(e.directive)
+                }
+                Some(_) => {}
+            }
+        }
+    }
 }
 
 /// Directives whose values are lists inherited all-or-nothing: a level that
@@ -255,6 +306,7 @@ impl<'a> Model<'a> {
                     directive: d,
                     scope,
                     opens: None,
+                    key: name_key(d.name()),
                 });
                 m.scopes[scope.0 as usize].entries.push(id);
                 if d.name() == "include" && !d.args.is_empty() && loaded.included_by(d).is_empty() {
@@ -455,19 +507,18 @@ impl<'a> Model<'a> {
     }
 
     /// Directives named `name` directly in `scope`, in read order.
-    pub fn local<'m>(
-        &'m self,
-        scope: ScopeId,
-        name: &'m str,
-    ) -> impl Iterator<Item = &'a Directive> + 'm {
+    pub fn local<'m>(&'m self, scope: ScopeId, name: &'m str) -> Local<'m, 'a> {
         let sc = self.scope(scope);
-        let (ids, scan): (&[EntryId], bool) = match &sc.index {
-            Some(ix) => (ix.get(name).map(Vec::as_slice).unwrap_or(&[]), false),
-            None => (&sc.entries, true),
+        let (ids, key) = match &sc.index {
+            Some(ix) => (ix.get(name).map(Vec::as_slice).unwrap_or(&[]), None),
+            None => (sc.entries.as_slice(), Some(name_key(name))),
         };
-        ids.iter()
-            .map(move |e| self.entries[e.0 as usize].directive)
-            .filter(move |d| !scan || d.name() == name)
+        Local {
+            entries: &self.entries,
+            ids: ids.iter(),
+            key,
+            name,
+        }
     }
 
     /// The first directive named `name` directly in `scope`.

@@ -192,32 +192,102 @@ pub enum Level<'a> {
     Unknown,
 }
 
-/// The entries a scope itself declares for `name`.
-pub fn level<'a>(m: &Model<'a>, s: ScopeId, name: &str) -> Level<'a> {
-    let mut items: Vec<ListItem<'a>> = m.local(s, name).map(ListItem::Real).collect();
+/// Scopes with at most this many entries are scanned once for both `name`
+/// and `include`; larger ones (`http` with thousands of servers) are asked
+/// through [`Model::local`] and its index.
+const SCAN_AT_MOST: usize = 24;
+
+/// Call `item` with every directive named `name` directly in `s`, in read
+/// order; returns whether the scope holds any `include`.
+fn scan<'a>(m: &Model<'a>, s: ScopeId, name: &str, mut item: impl FnMut(&'a Directive)) -> bool {
+    let sc = m.scope(s);
+    if sc.entries.len() > SCAN_AT_MOST {
+        m.local(s, name).for_each(item);
+        return m.local(s, "include").next().is_some();
+    }
+    let mut include = false;
+    for e in &sc.entries {
+        let d = m.entry(*e).directive;
+        let n = d.name();
+        if n == name {
+            item(d);
+        } else if n == "include" {
+            include = true;
+        }
+    }
+    include
+}
+
+/// The unreadable includes of a scope: `Err(())` when one is not a stock
+/// file, else the stock files of `name`'s directive, in read order.
+fn unread_includes<'a>(
+    m: &Model<'a>,
+    s: ScopeId,
+    name: &str,
+    mut stock: impl FnMut(&'a Directive, &'static StockFile),
+) -> Result<(), ()> {
     let mut opaque = false;
     for inc in m.local(s, "include") {
         if !m.loaded.included_by(inc).is_empty() {
             continue;
         }
         match inc.arg(0).and_then(stock_file) {
-            Some(f) if f.directive == name => {
-                items.extend(f.entries.iter().map(|&(n, v)| ListItem::Stock {
-                    include: inc,
-                    name: n,
-                    value: v,
-                }));
-            }
+            Some(f) if f.directive == name => stock(inc, f),
             Some(_) => {}
             None => opaque = true,
         }
     }
     if opaque {
-        Level::Unknown
-    } else if items.is_empty() {
+        Err(())
+    } else {
+        Ok(())
+    }
+}
+
+/// The entries a scope itself declares for `name`.
+pub fn level<'a>(m: &Model<'a>, s: ScopeId, name: &str) -> Level<'a> {
+    let mut items: Vec<ListItem<'a>> = Vec::new();
+    let include = scan(m, s, name, |d| items.push(ListItem::Real(d)));
+    if include {
+        let unread = unread_includes(m, s, name, |inc, f| {
+            items.extend(f.entries.iter().map(|&(n, v)| ListItem::Stock {
+                include: inc,
+                name: n,
+                value: v,
+            }));
+        });
+        if unread.is_err() {
+            return Level::Unknown;
+        }
+    }
+    if items.is_empty() {
         Level::Nothing
     } else {
         Level::Known(items)
+    }
+}
+
+/// What [`level`] answers, without collecting the entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelKind {
+    Nothing,
+    Known,
+    Unknown,
+}
+
+/// The kind of [`level`] a scope declares for `name`: the same answer,
+/// without allocating.
+pub fn level_kind(m: &Model<'_>, s: ScopeId, name: &str) -> LevelKind {
+    let mut known = false;
+    let include = scan(m, s, name, |_| known = true);
+    // stock files are never empty
+    if include && unread_includes(m, s, name, |_, _| known = true).is_err() {
+        return LevelKind::Unknown;
+    }
+    if known {
+        LevelKind::Known
+    } else {
+        LevelKind::Nothing
     }
 }
 
@@ -331,6 +401,20 @@ mod tests {
         // an unknown snippet may set anything
         assert!(effective_list(&m, locs[1], "proxy_set_header").is_none());
         assert!(matches!(level(&m, locs[2], "fastcgi_param"), Level::Known(v) if v.len() == 1));
+        assert_eq!(level_kind(&m, locs[2], "fastcgi_param"), LevelKind::Known);
+        assert_eq!(
+            level_kind(&m, locs[1], "proxy_set_header"),
+            LevelKind::Unknown
+        );
+        assert_eq!(
+            level_kind(&m, locs[0], "proxy_set_header"),
+            LevelKind::Known
+        );
+        assert_eq!(level_kind(&m, server, "fastcgi_param"), LevelKind::Known);
+        assert_eq!(
+            level_kind(&m, server, "proxy_set_header"),
+            LevelKind::Nothing
+        );
         // stock includes do not hide scalars; unknown snippets do
         let e = m.effective(locs[0], "proxy_http_version");
         assert!(e.unknown.is_some() && !hidden(&m, locs[0], &e));

@@ -52,15 +52,16 @@ pub fn write(
     sources: &SourceMap,
     summary: &Summary,
 ) -> io::Result<()> {
-    for piece in document(diags, sources, summary) {
-        w.write_all(&piece)?;
-    }
-    Ok(())
+    emit(diags, sources, summary, &mut |piece| w.write_all(piece))
 }
 
 /// The document as a string (without the final newline).
 pub fn render(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> String {
-    let mut buf = document(diags, sources, summary).concat();
+    let mut buf = Vec::new();
+    let _ = emit(diags, sources, summary, &mut |piece| {
+        buf.extend_from_slice(piece);
+        Ok(())
+    });
     buf.pop();
     // Only valid UTF-8 is ever written (string values are `&str`).
     String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
@@ -70,9 +71,37 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> S
 const CHUNK: usize = 512;
 const PARALLEL_FROM: usize = 2 * CHUNK;
 
-/// The document in pieces (head, diagnostics in chunks, tail), written one
-/// after the other without being copied into one buffer.
-fn document(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> Vec<Vec<u8>> {
+/// Where the previous position lookups landed, per kind of span: findings
+/// are sorted, so the next primary span is usually on the same or a
+/// following line (see [`crate::syntax::SourceFile::position_near`]).
+#[derive(Default)]
+struct Hints {
+    primary: (u32, usize),
+    related: (u32, usize),
+}
+
+fn near(
+    f: &crate::syntax::SourceFile,
+    file: u32,
+    offset: usize,
+    hint: &mut (u32, usize),
+) -> Position {
+    if hint.0 != file {
+        *hint = (file, 0);
+    }
+    f.position_near(offset, &mut hint.1)
+}
+
+/// Produce the document piece by piece (head, diagnostics, tail) into
+/// `sink`. Big runs are written in chunks on all cores, a window of chunks
+/// at a time: the next window is rendered while the sink takes the current
+/// one, so the whole document is never in memory.
+fn emit(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    summary: &Summary,
+    sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<()> {
     // Display path of each file, escaped once.
     let paths: Vec<Vec<u8>> = sources
         .files()
@@ -82,40 +111,54 @@ fn document(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> Vec
             v
         })
         .collect();
-    let mut pieces = Vec::new();
     let mut o = Vec::with_capacity(256);
     o.extend_from_slice(b"{\n  \"schema\": \"ngxray/lint/v1\",\n  \"version\": ");
     string(&mut o, env!("CARGO_PKG_VERSION"));
     o.extend_from_slice(b",\n  \"diagnostics\": [");
     // Each diagnostic is written as `,\n    {…}`; the first one's comma is
-    // dropped. Big runs are written in chunks on all cores.
-    let one = |out: &mut Vec<u8>, d: &Diagnostic| {
-        out.extend_from_slice(b",\n    {");
-        diagnostic(out, d, sources, &paths);
-        out.extend_from_slice(b"\n    }");
+    // dropped.
+    let chunk = |c: &[Diagnostic]| -> Vec<u8> {
+        let mut out = Vec::with_capacity(estimate(c, &paths));
+        let mut hints = Hints::default();
+        for d in c {
+            out.extend_from_slice(b",\n    {");
+            diagnostic(&mut out, d, sources, &paths, &mut hints);
+            out.extend_from_slice(b"\n    }");
+        }
+        out
     };
     if diags.len() >= PARALLEL_FROM {
         use rayon::prelude::*;
-        let mut chunks: Vec<Vec<u8>> = diags
-            .par_chunks(CHUNK)
-            .map(|c| {
-                let mut out = Vec::with_capacity(c.len() * 1200);
-                c.iter().for_each(|d| one(&mut out, d));
-                out
-            })
-            .collect();
-        if let Some(first) = chunks.first_mut() {
+        sink(&o)?;
+        let window = CHUNK * 2 * rayon::current_num_threads().max(1);
+        let render =
+            |w: &[Diagnostic]| -> Vec<Vec<u8>> { w.par_chunks(CHUNK).map(chunk).collect() };
+        let mut windows = diags.chunks(window);
+        let mut pending = windows.next().map(render).unwrap_or_default();
+        if let Some(first) = pending.first_mut() {
             first.drain(..1.min(first.len()));
         }
-        pieces.push(o);
-        pieces.extend(chunks);
+        loop {
+            let upcoming = windows.next();
+            let mut next = None;
+            let slot = &mut next;
+            let render = &render;
+            rayon::in_place_scope(|s| {
+                if let Some(w) = upcoming {
+                    s.spawn(move |_| *slot = Some(render(w)));
+                }
+                pending.iter().try_for_each(|p| sink(p))
+            })?;
+            match next {
+                Some(n) => pending = n,
+                None => break,
+            }
+        }
+        o.clear();
     } else {
-        let mut out = Vec::with_capacity(diags.len() * 1200);
-        diags.iter().for_each(|d| one(&mut out, d));
+        let out = chunk(diags);
         o.extend_from_slice(out.get(1..).unwrap_or_default());
-        pieces.push(o);
     }
-    let mut o = Vec::with_capacity(256);
     if !diags.is_empty() {
         o.extend_from_slice(b"\n  ");
     }
@@ -130,11 +173,37 @@ fn document(diags: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> Vec
     o.extend_from_slice(b",\n    \"total\": ");
     number(&mut o, summary.total);
     o.extend_from_slice(b"\n  }\n}\n");
-    pieces.push(o);
-    pieces
+    sink(&o)
 }
 
-fn diagnostic(o: &mut Vec<u8>, d: &Diagnostic, sources: &SourceMap, paths: &[Vec<u8>]) {
+/// Bytes a chunk takes when nothing needs escaping (the fixed keys and
+/// indentation, the strings, the paths and numbers), so that its buffer is
+/// allocated once.
+fn estimate(c: &[Diagnostic], paths: &[Vec<u8>]) -> usize {
+    let path = |f: u32| paths.get(f as usize).map_or(4, Vec::len);
+    c.iter()
+        .map(|d| {
+            let own = 300
+                + d.rule.len()
+                + d.message.len()
+                + d.help.as_ref().map_or(4, String::len)
+                + d.span.map_or(4, |s| path(s.file.0));
+            own + d
+                .related
+                .iter()
+                .map(|l| 200 + l.message.len() + path(l.span.file.0))
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+fn diagnostic(
+    o: &mut Vec<u8>,
+    d: &Diagnostic,
+    sources: &SourceMap,
+    paths: &[Vec<u8>],
+    hints: &mut Hints,
+) {
     const F: &[u8] = b",\n      \"";
     o.extend_from_slice(b"\n      \"rule\": ");
     string(o, d.rule);
@@ -147,7 +216,9 @@ fn diagnostic(o: &mut Vec<u8>, d: &Diagnostic, sources: &SourceMap, paths: &[Vec
         .and_then(|sp| sources.try_get(sp.file).map(|f| (sp, f)))
         .and_then(|(sp, f)| {
             let path = paths.get(sp.file.0 as usize)?;
-            Some((path, f.position(sp.start), f.position(sp.end)))
+            let start = near(f, sp.file.0, sp.start, &mut hints.primary);
+            let end = near(f, sp.file.0, sp.end, &mut hints.primary);
+            Some((path, start, end))
         });
     let fields: [(&[u8], Option<usize>); 6] = [
         (b"line", at.as_ref().map(|a| a.1.line)),
@@ -194,7 +265,9 @@ fn diagnostic(o: &mut Vec<u8>, d: &Diagnostic, sources: &SourceMap, paths: &[Vec
         string(o, &l.message);
         o.extend_from_slice(b",\n          \"file\": ");
         o.extend_from_slice(path);
-        label_positions(o, f.position(l.span.start), f.position(l.span.end));
+        let start = near(f, l.span.file.0, l.span.start, &mut hints.related);
+        let end = near(f, l.span.file.0, l.span.end, &mut hints.related);
+        label_positions(o, start, end);
         o.extend_from_slice(b"\n        }");
     }
     if any {
@@ -214,29 +287,20 @@ fn label_positions(o: &mut Vec<u8>, s: Position, e: Position) {
     number(o, e.column);
 }
 
-fn number(o: &mut Vec<u8>, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    o.extend_from_slice(&digits[i..]);
+fn number(o: &mut Vec<u8>, n: usize) {
+    o.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-/// Whether any of the 8 bytes of `w` needs escaping: `"`, `\` or a
-/// control character below 0x20. (The classic "has a zero / has a byte
-/// less than n" bit tricks; exact for the question "any byte?".)
-fn word_needs_escape(w: u64) -> bool {
+/// Bytes of `w` (little endian) that need escaping: `"`, `\` or a control
+/// character below 0x20 have their high bit set. These are the classic
+/// "has a zero / has a byte less than n" bit tricks: a borrow can only
+/// flag bytes above a real match, so the lowest flagged byte is exact.
+fn escape_mask(w: u64) -> u64 {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
     let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
-    (below_space | has_zero(w ^ (LO * b'"' as u64)) | has_zero(w ^ (LO * b'\\' as u64))) != 0
+    below_space | has_zero(w ^ (LO * b'"' as u64)) | has_zero(w ^ (LO * b'\\' as u64))
 }
 
 /// A JSON string literal, escaped exactly as serde_json does.
@@ -250,10 +314,13 @@ fn string(o: &mut Vec<u8>, s: &str) {
         if let Some(chunk) = b.get(i..i + 8) {
             let mut w = [0u8; 8];
             w.copy_from_slice(chunk);
-            if !word_needs_escape(u64::from_le_bytes(w)) {
+            let m = escape_mask(u64::from_le_bytes(w));
+            if m == 0 {
                 i += 8;
                 continue;
             }
+            // straight to the first byte that needs escaping
+            i += (m.trailing_zeros() / 8) as usize;
         }
         let c = b[i];
         let short: &[u8] = match c {

@@ -88,7 +88,39 @@ impl SourceFile {
     /// Line and character column (1-based) of a byte offset.
     pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());
-        let line = self.line_of(offset);
+        self.position_at_line(offset, self.line_of(offset))
+    }
+
+    /// [`SourceFile::position`] for callers that ask in mostly increasing
+    /// order (reports of sorted findings): `hint` is the line of the
+    /// previous answer (0 for none) and is updated. The hint's line and
+    /// the few after it are tried before a binary search over all lines.
+    pub fn position_near(&self, offset: usize, hint: &mut usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let starts = &self.line_starts;
+        let line = match hint.checked_sub(1) {
+            Some(mut i) if starts.get(i).is_some_and(|&s| s <= offset) => {
+                let mut steps = 0;
+                loop {
+                    match starts.get(i + 1) {
+                        Some(&next) if next <= offset => {
+                            i += 1;
+                            steps += 1;
+                            if steps == 8 {
+                                break self.line_of(offset);
+                            }
+                        }
+                        _ => break i + 1,
+                    }
+                }
+            }
+            _ => self.line_of(offset),
+        };
+        *hint = line;
+        self.position_at_line(offset, line)
+    }
+
+    fn position_at_line(&self, offset: usize, line: usize) -> Position {
         let start = self.line_starts[line - 1];
         let column = if self.ascii {
             offset - start + 1
@@ -207,5 +239,21 @@ mod tests {
         assert_eq!(f.position(9).line, 4);
         assert_eq!(f.line_text(1), "ab");
         assert_eq!(f.line_count(), 4);
+    }
+
+    #[test]
+    fn position_near_agrees_with_position() {
+        let text = "a\n\nbc\n".repeat(20) + "é\nlast";
+        let f = SourceFile::new("x", text.into_bytes());
+        let len = f.text.len();
+        // increasing, decreasing, far jumps and out-of-range offsets
+        let order = (0..=len + 2)
+            .chain((0..=len).rev())
+            .chain([0, len, 3, len - 1, 7, 70, 5]);
+        let mut hint = 0;
+        for o in order {
+            assert_eq!(f.position_near(o, &mut hint), f.position(o), "offset {o}");
+            assert_eq!(hint, f.position(o).line);
+        }
     }
 }

@@ -50,6 +50,7 @@ pub mod keepalive;
 pub mod protocol;
 pub mod resources;
 pub mod tls;
+pub mod util;
 
 /// What a rule sees.
 pub struct RuleContext<'a> {

@@ -12,13 +12,13 @@
 //! file is not at hand. Any other unreadable include on the way makes the
 //! level unknown and the rule stays quiet about it.
 
-use std::collections::{HashMap, HashSet};
-
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::keepalive::modern_defaults;
+use crate::lint::rules::util::{cat, push_u64};
 use crate::lint::rules::{diag, Rule, RuleContext};
-use crate::model::stock::{level, Level, ListItem as Item};
+use crate::model::fxhash::FxHashMap;
+use crate::model::stock::{level, level_kind, Level, LevelKind, ListItem as Item};
 use crate::model::{Context, Model, PassModule, ScopeId};
 use crate::syntax::{Directive, Span};
 
@@ -50,12 +50,19 @@ const FAMILIES: &[(&str, PassModule, bool)] = &[
 /// Why losing this entry matters, for the loud ones.
 fn consequence(dir: &str, name: &str, modern: bool) -> Option<&'static str> {
     if dir.ends_with("_set_header") {
-        return match name.to_ascii_lowercase().as_str() {
-            "connection" if modern => Some("no Connection header is sent: WebSocket upgrades stop working"),
-            "connection" => Some("nginx falls back to \"Connection: close\": upstream keepalive and WebSocket upgrades stop working"),
-            "upgrade" => Some("WebSocket handshakes are no longer forwarded"),
-            "host" => Some("nginx falls back to $proxy_host, the upstream's name or address: name-based virtual hosts and generated URLs break"),
-            _ => None,
+        let is = |w: &str| name.eq_ignore_ascii_case(w);
+        return if is("connection") {
+            Some(if modern {
+                "no Connection header is sent: WebSocket upgrades stop working"
+            } else {
+                "nginx falls back to \"Connection: close\": upstream keepalive and WebSocket upgrades stop working"
+            })
+        } else if is("upgrade") {
+            Some("WebSocket handshakes are no longer forwarded")
+        } else if is("host") {
+            Some("nginx falls back to $proxy_host, the upstream's name or address: name-based virtual hosts and generated URLs break")
+        } else {
+            None
         };
     }
     match name {
@@ -67,25 +74,80 @@ fn consequence(dir: &str, name: &str, modern: bool) -> Option<&'static str> {
     }
 }
 
+/// The arguments of a directive joined by spaces.
+fn push_args(out: &mut String, d: &Directive) {
+    for (i, w) in d.args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(w.as_str());
+    }
+}
+
 /// `location /api/`, `server example.com`, `http`.
-fn describe(m: &Model<'_>, s: ScopeId) -> String {
+fn describe(out: &mut String, m: &Model<'_>, s: ScopeId) {
     let sc = m.scope(s);
-    let args = |d: &Directive| {
-        d.args
-            .iter()
-            .map(|w| w.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     match (sc.kind, sc.block) {
-        (Context::Location, Some(d)) => format!("location {}", args(d)),
+        (Context::Location, Some(d)) => {
+            out.push_str("location ");
+            push_args(out, d);
+        }
         (Context::Server, _) => match m.local_first(s, "server_name").and_then(|d| d.arg(0)) {
-            Some(n) => format!("server {n}"),
-            None => "server level".into(),
+            Some(n) => {
+                out.push_str("server ");
+                out.push_str(n);
+            }
+            None => out.push_str("server level"),
         },
-        (Context::Http, _) => "http level".into(),
-        (Context::IfInLocation | Context::IfInServer, _) => "if block".into(),
-        (k, _) => format!("{} level", k.as_str()),
+        (Context::Http, _) => out.push_str("http level"),
+        (Context::IfInLocation | Context::IfInServer, _) => out.push_str("if block"),
+        (k, _) => {
+            out.push_str(k.as_str());
+            out.push_str(" level");
+        }
+    }
+}
+
+/// How a dropped entry is shown in the message: `Host $host`, `Connection ""`,
+/// or the bare name of a stock entry.
+fn push_shown(out: &mut String, o: &Item<'_>) {
+    out.push_str(o.name());
+    if let Item::Real(d) = o {
+        let v = d.arg(1).unwrap_or_default();
+        if v.is_empty() {
+            out.push_str(" \"\"");
+        } else {
+            out.push(' ');
+            out.push_str(v);
+        }
+    }
+}
+
+/// The level a scope takes its list from, memoized per scope.
+struct Levels<'m, 'a> {
+    m: &'m Model<'a>,
+    dir: &'static str,
+    kinds: Vec<Option<LevelKind>>,
+}
+
+impl Levels<'_, '_> {
+    fn kind(&mut self, s: ScopeId) -> LevelKind {
+        let slot = &mut self.kinds[s.0 as usize];
+        *slot.get_or_insert_with(|| level_kind(self.m, s, self.dir))
+    }
+
+    /// The nearest level of the chain from `s` that declares the list
+    /// (`None`: nothing declares it, or an unreadable include may).
+    fn source(&mut self, s: Option<ScopeId>) -> Option<ScopeId> {
+        let mut cur = s;
+        while let Some(s) = cur {
+            match self.kind(s) {
+                LevelKind::Nothing => cur = self.m.scope(s).parent,
+                LevelKind::Unknown => return None,
+                LevelKind::Known => return Some(s),
+            }
+        }
+        None
     }
 }
 
@@ -93,136 +155,162 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let modern = modern_defaults(cx.opts);
     for &(dir, module, ci) in FAMILIES {
-        // the level each pass takes its list from
-        let mut users: HashMap<ScopeId, Vec<Span>> = HashMap::new();
+        if !m.passes.iter().any(|p| p.module == module) {
+            continue;
+        }
+        let mut levels = Levels {
+            m,
+            dir,
+            kinds: vec![None; m.scopes.len()],
+        };
+        // the level each pass takes its list from, and its first pass
+        let mut first_user: FxHashMap<ScopeId, Span> = FxHashMap::default();
         let mut order: Vec<ScopeId> = Vec::new();
         for p in m.passes.iter().filter(|p| p.module == module) {
-            for s in m.chain(p.scope) {
-                match level(m, s, dir) {
-                    Level::Nothing => continue,
-                    Level::Unknown => break,
-                    Level::Known(_) => {
-                        let v = users.entry(s).or_default();
-                        if v.is_empty() {
-                            order.push(s);
-                        }
-                        v.push(p.directive.head_span());
-                        break;
-                    }
-                }
+            if let Some(s) = levels.source(Some(p.scope)) {
+                first_user.entry(s).or_insert_with(|| {
+                    order.push(s);
+                    p.directive.head_span()
+                });
             }
         }
+        // per outer level: its entries and how it is described
+        let mut outers: FxHashMap<ScopeId, (Vec<Item<'_>>, String)> = FxHashMap::default();
+        let noun = if dir.ends_with("_set_header") {
+            "header"
+        } else {
+            "parameter"
+        };
+        let label = cat(&["this ", dir, " discards every outer one"]);
+        let help = cat(&[
+            "repeat the dropped ",
+            dir,
+            " lines at this level — or keep them in one snippet and `include` it at every level that sets its own ",
+            dir,
+        ]);
+        let same = |a: &str, b: &str| {
+            if ci {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
         for inner in order {
+            // the next level out that declares any
+            let Some(outer_scope) = levels.source(m.scope(inner).parent) else {
+                continue;
+            };
             let Level::Known(own) = level(m, inner, dir) else {
                 continue;
             };
-            // the next level out that declares any
-            let mut outer = None;
-            for s in m.chain(inner).skip(1) {
-                match level(m, s, dir) {
-                    Level::Nothing => continue,
-                    Level::Unknown => break,
-                    Level::Known(items) => {
-                        outer = Some((s, items));
-                        break;
-                    }
+            let (outer_items, there) = outers.entry(outer_scope).or_insert_with(|| {
+                let items = match level(m, outer_scope, dir) {
+                    Level::Known(items) => items,
+                    _ => Vec::new(),
+                };
+                let mut there = String::new();
+                describe(&mut there, m, outer_scope);
+                (items, there)
+            });
+            let mut dropped: Vec<Item<'_>> = Vec::new();
+            for o in outer_items.iter() {
+                if own.iter().any(|i| same(i.name(), o.name())) {
+                    continue;
                 }
+                // re-stating nginx's own default loses nothing
+                let v = o.value();
+                if dir == "proxy_set_header"
+                    && ((o.name().eq_ignore_ascii_case("host") && v == "$proxy_host")
+                        || (!modern
+                            && o.name().eq_ignore_ascii_case("connection")
+                            && v.eq_ignore_ascii_case("close")))
+                {
+                    continue;
+                }
+                if dropped.iter().any(|d| same(d.name(), o.name())) {
+                    continue;
+                }
+                dropped.push(*o);
             }
-            let Some((outer_scope, outer_items)) = outer else {
-                continue;
-            };
-            let same = |a: &str, b: &str| {
-                if ci {
-                    a.eq_ignore_ascii_case(b)
-                } else {
-                    a == b
-                }
-            };
-            let mut seen_names: HashSet<String> = HashSet::new();
-            let dropped: Vec<Item<'_>> = outer_items
-                .into_iter()
-                .filter(|o| !own.iter().any(|i| same(i.name(), o.name())))
-                .filter(|o| {
-                    // re-stating nginx's own default loses nothing
-                    let v = o.value();
-                    !(dir == "proxy_set_header"
-                        && ((o.name().eq_ignore_ascii_case("host") && v == "$proxy_host")
-                            || (!modern
-                                && o.name().eq_ignore_ascii_case("connection")
-                                && v.eq_ignore_ascii_case("close"))))
-                })
-                .filter(|o| {
-                    let k = if ci {
-                        o.name().to_ascii_lowercase()
-                    } else {
-                        o.name().to_string()
-                    };
-                    seen_names.insert(k)
-                })
-                .collect();
             if dropped.is_empty() {
                 continue;
             }
             // loud ones first, grouped by what losing them does
-            let mut loud: Vec<(&'static str, Vec<String>)> = Vec::new();
-            let mut quiet: Vec<String> = Vec::new();
-            for o in &dropped {
-                let shown = match o {
-                    Item::Real(d) => {
-                        let v = d.arg(1).unwrap_or_default();
-                        if v.is_empty() {
-                            format!("{} \"\"", o.name())
-                        } else {
-                            format!("{} {v}", o.name())
-                        }
-                    }
-                    Item::Stock { .. } => o.name().to_string(),
-                };
-                match consequence(dir, o.name(), modern) {
-                    Some(c) => match loud.iter_mut().find(|(k, _)| *k == c) {
-                        Some((_, v)) => v.push(shown),
-                        None => loud.push((c, vec![shown])),
-                    },
-                    None => quiet.push(shown),
+            let cons: Vec<Option<&'static str>> = dropped
+                .iter()
+                .map(|o| consequence(dir, o.name(), modern))
+                .collect();
+            let mut groups: Vec<&'static str> = Vec::new();
+            for c in cons.iter().flatten() {
+                if !groups.contains(c) {
+                    groups.push(c);
                 }
             }
-            let noun = if dir.ends_with("_set_header") {
-                "header"
-            } else {
-                "parameter"
-            };
+            let n_quiet = cons.iter().filter(|c| c.is_none()).count();
             let n = dropped.len();
-            let mut parts: Vec<String> = loud
-                .iter()
-                .map(|(c, names)| format!("{} ({c})", names.join(", ")))
-                .collect();
+            let mut msg = String::with_capacity(256);
+            msg.push_str(dir);
+            msg.push_str(" in ");
+            describe(&mut msg, m, inner);
+            msg.push_str(" replaces the whole list inherited from ");
+            msg.push_str(there);
+            msg.push_str(": ");
+            push_u64(&mut msg, n as u64);
+            msg.push(' ');
+            msg.push_str(noun);
+            msg.push_str(if n == 1 {
+                " set there is"
+            } else {
+                "s set there are"
+            });
+            msg.push_str(" not sent by this level — ");
+            if !groups.is_empty() && n_quiet > 0 {
+                msg.push_str("including ");
+            }
+            let mut first_part = true;
+            for g in &groups {
+                if !first_part {
+                    msg.push_str(", ");
+                }
+                first_part = false;
+                let mut first_name = true;
+                for (o, c) in dropped.iter().zip(&cons) {
+                    if *c == Some(*g) {
+                        if !first_name {
+                            msg.push_str(", ");
+                        }
+                        first_name = false;
+                        push_shown(&mut msg, o);
+                    }
+                }
+                msg.push_str(" (");
+                msg.push_str(g);
+                msg.push(')');
+            }
             const SHOW: usize = 6;
-            let shown_quiet = quiet.len().min(SHOW);
-            parts.extend(quiet.iter().take(SHOW).cloned());
-            let more = quiet.len() - shown_quiet;
-            let list = if more > 0 {
-                format!("{} and {more} more", parts.join(", "))
-            } else {
-                parts.join(", ")
-            };
+            for o in dropped
+                .iter()
+                .zip(&cons)
+                .filter(|(_, c)| c.is_none())
+                .map(|(o, _)| o)
+                .take(SHOW)
+            {
+                if !first_part {
+                    msg.push_str(", ");
+                }
+                first_part = false;
+                push_shown(&mut msg, o);
+            }
+            let more = n_quiet - n_quiet.min(SHOW);
+            if more > 0 {
+                msg.push_str(" and ");
+                push_u64(&mut msg, more as u64);
+                msg.push_str(" more");
+            }
             let first = own[0].directive();
-            let here = describe(m, inner);
-            let there = describe(m, outer_scope);
-            let lead = if loud.is_empty() || quiet.is_empty() {
-                ""
-            } else {
-                "including "
-            };
-            let mut d = diag(
-                &META,
-                format!(
-                    "{dir} in {here} replaces the whole list inherited from {there}: {n} {noun}{} set there {} not sent by this level — {lead}{list}",
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "is" } else { "are" },
-                ),
-            )
-            .with_span(first.head_span())
-            .with_label(format!("this {dir} discards every outer one"));
+            let mut d = diag(&META, msg)
+                .with_span(first.head_span())
+                .with_label(label.clone());
             let mut related: Vec<Span> = Vec::new();
             for o in &dropped {
                 let s = o.directive().head_span();
@@ -231,27 +319,23 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 }
                 related.push(s);
                 let msg = match o {
-                    Item::Real(_) => format!("dropped here: {} is not inherited", o.name()),
-                    Item::Stock { include: inc, .. } => format!(
-                        "dropped: everything `{}` sets (not read here; assumed to be nginx's stock file)",
-                        inc.args
-                            .iter()
-                            .map(|w| w.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    ),
+                    Item::Real(_) => cat(&["dropped here: ", o.name(), " is not inherited"]),
+                    Item::Stock { include: inc, .. } => {
+                        let mut t = String::from("dropped: everything `");
+                        push_args(&mut t, inc);
+                        t.push_str("` sets (not read here; assumed to be nginx's stock file)");
+                        t
+                    }
                 };
                 d = d.with_related(s, msg);
                 if related.len() >= 10 {
                     break;
                 }
             }
-            if let Some(u) = users.get(&inner).and_then(|v| v.first()) {
+            if let Some(u) = first_user.get(&inner) {
                 d = d.with_related(*u, "requests sent with the reduced list here");
             }
-            out.push(d.with_help(format!(
-                "repeat the dropped {dir} lines at this level — or keep them in one snippet and `include` it at every level that sets its own {dir}"
-            )));
+            out.push(d.with_help(help.clone()));
         }
     }
 }

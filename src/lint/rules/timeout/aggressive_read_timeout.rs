@@ -2,14 +2,13 @@
 //! `*_send_timeout` (proxy, fastcgi, uwsgi, scgi, grpc, memcached) below a
 //! floor (10s by default): a slow query or a cold cache becomes a 504.
 
-use std::collections::HashSet;
-
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
+use crate::lint::rules::util::{cat, push_time, setting, FxHashSet, Setting};
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
-use crate::model::values::{format_time, parse_time};
+use crate::model::values::parse_time;
 use crate::syntax::{Directive, Span};
 
 pub const META: RuleMeta = RuleMeta {
@@ -63,18 +62,25 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let floor = parse_time(&opts.threshold).unwrap_or(10_000);
     // directive → a pass it applies to (None: no pass of that module anywhere)
     let mut hits: Vec<(&Directive, u64, Option<Span>)> = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen: FxHashSet<Span> = FxHashSet::default();
     for p in &m.passes {
-        if p.module.is_stream() || super::is_health_location(m, p.scope) {
+        if p.module.is_stream() {
             continue;
         }
-        for kind in ["read", "send"] {
-            let name = format!("{}_{kind}_timeout", p.module.prefix());
-            let e = m.effective(p.scope, &name);
+        // the health-location test only matters for a value below the floor
+        let mut health = None;
+        for kind in [Setting::ReadTimeout, Setting::SendTimeout] {
+            let e = m.effective(p.scope, setting(p.module, kind));
             let (Some(d), Some(ms)) = (e.directive, e.time_ms()) else {
                 continue;
             };
-            if ms < floor && seen.insert(d.span) {
+            if ms >= floor {
+                continue;
+            }
+            if *health.get_or_insert_with(|| super::is_health_location(m, p.scope)) {
+                break;
+            }
+            if seen.insert(d.span) {
                 hits.push((d, ms, Some(p.directive.head_span())));
             }
         }
@@ -113,32 +119,43 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+    if hits.is_empty() {
+        return;
+    }
+    let mut label = String::from("below ");
+    push_time(&mut label, floor);
     for (d, ms, used) in hits {
         let name = d.name();
-        let what = if name.ends_with("_send_timeout") {
+        let send = name.ends_with("_send_timeout");
+        let what = if send {
             "sending the request to the backend stalls"
         } else {
             "the backend is silent between two reads"
         };
-        let phase = if name.ends_with("_send_timeout") {
+        let phase = if send {
             "sending request to upstream"
         } else {
             "reading response header from upstream"
         };
-        let mut diag = diag(
-            &META,
-            format!(
-                "{name} is {}: when {what} for longer, the request ends with 504 (\"upstream timed out (110: Connection timed out) while {phase}\")",
-                format_time(ms)
-            ),
-        )
-        .with_span(d.head_span())
-        .with_label(format!("below {}", format_time(floor)));
+        let mut msg = String::with_capacity(name.len() + what.len() + phase.len() + 140);
+        msg.push_str(name);
+        msg.push_str(" is ");
+        push_time(&mut msg, ms);
+        msg.push_str(": when ");
+        msg.push_str(what);
+        msg.push_str(" for longer, the request ends with 504 (\"upstream timed out (110: Connection timed out) while ");
+        msg.push_str(phase);
+        msg.push_str("\")");
+        let mut diag = diag(&META, msg)
+            .with_span(d.head_span())
+            .with_label(label.clone());
         if let Some(s) = used {
             diag = diag.with_related(s, "applies to this pass");
         }
-        out.push(diag.with_help(format!(
-            "use `{name} 60s;` (the default) or more for normal endpoints, and keep short timeouts only in locations that must fail fast"
-        )));
+        out.push(diag.with_help(cat(&[
+            "use `",
+            name,
+            " 60s;` (the default) or more for normal endpoints, and keep short timeouts only in locations that must fail fast",
+        ])));
     }
 }

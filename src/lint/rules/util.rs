@@ -1,0 +1,338 @@
+//! Small helpers that keep rules cheap on large configurations (thousands
+//! of servers, one finding per location): `&'static str` names of a pass
+//! module's settings instead of `format!("{prefix}_read_timeout")` per pass,
+//! strings built in one allocation instead of `format!`'s growth, a fast
+//! hash set for "reported once" bookkeeping, and a per-scope memo.
+
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+
+use crate::model::defaults;
+use crate::model::fxhash::{FxHashMap, FxHasher};
+use crate::model::{Context, Effective, Model, PassModule, ScopeId};
+
+/// A `HashSet` with the model's fast hasher (spans, ids).
+pub type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
+
+macro_rules! settings {
+    ($($variant:ident = $suffix:literal,)*) => {
+        /// A per-module setting, named `<prefix>_<suffix>`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Setting {
+            $($variant,)*
+        }
+
+        /// `[setting][module prefix]`, prefixes in [`prefix_index`] order.
+        const NAMES: &[[&str; 6]] = &[
+            $([
+                concat!("proxy_", $suffix),
+                concat!("fastcgi_", $suffix),
+                concat!("uwsgi_", $suffix),
+                concat!("scgi_", $suffix),
+                concat!("grpc_", $suffix),
+                concat!("memcached_", $suffix),
+            ],)*
+        ];
+    };
+}
+
+settings! {
+    ReadTimeout = "read_timeout",
+    SendTimeout = "send_timeout",
+    ConnectTimeout = "connect_timeout",
+    NextUpstream = "next_upstream",
+    NextUpstreamTries = "next_upstream_tries",
+    NextUpstreamTimeout = "next_upstream_timeout",
+    SslVerify = "ssl_verify",
+    SslTrustedCertificate = "ssl_trusted_certificate",
+    SslVerifyDepth = "ssl_verify_depth",
+    SslServerName = "ssl_server_name",
+    SslName = "ssl_name",
+    Buffers = "buffers",
+    BufferSize = "buffer_size",
+    BusyBuffersSize = "busy_buffers_size",
+    TempFileWriteSize = "temp_file_write_size",
+    MaxTempFileSize = "max_temp_file_size",
+    Buffering = "buffering",
+}
+
+/// Index of a module prefix in the name table (`proxy` first).
+fn prefix_index(module: PassModule) -> usize {
+    match module {
+        PassModule::Proxy | PassModule::StreamProxy => 0,
+        PassModule::Fastcgi => 1,
+        PassModule::Uwsgi => 2,
+        PassModule::Scgi => 3,
+        PassModule::Grpc => 4,
+        PassModule::Memcached => 5,
+    }
+}
+
+/// `<module prefix>_<suffix>`: what `format!("{}_{suffix}", module.prefix())` gives.
+pub fn setting(module: PassModule, s: Setting) -> &'static str {
+    NAMES[s as usize][prefix_index(module)]
+}
+
+/// The same for a prefix given as text (`"proxy"`, …); `None` for an
+/// unknown prefix.
+pub fn setting_of_prefix(prefix: &str, s: Setting) -> Option<&'static str> {
+    let i = match prefix {
+        "proxy" => 0,
+        "fastcgi" => 1,
+        "uwsgi" => 2,
+        "scgi" => 3,
+        "grpc" => 4,
+        "memcached" => 5,
+        _ => return None,
+    };
+    Some(NAMES[s as usize][i])
+}
+
+/// The parts joined, in one allocation.
+pub fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// Append a number in decimal.
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
+    }
+}
+
+/// Append a time exactly as [`crate::model::values::format_time`] writes it.
+pub fn push_time(out: &mut String, ms: u64) {
+    if ms == 0 {
+        out.push_str("0s");
+        return;
+    }
+    if ms % 1000 == 0 && ms < 600_000 && (ms % 60_000 != 0 || ms < 60_000 * 2) {
+        push_u64(out, ms / 1000);
+        out.push('s');
+        return;
+    }
+    let mut rest_s = ms / 1000;
+    for (unit, secs) in [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)] {
+        if rest_s >= secs {
+            push_u64(out, rest_s / secs);
+            out.push_str(unit);
+            rest_s %= secs;
+        }
+    }
+    if ms % 1000 != 0 {
+        push_u64(out, ms % 1000);
+        out.push_str("ms");
+    }
+}
+
+/// A lazily filled answer per scope, for questions many passes ask of the
+/// same server or `http` level.
+pub struct ScopeMemo<T> {
+    slots: Vec<Option<T>>,
+}
+
+impl<T: Clone> ScopeMemo<T> {
+    pub fn new(m: &Model<'_>) -> Self {
+        ScopeMemo {
+            slots: vec![None; m.scopes.len()],
+        }
+    }
+
+    /// The answer for `s`, computing it with `f` the first time.
+    pub fn get_or(&mut self, s: ScopeId, f: impl FnOnce() -> T) -> T {
+        let slot = &mut self.slots[s.0 as usize];
+        match slot {
+            Some(v) => v.clone(),
+            None => {
+                let v = f();
+                *slot = Some(v.clone());
+                v
+            }
+        }
+    }
+}
+
+/// [`Model::effective`] of one directive name for many scopes that share
+/// their outer levels (every location of a server, every server of `http`):
+/// the outer levels' answers are computed once. Same answers as
+/// [`Model::effective`].
+pub struct Inherited<'m, 'a> {
+    m: &'m Model<'a>,
+    name: &'m str,
+    memo: FxHashMap<ScopeId, Effective<'a>>,
+    defaults: Vec<(Context, Option<&'static str>)>,
+}
+
+impl<'m, 'a> Inherited<'m, 'a> {
+    pub fn new(m: &'m Model<'a>, name: &'m str) -> Self {
+        Inherited {
+            m,
+            name,
+            memo: FxHashMap::default(),
+            defaults: Vec::new(),
+        }
+    }
+
+    /// The effective value of the name at `scope`.
+    pub fn at(&mut self, scope: ScopeId) -> Effective<'a> {
+        self.compute(scope, false)
+    }
+
+    fn default_for(&mut self, kind: Context) -> Option<&'static str> {
+        if let Some((_, d)) = self.defaults.iter().find(|(k, _)| *k == kind) {
+            return *d;
+        }
+        let d = defaults::default_of(self.name, kind);
+        self.defaults.push((kind, d));
+        d
+    }
+
+    fn compute(&mut self, s: ScopeId, memo: bool) -> Effective<'a> {
+        if memo {
+            if let Some(e) = self.memo.get(&s) {
+                return *e;
+            }
+        }
+        let m = self.m;
+        let sc = m.scope(s);
+        let e = if let Some(d) = m.local_first(s, self.name) {
+            Effective {
+                directive: Some(d),
+                set_in: Some(s),
+                default: None,
+                unknown: None,
+            }
+        } else {
+            match sc.parent {
+                Some(parent) if !matches!(sc.kind, Context::Upstream | Context::StreamUpstream) => {
+                    let outer = self.compute(parent, true);
+                    let unknown = sc.unknown_include.or(outer.unknown);
+                    if outer.directive.is_some() {
+                        Effective { unknown, ..outer }
+                    } else {
+                        Effective {
+                            directive: None,
+                            set_in: None,
+                            default: self.default_for(sc.kind),
+                            unknown,
+                        }
+                    }
+                }
+                _ => m.effective(s, self.name),
+            }
+        };
+        if memo {
+            self.memo.insert(s, e);
+        }
+        e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::values::format_time;
+
+    #[test]
+    fn names_match_format() {
+        for m in [
+            PassModule::Proxy,
+            PassModule::StreamProxy,
+            PassModule::Fastcgi,
+            PassModule::Uwsgi,
+            PassModule::Scgi,
+            PassModule::Grpc,
+            PassModule::Memcached,
+        ] {
+            assert_eq!(
+                setting(m, Setting::ReadTimeout),
+                format!("{}_read_timeout", m.prefix())
+            );
+            assert_eq!(
+                setting(m, Setting::Buffering),
+                format!("{}_buffering", m.prefix())
+            );
+            assert_eq!(
+                setting_of_prefix(m.prefix(), Setting::NextUpstreamTries),
+                Some(setting(m, Setting::NextUpstreamTries))
+            );
+        }
+        assert_eq!(setting_of_prefix("nope", Setting::SslName), None);
+    }
+
+    #[test]
+    fn inherited_matches_effective() {
+        use crate::load::{LoadOptions, Loaded};
+        let text = "http {\n proxy_read_timeout 30s;\n include missing.conf;\n upstream u { server 127.0.0.1; keepalive 8; }\n server {\n  proxy_connect_timeout 3s;\n  location / { proxy_pass http://u; location /in { proxy_read_timeout 1s; } }\n  location /b { if ($x) { return 404; } }\n }\n server { location / { proxy_send_timeout 9s; } }\n}\nstream { server { proxy_pass u; } }\n";
+        let mut l = Loaded::default();
+        let ids = l.load_text(
+            std::path::PathBuf::from("t.conf"),
+            text.as_bytes().to_vec(),
+            &LoadOptions::default(),
+        );
+        let m = Model::build(&l, &[(ids[0], Context::Main)]);
+        for name in [
+            "proxy_read_timeout",
+            "proxy_connect_timeout",
+            "proxy_send_timeout",
+            "keepalive",
+            "proxy_next_upstream",
+            "no_such_directive",
+        ] {
+            let mut inh = Inherited::new(&m, name);
+            for i in 0..m.scopes.len() {
+                let s = ScopeId(i as u32);
+                let (a, b) = (inh.at(s), m.effective(s, name));
+                assert_eq!(a.directive.map(|d| d.span), b.directive.map(|d| d.span));
+                assert_eq!(a.set_in, b.set_in, "{name} at {i}");
+                assert_eq!(a.default, b.default, "{name} at {i}");
+                assert_eq!(a.unknown.map(|d| d.span), b.unknown.map(|d| d.span));
+            }
+        }
+    }
+
+    #[test]
+    fn times_and_numbers_match_format() {
+        for ms in [
+            0,
+            1,
+            999,
+            1000,
+            5000,
+            59_000,
+            60_000,
+            90_000,
+            120_000,
+            599_000,
+            600_000,
+            3_600_000,
+            5_400_500,
+            86_400_000,
+            u64::MAX,
+        ] {
+            let mut s = String::new();
+            push_time(&mut s, ms);
+            assert_eq!(s, format_time(ms), "{ms}");
+        }
+        for n in [0, 7, 10, 12345, u64::MAX] {
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+        assert_eq!(cat(&["a", "", "bc"]), "abc");
+    }
+}
