@@ -14,6 +14,7 @@ mod logs;
 mod logs_links;
 mod nginx_diff;
 mod nginx_dump;
+mod parse_split;
 mod properties;
 mod risk_rules;
 mod rules;

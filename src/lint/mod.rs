@@ -291,17 +291,36 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
         diagnostics,
     };
     run_checks(&mut outcome, opts);
-    {
-        use rayon::slice::ParallelSliceMut;
-        // Stable, like `sort_by`: equal findings keep their order.
-        outcome.diagnostics.par_sort_by(|a, b| {
-            a.sort_key()
-                .cmp(&b.sort_key())
-                .then_with(|| a.message.cmp(&b.message))
-        });
-    }
+    sort(&mut outcome.diagnostics);
     outcome.diagnostics.dedup();
     outcome
+}
+
+/// Sort findings by file, offset, rule and message, keeping the order of
+/// equal ones (like a stable `sort_by`). Small keys are sorted, then each
+/// finding is moved once: a merge sort of the findings themselves copies
+/// every one of them at each of its levels.
+fn sort(diags: &mut Vec<Diagnostic>) {
+    use rayon::slice::ParallelSliceMut;
+    let mut order: Vec<((u32, usize, &'static str), usize)> = diags
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.sort_key(), i))
+        .collect();
+    if order.windows(2).all(|w| w[0].0 < w[1].0) {
+        return;
+    }
+    let all: &[Diagnostic] = diags;
+    order.par_sort_by(|(ka, a), (kb, b)| {
+        ka.cmp(kb)
+            .then_with(|| all[*a].message.cmp(&all[*b].message))
+    });
+    let mut slots: Vec<Option<Diagnostic>> = std::mem::take(diags).into_iter().map(Some).collect();
+    diags.extend(
+        order
+            .iter()
+            .filter_map(|&(_, i)| slots.get_mut(i).and_then(Option::take)),
+    );
 }
 
 /// Grammar validation and rules run here.

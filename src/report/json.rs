@@ -287,29 +287,20 @@ fn label_positions(o: &mut Vec<u8>, s: Position, e: Position) {
     number(o, e.column);
 }
 
-fn number(o: &mut Vec<u8>, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    o.extend_from_slice(&digits[i..]);
+fn number(o: &mut Vec<u8>, n: usize) {
+    o.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-/// Whether any of the 8 bytes of `w` needs escaping: `"`, `\` or a
-/// control character below 0x20. (The classic "has a zero / has a byte
-/// less than n" bit tricks; exact for the question "any byte?".)
-fn word_needs_escape(w: u64) -> bool {
+/// Bytes of `w` (little endian) that need escaping: `"`, `\` or a control
+/// character below 0x20 have their high bit set. These are the classic
+/// "has a zero / has a byte less than n" bit tricks: a borrow can only
+/// flag bytes above a real match, so the lowest flagged byte is exact.
+fn escape_mask(w: u64) -> u64 {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
     let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
-    (below_space | has_zero(w ^ (LO * b'"' as u64)) | has_zero(w ^ (LO * b'\\' as u64))) != 0
+    below_space | has_zero(w ^ (LO * b'"' as u64)) | has_zero(w ^ (LO * b'\\' as u64))
 }
 
 /// A JSON string literal, escaped exactly as serde_json does.
@@ -323,10 +314,13 @@ fn string(o: &mut Vec<u8>, s: &str) {
         if let Some(chunk) = b.get(i..i + 8) {
             let mut w = [0u8; 8];
             w.copy_from_slice(chunk);
-            if !word_needs_escape(u64::from_le_bytes(w)) {
+            let m = escape_mask(u64::from_le_bytes(w));
+            if m == 0 {
                 i += 8;
                 continue;
             }
+            // straight to the first byte that needs escaping
+            i += (m.trailing_zeros() / 8) as usize;
         }
         let c = b[i];
         let short: &[u8] = match c {

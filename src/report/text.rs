@@ -185,7 +185,14 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    // Wrap at ASCII spaces and never split words at hyphens: messages are
+    // full of rule ids, directive names, paths and URLs that should stay
+    // whole (and the Unicode line-break tables cost more than all of the
+    // linting on big runs).
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     // Each report is independent: big runs are rendered in chunks on all
     // cores, in order.
     use rayon::prelude::*;

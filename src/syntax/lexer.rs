@@ -129,7 +129,40 @@ impl<'a> Lexer<'a> {
         Span::new(self.file, start, end)
     }
 
+    /// A lexer over the same bytes starting at `pos`, sharing the UTF-8
+    /// check already made on the whole input (`text`).
+    pub fn resume(src: &'a [u8], text: Option<&'a str>, file: FileId, pos: usize) -> Self {
+        Lexer {
+            src,
+            text,
+            pos: pos.min(src.len()),
+            file,
+            errors: Vec::new(),
+            next_special: None,
+        }
+    }
+
+    /// The whole input as text, when it is valid UTF-8.
+    pub fn text(&self) -> Option<&'a str> {
+        self.text
+    }
+
     pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Continue lexing at `pos` (a token start or whitespace before one).
+    /// The next token depends only on the bytes from there on.
+    pub fn set_pos(&mut self, pos: usize) {
+        self.pos = pos.min(self.src.len());
+    }
+
+    /// Skip whitespace: the offset where the next token starts (the input's
+    /// length at end of file).
+    pub fn skip_whitespace(&mut self) -> usize {
+        let rest = &self.src[self.pos..];
+        let n = rest.iter().position(|&b| !is_ws(b)).unwrap_or(rest.len());
+        self.pos += n;
         self.pos
     }
 

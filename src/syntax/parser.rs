@@ -2,8 +2,20 @@
 //! `}`. Iterative, with an explicit stack, so nesting depth is bounded only by
 //! memory. It never aborts: each error is recorded with nginx's wording and
 //! parsing resumes at the next `;`, `{` or `}` of the same depth.
+//!
+//! Large files are lexed on two cores: while this thread lexes and parses
+//! the first part, another lexes the rest ahead into a token buffer
+//! (`Ahead`). Lexing is deterministic from a token start, so as soon as
+//! this thread's next token starts exactly where a buffered token starts,
+//! the buffered tokens (and their errors) are what serial lexing would have
+//! produced; until then (a quote or a Lua body across the split point) it
+//! keeps lexing itself. The tree and errors are identical either way.
+//!
+//! Directives and comments of open blocks wait on two shared stacks; a block
+//! takes its own when it closes, in exactly sized `Vec`s (no regrowth
+//! copies of large directives, no slack memory).
 
-use super::ast::{Block, Directive, RawBody, Terminator, Word};
+use super::ast::{Block, Comment, Directive, RawBody, Terminator, Word};
 use super::errors::{SyntaxError, SyntaxErrorKind};
 use super::lexer::{Lexer, Token};
 use super::source::{FileId, Span};
@@ -21,53 +33,242 @@ pub fn is_lua_block(name: &str) -> bool {
     name.ends_with("_by_lua_block")
 }
 
-struct Frame {
-    /// The directive that opened the block (`None` for a stray `{`).
-    head: Option<(Vec<Word>, Span)>,
-    block: Block,
+/// Files at least this large are lexed on two cores.
+pub const PARALLEL_MIN: usize = 256 * 1024;
+
+/// Where the second core starts lexing: the first line start after 45% of
+/// the file (this core also parses the whole file, so it lexes less).
+fn split_point(src: &[u8]) -> Option<usize> {
+    if src.len() < PARALLEL_MIN {
+        return None;
+    }
+    let from = src.len() * 45 / 100;
+    memchr::memchr(b'\n', &src[from..]).map(|n| from + n + 1)
 }
 
-/// Parse one file's bytes.
+/// Parse one file's bytes (on two cores when the file is large).
 pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
-    let mut lx = Lexer::new(src, file);
-    let mut errors: Vec<SyntaxError> = Vec::new();
-    let mut stack: Vec<Frame> = vec![Frame {
-        head: None,
-        block: Block::opened(Span::new(file, 0, 0)),
-    }];
-    let mut words: Vec<Word> = Vec::new();
+    parse_split_at(src, file, split_point(src))
+}
 
-    fn finish(words: &mut Vec<Word>, terminator: Terminator, end: Span) -> Option<Directive> {
-        if words.is_empty() {
-            return None;
+/// Parse with the second core lexing ahead from byte `split` (any offset;
+/// `None`: serially). The result does not depend on `split`; this entry
+/// point exists so that tests can compare any split with the serial parse.
+pub fn parse_split_at(src: &[u8], file: FileId, split: Option<usize>) -> ParsedFile {
+    let mut p = Parser::new(src, file);
+    match split {
+        Some(at) if at < src.len() => {
+            let text = p.lx.text();
+            let (done, ahead) = rayon::join(|| p.run(Some(at)), || Ahead::lex(src, text, file, at));
+            if !done {
+                p.ahead = Some(ahead);
+                p.run(None);
+            }
         }
-        // Drain (keeping `words`' buffer for the next statement) into an
-        // exactly sized argument list.
-        let mut args: Vec<Word> = Vec::with_capacity(words.len() - 1);
-        let mut it = words.drain(..);
-        let name = it.next()?;
-        args.extend(it);
-        let span = name.span.to(end);
-        Some(Directive {
-            name,
-            args,
-            block: None,
-            raw: None,
-            terminator,
-            end,
-            span,
-        })
+        _ => {
+            p.run(None);
+        }
+    }
+    p.finish()
+}
+
+/// Tokens lexed ahead from a split point, each lexer error tagged with the
+/// index of the token that raised it. Consumed strictly forward.
+struct Ahead {
+    tokens: std::iter::Peekable<std::vec::IntoIter<Token>>,
+    errors: std::iter::Peekable<std::vec::IntoIter<(usize, SyntaxError)>>,
+    /// Index of the token `tokens` yields next.
+    index: usize,
+    /// The parser takes its tokens from here (it is in sync).
+    live: bool,
+}
+
+fn token_start(t: &Token) -> usize {
+    match t {
+        Token::Word(w) => w.span.start,
+        Token::Comment(c) => c.span.start,
+        Token::Semicolon(s) | Token::OpenBrace(s) | Token::CloseBrace(s) | Token::Eof(s) => s.start,
+    }
+}
+
+impl Ahead {
+    fn lex(src: &[u8], text: Option<&str>, file: FileId, from: usize) -> Ahead {
+        let mut lx = Lexer::resume(src, text, file, from);
+        // About one token per 12 bytes in typical configurations.
+        let mut tokens = Vec::with_capacity((src.len() - from) / 12 + 16);
+        let mut errors = Vec::new();
+        loop {
+            let t = lx.next_token();
+            let index = tokens.len();
+            errors.extend(lx.errors.drain(..).map(|e| (index, e)));
+            let eof = matches!(t, Token::Eof(_));
+            tokens.push(t);
+            if eof {
+                break;
+            }
+        }
+        Ahead {
+            tokens: tokens.into_iter().peekable(),
+            errors: errors.into_iter().peekable(),
+            index: 0,
+            live: false,
+        }
     }
 
-    loop {
-        let tok = lx.next_token();
-        let top = stack.len() - 1;
+    /// Drop buffered tokens that start before `pos`; is the next one at
+    /// `pos` exactly?
+    fn sync(&mut self, pos: usize) -> bool {
+        while let Some(t) = self.tokens.peek() {
+            let start = token_start(t);
+            if start >= pos {
+                return start == pos;
+            }
+            self.tokens.next();
+            self.index += 1;
+        }
+        false
+    }
+
+    /// The next buffered token; its lexer errors go to `errors` in the
+    /// order serial lexing records them.
+    fn take(&mut self, errors: &mut Vec<SyntaxError>) -> Option<Token> {
+        let t = self.tokens.next()?;
+        let i = self.index;
+        self.index += 1;
+        while let Some((at, _)) = self.errors.peek() {
+            if *at > i {
+                break;
+            }
+            if let Some((at, e)) = self.errors.next() {
+                if at == i {
+                    errors.push(e);
+                }
+            }
+        }
+        Some(t)
+    }
+}
+
+struct Frame {
+    /// The directive that opened the block (`None` for a stray `{` and for
+    /// the file's top level).
+    head: Option<Directive>,
+    open: Span,
+    /// Where this block's directives and comments start on the shared stacks.
+    directives: usize,
+    comments: usize,
+}
+
+struct Parser<'a> {
+    src: &'a [u8],
+    file: FileId,
+    lx: Lexer<'a>,
+    ahead: Option<Ahead>,
+    errors: Vec<SyntaxError>,
+    stack: Vec<Frame>,
+    words: Vec<Word>,
+    directives: Vec<Directive>,
+    comments: Vec<Comment>,
+}
+
+fn finish(words: &mut Vec<Word>, terminator: Terminator, end: Span) -> Option<Directive> {
+    if words.is_empty() {
+        return None;
+    }
+    // Drain (keeping `words`' buffer for the next statement) into an
+    // exactly sized argument list.
+    let mut args: Vec<Word> = Vec::with_capacity(words.len() - 1);
+    let mut it = words.drain(..);
+    let name = it.next()?;
+    args.extend(it);
+    let span = name.span.to(end);
+    Some(Directive {
+        name,
+        args,
+        block: None,
+        raw: None,
+        terminator,
+        end,
+        span,
+    })
+}
+
+impl<'a> Parser<'a> {
+    fn new(src: &'a [u8], file: FileId) -> Self {
+        Parser {
+            src,
+            file,
+            lx: Lexer::new(src, file),
+            ahead: None,
+            errors: Vec::new(),
+            stack: vec![Frame {
+                head: None,
+                open: Span::new(file, 0, 0),
+                directives: 0,
+                comments: 0,
+            }],
+            words: Vec::new(),
+            directives: Vec::new(),
+            comments: Vec::new(),
+        }
+    }
+
+    fn next_token(&mut self) -> Token {
+        if let Some(a) = &mut self.ahead {
+            if !a.live {
+                let pos = self.lx.skip_whitespace();
+                a.live = a.sync(pos);
+            }
+            if a.live {
+                if let Some(t) = a.take(&mut self.lx.errors) {
+                    return t;
+                }
+                self.ahead = None;
+            }
+        }
+        self.lx.next_token()
+    }
+
+    /// Read a Lua body with this thread's lexer (the lexer ahead read it as
+    /// nginx tokens), resyncing afterwards.
+    fn lua_block(&mut self, open: Span) -> Option<(Span, Span)> {
+        if let Some(a) = &mut self.ahead {
+            if a.live {
+                a.live = false;
+                self.lx.set_pos(open.end);
+            }
+        }
+        self.lx.lua_block(open)
+    }
+
+    /// Parse until end of file (true), or until the next token starts at
+    /// or after `pause` (false).
+    fn run(&mut self, pause: Option<usize>) -> bool {
+        loop {
+            if let Some(at) = pause {
+                if self.lx.skip_whitespace() >= at {
+                    return false;
+                }
+            }
+            let tok = self.next_token();
+            if self.step(tok) {
+                return true;
+            }
+        }
+    }
+
+    fn push(&mut self, d: Directive) {
+        self.directives.push(d);
+    }
+
+    /// Handle one token; true at end of file.
+    fn step(&mut self, tok: Token) -> bool {
         match tok {
-            Token::Word(w) => words.push(w),
-            Token::Comment(c) => stack[top].block.comments.push(c),
-            Token::Semicolon(s) => match finish(&mut words, Terminator::Semicolon, s) {
-                Some(d) => stack[top].block.directives.push(d),
-                None => errors.push(SyntaxError {
+            Token::Word(w) => self.words.push(w),
+            Token::Comment(c) => self.comments.push(c),
+            Token::Semicolon(s) => match finish(&mut self.words, Terminator::Semicolon, s) {
+                Some(d) => self.push(d),
+                None => self.errors.push(SyntaxError {
                     kind: SyntaxErrorKind::EmptyStatement,
                     message: "unexpected \";\"".into(),
                     span: s,
@@ -75,52 +276,47 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                 }),
             },
             Token::OpenBrace(s) => {
-                if words.is_empty() {
-                    errors.push(SyntaxError {
+                if self.words.is_empty() {
+                    self.errors.push(SyntaxError {
                         kind: SyntaxErrorKind::UnexpectedBrace,
                         message: "unexpected \"{\"".into(),
                         span: s,
                         related: None,
                     });
                     // Parse the body anyway (its errors are real) and drop it.
-                    stack.push(Frame {
-                        head: None,
-                        block: Block::opened(s),
-                    });
-                } else if is_lua_block(&words[0].value) {
-                    match lx.lua_block(s) {
+                    self.open(None, s);
+                } else if is_lua_block(&self.words[0].value) {
+                    let src = self.src;
+                    match self.lua_block(s) {
                         Some((body, close)) => {
-                            if let Some(mut d) = finish(&mut words, Terminator::Block, s) {
+                            if let Some(mut d) = finish(&mut self.words, Terminator::Block, s) {
                                 d.raw = Some(Box::new(RawBody {
                                     text: String::from_utf8_lossy(&src[body.start..body.end])
                                         .into_owned(),
                                     span: s.to(close),
                                 }));
                                 d.span = d.name.span.to(close);
-                                stack[top].block.directives.push(d);
+                                self.push(d);
                             }
                         }
                         None => {
-                            if let Some(mut d) = finish(&mut words, Terminator::Block, s) {
+                            if let Some(mut d) = finish(&mut self.words, Terminator::Block, s) {
                                 d.raw = Some(Box::new(RawBody {
                                     text: String::from_utf8_lossy(&src[s.end..]).into_owned(),
-                                    span: Span::new(file, s.start, src.len()),
+                                    span: Span::new(self.file, s.start, src.len()),
                                 }));
-                                stack[top].block.directives.push(d);
+                                self.push(d);
                             }
                         }
                     }
                 } else {
-                    let head = std::mem::take(&mut words);
-                    stack.push(Frame {
-                        head: Some((head, s)),
-                        block: Block::opened(s),
-                    });
+                    let head = finish(&mut self.words, Terminator::Block, s);
+                    self.open(head, s);
                 }
             }
             Token::CloseBrace(s) => {
-                if let Some(d) = finish(&mut words, Terminator::Missing, s) {
-                    errors.push(SyntaxError {
+                if let Some(d) = finish(&mut self.words, Terminator::Missing, s) {
+                    self.errors.push(SyntaxError {
                         kind: SyntaxErrorKind::UnterminatedDirective,
                         message: "unexpected \"}\"".into(),
                         span: s,
@@ -129,11 +325,11 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                             format!("\"{}\" is missing its \";\"", d.name()),
                         )),
                     });
-                    stack[top].block.directives.push(d);
+                    self.push(d);
                 }
-                if stack.len() == 1 {
-                    if errors.last().map(|e| e.span) != Some(s) {
-                        errors.push(SyntaxError {
+                if self.stack.len() == 1 {
+                    if self.errors.last().map(|e| e.span) != Some(s) {
+                        self.errors.push(SyntaxError {
                             kind: SyntaxErrorKind::UnexpectedBrace,
                             message: "unexpected \"}\"".into(),
                             span: s,
@@ -141,13 +337,13 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                         });
                     }
                 } else {
-                    close_frame(&mut stack, Some(s));
+                    self.close(Some(s));
                 }
             }
             Token::Eof(s) => {
-                let words_cut_at_eof = !words.is_empty();
-                if let Some(d) = finish(&mut words, Terminator::Missing, s) {
-                    errors.push(SyntaxError {
+                let words_cut_at_eof = !self.words.is_empty();
+                if let Some(d) = finish(&mut self.words, Terminator::Missing, s) {
+                    self.errors.push(SyntaxError {
                         kind: SyntaxErrorKind::UnterminatedDirective,
                         message: "unexpected end of file, expecting \";\" or \"}\"".into(),
                         span: s,
@@ -156,21 +352,23 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                             format!("\"{}\" is missing its \";\"", d.name()),
                         )),
                     });
-                    stack[top].block.directives.push(d);
+                    self.push(d);
                 }
                 // One error per cause: an unterminated statement or Lua
                 // block at end of file already says the file ended early.
                 let eof_reported = words_cut_at_eof
-                    || lx
+                    || self
+                        .lx
                         .errors
                         .iter()
                         .any(|e| e.kind == SyntaxErrorKind::UnterminatedLua);
-                if stack.len() > 1 && !eof_reported {
-                    let opener = stack[stack.len() - 1]
-                        .head
-                        .as_ref()
-                        .map(|(w, o)| (w[0].value.clone(), *o));
-                    errors.push(SyntaxError {
+                if self.stack.len() > 1 && !eof_reported {
+                    let opener = self
+                        .stack
+                        .last()
+                        .and_then(|f| f.head.as_ref())
+                        .map(|d| (d.name.value.clone(), d.end));
+                    self.errors.push(SyntaxError {
                         kind: SyntaxErrorKind::UnexpectedEof,
                         message: "unexpected end of file, expecting \"}\"".into(),
                         span: s,
@@ -178,48 +376,64 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
                             .map(|(n, o)| (o, format!("this \"{n}\" block is never closed"))),
                     });
                 }
-                while stack.len() > 1 {
-                    close_frame(&mut stack, None);
+                while self.stack.len() > 1 {
+                    self.close(None);
                 }
-                break;
+                return true;
             }
         }
+        false
     }
 
-    let mut all = lx.errors;
-    all.append(&mut errors);
-    all.sort_by_key(|e| (e.span.start, e.span.end));
-    all.dedup_by(|a, b| a.span.start == b.span.start && a.message == b.message);
-    let root = stack.pop().map(|f| f.block).unwrap_or_default();
-    ParsedFile {
-        file,
-        root,
-        errors: all,
+    fn open(&mut self, head: Option<Directive>, open: Span) {
+        self.stack.push(Frame {
+            head,
+            open,
+            directives: self.directives.len(),
+            comments: self.comments.len(),
+        });
     }
-}
 
-fn close_frame(stack: &mut Vec<Frame>, close: Option<Span>) {
-    let Some(mut frame) = stack.pop() else { return };
-    frame.block.close = close;
-    let Some((words, open)) = frame.head.take() else {
-        return; // stray `{ … }`: reported already, body dropped
-    };
-    let end = close.unwrap_or(open);
-    let mut it = words.into_iter();
-    let Some(name) = it.next() else { return };
-    let args: Vec<Word> = it.collect();
-    let span = name.span.to(end);
-    let d = Directive {
-        name,
-        args,
-        block: Some(Box::new(frame.block)),
-        raw: None,
-        terminator: Terminator::Block,
-        end: open,
-        span,
-    };
-    if let Some(parent) = stack.last_mut() {
-        parent.block.directives.push(d);
+    fn close(&mut self, close: Option<Span>) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        let Some(mut d) = frame.head else {
+            // stray `{ … }`: reported already, body dropped
+            self.directives.truncate(frame.directives);
+            self.comments.truncate(frame.comments);
+            return;
+        };
+        let block = Block {
+            directives: self.directives.split_off(frame.directives),
+            comments: self.comments.split_off(frame.comments),
+            open: frame.open,
+            close,
+        };
+        d.span = d.name.span.to(close.unwrap_or(frame.open));
+        d.block = Some(Box::new(block));
+        self.push(d);
+    }
+
+    fn finish(mut self) -> ParsedFile {
+        let mut all = std::mem::take(&mut self.lx.errors);
+        all.append(&mut self.errors);
+        all.sort_by_key(|e| (e.span.start, e.span.end));
+        all.dedup_by(|a, b| a.span.start == b.span.start && a.message == b.message);
+        let mut directives = std::mem::take(&mut self.directives);
+        let mut comments = std::mem::take(&mut self.comments);
+        directives.shrink_to_fit();
+        comments.shrink_to_fit();
+        ParsedFile {
+            file: self.file,
+            root: Block {
+                directives,
+                comments,
+                open: Span::new(self.file, 0, 0),
+                close: None,
+            },
+            errors: all,
+        }
     }
 }
 
