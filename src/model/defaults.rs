@@ -7,9 +7,9 @@
 //! checked against nginx.org. A name can have several rows (http and stream
 //! modules); the row whose contexts include the asking scope's wins.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use super::fxhash::FxHashMap;
 use super::Context;
 
 const TABLE: &str = include_str!("data/directive-defaults.tsv");
@@ -26,10 +26,10 @@ pub struct DefaultRow {
     pub default: &'static str,
 }
 
-fn table() -> &'static HashMap<&'static str, Vec<DefaultRow>> {
-    static T: OnceLock<HashMap<&'static str, Vec<DefaultRow>>> = OnceLock::new();
+fn table() -> &'static FxHashMap<&'static str, Vec<DefaultRow>> {
+    static T: OnceLock<FxHashMap<&'static str, Vec<DefaultRow>>> = OnceLock::new();
     T.get_or_init(|| {
-        let mut m: HashMap<&'static str, Vec<DefaultRow>> = HashMap::new();
+        let mut m: FxHashMap<&'static str, Vec<DefaultRow>> = FxHashMap::default();
         for line in TABLE.lines().skip_while(|l| l.starts_with('#')).skip(1) {
             let mut f = line.split('\t');
             let (Some(name), Some(module), Some(contexts), Some(default)) =

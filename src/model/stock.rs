@@ -331,6 +331,89 @@ pub fn effective_list<'a>(m: &Model<'a>, scope: ScopeId, name: &str) -> Option<L
     })
 }
 
+/// [`effective_list`] of one name asked at many scopes: each level is read
+/// once (every location of a server shares the server's and `http`'s).
+pub struct Lists<'m, 'a> {
+    m: &'m Model<'a>,
+    name: &'m str,
+    /// Per scope: index in `levels`, `u32::MAX` while not read.
+    slot: Vec<u32>,
+    levels: Vec<Level<'a>>,
+}
+
+impl<'m, 'a> Lists<'m, 'a> {
+    pub fn new(m: &'m Model<'a>, name: &'m str) -> Self {
+        Lists {
+            m,
+            name,
+            slot: vec![u32::MAX; m.scopes.len()],
+            levels: Vec::new(),
+        }
+    }
+
+    /// What scope `s` itself declares (see [`level`]).
+    pub fn level(&mut self, s: ScopeId) -> &Level<'a> {
+        let i = self.read(s);
+        &self.levels[i]
+    }
+
+    fn read(&mut self, s: ScopeId) -> usize {
+        let slot = self.slot[s.0 as usize];
+        if slot != u32::MAX {
+            return slot as usize;
+        }
+        let i = self.levels.len();
+        self.levels.push(level(self.m, s, self.name));
+        self.slot[s.0 as usize] = i as u32;
+        i
+    }
+
+    /// The level the effective list at `scope` comes from, like
+    /// [`List::set_in`]: `Some(None)` when nothing declares it, `None` when
+    /// an unreadable non-stock include may hold it.
+    pub fn source(&mut self, scope: ScopeId) -> Option<Option<ScopeId>> {
+        let mut cur = Some(scope);
+        while let Some(s) = cur {
+            let i = self.read(s);
+            match self.levels[i] {
+                Level::Nothing => cur = self.m.scope(s).parent,
+                Level::Unknown => return None,
+                Level::Known(_) => return Some(Some(s)),
+            }
+        }
+        Some(None)
+    }
+
+    /// The entries a level already read declares (empty unless known).
+    pub fn items(&self, s: ScopeId) -> &[ListItem<'a>] {
+        match self
+            .slot
+            .get(s.0 as usize)
+            .and_then(|&i| self.levels.get(i as usize))
+        {
+            Some(Level::Known(items)) => items,
+            _ => &[],
+        }
+    }
+
+    /// The same as [`effective_list`].
+    pub fn get(&mut self, scope: ScopeId) -> Option<List<'a>> {
+        let set_in = self.source(scope)?;
+        Some(List {
+            set_in,
+            items: set_in.map(|s| self.items(s).to_vec()).unwrap_or_default(),
+        })
+    }
+}
+
+/// The first entry of a name in a list (case-insensitive), as [`List::get`].
+pub fn first_named<'a>(items: &[ListItem<'a>], name: &str) -> Option<ListItem<'a>> {
+    items
+        .iter()
+        .copied()
+        .find(|i| i.name().eq_ignore_ascii_case(name))
+}
+
 /// May an unreadable include hide the real value of a scalar directive
 /// whose effective value is `e` at `scope`? Stock includes do not count:
 /// they only set parameters.
@@ -401,6 +484,20 @@ mod tests {
         // an unknown snippet may set anything
         assert!(effective_list(&m, locs[1], "proxy_set_header").is_none());
         assert!(matches!(level(&m, locs[2], "fastcgi_param"), Level::Known(v) if v.len() == 1));
+        let mut lists = Lists::new(&m, "proxy_set_header");
+        for i in 0..m.scopes.len() {
+            let s = ScopeId(i as u32);
+            let (a, b) = (lists.get(s), effective_list(&m, s, "proxy_set_header"));
+            assert_eq!(a.as_ref().map(|l| l.set_in), b.as_ref().map(|l| l.set_in));
+            fn names<'x>(l: Option<List<'x>>) -> Option<Vec<&'x str>> {
+                l.map(|l| l.items.iter().map(|i| i.name()).collect())
+            }
+            assert_eq!(names(a), names(b));
+        }
+        assert_eq!(lists.source(locs[0]), Some(Some(locs[0])));
+        assert_eq!(lists.items(locs[0]).len(), 4);
+        assert!(matches!(lists.level(locs[1]), Level::Unknown));
+        assert_eq!(lists.source(server), Some(None));
         assert_eq!(level_kind(&m, locs[2], "fastcgi_param"), LevelKind::Known);
         assert_eq!(
             level_kind(&m, locs[1], "proxy_set_header"),

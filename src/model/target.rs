@@ -138,10 +138,9 @@ impl PassTarget {
 /// Does this text contain an nginx variable (`$name`, `${name}`, `$1`)?
 pub fn has_variable(s: &str) -> bool {
     let b = s.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
-        c == b'$'
-            && b.get(i + 1)
-                .is_some_and(|&n| n == b'{' || n == b'_' || n.is_ascii_alphanumeric())
+    memchr::memchr_iter(b'$', b).any(|i| {
+        b.get(i + 1)
+            .is_some_and(|&n| n == b'{' || n == b'_' || n.is_ascii_alphanumeric())
     })
 }
 
@@ -183,9 +182,14 @@ fn classify_host(h: &str) -> Host {
         .strip_prefix('[')
         .and_then(|x| x.strip_suffix(']'))
         .unwrap_or(h);
-    match bare.parse::<IpAddr>() {
-        Ok(ip) => Host::Ip(ip),
-        Err(_) => Host::Name(h.to_string()),
+    // only hex digits, dots and colons make an address: skip the parser
+    // for the usual names
+    let maybe_ip = bare
+        .bytes()
+        .all(|c| c.is_ascii_hexdigit() || c == b'.' || c == b':');
+    match maybe_ip.then(|| bare.parse::<IpAddr>().ok()).flatten() {
+        Some(ip) => Host::Ip(ip),
+        None => Host::Name(h.to_string()),
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 
 use crate::model::defaults;
-use crate::model::fxhash::{FxHashMap, FxHasher};
+use crate::model::fxhash::FxHasher;
 use crate::model::{Context, Effective, Model, PassModule, ScopeId};
 
 /// A `HashSet` with the model's fast hasher (spans, ids).
@@ -173,7 +173,9 @@ impl<T: Clone> ScopeMemo<T> {
 pub struct Inherited<'m, 'a> {
     m: &'m Model<'a>,
     name: &'m str,
-    memo: FxHashMap<ScopeId, Effective<'a>>,
+    /// Per scope: index in `known`, `u32::MAX` while not computed.
+    slot: Vec<u32>,
+    known: Vec<Effective<'a>>,
     defaults: Vec<(Context, Option<&'static str>)>,
 }
 
@@ -182,7 +184,8 @@ impl<'m, 'a> Inherited<'m, 'a> {
         Inherited {
             m,
             name,
-            memo: FxHashMap::default(),
+            slot: vec![u32::MAX; m.scopes.len()],
+            known: Vec::new(),
             defaults: Vec::new(),
         }
     }
@@ -203,8 +206,9 @@ impl<'m, 'a> Inherited<'m, 'a> {
 
     fn compute(&mut self, s: ScopeId, memo: bool) -> Effective<'a> {
         if memo {
-            if let Some(e) = self.memo.get(&s) {
-                return *e;
+            let i = self.slot[s.0 as usize];
+            if i != u32::MAX {
+                return self.known[i as usize];
             }
         }
         let m = self.m;
@@ -236,7 +240,8 @@ impl<'m, 'a> Inherited<'m, 'a> {
             }
         };
         if memo {
-            self.memo.insert(s, e);
+            self.slot[s.0 as usize] = self.known.len() as u32;
+            self.known.push(e);
         }
         e
     }

@@ -15,7 +15,7 @@ pub mod upstream_keepalive_ineffective;
 
 use crate::lint::{LintOptions, NginxVersion};
 use crate::model::stock::{self, ListItem};
-use crate::model::{target, Model, ScopeId, Upstream, VarSource};
+use crate::model::{target, Effective, Model, ScopeId, Upstream, VarSource};
 use crate::syntax::Directive;
 
 /// The release that made upstream keepalive the default (`proxy_http_version
@@ -85,7 +85,16 @@ impl HttpVersion<'_> {
 /// Effective `proxy_http_version` with the target version's default (1.0
 /// before 1.29.7, 1.1 after).
 pub fn http_version<'a>(m: &Model<'a>, scope: ScopeId, opts: &LintOptions) -> HttpVersion<'a> {
-    let e = m.effective(scope, "proxy_http_version");
+    http_version_from(m, scope, m.effective(scope, "proxy_http_version"), opts)
+}
+
+/// [`http_version`] from the effective `proxy_http_version` at `scope`.
+pub fn http_version_from<'a>(
+    m: &Model<'a>,
+    scope: ScopeId,
+    e: Effective<'a>,
+    opts: &LintOptions,
+) -> HttpVersion<'a> {
     let hidden = stock::hidden(m, scope, &e);
     match e.directive {
         Some(d) => HttpVersion {
@@ -116,12 +125,15 @@ pub enum ConnKind {
 
 /// Classify a literal `Connection` value.
 pub fn conn_kind(value: &str) -> ConnKind {
-    let v = value.trim().to_ascii_lowercase();
+    let v = value.trim();
     if v.is_empty() {
         ConnKind::Empty
-    } else if v.split(',').any(|t| t.trim() == "close") {
+    } else if v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")) {
         ConnKind::Close
-    } else if v.split(',').any(|t| t.trim() == "upgrade") {
+    } else if v
+        .split(',')
+        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+    {
         ConnKind::Upgrade
     } else {
         ConnKind::Other
@@ -249,13 +261,19 @@ pub enum PlainConnection<'a> {
 /// read (unreadable include on the way, other than nginx's stock files).
 pub fn plain_connection<'a>(m: &Model<'a>, scope: ScopeId) -> Option<PlainConnection<'a>> {
     let list = stock::effective_list(m, scope, "proxy_set_header")?;
-    Some(match list.get("connection") {
+    Some(plain_connection_in(m, &list.items))
+}
+
+/// [`plain_connection`] from the entries of the effective
+/// `proxy_set_header` list.
+pub fn plain_connection_in<'a>(m: &Model<'a>, items: &[ListItem<'a>]) -> PlainConnection<'a> {
+    match stock::first_named(items, "connection") {
         None => PlainConnection::Default,
         Some(item) => match evaluate(m, item.value(), false) {
             Some(e) => PlainConnection::Set(item.directive(), e),
             None => PlainConnection::Unknown(item.directive()),
         },
-    })
+    }
 }
 
 /// The outer-level entries of an array directive that a scope's own list

@@ -4,14 +4,15 @@
 //! (nginx's defaults before 1.29.7), FastCGI without `fastcgi_keep_conn on`,
 //! or uwsgi/SCGI, which have no keepalive at all.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 
 use super::{
-    conn_kind, hidden_outer, http_version, modern_defaults, plain_connection, upstream_keepalive,
+    conn_kind, http_version_from, modern_defaults, plain_connection_in, upstream_keepalive,
     ConnKind, PlainConnection,
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
+use crate::lint::rules::util::{cat, FxHashSet, Inherited};
 use crate::lint::rules::{diag, Rule, RuleContext};
 use crate::model::{stock, PassModule};
 use crate::syntax::Span;
@@ -34,6 +35,12 @@ pub const RULE: Rule = Rule {
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let modern = modern_defaults(cx.opts);
+    let mut versions = Inherited::new(m, "proxy_http_version");
+    let mut keep_conn = Inherited::new(m, "fastcgi_keep_conn");
+    let mut lists = stock::Lists::new(m, "proxy_set_header");
+    // reused for every pass
+    let mut causes: Vec<Cow<'static, str>> = Vec::new();
+    let mut related: Vec<(Span, &'static str)> = Vec::new();
     for (_, u) in m.upstreams.explicit() {
         let Some(ka) = upstream_keepalive(m, u, cx.opts) else {
             continue;
@@ -42,34 +49,41 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let (ka_span, ka_text) = match ka.directive {
             Some(d) => (
                 d.head_span(),
-                format!("keepalive {}", d.arg(0).unwrap_or_default()),
+                cat(&["keepalive ", d.arg(0).unwrap_or_default()]),
             ),
             None => (block.head_span(), "keepalive 32 (default)".to_string()),
         };
         // one finding per cause: a server-level setting used by many
         // locations is reported once
-        let mut seen: HashSet<Span> = HashSet::new();
+        let mut seen: FxHashSet<Span> = FxHashSet::default();
+        seen.reserve(u.used_by.len());
         for pid in &u.used_by {
             let p = m.pass(*pid);
-            let mut causes: Vec<String> = Vec::new();
+            causes.clear();
+            related.clear();
             let mut primary = None;
-            let mut related: Vec<(Span, String)> = Vec::new();
-            let help: String;
+            let help: &'static str;
             let mut dropped = false;
             let mut severity = META.severity;
             match p.module {
                 PassModule::Proxy => {
-                    let hv = http_version(m, p.scope, cx.opts);
+                    let hv = http_version_from(m, p.scope, versions.at(p.scope), cx.opts);
                     if !hv.keeps_alive() && !hv.hidden {
-                        causes.push(format!("proxy_http_version is {}", hv.describe()));
+                        causes.push(format!("proxy_http_version is {}", hv.describe()).into());
                         if let Some(d) = hv.directive {
                             primary.get_or_insert(d.head_span());
                         }
                     }
-                    let Some(conn) = plain_connection(m, p.scope) else {
+                    let Some(set_in) = lists.source(p.scope) else {
                         continue;
                     };
-                    match conn {
+                    // the level outside the one the list comes from
+                    let outer = match set_in.and_then(|s| m.scope(s).parent) {
+                        Some(parent) => lists.source(parent).flatten(),
+                        None => None,
+                    };
+                    let items = set_in.map(|s| lists.items(s)).unwrap_or_default();
+                    match plain_connection_in(m, items) {
                         PlainConnection::Default if !modern => {
                             causes.push(
                                 "no `proxy_set_header Connection \"\"`, so nginx sends \"Connection: close\" (the default before 1.29.7)"
@@ -77,22 +91,24 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                             );
                             // a Connection header set at an outer level but
                             // hidden by this level's own proxy_set_header
-                            for d in hidden_outer(m, p.scope, "proxy_set_header") {
-                                if d.name().eq_ignore_ascii_case("connection") {
+                            for o in outer.map(|o| lists.items(o)).unwrap_or_default() {
+                                if items
+                                    .iter()
+                                    .any(|i| i.name().eq_ignore_ascii_case(o.name()))
+                                {
+                                    continue;
+                                }
+                                if o.name().eq_ignore_ascii_case("connection") {
                                     related.push((
-                                        d.span(),
-                                        "this Connection header is not inherited".into(),
+                                        o.span(),
+                                        "this Connection header is not inherited",
                                     ));
                                     dropped = true;
                                 }
                             }
                             if dropped {
-                                if let Some(own) =
-                                    stock::effective_list(m, p.scope, "proxy_set_header")
-                                {
-                                    if let Some(first) = own.items.first() {
-                                        primary.get_or_insert(first.span());
-                                    }
+                                if let Some(first) = items.first() {
+                                    primary.get_or_insert(first.span());
                                 }
                                 causes.pop();
                                 causes.push("the outer `proxy_set_header Connection \"\"` is not inherited here (this level sets its own proxy_set_header), so nginx sends \"Connection: close\"".into());
@@ -106,59 +122,64 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                                         d.arg(1).unwrap_or_default(),
                                         map.arg(1).unwrap_or_default(),
                                         e.value
-                                    ));
+                                    ).into());
                                     if let Some(line) = e.via {
                                         related.push((
                                             line.head_span(),
-                                            "requests without Upgrade get this value".into(),
+                                            "requests without Upgrade get this value",
                                         ));
                                     }
                                 }
-                                None => causes.push(format!(
+                                None => causes.push(
+                                    format!(
                                     "`proxy_set_header Connection \"{}\"` closes every connection",
                                     e.value
-                                )),
+                                )
+                                    .into(),
+                                ),
                             }
                             primary.get_or_insert(d.head_span());
                         }
                         _ => {}
                     }
                     help = if dropped {
-                        "repeat `proxy_set_header Connection \"\";` at this level: a level that sets any proxy_set_header inherits none from outer levels".into()
+                        "repeat `proxy_set_header Connection \"\";` at this level: a level that sets any proxy_set_header inherits none from outer levels"
                     } else if modern {
-                        "remove the override: nginx ≥ 1.29.7 speaks HTTP/1.1 without a Connection header by default".into()
+                        "remove the override: nginx ≥ 1.29.7 speaks HTTP/1.1 without a Connection header by default"
                     } else {
-                        "set `proxy_http_version 1.1;` and `proxy_set_header Connection \"\";` where this location takes its proxy settings (for WebSockets use `map $http_upgrade $connection_upgrade { default upgrade; '' ''; }`)".into()
+                        "set `proxy_http_version 1.1;` and `proxy_set_header Connection \"\";` where this location takes its proxy settings (for WebSockets use `map $http_upgrade $connection_upgrade { default upgrade; '' ''; }`)"
                     };
                 }
                 PassModule::Fastcgi => {
                     if ka.directive.is_none() {
                         continue;
                     }
-                    let e = m.effective(p.scope, "fastcgi_keep_conn");
+                    let e = keep_conn.at(p.scope);
                     if stock::hidden(m, p.scope, &e) || e.value() == Some("on") {
                         continue;
                     }
-                    causes.push(format!(
-                        "fastcgi_keep_conn is {}: the FastCGI application closes the connection after each request",
-                        if e.is_set() { "off" } else { "off (default)" }
-                    ));
+                    causes.push(
+                        if e.is_set() {
+                            "fastcgi_keep_conn is off: the FastCGI application closes the connection after each request"
+                        } else {
+                            "fastcgi_keep_conn is off (default): the FastCGI application closes the connection after each request"
+                        }
+                        .into(),
+                    );
                     if let Some(d) = e.directive {
                         primary.get_or_insert(d.head_span());
                     }
-                    help = "add `fastcgi_keep_conn on;` next to this fastcgi_pass, or remove `keepalive` from the upstream".into();
+                    help = "add `fastcgi_keep_conn on;` next to this fastcgi_pass, or remove `keepalive` from the upstream";
                 }
                 PassModule::Uwsgi | PassModule::Scgi => {
                     if ka.directive.is_none() {
                         continue;
                     }
-                    causes.push(format!(
-                        "{} connections are never kept alive",
-                        p.module.directive()
-                    ));
+                    causes.push(
+                        cat(&[p.module.directive(), " connections are never kept alive"]).into(),
+                    );
                     severity = Severity::Info;
-                    help = "remove `keepalive` from this upstream: it has no effect for uwsgi/SCGI"
-                        .into();
+                    help = "remove `keepalive` from this upstream: it has no effect for uwsgi/SCGI";
                 }
                 _ => continue,
             }
@@ -169,25 +190,36 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             if !seen.insert(span) {
                 continue;
             }
-            let mut d = diag(
-                &META,
-                format!(
-                    "upstream \"{}\" keeps idle connections ({ka_text}), but {}: every request opens a new connection",
-                    u.name,
-                    causes.join(", and ")
-                ),
-            )
-            .with_span(span)
-            .with_label("makes upstream connections single-use");
+            let mut msg = String::with_capacity(
+                u.name.len()
+                    + ka_text.len()
+                    + causes.iter().map(|c| c.len() + 7).sum::<usize>()
+                    + 90,
+            );
+            msg.push_str("upstream \"");
+            msg.push_str(&u.name);
+            msg.push_str("\" keeps idle connections (");
+            msg.push_str(&ka_text);
+            msg.push_str("), but ");
+            for (i, c) in causes.iter().enumerate() {
+                if i > 0 {
+                    msg.push_str(", and ");
+                }
+                msg.push_str(c);
+            }
+            msg.push_str(": every request opens a new connection");
+            let mut d = diag(&META, msg)
+                .with_span(span)
+                .with_label("makes upstream connections single-use");
             d.severity = severity;
             if span != p.directive.head_span() {
                 d = d.with_related(
                     p.directive.head_span(),
-                    format!("{} using upstream \"{}\"", p.module.directive(), u.name),
+                    cat(&[p.module.directive(), " using upstream \"", &u.name, "\""]),
                 );
             }
             d = d.with_related(ka_span, "keepalive configured here");
-            for (s, msg) in related {
+            for &(s, msg) in &related {
                 d = d.with_related(s, msg);
             }
             out.push(d.with_help(help));
