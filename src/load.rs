@@ -9,7 +9,8 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diag::Diagnostic;
-use crate::syntax::{parse, Directive, FileId, ParsedFile, SourceFile, SourceMap, Span};
+use crate::syntax::parser::PARALLEL_MIN;
+use crate::syntax::{parse, Directive, FileId, LineIndex, ParsedFile, SourceFile, SourceMap, Span};
 
 /// Errors that stop loading an input altogether (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -121,10 +122,18 @@ impl Loaded {
     }
 
     fn add(&mut self, path: PathBuf, text: Vec<u8>) -> FileId {
-        let id = self.sources.add(SourceFile::new(path, text));
-        let parsed = parse(&self.sources.get(id).text, id);
+        // The id `sources.add` gives it.
+        let id = FileId(self.sources.len() as u32);
+        let (parsed, index) = if text.len() >= PARALLEL_MIN {
+            // Index the lines on the other core meanwhile.
+            rayon::join(|| parse(&text, id), || LineIndex::new(&text))
+        } else {
+            (parse(&text, id), LineIndex::new(&text))
+        };
+        let added = self.sources.add(SourceFile::with_index(path, text, index));
+        debug_assert_eq!(added, id);
         self.files.push(parsed);
-        id
+        added
     }
 
     /// Read and parse one entry file from disk (or `-` for stdin, which may be

@@ -7,8 +7,6 @@
 //! lexing continues, so the parser can report every error in a file.
 
 use compact_str::CompactString;
-use nom::bytes::complete::{take_till, take_while};
-use nom::IResult;
 
 use super::ast::{Comment, Quote, Word};
 use super::errors::{SyntaxError, SyntaxErrorKind};
@@ -31,12 +29,32 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn whitespace(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    take_while(is_ws)(i)
-}
+// Byte classes: one table load per byte in the word loops.
+const WS: u8 = 1;
+/// `;`: ends an unquoted word.
+const SEMI: u8 = 2;
+/// `{`: ends an unquoted word unless right after `$`.
+const OPEN: u8 = 4;
+const ESCAPE: u8 = 8;
+/// `$` or `(`: recorded in [`Word::dollar_or_paren`].
+const SPECIAL: u8 = 16;
 
-fn comment_body(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    take_till(|b| b == b'\n')(i)
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b' ' as usize] = WS;
+    t[b'\t' as usize] = WS;
+    t[b'\r' as usize] = WS;
+    t[b'\n' as usize] = WS;
+    t[b';' as usize] = SEMI;
+    t[b'{' as usize] = OPEN;
+    t[b'\\' as usize] = ESCAPE;
+    t[b'$' as usize] = SPECIAL;
+    t[b'(' as usize] = SPECIAL;
+    t
+};
+
+fn class(b: u8) -> u8 {
+    CLASS[b as usize]
 }
 
 /// Apply nginx's escape rewriting to a word's raw bytes (quotes excluded).
@@ -71,7 +89,10 @@ pub fn unescape(raw: &[u8]) -> CompactString {
             i += 1;
         }
     }
-    CompactString::from_utf8_lossy(&out)
+    match std::str::from_utf8(&out) {
+        Ok(s) => CompactString::new(s),
+        Err(_) => CompactString::from_utf8_lossy(&out),
+    }
 }
 
 pub struct Lexer<'a> {
@@ -82,10 +103,6 @@ pub struct Lexer<'a> {
     pos: usize,
     file: FileId,
     pub errors: Vec<SyntaxError>,
-    /// Offset of the next `$` or `(` at or after the last word's start
-    /// (`src.len()` when there is none). Words come in order, so the
-    /// searches cover each byte at most once.
-    next_special: Option<usize>,
 }
 
 impl<'a> Lexer<'a> {
@@ -96,32 +113,16 @@ impl<'a> Lexer<'a> {
             pos: 0,
             file,
             errors: Vec::new(),
-            next_special: None,
         }
     }
 
-    /// Does `start..end` (a word's raw bytes) contain `$` or `(`? Escapes
-    /// never add or remove either, so the raw bytes decide for the value.
-    fn dollar_or_paren(&mut self, start: usize, end: usize) -> bool {
-        let next = match self.next_special {
-            Some(n) if n >= start => n,
-            _ => {
-                let n = memchr::memchr2(b'$', b'(', self.src.get(start..).unwrap_or_default())
-                    .map_or(self.src.len(), |p| start + p);
-                self.next_special = Some(n);
-                n
-            }
-        };
-        next < end
-    }
-
-    /// The value of the word at `start..end` (quotes excluded). Word
-    /// boundaries are ASCII bytes, so slicing the validated text is exact.
-    fn value(&self, start: usize, end: usize) -> CompactString {
-        let raw = &self.src[start..end];
+    /// The value of the word at `start..end` (quotes excluded), which has a
+    /// backslash if `escaped`. Word boundaries are ASCII bytes, so slicing
+    /// the validated text is exact.
+    fn value(&self, start: usize, end: usize, escaped: bool) -> CompactString {
         match self.text.and_then(|t| t.get(start..end)) {
-            Some(t) if memchr::memchr(b'\\', raw).is_none() => CompactString::new(t),
-            _ => unescape(raw),
+            Some(t) if !escaped => CompactString::new(t),
+            _ => unescape(&self.src[start..end]),
         }
     }
 
@@ -138,7 +139,6 @@ impl<'a> Lexer<'a> {
             pos: pos.min(src.len()),
             file,
             errors: Vec::new(),
-            next_special: None,
         }
     }
 
@@ -160,10 +160,13 @@ impl<'a> Lexer<'a> {
     /// Skip whitespace: the offset where the next token starts (the input's
     /// length at end of file).
     pub fn skip_whitespace(&mut self) -> usize {
-        let rest = &self.src[self.pos..];
-        let n = rest.iter().position(|&b| !is_ws(b)).unwrap_or(rest.len());
-        self.pos += n;
-        self.pos
+        let src = self.src;
+        let mut i = self.pos;
+        while i < src.len() && class(src[i]) == WS {
+            i += 1;
+        }
+        self.pos = i;
+        i
     }
 
     fn error(&mut self, kind: SyntaxErrorKind, message: String, span: Span) {
@@ -176,19 +179,14 @@ impl<'a> Lexer<'a> {
     }
 
     pub fn next_token(&mut self) -> Token {
-        // Whitespace (nom: never fails on complete input).
-        let rest = &self.src[self.pos..];
-        if let Ok((r, _)) = whitespace(rest) {
-            self.pos = self.src.len() - r.len();
-        }
-        if self.pos >= self.src.len() {
+        let start = self.skip_whitespace();
+        if start >= self.src.len() {
             return Token::Eof(self.span(self.src.len(), self.src.len()));
         }
-        let start = self.pos;
         match self.src[start] {
             b'#' => {
                 let rest = &self.src[start + 1..];
-                let body = comment_body(rest).map(|(_, b)| b).unwrap_or(rest);
+                let body = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
                 let end = start + 1 + body.len();
                 self.pos = end;
                 let mut text = body;
@@ -220,18 +218,31 @@ impl<'a> Lexer<'a> {
     fn unquoted(&mut self, start: usize) -> Token {
         let src = self.src;
         let mut i = start;
+        // Whether the raw bytes hold a backslash, and `$` or `(` (escapes
+        // never add or remove either, so the raw bytes decide for the value).
+        let mut escaped = false;
+        let mut special = false;
         while i < src.len() {
-            let b = src[i];
-            if b == b'\\' {
+            let c = class(src[i]);
+            if c == 0 {
+                i += 1;
+                continue;
+            }
+            if c & (WS | SEMI) != 0 {
+                break;
+            }
+            if c == ESCAPE {
+                escaped = true;
+                if let Some(&n) = src.get(i + 1) {
+                    special |= class(n) == SPECIAL;
+                }
                 i = (i + 2).min(src.len());
                 continue;
             }
-            if is_ws(b) || b == b';' {
+            if c == OPEN && !(i > start && src[i - 1] == b'$') {
                 break;
             }
-            if b == b'{' && !(i > start && src[i - 1] == b'$') {
-                break;
-            }
+            special |= c == SPECIAL;
             i += 1;
         }
         self.pos = i;
@@ -245,10 +256,10 @@ impl<'a> Lexer<'a> {
             );
         }
         Token::Word(Word {
-            value: self.value(start, i),
+            value: self.value(start, i, escaped),
             span: self.span(start, i),
             quote: Quote::None,
-            dollar_or_paren: self.dollar_or_paren(start, i),
+            dollar_or_paren: special,
         })
     }
 
@@ -256,9 +267,15 @@ impl<'a> Lexer<'a> {
         let src = self.src;
         let mut i = start + 1;
         let mut closed = false;
+        let mut escaped = false;
+        let mut special = false;
         while i < src.len() {
             let b = src[i];
             if b == b'\\' {
+                escaped = true;
+                if let Some(&n) = src.get(i + 1) {
+                    special |= class(n) == SPECIAL;
+                }
                 i = (i + 2).min(src.len());
                 continue;
             }
@@ -266,6 +283,7 @@ impl<'a> Lexer<'a> {
                 closed = true;
                 break;
             }
+            special |= class(b) == SPECIAL;
             i += 1;
         }
         let quote = if q == b'"' {
@@ -290,7 +308,7 @@ impl<'a> Lexer<'a> {
                 value: unescape(&src[start + 1..]),
                 span: self.span(start, src.len()),
                 quote,
-                dollar_or_paren: self.dollar_or_paren(start + 1, src.len()),
+                dollar_or_paren: special,
             });
         }
         let content = &src[start + 1..i];
@@ -322,10 +340,10 @@ impl<'a> Lexer<'a> {
             }
         }
         Token::Word(Word {
-            value: self.value(start + 1, i),
+            value: self.value(start + 1, i, escaped),
             span: self.span(start, end),
             quote,
-            dollar_or_paren: self.dollar_or_paren(start + 1, i),
+            dollar_or_paren: special,
         })
     }
 
@@ -504,6 +522,51 @@ mod tests {
         let mut lx = Lexer::new(q_bad.as_bytes(), FileId(0));
         while !matches!(lx.next_token(), Token::Eof(_)) {}
         assert_eq!(lx.errors.len(), 1);
+    }
+
+    proptest::proptest! {
+        /// The flags gathered while scanning agree with the raw bytes, and
+        /// the value with nginx's escape rewriting of them.
+        #[test]
+        fn word_flags_match_raw_bytes(parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just("\\"), proptest::strategy::Just("$"),
+                proptest::strategy::Just("("), proptest::strategy::Just("{"),
+                proptest::strategy::Just("\""), proptest::strategy::Just("'"),
+                proptest::strategy::Just(" "), proptest::strategy::Just(";"),
+                proptest::strategy::Just("a"), proptest::strategy::Just("\u{e9}"),
+                proptest::strategy::Just("\n"), proptest::strategy::Just("#"),
+            ], 0..60)) {
+            let s = parts.concat();
+            let mut lx = Lexer::new(s.as_bytes(), FileId(0));
+            loop {
+                match lx.next_token() {
+                    Token::Word(w) => {
+                        let bytes = s.as_bytes();
+                        let (a, b) = if w.quote.is_quoted() {
+                            // the closing quote: the first unescaped one
+                            let q = bytes[w.span.start];
+                            let mut j = w.span.start + 1;
+                            while j < bytes.len() && bytes[j] != q {
+                                j += if bytes[j] == b'\\' { 2 } else { 1 };
+                            }
+                            (w.span.start + 1, j.min(bytes.len()))
+                        } else {
+                            (w.span.start, w.span.end)
+                        };
+                        let raw = &bytes[a..b];
+                        proptest::prop_assert_eq!(
+                            w.dollar_or_paren,
+                            raw.iter().any(|&c| c == b'$' || c == b'('),
+                            "{:?}", s
+                        );
+                        proptest::prop_assert_eq!(w.value, unescape(raw));
+                    }
+                    Token::Eof(_) => break,
+                    _ => {}
+                }
+            }
+        }
     }
 
     #[test]

@@ -59,17 +59,39 @@ pub struct SourceFile {
     ascii: bool,
 }
 
-impl SourceFile {
-    pub fn new(path: impl Into<PathBuf>, text: Vec<u8>) -> Self {
+/// What a [`SourceFile`] knows about its text's lines, built separately so
+/// that large files can be indexed on one core while parsed on another.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<usize>,
+    ascii: bool,
+}
+
+impl LineIndex {
+    pub fn new(text: &[u8]) -> Self {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
-        line_starts.extend(memchr::memchr_iter(b'\n', &text).map(|i| i + 1));
-        let ascii = text.is_ascii();
+        line_starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+        LineIndex {
+            line_starts,
+            ascii: text.is_ascii(),
+        }
+    }
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: Vec<u8>) -> Self {
+        let index = LineIndex::new(&text);
+        Self::with_index(path, text, index)
+    }
+
+    /// A file whose `index` was built from this same `text`.
+    pub fn with_index(path: impl Into<PathBuf>, text: Vec<u8>, index: LineIndex) -> Self {
         SourceFile {
             path: path.into(),
             text,
-            line_starts,
-            ascii,
+            line_starts: index.line_starts,
+            ascii: index.ascii,
         }
     }
 
