@@ -7,13 +7,12 @@
 //! `*_buffer_size` and one buffer, so raising `proxy_buffer_size` alone to 16k
 //! with the default `proxy_buffers 8 4k` stops nginx from loading.
 
-use std::collections::HashSet;
-
 use serde::Deserialize;
 
 use super::{format_size, BUFFERED_PREFIXES};
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
+use crate::lint::rules::util::FxHashSet;
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::model::stock;
 use crate::model::values::parse_size;
@@ -186,12 +185,14 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         .as_deref()
         .and_then(parse_size)
         .unwrap_or(4096);
-    let scopes = checked_scopes(m);
-    let checked: HashSet<ScopeId> = scopes.iter().copied().collect();
     // scopes that set any of a module's five settings, in one scan
-    let mut setters: Vec<HashSet<ScopeId>> = vec![HashSet::new(); BUFFERED_PREFIXES.len()];
+    let mut setters: Vec<FxHashSet<ScopeId>> = vec![FxHashSet::default(); BUFFERED_PREFIXES.len()];
     for e in &m.entries {
         let name = e.directive.name();
+        // every setting ends so: skip the rest without looking further
+        if !name.ends_with("size") && !name.ends_with("buffers") {
+            continue;
+        }
         for (i, p) in BUFFERED_PREFIXES.iter().enumerate() {
             if name
                 .strip_prefix(p)
@@ -202,7 +203,12 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    let mut seen: HashSet<(Span, &'static str)> = HashSet::new();
+    if setters.iter().all(|s| s.is_empty()) {
+        return;
+    }
+    let scopes = checked_scopes(m);
+    let checked: FxHashSet<ScopeId> = scopes.iter().copied().collect();
+    let mut seen: FxHashSet<(Span, &'static str)> = FxHashSet::default();
     for (i, p) in BUFFERED_PREFIXES.iter().enumerate() {
         let set = &setters[i];
         if set.is_empty() {

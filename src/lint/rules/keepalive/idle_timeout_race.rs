@@ -10,14 +10,16 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{
-    conn_kind, http_version, plain_connection, upstream_keepalive, ConnKind, PlainConnection,
+    conn_kind, http_version_from, plain_connection_in, upstream_keepalive, ConnKind,
+    PlainConnection,
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
+use crate::lint::rules::util::Inherited;
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::lint::LintOptions;
 use crate::model::values::{format_time, parse_time, Millis};
-use crate::model::{Model, Pass, PassModule};
+use crate::model::{stock, Model, Pass, PassModule};
 
 pub const META: RuleMeta = RuleMeta {
     id: "keepalive/idle-timeout-race",
@@ -71,18 +73,30 @@ const DEFAULT_BACKEND_IDLE: Millis = 5_000;
 const DEFAULT_KEEPALIVE_TIMEOUT: Millis = 60_000;
 
 /// Does this pass reuse connections of its upstream over HTTP/1.1?
-fn reuses(m: &Model<'_>, p: &Pass<'_>, opts: &LintOptions) -> bool {
+/// `versions` and `lists` answer `proxy_http_version` and
+/// `proxy_set_header` (memoized per level).
+fn reuses<'a>(
+    m: &Model<'a>,
+    p: &Pass<'a>,
+    opts: &LintOptions,
+    versions: &mut Inherited<'_, 'a>,
+    lists: &mut stock::Lists<'_, 'a>,
+) -> bool {
     match p.module {
         PassModule::Proxy => {
-            if !http_version(m, p.scope, opts).keeps_alive() {
+            if !http_version_from(m, p.scope, versions.at(p.scope), opts).keeps_alive() {
                 return false;
             }
-            match plain_connection(m, p.scope) {
-                Some(PlainConnection::Default) => super::modern_defaults(opts),
-                Some(PlainConnection::Set(_, e)) => {
+            let Some(set_in) = lists.source(p.scope) else {
+                return false;
+            };
+            let items = set_in.map(|s| lists.items(s)).unwrap_or_default();
+            match plain_connection_in(m, items) {
+                PlainConnection::Default => super::modern_defaults(opts),
+                PlainConnection::Set(_, e) => {
                     matches!(conn_kind(&e.value), ConnKind::Empty | ConnKind::Other)
                 }
-                Some(PlainConnection::Unknown(_)) | None => false,
+                PlainConnection::Unknown(_) => false,
             }
         }
         // php-fpm and gRPC servers do not close idle connections after a
@@ -99,6 +113,8 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         .as_deref()
         .and_then(parse_time)
         .unwrap_or(DEFAULT_BACKEND_IDLE);
+    let mut versions = Inherited::new(m, "proxy_http_version");
+    let mut lists = stock::Lists::new(m, "proxy_set_header");
     for (_, u) in m.upstreams.explicit() {
         let (Some(scope), Some(block)) = (u.scope, u.directive) else {
             continue;
@@ -110,7 +126,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             .used_by
             .iter()
             .map(|p| m.pass(*p))
-            .find(|p| reuses(m, p, cx.opts))
+            .find(|p| reuses(m, p, cx.opts, &mut versions, &mut lists))
         else {
             continue;
         };

@@ -35,16 +35,30 @@ const WEBSOCKET_WORDS: &[&str] = &[
 /// Does a location path (as written, any modifier) look like a WebSocket
 /// endpoint? Words are compared whole (`/news` is not `/ws`).
 pub fn is_websocket_path(path: &str) -> bool {
-    let p = path.to_ascii_lowercase();
-    p.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+    // every word, prefix and suffix above has an `s` or a `b`
+    if !path.bytes().any(|b| matches!(b, b's' | b'S' | b'b' | b'B')) {
+        return false;
+    }
+    path.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
         .any(|w| {
-            WEBSOCKET_WORDS.contains(&w)
-                || w.starts_with("websocket")
-                || w.starts_with("ws-")
-                || w.starts_with("ws_")
-                || w.ends_with("-ws")
-                || w.ends_with("_ws")
+            WEBSOCKET_WORDS.iter().any(|x| w.eq_ignore_ascii_case(x))
+                || starts_ci(w, "websocket")
+                || starts_ci(w, "ws-")
+                || starts_ci(w, "ws_")
+                || ends_ci(w, "-ws")
+                || ends_ci(w, "_ws")
         })
+}
+
+/// `w` starts with the lowercase ASCII `prefix`, ignoring ASCII case.
+fn starts_ci(w: &str, prefix: &str) -> bool {
+    w.len() >= prefix.len() && w.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+/// `w` ends with the lowercase ASCII `suffix`, ignoring ASCII case.
+fn ends_ci(w: &str, suffix: &str) -> bool {
+    w.len() >= suffix.len()
+        && w.as_bytes()[w.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
 }
 
 /// The nearest enclosing `location` of a scope, when its path looks like a
@@ -73,9 +87,11 @@ pub fn websocket_hint<'a>(m: &Model<'a>, p: &Pass<'a>) -> Option<(&'a Directive,
     }
     let uri_ws = p.target.uri.as_deref().is_some_and(is_websocket_path);
     let host_ws = p.target.host.name().is_some_and(|h| {
-        h.to_ascii_lowercase()
-            .split(['.', '-', '_'])
-            .any(|w| WEBSOCKET_HOST_WORDS.contains(&w))
+        h.split(['.', '-', '_']).any(|w| {
+            WEBSOCKET_HOST_WORDS
+                .iter()
+                .any(|x| w.eq_ignore_ascii_case(x))
+        })
     });
     (uri_ws || host_ws).then(|| {
         (
@@ -119,6 +135,9 @@ mod tests {
             "/_next/webpack-hmr",
             "/app-ws",
         ] {
+            assert!(is_websocket_path(p), "{p}");
+        }
+        for p in ["/WS", "/Api/WebSocket2", "/chat-WS", "/Socket.IO/"] {
             assert!(is_websocket_path(p), "{p}");
         }
         for p in [

@@ -3,15 +3,15 @@
 //! 504) or below 1s for a backend that is not on this host (TLS and network
 //! jitter make connects fail spuriously).
 
-use std::collections::HashSet;
-
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
+use crate::lint::rules::util::{setting, FxHashSet, Inherited, Setting};
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::model::values::{format_time, parse_time};
-use crate::model::{Host, Model, Pass};
+use crate::model::{Host, Model, Pass, PassModule};
+use crate::syntax::Span;
 
 pub const META: RuleMeta = RuleMeta {
     id: "timeout/connect-timeout-out-of-range",
@@ -80,7 +80,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let opts: Options = cx.options(META.id);
     let min = parse_time(&opts.min).unwrap_or(1000);
     let max = parse_time(&opts.max).unwrap_or(75_000);
-    let mut seen = HashSet::new();
+    let mut seen: FxHashSet<Span> = FxHashSet::default();
     // too long: wherever it is written
     for e in &m.entries {
         let d = e.directive;
@@ -109,9 +109,18 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     // too short: only where it applies to a remote backend
+    // per module: `*_connect_timeout`, memoized per level
+    let mut settings: Vec<(PassModule, Inherited<'_, '_>)> = Vec::new();
     for p in &m.passes {
-        let name = format!("{}_connect_timeout", p.module.prefix());
-        let e = m.effective(p.scope, &name);
+        let name = setting(p.module, Setting::ConnectTimeout);
+        let i = match settings.iter().position(|(k, _)| *k == p.module) {
+            Some(i) => i,
+            None => {
+                settings.push((p.module, Inherited::new(m, name)));
+                settings.len() - 1
+            }
+        };
+        let e = settings[i].1.at(p.scope);
         let (Some(d), Some(ms)) = (e.directive, e.time_ms()) else {
             continue;
         };

@@ -32,11 +32,15 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if p.module != PassModule::Proxy {
             continue;
         }
-        let headers = m.effective_array(p.scope, "proxy_set_header");
-        let upgrade = headers
-            .directives
-            .iter()
-            .any(|d| d.arg(0).is_some_and(|h| h.eq_ignore_ascii_case("upgrade")));
+        // the effective list (all-or-nothing) sets an Upgrade header
+        let upgrade = m
+            .chain(p.scope)
+            .find_map(|s| {
+                let mut list = m.local(s, "proxy_set_header").peekable();
+                list.peek()?;
+                Some(list.any(|d| d.arg(0).is_some_and(|h| h.eq_ignore_ascii_case("upgrade"))))
+            })
+            .unwrap_or(false);
         if !upgrade {
             continue;
         }

@@ -30,6 +30,15 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let mut seen: HashSet<(Span, Option<Span>)> = HashSet::new();
     for p in &m.passes {
+        // a literal target without TLS is its only target: nothing to check
+        let t = &p.target;
+        if !t.has_variables
+            && !t.variable_scheme
+            && !matches!(t.host, Host::Variable(_))
+            && tls_prefix_of(p.module, t).is_none()
+        {
+            continue;
+        }
         // the first target (its own, or a static value of its variable) that
         // speaks TLS to a name
         let found = static_targets(m, p).into_iter().find_map(|(t, via)| {

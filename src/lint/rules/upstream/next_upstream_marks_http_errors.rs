@@ -3,11 +3,12 @@
 //! those responses as failed attempts; one broken endpoint answering 500
 //! everywhere ejects every peer of a multi-server group.
 
-use std::collections::HashSet;
-
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
+use crate::lint::rules::util::{setting, FxHashSet, Inherited, Setting};
 use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::model::PassModule;
+use crate::syntax::Span;
 
 pub const META: RuleMeta = RuleMeta {
     id: "upstream/next-upstream-marks-http-errors",
@@ -28,9 +29,26 @@ const COUNTED: &[&str] = &["http_500", "http_502", "http_503", "http_504", "http
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let mut seen = HashSet::new();
+    let mut seen: FxHashSet<Span> = FxHashSet::default();
+    // per module: `*_next_upstream`, memoized per level
+    let mut settings: Vec<(PassModule, Inherited<'_, '_>)> = Vec::new();
     for p in &m.passes {
         if p.module.is_stream() {
+            continue;
+        }
+        let name = setting(p.module, Setting::NextUpstream);
+        let i = match settings.iter().position(|(k, _)| *k == p.module) {
+            Some(i) => i,
+            None => {
+                settings.push((p.module, Inherited::new(m, name)));
+                settings.len() - 1
+            }
+        };
+        // nothing to say without a `*_next_upstream` listing an HTTP error
+        let Some(d) = settings[i].1.at(p.scope).directive else {
+            continue;
+        };
+        if !d.args.iter().any(|a| COUNTED.contains(&a.as_str())) {
             continue;
         }
         let live: Vec<_> = match p.explicit_upstream(&m.upstreams) {
@@ -57,16 +75,13 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             Some(uid) => m.upstreams.get(uid).name.clone(),
             None => p.target.host.name().unwrap_or_default().to_string(),
         };
-        let name = format!("{}_next_upstream", p.module.prefix());
-        let e = m.effective(p.scope, &name);
-        let Some(d) = e.directive else { continue };
         let bad: Vec<&str> = d
             .args
             .iter()
             .map(|a| a.as_str())
             .filter(|a| COUNTED.contains(a))
             .collect();
-        if bad.is_empty() || !seen.insert(d.span) {
+        if !seen.insert(d.span) {
             continue;
         }
         // every server tolerant (max_fails ≥ 3 or 0): only a hint

@@ -86,10 +86,17 @@ fn listens<'a>(m: &Model<'a>, server: ScopeId) -> Option<Vec<Listen<'a>>> {
 }
 
 fn server_names<'a>(m: &Model<'a>, server: ScopeId) -> Vec<&'a str> {
+    server_name_iter(m, server).collect()
+}
+
+/// The literal `server_name`s of a server block.
+fn server_name_iter<'m, 'a>(
+    m: &'m Model<'a>,
+    server: ScopeId,
+) -> impl Iterator<Item = &'a str> + 'm {
     m.local(server, "server_name")
         .flat_map(|d| d.args.iter().map(|w| w.as_str()))
         .filter(|n| !n.starts_with('~') && !n.contains('*'))
-        .collect()
 }
 
 /// Is `server` the default server for `port` among its siblings?
@@ -125,6 +132,25 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if kind != Context::Location && kind != Context::LimitExcept {
             continue;
         }
+        let t = &p.target;
+        if t.variable_scheme || !matches!(t.scheme.as_deref(), Some("http") | Some("https")) {
+            continue;
+        }
+        let loopback = match &t.host {
+            Host::Ip(ip) => ip.is_loopback() || ip.is_unspecified(),
+            Host::Name(n) => super::super::dns::is_localhost(n),
+            _ => false,
+        };
+        // the target must be this host or a name of some server first
+        let maybe_self = loopback
+            || match &t.host {
+                Host::Name(_) => true,
+                Host::Variable(v) => SELF_VARS.contains(&v.as_str()),
+                _ => false,
+            };
+        if !maybe_self {
+            continue;
+        }
         let Some(loc) = m.enclosing(p.scope, Context::Location) else {
             continue;
         };
@@ -139,29 +165,20 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(server) = m.enclosing(p.scope, Context::Server) else {
             continue;
         };
-        let t = &p.target;
-        if t.variable_scheme || !matches!(t.scheme.as_deref(), Some("http") | Some("https")) {
-            continue;
-        }
-        let loopback = match &t.host {
-            Host::Ip(ip) => ip.is_loopback() || ip.is_unspecified(),
-            Host::Name(n) => super::super::dns::is_localhost(n),
-            _ => false,
-        };
-        let names = match &t.host {
-            Host::Name(_) => server_names(m, server),
-            Host::Ip(_) if loopback => server_names(m, server),
-            Host::Variable(v) if SELF_VARS.contains(&v.as_str()) => server_names(m, server),
-            _ => Vec::new(),
-        };
         let own_name = match &t.host {
-            Host::Name(n) => names.iter().any(|s| s.eq_ignore_ascii_case(n)),
+            Host::Name(n) => server_name_iter(m, server).any(|s| s.eq_ignore_ascii_case(n)),
             Host::Variable(v) => SELF_VARS.contains(&v.as_str()),
             _ => false,
         };
         if !loopback && !own_name {
             continue;
         }
+        let names = match &t.host {
+            Host::Name(_) => server_names(m, server),
+            Host::Ip(_) if loopback => server_names(m, server),
+            Host::Variable(v) if SELF_VARS.contains(&v.as_str()) => server_names(m, server),
+            _ => Vec::new(),
+        };
         let Some(port) = t.effective_port() else {
             continue;
         };

@@ -51,11 +51,9 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             _ => {}
         }
     }
-    if m.directives_named("balancer_by_lua_block").next().is_some()
-        || m.directives_named("balancer_by_lua_file").next().is_some()
-    {
-        return;
-    }
+    // a Lua balancer picks upstreams ngxray cannot see: asked (one scan)
+    // only once there is something to report
+    let mut lua_balancer = None;
     for (_, u) in m.upstreams.explicit() {
         let (Some(d), Some(scope)) = (u.directive, u.scope) else {
             continue;
@@ -65,12 +63,22 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             .find_all(&u.name, u.stream)
             .iter()
             .any(|o| !m.upstreams.get(*o).used_by.is_empty());
-        if twin_used || dynamic.contains(&u.name.to_ascii_lowercase()) {
+        if twin_used || dynamic.iter().any(|n| n.eq_ignore_ascii_case(&u.name)) {
             continue;
         }
         // every file of the configuration must be visible
         if !m.is_complete(scope) || m.scopes.iter().any(|s| s.unknown_include.is_some()) {
             continue;
+        }
+        if *lua_balancer.get_or_insert_with(|| {
+            m.entries.iter().any(|e| {
+                matches!(
+                    e.directive.name(),
+                    "balancer_by_lua_block" | "balancer_by_lua_file"
+                )
+            })
+        }) {
+            return;
         }
         out.push(
             diag(
