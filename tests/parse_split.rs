@@ -1,8 +1,10 @@
 //! The two-core parse (a second thread lexes ahead from a split point) must
 //! give exactly the serial tree and errors, wherever the split falls: inside
-//! quotes, comments, Lua bodies, escapes, over-long tokens or errors.
+//! quotes, comments, Lua bodies, escapes, over-long tokens or errors; with
+//! the tokens ahead arriving late (threads) or all at once, in chunks of
+//! any size.
 
-use ngxray::syntax::parser::{parse_split_at, ParsedFile};
+use ngxray::syntax::parser::{parse_lexed_ahead, parse_split_at, ParsedFile};
 use ngxray::syntax::FileId;
 use proptest::prelude::*;
 
@@ -12,10 +14,18 @@ fn same(a: &ParsedFile, b: &ParsedFile) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+fn check_split(serial: &ParsedFile, text: &[u8], at: usize) -> Result<(), TestCaseError> {
+    same(serial, &parse_split_at(text, FileId(0), Some(at)))?;
+    for chunk in [1, 2, 5, 2048] {
+        same(serial, &parse_lexed_ahead(text, FileId(0), at, chunk))?;
+    }
+    Ok(())
+}
+
 fn check_all_splits(text: &[u8]) -> Result<(), TestCaseError> {
     let serial = parse_split_at(text, FileId(0), None);
     for at in 0..=text.len() {
-        same(&serial, &parse_split_at(text, FileId(0), Some(at)))?;
+        check_split(&serial, text, at)?;
     }
     Ok(())
 }
@@ -57,7 +67,7 @@ proptest! {
         if text.len() > 2000 {
             let serial = parse_split_at(text.as_bytes(), FileId(0), None);
             for at in (0..=text.len()).step_by(97).chain([text.len()]) {
-                same(&serial, &parse_split_at(text.as_bytes(), FileId(0), Some(at)))?;
+                check_split(&serial, text.as_bytes(), at)?;
             }
         } else {
             check_all_splits(text.as_bytes())?;

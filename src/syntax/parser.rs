@@ -36,15 +36,19 @@ pub fn is_lua_block(name: &str) -> bool {
 /// Files at least this large are lexed on two cores.
 pub const PARALLEL_MIN: usize = 256 * 1024;
 
-/// Where the second core starts lexing: the first line start after 45% of
-/// the file (this core also parses the whole file, so it lexes less).
+/// Where the second core starts lexing: the first line start after a fifth
+/// of the file. This core lexes and parses up to there, then parses the
+/// tokens the other one lexed (lexing is over a third of the cost).
 fn split_point(src: &[u8]) -> Option<usize> {
     if src.len() < PARALLEL_MIN {
         return None;
     }
-    let from = src.len() * 45 / 100;
+    let from = src.len() / 5;
     memchr::memchr(b'\n', &src[from..]).map(|n| from + n + 1)
 }
+
+/// Tokens per chunk sent by the lexer ahead.
+const CHUNK: usize = 1024;
 
 /// Parse one file's bytes (on two cores when the file is large).
 pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
@@ -52,33 +56,92 @@ pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
 }
 
 /// Parse with the second core lexing ahead from byte `split` (any offset;
-/// `None`: serially). The result does not depend on `split`; this entry
-/// point exists so that tests can compare any split with the serial parse.
+/// `None`: serially). The result does not depend on `split` nor on timing;
+/// this entry point exists so that tests can compare any split with the
+/// serial parse.
 pub fn parse_split_at(src: &[u8], file: FileId, split: Option<usize>) -> ParsedFile {
     let mut p = Parser::new(src, file);
     match split {
         Some(at) if at < src.len() => {
             let text = p.lx.text();
-            let (done, ahead) = rayon::join(|| p.run(Some(at)), || Ahead::lex(src, text, file, at));
-            if !done {
-                p.ahead = Some(ahead);
-                p.run(None);
-            }
+            let (tx, rx) = std::sync::mpsc::channel();
+            let done = std::sync::atomic::AtomicBool::new(false);
+            p.ahead = Some(Ahead::new(rx, at));
+            rayon::join(
+                || {
+                    p.run();
+                    done.store(true, std::sync::atomic::Ordering::Relaxed);
+                    // Dropping the receiver stops the lexer ahead.
+                    p.ahead = None;
+                },
+                || lex_ahead(src, text, file, at, CHUNK, &tx, &done),
+            );
         }
-        _ => {
-            p.run(None);
-        }
+        _ => p.run(),
     }
     p.finish()
 }
 
-/// Tokens lexed ahead from a split point, each lexer error tagged with the
-/// index of the token that raised it. Consumed strictly forward.
+/// Like [`parse_split_at`], but with every chunk (of `chunk` tokens) lexed
+/// ahead before parsing starts: deterministic, for tests of resyncing.
+pub fn parse_lexed_ahead(src: &[u8], file: FileId, split: usize, chunk: usize) -> ParsedFile {
+    let mut p = Parser::new(src, file);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    lex_ahead(src, p.lx.text(), file, split, chunk.max(1), &tx, &done);
+    p.ahead = Some(Ahead::new(rx, split));
+    p.run();
+    p.finish()
+}
+
+/// Lex from `from` to the end of file, sending tokens in chunks, each lexer
+/// error tagged with the index in its chunk of the token that raised it.
+/// Stops early once the parser is done or gone.
+fn lex_ahead(
+    src: &[u8],
+    text: Option<&str>,
+    file: FileId,
+    from: usize,
+    chunk: usize,
+    tx: &std::sync::mpsc::Sender<Chunk>,
+    done: &std::sync::atomic::AtomicBool,
+) {
+    let mut lx = Lexer::resume(src, text, file, from);
+    loop {
+        if done.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let mut tokens = Vec::with_capacity(chunk);
+        let mut errors = Vec::new();
+        let mut eof = false;
+        while tokens.len() < chunk && !eof {
+            let t = lx.next_token();
+            let index = tokens.len();
+            errors.extend(lx.errors.drain(..).map(|e| (index, e)));
+            eof = matches!(t, Token::Eof(_));
+            tokens.push(t);
+        }
+        if tx.send(Chunk { tokens, errors }).is_err() || eof {
+            return;
+        }
+    }
+}
+
+struct Chunk {
+    tokens: Vec<Token>,
+    errors: Vec<(usize, SyntaxError)>,
+}
+
+/// The parser's side of the lexer ahead: chunks as they arrive, consumed
+/// strictly forward. Never waits: a chunk not there yet means lexing here.
 struct Ahead {
+    rx: std::sync::mpsc::Receiver<Chunk>,
     tokens: std::iter::Peekable<std::vec::IntoIter<Token>>,
     errors: std::iter::Peekable<std::vec::IntoIter<(usize, SyntaxError)>>,
-    /// Index of the token `tokens` yields next.
+    /// Index in the current chunk of the token `tokens` yields next.
     index: usize,
+    /// Where the lexer ahead started: no token of it starts before.
+    from: usize,
     /// The parser takes its tokens from here (it is in sync).
     live: bool,
 }
@@ -91,48 +154,76 @@ fn token_start(t: &Token) -> usize {
     }
 }
 
+fn token_end(t: &Token) -> usize {
+    match t {
+        Token::Word(w) => w.span.end,
+        Token::Comment(c) => c.span.end,
+        Token::Semicolon(s) | Token::OpenBrace(s) | Token::CloseBrace(s) | Token::Eof(s) => s.end,
+    }
+}
+
 impl Ahead {
-    fn lex(src: &[u8], text: Option<&str>, file: FileId, from: usize) -> Ahead {
-        let mut lx = Lexer::resume(src, text, file, from);
-        // About one token per 12 bytes in typical configurations.
-        let mut tokens = Vec::with_capacity((src.len() - from) / 12 + 16);
-        let mut errors = Vec::new();
-        loop {
-            let t = lx.next_token();
-            let index = tokens.len();
-            errors.extend(lx.errors.drain(..).map(|e| (index, e)));
-            let eof = matches!(t, Token::Eof(_));
-            tokens.push(t);
-            if eof {
-                break;
-            }
-        }
+    fn new(rx: std::sync::mpsc::Receiver<Chunk>, from: usize) -> Self {
         Ahead {
-            tokens: tokens.into_iter().peekable(),
-            errors: errors.into_iter().peekable(),
+            rx,
+            tokens: Vec::new().into_iter().peekable(),
+            errors: Vec::new().into_iter().peekable(),
             index: 0,
+            from,
             live: false,
         }
     }
 
-    /// Drop buffered tokens that start before `pos`; is the next one at
-    /// `pos` exactly?
-    fn sync(&mut self, pos: usize) -> bool {
-        while let Some(t) = self.tokens.peek() {
-            let start = token_start(t);
-            if start >= pos {
-                return start == pos;
+    /// Move to the next chunk if it has arrived.
+    fn next_chunk(&mut self) -> bool {
+        match self.rx.try_recv() {
+            Ok(c) => {
+                self.tokens = c.tokens.into_iter().peekable();
+                self.errors = c.errors.into_iter().peekable();
+                self.index = 0;
+                true
             }
-            self.tokens.next();
-            self.index += 1;
+            Err(_) => false,
         }
-        false
     }
 
-    /// The next buffered token; its lexer errors go to `errors` in the
-    /// order serial lexing records them.
+    /// Drop tokens that start before `pos`; is the next one at `pos`
+    /// exactly? (Lexing from there gives the same tokens: take them.)
+    fn sync(&mut self, pos: usize) -> bool {
+        if pos < self.from {
+            return false;
+        }
+        loop {
+            match self.tokens.peek() {
+                Some(t) => {
+                    let start = token_start(t);
+                    if start >= pos {
+                        return start == pos;
+                    }
+                    self.tokens.next();
+                    self.index += 1;
+                }
+                None => {
+                    if !self.next_chunk() {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next token lexed ahead, if it has arrived; its lexer errors go
+    /// to `errors` in the order serial lexing records them.
     fn take(&mut self, errors: &mut Vec<SyntaxError>) -> Option<Token> {
-        let t = self.tokens.next()?;
+        let t = match self.tokens.next() {
+            Some(t) => t,
+            None => {
+                if !self.next_chunk() {
+                    return None;
+                }
+                self.tokens.next()?
+            }
+        };
         let i = self.index;
         self.index += 1;
         while let Some((at, _)) = self.errors.peek() {
@@ -221,9 +312,11 @@ impl<'a> Parser<'a> {
             }
             if a.live {
                 if let Some(t) = a.take(&mut self.lx.errors) {
+                    // Where this thread's lexer resumes if it must.
+                    self.lx.set_pos(token_end(&t));
                     return t;
                 }
-                self.ahead = None;
+                a.live = false;
             }
         }
         self.lx.next_token()
@@ -233,26 +326,17 @@ impl<'a> Parser<'a> {
     /// nginx tokens), resyncing afterwards.
     fn lua_block(&mut self, open: Span) -> Option<(Span, Span)> {
         if let Some(a) = &mut self.ahead {
-            if a.live {
-                a.live = false;
-                self.lx.set_pos(open.end);
-            }
+            a.live = false;
         }
         self.lx.lua_block(open)
     }
 
-    /// Parse until end of file (true), or until the next token starts at
-    /// or after `pause` (false).
-    fn run(&mut self, pause: Option<usize>) -> bool {
+    /// Parse to the end of file.
+    fn run(&mut self) {
         loop {
-            if let Some(at) = pause {
-                if self.lx.skip_whitespace() >= at {
-                    return false;
-                }
-            }
             let tok = self.next_token();
             if self.step(tok) {
-                return true;
+                return;
             }
         }
     }
