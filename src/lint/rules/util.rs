@@ -93,7 +93,10 @@ pub fn setting_of_prefix(prefix: &str, s: Setting) -> Option<&'static str> {
 #[inline]
 pub fn ends_with(name: &str, suffix: &str) -> bool {
     let (n, s) = (name.as_bytes(), suffix.as_bytes());
-    n.len() >= s.len() && n.last() == s.last() && n.ends_with(s)
+    match s.last() {
+        None => true,
+        Some(last) => n.last() == Some(last) && n.ends_with(s),
+    }
 }
 
 /// The parts joined, in one allocation.
