@@ -244,21 +244,32 @@ fn unread_includes<'a>(
     }
 }
 
-/// The entries a scope itself declares for `name`.
-pub fn level<'a>(m: &Model<'a>, s: ScopeId, name: &str) -> Level<'a> {
-    let mut items: Vec<ListItem<'a>> = Vec::new();
+/// Append the entries scope `s` itself declares for `name` to `items`;
+/// `Err` when an unreadable non-stock include may hold more.
+fn collect_level<'a>(
+    m: &Model<'a>,
+    s: ScopeId,
+    name: &str,
+    items: &mut Vec<ListItem<'a>>,
+) -> Result<(), ()> {
     let include = scan(m, s, name, |d| items.push(ListItem::Real(d)));
     if include {
-        let unread = unread_includes(m, s, name, |inc, f| {
+        unread_includes(m, s, name, |inc, f| {
             items.extend(f.entries.iter().map(|&(n, v)| ListItem::Stock {
                 include: inc,
                 name: n,
                 value: v,
             }));
-        });
-        if unread.is_err() {
-            return Level::Unknown;
-        }
+        })?;
+    }
+    Ok(())
+}
+
+/// The entries a scope itself declares for `name`.
+pub fn level<'a>(m: &Model<'a>, s: ScopeId, name: &str) -> Level<'a> {
+    let mut items: Vec<ListItem<'a>> = Vec::new();
+    if collect_level(m, s, name, &mut items).is_err() {
+        return Level::Unknown;
     }
     if items.is_empty() {
         Level::Nothing
@@ -338,7 +349,10 @@ pub struct Lists<'m, 'a> {
     name: &'m str,
     /// Per scope: index in `levels`, `u32::MAX` while not read.
     slot: Vec<u32>,
-    levels: Vec<Level<'a>>,
+    /// What each level read declares: its kind and its entries' range in
+    /// `items`.
+    levels: Vec<(LevelKind, u32, u32)>,
+    items: Vec<ListItem<'a>>,
 }
 
 impl<'m, 'a> Lists<'m, 'a> {
@@ -348,13 +362,14 @@ impl<'m, 'a> Lists<'m, 'a> {
             name,
             slot: vec![u32::MAX; m.scopes.len()],
             levels: Vec::new(),
+            items: Vec::new(),
         }
     }
 
-    /// What scope `s` itself declares (see [`level`]).
-    pub fn level(&mut self, s: ScopeId) -> &Level<'a> {
+    /// What scope `s` itself declares (see [`level_kind`]).
+    pub fn level(&mut self, s: ScopeId) -> LevelKind {
         let i = self.read(s);
-        &self.levels[i]
+        self.levels[i].0
     }
 
     fn read(&mut self, s: ScopeId) -> usize {
@@ -362,8 +377,18 @@ impl<'m, 'a> Lists<'m, 'a> {
         if slot != u32::MAX {
             return slot as usize;
         }
+        let start = self.items.len();
+        let kind = match collect_level(self.m, s, self.name, &mut self.items) {
+            Err(()) => {
+                self.items.truncate(start);
+                LevelKind::Unknown
+            }
+            Ok(()) if self.items.len() == start => LevelKind::Nothing,
+            Ok(()) => LevelKind::Known,
+        };
         let i = self.levels.len();
-        self.levels.push(level(self.m, s, self.name));
+        self.levels
+            .push((kind, start as u32, self.items.len() as u32));
         self.slot[s.0 as usize] = i as u32;
         i
     }
@@ -375,10 +400,10 @@ impl<'m, 'a> Lists<'m, 'a> {
         let mut cur = Some(scope);
         while let Some(s) = cur {
             let i = self.read(s);
-            match self.levels[i] {
-                Level::Nothing => cur = self.m.scope(s).parent,
-                Level::Unknown => return None,
-                Level::Known(_) => return Some(Some(s)),
+            match self.levels[i].0 {
+                LevelKind::Nothing => cur = self.m.scope(s).parent,
+                LevelKind::Unknown => return None,
+                LevelKind::Known => return Some(Some(s)),
             }
         }
         Some(None)
@@ -391,7 +416,7 @@ impl<'m, 'a> Lists<'m, 'a> {
             .get(s.0 as usize)
             .and_then(|&i| self.levels.get(i as usize))
         {
-            Some(Level::Known(items)) => items,
+            Some(&(LevelKind::Known, a, b)) => &self.items[a as usize..b as usize],
             _ => &[],
         }
     }
@@ -496,7 +521,7 @@ mod tests {
         }
         assert_eq!(lists.source(locs[0]), Some(Some(locs[0])));
         assert_eq!(lists.items(locs[0]).len(), 4);
-        assert!(matches!(lists.level(locs[1]), Level::Unknown));
+        assert_eq!(lists.level(locs[1]), LevelKind::Unknown);
         assert_eq!(lists.source(server), Some(None));
         assert_eq!(level_kind(&m, locs[2], "fastcgi_param"), LevelKind::Known);
         assert_eq!(

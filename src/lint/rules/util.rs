@@ -88,6 +88,17 @@ pub fn setting_of_prefix(prefix: &str, s: Setting) -> Option<&'static str> {
     Some(NAMES[s as usize][i])
 }
 
+/// Does `name` end with `suffix`? The last bytes are compared first: in a
+/// scan over every directive, most names already differ there.
+#[inline]
+pub fn ends_with(name: &str, suffix: &str) -> bool {
+    let (n, s) = (name.as_bytes(), suffix.as_bytes());
+    match s.last() {
+        None => true,
+        Some(last) => n.last() == Some(last) && n.ends_with(s),
+    }
+}
+
 /// The parts joined, in one allocation.
 pub fn cat(parts: &[&str]) -> String {
     let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
@@ -339,5 +350,9 @@ mod tests {
             assert_eq!(s, n.to_string());
         }
         assert_eq!(cat(&["a", "", "bc"]), "abc");
+        assert!(ends_with("proxy_read_timeout", "_timeout"));
+        assert!(ends_with("x", ""));
+        assert!(!ends_with("timeout", "_timeout"));
+        assert!(!ends_with("proxy_buffers", "_buffer_size"));
     }
 }

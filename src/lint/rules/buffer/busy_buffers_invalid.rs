@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{format_size, BUFFERED_PREFIXES};
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::FxHashSet;
+use crate::lint::rules::util::{ends_with, FxHashSet};
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::model::stock;
 use crate::model::values::parse_size;
@@ -190,7 +190,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     for e in &m.entries {
         let name = e.directive.name();
         // every setting ends so: skip the rest without looking further
-        if !name.ends_with("size") && !name.ends_with("buffers") {
+        if !ends_with(name, "size") && !ends_with(name, "buffers") {
             continue;
         }
         for (i, p) in BUFFERED_PREFIXES.iter().enumerate() {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::{format_size, HEADER_BUFFER_PREFIXES};
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
+use crate::lint::rules::util::ends_with;
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::model::values::parse_size;
 use crate::model::Context;
@@ -60,6 +61,9 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         .unwrap_or(DEFAULT_MIN);
     for e in &m.entries {
         let name = e.directive.name();
+        if !ends_with(name, "_buffer_size") {
+            continue;
+        }
         let Some(prefix) = name
             .strip_suffix("_buffer_size")
             .filter(|p| HEADER_BUFFER_PREFIXES.contains(p))

@@ -18,7 +18,7 @@ use crate::lint::rules::keepalive::modern_defaults;
 use crate::lint::rules::util::{cat, push_u64};
 use crate::lint::rules::{diag, Rule, RuleContext};
 use crate::model::fxhash::FxHashMap;
-use crate::model::stock::{level, level_kind, Level, LevelKind, ListItem as Item};
+use crate::model::stock::{ListItem as Item, Lists};
 use crate::model::{Context, Model, PassModule, ScopeId};
 use crate::syntax::{Directive, Span};
 
@@ -123,34 +123,6 @@ fn push_shown(out: &mut String, o: &Item<'_>) {
     }
 }
 
-/// The level a scope takes its list from, memoized per scope.
-struct Levels<'m, 'a> {
-    m: &'m Model<'a>,
-    dir: &'static str,
-    kinds: Vec<Option<LevelKind>>,
-}
-
-impl Levels<'_, '_> {
-    fn kind(&mut self, s: ScopeId) -> LevelKind {
-        let slot = &mut self.kinds[s.0 as usize];
-        *slot.get_or_insert_with(|| level_kind(self.m, s, self.dir))
-    }
-
-    /// The nearest level of the chain from `s` that declares the list
-    /// (`None`: nothing declares it, or an unreadable include may).
-    fn source(&mut self, s: Option<ScopeId>) -> Option<ScopeId> {
-        let mut cur = s;
-        while let Some(s) = cur {
-            match self.kind(s) {
-                LevelKind::Nothing => cur = self.m.scope(s).parent,
-                LevelKind::Unknown => return None,
-                LevelKind::Known => return Some(s),
-            }
-        }
-        None
-    }
-}
-
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let modern = modern_defaults(cx.opts);
@@ -158,24 +130,25 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if !m.passes.iter().any(|p| p.module == module) {
             continue;
         }
-        let mut levels = Levels {
-            m,
-            dir,
-            kinds: vec![None; m.scopes.len()],
-        };
+        let mut lists = Lists::new(m, dir);
         // the level each pass takes its list from, and its first pass
         let mut first_user: FxHashMap<ScopeId, Span> = FxHashMap::default();
         let mut order: Vec<ScopeId> = Vec::new();
         for p in m.passes.iter().filter(|p| p.module == module) {
-            if let Some(s) = levels.source(Some(p.scope)) {
+            if let Some(Some(s)) = lists.source(p.scope) {
                 first_user.entry(s).or_insert_with(|| {
                     order.push(s);
                     p.directive.head_span()
                 });
             }
         }
-        // per outer level: its entries and how it is described
-        let mut outers: FxHashMap<ScopeId, (Vec<Item<'_>>, String)> = FxHashMap::default();
+        // per outer level: how it is described
+        let mut outers: FxHashMap<ScopeId, String> = FxHashMap::default();
+        // reused for every level
+        let mut dropped: Vec<Item<'_>> = Vec::new();
+        let mut cons: Vec<Option<&'static str>> = Vec::new();
+        let mut groups: Vec<&'static str> = Vec::new();
+        let mut related: Vec<Span> = Vec::new();
         let noun = if dir.ends_with("_set_header") {
             "header"
         } else {
@@ -197,23 +170,19 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         };
         for inner in order {
             // the next level out that declares any
-            let Some(outer_scope) = levels.source(m.scope(inner).parent) else {
+            let Some(Some(outer_scope)) = m.scope(inner).parent.and_then(|p| lists.source(p))
+            else {
                 continue;
             };
-            let Level::Known(own) = level(m, inner, dir) else {
-                continue;
-            };
-            let (outer_items, there) = outers.entry(outer_scope).or_insert_with(|| {
-                let items = match level(m, outer_scope, dir) {
-                    Level::Known(items) => items,
-                    _ => Vec::new(),
-                };
+            let own = lists.items(inner);
+            let outer_items = lists.items(outer_scope);
+            let there = outers.entry(outer_scope).or_insert_with(|| {
                 let mut there = String::new();
                 describe(&mut there, m, outer_scope);
-                (items, there)
+                there
             });
-            let mut dropped: Vec<Item<'_>> = Vec::new();
-            for o in outer_items.iter() {
+            dropped.clear();
+            for o in outer_items {
                 if own.iter().any(|i| same(i.name(), o.name())) {
                     continue;
                 }
@@ -236,11 +205,9 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             // loud ones first, grouped by what losing them does
-            let cons: Vec<Option<&'static str>> = dropped
-                .iter()
-                .map(|o| consequence(dir, o.name(), modern))
-                .collect();
-            let mut groups: Vec<&'static str> = Vec::new();
+            cons.clear();
+            cons.extend(dropped.iter().map(|o| consequence(dir, o.name(), modern)));
+            groups.clear();
             for c in cons.iter().flatten() {
                 if !groups.contains(c) {
                     groups.push(c);
@@ -311,7 +278,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             let mut d = diag(&META, msg)
                 .with_span(first.head_span())
                 .with_label(label.clone());
-            let mut related: Vec<Span> = Vec::new();
+            related.clear();
             for o in &dropped {
                 let s = o.directive().head_span();
                 if related.contains(&s) {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{cat, push_time, setting, FxHashSet, Inherited, Setting};
+use crate::lint::rules::util::{cat, ends_with, push_time, setting, FxHashSet, Inherited, Setting};
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::model::values::parse_time;
 use crate::model::PassModule;
@@ -99,20 +99,23 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     // snippets without any pass of the module: the directive applies to
     // whatever includes them
+    let mut with_pass = [false; super::PREFIXES.len()];
+    for p in m.passes.iter().filter(|p| !p.module.is_stream()) {
+        if let Some(i) = super::PREFIXES.iter().position(|x| *x == p.module.prefix()) {
+            with_pass[i] = true;
+        }
+    }
     let passless: Vec<&str> = super::PREFIXES
         .iter()
-        .copied()
-        .filter(|prefix| {
-            !m.passes
-                .iter()
-                .any(|p| p.module.prefix() == *prefix && !p.module.is_stream())
-        })
+        .zip(with_pass)
+        .filter(|(_, with)| !with)
+        .map(|(prefix, _)| *prefix)
         .collect();
     if !passless.is_empty() {
         for e in &m.entries {
             let d = e.directive;
             let n = d.name();
-            if !n.ends_with("_timeout") {
+            if !ends_with(n, "_timeout") {
                 continue;
             }
             let Some(prefix) = n

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{setting, FxHashSet, Inherited, Setting};
+use crate::lint::rules::util::{ends_with, setting, FxHashSet, Inherited, Setting};
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::model::values::{format_time, parse_time};
 use crate::model::{Host, Model, Pass, PassModule};
@@ -85,9 +85,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     for e in &m.entries {
         let d = e.directive;
         let name = d.name();
-        if name
-            .strip_suffix("_connect_timeout")
-            .is_some_and(|p| super::PREFIXES.contains(&p))
+        if ends_with(name, "_connect_timeout")
+            && name
+                .strip_suffix("_connect_timeout")
+                .is_some_and(|p| super::PREFIXES.contains(&p))
         {
             let Some(ms) = d.arg(0).and_then(parse_time) else {
                 continue;

@@ -151,17 +151,6 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if !maybe_self {
             continue;
         }
-        let Some(loc) = m.enclosing(p.scope, Context::Location) else {
-            continue;
-        };
-        let Some(loc_d) = m.scope(loc).block else {
-            continue;
-        };
-        if loc_d.arg(0).is_some_and(|a| a.starts_with('@'))
-            || m.local_first(loc, "internal").is_some()
-        {
-            continue;
-        }
         let Some(server) = m.enclosing(p.scope, Context::Server) else {
             continue;
         };
@@ -171,6 +160,17 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             _ => false,
         };
         if !loopback && !own_name {
+            continue;
+        }
+        let Some(loc) = m.enclosing(p.scope, Context::Location) else {
+            continue;
+        };
+        let Some(loc_d) = m.scope(loc).block else {
+            continue;
+        };
+        if loc_d.arg(0).is_some_and(|a| a.starts_with('@'))
+            || m.local_first(loc, "internal").is_some()
+        {
             continue;
         }
         let names = match &t.host {
