@@ -144,7 +144,13 @@ struct Ahead {
     from: usize,
     /// The parser takes its tokens from here (it is in sync).
     live: bool,
+    /// Tokens to lex here before looking for a chunk again, after one was
+    /// not there (keeps the checks cheap when the other core is busy).
+    backoff: u32,
 }
+
+/// Tokens lexed here after finding no chunk, before looking again.
+const BACKOFF: u32 = 64;
 
 fn token_start(t: &Token) -> usize {
     match t {
@@ -171,6 +177,7 @@ impl Ahead {
             index: 0,
             from,
             live: false,
+            backoff: 0,
         }
     }
 
@@ -183,7 +190,10 @@ impl Ahead {
                 self.index = 0;
                 true
             }
-            Err(_) => false,
+            Err(_) => {
+                self.backoff = BACKOFF;
+                false
+            }
         }
     }
 
@@ -191,6 +201,10 @@ impl Ahead {
     /// exactly? (Lexing from there gives the same tokens: take them.)
     fn sync(&mut self, pos: usize) -> bool {
         if pos < self.from {
+            return false;
+        }
+        if self.backoff > 0 {
+            self.backoff -= 1;
             return false;
         }
         loop {
@@ -266,12 +280,10 @@ fn finish(words: &mut Vec<Word>, terminator: Terminator, end: Span) -> Option<Di
     if words.is_empty() {
         return None;
     }
-    // Drain (keeping `words`' buffer for the next statement) into an
-    // exactly sized argument list.
-    let mut args: Vec<Word> = Vec::with_capacity(words.len() - 1);
-    let mut it = words.drain(..);
-    let name = it.next()?;
-    args.extend(it);
+    // An exactly sized argument list, moved in one copy; `words` keeps its
+    // buffer for the next statement.
+    let args = words.split_off(1);
+    let name = words.pop()?;
     let span = name.span.to(end);
     Some(Directive {
         name,
