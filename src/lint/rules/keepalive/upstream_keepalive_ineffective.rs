@@ -77,14 +77,18 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     let Some(set_in) = lists.source(p.scope) else {
                         continue;
                     };
-                    // the level outside the one the list comes from
-                    let outer = match set_in.and_then(|s| m.scope(s).parent) {
-                        Some(parent) => lists.source(parent).flatten(),
-                        None => None,
+                    let conn = {
+                        let items = set_in.map(|s| lists.items(s)).unwrap_or_default();
+                        plain_connection_in(m, items)
                     };
-                    let items = set_in.map(|s| lists.items(s)).unwrap_or_default();
-                    match plain_connection_in(m, items) {
+                    match conn {
                         PlainConnection::Default if !modern => {
+                            // the level outside the one the list comes from
+                            let outer = match set_in.and_then(|s| m.scope(s).parent) {
+                                Some(parent) => lists.source(parent).flatten(),
+                                None => None,
+                            };
+                            let items = set_in.map(|s| lists.items(s)).unwrap_or_default();
                             causes.push(
                                 "no `proxy_set_header Connection \"\"`, so nginx sends \"Connection: close\" (the default before 1.29.7)"
                                     .into(),
