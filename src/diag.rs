@@ -120,7 +120,7 @@ impl Diagnostic {
     /// Sort key: file, offset, rule.
     pub fn sort_key(&self) -> (u32, usize, &'static str) {
         match self.span {
-            Some(s) => (s.file.0, s.start, self.rule),
+            Some(s) => (s.file.0, s.start(), self.rule),
             None => (0, 0, self.rule),
         }
     }
@@ -161,8 +161,8 @@ impl Diagnostic {
         {
             Some((s, f)) => (
                 Some(f.path.display().to_string()),
-                Some(f.position(s.start)),
-                Some(f.position(s.end)),
+                Some(f.position(s.start())),
+                Some(f.position(s.end())),
             ),
             None => (None, None, None),
         };
@@ -183,7 +183,7 @@ impl Diagnostic {
                 .iter()
                 .filter_map(|l| {
                     let f = sources.try_get(l.span.file)?;
-                    let (s, e) = (f.position(l.span.start), f.position(l.span.end));
+                    let (s, e) = (f.position(l.span.start()), f.position(l.span.end()));
                     Some(LocatedLabel {
                         message: l.message.clone(),
                         file: f.path.display().to_string(),

@@ -143,13 +143,14 @@ impl Loaded {
             let mut buf = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut buf)
+                .and_then(|_| within_limit(buf.len()))
                 .map_err(|source| LoadError::Io {
                     path: "<stdin>".into(),
                     source,
                 })?;
             (PathBuf::from("<stdin>"), buf)
         } else {
-            let text = std::fs::read(path).map_err(|source| LoadError::Io {
+            let text = read_file(path).map_err(|source| LoadError::Io {
                 path: path.display().to_string(),
                 source,
             })?;
@@ -252,7 +253,7 @@ impl Loaded {
             .filter(|(_, d)| d.name() == "include" && d.args.len() == 1)
             .map(|(_, d)| {
                 (
-                    d.name.span.start,
+                    d.name.span.start(),
                     d.args[0].value.to_string(),
                     d.head_span(),
                 )
@@ -302,7 +303,7 @@ impl Loaded {
         if let Some(id) = self.sources.find(path) {
             return Some(id);
         }
-        match std::fs::read(path) {
+        match read_file(path) {
             Ok(text) => Some(self.add(path.to_path_buf(), text)),
             Err(e) => {
                 self.not_found(path, &e, span);
@@ -344,7 +345,7 @@ impl Loaded {
                 .collect();
         }
         let mut texts: Vec<Option<std::io::Result<Vec<u8>>>> =
-            fresh.par_iter().map(|p| Some(std::fs::read(p))).collect();
+            fresh.par_iter().map(|p| Some(read_file(p))).collect();
         // Ids in the order the files will be added (read failures get none).
         let base = self.sources.len();
         let ids: Vec<Option<FileId>> = texts
@@ -437,10 +438,27 @@ impl Loaded {
     /// Files included by this directive (empty when not an include).
     pub fn included_by(&self, d: &Directive) -> &[FileId] {
         self.includes
-            .get(&(d.file(), d.name.span.start))
+            .get(&(d.file(), d.name.span.start()))
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
+}
+
+/// Read a file, refusing those too large for byte offsets in a `Span`.
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    let text = std::fs::read(path)?;
+    within_limit(text.len())?;
+    Ok(text)
+}
+
+fn within_limit(len: usize) -> std::io::Result<()> {
+    if len > crate::syntax::MAX_FILE_LEN {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("file too large ({len} bytes; at most 4 GiB)"),
+        ));
+    }
+    Ok(())
 }
 
 fn io_errno(e: &std::io::Error) -> (i32, String) {

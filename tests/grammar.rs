@@ -124,10 +124,12 @@ fn nginx_line(o: &LintOutcome, d: &Diagnostic) -> Option<(PathBuf, usize)> {
     let span = d.span?;
     let file = o.loaded.sources.get(span.file);
     let parsed = o.loaded.file(span.file);
-    let mut line = file.position(span.start).line;
+    let mut line = file.position(span.start()).line;
     for (_, dir) in parsed.root.walk() {
-        if dir.name.span.start <= span.start && span.start < dir.end.end.max(dir.end.start + 1) {
-            line = file.position(dir.end.start).line;
+        if dir.name.span.start() <= span.start()
+            && span.start() < dir.end.end().max(dir.end.start() + 1)
+        {
+            line = file.position(dir.end.start()).line;
         }
     }
     Some((file.path.clone(), line))

@@ -149,10 +149,10 @@ fn ngxray_t(dir: &Path) -> Vec<(usize, String)> {
         let Some(span) = d.span else { continue };
         let file = o.loaded.sources.get(span.file);
         // nginx reports at the statement's terminator line.
-        let mut line = file.position(span.start).line;
+        let mut line = file.position(span.start()).line;
         for (_, dir) in o.loaded.file(span.file).root.walk() {
-            if dir.name.span.start <= span.start && span.start <= dir.end.start {
-                line = file.position(dir.end.start).line;
+            if dir.name.span.start() <= span.start() && span.start() <= dir.end.start() {
+                line = file.position(dir.end.start()).line;
             }
         }
         v.push((line, d.message.clone()));

@@ -77,7 +77,7 @@ proptest! {
         let f = parse(&bytes, FileId(0));
         // every error has a span inside the file
         for e in &f.errors {
-            prop_assert!(e.span.start <= bytes.len() && e.span.end <= bytes.len());
+            prop_assert!(e.span.start() <= bytes.len() && e.span.end() <= bytes.len());
         }
         let mut loaded = Loaded::default();
         loaded.load_text("fuzz.conf".into(), bytes, &LoadOptions::default());

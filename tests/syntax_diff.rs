@@ -129,7 +129,7 @@ fn syntax_errors_match_nginx() {
             .filter_map(|d| {
                 d.span.map(|s| {
                     (
-                        o.loaded.sources.get(s.file).position(s.start).line,
+                        o.loaded.sources.get(s.file).position(s.start()).line,
                         d.message.clone(),
                     )
                 })

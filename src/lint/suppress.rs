@@ -77,8 +77,8 @@ impl Finder<'_> {
         let Some((ids, reason)) = parse_comment(&c.text) else {
             return;
         };
-        let line = self.file.line_of(c.span.start);
-        let text_start = c.span.start + 1; // after '#'
+        let line = self.file.line_of(c.span.start());
+        let text_start = c.span.start() + 1; // after '#'
         let ids: Vec<(String, Span)> = ids
             .into_iter()
             .map(|(id, off)| {
@@ -88,20 +88,22 @@ impl Finder<'_> {
             .collect();
         // trailing: a directive of this block on the comment's line, before it
         let trailing = block.directives.iter().find(|d| {
-            d.span.start < c.span.start
-                && self.file.line_of(d.span.start) <= line
-                && self.file.line_of(d.end.start) >= line
+            d.span.start() < c.span.start()
+                && self.file.line_of(d.span.start()) <= line
+                && self.file.line_of(d.end.start()) >= line
         });
         let trailing = trailing.or_else(|| {
-            owner.filter(|o| o.span.start < c.span.start && self.file.line_of(o.end.start) == line)
+            owner.filter(|o| {
+                o.span.start() < c.span.start() && self.file.line_of(o.end.start()) == line
+            })
         });
         let target = match trailing {
             Some(d) => Some(d.span),
             None => block
                 .directives
                 .iter()
-                .find(|d| d.span.start > c.span.start)
-                .filter(|d| self.only_comments_between(c.span.end, d.span.start))
+                .find(|d| d.span.start() > c.span.start())
+                .filter(|d| self.only_comments_between(c.span.end(), d.span.start()))
                 .map(|d| d.span),
         };
         self.out.push(Suppression {
@@ -142,7 +144,7 @@ fn covers(id: &str, rule: &str) -> bool {
 }
 
 fn contains(outer: Span, inner: Span) -> bool {
-    outer.file == inner.file && outer.start <= inner.start && inner.end <= outer.end
+    outer.file == inner.file && outer.start() <= inner.start() && inner.end() <= outer.end()
 }
 
 /// Did any rule covered by this selector run?

@@ -216,8 +216,8 @@ fn diagnostic(
         .and_then(|sp| sources.try_get(sp.file).map(|f| (sp, f)))
         .and_then(|(sp, f)| {
             let path = paths.get(sp.file.0 as usize)?;
-            let start = near(f, sp.file.0, sp.start, &mut hints.primary);
-            let end = near(f, sp.file.0, sp.end, &mut hints.primary);
+            let start = near(f, sp.file.0, sp.start(), &mut hints.primary);
+            let end = near(f, sp.file.0, sp.end(), &mut hints.primary);
             Some((path, start, end))
         });
     let fields: [(&[u8], Option<usize>); 6] = [
@@ -265,8 +265,8 @@ fn diagnostic(
         string(o, &l.message);
         o.extend_from_slice(b",\n          \"file\": ");
         o.extend_from_slice(path);
-        let start = near(f, l.span.file.0, l.span.start, &mut hints.related);
-        let end = near(f, l.span.file.0, l.span.end, &mut hints.related);
+        let start = near(f, l.span.file.0, l.span.start(), &mut hints.related);
+        let end = near(f, l.span.file.0, l.span.end(), &mut hints.related);
         label_positions(o, start, end);
         o.extend_from_slice(b"\n        }");
     }

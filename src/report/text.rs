@@ -69,8 +69,8 @@ impl<'a> FileSource<'a> {
     }
 
     fn span(&self, file: &SourceFile, span: Span) -> SourceSpan {
-        let s = self.offset(file, span.start);
-        let e = self.offset(file, span.end);
+        let s = self.offset(file, span.start());
+        let e = self.offset(file, span.end());
         SourceSpan::new(s.into(), e.saturating_sub(s))
     }
 
@@ -235,7 +235,7 @@ fn render_chunk(
                     src.span(file, l.span),
                 ));
             } else if let Some(f) = sources.try_get(l.span.file) {
-                let p = f.position(l.span.start);
+                let p = f.position(l.span.start());
                 foreign.push(format!(
                     "{}: {}:{}:{}",
                     l.message,

@@ -15,10 +15,13 @@ struct SpanJson<'a>(&'a SourceFile, Span);
 
 impl Serialize for SpanJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (a, b) = (self.0.position(self.1.start), self.0.position(self.1.end));
+        let (a, b) = (
+            self.0.position(self.1.start()),
+            self.0.position(self.1.end()),
+        );
         let mut m = s.serialize_map(Some(6))?;
-        m.serialize_entry("start", &self.1.start)?;
-        m.serialize_entry("end", &self.1.end)?;
+        m.serialize_entry("start", &self.1.start())?;
+        m.serialize_entry("end", &self.1.end())?;
         m.serialize_entry("line", &a.line)?;
         m.serialize_entry("column", &a.column)?;
         m.serialize_entry("end_line", &b.line)?;

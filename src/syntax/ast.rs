@@ -166,7 +166,7 @@ impl Block {
         let mut c = self.comments.iter().peekable();
         std::iter::from_fn(move || match (d.peek(), c.peek()) {
             (Some(x), Some(y)) => {
-                if y.span.start < x.span.start {
+                if y.span.start() < x.span.start() {
                     c.next().map(Item::Comment)
                 } else {
                     d.next().map(Item::Directive)

@@ -545,14 +545,14 @@ mod tests {
                         let bytes = s.as_bytes();
                         let (a, b) = if w.quote.is_quoted() {
                             // the closing quote: the first unescaped one
-                            let q = bytes[w.span.start];
-                            let mut j = w.span.start + 1;
+                            let q = bytes[w.span.start()];
+                            let mut j = w.span.start() + 1;
                             while j < bytes.len() && bytes[j] != q {
                                 j += if bytes[j] == b'\\' { 2 } else { 1 };
                             }
-                            (w.span.start + 1, j.min(bytes.len()))
+                            (w.span.start() + 1, j.min(bytes.len()))
                         } else {
-                            (w.span.start, w.span.end)
+                            (w.span.start(), w.span.end())
                         };
                         let raw = &bytes[a..b];
                         proptest::prop_assert_eq!(

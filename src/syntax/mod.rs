@@ -11,4 +11,4 @@ pub mod source;
 pub use ast::{Block, Comment, Directive, Item, Quote, RawBody, Terminator, Word};
 pub use errors::{SyntaxError, SyntaxErrorKind};
 pub use parser::{parse, ParsedFile};
-pub use source::{FileId, LineIndex, Position, SourceFile, SourceMap, Span};
+pub use source::{FileId, LineIndex, Position, SourceFile, SourceMap, Span, MAX_FILE_LEN};

@@ -156,17 +156,19 @@ const BACKOFF: u32 = 64;
 
 fn token_start(t: &Token) -> usize {
     match t {
-        Token::Word(w) => w.span.start,
-        Token::Comment(c) => c.span.start,
-        Token::Semicolon(s) | Token::OpenBrace(s) | Token::CloseBrace(s) | Token::Eof(s) => s.start,
+        Token::Word(w) => w.span.start(),
+        Token::Comment(c) => c.span.start(),
+        Token::Semicolon(s) | Token::OpenBrace(s) | Token::CloseBrace(s) | Token::Eof(s) => {
+            s.start()
+        }
     }
 }
 
 fn token_end(t: &Token) -> usize {
     match t {
-        Token::Word(w) => w.span.end,
-        Token::Comment(c) => c.span.end,
-        Token::Semicolon(s) | Token::OpenBrace(s) | Token::CloseBrace(s) | Token::Eof(s) => s.end,
+        Token::Word(w) => w.span.end(),
+        Token::Comment(c) => c.span.end(),
+        Token::Semicolon(s) | Token::OpenBrace(s) | Token::CloseBrace(s) | Token::Eof(s) => s.end(),
     }
 }
 
@@ -389,7 +391,7 @@ impl<'a> Parser<'a> {
                         Some((body, close)) => {
                             if let Some(mut d) = finish(&mut self.words, Terminator::Block, s) {
                                 d.raw = Some(Box::new(RawBody {
-                                    text: String::from_utf8_lossy(&src[body.start..body.end])
+                                    text: String::from_utf8_lossy(&src[body.start()..body.end()])
                                         .into_owned(),
                                     span: s.to(close),
                                 }));
@@ -400,8 +402,8 @@ impl<'a> Parser<'a> {
                         None => {
                             if let Some(mut d) = finish(&mut self.words, Terminator::Block, s) {
                                 d.raw = Some(Box::new(RawBody {
-                                    text: String::from_utf8_lossy(&src[s.end..]).into_owned(),
-                                    span: Span::new(self.file, s.start, src.len()),
+                                    text: String::from_utf8_lossy(&src[s.end()..]).into_owned(),
+                                    span: Span::new(self.file, s.start(), src.len()),
                                 }));
                                 self.push(d);
                             }
@@ -516,8 +518,8 @@ impl<'a> Parser<'a> {
     fn finish(mut self) -> ParsedFile {
         let mut all = std::mem::take(&mut self.lx.errors);
         all.append(&mut self.errors);
-        all.sort_by_key(|e| (e.span.start, e.span.end));
-        all.dedup_by(|a, b| a.span.start == b.span.start && a.message == b.message);
+        all.sort_by_key(|e| (e.span.start(), e.span.end()));
+        all.dedup_by(|a, b| a.span.start() == b.span.start() && a.message == b.message);
         let mut directives = std::mem::take(&mut self.directives);
         let mut comments = std::mem::take(&mut self.comments);
         directives.shrink_to_fit();

@@ -8,17 +8,42 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
 
-/// A byte range `[start, end)` in one file.
+/// A byte range `[start, end)` in one file. Offsets are stored as `u32`
+/// (the loader refuses files of 4 GiB or more), which keeps spans at 12
+/// bytes: every word and directive of the syntax tree carries them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
     pub file: FileId,
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
 }
 
+/// The largest file the loader accepts: offsets must fit a [`Span`].
+pub const MAX_FILE_LEN: usize = u32::MAX as usize;
+
 impl Span {
+    /// Offsets beyond [`MAX_FILE_LEN`] saturate (the loader never makes
+    /// such a file).
+    #[inline]
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        Span { file, start, end }
+        let clamp = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+        Span {
+            file,
+            start: clamp(start),
+            end: clamp(end),
+        }
+    }
+
+    /// First byte offset.
+    #[inline]
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    /// Byte offset just past the end.
+    #[inline]
+    pub fn end(&self) -> usize {
+        self.end as usize
     }
 
     /// The smallest span covering `self` and `other` (same file assumed).
@@ -31,7 +56,7 @@ impl Span {
     }
 
     pub fn len(&self) -> usize {
-        self.end.saturating_sub(self.start)
+        self.end.saturating_sub(self.start) as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -186,8 +211,8 @@ impl SourceFile {
     }
 
     pub fn slice(&self, span: Span) -> &[u8] {
-        let end = span.end.min(self.text.len());
-        &self.text[span.start.min(end)..end]
+        let end = span.end().min(self.text.len());
+        &self.text[span.start().min(end)..end]
     }
 
     pub fn text_lossy(&self) -> String {
@@ -243,7 +268,7 @@ impl SourceMap {
 
     pub fn position(&self, span: Span) -> (Position, Position) {
         let f = self.get(span.file);
-        (f.position(span.start), f.position(span.end))
+        (f.position(span.start()), f.position(span.end()))
     }
 }
 

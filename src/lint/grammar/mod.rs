@@ -1161,7 +1161,7 @@ mod tests {
             .map(|d| {
                 let span = d.span.expect("grammar findings have a span");
                 let file = outcome.loaded.sources.get(span.file);
-                (d.rule, file.position(span.start).line)
+                (d.rule, file.position(span.start()).line)
             })
             .collect()
     }

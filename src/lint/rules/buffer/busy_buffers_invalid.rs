@@ -382,7 +382,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             }
             if let Some(block) = m.scope(scope).block {
                 let (b, c) = (block.span, culprit.head_span());
-                let inside = b.file == c.file && b.start <= c.start && c.end <= b.end;
+                let inside = b.file == c.file && b.start() <= c.start() && c.end() <= b.end();
                 if !inside {
                     d = d.with_related(
                         block.head_span(),
