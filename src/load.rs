@@ -292,10 +292,7 @@ impl Loaded {
                     .as_encoded_bytes()
                     .cmp(b.as_os_str().as_encoded_bytes())
             });
-            paths
-                .into_iter()
-                .filter_map(|p| self.open_include(&p, span))
-                .collect()
+            self.open_includes(&paths, span)
         } else {
             self.open_include(&full, span).into_iter().collect()
         }
@@ -308,19 +305,92 @@ impl Loaded {
         match std::fs::read(path) {
             Ok(text) => Some(self.add(path.to_path_buf(), text)),
             Err(e) => {
-                let (code, text) = io_errno(&e);
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "include/not-found",
-                        format!("open() \"{}\" failed ({code}: {text})", path.display()),
-                    )
-                    .with_span(span)
-                    .with_label("included here")
-                    .with_help("fix the path, or pass --prefix with the directory nginx resolves relative includes against"),
-                );
+                self.not_found(path, &e, span);
                 None
             }
         }
+    }
+
+    fn not_found(&mut self, path: &Path, e: &std::io::Error, span: Span) {
+        let (code, text) = io_errno(e);
+        self.diagnostics.push(
+            Diagnostic::error(
+                "include/not-found",
+                format!("open() \"{}\" failed ({code}: {text})", path.display()),
+            )
+            .with_span(span)
+            .with_label("included here")
+            .with_help("fix the path, or pass --prefix with the directory nginx resolves relative includes against"),
+        );
+    }
+
+    /// Open the files one glob include matched, in order. Files not loaded
+    /// yet are read and parsed on all cores first, then added in order:
+    /// the same ids and diagnostics as opening them one by one.
+    fn open_includes(&mut self, paths: &[PathBuf], span: Span) -> Vec<FileId> {
+        use rayon::prelude::*;
+        let mut index: HashMap<&Path, usize> = HashMap::new();
+        let mut fresh: Vec<&Path> = Vec::new();
+        for p in paths {
+            if self.sources.find(p).is_none() && !index.contains_key(p.as_path()) {
+                index.insert(p, fresh.len());
+                fresh.push(p);
+            }
+        }
+        if fresh.len() < 2 {
+            return paths
+                .iter()
+                .filter_map(|p| self.open_include(p, span))
+                .collect();
+        }
+        let mut texts: Vec<Option<std::io::Result<Vec<u8>>>> =
+            fresh.par_iter().map(|p| Some(std::fs::read(p))).collect();
+        // Ids in the order the files will be added (read failures get none).
+        let base = self.sources.len();
+        let ids: Vec<Option<FileId>> = texts
+            .iter()
+            .scan(base, |next, t| {
+                Some(matches!(t, Some(Ok(_))).then(|| {
+                    *next += 1;
+                    FileId((*next - 1) as u32)
+                }))
+            })
+            .collect();
+        let mut parsed: Vec<Option<(ParsedFile, LineIndex)>> = texts
+            .par_iter()
+            .zip(ids.par_iter())
+            .map(|(t, id)| match (t, id) {
+                (Some(Ok(text)), Some(id)) => Some((parse(text, *id), LineIndex::new(text))),
+                _ => None,
+            })
+            .collect();
+        let mut out = Vec::new();
+        for p in paths {
+            if let Some(id) = self.sources.find(p) {
+                out.push(id);
+                continue;
+            }
+            let k = index.get(p.as_path()).copied();
+            let read = k.and_then(|k| texts[k].take());
+            match (read, k.and_then(|k| parsed[k].take())) {
+                (Some(Ok(text)), Some((mut file, lines))) => {
+                    let id = FileId(self.sources.len() as u32);
+                    if Some(id) != k.and_then(|k| ids[k]) {
+                        // Not the planned id (cannot happen with distinct
+                        // paths): parse again so that spans name the file.
+                        file = parse(&text, id);
+                    }
+                    self.sources
+                        .add(SourceFile::with_index(p.clone(), text, lines));
+                    self.files.push(file);
+                    out.push(id);
+                }
+                (Some(Err(e)), _) => self.not_found(p, &e, span),
+                // Seen again after failing: as one by one, try again.
+                _ => out.extend(self.open_include(p, span)),
+            }
+        }
+        out
     }
 
     fn resolve_virtual(&mut self, full: &Path, arg: &str, span: Span) -> Vec<FileId> {

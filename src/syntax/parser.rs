@@ -4,12 +4,14 @@
 //! parsing resumes at the next `;`, `{` or `}` of the same depth.
 //!
 //! Large files are lexed on two cores: while this thread lexes and parses
-//! the first part, another lexes the rest ahead into a token buffer
-//! (`Ahead`). Lexing is deterministic from a token start, so as soon as
-//! this thread's next token starts exactly where a buffered token starts,
-//! the buffered tokens (and their errors) are what serial lexing would have
-//! produced; until then (a quote or a Lua body across the split point) it
-//! keeps lexing itself. The tree and errors are identical either way.
+//! the first part, another lexes the rest ahead from a line start and sends
+//! its tokens in chunks. Lexing is deterministic from a token start, so as
+//! soon as this thread's next token starts exactly where a token lexed ahead
+//! starts, those tokens (and their errors) are what serial lexing would have
+//! produced. Until then (a quote or a Lua body across the split point, a
+//! Lua body later on, a chunk not there yet) this thread lexes itself; it
+//! never waits for the other one. The tree and errors are identical either
+//! way, whatever the timing.
 //!
 //! Directives and comments of open blocks wait on two shared stacks; a block
 //! takes its own when it closes, in exactly sized `Vec`s (no regrowth
