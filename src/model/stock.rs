@@ -6,7 +6,8 @@
 //! without them at hand (a single site file, a copied snippet). Their
 //! contents are fixed, so an unreadable include of one is not an unknown: it
 //! sets known parameters and nothing else a rule asks about. [`level`] and
-//! [`effective_list`] are [`Model::effective_array`] with that knowledge;
+//! [`effective_list`] are [`Model::effective_array`] with that knowledge
+//! ([`Lists`] answers it for many scopes, reading each level once);
 //! [`hidden`] tells whether an unreadable include *other* than these may
 //! hide a scalar directive.
 
@@ -278,28 +279,12 @@ pub fn level<'a>(m: &Model<'a>, s: ScopeId, name: &str) -> Level<'a> {
     }
 }
 
-/// What [`level`] answers, without collecting the entries.
+/// What [`level`] answers, without the entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LevelKind {
     Nothing,
     Known,
     Unknown,
-}
-
-/// The kind of [`level`] a scope declares for `name`: the same answer,
-/// without allocating.
-pub fn level_kind(m: &Model<'_>, s: ScopeId, name: &str) -> LevelKind {
-    let mut known = false;
-    let include = scan(m, s, name, |_| known = true);
-    // stock files are never empty
-    if include && unread_includes(m, s, name, |_, _| known = true).is_err() {
-        return LevelKind::Unknown;
-    }
-    if known {
-        LevelKind::Known
-    } else {
-        LevelKind::Nothing
-    }
 }
 
 /// An effective list with stock includes accounted for.
@@ -523,20 +508,10 @@ mod tests {
         assert_eq!(lists.items(locs[0]).len(), 4);
         assert_eq!(lists.level(locs[1]), LevelKind::Unknown);
         assert_eq!(lists.source(server), Some(None));
-        assert_eq!(level_kind(&m, locs[2], "fastcgi_param"), LevelKind::Known);
-        assert_eq!(
-            level_kind(&m, locs[1], "proxy_set_header"),
-            LevelKind::Unknown
-        );
-        assert_eq!(
-            level_kind(&m, locs[0], "proxy_set_header"),
-            LevelKind::Known
-        );
-        assert_eq!(level_kind(&m, server, "fastcgi_param"), LevelKind::Known);
-        assert_eq!(
-            level_kind(&m, server, "proxy_set_header"),
-            LevelKind::Nothing
-        );
+        assert_eq!(lists.level(server), LevelKind::Nothing);
+        let mut fastcgi = Lists::new(&m, "fastcgi_param");
+        assert_eq!(fastcgi.level(locs[2]), LevelKind::Known);
+        assert_eq!(fastcgi.level(server), LevelKind::Known);
         // stock includes do not hide scalars; unknown snippets do
         let e = m.effective(locs[0], "proxy_http_version");
         assert!(e.unknown.is_some() && !hidden(&m, locs[0], &e));

@@ -2,7 +2,8 @@
 //! of servers, one finding per location): `&'static str` names of a pass
 //! module's settings instead of `format!("{prefix}_read_timeout")` per pass,
 //! strings built in one allocation instead of `format!`'s growth, a fast
-//! hash set for "reported once" bookkeeping, and a per-scope memo.
+//! hash set for "reported once" bookkeeping, and effective values memoized
+//! per level ([`Inherited`]).
 
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
@@ -43,17 +44,6 @@ settings! {
     NextUpstream = "next_upstream",
     NextUpstreamTries = "next_upstream_tries",
     NextUpstreamTimeout = "next_upstream_timeout",
-    SslVerify = "ssl_verify",
-    SslTrustedCertificate = "ssl_trusted_certificate",
-    SslVerifyDepth = "ssl_verify_depth",
-    SslServerName = "ssl_server_name",
-    SslName = "ssl_name",
-    Buffers = "buffers",
-    BufferSize = "buffer_size",
-    BusyBuffersSize = "busy_buffers_size",
-    TempFileWriteSize = "temp_file_write_size",
-    MaxTempFileSize = "max_temp_file_size",
-    Buffering = "buffering",
 }
 
 /// Index of a module prefix in the name table (`proxy` first).
@@ -71,21 +61,6 @@ fn prefix_index(module: PassModule) -> usize {
 /// `<module prefix>_<suffix>`: what `format!("{}_{suffix}", module.prefix())` gives.
 pub fn setting(module: PassModule, s: Setting) -> &'static str {
     NAMES[s as usize][prefix_index(module)]
-}
-
-/// The same for a prefix given as text (`"proxy"`, …); `None` for an
-/// unknown prefix.
-pub fn setting_of_prefix(prefix: &str, s: Setting) -> Option<&'static str> {
-    let i = match prefix {
-        "proxy" => 0,
-        "fastcgi" => 1,
-        "uwsgi" => 2,
-        "scgi" => 3,
-        "grpc" => 4,
-        "memcached" => 5,
-        _ => return None,
-    };
-    Some(NAMES[s as usize][i])
 }
 
 /// Does `name` end with `suffix`? The last bytes are compared first: in a
@@ -147,33 +122,6 @@ pub fn push_time(out: &mut String, ms: u64) {
     if ms % 1000 != 0 {
         push_u64(out, ms % 1000);
         out.push_str("ms");
-    }
-}
-
-/// A lazily filled answer per scope, for questions many passes ask of the
-/// same server or `http` level.
-pub struct ScopeMemo<T> {
-    slots: Vec<Option<T>>,
-}
-
-impl<T: Clone> ScopeMemo<T> {
-    pub fn new(m: &Model<'_>) -> Self {
-        ScopeMemo {
-            slots: vec![None; m.scopes.len()],
-        }
-    }
-
-    /// The answer for `s`, computing it with `f` the first time.
-    pub fn get_or(&mut self, s: ScopeId, f: impl FnOnce() -> T) -> T {
-        let slot = &mut self.slots[s.0 as usize];
-        match slot {
-            Some(v) => v.clone(),
-            None => {
-                let v = f();
-                *slot = Some(v.clone());
-                v
-            }
-        }
     }
 }
 
@@ -279,15 +227,10 @@ mod tests {
                 format!("{}_read_timeout", m.prefix())
             );
             assert_eq!(
-                setting(m, Setting::Buffering),
-                format!("{}_buffering", m.prefix())
-            );
-            assert_eq!(
-                setting_of_prefix(m.prefix(), Setting::NextUpstreamTries),
-                Some(setting(m, Setting::NextUpstreamTries))
+                setting(m, Setting::NextUpstreamTries),
+                format!("{}_next_upstream_tries", m.prefix())
             );
         }
-        assert_eq!(setting_of_prefix("nope", Setting::SslName), None);
     }
 
     #[test]

@@ -57,6 +57,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         // locations is reported once
         let mut seen: FxHashSet<Span> = FxHashSet::default();
         seen.reserve(u.used_by.len());
+        let mut using: Option<(PassModule, String)> = None;
         for pid in &u.used_by {
             let p = m.pass(*pid);
             causes.clear();
@@ -77,14 +78,18 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     let Some(set_in) = lists.source(p.scope) else {
                         continue;
                     };
-                    // the level outside the one the list comes from
-                    let outer = match set_in.and_then(|s| m.scope(s).parent) {
-                        Some(parent) => lists.source(parent).flatten(),
-                        None => None,
+                    let conn = {
+                        let items = set_in.map(|s| lists.items(s)).unwrap_or_default();
+                        plain_connection_in(m, items)
                     };
-                    let items = set_in.map(|s| lists.items(s)).unwrap_or_default();
-                    match plain_connection_in(m, items) {
+                    match conn {
                         PlainConnection::Default if !modern => {
+                            // the level outside the one the list comes from
+                            let outer = match set_in.and_then(|s| m.scope(s).parent) {
+                                Some(parent) => lists.source(parent).flatten(),
+                                None => None,
+                            };
+                            let items = set_in.map(|s| lists.items(s)).unwrap_or_default();
                             causes.push(
                                 "no `proxy_set_header Connection \"\"`, so nginx sends \"Connection: close\" (the default before 1.29.7)"
                                     .into(),
@@ -213,10 +218,17 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 .with_label("makes upstream connections single-use");
             d.severity = severity;
             if span != p.directive.head_span() {
-                d = d.with_related(
-                    p.directive.head_span(),
-                    cat(&[p.module.directive(), " using upstream \"", &u.name, "\""]),
-                );
+                // the same text for every pass of a module: built once
+                let text = match &using {
+                    Some((module, text)) if *module == p.module => text.clone(),
+                    _ => {
+                        let text =
+                            cat(&[p.module.directive(), " using upstream \"", &u.name, "\""]);
+                        using = Some((p.module, text.clone()));
+                        text
+                    }
+                };
+                d = d.with_related(p.directive.head_span(), text);
             }
             d = d.with_related(ka_span, "keepalive configured here");
             for &(s, msg) in &related {

@@ -28,19 +28,33 @@ const SELF_PINGING: &[&str] = &["socket.io", "sockjs"];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
+    let mut levels = vec![0u8; m.scopes.len()];
     for p in &m.passes {
         if p.module != PassModule::Proxy {
             continue;
         }
         // the effective list (all-or-nothing) sets an Upgrade header
-        let upgrade = m
-            .chain(p.scope)
-            .find_map(|s| {
+        let mut upgrade = false;
+        for s in m.chain(p.scope) {
+            // per level: 0 not read, 1 declares no list, 2 a list without
+            // Upgrade, 3 a list with it
+            let slot = &mut levels[s.0 as usize];
+            if *slot == 0 {
                 let mut list = m.local(s, "proxy_set_header").peekable();
-                list.peek()?;
-                Some(list.any(|d| d.arg(0).is_some_and(|h| h.eq_ignore_ascii_case("upgrade"))))
-            })
-            .unwrap_or(false);
+                *slot = if list.peek().is_none() {
+                    1
+                } else if list.any(|d| d.arg(0).is_some_and(|h| h.eq_ignore_ascii_case("upgrade")))
+                {
+                    3
+                } else {
+                    2
+                };
+            }
+            if *slot != 1 {
+                upgrade = *slot == 3;
+                break;
+            }
+        }
         if !upgrade {
             continue;
         }
