@@ -174,3 +174,19 @@ fn glob_includes_are_loaded_in_order_on_all_cores() {
         &[FileId(1), FileId(2), FileId(3), FileId(4)]
     );
 }
+
+#[test]
+fn long_lua_body_across_the_split_fills_the_bounded_buffer() {
+    // The lexer ahead reads the Lua body as nginx tokens (wrong, unused)
+    // and gets far ahead while this thread is in the body: it must wait,
+    // then the parse must resync after the body and match serial parsing.
+    let body = "  local t = { a = \"}\" } -- ; {\n".repeat(60_000);
+    let rest = "server { listen 80; location / { return 200 \"ok\"; } }\n".repeat(2_000);
+    let text = format!("http {{\ncontent_by_lua_block {{\n{body}}}\n{rest}}}\n");
+    let serial = parse_split_at(text.as_bytes(), FileId(0), None);
+    let split = ngxray::syntax::parse(text.as_bytes(), FileId(0));
+    assert_eq!(serial.root, split.root);
+    assert_eq!(serial.errors, split.errors);
+    assert!(serial.errors.is_empty(), "{:?}", serial.errors);
+    assert_eq!(serial.root.walk().count(), 2 + 4 * 2_000);
+}

@@ -51,6 +51,8 @@ fn split_point(src: &[u8]) -> Option<usize> {
 
 /// Tokens per chunk sent by the lexer ahead.
 const CHUNK: usize = 1024;
+/// Chunks lexed ahead and not yet taken, at most (about 4 MB).
+const AHEAD_CHUNKS: usize = 64;
 
 /// Parse one file's bytes (on two cores when the file is large).
 pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
@@ -66,7 +68,9 @@ pub fn parse_split_at(src: &[u8], file: FileId, split: Option<usize>) -> ParsedF
     match split {
         Some(at) if at < src.len() => {
             let text = p.lx.text();
-            let (tx, rx) = std::sync::mpsc::channel();
+            // Bounded: if this thread falls behind (say in a long Lua body),
+            // the lexer ahead waits instead of buffering the whole file.
+            let (tx, rx) = std::sync::mpsc::sync_channel(AHEAD_CHUNKS);
             let done = std::sync::atomic::AtomicBool::new(false);
             p.ahead = Some(Ahead::new(rx, at));
             rayon::join(
@@ -76,7 +80,7 @@ pub fn parse_split_at(src: &[u8], file: FileId, split: Option<usize>) -> ParsedF
                     // Dropping the receiver stops the lexer ahead.
                     p.ahead = None;
                 },
-                || lex_ahead(src, text, file, at, CHUNK, &tx, &done),
+                || lex_ahead(src, text, file, at, CHUNK, |c| tx.send(c).is_ok(), &done),
             );
         }
         _ => p.run(),
@@ -90,7 +94,8 @@ pub fn parse_lexed_ahead(src: &[u8], file: FileId, split: usize, chunk: usize) -
     let mut p = Parser::new(src, file);
     let (tx, rx) = std::sync::mpsc::channel();
     let done = std::sync::atomic::AtomicBool::new(false);
-    lex_ahead(src, p.lx.text(), file, split, chunk.max(1), &tx, &done);
+    let send = |c| tx.send(c).is_ok();
+    lex_ahead(src, p.lx.text(), file, split, chunk.max(1), send, &done);
     p.ahead = Some(Ahead::new(rx, split));
     p.run();
     p.finish()
@@ -105,7 +110,7 @@ fn lex_ahead(
     file: FileId,
     from: usize,
     chunk: usize,
-    tx: &std::sync::mpsc::Sender<Chunk>,
+    send: impl Fn(Chunk) -> bool,
     done: &std::sync::atomic::AtomicBool,
 ) {
     let mut lx = Lexer::resume(src, text, file, from);
@@ -123,7 +128,7 @@ fn lex_ahead(
             eof = matches!(t, Token::Eof(_));
             tokens.push(t);
         }
-        if tx.send(Chunk { tokens, errors }).is_err() || eof {
+        if !send(Chunk { tokens, errors }) || eof {
             return;
         }
     }

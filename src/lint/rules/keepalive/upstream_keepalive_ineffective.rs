@@ -57,6 +57,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         // locations is reported once
         let mut seen: FxHashSet<Span> = FxHashSet::default();
         seen.reserve(u.used_by.len());
+        let mut using: Option<(PassModule, String)> = None;
         for pid in &u.used_by {
             let p = m.pass(*pid);
             causes.clear();
@@ -217,10 +218,17 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 .with_label("makes upstream connections single-use");
             d.severity = severity;
             if span != p.directive.head_span() {
-                d = d.with_related(
-                    p.directive.head_span(),
-                    cat(&[p.module.directive(), " using upstream \"", &u.name, "\""]),
-                );
+                // the same text for every pass of a module: built once
+                let text = match &using {
+                    Some((module, text)) if *module == p.module => text.clone(),
+                    _ => {
+                        let text =
+                            cat(&[p.module.directive(), " using upstream \"", &u.name, "\""]);
+                        using = Some((p.module, text.clone()));
+                        text
+                    }
+                };
+                d = d.with_related(p.directive.head_span(), text);
             }
             d = d.with_related(ka_span, "keepalive configured here");
             for &(s, msg) in &related {
