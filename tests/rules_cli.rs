@@ -97,6 +97,63 @@ fn select_and_ignore() {
     assert!(stderr(&o).contains("dns/nope"));
 }
 
+/// With only grammar ids selected, or all of them ignored, one side of the
+/// checks is skipped: the findings of the other side must be unchanged.
+#[test]
+fn grammar_and_rules_each_run_alone() {
+    let conf = "events {}\nhttp {\n    server {\n        listen 80;\n        proxy_buffering maybe;\n        location / {\n            proxy_read_timeout 2s;\n            proxy_pass http://localhost:3000;\n        }\n    }\n}\n";
+    let d = dir_with(conf, None);
+    let all = rules_in(&stdout(&ngxray_in(
+        d.path(),
+        &["lint", "--format", "json", "nginx.conf"],
+    )));
+    assert!(
+        all.contains(&"grammar/invalid-flag-value".to_string()),
+        "{all:?}"
+    );
+    assert!(all.len() > 1, "{all:?}");
+    let grammar = rules_in(&stdout(&ngxray_in(
+        d.path(),
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--select",
+            "grammar",
+            "nginx.conf",
+        ],
+    )));
+    let rest = rules_in(&stdout(&ngxray_in(
+        d.path(),
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--ignore",
+            "grammar",
+            "nginx.conf",
+        ],
+    )));
+    assert_eq!(grammar, ["grammar/invalid-flag-value"]);
+    let mut both: Vec<String> = grammar.iter().chain(&rest).cloned().collect();
+    let mut all_sorted = all.clone();
+    both.sort();
+    all_sorted.sort();
+    assert_eq!(both, all_sorted);
+    let one = rules_in(&stdout(&ngxray_in(
+        d.path(),
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--select",
+            "grammar/invalid-flag-value",
+            "nginx.conf",
+        ],
+    )));
+    assert_eq!(one, ["grammar/invalid-flag-value"]);
+}
+
 #[test]
 fn config_file_is_found_upward_and_applied() {
     let d = dir_with(

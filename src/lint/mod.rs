@@ -327,16 +327,28 @@ fn sort(diags: &mut Vec<Diagnostic>) {
 fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     // Grammar validation and the rules only read the outcome: run them side
     // by side (the rules spread further over the cores themselves).
+    // A side none of whose rules is selected (`--select grammar`,
+    // `--ignore grammar`) is not run at all.
+    let grammar_on = grammar::RULES
+        .iter()
+        .map(|r| r.id)
+        .chain([variables::UNKNOWN_VARIABLE])
+        .any(|id| config::is_selected(id, opts));
+    let rules_on = rules::ALL.iter().any(|r| rules::runs(r, opts));
     let shared: &LintOutcome = outcome;
     let (mut found, mut ruled) = rayon::join(
         || {
             let mut found = Vec::new();
-            grammar::check(shared, opts, &mut found);
+            if grammar_on {
+                grammar::check(shared, opts, &mut found);
+            }
             found
         },
         || {
             let mut found = Vec::new();
-            rules::check(shared, opts, &mut found);
+            if rules_on {
+                rules::check(shared, opts, &mut found);
+            }
             found
         },
     );
