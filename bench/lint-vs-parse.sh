@@ -17,14 +17,8 @@ cd "$(dirname "$0")/.."
 
 servers="${1:-5000}"
 runs="${RUNS:-15}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
-cargo build --release --quiet --bin ngxray --example gen-config
-ngxray="$PWD/target/release/ngxray"
-"$PWD/target/release/examples/gen-config" "$servers" "$work/nginx.conf"
-cd "$work"
-echo "input: $servers servers, $(stat -c %s nginx.conf) bytes; $(nproc) CPUs; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+. bench/common.sh
+bench_config "$servers"
 echo "findings: $("$ngxray" lint --format concise nginx.conf | wc -l) (exit status 1 expected)"
 
 cmds=(-n parse "$ngxray parse --format crossplane --single-file nginx.conf"

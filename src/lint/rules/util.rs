@@ -125,6 +125,38 @@ pub fn push_time(out: &mut String, ms: u64) {
     }
 }
 
+/// One [`Inherited`] per pass module for a per-module [`Setting`]
+/// (`proxy_connect_timeout`, `fastcgi_connect_timeout`, …), made on first
+/// use.
+pub struct PerModule<'m, 'a> {
+    m: &'m Model<'a>,
+    which: Setting,
+    by_module: Vec<(PassModule, Inherited<'m, 'a>)>,
+}
+
+impl<'m, 'a> PerModule<'m, 'a> {
+    pub fn new(m: &'m Model<'a>, which: Setting) -> Self {
+        PerModule {
+            m,
+            which,
+            by_module: Vec::new(),
+        }
+    }
+
+    /// The effective value of the module's setting at `scope`.
+    pub fn at(&mut self, module: PassModule, scope: ScopeId) -> Effective<'a> {
+        let i = match self.by_module.iter().position(|(k, _)| *k == module) {
+            Some(i) => i,
+            None => {
+                let name = setting(module, self.which);
+                self.by_module.push((module, Inherited::new(self.m, name)));
+                self.by_module.len() - 1
+            }
+        };
+        self.by_module[i].1.at(scope)
+    }
+}
+
 /// [`Model::effective`] of one directive name for many scopes that share
 /// their outer levels (every location of a server, every server of `http`):
 /// the outer levels' answers are computed once. Same answers as

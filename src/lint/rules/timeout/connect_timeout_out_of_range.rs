@@ -7,10 +7,10 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{ends_with, setting, FxHashSet, Inherited, Setting};
+use crate::lint::rules::util::{ends_with, setting, FxHashSet, PerModule, Setting};
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::model::values::{format_time, parse_time};
-use crate::model::{Host, Model, Pass, PassModule};
+use crate::model::{Host, Model, Pass};
 use crate::syntax::Span;
 
 pub const META: RuleMeta = RuleMeta {
@@ -111,17 +111,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     // too short: only where it applies to a remote backend
     // per module: `*_connect_timeout`, memoized per level
-    let mut settings: Vec<(PassModule, Inherited<'_, '_>)> = Vec::new();
+    let mut settings = PerModule::new(m, Setting::ConnectTimeout);
     for p in &m.passes {
         let name = setting(p.module, Setting::ConnectTimeout);
-        let i = match settings.iter().position(|(k, _)| *k == p.module) {
-            Some(i) => i,
-            None => {
-                settings.push((p.module, Inherited::new(m, name)));
-                settings.len() - 1
-            }
-        };
-        let e = settings[i].1.at(p.scope);
+        let e = settings.at(p.module, p.scope);
         let (Some(d), Some(ms)) = (e.directive, e.time_ms()) else {
             continue;
         };

@@ -5,9 +5,8 @@
 
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{setting, FxHashSet, Inherited, Setting};
+use crate::lint::rules::util::{setting, FxHashSet, PerModule, Setting};
 use crate::lint::rules::{diag, Rule, RuleContext};
-use crate::model::PassModule;
 use crate::syntax::Span;
 
 pub const META: RuleMeta = RuleMeta {
@@ -31,21 +30,14 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let mut seen: FxHashSet<Span> = FxHashSet::default();
     // per module: `*_next_upstream`, memoized per level
-    let mut settings: Vec<(PassModule, Inherited<'_, '_>)> = Vec::new();
+    let mut settings = PerModule::new(m, Setting::NextUpstream);
     for p in &m.passes {
         if p.module.is_stream() {
             continue;
         }
         let name = setting(p.module, Setting::NextUpstream);
-        let i = match settings.iter().position(|(k, _)| *k == p.module) {
-            Some(i) => i,
-            None => {
-                settings.push((p.module, Inherited::new(m, name)));
-                settings.len() - 1
-            }
-        };
         // nothing to say without a `*_next_upstream` listing an HTTP error
-        let Some(d) = settings[i].1.at(p.scope).directive else {
+        let Some(d) = settings.at(p.module, p.scope).directive else {
             continue;
         };
         if !d.args.iter().any(|a| COUNTED.contains(&a.as_str())) {
