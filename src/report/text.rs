@@ -242,12 +242,14 @@ struct Handlers {
 
 /// The lines textwrap's first-fit wrapping (ASCII-space word separator,
 /// no hyphen splitting) makes of `text` at `width`, joined by `\n`, when
-/// the text is one line of printable ASCII without leading spaces whose
-/// every word fits the width; `None` otherwise (the caller lets textwrap
-/// do it). A test checks the result against textwrap on random texts.
+/// the text is one line without control characters or leading spaces
+/// whose every word fits the width; `None` otherwise (the caller lets
+/// textwrap do it). Words are measured with textwrap's own display width
+/// when they are not ASCII. A test checks the result against textwrap on
+/// random texts.
 fn prewrap(text: &str, width: usize) -> Option<String> {
     let b = text.as_bytes();
-    if b.is_empty() || b[0] == b' ' || !b.iter().all(|c| (b' '..=b'~').contains(c)) {
+    if b.is_empty() || b[0] == b' ' || b.iter().any(|&c| c < b' ' || c == 0x7f) {
         return None;
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -260,7 +262,12 @@ fn prewrap(text: &str, width: usize) -> Option<String> {
             .iter()
             .position(|&c| c != b' ')
             .map_or(b.len(), |k| word_end + k);
-        let w = word_end - i;
+        let word = &b[i..word_end];
+        let w = if word.is_ascii() {
+            word.len()
+        } else {
+            textwrap::core::display_width(&text[i..word_end])
+        };
         if w > width {
             return None;
         }
@@ -271,7 +278,7 @@ fn prewrap(text: &str, width: usize) -> Option<String> {
             line = i;
             line_width = 0;
         }
-        line_width += next - i;
+        line_width += w + (next - word_end);
         i = next;
     }
     out.push_str(text[line..].trim_end_matches(' '));
@@ -422,9 +429,16 @@ mod tests {
             assert_eq!(mine, theirs);
             assert!(mine.lines().count() > 1);
         }
-        // not for prewrap: non-ASCII, leading space, several lines, empty,
-        // a word wider than the line
-        for t in ["é", " x", "a\nb", "", &"x".repeat(95)] {
+        // not for prewrap: control characters, leading space, several
+        // lines, empty, a word wider than the line (also in display width)
+        for t in [
+            "a\u{1b}[1mb",
+            " x",
+            "a\nb",
+            "",
+            &"x".repeat(95),
+            &"漢".repeat(48),
+        ] {
             assert_eq!(prewrap(t, 94), None, "{t:?}");
         }
     }
@@ -437,6 +451,9 @@ mod tests {
             help in proptest::bool::ANY,
         ) {
             let mut text: String = words.iter().map(|(w, s)| format!("{w}{s}")).collect();
+        if help {
+            text = text.replace('q', "—").replace('z', "×").replace('k', "漢");
+        }
             text = text.trim_start().to_string();
             text.push_str(&tail);
             let (indent, rest) = if help { ("  help: ", "        ") } else { ("  × ", "  │ ") };
