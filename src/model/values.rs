@@ -99,25 +99,37 @@ pub fn parse_size(s: &str) -> Option<u64> {
 /// Format milliseconds in nginx notation, largest units first (`90000` →
 /// `90s`, `5m`, `1h30m`, `500` → `500ms`, `0` → `0s`).
 pub fn format_time(ms: Millis) -> String {
+    let mut out = String::new();
+    write_time(&mut out, ms);
+    out
+}
+
+/// [`format_time`], appended to `out` (rules building messages for every
+/// location of a big config write in place).
+pub fn write_time(out: &mut String, ms: Millis) {
+    let num = |out: &mut String, n: Millis, unit: &str| {
+        out.push_str(itoa::Buffer::new().format(n));
+        out.push_str(unit);
+    };
     if ms == 0 {
-        return "0s".into();
+        out.push_str("0s");
+        return;
     }
     // what people write: `75s`, `300s`, `10m`, `1h`
     if ms % 1000 == 0 && ms < 600_000 && (ms % 60_000 != 0 || ms < 60_000 * 2) {
-        return format!("{}s", ms / 1000);
+        num(out, ms / 1000, "s");
+        return;
     }
-    let mut out = String::new();
     let mut rest_s = ms / 1000;
     for (unit, secs) in [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)] {
         if rest_s >= secs {
-            out.push_str(&format!("{}{unit}", rest_s / secs));
+            num(out, rest_s / secs, unit);
             rest_s %= secs;
         }
     }
     if ms % 1000 != 0 {
-        out.push_str(&format!("{}ms", ms % 1000));
+        num(out, ms % 1000, "ms");
     }
-    out
 }
 
 #[cfg(test)]

@@ -5,15 +5,9 @@
 //! hash set for "reported once" bookkeeping, and effective values memoized
 //! per level ([`Inherited`]).
 
-use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
-
 use crate::model::defaults;
-use crate::model::fxhash::FxHasher;
+pub use crate::model::fxhash::FxHashSet;
 use crate::model::{Context, Effective, Model, PassModule, ScopeId};
-
-/// A `HashSet` with the model's fast hasher (spans, ids).
-pub type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
 
 macro_rules! settings {
     ($($variant:ident = $suffix:literal,)*) => {
@@ -84,46 +78,12 @@ pub fn cat(parts: &[&str]) -> String {
 }
 
 /// Append a number in decimal.
-pub fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
-    }
+pub fn push_u64(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// Append a time exactly as [`crate::model::values::format_time`] writes it.
-pub fn push_time(out: &mut String, ms: u64) {
-    if ms == 0 {
-        out.push_str("0s");
-        return;
-    }
-    if ms % 1000 == 0 && ms < 600_000 && (ms % 60_000 != 0 || ms < 60_000 * 2) {
-        push_u64(out, ms / 1000);
-        out.push('s');
-        return;
-    }
-    let mut rest_s = ms / 1000;
-    for (unit, secs) in [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)] {
-        if rest_s >= secs {
-            push_u64(out, rest_s / secs);
-            out.push_str(unit);
-            rest_s %= secs;
-        }
-    }
-    if ms % 1000 != 0 {
-        push_u64(out, ms % 1000);
-        out.push_str("ms");
-    }
-}
+pub use crate::model::values::write_time as push_time;
 
 /// One [`Inherited`] per pass module for a per-module [`Setting`]
 /// (`proxy_connect_timeout`, `fastcgi_connect_timeout`, …), made on first
@@ -315,9 +275,10 @@ mod tests {
             86_400_000,
             u64::MAX,
         ] {
-            let mut s = String::new();
+            // appends, keeping what is there
+            let mut s = String::from("after ");
             push_time(&mut s, ms);
-            assert_eq!(s, format_time(ms), "{ms}");
+            assert_eq!(s, format!("after {}", format_time(ms)), "{ms}");
         }
         for n in [0, 7, 10, 12345, u64::MAX] {
             let mut s = String::new();
