@@ -247,7 +247,9 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintOutcome, 
         prefix: opts.prefix.clone(),
         follow_includes: true,
     };
-    // Parsing runs on one core: build the static tables on the other.
+    // Parsing runs on one core: build the static tables the checks will
+    // use on the other.
+    let (grammar_on, rules_on) = sides(opts);
     let (loaded, ()) = rayon::join(
         || -> Result<Loaded, LoadError> {
             let mut loaded = Loaded::default();
@@ -257,8 +259,12 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintOutcome, 
             Ok(loaded)
         },
         || {
-            grammar::warm_up();
-            let _ = crate::model::defaults::rows("proxy_pass");
+            if grammar_on {
+                grammar::warm_up();
+            }
+            if rules_on {
+                let _ = crate::model::defaults::rows("proxy_pass");
+            }
         },
     );
     Ok(lint_loaded(loaded?, opts))
@@ -323,18 +329,24 @@ fn sort(diags: &mut Vec<Diagnostic>) {
     );
 }
 
-/// Grammar validation and rules run here.
-fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
-    // Grammar validation and the rules only read the outcome: run them side
-    // by side (the rules spread further over the cores themselves).
-    // A side none of whose rules is selected (`--select grammar`,
-    // `--ignore grammar`) is not run at all.
+/// Which sides of the checks run: (grammar validation, model and rules).
+/// A side none of whose ids is selected (`--select grammar`, `--ignore
+/// grammar`) is not run at all.
+fn sides(opts: &LintOptions) -> (bool, bool) {
     let grammar_on = grammar::RULES
         .iter()
         .map(|r| r.id)
         .chain([variables::UNKNOWN_VARIABLE])
         .any(|id| config::is_selected(id, opts));
     let rules_on = rules::ALL.iter().any(|r| rules::runs(r, opts));
+    (grammar_on, rules_on)
+}
+
+/// Grammar validation and rules run here.
+fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
+    // Grammar validation and the rules only read the outcome: run them side
+    // by side (the rules spread further over the cores themselves).
+    let (grammar_on, rules_on) = sides(opts);
     let shared: &LintOutcome = outcome;
     let (mut found, mut ruled) = rayon::join(
         || {
