@@ -10,6 +10,10 @@
 //!   counts are stable where wall-clock times are not). The inclusive costs
 //!   of `measured_parse` and `measured_grammar` are the two figures; the
 //!   directive table and other lazily built data are built beforehand.
+//! * `NGXRAY_GRAMMAR_INTERLEAVED=ROUNDS target/release/deps/grammar-*`:
+//!   parse and validate in turns, each validation on the tree just parsed
+//!   (as in a lint), and print the medians; on a noisy machine both are
+//!   slowed alike. `SERVERS=N` changes the size.
 
 #[path = "../bench/gen_config.rs"]
 mod gen_config;
@@ -94,9 +98,56 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// Parse and validation in turns, each validation on the tree parsed just
+/// before (as in a lint, where it is partly still in the caches), so that
+/// a noisy machine slows both alike; prints medians, minimums and the
+/// ratio of the medians. `SERVERS` sets the size (default 5,000).
+fn interleaved(rounds: usize) {
+    use std::time::{Duration, Instant};
+    let text = gen_config::generate(
+        std::env::var("SERVERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(SERVERS),
+    )
+    .into_bytes();
+    let opts = LintOptions::default();
+    warm_up(&opts);
+    let mut times: [Vec<Duration>; 2] = Default::default();
+    for _ in 0..rounds {
+        // Validation runs on a tree parsed just before, as in a lint.
+        let input = text.clone();
+        let t = Instant::now();
+        let outcome = measured_parse(black_box(input));
+        times[0].push(t.elapsed());
+        let t = Instant::now();
+        black_box(measured_grammar(black_box(&outcome), &opts));
+        times[1].push(t.elapsed());
+    }
+    let mut medians = [0.0f64; 2];
+    for (k, name) in ["parse", "grammar"].iter().enumerate() {
+        times[k].sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        medians[k] = ms(times[k][times[k].len() / 2]);
+        println!(
+            "{name:8} median {:8.3} ms   min {:8.3} ms",
+            medians[k],
+            ms(times[k][0])
+        );
+    }
+    println!(
+        "grammar / parse (medians): {:.1}%",
+        medians[1] / medians[0] * 100.0
+    );
+}
+
 fn main() {
     if let Ok(path) = std::env::var("NGXRAY_GRAMMAR_ONCE") {
         once(&path);
+        return;
+    }
+    if let Ok(n) = std::env::var("NGXRAY_GRAMMAR_INTERLEAVED") {
+        interleaved(n.parse().unwrap_or(100).max(1));
         return;
     }
     let mut c = Criterion::default().configure_from_args();

@@ -492,10 +492,12 @@ impl<'a, 'o> Checker<'a, 'o> {
         }
     }
 
-    /// The row for a name in a context, from the per-run cache; resolving
-    /// (and reporting when there is none) on first use.
+    /// The row for a name in a context (its index in `resolved`), from the
+    /// per-run cache; resolving (and reporting when there is none) on first
+    /// use. An index, not the row: moving a `Resolved` through an `Option`
+    /// costs the hot path a stalled copy.
     #[inline]
-    fn resolved(&mut self, d: &Directive, ctx: Context, group: Option<usize>) -> Option<Resolved> {
+    fn resolved(&mut self, d: &Directive, ctx: Context, group: Option<usize>) -> Option<usize> {
         let ci = context_index(ctx)?;
         let Some(g) = group else {
             // Unknown name: reports and gives `None`.
@@ -503,8 +505,8 @@ impl<'a, 'o> Checker<'a, 'o> {
         };
         let slot = g * CONTEXTS + ci;
         if let Some(&k) = self.cache.get(slot) {
-            if let Some(r) = k.checked_sub(1).and_then(|k| self.resolved.get(k as usize)) {
-                return Some(*r);
+            if k != 0 {
+                return Some(k as usize - 1);
             }
         }
         let entry = self.resolve(d, ctx, group)?;
@@ -522,7 +524,7 @@ impl<'a, 'o> Checker<'a, 'o> {
         if let Some(k) = self.cache.get_mut(slot) {
             *k = self.resolved.len() as u32;
         }
-        Some(r)
+        Some(self.resolved.len() - 1)
     }
 
     /// Grammar validation of one directive: the context its block opens,
@@ -539,9 +541,15 @@ impl<'a, 'o> Checker<'a, 'o> {
             // The parser already reported it; nginx stops before the lookup.
             return None;
         }
-        let r = self.resolved(d, ctx, group)?;
-        let entry = r.entry;
-        let args = r.args;
+        let k = self.resolved(d, ctx, group)?;
+        let Resolved {
+            entry,
+            args,
+            value,
+            special,
+            third_party,
+            child,
+        } = *self.resolved.get(k)?;
         // Terminator.
         let is_block = d.is_block();
         if entry.is_block && !is_block {
@@ -605,16 +613,16 @@ impl<'a, 'o> Checker<'a, 'o> {
             );
             return None;
         }
-        if r.third_party {
+        if third_party {
             self.third_party_info(d, entry);
         }
-        if r.value != ValueCheck::None {
-            values::check(self, d, ctx, r.value);
+        if value != ValueCheck::None {
+            values::check(self, d, ctx, value);
         }
         if entry.unique {
             self.duplicates(d, entry);
         }
-        match r.special {
+        match special {
             Special::None => {}
             Special::Location => {
                 if ctx == Context::Location {
@@ -624,14 +632,14 @@ impl<'a, 'o> Checker<'a, 'o> {
                 }
             }
             Special::Set | Special::Map | Special::Geo | Special::PerlJsSet => {
-                self.variable_definition(d, ctx, r.special)
+                self.variable_definition(d, ctx, special)
             }
             sp => {
                 let block = block_id(v.ancestors.last());
                 self.semantic(v, block, sp);
             }
         }
-        Some(r.child)
+        Some(child)
     }
 
     fn third_party_info(&mut self, d: &Directive, e: &'static Entry) {
