@@ -10,6 +10,7 @@ mod docs;
 mod exit_codes;
 mod formats;
 mod grammar;
+mod grammar_split;
 mod logs;
 mod logs_links;
 mod nginx_diff;

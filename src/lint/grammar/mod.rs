@@ -6,7 +6,10 @@
 //! ([`table`]); messages use nginx's own wording so they can be compared with
 //! `nginx -t` output line by line.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
 
 use super::registry::RuleMeta;
 use super::{LintOptions, LintOutcome};
@@ -136,43 +139,68 @@ pub const RULES: &[RuleMeta] = &[
 /// Validate every directive reachable from the roots.
 ///
 /// One walk per root does all of it, `grammar/unknown-variable` included
-/// (reported after the other findings, once every root is walked).
+/// (reported after the other findings, once every root is walked). In a
+/// large configuration the bodies of an `http` block's servers and
+/// upstreams are set aside by that walk and validated on all cores
+/// ([`Split::Auto`]).
 pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic>) {
+    check_with(outcome, opts, out, Split::Auto);
+}
+
+/// How grammar validation spreads over the cores. Every mode gives the
+/// same findings in the same order; the modes other than `Auto` are for
+/// the tests that check this.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    /// One walk in read order, on one core.
+    Never,
+    /// On all cores when the configuration has [`PARALLEL_BYTES`] or more.
+    Auto,
+    /// Bodies set aside and validated in runs whatever the size and the
+    /// number of cores.
+    Always,
+}
+
+/// From this many bytes of configuration on, server bodies are validated
+/// on all cores; below, handing them over costs more than it saves.
+pub const PARALLEL_BYTES: usize = 256 * 1024;
+
+#[doc(hidden)]
+pub fn check_with(
+    outcome: &LintOutcome,
+    opts: &LintOptions,
+    out: &mut Vec<Diagnostic>,
+    split: Split,
+) {
     let loaded = &outcome.loaded;
+    let parallel = match split {
+        Split::Never => false,
+        Split::Auto => {
+            let size: usize = loaded.sources.files().map(|(_, f)| f.text.len()).sum();
+            rayon::current_num_threads() > 1 && size >= PARALLEL_BYTES
+        }
+        Split::Always => true,
+    };
     let mut seen: HashSet<(&'static str, Option<Span>, String)> = HashSet::new();
     let mut info_modules: HashSet<&'static str> = HashSet::new();
     let mut vars = Variables::default();
     let table = table();
     for root in &outcome.roots {
         let modules = loaded_modules(loaded, root.file, root.context, opts);
-        let mut c = Checker {
+        let mut c = Checker::new(
             opts,
             loaded,
             table,
-            cache: vec![0; table.groups() * CONTEXTS],
-            resolved: Vec::new(),
-            third_party_assumed: modules.is_none(),
             modules,
-            vars: &mut vars,
-            dollar: false,
-            suppress: None,
-            frames: Vec::new(),
-            whole: root.context == Context::Main && opts.context.is_none(),
-            root_context: root.context,
-            info_modules: &mut info_modules,
-            out: Vec::new(),
-            once: Vec::new(),
-            events: false,
-            log_formats: HashSet::new(),
-            zones_defined: HashSet::new(),
-            zones_used: Vec::new(),
-            upstreams: Vec::new(),
-            ssl_servers: Vec::new(),
-            cert_blocks: HashSet::default(),
-            ssl_on: Vec::new(),
-            http_servers: Vec::new(),
-        };
+            &mut vars,
+            root.context,
+            root.context == Context::Main && opts.context.is_none(),
+        );
+        c.defer = parallel;
         c.walk(root.file, root.context);
+        c.run_jobs();
+        c.settle_infos(&mut info_modules);
         c.finish(root.file);
         for d in c.out {
             if seen.insert((d.rule, d.span, d.message.clone())) {
@@ -265,6 +293,12 @@ pub(crate) struct Checker<'a, 'o> {
     /// are assumed available (and reported as info).
     third_party_assumed: bool,
     vars: &'o mut Variables,
+    /// Set the bodies of an `http` block's servers aside as [`Job`]s
+    /// instead of walking them ([`Checker::run_jobs`] does).
+    defer: bool,
+    jobs: Vec<Job<'a>>,
+    /// The ancestors of every job's body, one run after the other.
+    chains: Vec<&'a Directive>,
     /// Some argument of the directive being checked has a `$` (or `(`).
     pub(crate) dollar: bool,
     /// (depth, block directive): grammar rejected this block directive, so
@@ -276,17 +310,27 @@ pub(crate) struct Checker<'a, 'o> {
     /// The root is a whole main configuration (inferred, not `--context`).
     pub(crate) whole: bool,
     root_context: Context,
-    info_modules: &'o mut HashSet<&'static str>,
+    /// Modules this checker reported `grammar/third-party-directive` for,
+    /// and where in `out`; of all reports of a module, the run keeps the
+    /// first in read order ([`Checker::settle_infos`]).
+    info_local: HashSet<&'static str>,
+    infos: Vec<(usize, &'static str)>,
     pub(crate) out: Vec<Diagnostic>,
     /// (row index, first occurrence) of once-per-block directives, for
     /// "is duplicate": one run per open block, as `frames` says.
     once: Vec<(u32, Span)>,
     events: bool,
-    log_formats: HashSet<String>,
+    /// `log_format` names, each with the number of jobs set aside before
+    /// its definition: job `j` sees the names numbered `j` or less
+    /// (`epoch`); the top-level walk sees all it defined so far.
+    log_formats: Cow<'o, HashMap<String, u32>>,
+    epoch: u32,
     zones_defined: HashSet<(&'static str, String)>,
     zones_used: Vec<(&'static str, String, Span)>,
     /// (upstream block id, close/open span, has server, uncertain, has zone)
     upstreams: Vec<UpstreamSeen>,
+    /// What bodies set aside said about upstreams of the top-level walk.
+    upstream_facts: Vec<(usize, UpstreamFact)>,
     /// (server block id, http block id, `{` span, listen span)
     ssl_servers: Vec<(usize, usize, Span, Span)>,
     cert_blocks: HashSet<usize, table::FxBuild>,
@@ -309,6 +353,25 @@ struct Resolved {
     child: Context,
 }
 
+/// What a directive in an upstream body says about it.
+#[derive(Debug, Clone, Copy)]
+enum UpstreamFact {
+    Server,
+    Zone,
+    /// An `include` that loaded nothing: the body may have servers.
+    Uncertain,
+}
+
+impl UpstreamSeen {
+    fn learn(&mut self, fact: UpstreamFact) {
+        match fact {
+            UpstreamFact::Server => self.servers = true,
+            UpstreamFact::Zone => self.zone = true,
+            UpstreamFact::Uncertain => self.uncertain = true,
+        }
+    }
+}
+
 struct UpstreamSeen {
     id: usize,
     span: Span,
@@ -316,6 +379,102 @@ struct UpstreamSeen {
     servers: bool,
     uncertain: bool,
     zone: bool,
+}
+
+/// A server body the top-level walk set aside, validated after it
+/// (on any core) and merged back in read order.
+struct Job<'a> {
+    body: &'a Block,
+    /// The context the body is in: `server` or `upstream`.
+    context: Context,
+    /// Its ancestors (the server last) in [`Checker::chains`].
+    chain: std::ops::Range<usize>,
+    /// Where its findings and facts go in the top-level walk's.
+    at: Marks,
+    /// Bytes of the body, to share the jobs out evenly.
+    weight: usize,
+}
+
+/// Lengths of a checker's ordered collections at one moment.
+#[derive(Debug, Clone, Copy)]
+struct Marks {
+    out: usize,
+    uses: usize,
+    zones_used: usize,
+    ssl_servers: usize,
+    ssl_on: usize,
+}
+
+/// What one core found validating a contiguous run of jobs, with where
+/// each job's part starts (`starts`: one entry per job, and the end).
+struct Run {
+    out: Vec<Diagnostic>,
+    infos: Vec<(usize, &'static str)>,
+    vars: Variables,
+    zones_used: Vec<(&'static str, String, Span)>,
+    ssl_servers: Vec<(usize, usize, Span, Span)>,
+    ssl_on: Vec<(usize, usize, Span, bool)>,
+    cert_blocks: HashSet<usize, table::FxBuild>,
+    upstream_facts: Vec<(usize, UpstreamFact)>,
+    starts: Vec<Marks>,
+}
+
+/// One step of [`Checker::walk_frames`].
+enum Frame<'a> {
+    /// A block's directives; `owned` when a block directive (in
+    /// `ancestors`) opened it, not a file's top level.
+    Block {
+        iter: std::slice::Iter<'a, Directive>,
+        context: Context,
+        owned: bool,
+    },
+    Include {
+        files: std::slice::Iter<'a, FileId>,
+        context: Context,
+    },
+}
+
+/// Put each job's items at the job's mark in `main`, keeping the order of
+/// both. `runs` holds, in job order, each run's items and the start of
+/// each of its jobs' items (and their end); `marks` gives each job's place
+/// in `main`.
+fn weave<T>(
+    main: &mut Vec<T>,
+    mut marks: impl Iterator<Item = usize>,
+    runs: Vec<(Vec<T>, Vec<usize>)>,
+) {
+    if runs.iter().all(|(items, _)| items.is_empty()) {
+        return;
+    }
+    let mut rest = std::mem::take(main).into_iter();
+    let mut taken = 0;
+    for (items, starts) in runs {
+        let mut items = items.into_iter();
+        for w in starts.windows(2) {
+            let Some(at) = marks.next() else { break };
+            let len = w[1] - w[0];
+            if len == 0 {
+                continue;
+            }
+            main.extend(rest.by_ref().take(at - taken));
+            taken = at;
+            main.extend(items.by_ref().take(len));
+        }
+    }
+    main.extend(rest);
+}
+
+/// Findings paired with the module of each `grammar/third-party-directive`
+/// report among them.
+fn tag(
+    out: Vec<Diagnostic>,
+    infos: &[(usize, &'static str)],
+) -> Vec<(Diagnostic, Option<&'static str>)> {
+    let mut infos = infos.iter().peekable();
+    out.into_iter()
+        .enumerate()
+        .map(|(i, d)| (d, infos.next_if(|(at, _)| *at == i).map(|&(_, m)| m)))
+        .collect()
 }
 
 /// Hint the CPU to load the cache line at `p` (a no-op elsewhere).
@@ -340,33 +499,69 @@ impl<'a, 'o> Checker<'a, 'o> {
         self.out.push(d);
     }
 
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        opts: &'o LintOptions,
+        loaded: &'a Loaded,
+        table: &'static Table,
+        modules: Option<HashSet<String>>,
+        vars: &'o mut Variables,
+        root_context: Context,
+        whole: bool,
+    ) -> Self {
+        Checker {
+            opts,
+            loaded,
+            table,
+            cache: vec![0; table.groups() * CONTEXTS],
+            resolved: Vec::new(),
+            third_party_assumed: modules.is_none(),
+            modules,
+            vars,
+            defer: false,
+            jobs: Vec::new(),
+            chains: Vec::new(),
+            dollar: false,
+            suppress: None,
+            frames: Vec::new(),
+            whole,
+            root_context,
+            info_local: HashSet::new(),
+            infos: Vec::new(),
+            out: Vec::new(),
+            once: Vec::new(),
+            events: false,
+            log_formats: Cow::Owned(HashMap::new()),
+            epoch: u32::MAX,
+            zones_defined: HashSet::new(),
+            zones_used: Vec::new(),
+            upstreams: Vec::new(),
+            upstream_facts: Vec::new(),
+            ssl_servers: Vec::new(),
+            cert_blocks: HashSet::default(),
+            ssl_on: Vec::new(),
+            http_servers: Vec::new(),
+        }
+    }
+
     /// Visit every directive reachable from `root` in nginx's read order,
     /// expanding includes in place: the order, contexts and ancestors of
     /// [`crate::model::walk`], with each name looked up once and the
     /// bodies of rejected block directives still visited (for
-    /// `grammar/unknown-variable` only).
+    /// `grammar/unknown-variable` only). With `defer`, the bodies of an
+    /// `http` block's servers are set aside instead.
     fn walk(&mut self, root: FileId, context: Context) {
-        enum Frame<'a> {
-            /// A block's directives; `owned` when a block directive (in
-            /// `ancestors`) opened it, not a file's top level.
-            Block {
-                iter: std::slice::Iter<'a, Directive>,
-                context: Context,
-                owned: bool,
-            },
-            Include {
-                files: std::slice::Iter<'a, FileId>,
-                context: Context,
-            },
-        }
-        let loaded = self.loaded;
-        let include = self.table.lookup("include");
         let mut stack = vec![Frame::Block {
-            iter: loaded.file(root).root.directives.iter(),
+            iter: self.loaded.file(root).root.directives.iter(),
             context,
             owned: false,
         }];
-        let mut ancestors: Vec<&'a Directive> = Vec::new();
+        self.walk_frames(&mut stack, &mut Vec::new());
+    }
+
+    fn walk_frames(&mut self, stack: &mut Vec<Frame<'a>>, ancestors: &mut Vec<&'a Directive>) {
+        let loaded = self.loaded;
+        let include = self.table.lookup("include");
         while let Some(frame) = stack.pop() {
             match frame {
                 Frame::Block {
@@ -377,11 +572,13 @@ impl<'a, 'o> Checker<'a, 'o> {
                     // The hot loop: the directives of one block, leaving it
                     // only to enter a block or an include.
                     let mut paused = None;
+                    // Bodies met here are set aside, not entered.
+                    let deferring = self.defer && ctx == Context::Http;
                     while let Some(d) = iter.next() {
                         // The walk waits on memory more than it computes:
                         // start loading the body of this block directive
                         // and the block of the next one before validating.
-                        if let Some(b) = &d.block {
+                        if let (Some(b), false) = (&d.block, deferring) {
                             prefetch(b.directives.as_ptr() as *const i8);
                         }
                         let ahead = iter.as_slice();
@@ -396,7 +593,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                             &Visit {
                                 directive: d,
                                 context: ctx,
-                                ancestors: &ancestors,
+                                ancestors,
                                 via: &[],
                             },
                             group,
@@ -412,6 +609,12 @@ impl<'a, 'o> Checker<'a, 'o> {
                             }
                         }
                         if let Some(b) = &d.block {
+                            if deferring {
+                                if let Some(c @ (Context::Server | Context::Upstream)) = child {
+                                    self.set_aside(b, d, c, ancestors);
+                                    continue;
+                                }
+                            }
                             let child = child
                                 .unwrap_or_else(|| ctx.child(d.name()).unwrap_or(Context::Unknown));
                             ancestors.push(d);
@@ -451,6 +654,213 @@ impl<'a, 'o> Checker<'a, 'o> {
                 }
             }
         }
+    }
+
+    fn marks(&self) -> Marks {
+        Marks {
+            out: self.out.len(),
+            uses: self.vars.mark(),
+            zones_used: self.zones_used.len(),
+            ssl_servers: self.ssl_servers.len(),
+            ssl_on: self.ssl_on.len(),
+        }
+    }
+
+    /// Set the body of server or upstream `d` aside as a job.
+    fn set_aside(
+        &mut self,
+        body: &'a Block,
+        d: &'a Directive,
+        context: Context,
+        ancestors: &[&'a Directive],
+    ) {
+        let start = self.chains.len();
+        self.chains.extend_from_slice(ancestors);
+        self.chains.push(d);
+        self.jobs.push(Job {
+            body,
+            context,
+            chain: start..self.chains.len(),
+            at: self.marks(),
+            weight: d.span.len(),
+        });
+    }
+
+    /// Validate the bodies set aside, on all cores in contiguous runs of
+    /// about equal size, each run with its own checker, and merge what
+    /// they found in read order: the result is the walk's in one piece.
+    fn run_jobs(&mut self) {
+        if self.jobs.is_empty() {
+            return;
+        }
+        let jobs = std::mem::take(&mut self.jobs);
+        let chains = std::mem::take(&mut self.chains);
+        let total: usize = jobs.iter().map(|j| j.weight).sum::<usize>().max(1);
+        // Twice as many runs as threads, so that a thread busy elsewhere
+        // (the rules run beside grammar validation) delays little.
+        let runs = (rayon::current_num_threads() * 2).clamp(1, jobs.len());
+        let mut bounds = Vec::with_capacity(runs + 1);
+        bounds.push(0);
+        let mut sum = 0;
+        for (i, j) in jobs.iter().enumerate() {
+            sum += j.weight;
+            if bounds.len() < runs && sum * runs >= total * bounds.len() {
+                bounds.push(i + 1);
+            }
+        }
+        bounds.push(jobs.len());
+        bounds.dedup();
+        let me: &Checker<'a, 'o> = self;
+        let found: Vec<Run> = bounds
+            .par_windows(2)
+            .map(|w| me.run(&jobs, w[0]..w[1], &chains))
+            .collect();
+        self.weave_runs(&jobs, found);
+    }
+
+    /// Validate jobs `range` with a checker of their own.
+    fn run(
+        &self,
+        jobs: &[Job<'a>],
+        range: std::ops::Range<usize>,
+        chains: &[&'a Directive],
+    ) -> Run {
+        let mut vars = Variables::default();
+        let mut c = Checker::new(
+            self.opts,
+            self.loaded,
+            self.table,
+            self.modules.clone(),
+            &mut vars,
+            self.root_context,
+            self.whole,
+        );
+        c.cache.clone_from(&self.cache);
+        c.resolved.clone_from(&self.resolved);
+        c.log_formats = Cow::Borrowed(&*self.log_formats);
+        let mut starts = Vec::with_capacity(range.len() + 1);
+        let mut stack = Vec::new();
+        let mut ancestors = Vec::new();
+        for i in range {
+            let Some(job) = jobs.get(i) else { break };
+            // As the walk in place does: start loading the next bodies.
+            if let Some(next) = jobs.get(i + 1) {
+                prefetch(next.body.directives.as_ptr() as *const i8);
+            }
+            if let Some(next) = jobs.get(i + 2) {
+                prefetch(next.body as *const Block as *const i8);
+            }
+            starts.push(c.marks());
+            c.frames.clear();
+            c.once.clear();
+            c.suppress = None;
+            c.epoch = i as u32;
+            ancestors.clear();
+            ancestors.extend_from_slice(chains.get(job.chain.clone()).unwrap_or_default());
+            stack.push(Frame::Block {
+                iter: job.body.directives.iter(),
+                context: job.context,
+                owned: true,
+            });
+            c.walk_frames(&mut stack, &mut ancestors);
+        }
+        starts.push(c.marks());
+        let Checker {
+            out,
+            infos,
+            zones_used,
+            ssl_servers,
+            ssl_on,
+            cert_blocks,
+            upstream_facts,
+            ..
+        } = c;
+        Run {
+            out,
+            infos,
+            vars,
+            zones_used,
+            ssl_servers,
+            ssl_on,
+            cert_blocks,
+            upstream_facts,
+            starts,
+        }
+    }
+
+    /// Merge the runs' findings and facts into this (top-level) checker's,
+    /// each job's at its marks.
+    fn weave_runs(&mut self, jobs: &[Job<'a>], runs: Vec<Run>) {
+        let mut outs = Vec::with_capacity(runs.len());
+        let mut uses = Vec::with_capacity(runs.len());
+        let mut zones = Vec::with_capacity(runs.len());
+        let mut servers = Vec::with_capacity(runs.len());
+        let mut ssl_on = Vec::with_capacity(runs.len());
+        for r in runs {
+            let starts = |f: fn(&Marks) -> usize| r.starts.iter().map(f).collect::<Vec<_>>();
+            outs.push((tag(r.out, &r.infos), starts(|m| m.out)));
+            let (defined, u) = r.vars.into_parts();
+            self.vars.define_all(defined);
+            uses.push((u, starts(|m| m.uses)));
+            zones.push((r.zones_used, starts(|m| m.zones_used)));
+            servers.push((r.ssl_servers, starts(|m| m.ssl_servers)));
+            ssl_on.push((r.ssl_on, starts(|m| m.ssl_on)));
+            self.cert_blocks.extend(r.cert_blocks);
+            self.upstream_facts.extend(r.upstream_facts);
+        }
+        if !self.upstream_facts.is_empty() {
+            let index: HashMap<usize, usize> = self
+                .upstreams
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (u.id, i))
+                .collect();
+            for (id, fact) in std::mem::take(&mut self.upstream_facts) {
+                if let Some(u) = index.get(&id).and_then(|&i| self.upstreams.get_mut(i)) {
+                    u.learn(fact);
+                }
+            }
+        }
+        let mut all = tag(
+            std::mem::take(&mut self.out),
+            &std::mem::take(&mut self.infos),
+        );
+        weave(&mut all, jobs.iter().map(|j| j.at.out), outs);
+        for (i, (d, module)) in all.into_iter().enumerate() {
+            if let Some(m) = module {
+                self.infos.push((i, m));
+            }
+            self.out.push(d);
+        }
+        weave(self.vars.uses_mut(), jobs.iter().map(|j| j.at.uses), uses);
+        weave(
+            &mut self.zones_used,
+            jobs.iter().map(|j| j.at.zones_used),
+            zones,
+        );
+        weave(
+            &mut self.ssl_servers,
+            jobs.iter().map(|j| j.at.ssl_servers),
+            servers,
+        );
+        weave(&mut self.ssl_on, jobs.iter().map(|j| j.at.ssl_on), ssl_on);
+    }
+
+    /// Keep only the first `grammar/third-party-directive` report of each
+    /// module in the whole run (`seen` spans the roots).
+    fn settle_infos(&mut self, seen: &mut HashSet<&'static str>) {
+        if self.infos.is_empty() {
+            return;
+        }
+        let all = tag(
+            std::mem::take(&mut self.out),
+            &std::mem::take(&mut self.infos),
+        );
+        self.out = all
+            .into_iter()
+            .filter(|(_, module)| module.map_or(true, |m| seen.insert(m)))
+            .map(|(d, _)| d)
+            .collect();
     }
 
     /// One directive of the walk: `grammar/unknown-variable` sees every
@@ -643,9 +1053,10 @@ impl<'a, 'o> Checker<'a, 'o> {
     }
 
     fn third_party_info(&mut self, d: &Directive, e: &'static Entry) {
-        if !self.info_modules.insert(e.module) {
+        if !self.info_local.insert(e.module) {
             return;
         }
+        self.infos.push((self.out.len(), e.module));
         let what = if e.kind == Kind::External {
             "the official dynamic module"
         } else {
@@ -849,7 +1260,11 @@ impl<'a, 'o> Checker<'a, 'o> {
             (Context::Main, Special::Events) => self.events = true,
             (Context::Http, Special::LogFormat) => {
                 if let Some(n) = d.arg(0) {
-                    self.log_formats.insert(n.to_string());
+                    let epoch = self.jobs.len() as u32;
+                    self.log_formats
+                        .to_mut()
+                        .entry(n.to_string())
+                        .or_insert(epoch);
                 }
             }
             (
@@ -862,7 +1277,10 @@ impl<'a, 'o> Checker<'a, 'o> {
                 Special::AccessLog,
             ) => {
                 if let (true, Some(f)) = (self.whole, d.arg(1)) {
-                    if !f.contains('=') && f != "combined" && !self.log_formats.contains(f) {
+                    if !f.contains('=')
+                        && f != "combined"
+                        && !self.log_formats.get(f).is_some_and(|&e| e <= self.epoch)
+                    {
                         self.push(
                             Diagnostic::error(UNKNOWN_LOG_FORMAT, format!("unknown log format \"{f}\""))
                                 .with_span(d.args[1].span)
@@ -911,19 +1329,29 @@ impl<'a, 'o> Checker<'a, 'o> {
                 }
             }
             (Context::Upstream | Context::StreamUpstream, n) => {
-                if let Some(u) = self.upstreams.iter_mut().rev().find(|u| u.id == block) {
-                    match n {
-                        Special::Server => u.servers = true,
-                        Special::Zone => u.zone = true,
-                        Special::Include if self.loaded.included_by(d).is_empty() => {
-                            u.uncertain = true
-                        }
-                        _ => {}
+                let fact = match n {
+                    Special::Server => UpstreamFact::Server,
+                    Special::Zone => UpstreamFact::Zone,
+                    Special::Include if self.loaded.included_by(d).is_empty() => {
+                        UpstreamFact::Uncertain
                     }
+                    _ => return self.after_semantic(v, block, sp),
+                };
+                match self.upstreams.iter_mut().rev().find(|u| u.id == block) {
+                    Some(u) => u.learn(fact),
+                    // A body set aside: the top-level checker learns it.
+                    None => self.upstream_facts.push((block, fact)),
                 }
             }
             _ => {}
         }
+        self.after_semantic(v, block, sp);
+    }
+
+    /// The semantic facts any directive may add, whatever its context.
+    fn after_semantic(&mut self, v: &Visit<'a, '_>, block: usize, sp: Special) {
+        let d = v.directive;
+        let ctx = v.context;
         if ctx == Context::Server
             && sp == Special::Listen
             && d.args.iter().skip(1).any(|a| a.value == "ssl")
