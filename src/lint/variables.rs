@@ -167,6 +167,11 @@ impl Variables {
         }
         // The first word is a directive name or, in `map`/`geo`
         // bodies, a literal key: only arguments can reference variables.
+        // The parser noted whether any has `$` or `(`: most have neither,
+        // and their words are not even loaded.
+        if !d.args_dollar_or_paren {
+            return false;
+        }
         let mut any = false;
         for w in &d.args {
             // The lexer noted whether the word has `$` or `(`; most

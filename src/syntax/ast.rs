@@ -77,6 +77,10 @@ pub struct RawBody {
 pub struct Directive {
     pub name: Word,
     pub args: Vec<Word>,
+    /// Whether any argument has `$` or `(` ([`Word::dollar_or_paren`]):
+    /// checks looking for variables skip the other directives without
+    /// loading their arguments.
+    pub args_dollar_or_paren: bool,
     /// Boxed: most directives have none, and a small `Directive` keeps
     /// parsing and walking cache-friendly.
     pub block: Option<Box<Block>>,

@@ -296,6 +296,7 @@ fn finish(words: &mut Vec<Word>, terminator: Terminator, end: Span) -> Option<Di
     let span = name.span.to(end);
     Some(Directive {
         name,
+        args_dollar_or_paren: args.iter().any(|w| w.dollar_or_paren),
         args,
         block: None,
         raw: None,

@@ -561,7 +561,7 @@ impl<'a, 'o> Checker<'a, 'o> {
 
     fn walk_frames(&mut self, stack: &mut Vec<Frame<'a>>, ancestors: &mut Vec<&'a Directive>) {
         let loaded = self.loaded;
-        let include = self.table.lookup("include");
+        let include = self.table.include();
         while let Some(frame) = stack.pop() {
             match frame {
                 Frame::Block {

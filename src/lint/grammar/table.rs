@@ -412,6 +412,8 @@ pub struct Table {
     /// slot). The length is a power of two.
     slots: Vec<Slot>,
     shift: u32,
+    /// The group of `include`, which every walk asks for.
+    include: Option<usize>,
 }
 
 /// A name reduced to two words and its length: the first and last eight
@@ -512,6 +514,11 @@ impl Table {
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// The group of `include`.
+    pub fn include(&self) -> Option<usize> {
+        self.include
     }
 
     /// [`Group::defines`] of group `g`.
@@ -660,13 +667,16 @@ fn build() -> Table {
             g: (g + 1) as u32,
         };
     }
-    Table {
+    let mut table = Table {
         rows,
         defines: groups.iter().map(|g| g.defines).collect(),
         groups,
         slots,
         shift,
-    }
+        include: None,
+    };
+    table.include = table.lookup("include");
+    table
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(build);
