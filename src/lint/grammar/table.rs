@@ -45,7 +45,7 @@ pub struct Args {
 impl Args {
     pub fn parse(s: &str) -> Args {
         let mut a = Args::default();
-        for part in s.split('|') {
+        for part in split_byte(s, b'|') {
             match part {
                 "any" => a.any = true,
                 "flag" => a.flag = true,
@@ -169,7 +169,7 @@ pub fn context_bit(c: Context) -> u32 {
 }
 
 fn ctx_mask(list: &str) -> u32 {
-    list.split(',')
+    split_byte(list, b',')
         .filter(|s| !s.is_empty())
         .fold(0, |m, s| m | ctx_bit(s))
 }
@@ -241,12 +241,22 @@ fn version(s: &str) -> Option<NginxVersion> {
     if s.is_empty() {
         return None;
     }
-    NginxVersion::parse(s)
+    // `1.9.0`: the form of every version in the table, read without the
+    // general parser's trimming (the table is read at every start).
+    let mut parts = [0u32; 3];
+    for (n, part) in split_byte(s, b'.').enumerate() {
+        let slot = parts.get_mut(n)?;
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) || part.len() > 9 {
+            return NginxVersion::parse(s);
+        }
+        *slot = part.bytes().fold(0, |v, b| v * 10 + u32::from(b - b'0'));
+    }
+    Some(NginxVersion(parts[0], parts[1], parts[2]))
 }
 
 fn parse_history(h: &str) -> Vec<Change> {
     let mut out = Vec::new();
-    for item in h.split(';') {
+    for item in split_byte(h, b';') {
         let Some((ver, what)) = item.trim().split_once(':') else {
             continue;
         };
@@ -583,12 +593,56 @@ impl Table {
     }
 }
 
+/// `s.split(sep)` for one ASCII byte, as a byte loop: the table's fields
+/// are a few bytes long, where `str::split` costs more in setting up its
+/// search than in searching.
+fn split_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == sep) {
+            Some(i) => {
+                rest = r.get(i + 1..);
+                r.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
+/// Split a line at tabs into `cols` (the last one keeps the rest); gives
+/// the number of columns found. A byte loop: the columns are short, and
+/// the table is read at every start.
+fn split_tabs(line: &'static str, cols: &mut [&'static str]) -> usize {
+    let mut n = 0;
+    let mut start = 0;
+    for (i, &b) in line.as_bytes().iter().enumerate() {
+        if b == b'\t' && n + 1 < cols.len() {
+            cols[n] = line.get(start..i).unwrap_or("");
+            n += 1;
+            start = i + 1;
+        }
+    }
+    if let Some(col) = cols.get_mut(n) {
+        *col = line.get(start..).unwrap_or("");
+        n += 1;
+    }
+    n
+}
+
 fn build() -> Table {
-    let mut by_name: HashMap<&'static str, usize, FxBuild> = HashMap::default();
-    let mut grouped: Vec<Vec<Entry>> = Vec::new();
+    let mut by_name: HashMap<&'static str, u32, FxBuild> =
+        HashMap::with_capacity_and_hasher(2048, FxBuild::default());
+    // (group, row) in table order; the rows are put in group order below.
+    let mut all: Vec<(u32, Entry)> = Vec::with_capacity(2048);
     for line in TSV.lines().skip(1) {
-        let f: Vec<&'static str> = line.split('\t').collect();
-        if f.len() < 14 {
+        // The 14 columns, without collecting them (this runs at every
+        // start of a lint).
+        let mut f: [&'static str; 14] = [""; 14];
+        if split_tabs(line, &mut f) < 14 {
             continue;
         }
         let kind = match f[2] {
@@ -624,28 +678,46 @@ fn build() -> Table {
             unique: super::values::unique(&e),
             ..e
         };
-        let g = *by_name.entry(e.name).or_insert_with(|| {
-            grouped.push(Vec::new());
-            grouped.len() - 1
-        });
-        grouped[g].push(e);
+        let next = by_name.len() as u32;
+        let g = *by_name.entry(e.name).or_insert(next);
+        all.push((g, e));
     }
-    let mut rows = Vec::new();
-    let mut groups = Vec::with_capacity(grouped.len());
-    for list in grouped {
-        let start = rows.len() as u32;
-        let name = list[0].name;
-        for mut e in list {
-            e.index = rows.len() as u32;
-            rows.push(e);
+    // Group order, the rows of a name in table order (a counting sort of
+    // the row numbers, then each row moved once).
+    let mut starts = vec![0usize; by_name.len() + 1];
+    for (g, _) in &all {
+        starts[*g as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut order = vec![0usize; all.len()];
+    for (i, (g, _)) in all.iter().enumerate() {
+        let at = &mut starts[*g as usize];
+        order[*at] = i;
+        *at += 1;
+    }
+    let mut all: Vec<Option<(u32, Entry)>> = all.into_iter().map(Some).collect();
+    let all = order
+        .into_iter()
+        .filter_map(|i| all.get_mut(i).and_then(Option::take));
+    let mut rows: Vec<Entry> = Vec::with_capacity(starts.len() + 1024);
+    let mut groups: Vec<Group> = Vec::with_capacity(by_name.len());
+    for (g, mut e) in all {
+        if groups.len() <= g as usize {
+            groups.push(Group {
+                name: e.name,
+                start: rows.len() as u32,
+                end: rows.len() as u32,
+                special: Special::of(e.name),
+                defines: crate::lint::variables::defining_arg(e.name),
+            });
         }
-        groups.push(Group {
-            name,
-            start,
-            end: rows.len() as u32,
-            special: Special::of(name),
-            defines: crate::lint::variables::defining_arg(name),
-        });
+        e.index = rows.len() as u32;
+        rows.push(e);
+        if let Some(gr) = groups.last_mut() {
+            gr.end = rows.len() as u32;
+        }
     }
     let bits = (groups.len() * 3)
         .next_power_of_two()
@@ -689,6 +761,38 @@ pub fn table() -> &'static Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_splits_are_str_splits() {
+        for s in ["", ",", "a", "a,b", ",a,,b,", "http,server,location"] {
+            let fast: Vec<&str> = split_byte(s, b',').collect();
+            let slow: Vec<&str> = s.split(',').collect();
+            assert_eq!(fast, slow, "{s:?}");
+            let tabbed: &'static str = Box::leak(s.replace(',', "\t").into_boxed_str());
+            let mut cols = [""; 3];
+            let n = split_tabs(tabbed, &mut cols);
+            let want: Vec<&str> = tabbed.splitn(3, '\t').collect();
+            assert_eq!(&cols[..n], want.as_slice(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn versions_read_like_the_general_parser() {
+        for s in [
+            "1.9.0",
+            "0.1.0",
+            "1.25",
+            "1",
+            "1.2.3.4",
+            "1..2",
+            "nginx/1.2.3",
+            "x",
+        ] {
+            assert_eq!(version(s), NginxVersion::parse(s), "{s}");
+        }
+        assert_eq!(version("unreleased"), Some(NginxVersion(u32::MAX, 0, 0)));
+        assert_eq!(version(""), None);
+    }
 
     #[test]
     fn masks() {
