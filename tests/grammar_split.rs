@@ -1,5 +1,5 @@
-//! Grammar validation sets the bodies of an `http` block's servers and
-//! upstreams aside and validates them on all cores, then merges what they
+//! Grammar validation sets the `server` and `upstream` blocks of an `http`
+//! block aside and validates them on all cores, then merges what they
 //! found in read order. That must change nothing: on every corpus file, on
 //! generated configurations and on one built to exercise every fact that
 //! depends on read order (log formats defined between servers, the first

@@ -140,9 +140,10 @@ pub const RULES: &[RuleMeta] = &[
 ///
 /// One walk per root does all of it, `grammar/unknown-variable` included
 /// (reported after the other findings, once every root is walked). In a
-/// large configuration the bodies of an `http` block's servers and
-/// upstreams are set aside by that walk and validated on all cores
-/// ([`Split::Auto`]).
+/// large configuration that walk sets the `server` and `upstream` blocks
+/// of an `http` block aside, in runs of consecutive ones, and they are
+/// validated on all cores ([`Split::Auto`]); what they find is merged back
+/// in read order.
 pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic>) {
     check_with(outcome, opts, out, Split::Auto);
 }
@@ -157,13 +158,14 @@ pub enum Split {
     Never,
     /// On all cores when the configuration has [`PARALLEL_BYTES`] or more.
     Auto,
-    /// Bodies set aside and validated in runs whatever the size and the
-    /// number of cores.
+    /// Every `server` and `upstream` block of an `http` block set aside on
+    /// its own, whatever the size and the number of cores.
     Always,
 }
 
-/// From this many bytes of configuration on, server bodies are validated
-/// on all cores; below, handing them over costs more than it saves.
+/// From this many bytes of configuration on, `server` and `upstream` blocks
+/// are validated on all cores; below, handing them over costs more than it
+/// saves.
 pub const PARALLEL_BYTES: usize = 256 * 1024;
 
 #[doc(hidden)]
@@ -174,12 +176,10 @@ pub fn check_with(
     split: Split,
 ) {
     let loaded = &outcome.loaded;
+    let size: usize = loaded.sources.files().map(|(_, f)| f.text.len()).sum();
     let parallel = match split {
         Split::Never => false,
-        Split::Auto => {
-            let size: usize = loaded.sources.files().map(|(_, f)| f.text.len()).sum();
-            rayon::current_num_threads() > 1 && size >= PARALLEL_BYTES
-        }
+        Split::Auto => rayon::current_num_threads() > 1 && size >= PARALLEL_BYTES,
         Split::Always => true,
     };
     let mut seen: HashSet<(&'static str, Option<Span>, String)> = HashSet::new();
@@ -198,6 +198,12 @@ pub fn check_with(
             root.context == Context::Main && opts.context.is_none(),
         );
         c.defer = parallel;
+        // Jobs of a sixteenth of a thread's share (runs group them), or of
+        // one block each when testing.
+        c.chunk_weight = match split {
+            Split::Always => 1,
+            _ => (size / (rayon::current_num_threads() * 16)).max(16 * 1024),
+        };
         c.walk(root.file, root.context);
         c.run_jobs();
         c.settle_infos(&mut info_modules);
@@ -293,11 +299,14 @@ pub(crate) struct Checker<'a, 'o> {
     /// are assumed available (and reported as info).
     third_party_assumed: bool,
     vars: &'o mut Variables,
-    /// Set the bodies of an `http` block's servers aside as [`Job`]s
-    /// instead of walking them ([`Checker::run_jobs`] does).
+    /// Set consecutive `server` and `upstream` blocks of an `http` block
+    /// aside as [`Job`]s instead of walking them ([`Checker::run_jobs`]
+    /// does).
     defer: bool,
+    /// Bytes of consecutive blocks that make one job.
+    chunk_weight: usize,
     jobs: Vec<Job<'a>>,
-    /// The ancestors of every job's body, one run after the other.
+    /// The ancestors of every job's blocks, one job after the other.
     chains: Vec<&'a Directive>,
     /// Some argument of the directive being checked has a `$` (or `(`).
     pub(crate) dollar: bool,
@@ -329,8 +338,6 @@ pub(crate) struct Checker<'a, 'o> {
     zones_used: Vec<(&'static str, String, Span)>,
     /// (upstream block id, close/open span, has server, uncertain, has zone)
     upstreams: Vec<UpstreamSeen>,
-    /// What bodies set aside said about upstreams of the top-level walk.
-    upstream_facts: Vec<(usize, UpstreamFact)>,
     /// (server block id, http block id, `{` span, listen span)
     ssl_servers: Vec<(usize, usize, Span, Span)>,
     cert_blocks: HashSet<usize, table::FxBuild>,
@@ -353,25 +360,6 @@ struct Resolved {
     child: Context,
 }
 
-/// What a directive in an upstream body says about it.
-#[derive(Debug, Clone, Copy)]
-enum UpstreamFact {
-    Server,
-    Zone,
-    /// An `include` that loaded nothing: the body may have servers.
-    Uncertain,
-}
-
-impl UpstreamSeen {
-    fn learn(&mut self, fact: UpstreamFact) {
-        match fact {
-            UpstreamFact::Server => self.servers = true,
-            UpstreamFact::Zone => self.zone = true,
-            UpstreamFact::Uncertain => self.uncertain = true,
-        }
-    }
-}
-
 struct UpstreamSeen {
     id: usize,
     span: Span,
@@ -381,17 +369,16 @@ struct UpstreamSeen {
     zone: bool,
 }
 
-/// A server body the top-level walk set aside, validated after it
-/// (on any core) and merged back in read order.
+/// `server` and `upstream` blocks the top-level walk set aside, validated
+/// after it (on any core) and merged back in read order.
 struct Job<'a> {
-    body: &'a Block,
-    /// The context the body is in: `server` or `upstream`.
-    context: Context,
-    /// Its ancestors (the server last) in [`Checker::chains`].
+    /// Consecutive `server` and `upstream` blocks of an `http` block.
+    directives: &'a [Directive],
+    /// Its ancestors (the `http` block last) in [`Checker::chains`].
     chain: std::ops::Range<usize>,
     /// Where its findings and facts go in the top-level walk's.
     at: Marks,
-    /// Bytes of the body, to share the jobs out evenly.
+    /// Bytes of the blocks, to share the jobs out evenly.
     weight: usize,
 }
 
@@ -403,6 +390,7 @@ struct Marks {
     zones_used: usize,
     ssl_servers: usize,
     ssl_on: usize,
+    upstreams: usize,
 }
 
 /// What one core found validating a contiguous run of jobs, with where
@@ -415,7 +403,8 @@ struct Run {
     ssl_servers: Vec<(usize, usize, Span, Span)>,
     ssl_on: Vec<(usize, usize, Span, bool)>,
     cert_blocks: HashSet<usize, table::FxBuild>,
-    upstream_facts: Vec<(usize, UpstreamFact)>,
+    upstreams: Vec<UpstreamSeen>,
+    http_servers: Vec<(usize, usize)>,
     starts: Vec<Marks>,
 }
 
@@ -519,6 +508,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             modules,
             vars,
             defer: false,
+            chunk_weight: usize::MAX,
             jobs: Vec::new(),
             chains: Vec::new(),
             dollar: false,
@@ -536,7 +526,6 @@ impl<'a, 'o> Checker<'a, 'o> {
             zones_defined: HashSet::new(),
             zones_used: Vec::new(),
             upstreams: Vec::new(),
-            upstream_facts: Vec::new(),
             ssl_servers: Vec::new(),
             cert_blocks: HashSet::default(),
             ssl_on: Vec::new(),
@@ -548,8 +537,8 @@ impl<'a, 'o> Checker<'a, 'o> {
     /// expanding includes in place: the order, contexts and ancestors of
     /// [`crate::model::walk`], with each name looked up once and the
     /// bodies of rejected block directives still visited (for
-    /// `grammar/unknown-variable` only). With `defer`, the bodies of an
-    /// `http` block's servers are set aside instead.
+    /// `grammar/unknown-variable` only). With `defer`, the `server` and
+    /// `upstream` blocks of an `http` block are set aside instead.
     fn walk(&mut self, root: FileId, context: Context) {
         let mut stack = vec![Frame::Block {
             iter: self.loaded.file(root).root.directives.iter(),
@@ -572,13 +561,37 @@ impl<'a, 'o> Checker<'a, 'o> {
                     // The hot loop: the directives of one block, leaving it
                     // only to enter a block or an include.
                     let mut paused = None;
-                    // Bodies met here are set aside, not entered.
+                    // Consecutive `server` and `upstream` blocks met here
+                    // are set aside (as `run`), not visited.
                     let deferring = self.defer && ctx == Context::Http;
-                    while let Some(d) = iter.next() {
+                    let mut run: Option<(&'a [Directive], usize, usize)> = None;
+                    loop {
+                        let rest = iter.as_slice();
+                        let Some(d) = iter.next() else { break };
+                        let group = self.table.lookup(d.name());
+                        if deferring {
+                            if d.block.is_some() && self.table.is_server_or_upstream(group) {
+                                let (_, n, weight) = run.get_or_insert((rest, 0, 0));
+                                *n += 1;
+                                *weight += d.span.len();
+                                if *weight >= self.chunk_weight {
+                                    if let Some((from, n, _)) = run.take() {
+                                        self.set_aside(
+                                            from.get(..n).unwrap_or_default(),
+                                            ancestors,
+                                        );
+                                    }
+                                }
+                                continue;
+                            }
+                            if let Some((from, n, _)) = run.take() {
+                                self.set_aside(from.get(..n).unwrap_or_default(), ancestors);
+                            }
+                        }
                         // The walk waits on memory more than it computes:
                         // start loading the body of this block directive
                         // and the block of the next one before validating.
-                        if let (Some(b), false) = (&d.block, deferring) {
+                        if let Some(b) = &d.block {
                             prefetch(b.directives.as_ptr() as *const i8);
                         }
                         let ahead = iter.as_slice();
@@ -588,7 +601,6 @@ impl<'a, 'o> Checker<'a, 'o> {
                         if let Some(n) = ahead.get(2) {
                             prefetch(n as *const Directive as *const i8);
                         }
-                        let group = self.table.lookup(d.name());
                         let child = self.visit(
                             &Visit {
                                 directive: d,
@@ -609,12 +621,6 @@ impl<'a, 'o> Checker<'a, 'o> {
                             }
                         }
                         if let Some(b) = &d.block {
-                            if deferring {
-                                if let Some(c @ (Context::Server | Context::Upstream)) = child {
-                                    self.set_aside(b, d, c, ancestors);
-                                    continue;
-                                }
-                            }
                             let child = child
                                 .unwrap_or_else(|| ctx.child(d.name()).unwrap_or(Context::Unknown));
                             ancestors.push(d);
@@ -625,6 +631,9 @@ impl<'a, 'o> Checker<'a, 'o> {
                             });
                             break;
                         }
+                    }
+                    if let Some((from, n, _)) = run.take() {
+                        self.set_aside(from.get(..n).unwrap_or_default(), ancestors);
                     }
                     match paused {
                         Some(next) => {
@@ -663,30 +672,26 @@ impl<'a, 'o> Checker<'a, 'o> {
             zones_used: self.zones_used.len(),
             ssl_servers: self.ssl_servers.len(),
             ssl_on: self.ssl_on.len(),
+            upstreams: self.upstreams.len(),
         }
     }
 
-    /// Set the body of server or upstream `d` aside as a job.
-    fn set_aside(
-        &mut self,
-        body: &'a Block,
-        d: &'a Directive,
-        context: Context,
-        ancestors: &[&'a Directive],
-    ) {
+    /// Set consecutive `server` and `upstream` blocks aside as a job.
+    fn set_aside(&mut self, directives: &'a [Directive], ancestors: &[&'a Directive]) {
+        let (Some(first), Some(last)) = (directives.first(), directives.last()) else {
+            return;
+        };
         let start = self.chains.len();
         self.chains.extend_from_slice(ancestors);
-        self.chains.push(d);
         self.jobs.push(Job {
-            body,
-            context,
+            directives,
             chain: start..self.chains.len(),
             at: self.marks(),
-            weight: d.span.len(),
+            weight: last.span.end().saturating_sub(first.span.start()),
         });
     }
 
-    /// Validate the bodies set aside, on all cores in contiguous runs of
+    /// Validate the blocks set aside, on all cores in contiguous runs of
     /// about equal size, each run with its own checker, and merge what
     /// they found in read order: the result is the walk's in one piece.
     fn run_jobs(&mut self) {
@@ -745,13 +750,6 @@ impl<'a, 'o> Checker<'a, 'o> {
         let mut ancestors = Vec::new();
         for i in range {
             let Some(job) = jobs.get(i) else { break };
-            // As the walk in place does: start loading the next bodies.
-            if let Some(next) = jobs.get(i + 1) {
-                prefetch(next.body.directives.as_ptr() as *const i8);
-            }
-            if let Some(next) = jobs.get(i + 2) {
-                prefetch(next.body as *const Block as *const i8);
-            }
             starts.push(c.marks());
             c.frames.clear();
             c.once.clear();
@@ -760,9 +758,9 @@ impl<'a, 'o> Checker<'a, 'o> {
             ancestors.clear();
             ancestors.extend_from_slice(chains.get(job.chain.clone()).unwrap_or_default());
             stack.push(Frame::Block {
-                iter: job.body.directives.iter(),
-                context: job.context,
-                owned: true,
+                iter: job.directives.iter(),
+                context: Context::Http,
+                owned: false,
             });
             c.walk_frames(&mut stack, &mut ancestors);
         }
@@ -774,7 +772,8 @@ impl<'a, 'o> Checker<'a, 'o> {
             ssl_servers,
             ssl_on,
             cert_blocks,
-            upstream_facts,
+            upstreams,
+            http_servers,
             ..
         } = c;
         Run {
@@ -785,7 +784,8 @@ impl<'a, 'o> Checker<'a, 'o> {
             ssl_servers,
             ssl_on,
             cert_blocks,
-            upstream_facts,
+            upstreams,
+            http_servers,
             starts,
         }
     }
@@ -798,6 +798,7 @@ impl<'a, 'o> Checker<'a, 'o> {
         let mut zones = Vec::with_capacity(runs.len());
         let mut servers = Vec::with_capacity(runs.len());
         let mut ssl_on = Vec::with_capacity(runs.len());
+        let mut upstreams = Vec::with_capacity(runs.len());
         for r in runs {
             let starts = |f: fn(&Marks) -> usize| r.starts.iter().map(f).collect::<Vec<_>>();
             outs.push((tag(r.out, &r.infos), starts(|m| m.out)));
@@ -808,20 +809,9 @@ impl<'a, 'o> Checker<'a, 'o> {
             servers.push((r.ssl_servers, starts(|m| m.ssl_servers)));
             ssl_on.push((r.ssl_on, starts(|m| m.ssl_on)));
             self.cert_blocks.extend(r.cert_blocks);
-            self.upstream_facts.extend(r.upstream_facts);
-        }
-        if !self.upstream_facts.is_empty() {
-            let index: HashMap<usize, usize> = self
-                .upstreams
-                .iter()
-                .enumerate()
-                .map(|(i, u)| (u.id, i))
-                .collect();
-            for (id, fact) in std::mem::take(&mut self.upstream_facts) {
-                if let Some(u) = index.get(&id).and_then(|&i| self.upstreams.get_mut(i)) {
-                    u.learn(fact);
-                }
-            }
+            // Only asked whether any matches: the order does not matter.
+            self.http_servers.extend(r.http_servers);
+            upstreams.push((r.upstreams, starts(|m| m.upstreams)));
         }
         let mut all = tag(
             std::mem::take(&mut self.out),
@@ -846,6 +836,11 @@ impl<'a, 'o> Checker<'a, 'o> {
             servers,
         );
         weave(&mut self.ssl_on, jobs.iter().map(|j| j.at.ssl_on), ssl_on);
+        weave(
+            &mut self.upstreams,
+            jobs.iter().map(|j| j.at.upstreams),
+            upstreams,
+        );
     }
 
     /// Keep only the first `grammar/third-party-directive` report of each
@@ -1331,18 +1326,15 @@ impl<'a, 'o> Checker<'a, 'o> {
                 }
             }
             (Context::Upstream | Context::StreamUpstream, n) => {
-                let fact = match n {
-                    Special::Server => UpstreamFact::Server,
-                    Special::Zone => UpstreamFact::Zone,
-                    Special::Include if self.loaded.included_by(d).is_empty() => {
-                        UpstreamFact::Uncertain
+                if let Some(u) = self.upstreams.iter_mut().rev().find(|u| u.id == block) {
+                    match n {
+                        Special::Server => u.servers = true,
+                        Special::Zone => u.zone = true,
+                        Special::Include if self.loaded.included_by(d).is_empty() => {
+                            u.uncertain = true
+                        }
+                        _ => {}
                     }
-                    _ => return self.after_semantic(v, block, sp),
-                };
-                match self.upstreams.iter_mut().rev().find(|u| u.id == block) {
-                    Some(u) => u.learn(fact),
-                    // A body set aside: the top-level checker learns it.
-                    None => self.upstream_facts.push((block, fact)),
                 }
             }
             _ => {}

@@ -424,6 +424,9 @@ pub struct Table {
     shift: u32,
     /// The group of `include`, which every walk asks for.
     include: Option<usize>,
+    /// The groups of `server` and `upstream`.
+    server: Option<usize>,
+    upstream: Option<usize>,
 }
 
 /// A name reduced to two words and its length: the first and last eight
@@ -529,6 +532,11 @@ impl Table {
     /// The group of `include`.
     pub fn include(&self) -> Option<usize> {
         self.include
+    }
+
+    /// Is `g` the group of `server` or of `upstream`?
+    pub fn is_server_or_upstream(&self, g: Option<usize>) -> bool {
+        g.is_some() && (g == self.server || g == self.upstream)
     }
 
     /// [`Group::defines`] of group `g`.
@@ -746,8 +754,12 @@ fn build() -> Table {
         slots,
         shift,
         include: None,
+        server: None,
+        upstream: None,
     };
     table.include = table.lookup("include");
+    table.server = table.lookup("server");
+    table.upstream = table.lookup("upstream");
     table
 }
 
