@@ -165,3 +165,60 @@ fn corpus_splits_alike() {
     }
     assert!(files > 100, "only {files} corpus files");
 }
+
+/// Pieces of an `http` block: `server` and `upstream` blocks (set aside)
+/// and the directives between them whose facts the blocks depend on.
+const HTTP_PIECES: &[&str] = &[
+    "server { listen 80; server_name a; location / { proxy_pass http://u1; } }",
+    "server { listen 443 ssl; ssl_certificate /c.pem; ssl_certificate_key /k.pem; }",
+    "server { listen 443 ssl; return 200 $arg; }",
+    "server { access_log /l f1; access_log /l f2; access_log /l combined; }",
+    "server { more_set_headers \"X: y\"; echo hi; }",
+    "server { root /a; root /b; location = /x { location /y { } } }",
+    "server { limit_req zone=z1 burst=1; limit_conn c1 5; set $args 1; }",
+    "server { ssl on; listen 80 bogus; client_max_body_size 1q; }",
+    "server { location / { if ($x) { return 200 $cookie; } } foo { bar $http; } }",
+    "server { include /nonexistent/*.conf; sendfle on; }",
+    "server bad { }",
+    "upstream u1 { server 127.0.0.1:1 max_fails=x; }",
+    "upstream u2 { }",
+    "upstream u3 { zone z 64k; }",
+    "upstream u4 { include /nonexistent/up/*.conf; }",
+    "upstream { }",
+    "log_format f1 '$remote_addr';",
+    "log_format f2 '$x';",
+    "limit_req_zone $binary_remote_addr zone=z1:10m rate=1r/s;",
+    "limit_conn_zone $binary_remote_addr zone=c1:10m;",
+    "ssl on;",
+    "ssl_certificate /http.pem;",
+    "more_set_headers \"A: b\";",
+    "map $uri $cookie { default 1; }",
+    "geo $remote_addr $http { default 0; }",
+    "sendfile on;",
+    "sendfile off;",
+    "bogus_directive 1;",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Any mix of the pieces: the split walk finds what the serial one
+    /// finds, in the same order.
+    #[test]
+    fn random_http_blocks_split_alike(
+        pieces in proptest::collection::vec(0..HTTP_PIECES.len(), 0..40),
+        events in proptest::bool::ANY,
+    ) {
+        let mut text = String::from(if events { "events {}\n" } else { "" });
+        text.push_str("http {\n");
+        for i in pieces {
+            text.push_str("    ");
+            text.push_str(HTTP_PIECES[i]);
+            text.push('\n');
+        }
+        text.push_str("}\n");
+        let outcome = outcome_of_text(&text);
+        let (serial, split) = both(&outcome, &LintOptions::default());
+        proptest::prop_assert_eq!(serial, split, "{}", text);
+    }
+}
