@@ -19,6 +19,8 @@ use crate::model::{walk, Context, Visit};
 use crate::syntax::{Block, Directive, FileId, Span, Terminator};
 
 pub mod table;
+#[cfg(test)]
+mod tsv;
 mod values;
 
 /// Build the directive table and value tables now. A lint calls this on a

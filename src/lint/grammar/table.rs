@@ -1,20 +1,19 @@
 //! The directive table (`grammar/directives.tsv`, generated from the nginx
-//! fact tables) compiled into the binary and indexed by name once, on first
+//! fact tables), compiled into the binary as static rows by the build
+//! script (`tsv.rs` reads the file) and indexed by name once, on first
 //! use. Each row says which module owns a name, where it may appear, how many
 //! arguments it takes, and in which versions it exists; `history` lets the
 //! grammar be rewound to an older target nginx.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use crate::lint::NginxVersion;
 use crate::model::Context;
 
-const TSV: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/grammar/directives.tsv"
-));
+// `ROWS` and `GROUPS`, written by the build script from
+// `grammar/directives.tsv` (see `tsv.rs`).
+include!(concat!(env!("OUT_DIR"), "/directives.rs"));
 
 /// Where a row comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,27 +42,18 @@ pub struct Args {
 }
 
 impl Args {
+    /// `take1|flag`-style masks (the build script reads the table with
+    /// the same code).
+    #[cfg(test)]
     pub fn parse(s: &str) -> Args {
-        let mut a = Args::default();
-        for part in split_byte(s, b'|') {
-            match part {
-                "any" => a.any = true,
-                "flag" => a.flag = true,
-                "1more" => a.more1 = true,
-                "2more" => a.more2 = true,
-                "noargs" => a.takes |= 1,
-                t => {
-                    if let Some(d) = t.strip_prefix("take") {
-                        for c in d.bytes() {
-                            if c.is_ascii_digit() && c <= b'7' {
-                                a.takes |= 1 << (c - b'0');
-                            }
-                        }
-                    }
-                }
-            }
+        let m = super::tsv::mask(s);
+        Args {
+            any: m.any,
+            flag: m.flag,
+            more1: m.more1,
+            more2: m.more2,
+            takes: m.takes,
         }
-        a
     }
 
     /// nginx's check in `ngx_conf_handler`: ANY, FLAG, 1MORE, 2MORE, then
@@ -115,22 +105,6 @@ impl Args {
     }
 }
 
-/// Context names in the table, including ones ngxray has no [`Context`] for
-/// (rtmp, Plus and external blocks): those can never match.
-fn ctx_bit(name: &str) -> u32 {
-    match name {
-        "any" => u32::MAX,
-        _ => match Context::parse(name) {
-            Some(c) => 1 << ctx_index(c),
-            None => 0,
-        },
-    }
-}
-
-fn ctx_index(c: Context) -> u32 {
-    context_index(c).map(|i| i as u32).unwrap_or(31)
-}
-
 /// Number of contexts a directive row can allow ([`Context::NAMED`]).
 pub const CONTEXTS: usize = Context::NAMED.len();
 
@@ -168,12 +142,6 @@ pub fn context_bit(c: Context) -> u32 {
     }
 }
 
-fn ctx_mask(list: &str) -> u32 {
-    split_byte(list, b',')
-        .filter(|s| !s.is_empty())
-        .fold(0, |m, s| m | ctx_bit(s))
-}
-
 /// One flag or context change along the release history.
 #[derive(Debug, Clone)]
 struct Change {
@@ -196,7 +164,7 @@ pub struct Entry {
     pub is_block: bool,
     pub since: Option<NginxVersion>,
     pub removed_in: Option<NginxVersion>,
-    history: Vec<Change>,
+    history: &'static [Change],
     /// The `.so` file `load_module` loads (external and third-party).
     pub load: &'static str,
     /// `nginx`, `NGINX Plus`, `njs`, or the GitHub `owner/repo`.
@@ -232,71 +200,6 @@ impl Entry {
     pub fn exists_in(&self, v: NginxVersion) -> bool {
         self.since.map_or(true, |s| s <= v) && self.removed_in.map_or(true, |r| v < r)
     }
-}
-
-fn version(s: &str) -> Option<NginxVersion> {
-    if s == "unreleased" {
-        return Some(NginxVersion(u32::MAX, 0, 0));
-    }
-    if s.is_empty() {
-        return None;
-    }
-    // `1.9.0`: the form of every version in the table, read without the
-    // general parser's trimming (the table is read at every start).
-    let mut parts = [0u32; 3];
-    for (n, part) in split_byte(s, b'.').enumerate() {
-        let slot = parts.get_mut(n)?;
-        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) || part.len() > 9 {
-            return NginxVersion::parse(s);
-        }
-        *slot = part.bytes().fold(0, |v, b| v * 10 + u32::from(b - b'0'));
-    }
-    Some(NginxVersion(parts[0], parts[1], parts[2]))
-}
-
-fn parse_history(h: &str) -> Vec<Change> {
-    let mut out = Vec::new();
-    for item in split_byte(h, b';') {
-        let Some((ver, what)) = item.trim().split_once(':') else {
-            continue;
-        };
-        let Some(version) = version(ver.trim()) else {
-            continue;
-        };
-        let mut ch = Change {
-            version,
-            added: 0,
-            removed: 0,
-            args_before: None,
-        };
-        for tok in what.split_whitespace() {
-            if let Some((before, _after)) = tok.split_once("->") {
-                ch.args_before = Some(Args::parse(before));
-            } else if tok.starts_with('+') || tok.starts_with('-') {
-                // "+http+server", "-location-server"
-                let mut sign = '+';
-                let mut cur = String::new();
-                for c in tok.chars().chain(std::iter::once('+')) {
-                    if c == '+' || c == '-' {
-                        if !cur.is_empty() {
-                            if sign == '+' {
-                                ch.added |= ctx_bit(&cur);
-                            } else {
-                                ch.removed |= ctx_bit(&cur);
-                            }
-                            cur.clear();
-                        }
-                        sign = c;
-                    } else {
-                        cur.push(c);
-                    }
-                }
-            }
-        }
-        out.push(ch);
-    }
-    out.sort_by_key(|c| c.version);
-    out
 }
 
 /// A fast non-cryptographic hasher (the Fx hash of rustc) for short keys:
@@ -414,7 +317,7 @@ pub struct Group {
 /// index over the names (a cheap hash of the length and the first and last
 /// eight bytes; names are compared in full on a hit).
 pub struct Table {
-    rows: Vec<Entry>,
+    rows: &'static [Entry],
     groups: Vec<Group>,
     /// [`Group::defines`] of each group, packed.
     defines: Vec<Option<crate::lint::variables::DefArg>>,
@@ -601,132 +504,18 @@ impl Table {
     }
 }
 
-/// `s.split(sep)` for one ASCII byte, as a byte loop: the table's fields
-/// are a few bytes long, where `str::split` costs more in setting up its
-/// search than in searching.
-fn split_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> {
-    let mut rest = Some(s);
-    std::iter::from_fn(move || {
-        let r = rest?;
-        match r.bytes().position(|b| b == sep) {
-            Some(i) => {
-                rest = r.get(i + 1..);
-                r.get(..i)
-            }
-            None => {
-                rest = None;
-                Some(r)
-            }
-        }
-    })
-}
-
-/// Split a line at tabs into `cols` (the last one keeps the rest); gives
-/// the number of columns found. A byte loop: the columns are short, and
-/// the table is read at every start.
-fn split_tabs(line: &'static str, cols: &mut [&'static str]) -> usize {
-    let mut n = 0;
-    let mut start = 0;
-    for (i, &b) in line.as_bytes().iter().enumerate() {
-        if b == b'\t' && n + 1 < cols.len() {
-            cols[n] = line.get(start..i).unwrap_or("");
-            n += 1;
-            start = i + 1;
-        }
-    }
-    if let Some(col) = cols.get_mut(n) {
-        *col = line.get(start..).unwrap_or("");
-        n += 1;
-    }
-    n
-}
-
+/// The name index over the static rows (and each name's semantic tags).
 fn build() -> Table {
-    let mut by_name: HashMap<&'static str, u32, FxBuild> =
-        HashMap::with_capacity_and_hasher(2048, FxBuild::default());
-    // (group, row) in table order; the rows are put in group order below.
-    let mut all: Vec<(u32, Entry)> = Vec::with_capacity(2048);
-    for line in TSV.lines().skip(1) {
-        // The 14 columns, without collecting them (this runs at every
-        // start of a lint).
-        let mut f: [&'static str; 14] = [""; 14];
-        if split_tabs(line, &mut f) < 14 {
-            continue;
-        }
-        let kind = match f[2] {
-            "oss" => Kind::Oss,
-            "plus" => Kind::Plus,
-            "external" => Kind::External,
-            "thirdparty" => Kind::ThirdParty,
-            _ => Kind::Removed,
-        };
-        let e = Entry {
-            name: f[0],
-            module: f[1],
-            kind,
-            contexts: ctx_mask(f[3]),
-            context_names: f[3],
-            args: Args::parse(f[4]),
-            is_block: f[5] == "yes",
-            since: if matches!(kind, Kind::Oss | Kind::Removed) {
-                version(f[7])
-            } else {
-                None
-            },
-            removed_in: version(f[8]),
-            history: parse_history(f[9]),
-            load: f[10],
-            origin: f[11],
-            on_off: f[12] == "on|off",
-            unit: f[13],
-            unique: false,
-            index: 0,
-        };
-        let e = Entry {
-            unique: super::values::unique(&e),
-            ..e
-        };
-        let next = by_name.len() as u32;
-        let g = *by_name.entry(e.name).or_insert(next);
-        all.push((g, e));
-    }
-    // Group order, the rows of a name in table order (a counting sort of
-    // the row numbers, then each row moved once).
-    let mut starts = vec![0usize; by_name.len() + 1];
-    for (g, _) in &all {
-        starts[*g as usize + 1] += 1;
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let mut order = vec![0usize; all.len()];
-    for (i, (g, _)) in all.iter().enumerate() {
-        let at = &mut starts[*g as usize];
-        order[*at] = i;
-        *at += 1;
-    }
-    let mut all: Vec<Option<(u32, Entry)>> = all.into_iter().map(Some).collect();
-    let all = order
-        .into_iter()
-        .filter_map(|i| all.get_mut(i).and_then(Option::take));
-    let mut rows: Vec<Entry> = Vec::with_capacity(starts.len() + 1024);
-    let mut groups: Vec<Group> = Vec::with_capacity(by_name.len());
-    for (g, mut e) in all {
-        if groups.len() <= g as usize {
-            groups.push(Group {
-                name: e.name,
-                start: rows.len() as u32,
-                end: rows.len() as u32,
-                special: Special::of(e.name),
-                defines: crate::lint::variables::defining_arg(e.name),
-            });
-        }
-        e.index = rows.len() as u32;
-        rows.push(e);
-        if let Some(gr) = groups.last_mut() {
-            gr.end = rows.len() as u32;
-        }
-    }
+    let groups: Vec<Group> = GROUPS
+        .iter()
+        .map(|&(name, start, end)| Group {
+            name,
+            start,
+            end,
+            special: Special::of(name),
+            defines: crate::lint::variables::defining_arg(name),
+        })
+        .collect();
     let bits = (groups.len() * 3)
         .next_power_of_two()
         .trailing_zeros()
@@ -748,7 +537,7 @@ fn build() -> Table {
         };
     }
     let mut table = Table {
-        rows,
+        rows: &ROWS,
         defines: groups.iter().map(|g| g.defines).collect(),
         groups,
         slots,
@@ -774,36 +563,71 @@ pub fn table() -> &'static Table {
 mod tests {
     use super::*;
 
+    /// The static rows are the table file read (`tsv::rows`, which the
+    /// build script runs), field by field.
     #[test]
-    fn byte_splits_are_str_splits() {
-        for s in ["", ",", "a", "a,b", ",a,,b,", "http,server,location"] {
-            let fast: Vec<&str> = split_byte(s, b',').collect();
-            let slow: Vec<&str> = s.split(',').collect();
-            assert_eq!(fast, slow, "{s:?}");
-            let tabbed: &'static str = Box::leak(s.replace(',', "\t").into_boxed_str());
-            let mut cols = [""; 3];
-            let n = split_tabs(tabbed, &mut cols);
-            let want: Vec<&str> = tabbed.splitn(3, '\t').collect();
-            assert_eq!(&cols[..n], want.as_slice(), "{s:?}");
+    fn static_rows_are_the_file() {
+        let text = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/grammar/directives.tsv"
+        ));
+        let rows = super::super::tsv::rows(text);
+        assert_eq!(rows.len(), ROWS.len());
+        assert!(rows.len() > 1500);
+        let version = |v: Option<(u32, u32, u32)>| v.map(|(a, b, c)| NginxVersion(a, b, c));
+        for (i, (r, e)) in rows.iter().zip(ROWS.iter()).enumerate() {
+            assert_eq!(e.index as usize, i);
+            assert_eq!(
+                (e.name, e.module, e.context_names),
+                (r.name, r.module, r.context_names)
+            );
+            assert_eq!(
+                format!("{:?}", e.kind).to_ascii_lowercase(),
+                r.kind.replace('_', "")
+            );
+            assert_eq!(
+                (e.contexts, e.is_block, e.on_off, e.unique),
+                (r.contexts, r.is_block, r.on_off, r.unique)
+            );
+            let a = e.args;
+            let m = r.args;
+            assert_eq!(
+                (a.any, a.flag, a.more1, a.more2, a.takes),
+                (m.any, m.flag, m.more1, m.more2, m.takes)
+            );
+            assert_eq!(
+                (e.since, e.removed_in),
+                (version(r.since), version(r.removed_in))
+            );
+            assert_eq!((e.load, e.origin, e.unit), (r.load, r.origin, r.unit));
+            assert_eq!(e.history.len(), r.history.len());
+            for (c, d) in e.history.iter().zip(&r.history) {
+                assert_eq!(Some(c.version), version(Some(d.version)));
+                assert_eq!((c.added, c.removed), (d.added, d.removed));
+                assert_eq!(
+                    c.args_before
+                        .map(|a| (a.any, a.flag, a.more1, a.more2, a.takes)),
+                    d.args_before
+                        .map(|m| (m.any, m.flag, m.more1, m.more2, m.takes))
+                );
+            }
+        }
+        // Names are grouped: each name's rows are contiguous.
+        let mut seen = std::collections::HashSet::new();
+        for g in GROUPS.iter() {
+            assert!(seen.insert(g.0), "{} twice", g.0);
+            assert!(ROWS[g.1 as usize..g.2 as usize]
+                .iter()
+                .all(|e| e.name == g.0));
         }
     }
 
     #[test]
-    fn versions_read_like_the_general_parser() {
-        for s in [
-            "1.9.0",
-            "0.1.0",
-            "1.25",
-            "1",
-            "1.2.3.4",
-            "1..2",
-            "nginx/1.2.3",
-            "x",
-        ] {
-            assert_eq!(version(s), NginxVersion::parse(s), "{s}");
+    fn context_names_are_the_walkers() {
+        for (i, c) in Context::NAMED.iter().enumerate() {
+            assert_eq!(context_index(*c), Some(i));
+            assert_eq!(super::super::tsv::CONTEXT_NAMES[i], c.as_str());
         }
-        assert_eq!(version("unreleased"), Some(NginxVersion(u32::MAX, 0, 0)));
-        assert_eq!(version(""), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use super::table::{Args, Entry, Kind};
+use super::table::{Args, Entry};
 use super::{Checker, INVALID_FLAG_VALUE, INVALID_VALUE, UNAVAILABLE_IN_VERSION};
 use crate::diag::Diagnostic;
 use crate::lint::NginxVersion;
@@ -121,58 +121,6 @@ fn before_slash(s: &str) -> &str {
         Some(i) => &s[..i],
         None => s,
     }
-}
-
-/// Directives whose handler (a `ngx_conf_set_*_slot` or equivalent) says
-/// "is duplicate" when set twice in one block.
-pub(super) fn unique(e: &Entry) -> bool {
-    if !matches!(e.kind, Kind::Oss | Kind::Removed) {
-        return false;
-    }
-    if e.on_off {
-        return true;
-    }
-    if !e.unit.is_empty() && e.args.takes != 0 && !e.args.more1 && !e.args.more2 {
-        return true;
-    }
-    matches!(
-        e.name,
-        "root"
-            | "alias"
-            | "proxy_pass"
-            | "fastcgi_pass"
-            | "uwsgi_pass"
-            | "scgi_pass"
-            | "grpc_pass"
-            | "memcached_pass"
-            | "try_files"
-            | "default_type"
-            | "client_max_body_size"
-            | "worker_processes"
-            | "worker_connections"
-            | "worker_rlimit_nofile"
-            | "keepalive_timeout"
-            | "send_timeout"
-            | "client_body_timeout"
-            | "client_header_timeout"
-            | "charset"
-            | "expires"
-            | "ssl_protocols"
-            | "ssl_ciphers"
-            | "ssl_session_timeout"
-            | "ssl_session_cache"
-            | "proxy_cache"
-            | "proxy_next_upstream"
-            | "fastcgi_next_upstream"
-            | "fastcgi_index"
-            | "fastcgi_split_path_info"
-            | "server_names_hash_bucket_size"
-            | "server_names_hash_max_size"
-            | "types_hash_max_size"
-            | "types_hash_bucket_size"
-            | "pid"
-            | "user"
-    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
