@@ -594,7 +594,14 @@ impl<'a, 'o> Checker<'a, 'o> {
                         // start loading the body of this block directive
                         // and the block of the next one before validating.
                         if let Some(b) = &d.block {
-                            prefetch(b.directives.as_ptr() as *const i8);
+                            // The whole body, up to 16 cache lines.
+                            let p = b.directives.as_ptr() as *const i8;
+                            let bytes = std::mem::size_of_val(b.directives.as_slice()).min(1024);
+                            let mut at = 0;
+                            while at < bytes {
+                                prefetch(p.wrapping_add(at));
+                                at += 64;
+                            }
                         }
                         let ahead = iter.as_slice();
                         if let Some(b) = ahead.first().and_then(|n| n.block.as_deref()) {
