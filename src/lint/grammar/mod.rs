@@ -774,29 +774,21 @@ impl<'a, 'o> Checker<'a, 'o> {
             c.walk_frames(&mut stack, &mut ancestors);
         }
         starts.push(c.marks());
-        let Checker {
-            out,
-            infos,
-            zones_used,
-            ssl_servers,
-            ssl_on,
-            cert_blocks,
-            upstreams,
-            http_servers,
-            ..
-        } = c;
-        Run {
-            out,
-            infos,
-            vars,
-            zones_used,
-            ssl_servers,
-            ssl_on,
-            cert_blocks,
-            upstreams,
-            http_servers,
+        let mut run = Run {
+            out: c.out,
+            infos: c.infos,
+            vars: Variables::default(),
+            zones_used: c.zones_used,
+            ssl_servers: c.ssl_servers,
+            ssl_on: c.ssl_on,
+            cert_blocks: c.cert_blocks,
+            upstreams: c.upstreams,
+            http_servers: c.http_servers,
             starts,
-        }
+        };
+        // The checker borrowed them; it is gone now.
+        run.vars = vars;
+        run
     }
 
     /// Merge the runs' findings and facts into this (top-level) checker's,
