@@ -577,18 +577,11 @@ impl<'a, 'o> Checker<'a, 'o> {
                                 *n += 1;
                                 *weight += d.span.len();
                                 if *weight >= self.chunk_weight {
-                                    if let Some((from, n, _)) = run.take() {
-                                        self.set_aside(
-                                            from.get(..n).unwrap_or_default(),
-                                            ancestors,
-                                        );
-                                    }
+                                    self.set_aside(run.take(), ancestors);
                                 }
                                 continue;
                             }
-                            if let Some((from, n, _)) = run.take() {
-                                self.set_aside(from.get(..n).unwrap_or_default(), ancestors);
-                            }
+                            self.set_aside(run.take(), ancestors);
                         }
                         // The walk waits on memory more than it computes:
                         // start loading the body of this block directive
@@ -641,9 +634,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                             break;
                         }
                     }
-                    if let Some((from, n, _)) = run.take() {
-                        self.set_aside(from.get(..n).unwrap_or_default(), ancestors);
-                    }
+                    self.set_aside(run.take(), ancestors);
                     match paused {
                         Some(next) => {
                             stack.push(Frame::Block {
@@ -685,8 +676,15 @@ impl<'a, 'o> Checker<'a, 'o> {
         }
     }
 
-    /// Set consecutive `server` and `upstream` blocks aside as a job.
-    fn set_aside(&mut self, directives: &'a [Directive], ancestors: &[&'a Directive]) {
+    /// Set a run of consecutive `server` and `upstream` blocks aside as a
+    /// job: (the directives from its first one on, how many, bytes).
+    fn set_aside(
+        &mut self,
+        run: Option<(&'a [Directive], usize, usize)>,
+        ancestors: &[&'a Directive],
+    ) {
+        let Some((from, n, _)) = run else { return };
+        let directives = from.get(..n).unwrap_or_default();
         let (Some(first), Some(last)) = (directives.first(), directives.last()) else {
             return;
         };
