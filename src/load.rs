@@ -31,6 +31,9 @@ pub struct LoadOptions {
     /// Install path → repository path: an absolute include under an install
     /// path is read from the repository path instead (`--path-map`).
     pub path_map: Vec<(PathBuf, PathBuf)>,
+    /// Substitute defined environment variables in every file first, as the
+    /// nginx Docker image's envsubst step does (`--env-subst`).
+    pub env_subst: bool,
     /// Follow `include` directives.
     pub follow_includes: bool,
 }
@@ -55,6 +58,8 @@ pub struct Loaded {
     pub missing: Vec<MissingInclude>,
     /// Files that came from an `nginx -T` dump (no file system behind them).
     virtual_files: bool,
+    /// `LoadOptions::env_subst` of this run.
+    env_subst: bool,
 }
 
 /// An `include` whose file does not exist.
@@ -176,6 +181,11 @@ impl Loaded {
     }
 
     fn add(&mut self, path: PathBuf, text: Vec<u8>) -> FileId {
+        let text = if self.env_subst {
+            crate::lint::template::env_subst(&text)
+        } else {
+            text
+        };
         // The id `sources.add` gives it.
         let id = FileId(self.sources.len() as u32);
         let (parsed, index) = if text.len() >= PARALLEL_MIN {
@@ -216,6 +226,7 @@ impl Loaded {
     /// Parse text as an entry file (splitting `nginx -T` dumps) and follow its
     /// includes. Returns the new roots.
     pub fn load_text(&mut self, name: PathBuf, text: Vec<u8>, opts: &LoadOptions) -> Vec<FileId> {
+        self.env_subst = opts.env_subst;
         if is_dump(&text) {
             let parts = split_dump(&text);
             self.virtual_files = true;
@@ -413,8 +424,19 @@ impl Loaded {
                 .filter_map(|p| self.open_include(p, span))
                 .collect();
         }
-        let mut texts: Vec<Option<std::io::Result<Vec<u8>>>> =
-            fresh.par_iter().map(|p| Some(read_file(p))).collect();
+        let subst = self.env_subst;
+        let mut texts: Vec<Option<std::io::Result<Vec<u8>>>> = fresh
+            .par_iter()
+            .map(|p| {
+                Some(read_file(p).map(|t| {
+                    if subst {
+                        crate::lint::template::env_subst(&t)
+                    } else {
+                        t
+                    }
+                }))
+            })
+            .collect();
         // Ids in the order the files will be added (read failures get none).
         let base = self.sources.len();
         let ids: Vec<Option<FileId>> = texts

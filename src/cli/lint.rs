@@ -79,6 +79,10 @@ pub struct LintArgs {
     /// `[paths]` in .ngxray.toml).
     #[arg(long = "path-map", value_name = "FROM=TO", value_parser = parse_path_map)]
     pub path_map: Vec<(PathBuf, PathBuf)>,
+    /// Lint templates after substituting defined environment variables
+    /// (`$NAME`, `${NAME}`), as the nginx Docker image's envsubst step does.
+    #[arg(long)]
+    pub env_subst: bool,
     /// File name globs to lint inside directories (repeatable).
     #[arg(long = "glob", value_name = "GLOB")]
     pub globs: Vec<String>,
@@ -206,6 +210,7 @@ pub fn run(args: LintArgs) -> u8 {
             .cloned()
             .chain(file.path_map.iter().cloned())
             .collect(),
+        env_subst: args.env_subst,
         select: if args.select.is_empty() {
             file.select.clone()
         } else {

@@ -15,6 +15,7 @@ pub mod grammar;
 pub mod registry;
 pub mod rules;
 pub mod suppress;
+pub mod template;
 pub mod variables;
 
 /// An nginx version, `major.minor.patch`.
@@ -75,6 +76,8 @@ pub struct LintOptions {
     pub prefix: Option<PathBuf>,
     /// Install path → repository path, for absolute includes.
     pub path_map: Vec<(PathBuf, PathBuf)>,
+    /// Substitute defined environment variables first (`--env-subst`).
+    pub env_subst: bool,
     /// Globs for files to pick inside directories (default [`DEFAULT_GLOBS`]).
     pub globs: Vec<String>,
     /// Target nginx version (`--nginx-version`).
@@ -281,6 +284,7 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintOutcome, 
     let load_opts = LoadOptions {
         prefix: opts.prefix.clone(),
         path_map: opts.path_map.clone(),
+        env_subst: opts.env_subst,
         follow_includes: true,
     };
     // Parsing runs on one core: build the static tables the checks will
@@ -452,6 +456,7 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     );
     outcome.diagnostics.append(&mut found);
     outcome.diagnostics.append(&mut ruled);
+    template::apply(&outcome.loaded, &mut outcome.diagnostics);
     config::apply(&mut outcome.diagnostics, opts);
     suppress::apply(outcome, opts);
 }
