@@ -138,8 +138,14 @@ fn sig_matches(
             _ => return false,
         }
     }
+    // A line without a level (pasted without its prefix) is taken as the
+    // error it almost always is.
     if sig.levels != Levels::Any
-        && !causes::levels_match(sig.levels, line.level, line.cid.is_some())
+        && !causes::levels_match(
+            sig.levels,
+            line.level.or(Some(super::line::Level::Error)),
+            line.cid.is_some(),
+        )
     {
         return false;
     }
@@ -171,11 +177,56 @@ fn action_bit(t: &Tables, action: Option<&[u8]>) -> u64 {
 
 /// Classify a parsed line.
 pub fn classify(line: &Line<'_>) -> Verdict {
+    let v = classify_head(line);
+    stream_status(line, v)
+}
+
+/// The table's verdict, which depends only on what the memo keys on.
+fn classify_head(line: &Line<'_>) -> Verdict {
     let t = tables();
     let errno = line
         .errno
         .map(|(code, text)| line::canonical_errno(code, text));
     classify_with(t, line, action_bit(t, line.action), errno)
+}
+
+/// Is this a stream{} (TCP/UDP proxy) line? Stream tails carry byte
+/// counters or an upstream without a scheme, and never a request.
+pub fn is_stream(line: &Line<'_>) -> bool {
+    let f = &line.fields;
+    if f.request.is_some() || f.login.is_some() {
+        return false;
+    }
+    f.bytes_client.is_some()
+        || f.bytes_upstream.is_some()
+        || f.udp
+        || f.upstream
+            .is_some_and(|u| memchr::memmem::find(u, b"://").is_none())
+}
+
+/// The status a stream{} client gets differs from HTTP's: a timeout while
+/// connecting (or in the upstream TLS handshake) ends the session with 502,
+/// not 504, and a name that cannot be resolved with 500
+/// (`ngx_stream_proxy_module.c`).
+fn stream_status(line: &Line<'_>, mut v: Verdict) -> Verdict {
+    if v.status.is_none() || !is_stream(line) {
+        return v;
+    }
+    let id = causes::cause(v.cause).id;
+    if id == "dns-failure" || id == "no-resolver" {
+        v.status = Some(500);
+    } else if v.status == Some(504) {
+        v.status = Some(502);
+    }
+    v
+}
+
+/// Classify a line pasted without its date and level: its verdict, or
+/// `None` when the message is not one the table knows (then it is not a
+/// log line at all).
+pub fn classify_bare(line: &Line<'_>) -> Option<Verdict> {
+    let v = classify(line);
+    (v.cause != causes::unclassified()).then_some(v)
 }
 
 fn classify_with(t: &Tables, line: &Line<'_>, action_bit: u64, errno: Option<i32>) -> Verdict {
@@ -268,9 +319,14 @@ impl Classifier {
 
     /// Same result as [`classify`].
     pub fn classify(&mut self, line: &Line<'_>) -> Verdict {
+        let v = self.classify_head(line);
+        stream_status(line, v)
+    }
+
+    fn classify_head(&mut self, line: &Line<'_>) -> Verdict {
         let head = line.head;
         if head.len() > MEMO_MAX_HEAD {
-            return classify(line);
+            return classify_head(line);
         }
         let facts = line.level.map_or(0, |l| l as u64 + 1) | u64::from(line.cid.is_some()) << 8;
         let hash = memo_hash(head, facts);
@@ -289,7 +345,7 @@ impl Classifier {
                 }
             }
         }
-        let v = classify(line);
+        let v = classify_head(line);
         self.memo.swap(i, i + 1);
         let slot = &mut self.memo[i];
         slot.hash = hash;
