@@ -140,6 +140,19 @@ pub fn resolve(
 /// read this process's own terminal and hang). Named pipes and regular
 /// files pass.
 pub fn check_special(path: &Path) -> std::io::Result<()> {
+    // A link to this process's own stdout/stderr is refused whatever it
+    // points at now (a terminal, or a pipe when run under a supervisor).
+    let named = link_target(path).or_else(|| Some(path.display().to_string()));
+    if let Some(t) = named.filter(|t| is_std_stream(t)) {
+        let stream = if t.ends_with("stdout") || t.ends_with("/1") {
+            "stdout"
+        } else {
+            "stderr"
+        };
+        return Err(std::io::Error::other(format!(
+            "a link to {t}: nginx writes this log to its own {stream} (the official nginx Docker image's layout), so there is nothing to read here; read the container's output instead, e.g. `docker logs CONTAINER 2>&1 >/dev/null | ngxray logs`"
+        )));
+    }
     let meta = std::fs::metadata(path)?;
     let ft = meta.file_type();
     if ft.is_file() || ft.is_dir() {
@@ -151,7 +164,6 @@ pub fn check_special(path: &Path) -> std::io::Result<()> {
         if ft.is_fifo() {
             return Ok(());
         }
-        let target = link_target(path);
         let what = if ft.is_char_device() {
             "a character device"
         } else if ft.is_block_device() {
@@ -161,18 +173,20 @@ pub fn check_special(path: &Path) -> std::io::Result<()> {
         } else {
             "not a regular file"
         };
-        let msg = match target {
-            Some(t) if t.starts_with("/dev/std") || t.starts_with("/proc/self/fd/") => format!(
-                "a link to {t}: nginx writes this log to its own {} (the official nginx Docker image's layout), so there is nothing to read here; read the container's output instead, e.g. `docker logs CONTAINER 2>&1 >/dev/null | ngxray logs`",
-                if t.ends_with("stdout") || t.ends_with("/1") { "stdout" } else { "stderr" }
-            ),
+        Err(std::io::Error::other(match link_target(path) {
             Some(t) => format!("a link to {t}, {what}, not a log file"),
             None => format!("{what}, not a log file"),
-        };
-        Err(std::io::Error::other(msg))
+        }))
     }
     #[cfg(not(unix))]
     Ok(())
+}
+
+/// `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`.
+fn is_std_stream(t: &str) -> bool {
+    matches!(t, "/dev/stdout" | "/dev/stderr" | "/dev/stdin" | "/dev/tty")
+        || t.starts_with("/dev/fd/")
+        || t.starts_with("/proc/self/fd/")
 }
 
 /// The first link target of `path` when it is a symbolic link.
