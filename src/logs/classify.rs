@@ -634,6 +634,145 @@ mod tests {
     }
 
     #[test]
+    fn openresty_auth_waf_windows_and_config_warnings() {
+        assert_eq!(
+            e("auth request unexpected status: 502 while sending to client"),
+            ("auth-request-failed", Some(500))
+        );
+        assert_eq!(
+            e("lua entry thread aborted: runtime error: content_by_lua(nginx.conf:9):2: boom"),
+            ("lua-error", Some(500))
+        );
+        assert_eq!(
+            e("failed to run balancer_by_lua*: balancer_by_lua:2: no peer while connecting to upstream"),
+            ("lua-error", Some(500))
+        );
+        assert_eq!(
+            e("failed to run log_by_lua*: log_by_lua(nginx.conf:40):1: x"),
+            ("lua-error", None)
+        );
+        assert_eq!(
+            e("lua tcp socket read timed out"),
+            ("lua-socket-timeout", None)
+        );
+        assert_eq!(
+            e("lua tcp socket connect timed out, when connecting to 10.0.0.9:6379"),
+            ("lua-socket-timeout", None)
+        );
+        assert_eq!(
+            verdict(
+                &format!("invalid connection preface while processing HTTP/2 connection{CTX}"),
+                "info"
+            ),
+            ("request-rejected", None)
+        );
+        assert_eq!(e("WSARecv() failed (10054: An existing connection was forcibly closed by the remote host) while reading response header from upstream"), ("connection-reset", Some(502)));
+        assert_eq!(e("connect() failed (10061: No connection could be made because the target machine actively refused it) while connecting to upstream"), ("connect-refused", Some(502)));
+        assert_eq!(e("upstream timed out (10060: A connection attempt failed because the connected party did not properly respond after a period of time) while connecting to upstream"), ("connect-timeout", Some(504)));
+        assert_eq!(
+            verdict(
+                "768 worker_connections are not enough, reusing connections",
+                "warn"
+            ),
+            ("resource-exhaustion", None)
+        );
+        assert_eq!(
+            verdict("1024 worker_connections are not enough", "alert"),
+            ("resource-exhaustion", None)
+        );
+        let l =
+            parse(b"2026/11/25 15:19:34 [error] 7#7: no A or CNAME types in DNS response").unwrap();
+        assert_eq!(causes::cause(classify(&l).cause).id, "dns-failure");
+        assert_eq!(classify(&l).status, None);
+        let waf = "[client 6.6.6.6] ModSecurity: Access denied with code 403 (phase 2). Matched \"Operator `Ge' with parameter `5' against variable `TX:ANOMALY_SCORE' (Value: `5' )\" [file \"/etc/crs/REQUEST-949.conf\"] [line \"80\"] [id \"949110\"] [uri \"/\"]";
+        assert_eq!(
+            verdict(&format!("{waf}{CTX}"), "error"),
+            ("waf-denied", Some(403))
+        );
+        assert_eq!(
+            verdict(&format!("{waf}{CTX}"), "info"),
+            ("waf-denied", None)
+        );
+        assert_eq!(
+            verdict(
+                "[client 6.6.6.6] ModSecurity: Warning. Matched \"x\"",
+                "warn"
+            ),
+            ("waf-denied", None)
+        );
+        let l = parse(b"2026/11/25 15:19:34 [warn] 1#1: conflicting server name \"a.example\" on 0.0.0.0:80, ignored").unwrap();
+        assert_eq!(causes::cause(classify(&l).cause).id, "config-warning");
+    }
+
+    #[test]
+    fn stream_sessions_get_stream_statuses() {
+        let tail = ", client: 127.0.0.1, server: 0.0.0.0:9000, upstream: \"10.0.0.7:5432\", bytes from/to client:0/0, bytes from/to upstream:0/0";
+        let s = |msg: &str| verdict(&format!("{msg}{tail}"), "error");
+        assert_eq!(
+            s("upstream timed out (110: Connection timed out) while connecting to upstream"),
+            ("connect-timeout", Some(502))
+        );
+        assert_eq!(
+            s("connect() failed (111: Connection refused) while connecting to upstream"),
+            ("connect-refused", Some(502))
+        );
+        assert_eq!(
+            s("upstream timed out (110: Connection timed out) while SSL handshaking to upstream"),
+            ("tls-handshake", Some(502))
+        );
+        assert_eq!(
+            verdict(
+                "db.internal could not be resolved (3: Host not found), client: 127.0.0.1, server: 0.0.0.0:9000, upstream: \"db.internal:5432\"",
+                "error"
+            ),
+            ("dns-failure", Some(500))
+        );
+        assert_eq!(
+            verdict("no live upstreams while connecting to upstream, client: 1.2.3.4, server: 0.0.0.0:9000, upstream: \"pg\", bytes from/to client:0/0, bytes from/to upstream:0/0", "error"),
+            ("no-live-upstreams", Some(502))
+        );
+        // HTTP keeps 504.
+        assert_eq!(
+            e("upstream timed out (110: Connection timed out) while connecting to upstream"),
+            ("connect-timeout", Some(504))
+        );
+        // The memoising classifier agrees.
+        let mut memo = Classifier::new();
+        for line in [
+            format!("2026/11/25 15:19:34 [error] 1#1: *7 upstream timed out (110: Connection timed out) while connecting to upstream{tail}"),
+            format!("2026/11/25 15:19:34 [error] 1#1: *7 upstream timed out (110: Connection timed out) while connecting to upstream{CTX}"),
+        ] {
+            let l = parse(line.as_bytes()).unwrap();
+            assert_eq!(memo.classify(&l), classify(&l));
+        }
+    }
+
+    #[test]
+    fn pasted_messages_without_date_and_level() {
+        let bare = |s: &str| {
+            let l = crate::logs::line::parse_bare(s.as_bytes()).unwrap();
+            classify_bare(&l).map(|v| (causes::cause(v.cause).id, v.status))
+        };
+        assert_eq!(
+            bare("upstream timed out (110: Connection timed out) while reading response header from upstream"),
+            Some(("read-timeout", Some(504)))
+        );
+        assert_eq!(
+            bare("  *12 upstream prematurely closed connection while reading upstream, client: 1.2.3.4, server: a, request: \"GET / HTTP/1.1\""),
+            Some(("body-truncated", None))
+        );
+        assert_eq!(
+            bare("connect() to unix:/run/php/php8.2-fpm.sock failed (2: No such file or directory) while connecting to upstream"),
+            Some(("unix-socket-missing", Some(502)))
+        );
+        assert_eq!(
+            bare("    at Object.<anonymous> (/app/server.js:12:3)"),
+            None
+        );
+        assert_eq!(bare("hello world"), None);
+    }
+
+    #[test]
     fn hints_decode_tell_tale_values() {
         let l = format!("2026/11/25 15:19:34 [error] 1#1: *7 upstream sent unsupported FastCGI protocol version: 72 while reading response header from upstream{CTX}");
         assert!(hint(&parse(l.as_bytes()).unwrap()).unwrap().contains("'H'"));

@@ -809,6 +809,24 @@ mod tests {
     }
 
     #[test]
+    fn client_text_cannot_forge_the_tail() {
+        let line = "2026/11/25 15:19:36 [error] 7#7: *10 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 10.0.0.5, server: shop, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.0.1:80/\", host: \"shop\", referrer: \"http://x/\", client: 6.6.6.6, server: x\"";
+        let l = parse(line.as_bytes()).unwrap();
+        assert_eq!(s(l.fields.client), Some("10.0.0.5"));
+        assert_eq!(s(l.fields.server), Some("shop"));
+        assert_eq!(
+            s(l.fields.referrer),
+            Some("http://x/\", client: 6.6.6.6, server: x")
+        );
+        // A Host header with an earlier key in it stays the host.
+        let line = "2026/11/25 15:19:36 [error] 7#7: *10 no live upstreams while connecting to upstream, client: 10.0.0.5, server: shop, request: \"GET / HTTP/1.1\", upstream: \"http://pool/\", host: \"a\", client: 6.6.6.6, upstream: \"http://evil/\"";
+        let l = parse(line.as_bytes()).unwrap();
+        assert_eq!(s(l.fields.client), Some("10.0.0.5"));
+        assert_eq!(s(l.fields.upstream), Some("http://pool/"));
+        assert_eq!(upstream_key(&l).1, b"pool");
+    }
+
+    #[test]
     fn stream_resolver_and_config_lines() {
         let stream = "2026/11/25 15:17:20 [error] 21671#21671: *20 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: 127.0.0.1:18081, upstream: \"127.0.0.1:1\", bytes from/to client:0/0, bytes from/to upstream:0/0";
         let l = parse(stream.as_bytes()).unwrap();
