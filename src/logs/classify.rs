@@ -748,6 +748,40 @@ mod tests {
     }
 
     #[test]
+    fn variable_pass_upstream_tls_reads_and_stream_notices() {
+        assert_eq!(
+            e("invalid URL prefix in \"backend.internal/api\""),
+            ("bad-upstream-address", Some(500))
+        );
+        assert_eq!(
+            e("no port in upstream \"backend.internal\""),
+            ("bad-upstream-address", Some(500))
+        );
+        assert_eq!(
+            e("SSL_read() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading) while reading response header from upstream"),
+            ("connection-reset", Some(502))
+        );
+        assert_eq!(
+            e("SSL_read() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading) while reading upstream"),
+            ("body-truncated", None)
+        );
+        let tail = ", client: 127.0.0.1, server: 0.0.0.0:9000, upstream: \"10.0.0.7:5432\", bytes from/to client:10/20, bytes from/to upstream:20/10";
+        for m in [
+            "upstream disconnected, bytes from/to client:10/20, bytes from/to upstream:20/10",
+            "proxy 10.0.0.2:40000 connected to 10.0.0.7:5432",
+        ] {
+            let l = format!("2026/11/25 15:19:34 [info] 1#1: *7 {m}{tail}");
+            let v = classify(&parse(l.as_bytes()).unwrap());
+            assert_eq!(causes::cause(v.cause).id, "connection-info", "{m}");
+        }
+        let l = "2026/11/25 15:19:34 [info] 1#1: *7 udp timed out, packets from/to client:1/0, bytes from/to client:40/0, bytes from/to upstream:0/40, client: 127.0.0.1, server: 0.0.0.0:53";
+        assert_eq!(
+            causes::cause(classify(&parse(l.as_bytes()).unwrap()).cause).id,
+            "connection-info"
+        );
+    }
+
+    #[test]
     fn pasted_messages_without_date_and_level() {
         let bare = |s: &str| {
             let l = crate::logs::line::parse_bare(s.as_bytes()).unwrap();

@@ -2,10 +2,16 @@
 //! server, losing nothing.
 //!
 //! Pipeline: [`input`] (files, globs, directories, stdin; rotations oldest
-//! first) → [`reader`] (large reads cut into line-aligned blocks; gzip by
-//! magic bytes) → [`line`] (zero-copy parser) → [`classify`] (the cause table
-//! in [`causes`]) → [`aggregate`] (mergeable partial aggregates, one per
-//! worker) → reporters ([`report_text`], [`report_json`], [`ndjson`]).
+//! first; checked by metadata) → [`reader`] (plain reads cut into
+//! line-aligned blocks; gzip by magic bytes) → [`record`] (multi-line
+//! messages as one record) → [`line`] (zero-copy parser) → [`classify`] (the
+//! cause table in [`causes`]) → [`aggregate`] (mergeable partial aggregates,
+//! one per worker) → reporters ([`report_text`], [`report_json`],
+//! [`ndjson`]). Stdin, named pipes and `--follow` use [`live`] instead of
+//! the block pipeline, so that lines are reported as they arrive.
+//!
+//! An input that cannot be read, or not to its end, is a warning and is
+//! listed in [`Outcome::skipped`]; the others are still reported.
 //!
 //! Reader threads cut inputs into blocks; worker threads parse, classify and
 //! aggregate whole blocks; partial aggregates merge at the end. Every line

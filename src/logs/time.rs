@@ -1,7 +1,8 @@
 //! Time handling for logs: nginx writes local time without a zone, so times
 //! are kept as zone-less seconds since 1970-01-01 ("log time") and compared
-//! with `--since`/`--until` in the same frame. Relative windows (`2h`) are
-//! taken back from the local wall clock.
+//! with `--since`/`--until` in the same frame. Relative windows (`2h`) and
+//! times of day (`21:41`) are taken from the wall clock in the zone of the
+//! machine that wrote the log (`--tz`, default local; see [`now_in`]).
 
 /// Days since 1970-01-01 of a civil date (proleptic Gregorian).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
