@@ -555,6 +555,47 @@ mod tests {
     }
 
     #[test]
+    fn live_summary_counts_per_minute() {
+        use crate::logs::{classify, line};
+        let mut agg = Aggregate::new(60);
+        let mut scratch = Vec::new();
+        for (i, m) in [0, 1, 1, 3, 9, 9, 9].iter().enumerate() {
+            let raw = format!("2026/11/25 15:{m:02}:10 [error] 1#1: *{i} connect() failed (111: Connection refused) while connecting to upstream, client: 1.2.3.4, server: s, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.0.1:80/\"");
+            let l = line::parse(raw.as_bytes()).unwrap();
+            agg.add(
+                0,
+                i as u64 + 1,
+                raw.as_bytes(),
+                Some(&l),
+                &classify::classify(&l),
+                &mut scratch,
+            );
+            agg.read_lines(0, 1);
+        }
+        let out = render_live(&agg, 10);
+        let row = out
+            .lines()
+            .find(|l| l.contains("connect-refused"))
+            .expect(&out);
+        assert!(row.contains("10.0.0.1:80"), "{row}");
+        // 15:00 … 15:09, oldest first.
+        assert!(
+            row.ends_with("   1   2   0   1   0   0   0   0   0   3"),
+            "{row}"
+        );
+        assert!(render_live(&Aggregate::new(60), 10).contains("waiting"));
+    }
+
+    #[test]
+    fn control_characters_are_shown_as_escapes() {
+        assert_eq!(
+            clean("GET /\x1b[2J\u{9b}\r\n\t\x07"),
+            "GET /\\x1b[2J\\u{9b}\\r\\n\\t\\x07"
+        );
+        assert!(matches!(clean("plain é"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
     fn sparkline_scales() {
         let mut t = Timeline::default();
         t.add(0, 1, 60);
