@@ -17,6 +17,7 @@ mod logs_live;
 mod nginx_diff;
 mod nginx_dump;
 mod parse_split;
+mod precision;
 mod properties;
 mod risk_rules;
 mod rules;
