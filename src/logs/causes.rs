@@ -283,6 +283,15 @@ pub static CAUSES: &[Cause] = &[
         rules: &[],
     },
     Cause {
+        id: "lua-log",
+        title: "Log line written by Lua code (ngx.log)",
+        kind: Kind::UpstreamWarning,
+        client_status: "decided by the Lua code",
+        sigs: &[Sig::new(Prefix("[lua] "), None)],
+        explanation: "A message the Lua code itself logged with ngx.log (`[lua] FILE:LINE: function(): text`), often about a backend it talks to through a cosocket (`failed to connect: connection refused`). The Lua code decides the response.",
+        rules: &[],
+    },
+    Cause {
         id: "lua-socket-timeout",
         title: "Lua cosocket timed out (OpenResty)",
         kind: Kind::UpstreamWarning,

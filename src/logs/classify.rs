@@ -204,12 +204,43 @@ pub fn is_stream(line: &Line<'_>) -> bool {
             .is_some_and(|u| memchr::memmem::find(u, b"://").is_none())
 }
 
-/// The status a stream{} client gets differs from HTTP's: a timeout while
-/// connecting (or in the upstream TLS handshake) ends the session with 502,
-/// not 504, and a name that cannot be resolved with 500
-/// (`ngx_stream_proxy_module.c`).
+/// The status the line's client gets, from what the table says and the
+/// line's context (the memo keys on the head only, so this comes after):
+///
+/// * a line logged outside any client connection (no `client:`; timers,
+///   `context: ngx.timer`) produces no status;
+/// * a `connect()`/`recv()`/`send()` failure without ` while ACTION` and
+///   without `upstream:` is a Lua cosocket's: the Lua code decides;
+/// * stream{} sessions: a timeout while connecting (or in the upstream TLS
+///   handshake) ends the session with 502, not 504, and a name that cannot
+///   be resolved with 500 (`ngx_stream_proxy_module.c`).
 fn stream_status(line: &Line<'_>, mut v: Verdict) -> Verdict {
-    if v.status.is_none() || !is_stream(line) {
+    if v.status.is_none() {
+        return v;
+    }
+    // Pasted lines (no level) keep the table's status.
+    if line.level.is_some() && line.fields.client.is_none() {
+        v.status = None;
+        return v;
+    }
+    if line.action.is_none()
+        && line.fields.upstream.is_none()
+        && line.fields.request.is_some()
+        && line.errno.is_some()
+        && [
+            &b"connect()"[..],
+            b"recv()",
+            b"send()",
+            b"writev()",
+            b"readv()",
+        ]
+        .iter()
+        .any(|p| line.message.starts_with(p))
+    {
+        v.status = None;
+        return v;
+    }
+    if !is_stream(line) {
         return v;
     }
     let id = causes::cause(v.cause).id;
@@ -779,6 +810,31 @@ mod tests {
             causes::cause(classify(&parse(l.as_bytes()).unwrap()).cause).id,
             "connection-info"
         );
+    }
+
+    #[test]
+    fn lines_outside_a_request_have_no_status() {
+        // A Lua cosocket failing to connect: no action, no upstream.
+        assert_eq!(
+            e("connect() failed (111: Connection refused)").1,
+            Some(502),
+            "with an upstream field it is the proxy's"
+        );
+        let l = "2026/11/25 15:19:34 [error] 1#1: *7 connect() failed (111: Connection refused), client: 1.2.3.4, server: s, request: \"GET /lua HTTP/1.1\", host: \"h\"";
+        assert_eq!(
+            classify(&parse(l.as_bytes()).unwrap()),
+            Verdict {
+                cause: causes::find("connect-refused").unwrap(),
+                status: None
+            }
+        );
+        // A timer: no client.
+        let l = "2026/11/25 15:19:34 [error] 1#1: *7 lua entry thread aborted: runtime error: x.lua:1: boom, context: ngx.timer";
+        let v = classify(&parse(l.as_bytes()).unwrap());
+        assert_eq!((causes::cause(v.cause).id, v.status), ("lua-error", None));
+        let l = "2026/11/25 15:19:34 [error] 1#1: *7 [lua] app.lua:12: handler(): failed to connect: connection refused, client: 1.2.3.4, server: s, request: \"GET / HTTP/1.1\"";
+        let v = classify(&parse(l.as_bytes()).unwrap());
+        assert_eq!((causes::cause(v.cause).id, v.status), ("lua-log", None));
     }
 
     #[test]
