@@ -237,6 +237,10 @@ pub static CAUSES: &[Cause] = &[
             Sig::new(Any, None).levels(Levels::Emerg),
             Sig::new(Any, None).config_location(),
             Sig::new(PrefixContains("configuration file ", "test failed"), None),
+            // `nginx -s reload` that could not signal the master.
+            Sig::new(PrefixContains("open() \"", ".pid\" failed"), None),
+            Sig::new(PrefixContains("invalid PID number", "in \""), None),
+            Sig::new(Prefix("kill("), None).errno(&[3]),
         ],
         explanation: "nginx refused to start or reload (an [emerg] line, often ending in ` in FILE:LINE`). On a failed reload the old configuration keeps serving; on a fresh start nothing listens, so a load balancer in front reports 502.",
         rules: &["dns/unresolvable-host", "upstream/undefined-upstream-name", "dns/resolve-param-misconfigured", "buffer/busy-buffers-invalid"],
@@ -638,6 +642,15 @@ pub static CAUSES: &[Cause] = &[
             Sig::new(Prefix("disconnected on shutdown"), None),
         ],
         explanation: "Normal connection events logged at info: keepalive connections closed, connections opened without a request, stream sessions closed by proxy_timeout.",
+        rules: &[],
+    },
+    Cause {
+        id: "worker-crash",
+        title: "nginx worker process crashed",
+        kind: Kind::Config,
+        client_status: "connections of that worker are cut (a load balancer in front reports 502)",
+        sigs: &[Sig::new(PrefixContains("worker process ", "exited on signal"), None)],
+        explanation: "A worker process died on a signal (11: a segfault, often a third-party module or Lua C library; 9: the OOM killer). Every connection it held is cut without a response; the master starts a new worker. Look for core dumps and for the memory use of workers.",
         rules: &[],
     },
     Cause {

@@ -813,6 +813,20 @@ mod tests {
     }
 
     #[test]
+    fn reload_failures_and_worker_crashes() {
+        for (line, want) in [
+            ("2026/11/25 15:19:34 [alert] 1#1: worker process 31 exited on signal 11 (core dumped)", "worker-crash"),
+            ("2026/11/25 15:19:34 [error] 40#40: open() \"/run/nginx.pid\" failed (2: No such file or directory)", "config-error"),
+            ("nginx: [error] open() \"/run/nginx.pid\" failed (2: No such file or directory)", "config-error"),
+            ("2026/11/25 15:19:34 [alert] 40#40: kill(31, 1) failed (3: No such process)", "config-error"),
+            ("2026/11/25 15:19:34 [notice] 1#1: signal 1 (SIGHUP) received from 40, reconfiguring", "lifecycle"),
+        ] {
+            let v = classify(&parse(line.as_bytes()).unwrap());
+            assert_eq!((causes::cause(v.cause).id, v.status), (want, None), "{line}");
+        }
+    }
+
+    #[test]
     fn lines_outside_a_request_have_no_status() {
         // A Lua cosocket failing to connect: no action, no upstream.
         assert_eq!(
