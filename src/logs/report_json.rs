@@ -223,7 +223,13 @@ pub fn document(outcome: &Outcome) -> Document<'_> {
 
 /// Write the document as compact JSON (with a final newline), streaming.
 pub fn write(outcome: &Outcome, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    super::safe_json::to_writer(&mut *out, &document(outcome)).map_err(std::io::Error::other)?;
+    // Keep the kind of an output error (a closed pipe is not a failure).
+    super::safe_json::to_writer(&mut *out, &document(outcome)).map_err(|e| {
+        match e.io_error_kind() {
+            Some(kind) => std::io::Error::new(kind, e),
+            None => std::io::Error::other(e),
+        }
+    })?;
     out.write_all(b"\n")
 }
 
