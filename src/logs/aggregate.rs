@@ -723,6 +723,29 @@ mod tests {
     }
 
     #[test]
+    fn auto_width_gives_30_to_60_cells() {
+        for span in [0, 59, 570, 3_600, 5_000, 36_000, 86_400, 7 * 86_400] {
+            let w = auto_width(span, 1);
+            let cells = span / w + 1;
+            assert!(cells <= 60, "{span}: {w} s gives {cells} cells");
+            assert!(span < 30 || cells >= 25, "{span}: {w} s gives {cells} cells");
+        }
+        assert_eq!(auto_width(570, 1), 10);
+        assert_eq!(auto_width(4 * 3600, 60), 300);
+        // Kept coarser than needed: a multiple of that width.
+        assert_eq!(auto_width(570, 30), 30);
+        // Coarsening climbs round widths, each a multiple of the last.
+        let mut t = Timeline::default();
+        for i in 0..4000 {
+            t.add(i, 1, 1);
+        }
+        assert_eq!(t.width, 10);
+        t.rebucket(60);
+        assert_eq!((t.width, t.buckets.len()), (60, 67));
+        assert_eq!(t.buckets.iter().map(|b| b.1).sum::<u64>(), 4000);
+    }
+
+    #[test]
     fn timeline_merge_and_out_of_order() {
         let mut t = Timeline::default();
         t.add(120, 1, 60);
