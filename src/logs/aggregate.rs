@@ -728,7 +728,10 @@ mod tests {
             let w = auto_width(span, 1);
             let cells = span / w + 1;
             assert!(cells <= 60, "{span}: {w} s gives {cells} cells");
-            assert!(span < 30 || cells >= 25, "{span}: {w} s gives {cells} cells");
+            assert!(
+                span < 30 || cells >= 25,
+                "{span}: {w} s gives {cells} cells"
+            );
         }
         assert_eq!(auto_width(570, 1), 10);
         assert_eq!(auto_width(4 * 3600, 60), 300);

@@ -233,6 +233,12 @@ fn rotation_key(path: &Path) -> (PathBuf, String, u8, i64, String) {
     (dir, stem.to_string(), 2, 0, String::new())
 }
 
+/// Is this a rotated copy (`error.log.1`, `error.log-20240101.gz`) rather
+/// than the live file? `--follow` follows only live files.
+pub fn is_rotated(path: &Path) -> bool {
+    rotation_key(path).2 != 2
+}
+
 /// Order files so each log's rotations are read oldest first; distinct logs
 /// keep a stable order by directory and name. Duplicates are dropped.
 pub fn order_rotations(mut files: Vec<PathBuf>) -> Vec<PathBuf> {

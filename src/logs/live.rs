@@ -266,8 +266,13 @@ pub fn run_live(
     let mut skipped: Vec<String> = Vec::new();
     let mut unopened: Vec<(usize, String)> = Vec::new();
     for (i, inp) in opts.inputs.iter().enumerate() {
+        // Rotated files (and gzip) are complete: read, not followed.
         let follow_file = match inp {
-            Input::File(p) if live.follow => std::fs::metadata(p).is_ok_and(|m| m.is_file()),
+            Input::File(p) if live.follow => {
+                std::fs::metadata(p).is_ok_and(|m| m.is_file())
+                    && !is_gzip(p)
+                    && !input::is_rotated(p)
+            }
             _ => false,
         };
         let source = if follow_file {
@@ -610,6 +615,15 @@ fn process(
         names,
     );
     asm.next_line += lines;
+}
+
+/// Does the file start with the gzip magic bytes?
+fn is_gzip(p: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    File::open(p)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic == [0x1f, 0x8b]
 }
 
 /// Does this run need the live reader? Stdin and named pipes are read as
