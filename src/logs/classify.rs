@@ -202,6 +202,11 @@ pub fn is_stream(line: &Line<'_>) -> bool {
         || f.udp
         || f.upstream
             .is_some_and(|u| memchr::memmem::find(u, b"://").is_none())
+        // A request failure without a request: the session's server is the
+        // listen address (`0.0.0.0:9000`), as in a stream name resolution.
+        || f.server.is_some_and(|s| {
+            s.last().is_some_and(u8::is_ascii_digit) && memchr::memrchr(b':', s).is_some()
+        })
 }
 
 /// The status the line's client gets, from what the table says and the
@@ -823,6 +828,34 @@ mod tests {
         ] {
             let v = classify(&parse(line.as_bytes()).unwrap());
             assert_eq!((causes::cause(v.cause).id, v.status), (want, None), "{line}");
+        }
+    }
+
+    #[test]
+    fn everyday_request_errors() {
+        for (msg, level, want) in [
+            ("rewrite or internal redirection cycle while internally redirecting to \"/index.php\"", "error", ("redirect-cycle", Some(500))),
+            ("no user/password was provided for basic authentication", "error", ("unauthorized", Some(401))),
+            ("user \"bob\": password mismatch", "error", ("unauthorized", Some(401))),
+            ("user \"eve\" was not found in \"/etc/nginx/.htpasswd\"", "error", ("unauthorized", Some(401))),
+            ("stat() \"/srv/www/x\" failed (13: Permission denied)", "crit", ("forbidden", Some(403))),
+            ("using uninitialized \"foo\" variable", "warn", ("config-warning", None)),
+        ] {
+            assert_eq!(verdict(&format!("{msg}{CTX}"), level), want, "{msg}");
+        }
+        assert_eq!(
+            verdict("db.internal could not be resolved (3: Host not found), client: 127.0.0.1, server: 0.0.0.0:9000", "error"),
+            ("dns-failure", Some(500)),
+            "a stream session before it has an upstream"
+        );
+        for line in [
+            "2026/11/25 15:19:34 [alert] 1#1: setrlimit(RLIMIT_NOFILE, 100000) failed (1: Operation not permitted)",
+            "2026/11/25 15:19:34 [alert] 1#1: could not open error log file: open() \"/var/log/nginx/error.log\" failed (13: Permission denied)",
+            "2026/11/25 15:19:34 [alert] 31#31: open socket #12 left in connection 5",
+        ] {
+            let v = classify(&parse(line.as_bytes()).unwrap());
+            assert_ne!(v.cause, causes::unclassified(), "{line}");
+            assert_eq!(v.status, None, "{line}");
         }
     }
 
