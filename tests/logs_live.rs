@@ -149,7 +149,10 @@ fn file_truncated_during_the_read_is_reported_not_fatal() {
     );
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e["line"], i as u64 + 1, "lines read are reported in order");
-        assert_eq!(e["cause"], "connect-refused");
+        // The last one may be the line the truncation cut in two.
+        if i + 1 < events.len() {
+            assert_eq!(e["cause"], "connect-refused", "{e}");
+        }
     }
     assert!(
         stderr(&o).contains("truncated while it was read"),
