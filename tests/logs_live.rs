@@ -57,6 +57,27 @@ fn next_event(rx: &Receiver<String>, what: &str) -> Value {
     serde_json::from_str(&l).unwrap_or_else(|e| panic!("bad event {l}: {e}"))
 }
 
+/// Wait until the child catches SIGINT (its Ctrl-C handler is installed),
+/// from the `SigCgt` mask in /proc.
+fn wait_for_sigint_handler(child: &Child) {
+    let status = format!("/proc/{}/status", child.id());
+    for _ in 0..400 {
+        let caught = std::fs::read_to_string(&status)
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("SigCgt:"))
+                    .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            })
+            .is_some_and(|mask| mask & (1 << 1) != 0);
+        if caught {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("ngxray did not install its Ctrl-C handler within 20 s");
+}
+
 fn sigint(child: &Child) {
     let ok = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -431,6 +452,7 @@ fn slow_pipe_gives_events_before_eof_and_ctrl_c_gives_the_summary() {
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(lines(1, 7).as_bytes()).unwrap();
     stdin.flush().unwrap();
+    wait_for_sigint_handler(&child);
     std::thread::sleep(Duration::from_millis(700));
     sigint(&child);
     let o = wait_with_timeout(child);
