@@ -510,7 +510,7 @@ fn follow_across_rename_and_copytruncate_rotation() {
         .unwrap()
         .set_len(0)
         .unwrap();
-    std::thread::sleep(Duration::from_millis(600));
+    std::thread::sleep(Duration::from_millis(1200));
     append(&line(6, 6));
     let e = next_event(&rx, "line after truncation");
     assert_eq!(
