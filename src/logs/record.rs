@@ -6,7 +6,7 @@
 //! `stack traceback:` after `lua entry thread aborted`. The context tail
 //! (`, client: …, server: …, request: …`) then comes at the end of the last
 //! physical line. A head line is *open* when it has no context tail and
-//! either an unclosed quote or a Lua message; the lines after it that are
+//! either an unclosed quote or a Lua message (or a runtime error); the lines after it that are
 //! not log lines themselves attach to it, up to the one carrying the tail.
 //! The record (head and continuations, newlines kept) is parsed as one line,
 //! so the tail fills the head's fields. Lines after a closed head (or
@@ -25,7 +25,9 @@ pub fn opens(l: &Line<'_>) -> bool {
         return false;
     }
     let quotes = memchr::memchr_iter(b'"', l.head).count();
-    quotes % 2 == 1 || memmem::find(l.head, b"lua").is_some()
+    quotes % 2 == 1
+        || memmem::find(l.head, b"lua").is_some()
+        || memmem::find(l.head, b"runtime error").is_some()
 }
 
 /// Does this continuation line end the record (it carries the context
