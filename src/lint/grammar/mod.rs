@@ -1124,6 +1124,17 @@ impl<'a, 'o> Checker<'a, 'o> {
         if third_party {
             self.third_party_info(d, entry);
         }
+        if entry.kind == Kind::ThirdParty
+            && matches!(ctx, Context::Upstream | Context::StreamUpstream)
+        {
+            // A module's handler may add the group's servers itself
+            // (jdomain pushes one at load): whether nginx finds "no servers
+            // inside upstream" is then not for ngxray to say.
+            let block = block_id(v.ancestors.last());
+            if let Some(u) = self.upstreams.iter_mut().rev().find(|u| u.id == block) {
+                u.uncertain = true;
+            }
+        }
         if value != ValueCheck::None {
             values::check(self, d, ctx, value);
         }
