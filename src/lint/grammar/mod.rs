@@ -270,8 +270,9 @@ fn group_unknown(out: &mut Vec<Diagnostic>, start: usize) {
         let (p, rest) = name.split_once('_')?;
         (!p.is_empty() && !rest.is_empty()).then_some((&name[..=p.len()], name))
     }
-    // prefix -> (index of the first finding, distinct names, spans of the others)
-    let mut groups: HashMap<String, (usize, Vec<String>, Vec<(Span, String)>)> = HashMap::new();
+    /// The index of the first finding, the distinct names, the others.
+    type Group = (usize, Vec<String>, Vec<(Span, String)>);
+    let mut groups: HashMap<String, Group> = HashMap::new();
     let mut drop = HashSet::new();
     for (i, d) in out.iter().enumerate().skip(start) {
         let (Some((p, name)), Some(span)) = (prefix(d), d.span) else {
