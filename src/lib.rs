@@ -13,4 +13,5 @@ pub mod load;
 pub mod logs;
 pub mod model;
 pub mod report;
+pub mod sanitize;
 pub mod syntax;
