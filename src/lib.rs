@@ -12,5 +12,6 @@ pub mod lint;
 pub mod load;
 pub mod logs;
 pub mod model;
+pub mod probe;
 pub mod report;
 pub mod syntax;
