@@ -7,7 +7,7 @@
 //! the system resolver.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, UdpSocket};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
 use std::path::Path;
@@ -628,4 +628,141 @@ fn probe_json_matches_published_schema() {
     let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
     assert_eq!(doc["results"].as_array().map(Vec::len), Some(4));
+}
+
+/// A server that reads whatever comes and answers `reply` at once.
+fn eager_backend(reply: &'static [u8], b: &Backends) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind eager");
+    l.set_nonblocking(true).expect("nonblocking");
+    let port = l.local_addr().expect("addr").port();
+    let stop = b.stop.clone();
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            let Ok((mut s, _)) = l.accept() else {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            };
+            let _ = s.set_nonblocking(false);
+            let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+            let mut buf = [0u8; 512];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(reply);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    port
+}
+
+/// A listener whose accept queue is full: the kernel drops further SYNs,
+/// so a connect times out (the loopback stand-in for a firewalled host).
+fn full_backlog(held: &mut Vec<TcpStream>) -> Option<(TcpListener, u16)> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain socket calls on a descriptor this function owns; the
+    // descriptor is handed to TcpListener, which closes it.
+    let l = unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        if fd < 0 {
+            return None;
+        }
+        let l = TcpListener::from_raw_fd(fd);
+        let mut a: libc::sockaddr_in = std::mem::zeroed();
+        a.sin_family = libc::AF_INET as libc::sa_family_t;
+        a.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        if libc::bind(fd, &a as *const _ as *const libc::sockaddr, len) != 0
+            || libc::listen(fd, 0) != 0
+        {
+            return None;
+        }
+        l
+    };
+    let addr = l.local_addr().ok()?;
+    for _ in 0..8 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            Ok(s) => held.push(s),
+            Err(_) => return Some((l, addr.port())),
+        }
+    }
+    None
+}
+
+#[test]
+fn probe_protocols_and_connect_timeout() {
+    let b = Backends {
+        stop: Arc::new(AtomicBool::new(false)),
+        hosts: Arc::new(Mutex::new(Vec::new())),
+    };
+    let http400 = eager_backend(
+        b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        &b,
+    );
+    // FCGI_GET_VALUES_RESULT with FCGI_MAX_CONNS=10
+    let fcgi = eager_backend(
+        b"\x01\x0a\x00\x00\x00\x12\x00\x00\x0e\x02FCGI_MAX_CONNS10",
+        &b,
+    );
+    // an HTTP/2 server's first frame: empty SETTINGS
+    let h2 = eager_backend(b"\x00\x00\x00\x04\x00\x00\x00\x00\x00", &b);
+    let memcached = eager_backend(b"VERSION 1.6.21\r\n", &b);
+    let mut held = Vec::new();
+    let full = full_backlog(&mut held);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let timeout_loc = match &full {
+        Some((_, p)) => format!(
+            "location /full {{ proxy_connect_timeout 1s; proxy_pass http://127.0.0.1:{p}; }}"
+        ),
+        None => String::new(),
+    };
+    let conf = format!(
+        r#"http {{
+    fastcgi_read_timeout 2s;
+    grpc_read_timeout 2s;
+    server {{
+        location /php {{ fastcgi_pass 127.0.0.1:{fcgi}; }}
+        location /php-on-http {{ fastcgi_pass 127.0.0.1:{http400}; }}
+        location /grpc {{ grpc_pass grpc://127.0.0.1:{h2}; }}
+        location /grpc-on-http {{ grpc_pass 127.0.0.1:{http400}; }}
+        location /mc {{ set $memcached_key $uri; memcached_pass 127.0.0.1:{memcached}; }}
+        {timeout_loc}
+    }}
+}}
+"#
+    );
+    std::fs::write(tmp.path().join("nginx.conf"), conf).expect("write");
+    let (o, _) = run_probe(tmp.path(), &["--timeout", "8s"], false);
+    let rs = results(&o);
+    let by_line = |line: u64| -> &Value {
+        rs.iter()
+            .find(|r| r["line"] == line)
+            .unwrap_or_else(|| panic!("no row at line {line}: {rs:#?}"))
+    };
+    let r = by_line(5);
+    assert_outcome(r, "ok", None);
+    assert_eq!(r["protocol"], "fastcgi");
+    assert_eq!(r["response"], "FCGI_GET_VALUES_RESULT FCGI_MAX_CONNS=10");
+    let r = by_line(6);
+    assert_outcome(r, "failed", Some("protocol-mismatch"));
+    assert!(r["detail"]
+        .as_str()
+        .expect("detail")
+        .contains("version: 72"));
+    let r = by_line(7);
+    assert_outcome(r, "ok", None);
+    assert_eq!(r["response"], "HTTP/2 SETTINGS");
+    let r = by_line(8);
+    assert_outcome(r, "failed", Some("protocol-mismatch"));
+    let r = by_line(9);
+    assert_outcome(r, "ok", None);
+    assert_eq!(r["response"], "VERSION 1.6.21");
+    match &full {
+        Some(_) => {
+            let r = by_line(10);
+            assert_outcome(r, "failed", Some("connect-timeout"));
+            let ms = r["elapsed_ms"].as_u64().expect("elapsed");
+            assert!((1000..2500).contains(&ms), "connect timeout took {ms} ms");
+        }
+        None => {
+            eprintln!("SKIP connect-timeout case: this kernel accepts past a full listen queue")
+        }
+    }
 }

@@ -157,10 +157,22 @@ mod libc_errno {
     pub const EHOSTUNREACH: i32 = 113;
 }
 
+/// An OS error as nginx prints it: `(111: Connection refused)`.
+fn errno_text(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(n) => {
+            let s = e.to_string();
+            let msg = s.split(" (os error").next().unwrap_or(&s);
+            format!("({n}: {msg})")
+        }
+        None => format!("({e})"),
+    }
+}
+
 /// A `connect()` error as nginx logs it.
 fn connect_failure(e: &io::Error, unix: bool, timeout: Duration) -> Failure {
     use libc_errno::*;
-    let text = format!("connect() failed ({e})");
+    let text = format!("connect() failed {}", errno_text(e));
     if is_timeout(e) {
         return fail(
             "connect-timeout",
@@ -203,7 +215,7 @@ fn io_failure(e: &io::Error, step: &str, got_bytes: bool, timeout: Duration) -> 
     match e.raw_os_error() {
         Some(libc_errno::ECONNRESET | libc_errno::EPIPE) => fail(
             "connection-reset",
-            format!("recv() failed ({e}) while {step}ing"),
+            format!("recv() failed {} while {step}ing", errno_text(e)),
         ),
         _ if e.kind() == io::ErrorKind::UnexpectedEof => fail(
             "premature-close",
