@@ -223,7 +223,17 @@ fn dns_server(b: &Backends) -> u16 {
 }
 
 fn run_probe(dir: &Path, extra: &[&str], as_nobody: bool) -> (Output, Duration) {
-    let mut c = Command::new(bin());
+    // nobody may not reach the build directory: run a copy from `dir`
+    let exe = if as_nobody {
+        let copy = dir.join("ngxray");
+        std::fs::copy(bin(), &copy).expect("copy binary");
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod binary");
+        copy
+    } else {
+        bin()
+    };
+    let mut c = Command::new(exe);
     c.current_dir(dir)
         .arg("probe")
         .arg(dir.join("nginx.conf"))

@@ -511,6 +511,7 @@ pub fn load_targets(
     let opts = LoadOptions {
         prefix: prefix.map(Path::to_path_buf),
         follow_includes: true,
+        ..LoadOptions::default()
     };
     let mut loaded = Loaded::default();
     loaded.load_path(path, &opts)?;
@@ -533,11 +534,7 @@ pub fn load_targets(
     let model = crate::model::Model::build(&loaded, &roots);
     let conf_dir = match prefix {
         Some(p) => p.to_path_buf(),
-        None => path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| std::path::PathBuf::from(".")),
+        None => crate::load::conf_prefix(path),
     };
     Ok(targets(&model, &conf_dir, only)?)
 }

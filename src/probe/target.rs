@@ -426,6 +426,144 @@ fn default_port(scheme: Option<&str>) -> u16 {
     }
 }
 
+/// One `server` of an upstream block, with the settings of `pass` (or
+/// nginx's defaults when no pass uses the block).
+fn server_target(
+    model: &Model<'_>,
+    up: &Upstream<'_>,
+    s: &crate::model::UpstreamServer<'_>,
+    pass: Option<&Pass<'_>>,
+    conf_dir: &Path,
+) -> Target {
+    let a = &s.address;
+    let settings = match pass {
+        Some(p) => {
+            let mut settings = settings_of(model, p, conf_dir, &up.name);
+            if a.params.resolve {
+                settings.resolver = upstream_resolver(model, up);
+            }
+            settings
+        }
+        None => unused_settings(model, up),
+    };
+    Target {
+        upstream: up.name.clone(),
+        implicit: false,
+        stream: up.stream,
+        server: s.directive.arg(0).unwrap_or_default().to_string(),
+        host: a.host.clone(),
+        port: a
+            .port
+            .unwrap_or_else(|| default_port(pass.and_then(|p| p.target.scheme.as_deref()))),
+        weight: a.params.weight,
+        backup: a.params.backup,
+        down: a.params.down,
+        site: Site::of(model, s.directive),
+        pass: pass.map(|p| Site::of(model, p.directive)),
+        module: pass.map(|p| p.module),
+        scheme: pass.and_then(|p| p.target.scheme.clone()),
+        runtime_resolve: a.params.resolve,
+        not_probeable: if a.params.down {
+            Some("marked `down`: nginx sends nothing to it".into())
+        } else if matches!(a.host, Host::Variable(_)) {
+            Some("the address uses variables".into())
+        } else {
+            None
+        },
+        settings,
+    }
+}
+
+/// The targets one `*_pass` reaches, with the settings of its location:
+/// the servers of its upstream block, its own literal address, or — for a
+/// target with variables — the literal host nginx resolves per request
+/// (listed as not probeable when the host itself is a variable).
+pub fn pass_targets(model: &Model<'_>, id: crate::model::PassId, conf_dir: &Path) -> Vec<Target> {
+    let pass = model.pass(id);
+    if let Some(uid) = pass.upstream {
+        let up = model.upstreams.get(uid);
+        if !up.is_implicit() {
+            return up
+                .servers
+                .iter()
+                .map(|s| server_target(model, up, s, Some(pass), conf_dir))
+                .collect();
+        }
+        let t = &pass.target;
+        let tls_name = match &t.host {
+            Host::Name(n) => n.clone(),
+            Host::Ip(a) => a.to_string(),
+            _ => "localhost".into(),
+        };
+        let site = Site::of(model, pass.directive);
+        return vec![Target {
+            upstream: up.name.clone(),
+            implicit: true,
+            stream: up.stream,
+            server: t.authority(),
+            host: t.host.clone(),
+            port: t.port.unwrap_or_else(|| default_port(t.scheme.as_deref())),
+            weight: None,
+            backup: false,
+            down: false,
+            site: site.clone(),
+            pass: Some(site),
+            module: Some(pass.module),
+            scheme: t.scheme.clone(),
+            runtime_resolve: false,
+            settings: settings_of(model, pass, conf_dir, &tls_name),
+            not_probeable: None,
+        }];
+    }
+    let site = Site::of(model, pass.directive);
+    // `http://app:8080$request_uri`: the host and port are literal
+    let literal_part = literal_authority(&pass.target.raw, pass.module);
+    let literal = literal_part.is_some();
+    let reparsed;
+    let t = match literal_part {
+        Some(a) => {
+            reparsed = a;
+            &reparsed
+        }
+        None => &pass.target,
+    };
+    let name = if literal {
+        t.authority()
+    } else {
+        t.raw.clone()
+    };
+    let tls_name = t.host.name().unwrap_or("localhost").to_string();
+    let settings = settings_of(model, pass, conf_dir, &tls_name);
+    let not_probeable = (!literal).then(|| {
+        let vars: Vec<String> = crate::model::target::variables(&pass.target.raw)
+            .iter()
+            .map(|v| format!("${v}"))
+            .collect();
+        format!(
+            "the target uses variables ({}): nginx evaluates it per request",
+            vars.join(", ")
+        )
+    });
+    vec![Target {
+        upstream: name,
+        implicit: true,
+        stream: pass.module.is_stream(),
+        server: pass.target.raw.clone(),
+        host: t.host.clone(),
+        port: t.port.unwrap_or_else(|| default_port(t.scheme.as_deref())),
+        weight: None,
+        backup: false,
+        down: false,
+        site: site.clone(),
+        pass: Some(site),
+        module: Some(pass.module),
+        scheme: t.scheme.clone(),
+        runtime_resolve: matches!(t.host, Host::Name(_)),
+        settings,
+        not_probeable,
+    }]
+}
+
 /// Every target of the model, in configuration order: the servers of each
 /// upstream group (one target per distinct set of settings among the
 /// passes that use the group), then the literal passes that name no group,
@@ -458,160 +596,43 @@ pub fn targets(
     }
     let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(name));
     let mut out: Vec<Target> = Vec::new();
-    let push = |t: Target, out: &mut Vec<Target>| {
+    let mut push = |t: Target| {
         let dup = out.iter().any(|o| {
             o.upstream == t.upstream
                 && o.site == t.site
                 && o.settings == t.settings
                 && o.runtime_resolve == t.runtime_resolve
         });
-        if !dup {
+        if wanted(&t.upstream) && !dup {
             out.push(t);
         }
     };
-    for (_, up) in model.upstreams.all() {
-        if !wanted(&up.name) {
-            continue;
-        }
-        if up.is_implicit() {
-            for pid in &up.used_by {
-                let pass = model.pass(*pid);
-                let t = &pass.target;
-                let tls_name = match &t.host {
-                    Host::Name(n) => n.clone(),
-                    Host::Ip(a) => a.to_string(),
-                    _ => "localhost".into(),
-                };
-                let settings = settings_of(model, pass, conf_dir, &tls_name);
-                let site = Site::of(model, pass.directive);
-                push(
-                    Target {
-                        upstream: up.name.clone(),
-                        implicit: true,
-                        stream: up.stream,
-                        server: t.authority(),
-                        host: t.host.clone(),
-                        port: t.port.unwrap_or_else(|| default_port(t.scheme.as_deref())),
-                        weight: None,
-                        backup: false,
-                        down: false,
-                        site: site.clone(),
-                        pass: Some(site),
-                        module: Some(pass.module),
-                        scheme: t.scheme.clone(),
-                        runtime_resolve: false,
-                        settings,
-                        not_probeable: None,
-                    },
-                    &mut out,
-                );
-            }
-            continue;
-        }
-        for s in &up.servers {
-            let a = &s.address;
-            let server = s.directive.arg(0).unwrap_or_default().to_string();
-            let base = |settings: Settings, pass: Option<&Pass<'_>>| Target {
-                upstream: up.name.clone(),
-                implicit: false,
-                stream: up.stream,
-                server: server.clone(),
-                host: a.host.clone(),
-                port: a
-                    .port
-                    .unwrap_or_else(|| default_port(pass.and_then(|p| p.target.scheme.as_deref()))),
-                weight: a.params.weight,
-                backup: a.params.backup,
-                down: a.params.down,
-                site: Site::of(model, s.directive),
-                pass: pass.map(|p| Site::of(model, p.directive)),
-                module: pass.map(|p| p.module),
-                scheme: pass.and_then(|p| p.target.scheme.clone()),
-                runtime_resolve: a.params.resolve,
-                not_probeable: if a.params.down {
-                    Some("marked `down`: nginx sends nothing to it".into())
-                } else if matches!(a.host, Host::Variable(_)) {
-                    Some("the address uses variables".into())
-                } else {
-                    None
-                },
-                settings,
-            };
-            if up.used_by.is_empty() {
-                let mut t = base(unused_settings(model, up), None);
+    for (_, up) in model.upstreams.explicit() {
+        if up.used_by.is_empty() {
+            for s in &up.servers {
+                let mut t = server_target(model, up, s, None, conf_dir);
                 if t.not_probeable.is_none() {
                     t.settings.host_note = Some(
                         "no *_pass uses this upstream: connect only, with nginx's default timeouts"
                             .into(),
                     );
                 }
-                push(t, &mut out);
-            }
-            for pid in &up.used_by {
-                let pass = model.pass(*pid);
-                let mut settings = settings_of(model, pass, conf_dir, &up.name);
-                if a.params.resolve {
-                    settings.resolver = upstream_resolver(model, up);
-                }
-                push(base(settings, Some(pass)), &mut out);
+                push(t);
             }
         }
     }
-    // passes nginx evaluates per request
-    for pass in &model.passes {
-        if pass.upstream.is_some() {
-            continue;
+    for i in 0..model.passes.len() {
+        for t in pass_targets(model, crate::model::PassId(i as u32), conf_dir) {
+            push(t);
         }
-        let site = Site::of(model, pass.directive);
-        // `http://app:8080$request_uri`: the host and port are literal
-        let literal_part = literal_authority(&pass.target.raw, pass.module);
-        let literal = literal_part.is_some();
-        let reparsed;
-        let t = match literal_part {
-            Some(a) => {
-                reparsed = a;
-                &reparsed
-            }
-            None => &pass.target,
-        };
-        let name = if literal {
-            t.authority()
-        } else {
-            t.raw.clone()
-        };
-        if !wanted(&name) {
-            continue;
-        }
-        let tls_name = t.host.name().unwrap_or("localhost").to_string();
-        let settings = settings_of(model, pass, conf_dir, &tls_name);
-        let not_probeable = (!literal).then(|| {
-            let vars: Vec<String> = crate::model::target::variables(&pass.target.raw)
-                .iter()
-                .map(|v| format!("${v}"))
-                .collect();
-            format!(
-                "the target uses variables ({}): nginx evaluates it per request",
-                vars.join(", ")
-            )
-        });
-        out.push(Target {
-            upstream: name,
-            implicit: true,
-            stream: pass.module.is_stream(),
-            server: pass.target.raw.clone(),
-            host: t.host.clone(),
-            port: t.port.unwrap_or_else(|| default_port(t.scheme.as_deref())),
-            weight: None,
-            backup: false,
-            down: false,
-            site: site.clone(),
-            pass: Some(site),
-            module: Some(pass.module),
-            scheme: t.scheme.clone(),
-            runtime_resolve: matches!(t.host, Host::Name(_)),
-            settings,
-            not_probeable,
-        });
     }
+    // group by upstream, in order of first appearance
+    let mut order: Vec<String> = Vec::new();
+    for t in &out {
+        if !order.contains(&t.upstream) {
+            order.push(t.upstream.clone());
+        }
+    }
+    out.sort_by_key(|t| order.iter().position(|u| *u == t.upstream));
     Ok(out)
 }
