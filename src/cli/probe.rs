@@ -8,7 +8,12 @@ use std::time::{Duration, Instant};
 use clap::{Args, ValueEnum};
 
 use crate::model::values::parse_time;
+use crate::probe::via::{self, Gateway};
 use crate::probe::{self, report, ProbeOptions};
+
+fn parse_via(s: &str) -> Result<Gateway, String> {
+    Gateway::parse(s).map_err(|e| e.to_string())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProbeFormat {
@@ -63,6 +68,11 @@ pub struct ProbeArgs {
     /// At most this many probes at a time.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
+    /// Also request each location's path through this gateway
+    /// (`http://HOST[:PORT]`, `https://…`) and directly from its backends,
+    /// and say which side fails.
+    #[arg(long, value_name = "URL", value_parser = parse_via)]
+    pub via: Option<Gateway>,
     /// nginx's conf prefix: relative paths (includes, CA files) resolve
     /// against it (default: the main file's directory).
     #[arg(long)]
@@ -71,8 +81,8 @@ pub struct ProbeArgs {
 
 pub fn run(args: ProbeArgs) -> u8 {
     let start = Instant::now();
-    let targets = match probe::load_targets(&args.config, args.prefix.as_deref(), &args.upstreams) {
-        Ok(t) => t,
+    let plan = match probe::load_plan(&args.config, args.prefix.as_deref(), &args.upstreams) {
+        Ok(p) => p,
         Err(e) => return super::fail(e),
     };
     let opts = ProbeOptions {
@@ -81,7 +91,16 @@ pub fn run(args: ProbeArgs) -> u8 {
         per_peer: usize::from(args.per_peer),
         jobs: usize::from(args.jobs),
     };
-    let results = probe::run(&targets, &opts);
+    // with --via every location's backends are probed with its own path
+    let (results, compared) = match &args.via {
+        Some(g) => {
+            let v = via::run(&plan.locations, g, &opts);
+            let rows: Vec<probe::ProbeResult> =
+                v.iter().flat_map(|l| l.direct.iter().cloned()).collect();
+            (rows, Some(v))
+        }
+        None => (probe::run(&plan.targets, &opts), None),
+    };
     let summary = report::Summary::of(
         &results,
         start.elapsed().as_millis() as u64,
@@ -90,10 +109,17 @@ pub fn run(args: ProbeArgs) -> u8 {
     let mut w = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error of ours.
     let _ = match args.format {
-        ProbeFormat::Json => report::write_json(&mut w, &results, summary),
-        ProbeFormat::Text => report::write_text(&mut w, &results, summary),
+        ProbeFormat::Json => report::write_json(&mut w, &results, compared.as_deref(), summary),
+        ProbeFormat::Text => match &compared {
+            Some(v) => report::write_via_text(&mut w, v)
+                .and_then(|()| report::write_text(&mut w, &results, summary)),
+            None => report::write_text(&mut w, &results, summary),
+        },
     };
-    if probe::any_failed(&results) {
+    let via_failed = compared
+        .as_ref()
+        .is_some_and(|v| v.iter().any(|l| l.failed()));
+    if probe::any_failed(&results) || via_failed {
         super::EXIT_FINDINGS
     } else {
         super::EXIT_OK

@@ -17,6 +17,7 @@ pub mod net;
 pub mod report;
 pub mod target;
 pub mod tls;
+pub mod via;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -131,6 +132,9 @@ pub struct ProbeResult {
     pub pass: Option<Site>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Index of the target in the list given to [`run`].
+    #[serde(skip)]
+    pub target: usize,
 }
 
 impl ProbeResult {
@@ -167,6 +171,7 @@ impl ProbeResult {
             line: t.site.line,
             pass: t.pass.clone(),
             notes: s.host_note.iter().cloned().collect(),
+            target: 0,
         }
     }
 }
@@ -191,7 +196,11 @@ fn resolver_key(name: &str, t: &Target) -> Option<NameKey> {
 }
 
 /// Run `f` over `items` on at most `jobs` threads.
-fn parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn parallel<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let next = Mutex::new(0usize);
     let out: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|sc| {
@@ -283,8 +292,9 @@ pub fn run(targets: &[Target], opts: &ProbeOptions) -> Vec<ProbeResult> {
     // 2. rows and work
     let mut rows: Vec<ProbeResult> = Vec::new();
     let mut work: Vec<Work<'_>> = Vec::new();
-    for t in targets {
+    for (ti, t) in targets.iter().enumerate() {
         let mut base = ProbeResult::of(t);
+        base.target = ti;
         if t.not_probeable.is_some() {
             rows.push(base);
             continue;
@@ -382,8 +392,6 @@ pub fn run(targets: &[Target], opts: &ProbeOptions) -> Vec<ProbeResult> {
         }
     }
     // 3. probes, at most `per_peer` at a time to one address
-    let method = if opts.path.is_some() { "GET" } else { "HEAD" };
-    let path = opts.path.clone().unwrap_or_else(|| "/".into());
     let state: Mutex<(Vec<bool>, HashMap<String, usize>)> =
         Mutex::new((vec![false; work.len()], HashMap::new()));
     let cv = Condvar::new();
@@ -420,20 +428,24 @@ pub fn run(targets: &[Target], opts: &ProbeOptions) -> Vec<ProbeResult> {
                 };
                 let Some(i) = picked else { return };
                 let w = &work[i];
+                let (method, path) = match w.target.path.as_ref().or(opts.path.as_ref()) {
+                    Some(p) => ("GET", p.as_str()),
+                    None => ("HEAD", "/"),
+                };
                 let t0 = Instant::now();
                 let ex = match &w.peer {
                     PeerAddr::Tcp(a) => net::probe(
                         &net::Peer::Tcp(*a),
                         &w.target.settings,
                         method,
-                        &path,
+                        path,
                         deadline,
                     ),
                     PeerAddr::Unix(p) => net::probe(
                         &net::Peer::Unix(Path::new(p)),
                         &w.target.settings,
                         method,
-                        &path,
+                        path,
                         deadline,
                     ),
                 };
@@ -499,14 +511,18 @@ pub enum ProbeError {
     Target(#[from] TargetError),
 }
 
-/// Read a configuration (with its includes) and list its targets.
-/// `prefix`: the directory relative paths resolve against (default: the
-/// main file's, as nginx's conf prefix).
-pub fn load_targets(
-    path: &Path,
-    prefix: Option<&Path>,
-    only: &[String],
-) -> Result<Vec<Target>, ProbeError> {
+/// What a configuration asks to probe.
+pub struct Plan {
+    pub targets: Vec<Target>,
+    /// Locations with a `*_pass`, for `--via`.
+    pub locations: Vec<via::ViaLocation>,
+}
+
+/// Read a configuration (with its includes) and list its targets and the
+/// locations that pass to them. `prefix`: the directory relative paths
+/// resolve against (default: nginx's conf prefix of the main file). `only`
+/// keeps the named upstream groups (and locations that use them).
+pub fn load_plan(path: &Path, prefix: Option<&Path>, only: &[String]) -> Result<Plan, ProbeError> {
     use crate::load::{LoadOptions, Loaded};
     let opts = LoadOptions {
         prefix: prefix.map(Path::to_path_buf),
@@ -536,5 +552,14 @@ pub fn load_targets(
         Some(p) => p.to_path_buf(),
         None => crate::load::conf_prefix(path),
     };
-    Ok(targets(&model, &conf_dir, only)?)
+    let targets = targets(&model, &conf_dir, only)?;
+    let mut locations = via::locations(&model, &conf_dir);
+    if !only.is_empty() {
+        locations.retain(|l| {
+            l.targets
+                .iter()
+                .any(|t| only.iter().any(|o| o.eq_ignore_ascii_case(&t.upstream)))
+        });
+    }
+    Ok(Plan { targets, locations })
 }

@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use super::via::ViaResult;
 use super::{Outcome, ProbeResult, SCHEMA};
 
 /// Counts of the run.
@@ -33,14 +34,23 @@ impl Summary {
 struct Document<'a> {
     schema: &'static str,
     results: &'a [ProbeResult],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via: Option<&'a [ViaResult]>,
     summary: Summary,
 }
 
-/// Write the JSON document (pretty, with a final newline).
-pub fn write_json(w: &mut impl Write, results: &[ProbeResult], summary: Summary) -> io::Result<()> {
+/// Write the JSON document (pretty, with a final newline); `via` with
+/// `--via`.
+pub fn write_json(
+    w: &mut impl Write,
+    results: &[ProbeResult],
+    via: Option<&[ViaResult]>,
+    summary: Summary,
+) -> io::Result<()> {
     let doc = Document {
         schema: SCHEMA,
         results,
+        via,
         summary,
     };
     serde_json::to_writer_pretty(&mut *w, &doc)?;
@@ -236,5 +246,68 @@ pub fn write_text(w: &mut impl Write, results: &[ProbeResult], summary: Summary)
         "ngxray: {} ok, {} failed, {} not probed in {} ms (deadline {} ms)",
         summary.ok, summary.failed, summary.not_probed, summary.elapsed_ms, summary.timeout_ms
     )?;
+    w.flush()
+}
+
+/// The `--via` comparison, one line per location.
+pub fn write_via_text(w: &mut impl Write, via: &[ViaResult]) -> io::Result<()> {
+    writeln!(w, "through the gateway vs directly")?;
+    let rows: Vec<[String; 5]> = via
+        .iter()
+        .map(|v| {
+            let gw = match &v.gateway {
+                Some(g) => match g.status {
+                    Some(s) => format!("{s} {}ms", g.elapsed_ms),
+                    None => format!("failed {}", g.cause.unwrap_or(""))
+                        .trim()
+                        .to_string(),
+                },
+                None => "-".into(),
+            };
+            let ok = v.direct.iter().filter(|r| r.outcome == Outcome::Ok).count();
+            let probed = v
+                .direct
+                .iter()
+                .filter(|r| r.outcome != Outcome::NotProbed)
+                .count();
+            let direct = if v.gateway.is_none() {
+                "-".into()
+            } else {
+                format!("{ok}/{probed} ok")
+            };
+            [
+                format!("location {}", v.location),
+                format!("{}:{}", v.file, v.line),
+                gw,
+                direct,
+                v.verdict.to_string(),
+            ]
+        })
+        .collect();
+    let head = ["LOCATION", "PASS", "GATEWAY", "DIRECT", "VERDICT"];
+    let mut width = head.map(str::len);
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            width[i] = width[i].max(c.chars().count());
+        }
+    }
+    let line = |w: &mut dyn Write, c: [&str; 5]| -> io::Result<()> {
+        let mut s = String::from("  ");
+        for (i, v) in c.iter().enumerate() {
+            s.push_str(v);
+            if i + 1 < c.len() {
+                s.push_str(&" ".repeat(width[i] - v.chars().count() + 2));
+            }
+        }
+        writeln!(w, "{}", s.trim_end())
+    };
+    line(w, head)?;
+    for (v, r) in via.iter().zip(&rows) {
+        line(w, r.each_ref().map(String::as_str))?;
+        if v.verdict != "ok" && !v.explanation.is_empty() {
+            writeln!(w, "      {}", v.explanation)?;
+        }
+    }
+    writeln!(w)?;
     w.flush()
 }

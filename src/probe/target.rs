@@ -122,6 +122,9 @@ pub struct Target {
     pub settings: Settings,
     /// Why the target cannot be probed (variables, `down`, no pass).
     pub not_probeable: Option<String>,
+    /// Request this path with GET instead of the run's (`--via` asks each
+    /// backend for its location's path).
+    pub path: Option<String>,
 }
 
 /// Errors in the probe request itself (exit 2).
@@ -471,6 +474,7 @@ fn server_target(
             None
         },
         settings,
+        path: None,
     }
 }
 
@@ -513,6 +517,7 @@ pub fn pass_targets(model: &Model<'_>, id: crate::model::PassId, conf_dir: &Path
             runtime_resolve: false,
             settings: settings_of(model, pass, conf_dir, &tls_name),
             not_probeable: None,
+            path: None,
         }];
     }
     let site = Site::of(model, pass.directive);
@@ -561,6 +566,7 @@ pub fn pass_targets(model: &Model<'_>, id: crate::model::PassId, conf_dir: &Path
         runtime_resolve: matches!(t.host, Host::Name(_)),
         settings,
         not_probeable,
+        path: None,
     }]
 }
 
