@@ -35,6 +35,7 @@ pub enum Command {
     /// Print the parsed configuration as JSON (ngxray's tree or crossplane's).
     Parse(parse::ParseArgs),
     /// Probe every backend the configuration names (resolve, connect, TLS, request).
+    #[command(long_about = probe::LONG_ABOUT)]
     Probe(probe::ProbeArgs),
     /// List every rule id with its default severity.
     Rules(rules::RulesArgs),

@@ -42,10 +42,19 @@ fn parse_path(s: &str) -> Result<String, String> {
     }
 }
 
-/// Probe every backend a configuration names: resolve (system resolver and
-/// the config's `resolver`), connect, TLS and a protocol request, each
-/// within the effective nginx timeout of the location that uses it. Exit 0
-/// when every probed target is ok, 1 when some failed, 2 on bad input.
+/// The long description of `ngxray probe --help` and its man page.
+pub const LONG_ABOUT: &str =
+    "Probe every backend the configuration names, the way nginx would reach it: \
+every server of every upstream{} group and every literal *_pass target (proxy, fastcgi, uwsgi, \
+scgi, grpc, memcached; TCP and unix: sockets). Names resolve through the system resolver (what \
+nginx did at load) and through the config's `resolver` (what it does per request); then \
+connect, TLS (SNI, verification and CA file as *_ssl_* set them) and a protocol request \
+(HTTP with the Host nginx sends, FastCGI FCGI_GET_VALUES, the HTTP/2 preface for gRPC, \
+memcached `version`), each within the effective timeout of the location that uses the target. \
+Failures carry the cause id `ngxray logs` gives the same failure in error.log. Only the \
+addresses the configuration names are contacted.\n\n\
+Exit status: 0 every probed target is ok, 1 some failed, 2 bad input.";
+
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
     /// The main configuration file (`-` for stdin, which may be an `nginx -T` dump).
