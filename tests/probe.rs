@@ -433,8 +433,15 @@ http {{
     let perm = format!("unix:{}/perm.sock", dir.display());
     if is_root() {
         // root ignores the socket's mode: connecting succeeds (nothing
-        // answers on it); the permission case runs as nobody below
-        assert!(!row(&rs, &perm)["connect_ms"].is_null());
+        // answers on it), and a note says nginx's worker user could not;
+        // the kernel's verdict is checked as nobody below
+        let r = row(&rs, &perm);
+        assert!(!r["connect_ms"].is_null());
+        let notes = r["notes"][0].as_str().unwrap_or_default();
+        assert!(
+            notes.contains("worker user \"nobody\" may not write the socket (mode 0000"),
+            "{r:#}"
+        );
     } else {
         assert_outcome(row(&rs, &perm), "failed", Some("permission-denied"));
     }

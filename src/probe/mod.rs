@@ -14,6 +14,8 @@
 
 pub mod dns;
 pub mod net;
+#[cfg(target_os = "linux")]
+pub mod perm;
 pub mod report;
 pub mod target;
 pub mod tls;
@@ -463,8 +465,20 @@ pub fn run(targets: &[Target], opts: &ProbeOptions) -> Vec<ProbeResult> {
         }
     });
     let rows_done = done.into_inner().unwrap_or_default();
+    #[cfg(target_os = "linux")]
+    let root = perm::is_root();
     for (row, ex, ms) in rows_done {
         let r = &mut rows[row];
+        #[cfg(target_os = "linux")]
+        if root {
+            if let Some(w) = work.iter().find(|w| w.row == row) {
+                if let PeerAddr::Unix(p) = &w.peer {
+                    let (user, group) = &w.target.settings.worker_user;
+                    r.notes
+                        .extend(perm::worker_denied(Path::new(p), user, group.as_deref()));
+                }
+            }
+        }
         r.elapsed_ms = ms;
         r.connect_ms = ex.connect_ms;
         r.tls = ex.tls;

@@ -215,7 +215,17 @@ fn io_failure(e: &io::Error, step: &str, got_bytes: bool, timeout: Duration) -> 
     match e.raw_os_error() {
         Some(libc_errno::ECONNRESET | libc_errno::EPIPE) => fail(
             "connection-reset",
-            format!("recv() failed {} while {step}ing", errno_text(e)),
+            if step == "send" {
+                format!(
+                    "send() failed {} while sending request to upstream",
+                    errno_text(e)
+                )
+            } else {
+                format!(
+                    "recv() failed {} while reading response header from upstream",
+                    errno_text(e)
+                )
+            },
         ),
         _ if e.kind() == io::ErrorKind::UnexpectedEof => fail(
             "premature-close",

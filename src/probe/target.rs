@@ -93,6 +93,8 @@ pub struct Settings {
     /// `*_buffer_size`: the largest response header nginx accepts.
     pub buffer_size: usize,
     pub resolver: Option<ResolverSettings>,
+    /// nginx's `user` (worker user and group; default `nobody`).
+    pub worker_user: (String, Option<String>),
 }
 
 /// One backend to probe.
@@ -362,7 +364,19 @@ fn settings_of(model: &Model<'_>, pass: &Pass<'_>, conf_dir: &Path, tls_name: &s
             .to_string(),
         buffer_size,
         resolver: resolver_at(model, s),
+        worker_user: worker_user(model),
     }
+}
+
+/// The `user` directive of the main context, else nginx's default.
+fn worker_user(model: &Model<'_>) -> (String, Option<String>) {
+    model
+        .roots
+        .iter()
+        .filter(|r| model.scope(**r).kind == Context::Main)
+        .find_map(|r| model.local_first(*r, "user"))
+        .and_then(|d| Some((d.arg(0)?.to_string(), d.arg(1).map(str::to_string))))
+        .unwrap_or_else(|| ("nobody".into(), None))
 }
 
 /// Settings for an upstream no pass uses: nginx's defaults, connect only.
@@ -378,6 +392,7 @@ fn unused_settings(model: &Model<'_>, up: &Upstream<'_>) -> Settings {
         http_version: "1.0".into(),
         buffer_size: 4096,
         resolver: upstream_resolver(model, up),
+        worker_user: worker_user(model),
     }
 }
 
@@ -553,7 +568,11 @@ pub fn pass_targets(model: &Model<'_>, id: crate::model::PassId, conf_dir: &Path
         upstream: name,
         implicit: true,
         stream: pass.module.is_stream(),
-        server: pass.target.raw.clone(),
+        server: if literal {
+            t.authority()
+        } else {
+            pass.target.raw.clone()
+        },
         host: t.host.clone(),
         port: t.port.unwrap_or_else(|| default_port(t.scheme.as_deref())),
         weight: None,
@@ -641,4 +660,72 @@ pub fn targets(
     }
     out.sort_by_key(|t| order.iter().position(|u| *u == t.upstream));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{LoadOptions, Loaded};
+
+    #[test]
+    fn literal_part_of_per_request_targets() {
+        let t = literal_authority("http://app:8080$request_uri", PassModule::Proxy).unwrap();
+        assert_eq!((t.host, t.port), (Host::Name("app".into()), Some(8080)));
+        let t = literal_authority("https://api.example/$uri", PassModule::Proxy).unwrap();
+        assert_eq!(t.host, Host::Name("api.example".into()));
+        assert!(literal_authority("http://$upstream:80", PassModule::Proxy).is_none());
+        assert!(literal_authority("$scheme://app", PassModule::Proxy).is_none());
+        assert!(literal_authority("http://app:$port", PassModule::Proxy).is_none());
+    }
+
+    #[test]
+    fn settings_come_from_the_location_that_uses_the_target() {
+        let conf = "# configuration file /e/nginx.conf:\nuser www-data web;\nhttp {\n    proxy_connect_timeout 3s;\n    resolver 127.0.0.1:5353 ipv6=off;\n    upstream pool { server app.internal:8443 weight=5; server 10.0.0.2:8443 backup; }\n    server {\n        server_name site.example;\n        location / {\n            proxy_read_timeout 7s;\n            proxy_set_header Host $host;\n            proxy_ssl_server_name on;\n            proxy_ssl_verify on;\n            proxy_ssl_trusted_certificate ca.pem;\n            proxy_pass https://pool;\n        }\n        location /php { fastcgi_connect_timeout 1s; fastcgi_pass unix:/run/php.sock; }\n    }\n}\n\n";
+        let mut l = Loaded::default();
+        l.load_text(
+            "-".into(),
+            conf.as_bytes().to_vec(),
+            &LoadOptions {
+                follow_includes: true,
+                ..Default::default()
+            },
+        );
+        let m = Model::build(&l, &[(l.roots[0], Context::Main)]);
+        let ts = targets(&m, Path::new("/etc/nginx"), &[]).unwrap();
+        assert_eq!(ts.len(), 3, "{ts:#?}");
+        let a = &ts[0];
+        assert_eq!(
+            (a.upstream.as_str(), a.server.as_str()),
+            ("pool", "app.internal:8443")
+        );
+        assert_eq!((a.weight, a.backup), (Some(5), false));
+        assert!(ts[1].backup);
+        let s = &a.settings;
+        assert_eq!((s.connect_timeout_ms, s.read_timeout_ms), (3000, 7000));
+        assert_eq!(s.host_header, "site.example");
+        assert!(s.host_note.is_some());
+        let tls = s.tls.as_ref().unwrap();
+        assert!(tls.send_sni && tls.verify);
+        assert_eq!(tls.name, "pool");
+        assert_eq!(
+            tls.trusted_certificate.as_deref(),
+            Some(Path::new("/etc/nginx/ca.pem"))
+        );
+        let r = s.resolver.as_ref().unwrap();
+        assert_eq!(r.servers, ["127.0.0.1:5353"]);
+        assert!(r.ipv4 && !r.ipv6);
+        assert_eq!(
+            s.worker_user,
+            ("www-data".to_string(), Some("web".to_string()))
+        );
+        let php = &ts[2];
+        assert_eq!(php.host, Host::Unix("/run/php.sock".into()));
+        assert_eq!(php.settings.protocol, Protocol::Fastcgi);
+        assert_eq!(php.settings.connect_timeout_ms, 1000);
+        assert!(php.settings.tls.is_none());
+        // only the named group
+        let only = targets(&m, Path::new("/"), &["POOL".into()]).unwrap();
+        assert_eq!(only.len(), 2);
+        assert!(targets(&m, Path::new("/"), &["nope".into()]).is_err());
+    }
 }

@@ -233,6 +233,7 @@ fn gateway_request(g: &Gateway, host: &str, path: &str, deadline: Instant) -> Ga
         http_version: "1.1".into(),
         buffer_size: 64 * 1024,
         resolver: None,
+        worker_user: ("nobody".into(), None),
     };
     let ex = net::probe(&net::Peer::Tcp(addr), &settings, "GET", path, deadline);
     r.elapsed_ms = start.elapsed().as_millis() as u64;
