@@ -16,6 +16,7 @@ mod logs_links;
 mod nginx_diff;
 mod nginx_dump;
 mod parse_split;
+mod precision;
 mod probe;
 mod properties;
 mod risk_rules;

@@ -83,6 +83,11 @@ pub struct LintArgs {
     /// (`$NAME`, `${NAME}`), as the nginx Docker image's envsubst step does.
     #[arg(long)]
     pub env_subst: bool,
+    /// The given files are the whole configuration: report missing
+    /// directives (certificate, log format, resolver, …) in fragments too,
+    /// instead of one `include/incomplete-config` info.
+    #[arg(long)]
+    pub complete: bool,
     /// File name globs to lint inside directories (repeatable).
     #[arg(long = "glob", value_name = "GLOB")]
     pub globs: Vec<String>,
@@ -211,6 +216,7 @@ pub fn run(args: LintArgs) -> u8 {
             .chain(file.path_map.iter().cloned())
             .collect(),
         env_subst: args.env_subst,
+        complete: args.complete,
         select: if args.select.is_empty() {
             file.select.clone()
         } else {
@@ -229,34 +235,37 @@ pub fn run(args: LintArgs) -> u8 {
     let diags = &outcome.diagnostics;
     let sources = &outcome.loaded.sources;
     let summary = report::json::Summary::of(diags, outcome.loaded.files.len());
-    match args.format {
+    let result = match args.format {
         LintFormat::Json => {
-            // A closed pipe (`| head`) is not an error of ours.
-            let _ = report::json::write(&mut std::io::stdout().lock(), diags, sources, &summary);
+            report::json::write(&mut std::io::stdout().lock(), diags, sources, &summary)
         }
-        LintFormat::Concise => super::out(report::concise::render(diags, sources)),
+        LintFormat::Concise => super::write_out(report::concise::render(diags, sources)),
         LintFormat::Sarif => {
             use std::io::Write;
             let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            // A closed pipe (`| head`) is not an error of ours.
-            let _ = report::sarif::write(&mut w, diags, sources).and_then(|()| w.flush());
+            report::sarif::write(&mut w, diags, sources).and_then(|()| w.flush())
         }
-        LintFormat::Github => super::out(report::github::render(diags, sources)),
+        LintFormat::Github => super::write_out(report::github::render(diags, sources)),
         LintFormat::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            super::out(report::text::render(diags, sources, color));
-            if diags.is_empty() {
-                super::out(format!(
+            let tail = if diags.is_empty() {
+                format!(
                     "ngxray: {} file(s) checked, no problems found\n",
                     summary.files
-                ));
+                )
             } else {
-                super::out(format!(
+                format!(
                     "ngxray: {} file(s) checked: {} error(s), {} warning(s), {} info\n",
                     summary.files, summary.errors, summary.warnings, summary.infos
-                ));
-            }
+                )
+            };
+            super::write_out(report::text::render(diags, sources, color))
+                .and_then(|()| super::write_out(tail))
         }
+    };
+    if let Some(code) = super::written(result) {
+        std::mem::forget(outcome);
+        return code;
     }
     let code = if crate::lint::fails(diags, threshold) {
         super::EXIT_FINDINGS
