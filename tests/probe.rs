@@ -394,7 +394,7 @@ http {{
     assert_outcome(r, "failed", Some("read-timeout"));
     assert_eq!(r["timeouts"]["read_ms"], 1000);
     let ms = r["elapsed_ms"].as_u64().expect("elapsed");
-    assert!((1000..2500).contains(&ms), "read timeout took {ms} ms");
+    assert!((1000..3000).contains(&ms), "read timeout took {ms} ms");
 
     // TLS: verify on without the CA fails, with it passes
     let tls_rows: Vec<&Value> = rs
@@ -507,7 +507,7 @@ http {{
     let ms = r["dns"]["resolver"]["elapsed_ms"]
         .as_u64()
         .expect("elapsed");
-    assert!((1000..2000).contains(&ms), "resolver timeout took {ms} ms");
+    assert!((1000..3000).contains(&ms), "resolver timeout took {ms} ms");
 
     // variables: listed, not probed
     let r = row(&rs, "http://$arg_backend");
@@ -776,7 +776,7 @@ fn probe_protocols_and_connect_timeout() {
             let r = by_line(10);
             assert_outcome(r, "failed", Some("connect-timeout"));
             let ms = r["elapsed_ms"].as_u64().expect("elapsed");
-            assert!((1000..2500).contains(&ms), "connect timeout took {ms} ms");
+            assert!((1000..3000).contains(&ms), "connect timeout took {ms} ms");
         }
         None => {
             eprintln!("SKIP connect-timeout case: this kernel accepts past a full listen queue")
