@@ -598,27 +598,6 @@ pub fn targets(
     conf_dir: &Path,
     only: &[String],
 ) -> Result<Vec<Target>, TargetError> {
-    for name in only {
-        let known = model
-            .upstreams
-            .all()
-            .any(|(_, u)| u.name.eq_ignore_ascii_case(name));
-        if !known {
-            let names: Vec<&str> = model
-                .upstreams
-                .all()
-                .map(|(_, u)| u.name.as_str())
-                .collect();
-            return Err(TargetError::UnknownUpstream(
-                name.clone(),
-                if names.is_empty() {
-                    "none".into()
-                } else {
-                    names.join(", ")
-                },
-            ));
-        }
-    }
     let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(name));
     let mut out: Vec<Target> = Vec::new();
     let mut push = |t: Target| {
@@ -659,6 +638,25 @@ pub fn targets(
         }
     }
     out.sort_by_key(|t| order.iter().position(|u| *u == t.upstream));
+    for name in only {
+        if !out.iter().any(|t| t.upstream.eq_ignore_ascii_case(name)) {
+            let mut names: Vec<&str> = model
+                .upstreams
+                .all()
+                .filter(|(_, u)| !u.is_implicit() || !u.used_by.is_empty())
+                .map(|(_, u)| u.name.as_str())
+                .collect();
+            names.dedup();
+            return Err(TargetError::UnknownUpstream(
+                name.clone(),
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                },
+            ));
+        }
+    }
     Ok(out)
 }
 
@@ -727,5 +725,28 @@ mod tests {
         let only = targets(&m, Path::new("/"), &["POOL".into()]).unwrap();
         assert_eq!(only.len(), 2);
         assert!(targets(&m, Path::new("/"), &["nope".into()]).is_err());
+    }
+
+    #[test]
+    fn per_request_targets_can_be_selected_by_name() {
+        let conf = "# configuration file /e/nginx.conf:\nhttp {\n    server {\n        location / { proxy_pass http://rt.example:8080$request_uri; }\n        location /v { proxy_pass http://$arg_h; }\n    }\n}\n\n";
+        let mut l = Loaded::default();
+        l.load_text(
+            "-".into(),
+            conf.as_bytes().to_vec(),
+            &LoadOptions {
+                follow_includes: true,
+                ..Default::default()
+            },
+        );
+        let m = Model::build(&l, &[(l.roots[0], Context::Main)]);
+        let all = targets(&m, Path::new("/"), &[]).unwrap();
+        assert_eq!(all.len(), 2);
+        assert!(all[0].runtime_resolve && all[0].not_probeable.is_none());
+        assert!(all[1].not_probeable.as_deref().unwrap().contains("$arg_h"));
+        let one = targets(&m, Path::new("/"), &["RT.example:8080".into()]).unwrap();
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].server, "rt.example:8080");
+        assert_eq!(one[0].port, 8080);
     }
 }
