@@ -724,6 +724,16 @@ fn probe_protocols_and_connect_timeout() {
     let mut held = Vec::new();
     let full = full_backlog(&mut held);
     let tmp = tempfile::tempdir().expect("tempdir");
+    // a unix socket whose listen queue is full: backlog 0 and one
+    // connection nobody accepts
+    let busy = tmp.path().join("busy.sock");
+    let busy_listener = UnixListener::bind(&busy).expect("bind busy");
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: listen() on a socket the listener owns.
+        assert_eq!(unsafe { libc::listen(busy_listener.as_raw_fd(), 0) }, 0);
+    }
+    let _queued = std::os::unix::net::UnixStream::connect(&busy).expect("fill the queue");
     let timeout_loc = match &full {
         Some((_, p)) => format!(
             "location /full {{ proxy_connect_timeout 1s; proxy_pass http://127.0.0.1:{p}; }}"
@@ -741,9 +751,11 @@ fn probe_protocols_and_connect_timeout() {
         location /grpc-on-http {{ grpc_pass 127.0.0.1:{http400}; }}
         location /mc {{ set $memcached_key $uri; memcached_pass 127.0.0.1:{memcached}; }}
         {timeout_loc}
+        location /busy {{ proxy_pass http://unix:{busy}:/; }}
     }}
 }}
-"#
+"#,
+        busy = busy.display()
     );
     std::fs::write(tmp.path().join("nginx.conf"), conf).expect("write");
     let (o, _) = run_probe(tmp.path(), &["--timeout", "8s"], false);
@@ -771,6 +783,11 @@ fn probe_protocols_and_connect_timeout() {
     let r = by_line(9);
     assert_outcome(r, "ok", None);
     assert_eq!(r["response"], "VERSION 1.6.21");
+    // nginx connects without blocking: (11: Resource temporarily unavailable)
+    let r = by_line(11);
+    assert_outcome(r, "failed", Some("backend-busy"));
+    assert!(r["elapsed_ms"].as_u64().expect("elapsed") < 1000, "{r:#}");
+    drop(busy_listener);
     match &full {
         Some(_) => {
             let r = by_line(10);
@@ -945,6 +962,19 @@ fn probe_causes_match_real_nginx_error_log() {
     let dir = tmp.path();
     std::fs::create_dir(dir.join("logs")).expect("logs dir");
     std::fs::write(dir.join("other-ca.pem"), &other.ca_pem).expect("write ca");
+    let busy = dir.join("busy.sock");
+    let busy_listener = UnixListener::bind(&busy).expect("bind busy");
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: listen() on a socket the listener owns.
+        assert_eq!(unsafe { libc::listen(busy_listener.as_raw_fd(), 0) }, 0);
+    }
+    let _queued = std::os::unix::net::UnixStream::connect(&busy).expect("fill the queue");
+    if is_root() {
+        // nginx runs as root here (`user root`): the socket is reachable
+        std::fs::set_permissions(&busy, std::fs::Permissions::from_mode(0o777))
+            .expect("chmod busy");
+    }
     let full_loc = match &full {
         Some((_, p)) => format!("location /f/full {{ proxy_pass http://127.0.0.1:{p}; }}"),
         None => String::new(),
@@ -979,6 +1009,7 @@ http {{
             proxy_ssl_trusted_certificate {dir}/other-ca.pem;
         }}
         location /f/missing {{ proxy_pass http://unix:{dir}/missing.sock:/; }}
+        location /f/busy {{ proxy_pass http://unix:{dir}/busy.sock:/; }}
         location /f/nxdomain {{ proxy_pass http://nothing-here.invalid:81$request_uri; }}
         location /f/servfail {{ proxy_pass http://servfail.test:81$request_uri; }}
         {full_loc}
@@ -1009,8 +1040,8 @@ http {{
         TcpStream::connect(("127.0.0.1", listen)).is_ok()
     });
     let paths = [
-        "ok", "closed", "silent", "closing", "garbage", "tls", "missing", "nxdomain", "servfail",
-        "full",
+        "ok", "closed", "silent", "closing", "garbage", "tls", "missing", "busy", "nxdomain",
+        "servfail", "full",
     ];
     let mut statuses = Vec::new();
     if up {
@@ -1083,6 +1114,7 @@ http {{
         "{mismatches:#?}\nnginx answered: {statuses:?}\nerror.log:\n{}",
         std::fs::read_to_string(&log).unwrap_or_default()
     );
-    assert!(compared >= 9, "compared {compared}");
+    assert!(compared >= 10, "compared {compared}");
     drop(held);
+    drop(busy_listener);
 }

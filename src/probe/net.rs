@@ -173,6 +173,10 @@ fn errno_text(e: &io::Error) -> String {
 fn connect_failure(e: &io::Error, unix: bool, timeout: Duration) -> Failure {
     use libc_errno::*;
     let text = format!("connect() failed {}", errno_text(e));
+    // EAGAIN on connect is a full listen queue, not a timeout
+    if e.raw_os_error() == Some(EAGAIN) {
+        return fail("backend-busy", text);
+    }
     if is_timeout(e) {
         return fail(
             "connect-timeout",
@@ -242,6 +246,61 @@ fn io_failure(e: &io::Error, step: &str, got_bytes: bool, timeout: Duration) -> 
     }
 }
 
+/// Connect to a unix socket the way nginx does, without blocking: a full
+/// listen queue fails at once with `(11: Resource temporarily
+/// unavailable)` (`backend-busy`) instead of waiting for room.
+#[cfg(target_os = "linux")]
+fn unix_connect(path: &Path) -> io::Result<UnixStream> {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: socket() has no preconditions; the descriptor is owned by
+    // the UnixStream right away, which closes it.
+    let stream = unsafe {
+        let fd = libc::socket(
+            libc::AF_UNIX,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+        );
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        UnixStream::from_raw_fd(fd)
+    };
+    // SAFETY: sockaddr_un is plain data; all-zero is a valid value.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let bytes = path.as_os_str().as_bytes();
+    if bytes.len() >= addr.sun_path.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "unix socket path too long",
+        ));
+    }
+    for (dst, src) in addr.sun_path.iter_mut().zip(bytes) {
+        *dst = *src as libc::c_char;
+    }
+    let len = std::mem::size_of::<libc::sa_family_t>() + bytes.len() + 1;
+    use std::os::fd::AsRawFd;
+    // SAFETY: addr is a valid sockaddr_un of at least `len` bytes.
+    let rc = unsafe {
+        libc::connect(
+            stream.as_raw_fd(),
+            &addr as *const libc::sockaddr_un as *const libc::sockaddr,
+            len as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    stream.set_nonblocking(false)?;
+    Ok(stream)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn unix_connect(path: &Path) -> io::Result<UnixStream> {
+    UnixStream::connect(path)
+}
+
 /// Time left before `end`, at most `cap`.
 fn left(end: Instant, cap: Duration) -> Duration {
     end.saturating_duration_since(Instant::now()).min(cap)
@@ -270,7 +329,7 @@ pub fn probe(
     }
     let plain = match peer {
         Peer::Tcp(a) => TcpStream::connect_timeout(a, limit).map(Plain::Tcp),
-        Peer::Unix(p) => UnixStream::connect(p).map(Plain::Unix),
+        Peer::Unix(p) => unix_connect(p).map(Plain::Unix),
     };
     let plain = match plain {
         Ok(p) => p,
