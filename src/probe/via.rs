@@ -6,7 +6,7 @@
 //! prefix), directly from each backend of the location with that
 //! location's settings. The verdict says which side fails.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Instant;
 
@@ -204,10 +204,14 @@ fn gateway_request(g: &Gateway, host: &str, path: &str, deadline: Instant) -> Ga
         detail: None,
         elapsed_ms: 0,
     };
-    let addr: Option<SocketAddr> = (g.host.trim_matches(['[', ']']), g.port)
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next());
+    let bare = g.host.trim_matches(['[', ']']);
+    let addr: Option<SocketAddr> = match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => Some(SocketAddr::new(ip, g.port)),
+        Err(_) => super::dns::system(bare, deadline.saturating_duration_since(Instant::now()))
+            .addresses
+            .first()
+            .map(|ip| SocketAddr::new(*ip, g.port)),
+    };
     let Some(addr) = addr else {
         r.cause = Some("dns-failure");
         r.detail = Some(format!("{} could not be resolved", g.host));
