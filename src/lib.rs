@@ -14,4 +14,5 @@ pub mod logs;
 pub mod model;
 pub mod probe;
 pub mod report;
+pub mod sanitize;
 pub mod syntax;
