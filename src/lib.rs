@@ -12,6 +12,7 @@ pub mod lint;
 pub mod load;
 pub mod logs;
 pub mod model;
+pub mod probe;
 pub mod report;
 pub mod sanitize;
 pub mod syntax;
