@@ -367,6 +367,7 @@ http {{
         "failures began with the first one: {leg:#}"
     );
     assert_eq!(onset["baseline"], 0.0);
+    assert_eq!(onset["steady"], false);
     assert_eq!(
         onset["requests_before"], 6,
         "the healthy phase came before the onset"
@@ -443,4 +444,73 @@ http {{
         )),
         "{text}"
     );
+    let html = ngxray(&[
+        "diagnose",
+        "--config",
+        conf_path.to_str().expect("utf8"),
+        "--format",
+        "html",
+        d.join("logs/access.log").to_str().expect("utf8"),
+        d.join("logs/error.log").to_str().expect("utf8"),
+    ]);
+    let html = stdout(&html);
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains("<svg"),
+        "{html}"
+    );
+    for remote in ["<script", "<link", " src=", "url("] {
+        assert!(!html.contains(remote), "self-contained page: {remote}");
+    }
+    assert!(html.contains("slow_pool") && html.contains("proxy_read_timeout"));
+
+    // No logs given: the paths the config's error_log/access_log name.
+    let auto = ngxray(&[
+        "diagnose",
+        "--config",
+        conf_path.to_str().expect("utf8"),
+        "--format",
+        "json",
+    ]);
+    assert!(auto.status.success(), "{}", stderr(&auto));
+    let a: Value = serde_json::from_slice(&auto.stdout).expect("json");
+    assert_eq!(a["access"]["status"], j["access"]["status"]);
+    assert_eq!(
+        a["findings"].as_array().map(Vec::len),
+        j["findings"].as_array().map(Vec::len)
+    );
+
+    // The config as an `nginx -T` dump on stdin: same directives and lines.
+    let dump = Command::new(&nginx)
+        .arg("-T")
+        .arg("-p")
+        .arg(format!("{}/", d.display()))
+        .arg("-c")
+        .arg(&conf_path)
+        .arg("-e")
+        .arg(d.join("dump-error.log"))
+        .output()
+        .expect("nginx -T");
+    assert!(dump.status.success(), "{}", stderr(&dump));
+    let mut child = Command::new(bin())
+        .args(["diagnose", "--config", "-", "--format", "json"])
+        .arg(d.join("logs/access.log"))
+        .arg(d.join("logs/error.log"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run ngxray");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&dump.stdout)
+        .expect("write dump");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    let t: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let sp = finding(&t, "read-timeout", "slow_pool");
+    let rt = directive(sp, "proxy_read_timeout", "1s");
+    assert_eq!(rt["line"], line_of(&conf, "proxy_read_timeout 1s;"));
+    assert_eq!(rt["file"], conf_path.display().to_string());
+    assert_eq!(t["access"]["status"], j["access"]["status"]);
 }

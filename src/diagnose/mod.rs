@@ -136,6 +136,8 @@ pub struct Latency {
     /// Effective read timeout, seconds (the smallest where the group is used).
     pub read_timeout: Option<f64>,
     pub read_timeout_directive: Option<DirectiveRef>,
+    /// Samples at or above 80 % of the read timeout.
+    pub near_timeout: u64,
 }
 
 /// When a failure began.
@@ -150,6 +152,9 @@ pub struct Onset {
     pub requests: u64,
     /// Requests to the group before the onset bucket.
     pub requests_before: u64,
+    /// No bucket is above the baseline (failures at a steady level from
+    /// the first one): the onset is the first failure's bucket.
+    pub steady: bool,
 }
 
 /// One upstream group seen in the logs.
@@ -489,6 +494,10 @@ fn latency(mut v: Vec<f32>, rt: Option<(u64, DirectiveRef)>) -> Option<Latency> 
     }
     v.sort_by(|a, b| a.total_cmp(b));
     let r = |x: f64| (x * 1000.0).round() / 1000.0;
+    let near = rt.as_ref().map_or(0, |(ms, _)| {
+        let at = 0.8 * *ms as f32 / 1000.0;
+        v.len() - v.partition_point(|&x| x < at)
+    }) as u64;
     Some(Latency {
         samples: v.len() as u64,
         p50: r(percentile(&v, 50.0)),
@@ -497,6 +506,7 @@ fn latency(mut v: Vec<f32>, rt: Option<(u64, DirectiveRef)>) -> Option<Latency> 
         max: r(f64::from(*v.last().unwrap_or(&0.0))),
         read_timeout: rt.as_ref().map(|(ms, _)| *ms as f64 / 1000.0),
         read_timeout_directive: rt.map(|(_, d)| d),
+        near_timeout: near,
     })
 }
 
@@ -953,16 +963,18 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
             let series = counts.clone();
             counts.sort_unstable();
             let baseline = counts[counts.len() / 2] as f64;
-            let idx = series
-                .iter()
-                .position(|&c| c as f64 > baseline)
-                .unwrap_or(0);
+            // failures at a steady level: the onset is the first of them
+            let (idx, steady) = match series.iter().position(|&c| c as f64 > baseline) {
+                Some(i) => (i, false),
+                None => (series.iter().position(|&c| c > 0).unwrap_or(0), true),
+            };
             let b = span_buckets[idx];
             let g = groups.get(group);
             Onset {
                 time: fmt_t(b),
                 baseline,
                 failures: series[idx],
+                steady,
                 requests: g
                     .and_then(|g| g.buckets.get(&b))
                     .map_or(0, |m| m.values().sum()),
@@ -1031,7 +1043,7 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
                 peers: Vec::new(),
                 server: None,
                 location: None,
-                count: ga.attempts,
+                count: l.near_timeout,
                 error_lines: 0,
                 attempts: ga.attempts,
                 requests: ga.requests,
@@ -1067,6 +1079,9 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
     }
     // rank: what clients saw first, then failures
     let bad = |f: &Finding| -> u64 {
+        if f.cause == "latency-near-timeout" {
+            return 0;
+        }
         f.final_status
             .iter()
             .filter(|(k, _)| k.as_str() >= "500")

@@ -136,8 +136,17 @@ fn finding_text(f: &Finding, s: &mut String) {
     if let Some(o) = &f.onset {
         let _ = writeln!(
             s,
-            "   onset {} ({} failures vs baseline {}; {} requests then, {} before)",
-            o.time, o.failures, o.baseline, o.requests, o.requests_before
+            "   onset {} ({} failures vs baseline {}; {} requests then, {} before){}",
+            o.time,
+            o.failures,
+            o.baseline,
+            o.requests,
+            o.requests_before,
+            if o.steady {
+                "; steady since the first failure"
+            } else {
+                ""
+            }
         );
     }
     if let Some(l) = &f.latency {
