@@ -668,3 +668,101 @@ impl<'m, 'a> Attributor<'m, 'a> {
         (access, errors)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{LoadOptions, Loaded};
+
+    fn load(conf: &str) -> Loaded {
+        let mut l = Loaded::default();
+        l.load_text(
+            "/e/nginx.conf".into(),
+            conf.as_bytes().to_vec(),
+            &LoadOptions {
+                follow_includes: true,
+                ..Default::default()
+            },
+        );
+        l
+    }
+
+    const CONF: &str = "events {}
+http {
+    upstream app { server 10.0.0.1:80; server localhost:81 backup; }
+    server {
+        listen 80 default_server;
+        server_name _;
+        location / { proxy_pass http://app; }
+    }
+    server {
+        listen 80;
+        server_name api.example.test *.example.test www.example.* ~^v\\d+\\.api\\.;
+        location = /exact { return 200; }
+        location / { proxy_pass http://app; }
+        location /static/ {
+            location ~ \\.png$ { return 200; }
+            proxy_pass http://app;
+        }
+        location ^~ /img/ { return 200; }
+        location ~* \\.(jpg|png)$ { return 200; }
+        location ~ ^/api/ { proxy_read_timeout 3s; proxy_pass http://10.0.0.9:8080; }
+    }
+}
+";
+
+    #[test]
+    fn servers_and_locations_in_nginx_order() {
+        let l = load(CONF);
+        let m = Model::build(&l, &[(l.roots[0], Context::Main)]);
+        let at = Attributor::new(&m);
+        let api = at.find_server(Some("api.example.test"), Some(80), None).unwrap();
+        assert_eq!(at.server_label(api), "api.example.test");
+        assert_eq!(at.find_server(Some("x.example.test"), None, None), Some(api));
+        assert_eq!(at.find_server(Some("www.example.org"), None, None), Some(api));
+        assert_eq!(at.find_server(Some("v2.api.internal"), None, None), Some(api));
+        let dflt = at.find_server(Some("other.test"), Some(80), None).unwrap();
+        assert_eq!(at.server_label(dflt), "_");
+        assert_eq!(at.find_server(None, None, Some("api.example.test")), Some(api));
+
+        let loc = |p: &str| at.find_location(api, p).map(|s| at.location_label(s));
+        assert_eq!(loc("/exact").as_deref(), Some("= /exact"));
+        assert_eq!(loc("/exact/more").as_deref(), Some("/"));
+        // ^~ stops the regexes
+        assert_eq!(loc("/img/a.png").as_deref(), Some("^~ /img/"));
+        // a nested regex of the longest prefix wins over outer regexes
+        assert_eq!(loc("/static/a.png").as_deref(), Some("~ \\.png$"));
+        // outer regexes win over the plain prefix
+        assert_eq!(loc("/static/a.JPG").as_deref(), Some("~* \\.(jpg|png)$"));
+        assert_eq!(loc("/api/v1").as_deref(), Some("~ ^/api/"));
+        assert_eq!(loc("/other").as_deref(), Some("/"));
+    }
+
+    #[test]
+    fn peers_groups_and_governing_directives() {
+        let l = load(CONF);
+        let m = Model::build(&l, &[(l.roots[0], Context::Main)]);
+        let at = Attributor::new(&m);
+        let g = at.groups_of_peer("10.0.0.1:80");
+        assert_eq!(g.len(), 1);
+        assert_eq!(at.group_name(g[0].0), "app");
+        assert_eq!(at.group_name(at.groups_of_peer("127.0.0.1:81")[0].0), "app");
+        let api = at.find_server(Some("api.example.test"), None, None).unwrap();
+        let loc = at.find_location(api, "/api/x");
+        let grp = at.group_of("10.0.0.9:8080", loc).unwrap();
+        assert_eq!(at.group_name(grp), "10.0.0.9:8080");
+        let ds = at.governing("read-timeout", loc, Some(grp), &["10.0.0.9:8080".into()]);
+        let rt = ds.iter().find(|d| d.name == "proxy_read_timeout").unwrap();
+        assert_eq!((rt.value.as_str(), rt.line), ("3s", Some(20)));
+        assert_eq!(at.read_timeout(loc.unwrap()).map(|r| r.0), Some(3000));
+        let root = at.find_location(api, "/x");
+        let ds = at.governing("connect-refused", root, at.group_of("10.0.0.1:80", root), &["10.0.0.1:80".into()]);
+        let lines: Vec<(String, Option<usize>)> = ds
+            .iter()
+            .filter(|d| d.name == "server")
+            .map(|d| (d.value.clone(), d.line))
+            .collect();
+        assert_eq!(lines[0], ("10.0.0.1:80".to_string(), Some(3)));
+        assert!(ds.iter().any(|d| d.name == "proxy_next_upstream" && d.default));
+    }
+}
