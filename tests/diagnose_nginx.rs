@@ -286,6 +286,7 @@ http {{
     assert!(out.status.success(), "diagnose failed: {}", stderr(&out));
     let j: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(j["schema"], "ngxray/diagnose/v1");
+    crate::formats::assert_valid("docs/schema/diagnose.schema.json", &j);
 
     // Final statuses: what the clients got, and what access.log says.
     let mut from_log: std::collections::BTreeMap<String, u64> = Default::default();

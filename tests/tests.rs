@@ -6,6 +6,7 @@ mod util;
 mod cli_lint;
 mod cli_parse;
 mod crossplane;
+mod diagnose_cli;
 mod diagnose_nginx;
 mod docs;
 mod exit_codes;

@@ -716,14 +716,28 @@ http {
         let l = load(CONF);
         let m = Model::build(&l, &[(l.roots[0], Context::Main)]);
         let at = Attributor::new(&m);
-        let api = at.find_server(Some("api.example.test"), Some(80), None).unwrap();
+        let api = at
+            .find_server(Some("api.example.test"), Some(80), None)
+            .unwrap();
         assert_eq!(at.server_label(api), "api.example.test");
-        assert_eq!(at.find_server(Some("x.example.test"), None, None), Some(api));
-        assert_eq!(at.find_server(Some("www.example.org"), None, None), Some(api));
-        assert_eq!(at.find_server(Some("v2.api.internal"), None, None), Some(api));
+        assert_eq!(
+            at.find_server(Some("x.example.test"), None, None),
+            Some(api)
+        );
+        assert_eq!(
+            at.find_server(Some("www.example.org"), None, None),
+            Some(api)
+        );
+        assert_eq!(
+            at.find_server(Some("v2.api.internal"), None, None),
+            Some(api)
+        );
         let dflt = at.find_server(Some("other.test"), Some(80), None).unwrap();
         assert_eq!(at.server_label(dflt), "_");
-        assert_eq!(at.find_server(None, None, Some("api.example.test")), Some(api));
+        assert_eq!(
+            at.find_server(None, None, Some("api.example.test")),
+            Some(api)
+        );
 
         let loc = |p: &str| at.find_location(api, p).map(|s| at.location_label(s));
         assert_eq!(loc("/exact").as_deref(), Some("= /exact"));
@@ -747,7 +761,9 @@ http {
         assert_eq!(g.len(), 1);
         assert_eq!(at.group_name(g[0].0), "app");
         assert_eq!(at.group_name(at.groups_of_peer("127.0.0.1:81")[0].0), "app");
-        let api = at.find_server(Some("api.example.test"), None, None).unwrap();
+        let api = at
+            .find_server(Some("api.example.test"), None, None)
+            .unwrap();
         let loc = at.find_location(api, "/api/x");
         let grp = at.group_of("10.0.0.9:8080", loc).unwrap();
         assert_eq!(at.group_name(grp), "10.0.0.9:8080");
@@ -756,13 +772,20 @@ http {
         assert_eq!((rt.value.as_str(), rt.line), ("3s", Some(20)));
         assert_eq!(at.read_timeout(loc.unwrap()).map(|r| r.0), Some(3000));
         let root = at.find_location(api, "/x");
-        let ds = at.governing("connect-refused", root, at.group_of("10.0.0.1:80", root), &["10.0.0.1:80".into()]);
+        let ds = at.governing(
+            "connect-refused",
+            root,
+            at.group_of("10.0.0.1:80", root),
+            &["10.0.0.1:80".into()],
+        );
         let lines: Vec<(String, Option<usize>)> = ds
             .iter()
             .filter(|d| d.name == "server")
             .map(|d| (d.value.clone(), d.line))
             .collect();
         assert_eq!(lines[0], ("10.0.0.1:80".to_string(), Some(3)));
-        assert!(ds.iter().any(|d| d.name == "proxy_next_upstream" && d.default));
+        assert!(ds
+            .iter()
+            .any(|d| d.name == "proxy_next_upstream" && d.default));
     }
 }

@@ -131,6 +131,16 @@ pub fn explain(f: &Finding) -> (String, String) {
                 if server_lines.is_empty() { "its server lines".to_string() } else { server_lines.join(", ") }
             ),
         ),
+        "backend-busy" => (
+            format!(
+                "Upstream {group}{peers} refused new connections because its listen queue was full{place}: every worker (php-fpm child, app thread) was busy and the backlog overflowed. This is saturation, not a crash.{outcome}{retry_note}"
+            ),
+            format!(
+                "Give the backend more workers (php-fpm `pm.max_children`, app threads) or make requests faster; raise its listen backlog (php-fpm `listen.backlog`, `net.core.somaxconn`) so bursts queue instead of failing; cap concurrency from nginx with `max_conns` on {}{}.",
+                if server_lines.is_empty() { "the server line".to_string() } else { server_lines.join(", ") },
+                if f.retried_ok == 0 { " and add a second peer so *_next_upstream can retry" } else { "" }
+            ),
+        ),
         "premature-close" | "connection-reset" => (
             format!(
                 "Upstream {group}{peers} closed or reset the connection before a full response{place}. With upstream keepalive this is often an idle connection closed by the backend while nginx reused it.{outcome}{retry_note}"

@@ -682,7 +682,13 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
         errors.parsed += info.parsed;
         inputs.push(info);
     }
-    for v in by_peer.values_mut() {
+    let mut by_request: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if let Some(r) = &e.request {
+            by_request.entry(r.clone()).or_default().push(i);
+        }
+    }
+    for v in by_peer.values_mut().chain(by_request.values_mut()) {
         v.sort_by_key(|&i| events[i].time.unwrap_or(i64::MIN));
     }
     let have_errors = kinds.iter().any(|k| k.1);
@@ -705,6 +711,10 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
             lines: 0,
             parsed: 0,
             unparsable: 0,
+        };
+        let has_upstream_addr = match &reader {
+            Reader::Format(f) => f.has("upstream_addr"),
+            Reader::Json(_) => true,
         };
         let mut r = open_lines(path)?;
         let mut buf = Vec::new();
@@ -749,9 +759,26 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
             );
             touched.clear();
             let mut failed_any = false;
-            let n = rec.attempts.len();
+            // No $upstream_addr in the format (`combined`): a request to a
+            // proxying location is one attempt at the location's group.
+            let synthetic;
+            let attempts: &[access::Attempt] = if rec.attempts.is_empty()
+                && !has_upstream_addr
+                && loc.and_then(|l| at.pass_of(l)).is_some()
+            {
+                synthetic = [access::Attempt {
+                    addr: String::new(),
+                    status: None,
+                    response_time: None,
+                    connect_time: None,
+                }];
+                &synthetic
+            } else {
+                &rec.attempts
+            };
+            let n = attempts.len();
             let mut final_group = None;
-            for (i, a) in rec.attempts.iter().enumerate() {
+            for (i, a) in attempts.iter().enumerate() {
                 let group = at.group_of(&a.addr, loc);
                 final_group = Some(group);
                 let g = groups.entry(group).or_default();
@@ -775,33 +802,25 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
                 }
                 failed_any = true;
                 // join with the error-log event of this peer and request
-                let mut key = None;
-                if let (Some(list), Some(t)) = (
-                    by_peer.get_mut(&a.addr.to_ascii_lowercase()).or(None),
-                    rec.time,
-                ) {
-                    let lo = t - rec.request_time.unwrap_or(0.0).ceil() as i64 - 2;
-                    let start = list.partition_point(|&e| events[e].time.unwrap_or(i64::MIN) < lo);
-                    for &e in &list[start..] {
-                        let ev = &events[e];
-                        if ev.time.is_some_and(|et| et > t + 1) {
-                            break;
-                        }
-                        if ev.used
-                            || (ev.request.is_some()
-                                && rec.request.is_some()
-                                && ev.request != rec.request)
-                            || (ev.cid.is_some()
-                                && rec.connection.is_some()
-                                && ev.cid != rec.connection)
-                        {
-                            continue;
-                        }
-                        key = Some(ev.key);
-                        events[e].used = true;
-                        errors.joined += 1;
-                        break;
-                    }
+                // (no address logged: by request line alone)
+                let list = if a.addr.is_empty() {
+                    rec.request.as_ref().and_then(|r| by_request.get(r))
+                } else {
+                    by_peer.get(&a.addr.to_ascii_lowercase())
+                };
+                let key = match (list, rec.time) {
+                    (Some(list), Some(t)) => join(
+                        list,
+                        &mut events,
+                        t,
+                        rec.request_time,
+                        rec.request.as_ref(),
+                        rec.connection,
+                    ),
+                    _ => None,
+                };
+                if key.is_some() {
+                    errors.joined += 1;
                 }
                 let k = match key {
                     Some(k) => k,
@@ -815,7 +834,9 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
                 };
                 let acc = &mut accs[k];
                 acc.attempts += 1;
-                *acc.peers.entry(a.addr.clone()).or_default() += 1;
+                if !a.addr.is_empty() {
+                    *acc.peers.entry(a.addr.clone()).or_default() += 1;
+                }
                 if key.is_none() || !have_errors {
                     acc.seen(rec.time, bucket);
                     if let Some(t) = rec.time {
@@ -849,27 +870,22 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
                 }
             } else if status >= 500 {
                 // nginx answered itself (limit_req, no upstream): join by request
-                let mut key = None;
-                if let (Some(list), Some(t)) = (by_peer.get(""), rec.time) {
-                    for &e in list {
-                        let ev = &events[e];
-                        if !ev.used
-                            && ev.time.is_some_and(|et| (t - 2..=t + 1).contains(&et))
-                            && ev.request == rec.request
-                        {
-                            key = Some(ev.key);
-                            break;
-                        }
-                    }
-                    if let Some(k) = key {
-                        if let Some(e) = list
-                            .iter()
-                            .find(|&&e| events[e].key == k && !events[e].used)
-                        {
-                            events[*e].used = true;
-                            errors.joined += 1;
-                        }
-                    }
+                let key = match (
+                    rec.request.as_ref().and_then(|r| by_request.get(r)),
+                    rec.time,
+                ) {
+                    (Some(list), Some(t)) => join(
+                        list,
+                        &mut events,
+                        t,
+                        rec.request_time,
+                        rec.request.as_ref(),
+                        rec.connection,
+                    ),
+                    _ => None,
+                };
+                if key.is_some() {
+                    errors.joined += 1;
                 }
                 let k = key.unwrap_or_else(|| {
                     intern((format!("status-{status}"), None, srv, loc), &mut accs)
@@ -1134,6 +1150,38 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
         findings,
         lint_total,
     })
+}
+
+/// The first unused error-log event in `list` (sorted by time) that fits
+/// an access-log attempt ending at `t`: its time within the request's
+/// duration (plus slack), the same request line and connection when both
+/// logs carry them. Marks it used.
+fn join(
+    list: &[usize],
+    events: &mut [Event],
+    t: i64,
+    request_time: Option<f64>,
+    request: Option<&String>,
+    connection: Option<u64>,
+) -> Option<usize> {
+    let lo = t - request_time.unwrap_or(0.0).ceil() as i64 - 2;
+    let start = list.partition_point(|&e| events[e].time.unwrap_or(i64::MIN) < lo);
+    for &e in &list[start..] {
+        let ev = &events[e];
+        if ev.time.is_some_and(|et| et > t + 1) {
+            break;
+        }
+        if ev.used
+            || (ev.request.is_some() && request.is_some() && ev.request.as_ref() != request)
+            || (ev.cid.is_some() && connection.is_some() && ev.cid != connection)
+        {
+            continue;
+        }
+        let key = ev.key;
+        events[e].used = true;
+        return Some(key);
+    }
+    None
 }
 
 trait Fails {

@@ -1,0 +1,147 @@
+//! `diagnose` end to end on recorded logs (no nginx needed): a combined
+//! access.log with a gzip rotation and an unparsable line, a JSON access
+//! log written by a `log_format … escape=json` of the config, and an
+//! error.log. The JSON output is validated against
+//! docs/schema/diagnose.schema.json; the text report is a snapshot.
+
+use serde_json::Value;
+
+use crate::util::*;
+
+fn dir() -> std::path::PathBuf {
+    repo().join("testdata/diagnose")
+}
+
+fn run_json() -> Value {
+    let out = ngxray_in(
+        &dir(),
+        &["diagnose", "-c", "nginx.conf", "--format", "json", "logs"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn recorded_logs_json() {
+    let j = run_json();
+    crate::formats::assert_valid("docs/schema/diagnose.schema.json", &j);
+    // formats: from the access_log directives; rotations oldest first
+    let inputs: Vec<(String, String)> = j["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["path"].as_str().unwrap().to_string(),
+                i["format"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("logs/error.log", "-"),
+            ("logs/access.log.1.gz", "combined"),
+            ("logs/access.log", "combined"),
+            ("logs/app.json.log", "jlog"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    assert_eq!(j["access"]["lines"], 10);
+    assert_eq!(j["access"]["parsed"], 9);
+    assert_eq!(j["access"]["unparsable"], 1);
+    assert_eq!(j["access"]["unparsable_samples"][0]["line"], 3);
+    assert_eq!(
+        j["access"]["status"],
+        serde_json::json!({"200": 5, "502": 2, "504": 2})
+    );
+    assert_eq!(j["errors"]["failures"], 4);
+    assert_eq!(j["errors"]["joined"], 4);
+    let f = &j["findings"];
+    assert_eq!(f[0]["cause"], "backend-busy");
+    assert_eq!(f[0]["upstream"], "php");
+    assert_eq!(f[0]["peers"], serde_json::json!(["unix:/run/php/fpm.sock"]));
+    assert_eq!(f[0]["location"], "~ \\.php$");
+    assert_eq!(f[0]["final"], serde_json::json!({"502": 2}));
+    let server_line = f[0]["directives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "server")
+        .unwrap();
+    assert_eq!(server_line["line"], 5);
+    assert_eq!(f[1]["cause"], "read-timeout");
+    assert_eq!(f[1]["upstream"], "web");
+    assert_eq!(f[1]["peers"], serde_json::json!(["10.0.0.2:8080"]));
+    assert_eq!(f[1]["location"], "/");
+    let rt = f[1]["directives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "proxy_read_timeout")
+        .unwrap();
+    assert_eq!(
+        (rt["value"].as_str(), rt["line"].as_u64()),
+        (Some("5s"), Some(11))
+    );
+    assert!(f[1]["lint"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("timeout/aggressive-read-timeout")));
+}
+
+#[test]
+fn recorded_logs_text() {
+    let out = ngxray_in(&dir(), &["diagnose", "-c", "nginx.conf", "logs"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    insta::with_settings!({snapshot_path => "../testdata/diagnose/snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("recorded_text", stdout(&out));
+    });
+}
+
+#[test]
+fn forced_format_and_bad_input() {
+    // --log-format that does not exist: a clear error, exit 2
+    let out = ngxray_in(
+        &dir(),
+        &[
+            "diagnose",
+            "-c",
+            "nginx.conf",
+            "--log-format",
+            "nope",
+            "logs/access.log",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no such log_format"),
+        "{}",
+        stderr(&out)
+    );
+    // a missing log: exit 2 naming it
+    let out = ngxray_in(
+        &dir(),
+        &["diagnose", "-c", "nginx.conf", "logs/missing.log"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("missing.log"), "{}", stderr(&out));
+    // forcing jlog on a combined log: every line is counted unparsable
+    let out = ngxray_in(
+        &dir(),
+        &[
+            "diagnose",
+            "-c",
+            "nginx.conf",
+            "--log-format",
+            "jlog",
+            "--format",
+            "json",
+            "logs/access.log",
+        ],
+    );
+    assert!(out.status.success());
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["access"]["lines"], 5);
+    assert_eq!(j["access"]["unparsable"], 5);
+}
