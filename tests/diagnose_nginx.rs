@@ -262,7 +262,6 @@ http {{
     for i in 0..3 {
         hit(&format!("/slow/{i}"));
     }
-    drop(hit);
     drop(_guard); // nginx stops: logs are complete
     let access = std::fs::read_to_string(d.join("logs/access.log")).expect("access.log");
     let error_log = std::fs::read_to_string(d.join("logs/error.log")).expect("error.log");

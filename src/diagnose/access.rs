@@ -133,17 +133,11 @@ impl Record {
                 "status" => r.status = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
                 "request" => r.request = text(v, esc),
                 "request_method" => method = text(v, esc),
-                "request_uri" | "uri" | "document_uri" => {
-                    if uri.is_none() || k == "request_uri" {
-                        uri = text(v, esc)
-                    }
+                "request_uri" | "uri" | "document_uri" if uri.is_none() || k == "request_uri" => {
+                    uri = text(v, esc)
                 }
                 "host" => r.host = text(v, esc).or(r.host.take()),
-                "http_host" => {
-                    if r.host.is_none() {
-                        r.host = text(v, esc)
-                    }
-                }
+                "http_host" if r.host.is_none() => r.host = text(v, esc),
                 "server_name" => r.server_name = text(v, esc),
                 "server_port" => {
                     r.server_port = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok())
@@ -170,13 +164,11 @@ impl Record {
                         r.offset = o;
                     }
                 }
-                "msec" => {
-                    if r.time.is_none() {
-                        r.time = std::str::from_utf8(v)
-                            .ok()
-                            .and_then(|s| s.parse::<f64>().ok())
-                            .map(|f| f as i64);
-                    }
+                "msec" if r.time.is_none() => {
+                    r.time = std::str::from_utf8(v)
+                        .ok()
+                        .and_then(|s| s.parse::<f64>().ok())
+                        .map(|f| f as i64);
                 }
                 _ => {}
             }

@@ -387,10 +387,11 @@ impl<'m, 'a> Attributor<'m, 'a> {
             let l = &self.locs[i];
             match l.kind {
                 LocKind::Exact if l.path == path => return Some(i),
-                LocKind::Prefix { .. } if path.starts_with(l.path.as_str()) => {
-                    if prefix.map_or(true, |p| l.path.len() > self.locs[p].path.len()) {
-                        prefix = Some(i);
-                    }
+                LocKind::Prefix { .. }
+                    if path.starts_with(l.path.as_str())
+                        && prefix.map_or(true, |p| l.path.len() > self.locs[p].path.len()) =>
+                {
+                    prefix = Some(i);
                 }
                 _ => {}
             }

@@ -232,6 +232,9 @@ struct Event {
 
 type Key = (String, Option<UpstreamId>, Option<usize>, Option<ScopeId>);
 
+/// (host, path, `$server_name`, port) of a request: where nginx routes it.
+type PlaceKey = (Option<String>, Option<String>, Option<String>, Option<u16>);
+
 #[derive(Default)]
 struct Acc {
     error_lines: u64,
@@ -568,10 +571,7 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
             accs.len() - 1
         })
     };
-    let mut place_memo: HashMap<
-        (Option<String>, Option<String>, Option<String>, Option<u16>),
-        (Option<usize>, Option<ScopeId>),
-    > = HashMap::new();
+    let mut place_memo: HashMap<PlaceKey, (Option<usize>, Option<ScopeId>)> = HashMap::new();
     let mut place =
         |host: Option<&str>, path: Option<&str>, sn: Option<&str>, port: Option<u16>| {
             let k = (

@@ -29,9 +29,12 @@ pub fn text(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     for i in &r.inputs {
         let _ = writeln!(
             s,
-            "  {} {:?}{}: {} lines, {} parsed, {} unparsable",
+            "  {} ({}{}): {} lines, {} parsed, {} unparsable",
             i.path,
-            i.kind,
+            match i.kind {
+                super::LogKind::Error => "error log",
+                super::LogKind::Access => "access log",
+            },
             i.format
                 .as_deref()
                 .map(|f| format!(" (log_format {f})"))
