@@ -74,6 +74,12 @@ pub const LOADING: &[RuleMeta] = &[
         "a `*_by_lua_block` body that never closes",
         include_str!("../../docs/rules/syntax/unterminated-lua-block.md"),
     ),
+    RuleMeta {
+        id: "syntax/template",
+        severity: Severity::Info,
+        summary: "a template (`{% %}`, `{{ }}`, `<% %>`, `${VAR}`, …) that needs rendering before nginx can load it",
+        doc: Some(include_str!("../../docs/rules/syntax/template.md")),
+    },
     syntax(
         "include/not-found",
         "an `include` of a file that does not exist",
