@@ -145,3 +145,27 @@ fn forced_format_and_bad_input() {
     assert_eq!(j["access"]["lines"], 5);
     assert_eq!(j["access"]["unparsable"], 5);
 }
+
+/// The README's incident walkthrough shows real output: every line of its
+/// console block is a line `diagnose` prints for the walkthrough's files.
+#[test]
+fn readme_walkthrough_is_real() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    let start = readme
+        .find("### Incident walkthrough")
+        .expect("README has the walkthrough");
+    let block = &readme[start..];
+    let block = &block[block.find("```console\n").expect("console block") + 11..];
+    let block = &block[..block.find("```").expect("block end")];
+    let mut lines = block.lines();
+    let cmd = lines.next().expect("command line");
+    assert_eq!(cmd, "$ ngxray diagnose -c nginx.conf logs");
+    let out = ngxray_in(&dir(), &["diagnose", "-c", "nginx.conf", "logs"]);
+    let got = stdout(&out);
+    for l in lines {
+        assert!(
+            got.lines().any(|g| g == l),
+            "README line not produced: {l}\n--- produced\n{got}"
+        );
+    }
+}

@@ -37,7 +37,7 @@ pub fn text(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             },
             i.format
                 .as_deref()
-                .map(|f| format!(" (log_format {f})"))
+                .map(|f| format!(", log_format {f}"))
                 .unwrap_or_default(),
             i.lines,
             i.parsed,
