@@ -33,9 +33,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
+use std::hash::{Hash, Hasher};
+
 use serde::Serialize;
 
 use crate::lint::{lint_paths, LintOptions};
+use crate::logs::aggregate::{FxHasher, FxMap};
 use crate::logs::causes;
 use crate::logs::classify::Classifier;
 use crate::logs::input::Input;
@@ -234,6 +237,9 @@ type Key = (String, Option<UpstreamId>, Option<usize>, Option<ScopeId>);
 
 /// (host, path, `$server_name`, port) of a request: where nginx routes it.
 type PlaceKey = (Option<String>, Option<String>, Option<String>, Option<u16>);
+
+/// The server (index) and location a request is routed to.
+type Place = (Option<usize>, Option<ScopeId>);
 
 #[derive(Default)]
 struct Acc {
@@ -571,25 +577,40 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
             accs.len() - 1
         })
     };
-    let mut place_memo: HashMap<PlaceKey, (Option<usize>, Option<ScopeId>)> = HashMap::new();
+    // (host, path, server_name, port) → place; looked up by hash without
+    // allocating, confirmed by comparing the key.
+    let mut place_memo: FxMap<u64, Vec<(PlaceKey, Place)>> = FxMap::default();
+    let mut memo_len = 0usize;
     let mut place =
         |host: Option<&str>, path: Option<&str>, sn: Option<&str>, port: Option<u16>| {
-            let k = (
-                host.map(str::to_string),
-                path.map(str::to_string),
-                sn.map(str::to_string),
-                port,
-            );
-            if let Some(v) = place_memo.get(&k) {
-                return *v;
+            let mut h = FxHasher::default();
+            (host, path, sn, port).hash(&mut h);
+            let hash = h.finish();
+            if let Some(v) = place_memo.get(&hash) {
+                for (k, p) in v {
+                    if k.0.as_deref() == host
+                        && k.1.as_deref() == path
+                        && k.2.as_deref() == sn
+                        && k.3 == port
+                    {
+                        return *p;
+                    }
+                }
             }
             let s = at.find_server(host, port, sn);
             let l = match (s, path) {
                 (Some(s), Some(p)) => at.find_location(s, p),
                 _ => None,
             };
-            if place_memo.len() < 200_000 {
-                place_memo.insert(k, (s, l));
+            if memo_len < 200_000 {
+                memo_len += 1;
+                let k = (
+                    host.map(str::to_string),
+                    path.map(str::to_string),
+                    sn.map(str::to_string),
+                    port,
+                );
+                place_memo.entry(hash).or_default().push((k, (s, l)));
             }
             (s, l)
         };

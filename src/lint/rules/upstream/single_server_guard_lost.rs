@@ -11,8 +11,7 @@ use crate::lint::rules::{diag, Rule, RuleContext};
 pub const META: RuleMeta = RuleMeta {
     id: "upstream/single-server-guard-lost",
     severity: Severity::Warning,
-    summary:
-        "one real server plus `down`/`backup` entries: one error empties the group",
+    summary: "one real server plus `down`/`backup` entries: one error empties the group",
     doc: Some(include_str!(
         "../../../../docs/rules/upstream/single-server-guard-lost.md"
     )),
