@@ -314,8 +314,10 @@ impl<'m, 'a> Attributor<'m, 'a> {
         }
         if let Some(h) = host {
             let h = h.to_ascii_lowercase();
-            let h = match h.rfind(':') {
-                Some(i) if !h.contains(']') || h[i..].len() < 7 && h.starts_with('[') => &h[..i],
+            // strip the port: `host:80`, `[::1]:80`
+            let h = match (h.starts_with('['), h.rfind(']'), h.rfind(':')) {
+                (true, Some(close), _) => &h[..=close],
+                (false, _, Some(i)) => &h[..i],
                 _ => h.as_str(),
             };
             let h = h.trim_end_matches('.');

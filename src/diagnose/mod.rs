@@ -956,12 +956,10 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
             t_max = Some(t_max.map_or(t, |m| m.max(t)));
         }
     }
-    let span_buckets: Vec<i64> = match (t_min, t_max) {
-        (Some(a), Some(b)) if (b - a) / bucket < 100_000 => {
-            let a = a.div_euclid(bucket) * bucket;
-            (0..=((b - a) / bucket)).map(|i| a + i * bucket).collect()
-        }
-        _ => Vec::new(),
+    // buckets in the span of both logs (empty ones count for the baseline)
+    let span: u64 = match (t_min, t_max) {
+        (Some(a), Some(b)) => (b.div_euclid(bucket) - a.div_euclid(bucket) + 1) as u64,
+        _ => 0,
     };
     let group_lat: HashMap<Option<UpstreamId>, Option<Latency>> = groups
         .iter_mut()
@@ -992,25 +990,29 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
                 }
             }
         }
-        let onset = (!span_buckets.is_empty() && !a.buckets.is_empty()).then(|| {
-            let mut counts: Vec<u64> = span_buckets
-                .iter()
-                .map(|b| a.buckets.get(b).copied().unwrap_or(0))
-                .collect();
-            let series = counts.clone();
-            counts.sort_unstable();
-            let baseline = counts[counts.len() / 2] as f64;
-            // failures at a steady level: the onset is the first of them
-            let (idx, steady) = match series.iter().position(|&c| c as f64 > baseline) {
-                Some(i) => (i, false),
-                None => (series.iter().position(|&c| c > 0).unwrap_or(0), true),
+        let onset = a.buckets.iter().next().map(|(&first_b, &first_c)| {
+            // median over every bucket of the span: the empty ones are the
+            // zeros below the sorted non-empty counts
+            let mut nz: Vec<u64> = a.buckets.values().copied().collect();
+            nz.sort_unstable();
+            let total = span.max(nz.len() as u64);
+            let zeros = total - nz.len() as u64;
+            let mid = total / 2;
+            let baseline = if mid < zeros {
+                0.0
+            } else {
+                nz[(mid - zeros) as usize] as f64
             };
-            let b = span_buckets[idx];
+            // failures at a steady level: the onset is the first of them
+            let ((b, c), steady) = match a.buckets.iter().find(|(_, &c)| c as f64 > baseline) {
+                Some((&b, &c)) => ((b, c), false),
+                None => ((first_b, first_c), true),
+            };
             let g = groups.get(group);
             Onset {
                 time: fmt_t(b),
                 baseline,
-                failures: series[idx],
+                failures: c,
                 steady,
                 requests: g
                     .and_then(|g| g.buckets.get(&b))
