@@ -70,7 +70,9 @@ with open(sys.argv[3], "w") as a, open(sys.argv[4], "w") as e:
             if err_written >= err_size:
                 break
             scheme = "fastcgi" if peer.startswith("unix:") else "http"
-            l = '%s [error] 7#7: *%d %s, client: 10.0.0.9, server: shop.example.test, request: "%s", upstream: "%s://%s%s", host: "shop.example.test"\n' % (te, cid, msg, req, scheme, peer, req.split(" ")[1])
+            # nginx writes unix peers as `fastcgi://unix:/path:`
+            uri = ":" if peer.startswith("unix:") else req.split(" ")[1]
+            l = '%s [error] 7#7: *%d %s, client: 10.0.0.9, server: shop.example.test, request: "%s", upstream: "%s://%s%s", host: "shop.example.test"\n' % (te, cid, msg, req, scheme, peer, uri)
             e.write(l)
             err_written += len(l)
 EOF

@@ -169,3 +169,68 @@ fn readme_walkthrough_is_real() {
         );
     }
 }
+
+/// A headless Chromium, when installed.
+fn chromium() -> Option<std::path::PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// The HTML report in a real browser: it renders (screenshot taken, the
+/// DOM after load holds the chart and the findings) and logs nothing to
+/// the console. The page has no scripts and loads nothing.
+#[test]
+fn html_renders_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var("NGXRAY_REQUIRE_ORACLES").map_or(true, |v| v != "1"),
+            "chromium is required (NGXRAY_REQUIRE_ORACLES=1) but not installed"
+        );
+        eprintln!("SKIP html_renders_in_headless_chromium: chromium not installed (apt-get install chromium)");
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let page = tmp.path().join("report.html");
+    let out = ngxray_in(
+        &dir(),
+        &["diagnose", "-c", "nginx.conf", "--format", "html", "-o", page.to_str().unwrap(), "logs"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shot = tmp.path().join("shot.png");
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-extensions",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--window-size=1280,1800",
+    ];
+    let url = format!("file://{}", page.display());
+    let profile = format!("--user-data-dir={}", tmp.path().join("profile").display());
+    let run = std::process::Command::new(&browser)
+        .args(common)
+        .arg(&profile)
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .expect("run chromium");
+    let log = stderr(&run);
+    assert!(run.status.success(), "chromium failed: {log}");
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{} bytes", png.len());
+    assert!(!log.contains("CONSOLE"), "console output: {log}");
+    let dom = std::process::Command::new(&browser)
+        .args(common)
+        .arg(&profile)
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .expect("run chromium");
+    let dom = stdout(&dom);
+    assert!(dom.contains("<svg") && dom.contains("<rect"), "chart rendered: {dom}");
+    assert!(dom.contains("backend-busy") && dom.contains("read-timeout"));
+}
