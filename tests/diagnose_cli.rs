@@ -172,10 +172,14 @@ fn readme_walkthrough_is_real() {
 
 /// A headless Chromium, when installed.
 fn chromium() -> Option<std::path::PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .iter()
-        .map(std::path::PathBuf::from)
-        .find(|p| p.exists())
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(std::path::PathBuf::from)
+    .find(|p| p.exists())
 }
 
 /// The HTML report in a real browser: it renders (screenshot taken, the
@@ -195,7 +199,16 @@ fn html_renders_in_headless_chromium() {
     let page = tmp.path().join("report.html");
     let out = ngxray_in(
         &dir(),
-        &["diagnose", "-c", "nginx.conf", "--format", "html", "-o", page.to_str().unwrap(), "logs"],
+        &[
+            "diagnose",
+            "-c",
+            "nginx.conf",
+            "--format",
+            "html",
+            "-o",
+            page.to_str().unwrap(),
+            "logs",
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let shot = tmp.path().join("shot.png");
@@ -221,7 +234,11 @@ fn html_renders_in_headless_chromium() {
     let log = stderr(&run);
     assert!(run.status.success(), "chromium failed: {log}");
     let png = std::fs::read(&shot).expect("screenshot written");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{} bytes", png.len());
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
     assert!(!log.contains("CONSOLE"), "console output: {log}");
     let dom = std::process::Command::new(&browser)
         .args(common)
@@ -231,6 +248,9 @@ fn html_renders_in_headless_chromium() {
         .output()
         .expect("run chromium");
     let dom = stdout(&dom);
-    assert!(dom.contains("<svg") && dom.contains("<rect"), "chart rendered: {dom}");
+    assert!(
+        dom.contains("<svg") && dom.contains("<rect"),
+        "chart rendered: {dom}"
+    );
     assert!(dom.contains("backend-busy") && dom.contains("read-timeout"));
 }

@@ -83,10 +83,14 @@ impl Drop for Backend {
     }
 }
 
-/// A port nothing listens on (bound, then released).
-fn closed_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
+/// `n` distinct ports nothing listens on (bound together, then released).
+fn closed_ports(n: usize) -> Vec<u16> {
+    let ls: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind"))
+        .collect();
+    ls.iter()
+        .map(|l| l.local_addr().expect("addr").port())
+        .collect()
 }
 
 struct Nginx(Child);
@@ -171,11 +175,12 @@ fn diagnose_real_nginx_incident() {
     for sub in ["tmp", "logs"] {
         std::fs::create_dir_all(d.join(sub)).expect("mkdir");
     }
-    let stopped = closed_port();
+    // stopped peer, two dead peers, nginx's own port
+    let ports = closed_ports(4);
+    let (stopped, dead1, dead2, listen) = (ports[0], ports[1], ports[2], ports[3]);
     let healthy = Backend::start(Duration::ZERO);
     let mut legacy = Backend::start(Duration::ZERO);
     let slow = Backend::start(Duration::from_millis(1500));
-    let listen = closed_port();
     let conf = format!(
         "worker_processes 1;
 pid {d}/nginx.pid;
@@ -201,6 +206,10 @@ http {{
     upstream slow_pool {{
         server 127.0.0.1:{slow};
     }}
+    upstream dead_pool {{
+        server 127.0.0.1:{dead1};
+        server 127.0.0.1:{dead2};
+    }}
     server {{
         listen 127.0.0.1:{listen};
         server_name api.example.test;
@@ -210,6 +219,9 @@ http {{
         }}
         location /legacy/ {{
             proxy_pass http://legacy;
+        }}
+        location /dead/ {{
+            proxy_pass http://dead_pool;
         }}
         location /slow/ {{
             proxy_read_timeout 1s;
@@ -259,6 +271,10 @@ http {{
     for i in 0..5 {
         hit(&format!("/legacy/p2/{i}"));
     }
+    // both peers refuse, are marked failed; then `no live upstreams`
+    for i in 0..3 {
+        hit(&format!("/dead/{i}"));
+    }
     for i in 0..3 {
         hit(&format!("/slow/{i}"));
     }
@@ -267,7 +283,7 @@ http {{
     let error_log = std::fs::read_to_string(d.join("logs/error.log")).expect("error.log");
     assert_eq!(
         access.lines().count(),
-        26,
+        29,
         "one access.log line per request"
     );
 
@@ -303,9 +319,9 @@ http {{
     let status: std::collections::BTreeMap<String, u64> =
         serde_json::from_value(j["access"]["status"].clone()).expect("status map");
     assert_eq!(status, got, "diagnose's totals equal what clients got");
-    assert_eq!(j["access"]["parsed"], 26);
+    assert_eq!(j["access"]["parsed"], 29);
     assert_eq!(j["access"]["unparsable"], 0);
-    assert_eq!(got.get("502"), Some(&5));
+    assert_eq!(got.get("502"), Some(&8));
     assert_eq!(got.get("504"), Some(&3));
     assert_eq!(got.get("200"), Some(&18));
 
@@ -413,6 +429,27 @@ http {{
     assert!(lat["p99"].as_f64().expect("p99") >= 0.99, "{lat:#}");
     // p99 at the timeout is a finding of its own
     finding(&j, "latency-near-timeout", "slow_pool");
+
+    // dead_pool: two refused tries disable both peers; the next requests
+    // get `no live upstreams` without any try.
+    let dead = finding(&j, "connect-refused", "dead_pool");
+    assert_eq!(dead["count"], 2);
+    assert_eq!(dead["requests"], 1);
+    assert_eq!(dead["final"], serde_json::json!({"502": 1}));
+    let mut peers = vec![format!("127.0.0.1:{dead1}"), format!("127.0.0.1:{dead2}")];
+    peers.sort();
+    assert_eq!(dead["peers"], serde_json::json!(peers));
+    let nolive = finding(&j, "no-live-upstreams", "dead_pool");
+    assert_eq!(nolive["count"], 2);
+    assert_eq!(nolive["final"], serde_json::json!({"502": 2}));
+    assert_eq!(nolive["location"], "/dead/");
+    for port in [dead1, dead2] {
+        let d = directive(nolive, "server", &format!("127.0.0.1:{port}"));
+        assert_eq!(
+            d["line"],
+            line_of(&conf, &format!("server 127.0.0.1:{port};"))
+        );
+    }
 
     // The split in one place: every failure of a group is either retried
     // and served or final.
