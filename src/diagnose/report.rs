@@ -213,10 +213,48 @@ fn color(status: &str) -> &'static str {
 }
 
 /// Stacked bars of final statuses per bucket, one row per group.
-fn svg_timeline(r: &Report) -> String {
-    let mut buckets: Vec<&String> = r.groups.iter().flat_map(|g| g.timeline.keys()).collect();
+/// Every bucket of the report, in order (the shared x axis of the charts).
+fn all_buckets(r: &Report) -> Vec<&String> {
+    let mut buckets: Vec<&String> = r
+        .groups
+        .iter()
+        .flat_map(|g| g.timeline.keys())
+        .chain(r.findings.iter().flat_map(|f| f.timeline.keys()))
+        .collect();
     buckets.sort();
     buckets.dedup();
+    buckets
+}
+
+/// Failures per bucket of one finding, on the report's x axis.
+fn svg_failures(f: &Finding, buckets: &[&String]) -> String {
+    let n = buckets.len().max(1);
+    let (width, h) = (900.0_f64, 50.0_f64);
+    let bw = (width - 120.0) / n as f64;
+    let max = f.timeline.values().copied().max().unwrap_or(1).max(1) as f64;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{h}\" role=\"img\" aria-label=\"failures over time\"><text x=\"0\" y=\"30\" font-size=\"11\">failures</text>"
+    );
+    for (bi, b) in buckets.iter().enumerate() {
+        let Some(c) = f.timeline.get(*b) else {
+            continue;
+        };
+        let bh = (*c as f64 / max) * (h - 10.0);
+        let _ = write!(
+            s,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#d9534f\"><title>{}: {c}</title></rect>",
+            110.0 + bi as f64 * bw,
+            h - bh,
+            (bw - 1.0).max(1.0),
+            esc(b)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn svg_timeline(r: &Report) -> String {
+    let buckets = all_buckets(r);
     if buckets.is_empty() {
         return String::from("<p>No timed access-log lines.</p>");
     }
@@ -297,6 +335,22 @@ pub fn html(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     );
     s.push_str("<h2>Timeline: final statuses per upstream group</h2>");
     s.push_str(&svg_timeline(r));
+    s.push_str("<p>");
+    for (st, label) in [
+        ("200", "2xx"),
+        ("301", "3xx"),
+        ("404", "4xx"),
+        ("502", "5xx"),
+        ("504", "504"),
+    ] {
+        let _ = write!(
+            s,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"12\" height=\"12\"><rect width=\"12\" height=\"12\" fill=\"{}\"/></svg> {label} &nbsp; ",
+            color(st)
+        );
+    }
+    s.push_str("</p>");
+    let buckets = all_buckets(r);
     s.push_str("<h2>Upstream groups</h2><table><tr><th>group</th><th>requests</th><th>attempts</th><th>final</th><th>served after retry</th><th>p50/p95/p99 (s)</th><th>read timeout</th></tr>");
     for g in &r.groups {
         let (lat, rt) = match &g.latency {
@@ -339,6 +393,9 @@ pub fn html(r: &Report, w: &mut dyn Write) -> io::Result<()> {
                 _ => String::new(),
             })
         );
+        if !f.timeline.is_empty() {
+            s.push_str(&svg_failures(f, &buckets));
+        }
         if let Some(o) = &f.onset {
             let _ = write!(
                 s,
