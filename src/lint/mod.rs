@@ -78,6 +78,10 @@ pub struct LintOptions {
     pub path_map: Vec<(PathBuf, PathBuf)>,
     /// Substitute defined environment variables first (`--env-subst`).
     pub env_subst: bool,
+    /// The given files are the whole configuration (`--complete`): report
+    /// missing directives in fragments too, as `nginx -t` on the file alone
+    /// would.
+    pub complete: bool,
     /// Globs for files to pick inside directories (default [`DEFAULT_GLOBS`]).
     pub globs: Vec<String>,
     /// Target nginx version (`--nginx-version`).
@@ -457,8 +461,119 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     outcome.diagnostics.append(&mut found);
     outcome.diagnostics.append(&mut ruled);
     template::apply(&outcome.loaded, &mut outcome.diagnostics);
+    if !opts.complete {
+        unknown_context(outcome);
+    }
     config::apply(&mut outcome.diagnostics, opts);
     suppress::apply(outcome, opts);
+}
+
+/// Checks that fire on something *missing*: in a fragment linted alone, or
+/// in a config with an include that could not be read, the missing thing
+/// may well be in the part ngxray did not see.
+const ABSENCE_RULES: &[&str] = &[
+    "grammar/ssl-without-certificate",
+    "grammar/unknown-log-format",
+    "grammar/undefined-zone",
+    "grammar/unknown-variable",
+    "grammar/missing-events",
+    "grammar/empty-upstream",
+    "dns/variable-pass-without-resolver",
+    "dns/resolve-param-misconfigured",
+    "upstream/undefined-upstream-name",
+    "inherit/proxy-set-header-dropped",
+    "protocol/websocket-upgrade-missing",
+    "tls/verify-misconfigured",
+];
+
+/// Unknown outer context never yields an assertion of absence: findings of
+/// [`ABSENCE_RULES`] in files that no complete main config reaches (a
+/// fragment linted alone), or reached only through a config with an
+/// include that could not be read, are replaced by one info per root that
+/// says what could not be checked and why.
+fn unknown_context(outcome: &mut LintOutcome) {
+    let loaded = &outcome.loaded;
+    // Files each root reaches, and whether that root is complete.
+    let mut certain: std::collections::HashSet<FileId> = std::collections::HashSet::new();
+    let mut why: Vec<(Root, String, Vec<FileId>)> = Vec::new();
+    for root in &outcome.roots {
+        let mut reach = vec![root.file];
+        let mut i = 0;
+        while let Some(&f) = reach.get(i) {
+            i += 1;
+            for ((from, _), to) in &loaded.includes {
+                if *from == f {
+                    for t in to {
+                        if !reach.contains(t) {
+                            reach.push(*t);
+                        }
+                    }
+                }
+            }
+        }
+        let unread = loaded
+            .missing
+            .iter()
+            .find(|m| reach.contains(&m.from) && !is_stock_include(&m.arg));
+        match (root.context, unread) {
+            (Context::Main, None) => certain.extend(reach),
+            (Context::Main, Some(m)) => why.push((
+                *root,
+                format!("the include of \"{}\" could not be read", m.path.display()),
+                reach,
+            )),
+            (ctx, _) => why.push((
+                *root,
+                format!("this file is a fragment linted as if included in {ctx} context, and the config around it was not given"),
+                reach,
+            )),
+        }
+    }
+    let mut skipped: std::collections::HashMap<FileId, Vec<&'static str>> =
+        std::collections::HashMap::new();
+    outcome.diagnostics.retain(|d| {
+        if !ABSENCE_RULES.contains(&d.rule) || d.severity == Severity::Info {
+            return true;
+        }
+        let Some(span) = d.span else { return true };
+        if certain.contains(&span.file) {
+            return true;
+        }
+        skipped.entry(span.file).or_default().push(d.rule);
+        false
+    });
+    if skipped.is_empty() {
+        return;
+    }
+    for (root, reason, reach) in why {
+        // The findings this root's files lost (each counted once).
+        let mut rules: Vec<&str> = reach
+            .iter()
+            .filter_map(|f| skipped.remove(f))
+            .flatten()
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let n = rules.len();
+        rules.sort_unstable();
+        rules.dedup();
+        let text = &loaded.sources.get(root.file).text;
+        let end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
+        outcome.diagnostics.push(
+            Diagnostic::info(
+                "include/incomplete-config",
+                format!(
+                    "{n} check{} for a missing directive ({}) not reported: {reason}",
+                    if n == 1 { "" } else { "s" },
+                    rules.join(", ")
+                ),
+            )
+            .with_span(crate::syntax::Span::new(root.file, 0, end))
+            .with_label("checked without the whole config")
+            .with_help("lint the main config that includes this file (or the whole directory), or make the missing files readable (--prefix, --path-map), so that what is missing can be told from what was not seen"),
+        );
+    }
 }
 
 /// Does any diagnostic reach the threshold? `None` = never fail.

@@ -85,6 +85,12 @@ pub const LOADING: &[RuleMeta] = &[
         "an `include` of a file that does not exist",
         include_str!("../../docs/rules/include/not-found.md"),
     ),
+    RuleMeta {
+        id: "include/incomplete-config",
+        severity: Severity::Info,
+        summary: "checks for missing directives skipped: a fragment linted alone, or an include that could not be read",
+        doc: Some(include_str!("../../docs/rules/include/incomplete-config.md")),
+    },
     syntax(
         "include/cycle",
         "files that include each other",
