@@ -413,11 +413,21 @@ fn pick_reader<'f>(
             }
         }
     }
+    // then the others, the most specific (most variables) first: on a tie
+    // the earlier one wins
+    let declared_n = order.len();
     for f in formats {
         if !order.iter().any(|o| std::ptr::eq(*o, f)) {
             order.push(f);
         }
     }
+    let vars = |f: &LogFormat| {
+        f.segs
+            .iter()
+            .filter(|s| matches!(s, format::Seg::Var(_)))
+            .count()
+    };
+    order[declared_n..].sort_by_key(|f| std::cmp::Reverse(vars(f)));
     let score = |f: &LogFormat| head.iter().filter(|l| f.parse(l).is_some()).count();
     let mut best: Option<(&LogFormat, usize)> = None;
     for f in order {
@@ -467,22 +477,27 @@ fn is_error_log(head: &[Vec<u8>]) -> bool {
 
 fn resolve_default_logs(at: &Attributor<'_, '_>, config: &Path) -> Vec<PathBuf> {
     let (access, errors) = at.log_paths();
-    let base = config
-        .parent()
-        .and_then(|p| p.parent())
-        .unwrap_or(Path::new("/"));
+    // relative paths are relative to nginx's prefix, which the config does
+    // not say: try the directory above the config's, then its own
+    let dir = config.parent().unwrap_or(Path::new("."));
+    let bases = [dir.parent().unwrap_or(dir), dir];
     let mut out: Vec<PathBuf> = Vec::new();
     for p in errors.iter().chain(access.iter().map(|(p, _)| p)) {
         if p.contains('$') {
             continue;
         }
-        let path = if Path::new(p).is_absolute() {
-            PathBuf::from(p)
+        let candidates: Vec<PathBuf> = if Path::new(p).is_absolute() {
+            vec![PathBuf::from(p)]
         } else {
-            base.join(p)
+            bases.iter().map(|b| b.join(p)).collect()
         };
-        if std::fs::File::open(&path).is_ok() && !out.contains(&path) {
-            out.push(path);
+        if let Some(path) = candidates
+            .into_iter()
+            .find(|c| std::fs::File::open(c).is_ok())
+        {
+            if !out.contains(&path) {
+                out.push(path);
+            }
         }
     }
     out
