@@ -32,7 +32,7 @@ static BLOCK: LazyLock<Regex> = LazyLock::new(|| {
 /// Placeholders that tokenise as nginx words but are not values.
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\$\{[A-Z][A-Z0-9_]*\}|%[a-z][a-z0-9_]*%|@[A-Z][A-Z0-9_]+@|![A-Z][A-Z0-9_]+!|\{\{\s*[A-Za-z_.$][^}]*\}\}",
+        r"\$\{[A-Z][A-Z0-9_]*(?::?[-=?+][^}\n]*)?\}|%[a-z][a-z0-9_]*%|@[A-Z][A-Z0-9_]+@|![A-Z][A-Z0-9_]+!|\{\{[ \t]*[A-Za-z_.$][^\n{}]*\}\}",
     )
     .unwrap_or_else(|_| unreachable!())
 });
@@ -195,6 +195,8 @@ mod tests {
             })
         );
         assert!(detect(b"listen %ip%:%web_port%;\n").is_some());
+        assert!(detect(b"rewrite_log ${NGINX_REWRITE_LOG:-off};\n").is_some());
+        assert!(detect(b"client_max_body_size @UPLOAD_MAX_SIZE@;\n").is_some());
         // nginx's own `${var}` and a plain `$request_uri` are not placeholders
         assert!(detect(b"return 301 https://${host}$request_uri;\n").is_none());
     }
