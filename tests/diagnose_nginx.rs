@@ -2,7 +2,10 @@
 //! prefix, real misbehaving backends started here in threads, bounded
 //! traffic, then `ngxray diagnose` on the config and both logs.
 //!
-//! Backends: `api_pool` = a stopped peer (closed port, `max_fails=0` so it
+//! Backends: a FastCGI unix socket with a listen queue of one that never
+//! accepts (a saturated php-fpm: one read timeout, then `backend-busy`);
+//! `dead_pool` = two closed ports (refused, then `no live upstreams`);
+//! `api_pool` = a stopped peer (closed port, `max_fails=0` so it
 //! keeps being tried) + a healthy one, so every try of the stopped peer is
 //! retried and served; `legacy` = one peer that works, then is stopped
 //! (final 502s, with an onset after the healthy phase); `slow_pool` = one
@@ -173,6 +176,13 @@ fn diagnose_real_nginx_incident() {
     let healthy = Backend::start(Duration::ZERO);
     let mut legacy = Backend::start(Duration::ZERO);
     let slow = Backend::start(Duration::from_millis(1500));
+    // A saturated FastCGI backend: a unix socket whose listen queue holds
+    // one connection and which never accepts (php-fpm with every child busy).
+    let sock = d.join("fpm.sock");
+    let fpm = std::os::unix::net::UnixListener::bind(&sock).expect("bind unix socket");
+    // SAFETY: listen(2) on a socket this test owns, to shrink its backlog.
+    let rc = unsafe { libc::listen(std::os::fd::AsRawFd::as_raw_fd(&fpm), 0) };
+    assert_eq!(rc, 0, "listen backlog 0");
     let conf = format!(
         "worker_processes 1;
 pid {d}/nginx.pid;
@@ -219,6 +229,10 @@ http {{
             proxy_read_timeout 1s;
             proxy_pass http://slow_pool;
         }}
+        location ~ \\.php$ {{
+            fastcgi_read_timeout 1s;
+            fastcgi_pass unix:{sock};
+        }}
     }}
 }}
 ",
@@ -226,6 +240,7 @@ http {{
         healthy = healthy.port,
         legacy = legacy.port,
         slow = slow.port,
+        sock = sock.display(),
     );
     let conf_path = d.join("nginx.conf");
     std::fs::write(&conf_path, &conf).expect("write conf");
@@ -270,12 +285,17 @@ http {{
     for i in 0..3 {
         hit(&format!("/slow/{i}"));
     }
+    // the first waits in the backend's queue until the read timeout; the
+    // queue is then full and the others are refused at once
+    for i in 0..4 {
+        hit(&format!("/app/{i}.php"));
+    }
     drop(_guard); // nginx stops: logs are complete
     let access = std::fs::read_to_string(d.join("logs/access.log")).expect("access.log");
     let error_log = std::fs::read_to_string(d.join("logs/error.log")).expect("error.log");
     assert_eq!(
         access.lines().count(),
-        29,
+        33,
         "one access.log line per request"
     );
 
@@ -311,10 +331,10 @@ http {{
     let status: std::collections::BTreeMap<String, u64> =
         serde_json::from_value(j["access"]["status"].clone()).expect("status map");
     assert_eq!(status, got, "diagnose's totals equal what clients got");
-    assert_eq!(j["access"]["parsed"], 29);
+    assert_eq!(j["access"]["parsed"], 33);
     assert_eq!(j["access"]["unparsable"], 0);
-    assert_eq!(got.get("502"), Some(&8));
-    assert_eq!(got.get("504"), Some(&3));
+    assert_eq!(got.get("502"), Some(&11));
+    assert_eq!(got.get("504"), Some(&4));
     assert_eq!(got.get("200"), Some(&18));
 
     // api_pool: every try of the stopped peer was retried and served.
@@ -442,6 +462,22 @@ http {{
             line_of(&conf, &format!("server 127.0.0.1:{port};"))
         );
     }
+
+    // the saturated FastCGI backend: backend-busy (EAGAIN on connect) after
+    // one read timeout, in the implicit group of the literal fastcgi_pass
+    let group = format!("unix:{}", sock.display());
+    let busy = finding(&j, "backend-busy", &group);
+    assert_eq!(busy["peers"], serde_json::json!([group]));
+    assert_eq!(busy["location"], "~ \\.php$");
+    assert_eq!(busy["count"], 3);
+    assert_eq!(busy["final"], serde_json::json!({"502": 3}));
+    let pass = directive(busy, "fastcgi_pass", "unix:");
+    assert_eq!(pass["line"], line_of(&conf, "fastcgi_pass unix:"));
+    let fto = finding(&j, "read-timeout", &group);
+    assert_eq!(fto["final"], serde_json::json!({"504": 1}));
+    let rt = directive(fto, "fastcgi_read_timeout", "1s");
+    assert_eq!(rt["line"], line_of(&conf, "fastcgi_read_timeout 1s;"));
+    drop(fpm);
 
     // The split in one place: every failure of a group is either retried
     // and served or final.

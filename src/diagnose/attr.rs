@@ -207,7 +207,10 @@ impl<'m, 'a> Attributor<'m, 'a> {
                 for pid in &up.used_by {
                     let t = &model.pass(*pid).target;
                     for k in addr_keys(&t.host, t.effective_port(), default_port) {
-                        at.peers.entry(k).or_default().push((id, None));
+                        at.peers
+                            .entry(k.to_ascii_lowercase())
+                            .or_default()
+                            .push((id, None));
                     }
                 }
                 continue;
@@ -218,7 +221,10 @@ impl<'m, 'a> Attributor<'m, 'a> {
                 .push((id, None));
             for s in &up.servers {
                 for k in addr_keys(&s.address.host, s.address.port, default_port) {
-                    at.peers.entry(k).or_default().push((id, Some(s.directive)));
+                    at.peers
+                        .entry(k.to_ascii_lowercase())
+                        .or_default()
+                        .push((id, Some(s.directive)));
                 }
             }
         }

@@ -705,7 +705,10 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
                     text: String::from_utf8_lossy(raw).chars().take(600).collect(),
                 });
             }
-            by_peer.entry(peer).or_default().push(events.len());
+            by_peer
+                .entry(peer.to_ascii_lowercase())
+                .or_default()
+                .push(events.len());
             events.push(Event {
                 time: line.time,
                 cid: line.cid,
