@@ -815,6 +815,19 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
             } else {
                 &rec.attempts
             };
+            // how far back the request's attempts may have failed:
+            // $request_time, else the attempts' times, else two minutes when
+            // several attempts are logged (a lone attempt fails at the end)
+            let duration = rec.request_time.or_else(|| {
+                let sum: f64 = rec.attempts.iter().filter_map(|a| a.response_time).sum();
+                if rec.attempts.iter().any(|a| a.response_time.is_some()) {
+                    Some(sum)
+                } else if rec.attempts.len() > 1 {
+                    Some(120.0)
+                } else {
+                    None
+                }
+            });
             let n = attempts.len();
             let mut final_group = None;
             for (i, a) in attempts.iter().enumerate() {
@@ -852,7 +865,7 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
                         list,
                         &mut events,
                         t,
-                        rec.request_time,
+                        duration,
                         rec.request.as_ref(),
                         rec.connection,
                     ),
@@ -917,7 +930,7 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
                         list,
                         &mut events,
                         t,
-                        rec.request_time,
+                        duration,
                         rec.request.as_ref(),
                         rec.connection,
                     ),
