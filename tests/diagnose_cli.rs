@@ -253,3 +253,58 @@ fn html_renders_in_headless_chromium() {
     );
     assert!(dom.contains("backend-busy") && dom.contains("read-timeout"));
 }
+
+/// A JSON access log no `log_format` of the config describes: read by its
+/// common key names (numbers or strings), retries included.
+#[test]
+fn common_json_access_log() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("access.json");
+    std::fs::write(
+        &log,
+        concat!(
+            r#"{"time":"2026-12-06T10:00:08+00:00","status":504,"request":"GET /slow HTTP/1.1","host":"shop.example.test","upstream_addr":"10.0.0.2:8080","upstream_status":"504","request_time":5.001,"upstream_response_time":"5.001"}"#,
+            "\n",
+            r#"{"time":"2026-12-06T10:00:09+00:00","status":200,"request":"GET /cart HTTP/1.1","host":"shop.example.test","upstream_addr":"10.0.0.2:8080, 10.0.0.1:8080","upstream_status":"502, 200","request_time":0.02,"upstream_response_time":"0.000, 0.020"}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    let out = ngxray_in(
+        &dir(),
+        &[
+            "diagnose",
+            "-c",
+            "nginx.conf",
+            "--format",
+            "json",
+            log.to_str().unwrap(),
+            "logs/error.log",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["inputs"][1]["format"], "json");
+    assert_eq!(
+        j["access"]["status"],
+        serde_json::json!({"200": 1, "504": 1})
+    );
+    assert_eq!(j["access"]["retried_ok"], 1);
+    let f = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["cause"] == "read-timeout" && f["upstream"] == "web")
+        .expect("read-timeout on web");
+    assert_eq!(f["final"], serde_json::json!({"504": 1}));
+    assert_eq!(f["location"], "/");
+    // the retried attempt has no error.log line: its status stands for it
+    let s = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["cause"] == "status-502")
+        .expect("status-502");
+    assert_eq!(s["retried_ok"], 1);
+    assert_eq!(s["peers"], serde_json::json!(["10.0.0.2:8080"]));
+}
