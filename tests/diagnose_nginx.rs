@@ -196,7 +196,7 @@ http {{
     scgi_temp_path {d}/tmp/scgi;
     log_format diag '$remote_addr - [$time_local] \"$request\" $status $body_bytes_sent '
                     'host=$host up=$upstream_addr us=$upstream_status '
-                    'urt=$upstream_response_time uct=$upstream_connect_time rt=$request_time cn=$connection';
+                    'urt=$upstream_response_time uct=$upstream_connect_time rt=$request_time cn=$connection pid=$pid';
     access_log {d}/logs/access.log diag;
     upstream api_pool {{
         server 127.0.0.1:{stopped} max_fails=0;
@@ -333,6 +333,9 @@ http {{
     assert_eq!(status, got, "diagnose's totals equal what clients got");
     assert_eq!(j["access"]["parsed"], 33);
     assert_eq!(j["access"]["unparsable"], 0);
+    // every per-attempt failure in error.log is one attempt in access.log
+    assert!(j["errors"]["failures"].as_u64() > Some(10));
+    assert_eq!(j["errors"]["joined"], j["errors"]["failures"]);
     assert_eq!(got.get("502"), Some(&11));
     assert_eq!(got.get("504"), Some(&4));
     assert_eq!(got.get("200"), Some(&18));

@@ -35,6 +35,8 @@ pub struct Record {
     pub request_time: Option<f64>,
     pub attempts: Vec<Attempt>,
     pub connection: Option<u64>,
+    /// `$pid`: the worker that served the request.
+    pub pid: Option<u32>,
 }
 
 fn text(v: &[u8], esc: Escape) -> Option<String> {
@@ -149,6 +151,7 @@ impl Record {
                 "upstream_status" => statuses = text(v, esc),
                 "upstream_response_time" => rts = text(v, esc),
                 "upstream_connect_time" => cts = text(v, esc),
+                "pid" => r.pid = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
                 "connection" => {
                     r.connection = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok())
                 }

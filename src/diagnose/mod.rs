@@ -228,6 +228,7 @@ pub struct Report {
 struct Event {
     time: Option<i64>,
     cid: Option<u64>,
+    pid: Option<u32>,
     key: usize,
     request: Option<String>,
     used: bool,
@@ -712,6 +713,7 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
             events.push(Event {
                 time: line.time,
                 cid: line.cid,
+                pid: line.pid,
                 key: k,
                 request,
                 used: false,
@@ -868,6 +870,7 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
                         duration,
                         rec.request.as_ref(),
                         rec.connection,
+                        rec.pid,
                     ),
                     _ => None,
                 };
@@ -933,6 +936,7 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
                         duration,
                         rec.request.as_ref(),
                         rec.connection,
+                        rec.pid,
                     ),
                     _ => None,
                 };
@@ -1208,8 +1212,8 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
 
 /// The first unused error-log event in `list` (sorted by time) that fits
 /// an access-log attempt ending at `t`: its time within the request's
-/// duration (plus slack), the same request line and connection when both
-/// logs carry them. Marks it used.
+/// duration (plus slack), the same request line, connection (`*cid`) and
+/// worker pid when both logs carry them. Marks it used.
 fn join(
     list: &[usize],
     events: &mut [Event],
@@ -1217,6 +1221,7 @@ fn join(
     request_time: Option<f64>,
     request: Option<&String>,
     connection: Option<u64>,
+    pid: Option<u32>,
 ) -> Option<usize> {
     let lo = t - request_time.unwrap_or(0.0).ceil() as i64 - 2;
     let start = list.partition_point(|&e| events[e].time.unwrap_or(i64::MIN) < lo);
@@ -1228,6 +1233,7 @@ fn join(
         if ev.used
             || (ev.request.is_some() && request.is_some() && ev.request.as_ref() != request)
             || (ev.cid.is_some() && connection.is_some() && ev.cid != connection)
+            || (ev.pid.is_some() && pid.is_some() && ev.pid != pid)
         {
             continue;
         }
