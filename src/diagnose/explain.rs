@@ -51,10 +51,21 @@ pub fn explain(f: &Finding) -> (String, String) {
     };
     let (bad, ok) = finals(f);
     let outcome = if f.requests > 0 {
-        format!(
-            " Of the {} requests it hit, {ok} were retried onto another peer and served, {bad} ended in an error for the client.",
-            f.requests
-        )
+        if f.requests == 1 {
+            format!(
+                " The one request it hit {}.",
+                if ok == 1 {
+                    "was retried onto another peer and served"
+                } else {
+                    "ended in an error for the client"
+                }
+            )
+        } else {
+            format!(
+                " Of the {} requests it hit, {ok} were retried onto another peer and served, {bad} ended in an error for the client.",
+                f.requests
+            )
+        }
     } else {
         String::new()
     };
