@@ -308,3 +308,42 @@ fn common_json_access_log() {
     assert_eq!(s["retried_ok"], 1);
     assert_eq!(s["peers"], serde_json::json!(["10.0.0.2:8080"]));
 }
+
+/// A file whose format changed midway (a reload): lines of another of the
+/// config's formats still count, and say so.
+#[test]
+fn mixed_formats_in_one_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("access.log");
+    std::fs::write(
+        &log,
+        concat!(
+            "10.1.1.1 - - [06/Dec/2026:10:00:03 +0000] \"GET / HTTP/1.1\" 200 10 \"-\" \"curl/8\"\n",
+            "10.1.1.1 - - [06/Dec/2026:10:00:04 +0000] \"GET /a HTTP/1.1\" 200 10 \"-\" \"curl/8\"\n",
+            r#"{"t":"2026-12-06T10:00:05+00:00","st":"502","req":"GET /index.php HTTP/1.1","h":"shop.example.test","ua":"unix:/run/php/fpm.sock","us":"502","urt":"0.000"}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    let out = ngxray_in(
+        &dir(),
+        &[
+            "diagnose",
+            "-c",
+            "nginx.conf",
+            "--format",
+            "json",
+            log.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j: Value = serde_json::from_slice(&out.stdout).expect("json");
+    crate::formats::assert_valid("docs/schema/diagnose.schema.json", &j);
+    assert_eq!(j["inputs"][0]["format"], "combined");
+    assert_eq!(j["inputs"][0]["other_format"], 1);
+    assert_eq!(j["access"]["unparsable"], 0);
+    assert_eq!(
+        j["access"]["status"],
+        serde_json::json!({"200": 2, "502": 1})
+    );
+}

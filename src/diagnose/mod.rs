@@ -90,6 +90,9 @@ pub struct InputInfo {
     pub lines: u64,
     pub parsed: u64,
     pub unparsable: u64,
+    /// Access-log lines parsed with another of the config's formats than
+    /// `format` (counted in `parsed`).
+    pub other_format: u64,
 }
 
 /// A line kept as evidence.
@@ -647,6 +650,7 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
             lines: 0,
             parsed: 0,
             unparsable: 0,
+            other_format: 0,
         };
         let mut r = open_lines(path)?;
         let mut buf = Vec::new();
@@ -752,6 +756,7 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
             lines: 0,
             parsed: 0,
             unparsable: 0,
+            other_format: 0,
         };
         let has_upstream_addr = match &reader {
             Reader::Format(f) => f.has("upstream_addr"),
@@ -771,7 +776,31 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
                 info.unparsable += 1;
                 continue;
             }
-            let Some(rec) = parse_access(&reader, raw).filter(|r| r.status.is_some()) else {
+            // a line in another of the config's formats (the format changed
+            // at a reload, two access_log lines share a file) still counts
+            let rec = parse_access(&reader, raw)
+                .filter(|r| r.status.is_some())
+                .or_else(|| {
+                    // --log-format is strict
+                    if opts.log_format.is_some() {
+                        return None;
+                    }
+                    let r = fmts
+                        .iter()
+                        .filter(|f| !matches!(&reader, Reader::Format(c) if std::ptr::eq(*c, *f)))
+                        .find_map(|f| parse_access(&Reader::Format(f), raw))
+                        .or_else(|| {
+                            (raw.first() == Some(&b'{'))
+                                .then(|| parse_access(&Reader::Json(Vec::new()), raw))
+                                .flatten()
+                        })
+                        .filter(|r| r.status.is_some());
+                    if r.is_some() {
+                        info.other_format += 1;
+                    }
+                    r
+                });
+            let Some(rec) = rec else {
                 info.unparsable += 1;
                 if summary.unparsable_samples.len() < 3 {
                     summary.unparsable_samples.push(Sample {

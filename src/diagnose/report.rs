@@ -43,6 +43,13 @@ pub fn text(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             i.parsed,
             i.unparsable
         );
+        if i.other_format > 0 {
+            let _ = writeln!(
+                s,
+                "    ({} of them in another of the config's formats)",
+                i.other_format
+            );
+        }
     }
     let _ = writeln!(
         s,
