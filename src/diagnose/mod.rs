@@ -35,7 +35,6 @@ use std::sync::Arc;
 
 use std::hash::{Hash, Hasher};
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::lint::{lint_paths, LintOptions};
@@ -763,265 +762,237 @@ pub fn diagnose(opts: &Options) -> Result<Report, DiagnoseError> {
             Reader::Format(f) => f.has("upstream_addr"),
             Reader::Json(_) => true,
         };
-        // Lines are read in batches and parsed on every core (parsing is
-        // most of the work); the join and the counting run in read order.
-        let parse_one = |raw: &[u8]| -> Option<(Record, bool)> {
-            if let Some(r) = parse_access(&reader, raw).filter(|r| r.status.is_some()) {
-                return Some((r, false));
-            }
-            // a line in another of the config's formats (the format changed
-            // at a reload, two access_log lines share a file) still counts;
-            // --log-format is strict
-            if opts.log_format.is_some() {
-                return None;
-            }
-            fmts.iter()
-                .filter(|f| !matches!(&reader, Reader::Format(c) if std::ptr::eq(*c, *f)))
-                .find_map(|f| parse_access(&Reader::Format(f), raw))
-                .or_else(|| {
-                    (raw.first() == Some(&b'{'))
-                        .then(|| parse_access(&Reader::Json(Vec::new()), raw))
-                        .flatten()
-                })
-                .filter(|r| r.status.is_some())
-                .map(|r| (r, true))
-        };
-        const BATCH: usize = 8192;
         let mut r = open_lines(path)?;
-        let mut bufs: Vec<Vec<u8>> = Vec::new();
+        let mut buf = Vec::new();
         let mut touched: Vec<usize> = Vec::new();
         loop {
-            let mut n = 0;
-            while n < BATCH {
-                if bufs.len() == n {
-                    bufs.push(Vec::new());
-                }
-                bufs[n].clear();
-                if r.read_until(b'\n', &mut bufs[n])
-                    .map_err(|e| io_err(path, e))?
-                    == 0
-                {
-                    break;
-                }
-                n += 1;
-            }
-            if n == 0 {
+            buf.clear();
+            if r.read_until(b'\n', &mut buf).map_err(|e| io_err(path, e))? == 0 {
                 break;
             }
-            let parsed: Vec<Option<(Record, bool)>> = bufs[..n]
-                .par_iter()
-                .map(|b| {
-                    let raw = trim_nl(b);
-                    if raw.is_empty() {
-                        None
-                    } else {
-                        parse_one(raw)
+            info.lines += 1;
+            let raw = trim_nl(&buf);
+            if raw.is_empty() {
+                info.unparsable += 1;
+                continue;
+            }
+            // a line in another of the config's formats (the format changed
+            // at a reload, two access_log lines share a file) still counts
+            let rec = parse_access(&reader, raw)
+                .filter(|r| r.status.is_some())
+                .or_else(|| {
+                    // --log-format is strict
+                    if opts.log_format.is_some() {
+                        return None;
                     }
-                })
-                .collect();
-            for (buf, rec) in bufs[..n].iter().zip(parsed) {
-                info.lines += 1;
-                let raw = trim_nl(buf);
-                let rec = rec.map(|(r, other)| {
-                    if other {
+                    let r = fmts
+                        .iter()
+                        .filter(|f| !matches!(&reader, Reader::Format(c) if std::ptr::eq(*c, *f)))
+                        .find_map(|f| parse_access(&Reader::Format(f), raw))
+                        .or_else(|| {
+                            (raw.first() == Some(&b'{'))
+                                .then(|| parse_access(&Reader::Json(Vec::new()), raw))
+                                .flatten()
+                        })
+                        .filter(|r| r.status.is_some());
+                    if r.is_some() {
                         info.other_format += 1;
                     }
                     r
                 });
-                let Some(rec) = rec else {
-                    info.unparsable += 1;
-                    if summary.unparsable_samples.len() < 3 {
-                        summary.unparsable_samples.push(Sample {
-                            file: info.path.clone(),
-                            line: info.lines,
-                            text: String::from_utf8_lossy(raw).chars().take(300).collect(),
-                        });
-                    }
-                    continue;
-                };
-                info.parsed += 1;
-                let status = rec.status.unwrap_or(0);
-                *summary.status.entry(status.to_string()).or_default() += 1;
-                if rec.offset.is_some() {
-                    offset = rec.offset;
+            let Some(rec) = rec else {
+                info.unparsable += 1;
+                if summary.unparsable_samples.len() < 3 {
+                    summary.unparsable_samples.push(Sample {
+                        file: info.path.clone(),
+                        line: info.lines,
+                        text: String::from_utf8_lossy(raw).chars().take(300).collect(),
+                    });
                 }
-                if let Some(t) = rec.time {
-                    t_min = Some(t_min.map_or(t, |m| m.min(t)));
-                    t_max = Some(t_max.map_or(t, |m| m.max(t)));
-                }
-                let (srv, loc) = place(
-                    rec.host.as_deref(),
-                    rec.path.as_deref(),
-                    rec.server_name.as_deref(),
-                    rec.server_port,
-                );
-                touched.clear();
-                let mut failed_any = false;
-                // No $upstream_addr in the format (`combined`): a request to a
-                // proxying location is one attempt at the location's group.
-                let synthetic;
-                let attempts: &[access::Attempt] = if rec.attempts.is_empty()
-                    && !has_upstream_addr
-                    && loc.and_then(|l| at.pass_of(l)).is_some()
-                {
-                    synthetic = [access::Attempt {
-                        addr: String::new(),
-                        status: None,
-                        response_time: None,
-                        connect_time: None,
-                    }];
-                    &synthetic
+                continue;
+            };
+            info.parsed += 1;
+            let status = rec.status.unwrap_or(0);
+            *summary.status.entry(status.to_string()).or_default() += 1;
+            if rec.offset.is_some() {
+                offset = rec.offset;
+            }
+            if let Some(t) = rec.time {
+                t_min = Some(t_min.map_or(t, |m| m.min(t)));
+                t_max = Some(t_max.map_or(t, |m| m.max(t)));
+            }
+            let (srv, loc) = place(
+                rec.host.as_deref(),
+                rec.path.as_deref(),
+                rec.server_name.as_deref(),
+                rec.server_port,
+            );
+            touched.clear();
+            let mut failed_any = false;
+            // No $upstream_addr in the format (`combined`): a request to a
+            // proxying location is one attempt at the location's group.
+            let synthetic;
+            let attempts: &[access::Attempt] = if rec.attempts.is_empty()
+                && !has_upstream_addr
+                && loc.and_then(|l| at.pass_of(l)).is_some()
+            {
+                synthetic = [access::Attempt {
+                    addr: String::new(),
+                    status: None,
+                    response_time: None,
+                    connect_time: None,
+                }];
+                &synthetic
+            } else {
+                &rec.attempts
+            };
+            // how far back the request's attempts may have failed:
+            // $request_time, else the attempts' times, else two minutes when
+            // several attempts are logged (a lone attempt fails at the end)
+            let duration = rec.request_time.or_else(|| {
+                let sum: f64 = rec.attempts.iter().filter_map(|a| a.response_time).sum();
+                if rec.attempts.iter().any(|a| a.response_time.is_some()) {
+                    Some(sum)
+                } else if rec.attempts.len() > 1 {
+                    Some(120.0)
                 } else {
-                    &rec.attempts
-                };
-                // how far back the request's attempts may have failed:
-                // $request_time, else the attempts' times, else two minutes when
-                // several attempts are logged (a lone attempt fails at the end)
-                let duration = rec.request_time.or_else(|| {
-                    let sum: f64 = rec.attempts.iter().filter_map(|a| a.response_time).sum();
-                    if rec.attempts.iter().any(|a| a.response_time.is_some()) {
-                        Some(sum)
-                    } else if rec.attempts.len() > 1 {
-                        Some(120.0)
-                    } else {
-                        None
-                    }
-                });
-                let n = attempts.len();
-                let mut final_group = None;
-                for (i, a) in attempts.iter().enumerate() {
-                    let group = at.group_of(&a.addr, loc);
-                    final_group = Some(group);
-                    let g = groups.entry(group).or_default();
-                    g.attempts += 1;
-                    if g.read_timeout.is_none() {
-                        g.read_timeout = loc.and_then(|l| at.read_timeout(l));
-                    } else if let (Some(l), Some((cur, _))) = (loc, &g.read_timeout) {
-                        if let Some((ms, d)) = at.read_timeout(l) {
-                            if ms < *cur {
-                                g.read_timeout = Some((ms, d));
-                            }
+                    None
+                }
+            });
+            let n = attempts.len();
+            let mut final_group = None;
+            for (i, a) in attempts.iter().enumerate() {
+                let group = at.group_of(&a.addr, loc);
+                final_group = Some(group);
+                let g = groups.entry(group).or_default();
+                g.attempts += 1;
+                if g.read_timeout.is_none() {
+                    g.read_timeout = loc.and_then(|l| at.read_timeout(l));
+                } else if let (Some(l), Some((cur, _))) = (loc, &g.read_timeout) {
+                    if let Some((ms, d)) = at.read_timeout(l) {
+                        if ms < *cur {
+                            g.read_timeout = Some((ms, d));
                         }
-                    }
-                    if let Some(t) = a.response_time {
-                        g.latencies.push(t as f32);
-                    }
-                    let st = a.status.or(if i + 1 == n { rec.status } else { None });
-                    let failed = st.is_none_or_5xx();
-                    if !failed {
-                        continue;
-                    }
-                    failed_any = true;
-                    // join with the error-log event of this peer and request
-                    // (no address logged: by request line alone)
-                    let list = if a.addr.is_empty() {
-                        rec.request.as_ref().and_then(|r| by_request.get(r))
-                    } else {
-                        by_peer.get(&a.addr.to_ascii_lowercase())
-                    };
-                    let key = match (list, rec.time) {
-                        (Some(list), Some(t)) => join(
-                            list,
-                            &mut events,
-                            t,
-                            duration,
-                            rec.request.as_ref(),
-                            rec.connection,
-                            rec.pid,
-                        ),
-                        _ => None,
-                    };
-                    if key.is_some() {
-                        errors.joined += 1;
-                    }
-                    let k = match key {
-                        Some(k) => k,
-                        None => {
-                            let cause = match st {
-                                Some(s) => format!("status-{s}"),
-                                None => "status-none".to_string(),
-                            };
-                            intern((cause, group, srv, loc), &mut accs)
-                        }
-                    };
-                    let acc = &mut accs[k];
-                    acc.attempts += 1;
-                    if !a.addr.is_empty() {
-                        *acc.peers.entry(a.addr.clone()).or_default() += 1;
-                    }
-                    if key.is_none() || !have_errors {
-                        acc.seen(rec.time, bucket);
-                        if let Some(t) = rec.time {
-                            *acc.buckets
-                                .entry(t.div_euclid(bucket) * bucket)
-                                .or_default() += 1;
-                        }
-                    }
-                    if !touched.contains(&k) {
-                        touched.push(k);
                     }
                 }
-                if let Some(group) = final_group {
-                    summary.upstream_requests += 1;
-                    if n > 1 {
-                        summary.retried += 1;
+                if let Some(t) = a.response_time {
+                    g.latencies.push(t as f32);
+                }
+                let st = a.status.or(if i + 1 == n { rec.status } else { None });
+                let failed = st.is_none_or_5xx();
+                if !failed {
+                    continue;
+                }
+                failed_any = true;
+                // join with the error-log event of this peer and request
+                // (no address logged: by request line alone)
+                let list = if a.addr.is_empty() {
+                    rec.request.as_ref().and_then(|r| by_request.get(r))
+                } else {
+                    by_peer.get(&a.addr.to_ascii_lowercase())
+                };
+                let key = match (list, rec.time) {
+                    (Some(list), Some(t)) => join(
+                        list,
+                        &mut events,
+                        t,
+                        duration,
+                        rec.request.as_ref(),
+                        rec.connection,
+                        rec.pid,
+                    ),
+                    _ => None,
+                };
+                if key.is_some() {
+                    errors.joined += 1;
+                }
+                let k = match key {
+                    Some(k) => k,
+                    None => {
+                        let cause = match st {
+                            Some(s) => format!("status-{s}"),
+                            None => "status-none".to_string(),
+                        };
+                        intern((cause, group, srv, loc), &mut accs)
                     }
-                    let g = groups.entry(group).or_default();
-                    g.requests += 1;
-                    *g.final_status.entry(status).or_default() += 1;
+                };
+                let acc = &mut accs[k];
+                acc.attempts += 1;
+                if !a.addr.is_empty() {
+                    *acc.peers.entry(a.addr.clone()).or_default() += 1;
+                }
+                if key.is_none() || !have_errors {
+                    acc.seen(rec.time, bucket);
                     if let Some(t) = rec.time {
-                        *g.buckets
+                        *acc.buckets
                             .entry(t.div_euclid(bucket) * bucket)
-                            .or_default()
-                            .entry(status)
                             .or_default() += 1;
                     }
-                    if failed_any && status < 500 {
-                        g.retried_ok += 1;
-                        summary.retried_ok += 1;
-                    }
-                } else if status >= 500 {
-                    // nginx answered itself (limit_req, no upstream): join by request
-                    let key = match (
-                        rec.request.as_ref().and_then(|r| by_request.get(r)),
-                        rec.time,
-                    ) {
-                        (Some(list), Some(t)) => join(
-                            list,
-                            &mut events,
-                            t,
-                            duration,
-                            rec.request.as_ref(),
-                            rec.connection,
-                            rec.pid,
-                        ),
-                        _ => None,
-                    };
-                    if key.is_some() {
-                        errors.joined += 1;
-                    }
-                    let k = key.unwrap_or_else(|| {
-                        intern((format!("status-{status}"), None, srv, loc), &mut accs)
-                    });
-                    let acc = &mut accs[k];
-                    acc.attempts += 1;
-                    if key.is_none() {
-                        acc.seen(rec.time, bucket);
-                        if let Some(t) = rec.time {
-                            *acc.buckets
-                                .entry(t.div_euclid(bucket) * bucket)
-                                .or_default() += 1;
-                        }
-                    }
+                }
+                if !touched.contains(&k) {
                     touched.push(k);
                 }
-                for &k in &touched {
-                    let acc = &mut accs[k];
-                    acc.requests += 1;
-                    *acc.final_status.entry(status).or_default() += 1;
-                    if status < 500 {
-                        acc.retried_ok += 1;
+            }
+            if let Some(group) = final_group {
+                summary.upstream_requests += 1;
+                if n > 1 {
+                    summary.retried += 1;
+                }
+                let g = groups.entry(group).or_default();
+                g.requests += 1;
+                *g.final_status.entry(status).or_default() += 1;
+                if let Some(t) = rec.time {
+                    *g.buckets
+                        .entry(t.div_euclid(bucket) * bucket)
+                        .or_default()
+                        .entry(status)
+                        .or_default() += 1;
+                }
+                if failed_any && status < 500 {
+                    g.retried_ok += 1;
+                    summary.retried_ok += 1;
+                }
+            } else if status >= 500 {
+                // nginx answered itself (limit_req, no upstream): join by request
+                let key = match (
+                    rec.request.as_ref().and_then(|r| by_request.get(r)),
+                    rec.time,
+                ) {
+                    (Some(list), Some(t)) => join(
+                        list,
+                        &mut events,
+                        t,
+                        duration,
+                        rec.request.as_ref(),
+                        rec.connection,
+                        rec.pid,
+                    ),
+                    _ => None,
+                };
+                if key.is_some() {
+                    errors.joined += 1;
+                }
+                let k = key.unwrap_or_else(|| {
+                    intern((format!("status-{status}"), None, srv, loc), &mut accs)
+                });
+                let acc = &mut accs[k];
+                acc.attempts += 1;
+                if key.is_none() {
+                    acc.seen(rec.time, bucket);
+                    if let Some(t) = rec.time {
+                        *acc.buckets
+                            .entry(t.div_euclid(bucket) * bucket)
+                            .or_default() += 1;
                     }
+                }
+                touched.push(k);
+            }
+            for &k in &touched {
+                let acc = &mut accs[k];
+                acc.requests += 1;
+                *acc.final_status.entry(status).or_default() += 1;
+                if status < 500 {
+                    acc.retried_ok += 1;
                 }
             }
         }
