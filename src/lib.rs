@@ -14,4 +14,5 @@ pub mod load;
 pub mod logs;
 pub mod model;
 pub mod report;
+pub mod sanitize;
 pub mod syntax;
