@@ -6,6 +6,9 @@ mod util;
 mod cli_lint;
 mod cli_parse;
 mod crossplane;
+mod diagnose_cli;
+#[cfg(target_os = "linux")]
+mod diagnose_nginx;
 mod docs;
 mod exit_codes;
 mod formats;

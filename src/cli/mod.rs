@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod completions;
+pub mod diagnose;
 pub mod lint;
 pub mod logs;
 pub mod parse;
@@ -32,6 +33,8 @@ pub enum Command {
     Lint(lint::LintArgs),
     /// Group nginx error.log lines by cause × upstream × server.
     Logs(logs::LogsArgs),
+    /// Join the config with its access and error logs: which directive, which upstream, since when, what to change.
+    Diagnose(diagnose::DiagnoseArgs),
     /// Print the parsed configuration as JSON (ngxray's tree or crossplane's).
     Parse(parse::ParseArgs),
     /// Probe every backend the configuration names (resolve, connect, TLS, request).
@@ -52,6 +55,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Lint(a) => lint::run(a),
         Command::Logs(a) => logs::run(a),
+        Command::Diagnose(a) => diagnose::run(a),
         Command::Parse(a) => parse::run(a),
         Command::Probe(a) => probe::run(a),
         Command::Rules(a) => rules::run_rules(a),
