@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod export;
 pub mod lint;
 pub mod load;
 pub mod logs;

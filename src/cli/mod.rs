@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod completions;
+pub mod export;
 pub mod lint;
 pub mod logs;
 pub mod parse;
@@ -37,6 +38,8 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Print a rule's documentation.
     Explain(rules::ExplainArgs),
+    /// Print the log classifier as ClickHouse SQL functions or a Vector VRL program.
+    Export(export::ExportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff) of ngxray or of one subcommand.
@@ -51,6 +54,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Parse(a) => parse::run(a),
         Command::Rules(a) => rules::run_rules(a),
         Command::Explain(a) => rules::run_explain(a),
+        Command::Export(a) => export::run(a),
         Command::Completions(a) => completions::run_completions(a),
         Command::Man(a) => completions::run_man(a),
     }
