@@ -8,6 +8,7 @@ mod cli_parse;
 mod crossplane;
 mod docs;
 mod exit_codes;
+mod export_clickhouse;
 mod formats;
 mod grammar;
 mod grammar_split;

@@ -30,8 +30,20 @@ pub const SCHEMA: &str = "ngxray/export/v1";
 /// The event fields every export produces, in this order. The agreement
 /// tests compare the first seven with `ngxray logs --format ndjson`.
 pub const FIELDS: &[&str] = &[
-    "cause", "status", "level", "upstream", "server", "client", "request", "time", "message",
-    "action", "errno", "pid", "connection", "host",
+    "cause",
+    "status",
+    "level",
+    "upstream",
+    "server",
+    "client",
+    "request",
+    "time",
+    "message",
+    "action",
+    "errno",
+    "pid",
+    "connection",
+    "host",
 ];
 
 /// Levels at `[error]` or more severe (for [`Levels::ErrorOrWorse`]).

@@ -111,7 +111,10 @@ fn sig_condition(sig: &Sig) -> String {
         ));
     }
     if let Some(levels) = levels_of(sig.levels) {
-        parts.push(format!("ngx_lv != null && includes({}, ngx_lv)", lits(levels)));
+        parts.push(format!(
+            "ngx_lv != null && includes({}, ngx_lv)",
+            lits(levels)
+        ));
         if sig.levels == Levels::NoticeWithoutConnection {
             parts.push("ngx_cid == null".to_string());
         }
@@ -144,7 +147,11 @@ pub fn render() -> String {
          # .ngxray_connection, .ngxray_host and .ngxray_taxonomy (as `ngxray logs\n\
          # --format ndjson` would print them).\n\n",
     );
-    let _ = writeln!(o, ".ngxray_taxonomy = {}", lit(&format!("{SCHEMA} {version}")));
+    let _ = writeln!(
+        o,
+        ".ngxray_taxonomy = {}",
+        lit(&format!("{SCHEMA} {version}"))
+    );
     // The line, as text, without one trailing CR.
     o.push_str("ngx_s = replace(to_string(.message) ?? \"\", r'\\r$', \"\")\n");
     // Header start (behind paste prefixes).
@@ -290,11 +297,7 @@ pub fn render() -> String {
     for cause in CAUSES {
         for sig in cause.sigs {
             n += 1;
-            let _ = write!(
-                o,
-                " else if {} {{\n  ngx_sig = {n}\n}}",
-                sig_condition(sig)
-            );
+            let _ = write!(o, " else if {} {{\n  ngx_sig = {n}\n}}", sig_condition(sig));
             ids.push(cause.id);
             statuses.push(sig.status.map_or("null".to_string(), |s| s.to_string()));
         }
@@ -303,7 +306,11 @@ pub fn render() -> String {
     ids.push("unclassified");
     statuses.push("null".to_string());
     let _ = writeln!(o, ".ngxray_cause = get!({}, [ngx_sig])", lits(&ids));
-    let _ = writeln!(o, ".ngxray_status = get!([{}], [ngx_sig])", statuses.join(", "));
+    let _ = writeln!(
+        o,
+        ".ngxray_status = get!([{}], [ngx_sig])",
+        statuses.join(", ")
+    );
     o.push_str(
         "if ngx_parsed {\n  \
          .ngxray_level = ngx_lv\n  .ngxray_time = ngx_time\n  .ngxray_upstream = if ngx_ukey == \"\" { null } else { ngx_ukey }\n  \
