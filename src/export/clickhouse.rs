@@ -454,7 +454,7 @@ pub fn render(opts: &Options) -> String {
         &mut out,
         "ngxray_taxonomy",
         "",
-        &format!("{}", lit(&format!("{SCHEMA} {version}"))),
+        &lit(&format!("{SCHEMA} {version}")),
     );
     parser(&mut out);
     accessors(&mut out);
