@@ -62,6 +62,7 @@ fn benches(c: &mut Criterion) {
             let load_opts = LoadOptions {
                 prefix: None,
                 follow_includes: true,
+                ..Default::default()
             };
             loaded.load_text(path.clone(), bytes.clone(), &load_opts);
             black_box(lint_loaded(loaded, &lint_opts).diagnostics.len())

@@ -26,8 +26,14 @@ pub enum LoadError {
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// Directory that relative `include` paths resolve against (nginx's
-    /// conf prefix). Default: the directory of the main file.
+    /// conf prefix). Default: [`conf_prefix`] of the main file.
     pub prefix: Option<PathBuf>,
+    /// Install path → repository path: an absolute include under an install
+    /// path is read from the repository path instead (`--path-map`).
+    pub path_map: Vec<(PathBuf, PathBuf)>,
+    /// Substitute defined environment variables in every file first, as the
+    /// nginx Docker image's envsubst step does (`--env-subst`).
+    pub env_subst: bool,
     /// Follow `include` directives.
     pub follow_includes: bool,
 }
@@ -42,10 +48,63 @@ pub struct Loaded {
     pub roots: Vec<FileId>,
     /// `include` directive (file, byte offset of its name) → included files.
     pub includes: HashMap<(FileId, usize), Vec<FileId>>,
-    /// Include problems (`include/not-found`, `include/cycle`).
+    /// Include problems found while loading (`include/cycle`, unreadable
+    /// files other than missing ones).
     pub diagnostics: Vec<Diagnostic>,
+    /// Literal includes of files that do not exist (after `--path-map` and
+    /// the conf-prefix mapping). How bad that is depends on the including
+    /// file (a main config, or a fragment whose install layout is unknown):
+    /// the linter decides (`include/not-found`).
+    pub missing: Vec<MissingInclude>,
     /// Files that came from an `nginx -T` dump (no file system behind them).
     virtual_files: bool,
+    /// `LoadOptions::env_subst` of this run.
+    env_subst: bool,
+}
+
+/// An `include` whose file does not exist.
+#[derive(Debug, Clone)]
+pub struct MissingInclude {
+    /// The file that has the `include` directive.
+    pub from: FileId,
+    /// The `include` directive (name and argument).
+    pub span: Span,
+    /// The path nginx would open.
+    pub path: PathBuf,
+    /// The argument as written.
+    pub arg: String,
+}
+
+/// nginx's conf prefix for a config file: the nearest folder, from the
+/// file's own upward, that holds `nginx.conf` (the Debian, Alpine and
+/// official Docker image layouts keep vhosts in `sites-enabled/`, `conf.d/`
+/// … below it), else the file's folder.
+pub fn conf_prefix(file: &Path) -> PathBuf {
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let abs = if dir.is_absolute() {
+        dir.clone()
+    } else {
+        match std::env::current_dir() {
+            Ok(cwd) => cwd.join(&dir),
+            Err(_) => return dir,
+        }
+    };
+    let found = abs
+        .ancestors()
+        .take(4)
+        .find(|d| d.join("nginx.conf").is_file());
+    match found {
+        // Keep the spelling the user gave (relative stays relative).
+        Some(d) => {
+            let up = abs.ancestors().position(|a| a == d).unwrap_or(0);
+            let mut out = dir;
+            for _ in 0..up {
+                out.push("..");
+            }
+            normalize(&out)
+        }
+        None => dir,
+    }
 }
 
 /// The marker `nginx -T` writes before each file.
@@ -122,6 +181,11 @@ impl Loaded {
     }
 
     fn add(&mut self, path: PathBuf, text: Vec<u8>) -> FileId {
+        let text = if self.env_subst {
+            crate::lint::template::env_subst(&text)
+        } else {
+            text
+        };
         // The id `sources.add` gives it.
         let id = FileId(self.sources.len() as u32);
         let (parsed, index) = if text.len() >= PARALLEL_MIN {
@@ -162,6 +226,7 @@ impl Loaded {
     /// Parse text as an entry file (splitting `nginx -T` dumps) and follow its
     /// includes. Returns the new roots.
     pub fn load_text(&mut self, name: PathBuf, text: Vec<u8>, opts: &LoadOptions) -> Vec<FileId> {
+        self.env_subst = opts.env_subst;
         if is_dump(&text) {
             let parts = split_dump(&text);
             self.virtual_files = true;
@@ -182,25 +247,22 @@ impl Loaded {
                         .map(Path::to_path_buf)
                         .unwrap_or_default()
                 });
-                self.expand(root, &prefix);
+                self.expand(root, &prefix, &opts.path_map);
             }
             return vec![root];
         }
         let root = self.add(name.clone(), text);
         self.roots.push(root);
         if opts.follow_includes {
-            let prefix = opts
-                .prefix
-                .clone()
-                .unwrap_or_else(|| name.parent().map(Path::to_path_buf).unwrap_or_default());
-            self.expand(root, &prefix);
+            let prefix = opts.prefix.clone().unwrap_or_else(|| conf_prefix(&name));
+            self.expand(root, &prefix, &opts.path_map);
         }
         vec![root]
     }
 
     /// Depth-first over include directives from `root`, loading files as
     /// needed; reports missing files and cycles.
-    fn expand(&mut self, root: FileId, prefix: &Path) {
+    fn expand(&mut self, root: FileId, prefix: &Path, path_map: &[(PathBuf, PathBuf)]) {
         // (file, pending include directives)
         let mut stack: Vec<(FileId, Vec<PendingInclude>)> =
             vec![(root, self.include_directives(root))];
@@ -211,7 +273,7 @@ impl Loaded {
                 stack.pop();
                 continue;
             };
-            let targets = self.resolve(&arg, prefix, span);
+            let targets = self.resolve(file, &arg, prefix, path_map, span);
             let mut edges = Vec::new();
             for t in targets {
                 if stack.iter().any(|(f, _)| *f == t) {
@@ -264,15 +326,25 @@ impl Loaded {
     }
 
     /// Resolve one include argument to already-loaded or newly loaded files.
-    fn resolve(&mut self, arg: &str, prefix: &Path, span: Span) -> Vec<FileId> {
+    fn resolve(
+        &mut self,
+        from: FileId,
+        arg: &str,
+        prefix: &Path,
+        path_map: &[(PathBuf, PathBuf)],
+        span: Span,
+    ) -> Vec<FileId> {
         let p = Path::new(arg);
-        let full = normalize(&if p.is_absolute() {
+        let mut full = normalize(&if p.is_absolute() {
             p.to_path_buf()
         } else {
             prefix.join(p)
         });
         if self.virtual_files {
             return self.resolve_virtual(&full, arg, span);
+        }
+        if p.is_absolute() {
+            full = map_install_path(&full, prefix, path_map, has_glob(arg));
         }
         if has_glob(arg) {
             let pattern = full.display().to_string();
@@ -294,6 +366,14 @@ impl Loaded {
                     .cmp(b.as_os_str().as_encoded_bytes())
             });
             self.open_includes(&paths, span)
+        } else if !self.virtual_files && self.sources.find(&full).is_none() && !full.exists() {
+            self.missing.push(MissingInclude {
+                from,
+                span,
+                path: full,
+                arg: arg.to_string(),
+            });
+            Vec::new()
         } else {
             self.open_include(&full, span).into_iter().collect()
         }
@@ -344,8 +424,19 @@ impl Loaded {
                 .filter_map(|p| self.open_include(p, span))
                 .collect();
         }
-        let mut texts: Vec<Option<std::io::Result<Vec<u8>>>> =
-            fresh.par_iter().map(|p| Some(read_file(p))).collect();
+        let subst = self.env_subst;
+        let mut texts: Vec<Option<std::io::Result<Vec<u8>>>> = fresh
+            .par_iter()
+            .map(|p| {
+                Some(read_file(p).map(|t| {
+                    if subst {
+                        crate::lint::template::env_subst(&t)
+                    } else {
+                        t
+                    }
+                }))
+            })
+            .collect();
         // Ids in the order the files will be added (read failures get none).
         let base = self.sources.len();
         let ids: Vec<Option<FileId>> = texts
@@ -442,6 +533,50 @@ impl Loaded {
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
+}
+
+/// Where an absolute include is read from when linting a repository: the
+/// first `--path-map` whose install path prefixes it; else, when the path
+/// does not exist here, the longest tail of it that exists below the conf
+/// prefix (`/etc/nginx/snippets/ssl.conf` → `PREFIX/snippets/ssl.conf`);
+/// else the path itself. For a glob, "exists" means its folder does.
+fn map_install_path(
+    full: &Path,
+    prefix: &Path,
+    path_map: &[(PathBuf, PathBuf)],
+    glob: bool,
+) -> PathBuf {
+    for (from, to) in path_map {
+        if let Ok(rest) = full.strip_prefix(from) {
+            return normalize(&to.join(rest));
+        }
+    }
+    let exists = |p: &Path| {
+        if glob {
+            p.parent()
+                .is_some_and(|d| !has_glob(&d.display().to_string()) && d.is_dir())
+        } else {
+            p.is_file()
+        }
+    };
+    if exists(full) {
+        return full.to_path_buf();
+    }
+    let parts: Vec<Component> = full
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect();
+    // A glob keeps at least its folder: `*.conf` alone would match the
+    // prefix's own files (the main config among them).
+    let shortest = if glob { 2 } else { 1 };
+    for k in 0..=parts.len().saturating_sub(shortest) {
+        let tail: PathBuf = parts[k..].iter().collect();
+        let candidate = prefix.join(&tail);
+        if exists(&candidate) {
+            return normalize(&candidate);
+        }
+    }
+    full.to_path_buf()
 }
 
 /// Read a file, refusing those too large for byte offsets in a `Span`.

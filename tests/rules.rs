@@ -68,6 +68,7 @@ fn run(id: &str, which: &str) -> (usize, String) {
         &LoadOptions {
             follow_includes: true,
             prefix: Some(repo().join(format!("testdata/rules/{id}"))),
+            ..Default::default()
         },
     );
     let outcome = lint_loaded(loaded, &opts);

@@ -69,13 +69,27 @@ pub struct LintArgs {
     /// location, upstream, stream, …). Default: inferred per file.
     #[arg(long, value_parser = parse_context)]
     pub context: Option<Context>,
-    /// Directory relative includes resolve against (default: the main file's).
+    /// nginx's conf prefix, the directory relative includes resolve against
+    /// (default: the nearest folder above the file that holds nginx.conf,
+    /// else the main file's folder).
     #[arg(long)]
     pub prefix: Option<PathBuf>,
+    /// Read an absolute include path from the repository instead of the
+    /// install location: `--path-map /etc/nginx=deploy/nginx` (repeatable;
+    /// `[paths]` in .ngxray.toml).
+    #[arg(long = "path-map", value_name = "FROM=TO", value_parser = parse_path_map)]
+    pub path_map: Vec<(PathBuf, PathBuf)>,
+    /// Lint templates after substituting defined environment variables
+    /// (`$NAME`, `${NAME}`), as the nginx Docker image's envsubst step does.
+    #[arg(long)]
+    pub env_subst: bool,
     /// File name globs to lint inside directories (repeatable).
     #[arg(long = "glob", value_name = "GLOB")]
     pub globs: Vec<String>,
-    /// Target nginx version, e.g. 1.24 or 1.27.3 (default 1.24, or `nginx-version` in .ngxray.toml).
+    /// Target nginx version, e.g. 1.24 or 1.27.3, or `auto` (the local
+    /// `nginx -v`). Default: `nginx-version` in .ngxray.toml, else the newest
+    /// stable release, with newer directives the config uses accepted and
+    /// risks that older releases have still reported.
     #[arg(long, value_parser = parse_version)]
     pub nginx_version: Option<NginxVersion>,
     /// nginx flavor: `oss` or `plus` (NGINX Plus-only directives allowed;
@@ -108,8 +122,41 @@ pub enum Flavor {
 }
 
 fn parse_version(s: &str) -> Result<NginxVersion, String> {
+    if s == "auto" {
+        return local_nginx_version();
+    }
     NginxVersion::parse(s)
         .ok_or_else(|| format!("invalid nginx version \"{s}\" (expected e.g. 1.24 or 1.27.3)"))
+}
+
+/// `nginx -v` of the local nginx (it prints `nginx version: nginx/1.24.0`
+/// on stderr).
+fn local_nginx_version() -> Result<NginxVersion, String> {
+    let out = std::process::Command::new("nginx")
+        .arg("-v")
+        .output()
+        .map_err(|e| format!("--nginx-version auto: cannot run `nginx -v`: {e}"))?;
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .find_map(|w| w.strip_prefix("nginx/").and_then(NginxVersion::parse))
+        .ok_or_else(|| {
+            format!(
+                "--nginx-version auto: no version in `nginx -v` output: {}",
+                text.trim()
+            )
+        })
+}
+
+fn parse_path_map(s: &str) -> Result<(PathBuf, PathBuf), String> {
+    match s.split_once('=') {
+        Some((from, to)) if from.starts_with('/') && !to.is_empty() => {
+            Ok((PathBuf::from(from), PathBuf::from(to)))
+        }
+        _ => Err(format!(
+            "invalid path map \"{s}\" (expected /INSTALL/PATH=REPO/PATH, e.g. /etc/nginx=deploy/nginx)"
+        )),
+    }
 }
 
 /// `.ngxray.toml`: `--config`, else found upward from the first input.
@@ -151,10 +198,19 @@ pub fn run(args: LintArgs) -> u8 {
             .nginx_version
             .or(file.nginx_version)
             .unwrap_or_default(),
+        version_known: args.nginx_version.or(file.nginx_version).is_some(),
         plus: match args.flavor {
             Some(f) => f == Flavor::Plus,
             None => file.plus.unwrap_or(false),
         },
+        flavor_known: args.flavor.is_some() || file.plus.is_some(),
+        path_map: args
+            .path_map
+            .iter()
+            .cloned()
+            .chain(file.path_map.iter().cloned())
+            .collect(),
+        env_subst: args.env_subst,
         select: if args.select.is_empty() {
             file.select.clone()
         } else {

@@ -44,6 +44,7 @@ pub fn run(args: ParseArgs) -> u8 {
             let opts = LoadOptions {
                 prefix: args.prefix.clone(),
                 follow_includes: !args.single_file,
+                ..Default::default()
             };
             let mut loaded = Loaded::default();
             for p in &args.paths {

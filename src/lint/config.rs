@@ -72,6 +72,9 @@ pub struct FileConfig {
     /// `fail-on`: `None` inside means "never".
     pub fail_on: Option<Option<Severity>>,
     pub settings: Settings,
+    /// `[paths]`: install path → repository path (relative to the file's
+    /// folder), for absolute includes.
+    pub path_map: Vec<(PathBuf, PathBuf)>,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +89,8 @@ struct Raw {
     fail_on: Option<Spanned<String>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, toml::Value>>,
+    #[serde(default)]
+    paths: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// Find `.ngxray.toml` in `start` or its ancestors.
@@ -178,6 +183,23 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
                 ),
             )
         })?);
+    }
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    for (from, to) in &raw.paths {
+        if !from.get_ref().starts_with('/') {
+            return Err(invalid(
+                text,
+                path,
+                from.span().start,
+                Some("paths"),
+                format!(
+                    "invalid path map key \"{}\" (expected an absolute install path such as \"/etc/nginx\")",
+                    from.get_ref()
+                ),
+            ));
+        }
+        out.path_map
+            .push((PathBuf::from(from.get_ref()), base.join(to.get_ref())));
     }
     if let Some(v) = raw.flavor {
         out.plus = Some(match v.get_ref().as_str() {

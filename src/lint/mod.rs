@@ -15,6 +15,7 @@ pub mod grammar;
 pub mod registry;
 pub mod rules;
 pub mod suppress;
+pub mod template;
 pub mod variables;
 
 /// An nginx version, `major.minor.patch`.
@@ -22,8 +23,15 @@ pub mod variables;
 pub struct NginxVersion(pub u32, pub u32, pub u32);
 
 impl NginxVersion {
-    /// The default target: a widely deployed stable release.
-    pub const DEFAULT: NginxVersion = NginxVersion(1, 24, 0);
+    /// The default target: the newest stable release the directive table
+    /// knows. Rules whose risk depends on behaviour that changed in a later
+    /// release still assume the older behaviour while the target is not
+    /// given ([`LintOptions::version_known`]).
+    pub const DEFAULT: NginxVersion = NginxVersion(1, 30, 0);
+    /// The newest release in the directive table: what an unknown target is
+    /// allowed to be when the configuration uses newer directives (they raise
+    /// the minimum instead of being errors).
+    pub const NEWEST: NginxVersion = NginxVersion(1, 31, 3);
 
     pub fn parse(s: &str) -> Option<NginxVersion> {
         let mut it = s.trim().trim_start_matches("nginx/").split('.');
@@ -66,12 +74,23 @@ pub struct LintOptions {
     /// Lint fragments as if included in this context (default: inferred).
     pub context: Option<Context>,
     pub prefix: Option<PathBuf>,
+    /// Install path → repository path, for absolute includes.
+    pub path_map: Vec<(PathBuf, PathBuf)>,
+    /// Substitute defined environment variables first (`--env-subst`).
+    pub env_subst: bool,
     /// Globs for files to pick inside directories (default [`DEFAULT_GLOBS`]).
     pub globs: Vec<String>,
     /// Target nginx version (`--nginx-version`).
     pub nginx_version: NginxVersion,
+    /// `nginx_version` was given (`--nginx-version`, the config file, or
+    /// `auto`). When it was not, directives of newer releases are accepted
+    /// and behaviour-dependent risks assume older releases.
+    pub version_known: bool,
     /// Target NGINX Plus (`--flavor plus`).
     pub plus: bool,
+    /// The flavor was given. When it was not, NGINX Plus directives are
+    /// accepted with one info per module (the config targets Plus).
+    pub flavor_known: bool,
     /// Rule ids or categories to run (empty: all).
     pub select: Vec<String>,
     /// Rule ids or categories to skip.
@@ -84,6 +103,19 @@ pub struct LintOptions {
     pub settings: config::Settings,
     /// Dynamic modules assumed loaded, as by `load_module` (`.so` names).
     pub modules: Vec<String>,
+}
+
+impl LintOptions {
+    /// The version directive availability is checked against: the target
+    /// when known, else the newest release (a directive the config uses
+    /// raises the minimum).
+    pub fn grammar_version(&self) -> NginxVersion {
+        if self.version_known {
+            self.nginx_version
+        } else {
+            self.nginx_version.max(NginxVersion::NEWEST)
+        }
+    }
 }
 
 /// One root file and the context it is linted in.
@@ -215,6 +247,12 @@ const LOCATION_MARKERS: &[&str] = &[
     "alias",
     "limit_except",
     "content_by_lua_block",
+    // Rewrite-module directives: server, location or if, never http.
+    "set",
+    "if",
+    "rewrite",
+    "return",
+    "break",
 ];
 const EVENTS_MARKERS: &[&str] = &["worker_connections", "use", "multi_accept", "accept_mutex"];
 
@@ -245,6 +283,8 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintOutcome, 
     let inputs = expand_inputs(paths, &opts.globs)?;
     let load_opts = LoadOptions {
         prefix: opts.prefix.clone(),
+        path_map: opts.path_map.clone(),
+        env_subst: opts.env_subst,
         follow_includes: true,
     };
     // Parsing runs on one core: build the static tables the checks will
@@ -291,6 +331,7 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
         diagnostics.extend(f.errors.iter().map(|e| e.to_diagnostic()));
     }
     diagnostics.extend(loaded.diagnostics.iter().cloned());
+    missing_includes(&loaded, &roots, &mut diagnostics);
     let mut outcome = LintOutcome {
         loaded,
         roots,
@@ -300,6 +341,55 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
     sort(&mut outcome.diagnostics);
     outcome.diagnostics.dedup();
     outcome
+}
+
+/// Files every nginx package installs in its conf prefix: an include of one
+/// that is not at hand is the install's, not a problem of the config.
+const STOCK_FILES: &[&str] = &[
+    "mime.types",
+    "fastcgi_params",
+    "fastcgi.conf",
+    "uwsgi_params",
+    "scgi_params",
+    "proxy_params",
+    "koi-utf",
+    "koi-win",
+    "win-utf",
+    "snippets/fastcgi-php.conf",
+    "snippets/snakeoil.conf",
+];
+
+/// Is this include argument one of nginx's stock files?
+pub fn is_stock_include(arg: &str) -> bool {
+    STOCK_FILES
+        .iter()
+        .any(|f| arg == *f || arg.strip_suffix(f).is_some_and(|head| head.ends_with('/')))
+}
+
+/// `include/not-found` for literal includes of missing files: an error in a
+/// main config (nginx refuses to start), an info in a fragment (its install
+/// layout is unknown here: `--prefix` or `--path-map` make it checkable).
+/// nginx's stock files (`mime.types`, `fastcgi_params`, …) come with every
+/// install and are not reported.
+fn missing_includes(loaded: &Loaded, roots: &[Root], out: &mut Vec<Diagnostic>) {
+    for m in &loaded.missing {
+        if is_stock_include(&m.arg) {
+            continue;
+        }
+        let (code, text) = (2, "No such file or directory");
+        let message = format!("open() \"{}\" failed ({code}: {text})", m.path.display());
+        let in_main = roots
+            .iter()
+            .any(|r| r.context == Context::Main && r.file == m.from);
+        let d = if in_main {
+            Diagnostic::error("include/not-found", message)
+                .with_help("fix the path; when the config is kept in a repository, map its install path with --path-map /etc/nginx=PATH (or `[paths]` in .ngxray.toml), or set --prefix")
+        } else {
+            Diagnostic::info("include/not-found", message)
+                .with_help("checks that depend on this file were skipped; map its install path with --path-map /etc/nginx=PATH (or `[paths]` in .ngxray.toml) to check them")
+        };
+        out.push(d.with_span(m.span).with_label("included here"));
+    }
 }
 
 /// Sort findings by file, offset, rule and message, keeping the order of
@@ -366,8 +456,118 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     );
     outcome.diagnostics.append(&mut found);
     outcome.diagnostics.append(&mut ruled);
+    template::apply(&outcome.loaded, &mut outcome.diagnostics);
+    unknown_context(outcome);
     config::apply(&mut outcome.diagnostics, opts);
     suppress::apply(outcome, opts);
+}
+
+/// Checks that fire on something *missing*: in a fragment linted alone, or
+/// in a config with an include that could not be read, the missing thing
+/// may well be in the part ngxray did not see.
+const ABSENCE_RULES: &[&str] = &[
+    "grammar/ssl-without-certificate",
+    "grammar/unknown-log-format",
+    "grammar/undefined-zone",
+    "grammar/unknown-variable",
+    "grammar/missing-events",
+    "grammar/empty-upstream",
+    "dns/variable-pass-without-resolver",
+    "dns/resolve-param-misconfigured",
+    "upstream/undefined-upstream-name",
+    "inherit/proxy-set-header-dropped",
+    "protocol/websocket-upgrade-missing",
+    "tls/verify-misconfigured",
+];
+
+/// Unknown outer context never yields an assertion of absence: findings of
+/// [`ABSENCE_RULES`] in files that no complete main config reaches (a
+/// fragment linted alone), or reached only through a config with an
+/// include that could not be read, are replaced by one info per root that
+/// says what could not be checked and why.
+fn unknown_context(outcome: &mut LintOutcome) {
+    let loaded = &outcome.loaded;
+    // Files each root reaches, and whether that root is complete.
+    let mut certain: std::collections::HashSet<FileId> = std::collections::HashSet::new();
+    let mut why: Vec<(Root, String, Vec<FileId>)> = Vec::new();
+    for root in &outcome.roots {
+        let mut reach = vec![root.file];
+        let mut i = 0;
+        while let Some(&f) = reach.get(i) {
+            i += 1;
+            for ((from, _), to) in &loaded.includes {
+                if *from == f {
+                    for t in to {
+                        if !reach.contains(t) {
+                            reach.push(*t);
+                        }
+                    }
+                }
+            }
+        }
+        let unread = loaded
+            .missing
+            .iter()
+            .find(|m| reach.contains(&m.from) && !is_stock_include(&m.arg));
+        match (root.context, unread) {
+            (Context::Main, None) => certain.extend(reach),
+            (Context::Main, Some(m)) => why.push((
+                *root,
+                format!("the include of \"{}\" could not be read", m.path.display()),
+                reach,
+            )),
+            (ctx, _) => why.push((
+                *root,
+                format!("this file is a fragment linted as if included in {ctx} context, and the config around it was not given"),
+                reach,
+            )),
+        }
+    }
+    let mut skipped: std::collections::HashMap<FileId, Vec<&'static str>> =
+        std::collections::HashMap::new();
+    outcome.diagnostics.retain(|d| {
+        if !ABSENCE_RULES.contains(&d.rule) || d.severity == Severity::Info {
+            return true;
+        }
+        let Some(span) = d.span else { return true };
+        if certain.contains(&span.file) {
+            return true;
+        }
+        skipped.entry(span.file).or_default().push(d.rule);
+        false
+    });
+    if skipped.is_empty() {
+        return;
+    }
+    for (root, reason, reach) in why {
+        // The findings this root's files lost (each counted once).
+        let mut rules: Vec<&str> = reach
+            .iter()
+            .filter_map(|f| skipped.remove(f))
+            .flatten()
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let n = rules.len();
+        rules.sort_unstable();
+        rules.dedup();
+        let text = &loaded.sources.get(root.file).text;
+        let end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
+        outcome.diagnostics.push(
+            Diagnostic::info(
+                "include/incomplete-config",
+                format!(
+                    "{n} check{} for a missing directive ({}) not reported: {reason}",
+                    if n == 1 { "" } else { "s" },
+                    rules.join(", ")
+                ),
+            )
+            .with_span(crate::syntax::Span::new(root.file, 0, end))
+            .with_label("checked without the whole config")
+            .with_help("lint the main config that includes this file (or the whole directory), or make the missing files readable (--prefix, --path-map), so that what is missing can be told from what was not seen"),
+        );
+    }
 }
 
 /// Does any diagnostic reach the threshold? `None` = never fail.

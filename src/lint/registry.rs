@@ -74,11 +74,23 @@ pub const LOADING: &[RuleMeta] = &[
         "a `*_by_lua_block` body that never closes",
         include_str!("../../docs/rules/syntax/unterminated-lua-block.md"),
     ),
+    RuleMeta {
+        id: "syntax/template",
+        severity: Severity::Info,
+        summary: "a template (`{% %}`, `{{ }}`, `<% %>`, `${VAR}`, …) that needs rendering before nginx can load it",
+        doc: Some(include_str!("../../docs/rules/syntax/template.md")),
+    },
     syntax(
         "include/not-found",
         "an `include` of a file that does not exist",
         include_str!("../../docs/rules/include/not-found.md"),
     ),
+    RuleMeta {
+        id: "include/incomplete-config",
+        severity: Severity::Info,
+        summary: "checks for missing directives skipped: a fragment linted alone, or an include that could not be read",
+        doc: Some(include_str!("../../docs/rules/include/incomplete-config.md")),
+    },
     syntax(
         "include/cycle",
         "files that include each other",

@@ -266,7 +266,14 @@ enum Avail {
 
 fn avail(e: &Entry, opts: &LintOptions, modules: &Option<HashSet<String>>) -> Avail {
     match e.kind {
-        Kind::Oss | Kind::Removed => {
+        Kind::Oss => {
+            if e.exists_in(opts.grammar_version()) {
+                Avail::Yes
+            } else {
+                Avail::NoVersion
+            }
+        }
+        Kind::Removed => {
             if e.exists_in(opts.nginx_version) {
                 Avail::Yes
             } else {
@@ -276,6 +283,8 @@ fn avail(e: &Entry, opts: &LintOptions, modules: &Option<HashSet<String>>) -> Av
         Kind::Plus => {
             if opts.plus {
                 Avail::Yes
+            } else if !opts.flavor_known {
+                Avail::Assumed
             } else {
                 Avail::NoPlus
             }
@@ -916,14 +925,15 @@ impl<'a, 'o> Checker<'a, 'o> {
             }
         }
         let entry = self.resolve(d, ctx, group)?;
-        let (_, args) = entry.at(self.opts.nginx_version);
+        let (_, args) = entry.at(self.opts.grammar_version());
         let r = Resolved {
             entry,
             args,
             value: values::classify(entry, args, ctx),
             special: self.table.group(g).special,
-            third_party: matches!(entry.kind, Kind::ThirdParty | Kind::External)
-                && self.third_party_assumed,
+            third_party: (matches!(entry.kind, Kind::ThirdParty | Kind::External)
+                && self.third_party_assumed)
+                || (entry.kind == Kind::Plus && !self.opts.plus),
             child: ctx.child(entry.name).unwrap_or(Context::Unknown),
         };
         self.resolved.push(r);
@@ -1005,7 +1015,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             if newer {
                 help.push_str(&format!(
                     " in nginx {}; newer versions accept {n} (--nginx-version)",
-                    self.opts.nginx_version
+                    self.opts.grammar_version()
                 ));
             }
             self.push(
@@ -1053,6 +1063,18 @@ impl<'a, 'o> Checker<'a, 'o> {
             return;
         }
         self.infos.push((self.out.len(), e.module));
+        if e.kind == Kind::Plus {
+            self.push(
+                Diagnostic::info(
+                    THIRD_PARTY_DIRECTIVE,
+                    format!("\"{}\" is an NGINX Plus directive: linted as NGINX Plus", d.name()),
+                )
+                .with_span(d.name.span)
+                .with_label("NGINX Plus only")
+                .with_help("open source nginx says unknown directive; pass --flavor oss (or `flavor = \"oss\"`) to check against it, --flavor plus to silence this"),
+            );
+            return;
+        }
         let what = if e.kind == Kind::External {
             "the official dynamic module"
         } else {
@@ -1090,7 +1112,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             Some(g) => self.table.rows(g),
             None => &[],
         };
-        let v = self.opts.nginx_version;
+        let v = self.opts.grammar_version();
         let bit = context_bit(ctx);
         // Fast path, no allocation: the first usable row allowing `ctx`.
         if let Some(e) = rows.iter().find(|e| {
@@ -1530,7 +1552,7 @@ fn suggest(
     let limit = if name.len() <= 4 { 1 } else { 2 };
     let mut best: Option<(usize, u8, &'static str)> = None;
     for e in table().entries() {
-        if e.at(opts.nginx_version).0 & bit == 0 {
+        if e.at(opts.grammar_version()).0 & bit == 0 {
             continue;
         }
         let rank = match avail(e, opts, modules) {

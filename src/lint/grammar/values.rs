@@ -486,7 +486,7 @@ fn listen(c: &mut Checker, d: &Directive, ctx: Context) {
     if let Some(addr) = d.args.first() {
         check_port(c, d, addr, &addr.value, "of the \"listen\" directive", true);
     }
-    let v = c.opts.nginx_version;
+    let v = c.opts.grammar_version();
     for w in d.args.iter().skip(1) {
         let s = w.value.as_str();
         let key_len = s
@@ -712,7 +712,7 @@ fn upstream_server(c: &mut Checker, d: &Directive, ctx: Context) {
             }
         }
     }
-    let v = c.opts.nginx_version;
+    let v = c.opts.grammar_version();
     for w in d.args.iter().skip(1) {
         let s = w.value.as_str();
         let (key, val) = match s.bytes().position(|b| b == b'=') {

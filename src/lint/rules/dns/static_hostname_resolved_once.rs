@@ -12,7 +12,7 @@ use crate::model::{Host, PassModule};
 
 pub const META: RuleMeta = RuleMeta {
     id: "dns/static-hostname-resolved-once",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     summary: "literal host name in `*_pass`/upstream `server`, resolved only at start or reload",
     doc: Some(include_str!(
         "../../../../docs/rules/dns/static-hostname-resolved-once.md"
@@ -51,11 +51,22 @@ fn allowed(name: &str, allow: &[String]) -> bool {
         })
 }
 
+/// Docker's names for the host machine: stable for a container's life.
+const HOST_ALIASES: &[&str] = &["host.docker.internal", "gateway.docker.internal"];
+
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let opts: Options = cx.options(META.id);
     let runtime_resolve =
         cx.opts.plus || cx.opts.nginx_version >= crate::lint::NginxVersion(1, 27, 3);
+    let skip = |n: &str| {
+        super::is_localhost(n)
+            || allowed(n, &opts.allow)
+            || HOST_ALIASES.contains(&n.trim_end_matches('.').to_ascii_lowercase().as_str())
+    };
+    // One finding for all literal `*_pass` host names (one root cause: the
+    // config resolves its backends at load), the others as related spans.
+    let mut passes: Vec<(&str, crate::syntax::Span, &str)> = Vec::new();
     for p in &m.passes {
         if p.target.has_variables || p.explicit_upstream(&m.upstreams).is_some() {
             continue;
@@ -63,7 +74,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let Host::Name(n) = &p.target.host else {
             continue;
         };
-        if super::is_localhost(n) || allowed(n, &opts.allow) {
+        if skip(n) {
             continue;
         }
         // a bare name without port: an undefined upstream, not a DNS name
@@ -80,61 +91,91 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if p.target.port.is_none() && single_label && (!m.is_complete(p.scope) || n.contains('_')) {
             continue;
         }
-        let name = p.directive.name();
+        passes.push((n, p.directive.args[0].span, p.directive.name()));
+    }
+    if let Some(&(first, span, name)) = passes.first() {
+        let mut names: Vec<&str> = passes.iter().map(|(n, _, _)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        let list = names
+            .iter()
+            .take(5)
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if names.len() > 5 {
+            format!(" and {} more", names.len() - 5)
+        } else {
+            String::new()
+        };
         let help = format!(
-            "resolve at run time: `resolver <dns-ip> valid=30s; set $backend {}; {name} $backend;`{}; or add \"{n}\" to this rule's `allow` list if its address never changes",
-            p.target.raw,
+            "if these backends can change address while nginx keeps running (containers recreated, cloud load balancers), resolve at run time: `resolver <dns-ip> valid=30s; set $backend {first}; {name} http://$backend:PORT;`{}; otherwise reload nginx after redeploying them, or list the names in this rule's `allow` option",
             if runtime_resolve {
-                format!(", or an upstream block with `zone` and `server {} resolve;`", p.target.authority())
+                ", or an upstream block with `zone` and `server NAME resolve;`"
             } else {
-                String::new()
+                ""
             }
         );
-        out.push(
-            diag(
-                &META,
-                format!(
-                    "{name} host \"{n}\" is resolved once, at start or reload: if its address changes, nginx keeps using the old one"
-                ),
-            )
-            .with_span(p.directive.args[0].span)
-            .with_label("resolved only when the config is loaded")
-            .with_help(help),
-        );
+        let mut d = diag(
+            &META,
+            format!(
+                "backend host name{} {list}{more} {} resolved once, when nginx starts or reloads: if {} address changes while nginx runs, requests keep going to the old one (502/504 until a reload)",
+                if names.len() == 1 { "" } else { "s" },
+                if names.len() == 1 { "is" } else { "are" },
+                if names.len() == 1 { "its" } else { "an" },
+            ),
+        )
+        .with_span(span)
+        .with_label("resolved only when the config is loaded")
+        .with_help(help);
+        for &(_, sp, _) in passes.iter().skip(1) {
+            d = d.with_related(sp, "also resolved only at load");
+        }
+        out.push(d);
     }
     for (_, u) in m.upstreams.explicit() {
-        for s in &u.servers {
-            let Host::Name(n) = &s.address.host else {
-                continue;
-            };
-            if s.address.params.resolve
-                || s.address.params.service.is_some()
-                || super::is_localhost(n)
-                || allowed(n, &opts.allow)
-            {
-                continue;
-            }
-            let help = if runtime_resolve {
-                format!(
-                    "add `zone {0} 64k;` and a `resolver` to upstream \"{0}\", and the `resolve` parameter to this server",
-                    u.name
-                )
-            } else {
-                "nginx before 1.27.3 cannot re-resolve upstream servers: resolve at run time with `resolver` + a variable in `*_pass`, reload nginx when the backend moves, or add the name to this rule's `allow` list if its address never changes".to_string()
-            };
-            out.push(
-                diag(
-                    &META,
-                    format!(
-                        "server \"{}\" in upstream \"{}\" is resolved once, at start or reload: if its address changes, nginx keeps using the old one",
-                        s.directive.arg(0).unwrap_or_default(),
-                        u.name
-                    ),
-                )
-                .with_span(s.directive.args[0].span)
-                .with_label("resolved only when the config is loaded")
-                .with_help(help),
-            );
+        let names: Vec<_> = u
+            .servers
+            .iter()
+            .filter(|s| {
+                matches!(&s.address.host, Host::Name(n) if !skip(n))
+                    && !s.address.params.resolve
+                    && s.address.params.service.is_none()
+            })
+            .collect();
+        let Some(first) = names.first() else {
+            continue;
+        };
+        let help = if runtime_resolve {
+            format!(
+                "if these servers can change address while nginx runs: add `zone {0} 64k;` and a `resolver` to upstream \"{0}\", and the `resolve` parameter to its servers",
+                u.name
+            )
+        } else {
+            "if these servers can change address while nginx runs: nginx before 1.27.3 cannot re-resolve upstream servers; resolve at run time with `resolver` + a variable in `*_pass`, or reload nginx when they move".to_string()
+        };
+        let list = names
+            .iter()
+            .take(5)
+            .map(|s| format!("\"{}\"", s.directive.arg(0).unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut d = diag(
+            &META,
+            format!(
+                "upstream \"{}\": server{} {list}{} {} resolved once, when nginx starts or reloads: if an address changes while nginx runs, requests keep going to the old one",
+                u.name,
+                if names.len() == 1 { "" } else { "s" },
+                if names.len() > 5 { format!(" and {} more", names.len() - 5) } else { String::new() },
+                if names.len() == 1 { "is" } else { "are" },
+            ),
+        )
+        .with_span(first.directive.args[0].span)
+        .with_label("resolved only when the config is loaded")
+        .with_help(help);
+        for s in names.iter().skip(1) {
+            d = d.with_related(s.directive.args[0].span, "also resolved only at load");
         }
+        out.push(d);
     }
 }

@@ -16,7 +16,7 @@ use crate::syntax::{Directive, Span};
 
 pub const META: RuleMeta = RuleMeta {
     id: "keepalive/hardcoded-connection-upgrade",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     summary: "`proxy_set_header Connection \"upgrade\"` on every request instead of a `map` on `$http_upgrade`",
     doc: Some(include_str!(
         "../../../../docs/rules/keepalive/hardcoded-connection-upgrade.md"

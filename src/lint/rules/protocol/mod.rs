@@ -35,6 +35,15 @@ const WEBSOCKET_WORDS: &[&str] = &[
 /// Does a location path (as written, any modifier) look like a WebSocket
 /// endpoint? Words are compared whole (`/news` is not `/ws`).
 pub fn is_websocket_path(path: &str) -> bool {
+    // a static file under a WebSocket path (`/socket.io/socket.io.js`) is
+    // plain HTTP
+    let last = path.rsplit('/').next().unwrap_or(path);
+    if [".js", ".css", ".map", ".html", ".json"]
+        .iter()
+        .any(|ext| last.len() > ext.len() && ends_ci(last, ext))
+    {
+        return false;
+    }
     // every word, prefix and suffix above has an `s` or a `b`
     if !path.bytes().any(|b| matches!(b, b's' | b'S' | b'b' | b'B')) {
         return false;

@@ -1,8 +1,10 @@
 //! `resources/fd-limit-below-connections`: `worker_rlimit_nofile` below
-//! 2 × `worker_connections`. Each proxied request holds two descriptors (the
-//! client's and the upstream's, plus temp files), so workers run out of
-//! descriptors long before `worker_connections`: `socket() failed (24: Too
-//! many open files)`, a 500.
+//! `worker_connections`. `worker_connections` already counts every
+//! connection (a proxied request takes two: the client's and the
+//! upstream's), so a descriptor limit below it makes workers run out of
+//! descriptors before connections: `socket() failed (24: Too many open
+//! files)`, a 500. Without `worker_rlimit_nofile` the limit is the
+//! service's, which ngxray cannot see: that case is an info.
 
 use serde::Deserialize;
 
@@ -15,7 +17,7 @@ pub const META: RuleMeta = RuleMeta {
     id: "resources/fd-limit-below-connections",
     severity: Severity::Warning,
     summary:
-        "`worker_rlimit_nofile` below 2 × `worker_connections`: \"Too many open files\" under load",
+        "`worker_rlimit_nofile` below `worker_connections`: \"Too many open files\" under load",
     doc: Some(include_str!(
         "../../../../docs/rules/resources/fd-limit-below-connections.md"
     )),
@@ -71,7 +73,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             Some(_) => format!("worker_connections {wc}"),
             None => format!("worker_connections {wc} (default)"),
         };
-        let need = 2 * wc;
+        let need = wc;
         match m.local_first(root, "worker_rlimit_nofile") {
             Some(rl) => {
                 let Some(n) = rl.arg(0).and_then(|v| v.parse::<u64>().ok()) else {
@@ -83,7 +85,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 let mut d = diag(
                     &META,
                     format!(
-                        "worker_rlimit_nofile {n} is below 2 × {wc_text} = {need}: each proxied request holds two descriptors (client and upstream), so a busy worker runs out of descriptors before connections — \"socket() failed (24: Too many open files) while connecting to upstream\" (500) and \"accept4() failed (24: Too many open files)\""
+                        "worker_rlimit_nofile {n} is below {wc_text}: a busy worker runs out of descriptors before connections (a proxied request holds two, plus open files) — \"socket() failed (24: Too many open files) while connecting to upstream\" (500) and \"accept4() failed (24: Too many open files)\"; nginx warns \"{wc} worker_connections exceed open file resource limit: {n}\" at start"
                     ),
                 )
                 .with_span(rl.head_span())
@@ -92,9 +94,9 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     d = d.with_related(w.head_span(), "connections per worker set here");
                 }
                 out.push(d.with_help(format!(
-                    "set `worker_rlimit_nofile {};` (at least 2 × worker_connections), or lower worker_connections to {}",
-                    need.max(n),
-                    n / 2
+                    "set `worker_rlimit_nofile {};` (worker_connections plus room for open files), or lower worker_connections to {}",
+                    need * 2,
+                    n
                 )));
             }
             None => {
@@ -103,8 +105,9 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 }
                 let Some(w) = wc_d else { continue };
                 out.push(
-                    diag(
-                        &META,
+                    Diagnostic::new(
+                        META.id,
+                        Severity::Info,
                         format!(
                             "{wc_text} with no worker_rlimit_nofile: workers keep the service's open-file limit, commonly {assumed} (option assumed-nofile-limit), fewer than the connections alone; nginx warns \"{wc} worker_connections exceed open file resource limit: {assumed}\" and fails requests with \"socket() failed (24: Too many open files) while connecting to upstream\" (500)"
                         ),
@@ -112,7 +115,8 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     .with_span(w.head_span())
                     .with_label("more connections than descriptors")
                     .with_help(format!(
-                        "add `worker_rlimit_nofile {need};` at the top level (2 × worker_connections), or set assumed-nofile-limit to the service's real limit (systemd LimitNOFILE=, docker --ulimit nofile)"
+                        "add `worker_rlimit_nofile {};` at the top level (worker_connections plus room for open files), or set assumed-nofile-limit to the service's real limit (systemd LimitNOFILE=, docker --ulimit nofile)",
+                        need * 2
                     )),
                 );
             }

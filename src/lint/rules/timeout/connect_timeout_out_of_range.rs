@@ -81,7 +81,21 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let min = parse_time(&opts.min).unwrap_or(1000);
     let max = parse_time(&opts.max).unwrap_or(75_000);
     let mut seen: FxHashSet<Span> = FxHashSet::default();
-    // too long: wherever it is written
+    let mut settings = PerModule::new(m, Setting::ConnectTimeout);
+    // Too long: a warning where it delays failover to another peer (an
+    // upstream group with several servers), else an info (a single backend
+    // fails the request either way; only the wait is longer).
+    let mut failover: FxHashSet<Span> = FxHashSet::default();
+    for p in &m.passes {
+        let peers = p
+            .explicit_upstream(&m.upstreams)
+            .map_or(1, |u| m.upstreams.get(u).servers.len());
+        if peers >= 2 {
+            if let Some(d) = settings.at(p.module, p.scope).directive {
+                failover.insert(d.span);
+            }
+        }
+    }
     for e in &m.entries {
         let d = e.directive;
         let name = d.name();
@@ -94,12 +108,19 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             if ms > max && seen.insert(d.span) {
+                let delays = failover.contains(&d.span);
                 out.push(
-                    diag(
-                        &META,
+                    Diagnostic::new(
+                        META.id,
+                        if delays { META.severity } else { Severity::Info },
                         format!(
-                            "{name} is {}: connects are not usually given more than 75s by the kernel, so the failure arrives as 502 \"connect() failed (110: Connection timed out)\" instead of nginx's own 504",
-                            format_time(ms)
+                            "{name} is {}: connects are not usually given more than 75s by the kernel, so the failure arrives as 502 \"connect() failed (110: Connection timed out)\" instead of nginx's own 504{}",
+                            format_time(ms),
+                            if delays {
+                                ", and every request waits that long before nginx tries the next server of the group"
+                            } else {
+                                ""
+                            }
                         ),
                     )
                     .with_span(d.head_span())
@@ -111,7 +132,6 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     // too short: only where it applies to a remote backend
     // per module: `*_connect_timeout`, memoized per level
-    let mut settings = PerModule::new(m, Setting::ConnectTimeout);
     for p in &m.passes {
         let name = setting(p.module, Setting::ConnectTimeout);
         let e = settings.at(p.module, p.scope);

@@ -13,7 +13,7 @@ use crate::syntax::Directive;
 
 pub const META: RuleMeta = RuleMeta {
     id: "tls/scheme-port-mismatch",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     summary: "`https://` to a plaintext port (80, 8080, …) or `http://` to 443",
     doc: Some(include_str!(
         "../../../../docs/rules/tls/scheme-port-mismatch.md"

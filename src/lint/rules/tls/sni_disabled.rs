@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use super::{is_dns_name, static_targets, tls_prefix_of};
+use super::{static_targets, tls_prefix_of};
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::{diag, Rule, RuleContext};
@@ -52,8 +52,8 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 .map(|id| m.upstreams.get(id));
             // a group: the name matters only if some server is addressed by name
             let named_server = match g {
-                Some(u) => Some(u.servers.iter().find(|s| is_dns_name(&s.address.host))?),
-                None if is_dns_name(&t.host) => None,
+                Some(u) => Some(u.servers.iter().find(|s| needs_sni(&s.address.host))?),
+                None if needs_sni(&t.host) => None,
                 None => return None,
             };
             Some((prefix, t, via, g, named_server))
@@ -104,4 +104,12 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         };
         out.push(d.with_help(help));
     }
+}
+
+/// A name whose server may need SNI to pick a certificate: a dotted host
+/// name (CDNs and shared front ends serve many names on one address). A
+/// single-label name is a container or service of the same deployment,
+/// which serves its own certificate whatever the client sends.
+fn needs_sni(h: &Host) -> bool {
+    super::is_dns_name(h) && matches!(h, Host::Name(n) if n.trim_end_matches('.').contains('.'))
 }

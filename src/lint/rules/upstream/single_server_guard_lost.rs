@@ -7,13 +7,11 @@
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
 use crate::lint::rules::{diag, Rule, RuleContext};
-use crate::model::Host;
 
 pub const META: RuleMeta = RuleMeta {
     id: "upstream/single-server-guard-lost",
     severity: Severity::Warning,
-    summary:
-        "one real server plus `down`/`backup` entries (or `localhost`): one error empties the group",
+    summary: "one real server plus `down`/`backup` entries: one error empties the group",
     doc: Some(include_str!(
         "../../../../docs/rules/upstream/single-server-guard-lost.md"
     )),
@@ -46,8 +44,6 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         let down = primaries.iter().find(|s| s.address.params.down);
         let backup = u.servers.iter().find(|s| s.address.params.backup);
-        let multi =
-            matches!(&only.address.host, Host::Name(n) if super::super::dns::is_localhost(n));
         let (why, related, sev) = if let Some(dn) = down {
             (
                 "a `down` placeholder counts as a second server",
@@ -57,8 +53,6 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 )),
                 META.severity,
             )
-        } else if multi {
-            ("\"localhost\" resolves to two addresses (127.0.0.1 and ::1), so the group has two peers", None, META.severity)
         } else if let Some(b) = backup {
             (
                 "a `backup` server disables the single-server guard",

@@ -1,0 +1,207 @@
+//! Template files: configs that need a rendering step before nginx can load
+//! them (Jinja2/Liquid `{% %}`, Go/Mustache/Jinja `{{ }}`, ERB/EPP `<% %>`,
+//! envsubst `${VAR}`, sed-style `%var%` and `!VAR!` tokens). Linted as
+//! nginx, their template syntax produces a cascade of syntax and grammar
+//! errors that says nothing about the rendered config. This module replaces
+//! that cascade with one `syntax/template` finding per file and keeps the
+//! rule findings that do not touch a placeholder.
+//!
+//! `--env-subst` ([`env_subst`]) renders envsubst templates the way the
+//! official nginx Docker image does before linting them.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::bytes::Regex;
+
+use crate::diag::Diagnostic;
+use crate::load::Loaded;
+use crate::syntax::FileId;
+
+/// The rule id of the one finding a template file gets.
+pub const TEMPLATE: &str = "syntax/template";
+
+/// Block syntax of template engines: the file does not tokenise as nginx.
+static BLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\{%-?\s|\{\{[-#^/!]?\s*[A-Za-z_.$]|<%[=-]?\s").unwrap_or_else(|_| unreachable!())
+});
+
+/// Placeholders that tokenise as nginx words but are not values.
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\$\{[A-Z][A-Z0-9_]*\}|%[a-z][a-z0-9_]*%|![A-Z][A-Z0-9_]+!|\{\{\s*[A-Za-z_.$][^}]*\}\}",
+    )
+    .unwrap_or_else(|_| unreachable!())
+});
+
+/// What makes a file a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// The engine's syntax breaks nginx tokenising (`{% %}`, `<% %>`, …).
+    pub block: bool,
+    /// Byte offset of the first template marker.
+    pub first: usize,
+    /// Distinct placeholders, in order of appearance (at most 5 kept).
+    pub placeholders: Vec<String>,
+}
+
+/// Is this text a template? Markers inside nginx comments count too: a
+/// commented `{% if %}` still changes what the rendered file holds.
+pub fn detect(text: &[u8]) -> Option<Template> {
+    let block = BLOCK.find(text);
+    let mut placeholders: Vec<String> = Vec::new();
+    let mut first = block.as_ref().map(|m| m.start());
+    for m in PLACEHOLDER.find_iter(text) {
+        first = Some(first.map_or(m.start(), |f| f.min(m.start())));
+        let p = String::from_utf8_lossy(m.as_bytes()).into_owned();
+        if !placeholders.contains(&p) && placeholders.len() < 5 {
+            placeholders.push(p);
+        }
+    }
+    Some(Template {
+        block: block.is_some(),
+        first: first?,
+        placeholders,
+    })
+}
+
+/// Does this byte range of a file hold a placeholder?
+fn has_placeholder(text: &[u8], start: usize, end: usize) -> bool {
+    let line_start = text[..start.min(text.len())]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line_end = text[end.min(text.len())..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| end + i);
+    PLACEHOLDER.is_match(&text[line_start..line_end]) || BLOCK.is_match(&text[line_start..line_end])
+}
+
+/// Replace the cascade template syntax causes with one finding per
+/// template file: in a file with block syntax every syntax and grammar
+/// finding goes; elsewhere, findings on a line with a placeholder go.
+pub fn apply(loaded: &Loaded, diags: &mut Vec<Diagnostic>) {
+    let mut templates: HashMap<FileId, Template> = HashMap::new();
+    for (id, f) in loaded.sources.files() {
+        if let Some(t) = detect(&f.text) {
+            templates.insert(id, t);
+        }
+    }
+    if templates.is_empty() {
+        return;
+    }
+    let mut hidden: HashMap<FileId, usize> = HashMap::new();
+    diags.retain(|d| {
+        let Some(span) = d.span else { return true };
+        let Some(t) = templates.get(&span.file) else {
+            return true;
+        };
+        let text = &loaded.sources.get(span.file).text;
+        let loading = d.rule.starts_with("syntax/") || d.rule.starts_with("grammar/");
+        let drop = (t.block && loading) || has_placeholder(text, span.start(), span.end());
+        if drop {
+            *hidden.entry(span.file).or_default() += 1;
+        }
+        !drop
+    });
+    let mut ids: Vec<&FileId> = templates.keys().collect();
+    ids.sort();
+    for id in ids {
+        let t = &templates[id];
+        let n = hidden.get(id).copied().unwrap_or(0);
+        let what = if t.block {
+            "template syntax nginx cannot load as is"
+        } else {
+            "template placeholders"
+        };
+        let list = if t.placeholders.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", t.placeholders.join(", "))
+        };
+        let message = if n == 0 {
+            format!(
+                "this file has {what}{list}: lint the rendered file to check what nginx will load"
+            )
+        } else {
+            format!(
+                "this file has {what}{list}: {n} finding{} on template lines not shown; lint the rendered file to check what nginx will load",
+                if n == 1 { "" } else { "s" }
+            )
+        };
+        let start = t.first;
+        let end = loaded.sources.get(*id).text[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(loaded.sources.get(*id).text.len(), |i| start + i);
+        diags.push(
+            Diagnostic::info(TEMPLATE, message)
+                .with_span(crate::syntax::Span::new(*id, start, end))
+                .with_label("first template marker")
+                .with_help("render the template first (for envsubst templates: `ngxray lint --env-subst`, which substitutes the defined environment variables as the nginx Docker image does)"),
+        );
+    }
+}
+
+/// envsubst as the official nginx image runs it on `templates/*.template`:
+/// `$NAME` and `${NAME}` are replaced for every NAME defined in the
+/// environment, everything else is kept (nginx's own `$variables`).
+pub fn env_subst(text: &[u8]) -> Vec<u8> {
+    static VAR: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+            .unwrap_or_else(|_| unreachable!())
+    });
+    VAR.replace_all(text, |c: &regex::bytes::Captures<'_>| {
+        let name = c
+            .get(1)
+            .or_else(|| c.get(2))
+            .map(|m| m.as_bytes())
+            .unwrap_or_default();
+        let value = std::str::from_utf8(name)
+            .ok()
+            .and_then(|n| std::env::var_os(n));
+        match value {
+            Some(v) => v.into_encoded_bytes(),
+            None => c.get(0).map(|m| m.as_bytes().to_vec()).unwrap_or_default(),
+        }
+    })
+    .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_engines() {
+        assert!(detect(b"server {\n  listen 80;\n}\n").is_none());
+        assert!(detect(b"{% if x %}\nlisten 80;\n{% endif %}\n").is_some_and(|t| t.block));
+        assert!(detect(b"listen {{ port }};\n").is_some());
+        assert!(detect(b"listen <%= @port %>;\n").is_some_and(|t| t.block));
+        let t = detect(b"server_name ${NGINX_HOST};\nset $x ${y};\n");
+        assert_eq!(
+            t,
+            Some(Template {
+                block: false,
+                first: 12,
+                placeholders: vec!["${NGINX_HOST}".into()]
+            })
+        );
+        assert!(detect(b"listen %ip%:%web_port%;\n").is_some());
+        // nginx's own `${var}` and a plain `$request_uri` are not placeholders
+        assert!(detect(b"return 301 https://${host}$request_uri;\n").is_none());
+    }
+
+    #[test]
+    fn substitutes_defined_variables_only() {
+        std::env::set_var("NGXRAY_TEST_PORT", "8080");
+        let out = env_subst(
+            b"listen ${NGXRAY_TEST_PORT}; proxy_pass http://$host:$NGXRAY_TEST_PORT/$NGXRAY_UNSET;",
+        );
+        assert_eq!(
+            out,
+            b"listen 8080; proxy_pass http://$host:8080/$NGXRAY_UNSET;".to_vec()
+        );
+    }
+}
