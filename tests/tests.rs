@@ -9,6 +9,7 @@ mod crossplane;
 mod docs;
 mod exit_codes;
 mod export_clickhouse;
+mod export_merge;
 mod formats;
 mod grammar;
 mod grammar_split;

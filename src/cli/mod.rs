@@ -8,6 +8,7 @@ pub mod completions;
 pub mod export;
 pub mod lint;
 pub mod logs;
+pub mod logs_merge;
 pub mod parse;
 pub mod rules;
 

@@ -18,6 +18,7 @@ pub mod causes;
 pub mod classify;
 pub mod input;
 pub mod line;
+pub mod merge;
 pub mod ndjson;
 pub mod reader;
 pub mod report_json;
