@@ -546,7 +546,7 @@ mod tests {
         let sql = render(&Options::default());
         let sigs: usize = CAUSES.iter().map(|c| c.sigs.len()).sum();
         let body = sql
-            .split("CREATE OR REPLACE FUNCTION ngxray__sig AS")
+            .split("CREATE OR REPLACE FUNCTION ngxray__sig_p AS")
             .nth(1)
             .unwrap();
         let body = body.split(";\n").next().unwrap();
