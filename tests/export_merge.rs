@@ -55,6 +55,7 @@ fn merged_host_documents_equal_one_run_over_all_logs() {
     let whole = json(&args);
 
     assert_eq!(merged["schema"], "ngxray/fleet/v1");
+    crate::formats::assert_valid("docs/schema/fleet.schema.json", &merged);
     assert_eq!(merged["hosts"].as_array().unwrap().len(), logs.len());
     for key in [
         "lines",
