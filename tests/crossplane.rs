@@ -115,13 +115,16 @@ for f in [a for a in sys.argv[1:] if not a.startswith('--')]:
 "#;
 
 fn python_crossplane(test: &str) -> bool {
-    let ok = Command::new("python3")
+    let ok = Command::new(crate::util::python())
         .args(["-c", "import crossplane"])
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !ok {
-        eprintln!("SKIP {test}: python3 with crossplane 0.5.8 not available (pip install crossplane==0.5.8)");
+        crate::util::skip(
+            test,
+            "python with crossplane 0.5.8 not available (pip install crossplane==0.5.8; NGXRAY_PYTHON names the interpreter)",
+        );
     }
     ok
 }
@@ -129,7 +132,7 @@ fn python_crossplane(test: &str) -> bool {
 /// Run crossplane and ngxray on `files` (relative to `dir`) with matching
 /// flags; return a list of differences.
 fn differential(dir: &Path, files: &[String], ours: &[&str], theirs: &[&str]) -> Vec<String> {
-    let py = Command::new("python3")
+    let py = Command::new(crate::util::python())
         .current_dir(dir)
         .arg("-c")
         .arg(CROSSPLANE_DUMP)

@@ -132,7 +132,7 @@ fn github_annotations() {
     assert_eq!(
         loading_lines(&text),
         [
-            "::error file=nginx.conf,line=4,endLine=4,col=5,endColumn=25,title=ngxray (include/not-found)::open() \"missing.conf\" failed (2: No such file or directory)%0Ahelp: fix the path, or pass --prefix with the directory nginx resolves relative includes against",
+            "::error file=nginx.conf,line=4,endLine=4,col=5,endColumn=25,title=ngxray (include/not-found)::open() \"missing.conf\" failed (2: No such file or directory)%0Ahelp: fix the path; when the config is kept in a repository, map its install path with --path-map /etc/nginx=PATH (or `[paths]` in .ngxray.toml), or set --prefix",
             "::error file=conf.d/app.conf,line=4,endLine=4,col=23,endColumn=24,title=ngxray (syntax/unexpected-character)::unexpected \"x\"%0Ahelp: put whitespace or \";\" after the closing quote",
             "::error file=conf.d/app.conf,line=6,endLine=6,col=5,endColumn=6,title=ngxray (syntax/unterminated-directive)::unexpected \"}\"%0Ahelp: end the directive with \";\"",
         ]

@@ -101,6 +101,9 @@ fn lint_like_nginx_t(path: &Path, context: Option<Context>, preloaded: bool) -> 
     let opts = LintOptions {
         context,
         nginx_version: NginxVersion(1, 22, 1),
+        version_known: true,
+        flavor_known: true,
+        complete: true,
         modules: if preloaded {
             DEBIAN_EXTRAS_MODULES
                 .iter()

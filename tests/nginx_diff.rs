@@ -138,6 +138,9 @@ fn nginx_t(nginx: &Path, dir: &Path) -> Option<(String, Option<usize>)> {
 fn ngxray_t(dir: &Path) -> Vec<(usize, String)> {
     let opts = LintOptions {
         nginx_version: TARGET,
+        version_known: true,
+        flavor_known: true,
+        complete: true,
         ..Default::default()
     };
     let o = lint_paths(&[dir.join("nginx.conf")], &opts).expect("lint");
@@ -378,7 +381,10 @@ fn nginx_t_differential() {
     };
     for m in ["ngx_stream_module.so", "ngx_mail_module.so"] {
         if !Path::new("/usr/lib/nginx/modules").join(m).exists() {
-            eprintln!("SKIP nginx_t_differential: Debian's {m} not installed");
+            crate::util::skip(
+                "nginx_t_differential",
+                &format!("Debian's {m} not installed"),
+            );
             return;
         }
     }

@@ -61,6 +61,8 @@ fn skeleton(http: &str, location: &str, pass: &str) -> String {
 fn ngxray_errors(dir: &Path, rule: &str) -> Vec<String> {
     let opts = LintOptions {
         nginx_version: NginxVersion(1, 22, 1),
+        version_known: true,
+        flavor_known: true,
         ..Default::default()
     };
     let o = lint_paths(&[dir.join("nginx.conf")], &opts).expect("lint");

@@ -27,7 +27,11 @@ fn fixture_dir(id: &str) -> PathBuf {
 /// Options from `# ngxray-test: …` header lines and an optional `.toml`
 /// sidecar (`fire.toml` / `ok.toml`).
 fn options_for(conf: &Path, text: &str) -> LintOptions {
-    let mut o = LintOptions::default();
+    // A fixture is the whole configuration of its case.
+    let mut o = LintOptions {
+        complete: true,
+        ..Default::default()
+    };
     for line in text
         .lines()
         .filter_map(|l| l.trim().strip_prefix("# ngxray-test:"))
@@ -35,13 +39,17 @@ fn options_for(conf: &Path, text: &str) -> LintOptions {
         for tok in line.split_whitespace() {
             match tok.split_once('=') {
                 Some(("nginx-version", v)) => {
-                    o.nginx_version = NginxVersion::parse(v).expect("fixture nginx-version")
+                    o.nginx_version = NginxVersion::parse(v).expect("fixture nginx-version");
+                    o.version_known = true;
                 }
                 Some(("context", v)) => {
                     o.context = Some(Context::parse(v).expect("fixture context"))
                 }
                 None if tok == "resolve" => o.resolve = true,
-                None if tok == "plus" => o.plus = true,
+                None if tok == "plus" => {
+                    o.plus = true;
+                    o.flavor_known = true;
+                }
                 _ => panic!("{}: unknown ngxray-test option {tok}", conf.display()),
             }
         }
@@ -136,12 +144,21 @@ fn fire_fixtures_fire() {
 fn ok_fixtures_stay_quiet() {
     let mut failures = Vec::new();
     for r in rules::RULES {
-        if !fixture_dir(r.id).join("ok.conf").is_file() {
-            continue;
-        }
-        let (n, rendered) = run(r.id, "ok");
-        if n != 0 {
-            failures.push(format!("{}: ok.conf reported {n}:\n{rendered}", r.id));
+        // `ok.conf` and every `ok-CASE.conf` (one must-not-fire edge case each)
+        let mut cases: Vec<String> = std::fs::read_dir(fixture_dir(r.id))
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n == "ok.conf" || (n.starts_with("ok-") && n.ends_with(".conf")))
+            .collect();
+        cases.sort();
+        for case in cases {
+            let stem = case.trim_end_matches(".conf");
+            let (n, rendered) = run(r.id, stem);
+            if n != 0 {
+                failures.push(format!("{}: {case} reported {n}:\n{rendered}", r.id));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -18,6 +18,7 @@ mod logs_links;
 mod nginx_diff;
 mod nginx_dump;
 mod parse_split;
+mod precision;
 mod properties;
 mod risk_rules;
 mod rules;

@@ -26,6 +26,22 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A test cannot run because an oracle or data set is missing: a visible
+/// skip, or a failure when `NGXRAY_REQUIRE_ORACLES=1` (CI sets it, so a
+/// differential test never passes silently there).
+pub fn skip(test: &str, why: &str) {
+    if std::env::var_os("NGXRAY_REQUIRE_ORACLES").is_some_and(|v| v == "1") {
+        panic!("{test}: {why}, and NGXRAY_REQUIRE_ORACLES=1");
+    }
+    eprintln!("SKIP {test}: {why}");
+}
+
+/// The Python interpreter with the test oracles (crossplane): `NGXRAY_PYTHON`,
+/// else `python3`.
+pub fn python() -> std::ffi::OsString {
+    std::env::var_os("NGXRAY_PYTHON").unwrap_or_else(|| "python3".into())
+}
+
 /// `../shared/corpus` beside the repository, when present. Prints a visible
 /// skip message otherwise.
 pub fn corpus(test: &str) -> Option<PathBuf> {
@@ -35,9 +51,9 @@ pub fn corpus(test: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "SKIP {test}: corpus not found at {} (set NGXRAY_CORPUS)",
-            dir.display()
+        skip(
+            test,
+            &format!("corpus not found at {} (set NGXRAY_CORPUS)", dir.display()),
         );
         None
     }
@@ -50,7 +66,7 @@ pub fn nginx(test: &str) -> Option<PathBuf> {
             return Some(PathBuf::from(p));
         }
     }
-    eprintln!("SKIP {test}: nginx not installed (apt-get install nginx-extras)");
+    skip(test, "nginx not installed (apt-get install nginx-extras)");
     None
 }
 

@@ -83,6 +83,11 @@ pub struct LintArgs {
     /// (`$NAME`, `${NAME}`), as the nginx Docker image's envsubst step does.
     #[arg(long)]
     pub env_subst: bool,
+    /// The given files are the whole configuration: report missing
+    /// directives (certificate, log format, resolver, …) in fragments too,
+    /// instead of one `include/incomplete-config` info.
+    #[arg(long)]
+    pub complete: bool,
     /// File name globs to lint inside directories (repeatable).
     #[arg(long = "glob", value_name = "GLOB")]
     pub globs: Vec<String>,
@@ -211,6 +216,7 @@ pub fn run(args: LintArgs) -> u8 {
             .chain(file.path_map.iter().cloned())
             .collect(),
         env_subst: args.env_subst,
+        complete: args.complete,
         select: if args.select.is_empty() {
             file.select.clone()
         } else {

@@ -78,6 +78,10 @@ pub struct LintOptions {
     pub path_map: Vec<(PathBuf, PathBuf)>,
     /// Substitute defined environment variables first (`--env-subst`).
     pub env_subst: bool,
+    /// The given files are the whole configuration (`--complete`): report
+    /// missing directives in fragments too, as `nginx -t` on the file alone
+    /// would.
+    pub complete: bool,
     /// Globs for files to pick inside directories (default [`DEFAULT_GLOBS`]).
     pub globs: Vec<String>,
     /// Target nginx version (`--nginx-version`).
@@ -457,7 +461,9 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     outcome.diagnostics.append(&mut found);
     outcome.diagnostics.append(&mut ruled);
     template::apply(&outcome.loaded, &mut outcome.diagnostics);
-    unknown_context(outcome);
+    if !opts.complete {
+        unknown_context(outcome);
+    }
     config::apply(&mut outcome.diagnostics, opts);
     suppress::apply(outcome, opts);
 }

@@ -23,13 +23,16 @@ pub const TEMPLATE: &str = "syntax/template";
 
 /// Block syntax of template engines: the file does not tokenise as nginx.
 static BLOCK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\{%-?\s|\{\{[-#^/!]?\s*[A-Za-z_.$]|<%[=-]?\s").unwrap_or_else(|_| unreachable!())
+    Regex::new(
+        r"\{%-?[ \t][^\n]*%\}|\{\{[-#^/!&>]?[ \t]*[A-Za-z_.$][^\n{}]*\}\}|<%[=#-]?[ \t][^\n]*%>",
+    )
+    .unwrap_or_else(|_| unreachable!())
 });
 
 /// Placeholders that tokenise as nginx words but are not values.
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\$\{[A-Z][A-Z0-9_]*\}|%[a-z][a-z0-9_]*%|![A-Z][A-Z0-9_]+!|\{\{\s*[A-Za-z_.$][^}]*\}\}",
+        r"\$\{[A-Z][A-Z0-9_]*(?::?[-=?+][^}\n]*)?\}|%[a-z][a-z0-9_]*%|@[A-Z][A-Z0-9_]+@|![A-Z][A-Z0-9_]+!|\{\{[ \t]*[A-Za-z_.$][^\n{}]*\}\}",
     )
     .unwrap_or_else(|_| unreachable!())
 });
@@ -177,6 +180,9 @@ mod tests {
     fn detects_engines() {
         assert!(detect(b"server {\n  listen 80;\n}\n").is_none());
         assert!(detect(b"{% if x %}\nlisten 80;\n{% endif %}\n").is_some_and(|t| t.block));
+        // a doubled brace in a broken config is not a template
+        assert!(detect(b"server {{\n    listen 80;\n}\n").is_none());
+        assert!(detect(b"location = /x {{\n  return 204;\n}}\n").is_none());
         assert!(detect(b"listen {{ port }};\n").is_some());
         assert!(detect(b"listen <%= @port %>;\n").is_some_and(|t| t.block));
         let t = detect(b"server_name ${NGINX_HOST};\nset $x ${y};\n");
@@ -189,6 +195,8 @@ mod tests {
             })
         );
         assert!(detect(b"listen %ip%:%web_port%;\n").is_some());
+        assert!(detect(b"rewrite_log ${NGINX_REWRITE_LOG:-off};\n").is_some());
+        assert!(detect(b"client_max_body_size @UPLOAD_MAX_SIZE@;\n").is_some());
         // nginx's own `${var}` and a plain `$request_uri` are not placeholders
         assert!(detect(b"return 301 https://${host}$request_uri;\n").is_none());
     }

@@ -126,6 +126,14 @@ fn push_shown(out: &mut String, o: &Item<'_>) {
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let modern = modern_defaults(cx.opts);
+    // Variables `auth_request_set` fills: empty at a level that turns
+    // `auth_request off`, so not passing them on there loses nothing.
+    let auth_vars: Vec<&str> = m
+        .entries
+        .iter()
+        .filter(|e| e.directive.name() == "auth_request_set")
+        .filter_map(|e| e.directive.arg(0))
+        .collect();
     for &(dir, module, ci) in FAMILIES {
         if !m.passes.iter().any(|p| p.module == module) {
             continue;
@@ -182,8 +190,13 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 there
             });
             dropped.clear();
+            let auth_off =
+                !auth_vars.is_empty() && m.effective(inner, "auth_request").value() == Some("off");
             for o in outer_items {
                 if own.iter().any(|i| same(i.name(), o.name())) {
+                    continue;
+                }
+                if auth_off && auth_vars.iter().any(|v| o.value().contains(v)) {
                     continue;
                 }
                 // re-stating nginx's own default loses nothing

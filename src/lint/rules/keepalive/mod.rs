@@ -22,9 +22,11 @@ use crate::syntax::Directive;
 /// 1.1`, no `Connection: close`, `keepalive 32 local` in upstream blocks).
 pub const KEEPALIVE_DEFAULTS: NginxVersion = NginxVersion(1, 29, 7);
 
-/// Does the target nginx have the 1.29.7 keepalive defaults?
+/// Does the target nginx have the 1.29.7 keepalive defaults? Only when the
+/// target is known: most installs still run older nginx, so an unknown
+/// target keeps the risks of the old defaults.
 pub fn modern_defaults(opts: &LintOptions) -> bool {
-    opts.nginx_version >= KEEPALIVE_DEFAULTS
+    opts.version_known && opts.nginx_version >= KEEPALIVE_DEFAULTS
 }
 
 /// How an upstream block keeps idle connections.

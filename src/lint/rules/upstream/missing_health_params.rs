@@ -29,7 +29,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let live: Vec<_> = u
             .servers
             .iter()
-            .filter(|s| !s.address.params.down)
+            .filter(|s| !s.address.params.down && !s.address.params.backup)
             .collect();
         if live.len() < 2 || super::has_active_checks(m, u) {
             continue;

@@ -136,6 +136,11 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if t.variable_scheme || !matches!(t.scheme.as_deref(), Some("http") | Some("https")) {
             continue;
         }
+        // `proxy_pass http://NAME` to an `upstream NAME {}` group goes to
+        // the group's servers, whatever `server_name` says
+        if p.explicit_upstream(&m.upstreams).is_some() {
+            continue;
+        }
         let loopback = match &t.host {
             Host::Ip(ip) => ip.is_loopback() || ip.is_unspecified(),
             Host::Name(n) => super::super::dns::is_localhost(n),

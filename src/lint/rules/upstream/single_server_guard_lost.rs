@@ -1,8 +1,8 @@
 //! `upstream/single-server-guard-lost`: nginx never marks the only peer of
-//! a group unavailable — but the count includes `down` placeholders and
-//! names that resolve to several addresses, and any `backup` server
-//! disables the guard. One transient error then takes the one real backend
-//! out for `fail_timeout`: `no live upstreams`.
+//! a group unavailable — but the count includes `down` placeholders. One
+//! transient error then takes the one real backend out for `fail_timeout`:
+//! `no live upstreams`. A `backup` server keeps the group live (requests go
+//! to it meanwhile), and `localhost` is `dns/localhost-dual-stack`'s.
 
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
@@ -11,7 +11,7 @@ use crate::lint::rules::{diag, Rule, RuleContext};
 pub const META: RuleMeta = RuleMeta {
     id: "upstream/single-server-guard-lost",
     severity: Severity::Warning,
-    summary: "one real server plus `down`/`backup` entries: one error empties the group",
+    summary: "one real server plus `down` placeholders: one error empties the group",
     doc: Some(include_str!(
         "../../../../docs/rules/upstream/single-server-guard-lost.md"
     )),
@@ -43,7 +43,6 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let down = primaries.iter().find(|s| s.address.params.down);
-        let backup = u.servers.iter().find(|s| s.address.params.backup);
         let (why, related, sev) = if let Some(dn) = down {
             (
                 "a `down` placeholder counts as a second server",
@@ -52,12 +51,6 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     "this placeholder disables the guard",
                 )),
                 META.severity,
-            )
-        } else if let Some(b) = backup {
-            (
-                "a `backup` server disables the single-server guard",
-                Some((b.directive.head_span(), "backup server")),
-                Severity::Info,
             )
         } else {
             continue;
