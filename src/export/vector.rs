@@ -172,7 +172,7 @@ pub fn render() -> String {
     let _ = write!(
         o,
         "ngx_parsed = false\nngx_time = null\nngx_lv = null\nngx_pid = null\nngx_cid = null\nngx_body = \"\"\n\
-         if ngx_rest != null {{\n  ngx_r = string!(ngx_rest)\n  ngx_se = false\n  \
+         if ngx_rest != null {{\n  ngx_r = string!(ngx_rest)\n  ngx_se = false\n  ngx_ht = false\n  \
          ngx_tm = parse_regex(ngx_r, {time}) ?? null\n  \
          if ngx_tm != null {{\n    \
          ngx_mo = to_int(ngx_tm.mo) ?? 0\n    ngx_d = to_int(ngx_tm.d) ?? 0\n    \
@@ -182,8 +182,8 @@ pub fn render() -> String {
          if ngx_day != null {{\n        \
          ngx_secs = to_unix_timestamp(timestamp!(ngx_day)) + (ngx_d - 1) * 86400 + ngx_h * 3600 + ngx_mi * 60 + ngx_sec\n        \
          ngx_time = format_timestamp!(from_unix_timestamp!(ngx_secs), \"%Y-%m-%dT%H:%M:%S\", timezone: \"UTC\")\n      }}\n      \
-         ngx_r = string!(ngx_tm.r)\n    }}\n  }}\n  \
-         if ngx_time == null && starts_with(ngx_r, \"nginx: \") {{\n    ngx_se = true\n    ngx_r = slice!(ngx_r, 7)\n  }}\n  \
+         ngx_r = string!(ngx_tm.r)\n      ngx_ht = true\n    }}\n  }}\n  \
+         if !ngx_ht && starts_with(ngx_r, \"nginx: \") {{\n    ngx_se = true\n    ngx_r = slice!(ngx_r, 7)\n  }}\n  \
          ngx_lm = parse_regex(ngx_r, {level}) ?? null\n  \
          if ngx_lm != null {{\n    ngx_lv = string!(ngx_lm.lv)\n    ngx_r = string!(ngx_lm.r)\n  }}\n  \
          ngx_parsed = ngx_lv != null || ngx_se\n  \
