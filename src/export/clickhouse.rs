@@ -63,10 +63,6 @@ fn re_escape(s: &str) -> String {
     regex::escape(s)
 }
 
-/// The time layout `YYYY/MM/DD HH:MM:SS [` as `looks_like_time` checks it
-/// (only some bytes are fixed).
-const LOOKS_LIKE_TIME: &str = r"[0-9].../[0-9]./.. [0-9].:..:.. \[";
-
 fn levels_re() -> String {
     format!("(?:{})", LEVELS.join("|"))
 }
@@ -114,7 +110,8 @@ fn part(name: &str) -> String {
 /// The parser: a raw line to its parts. Mirrors `logs::line::parse`.
 fn parser(out: &mut String) {
     let lv = levels_re();
-    let lt = LOOKS_LIKE_TIME;
+    let lt = super::looks_like_time();
+    let lt = lt.as_str();
     out.push_str("-- Line layout (mirror of ngxray's logs::line parser).\n\n");
     // Where the nginx header starts (0-based), -1 for none.
     let at0 = lit(&format!(r"^(?:{lt}|nginx: |\[{lv}\] )"));
@@ -255,7 +252,7 @@ fn parser(out: &mut String) {
         )),
     ];
     let tuple = "(st >= 0 AND (lv != '' OR se), if(lv != '', lv, NULL), \
-        if(hast, toDateTime(toInt64(toInt32(makeDate32(tp[1], tp[2], 1)) + tp[3] - 1) * 86400 + tp[4] * 3600 + tp[5] * 60 + tp[6], 'UTC'), NULL), \
+        if(hast AND tp[1] BETWEEN 1970 AND 2105, toDateTime(toInt64(toInt32(makeDate32(tp[1], tp[2], 1)) + tp[3] - 1) * 86400 + tp[4] * 3600 + tp[5] * 60 + tp[6], 'UTC'), NULL), \
         if(length(pt) = 2 AND toUInt64OrZero(pt[1]) <= 4294967295, toUInt32(toUInt64OrZero(pt[1])), NULL), \
         if(length(pt) = 2 AND toUInt64OrZero(pt[2]) <= 4294967295, toUInt32(toUInt64OrZero(pt[2])), NULL), \
         if(length(cm) = 1, toUInt64OrZero(cm[1]), NULL), \

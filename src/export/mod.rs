@@ -46,6 +46,30 @@ pub const FIELDS: &[&str] = &[
     "host",
 ];
 
+/// A regex for exactly `n` (1 to 3) bytes of UTF-8 text: the parser checks
+/// single bytes at fixed offsets, so a `.` (one character) would shift on
+/// non-ASCII text.
+fn any_bytes(n: usize) -> &'static str {
+    match n {
+        1 => r"[\x00-\x7f]",
+        2 => r"(?:[\x00-\x7f]{2}|[\x{80}-\x{7ff}])",
+        _ => {
+            r"(?:[\x00-\x7f]{3}|[\x00-\x7f][\x{80}-\x{7ff}]|[\x{80}-\x{7ff}][\x00-\x7f]|[\x{800}-\x{ffff}])"
+        }
+    }
+}
+
+/// `looks_like_time` of the parser as a regex: `YYYY/MM/DD HH:MM:SS [` with
+/// only some bytes fixed (digit, `/`, space, `:`, `[`), the others any byte.
+pub(crate) fn looks_like_time() -> String {
+    format!(
+        r"[0-9]{a3}/[0-9]{a1}/{a2} [0-9]{a1}:{a2}:{a2} \[",
+        a1 = any_bytes(1),
+        a2 = any_bytes(2),
+        a3 = any_bytes(3)
+    )
+}
+
 /// Levels at `[error]` or more severe (for [`Levels::ErrorOrWorse`]).
 pub(crate) const ERROR_OR_WORSE: &[&str] = &["emerg", "alert", "crit", "error"];
 

@@ -43,9 +43,6 @@ fn lits(items: &[&str]) -> String {
     format!("[{}]", v.join(", "))
 }
 
-/// `looks_like_time`: only some bytes of the stamp are fixed.
-const LOOKS_LIKE_TIME: &str = r"[0-9].../[0-9]./.. [0-9].:..:.. \[";
-
 /// VRL statements that set `{out}` to the value of a context field whose
 /// raw text (quotes included) is in `{v}`.
 fn val(out: &str, v: &str) -> String {
@@ -132,7 +129,8 @@ fn sig_condition(sig: &Sig) -> String {
 /// The VRL program.
 pub fn render() -> String {
     let lv = format!("(?:{})", LEVELS.join("|"));
-    let lt = LOOKS_LIKE_TIME;
+    let lt = super::looks_like_time();
+    let lt = lt.as_str();
     let keys: Vec<String> = TAIL_KEYS.iter().map(|k| regex::escape(k)).collect();
     let keys = keys.join("|");
     let mut o = String::new();
