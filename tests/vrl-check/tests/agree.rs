@@ -3,6 +3,9 @@
 //! test logs (the repo's fixtures, the export edge cases and the shared
 //! corpus), field by field; it compiles without warnings.
 //!
+//! 2000 randomly mutated corpus lines (fixed seed, the same generator as
+//! tests/export_clickhouse.rs) are compared too.
+//!
 //! The ngxray binary is `NGXRAY_BIN`, else `target/debug/ngxray` of the
 //! repository (build it first: `cargo build`).
 
@@ -67,6 +70,98 @@ fn logs() -> Vec<PathBuf> {
     logs
 }
 
+/// Corpus-like lines mutated at random (fixed seed): context keys, quotes,
+/// commas, errnos, actions and prefixes inserted, bytes cut. Valid UTF-8
+/// only (invalid bytes are the one documented difference). Written to
+/// `dir/mutated.error.log`.
+fn mutated_log(dir: &Path, seeds: &[PathBuf]) -> PathBuf {
+    const FRAGS: &[&str] = &[
+        ", client: ",
+        ", server: ",
+        ", udp client: ",
+        ", request: \"",
+        "\"",
+        ", upstream: \"",
+        " while ",
+        " (111: Connection refused)",
+        " (104: x)",
+        ", resolver: ",
+        ", host: \"",
+        " in /a b:3",
+        ":12",
+        "(",
+        ")",
+        ",",
+        " ",
+        "é",
+        "\r",
+        "nginx: ",
+        "[error] ",
+        "2026/11/25 15:19:36 [warn] ",
+        "*12 ",
+        "1#2: ",
+        " could not be resolved",
+        "connect() to ",
+        " failed",
+        "unix:",
+        "[::1]:80",
+        "http://",
+        "bytes from/to client:",
+        "while reading upstream",
+        "while connecting to upstream",
+        "upstream timed out",
+    ];
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    for p in seeds {
+        let data = std::fs::read(p).unwrap();
+        lines.extend(
+            data.split(|&b| b == b'\n')
+                .filter(|l| std::str::from_utf8(l).is_ok() && !l.is_empty())
+                .map(<[u8]>::to_vec),
+        );
+    }
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut rnd = |n: usize| -> usize {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n.max(1) as u64) as usize
+    };
+    let mut out = Vec::new();
+    for _ in 0..2000 {
+        let mut l = lines[rnd(lines.len())].clone();
+        for _ in 0..1 + rnd(4) {
+            // Cut and insert at character boundaries.
+            let text = String::from_utf8(l.clone()).unwrap();
+            let bounds: Vec<usize> = (0..=text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .collect();
+            let at = bounds[rnd(bounds.len())];
+            match rnd(10) {
+                0..=5 => {
+                    let f = FRAGS[rnd(FRAGS.len())].as_bytes();
+                    l.splice(at..at, f.iter().copied());
+                }
+                6..=7 => {
+                    let end = bounds
+                        .iter()
+                        .copied()
+                        .filter(|&b| b > at)
+                        .nth(rnd(12))
+                        .unwrap_or(at);
+                    l.drain(at..end);
+                }
+                _ => l.truncate(at),
+            }
+        }
+        out.extend_from_slice(&l);
+        out.push(b'\n');
+    }
+    let path = dir.join("mutated.error.log");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
 #[test]
 fn vrl_export_agrees_with_ndjson_line_for_line() {
     let bin = ngxray_bin();
@@ -82,7 +177,12 @@ fn vrl_export_agrees_with_ndjson_line_for_line() {
 
     let mut mismatches = Vec::new();
     let mut compared = 0;
-    for path in logs() {
+    let dir = std::env::temp_dir().join(format!("ngxray-vrl-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut all = logs();
+    let mutated = mutated_log(&dir, &all);
+    all.push(mutated);
+    for path in all {
         let data = std::fs::read(&path).unwrap();
         let out = Command::new(&bin)
             .args(["logs", "--format", "ndjson"])
@@ -116,6 +216,7 @@ fn vrl_export_agrees_with_ndjson_line_for_line() {
                 .is_some_and(|t| t.starts_with("ngxray/export/v1"))));
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(compared > 1000, "compared only {compared} values");
     assert!(
         mismatches.is_empty(),
