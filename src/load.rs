@@ -60,6 +60,15 @@ pub struct Loaded {
     virtual_files: bool,
     /// `LoadOptions::env_subst` of this run.
     env_subst: bool,
+    /// Files read from disk by their real path (symlinks and `./`, `..`
+    /// spellings resolved): each file is loaded once, under the first path
+    /// it was reached by, and looked up in O(1).
+    by_real: HashMap<PathBuf, FileId>,
+}
+
+/// The key a file on disk is known by: its canonical path when it exists.
+fn real_key(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| normalize(path))
 }
 
 /// An `include` whose file does not exist.
@@ -194,6 +203,9 @@ impl Loaded {
         } else {
             (parse(&text, id), LineIndex::new(&text))
         };
+        if !self.virtual_files {
+            self.by_real.insert(real_key(&path), id);
+        }
         let added = self.sources.add(SourceFile::with_index(path, text, index));
         debug_assert_eq!(added, id);
         self.files.push(parsed);
@@ -203,6 +215,15 @@ impl Loaded {
     /// Read and parse one entry file from disk (or `-` for stdin, which may be
     /// an `nginx -T` dump).
     pub fn load_path(&mut self, path: &Path, opts: &LoadOptions) -> Result<Vec<FileId>, LoadError> {
+        if path != Path::new("-") && !self.virtual_files {
+            // Given twice, or already reached through an include: once.
+            if let Some(&id) = self.by_real.get(&real_key(path)) {
+                if !self.roots.contains(&id) {
+                    self.roots.push(id);
+                }
+                return Ok(vec![id]);
+            }
+        }
         let (name, text) = if path == Path::new("-") {
             let mut buf = Vec::new();
             std::io::stdin()
@@ -366,7 +387,7 @@ impl Loaded {
                     .cmp(b.as_os_str().as_encoded_bytes())
             });
             self.open_includes(&paths, span)
-        } else if !self.virtual_files && self.sources.find(&full).is_none() && !full.exists() {
+        } else if !self.virtual_files && self.lookup(&full).is_none() && !full.exists() {
             self.missing.push(MissingInclude {
                 from,
                 span,
@@ -379,8 +400,16 @@ impl Loaded {
         }
     }
 
+    /// A file already loaded under this path or another spelling of it.
+    fn lookup(&self, path: &Path) -> Option<FileId> {
+        if self.virtual_files {
+            return self.sources.find(path);
+        }
+        self.by_real.get(&real_key(path)).copied()
+    }
+
     fn open_include(&mut self, path: &Path, span: Span) -> Option<FileId> {
-        if let Some(id) = self.sources.find(path) {
+        if let Some(id) = self.lookup(path) {
             return Some(id);
         }
         match read_file(path) {
@@ -413,7 +442,7 @@ impl Loaded {
         let mut index: HashMap<&Path, usize> = HashMap::new();
         let mut fresh: Vec<&Path> = Vec::new();
         for p in paths {
-            if self.sources.find(p).is_none() && !index.contains_key(p.as_path()) {
+            if self.lookup(p).is_none() && !index.contains_key(p.as_path()) {
                 index.insert(p, fresh.len());
                 fresh.push(p);
             }
@@ -458,7 +487,7 @@ impl Loaded {
             .collect();
         let mut out = Vec::new();
         for p in paths {
-            if let Some(id) = self.sources.find(p) {
+            if let Some(id) = self.lookup(p) {
                 out.push(id);
                 continue;
             }
@@ -472,6 +501,7 @@ impl Loaded {
                         // paths): parse again so that spans name the file.
                         file = parse(&text, id);
                     }
+                    self.by_real.insert(real_key(p), id);
                     self.sources
                         .add(SourceFile::with_index(p.clone(), text, lines));
                     self.files.push(file);

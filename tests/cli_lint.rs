@@ -161,3 +161,99 @@ fn closed_stdout_pipe_is_not_a_panic() {
         );
     }
 }
+
+/// A directory is linted through its main config: files it includes are
+/// reported once (whatever the spelling of the paths given), symlinked
+/// vhosts (Debian's sites-enabled/) are followed, and a `sites-available/`
+/// file reached through its symlink is not linted twice.
+#[cfg(unix)]
+#[test]
+fn directory_lint_through_main_config_each_file_once() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let p = d.path();
+    for sub in ["conf.d", "sites-available", "sites-enabled"] {
+        std::fs::create_dir(p.join(sub)).expect("mkdir");
+    }
+    std::fs::write(
+        p.join("nginx.conf"),
+        "events {}\nhttp {\n  include conf.d/*.conf;\n  include sites-enabled/*;\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        p.join("conf.d/a.conf"),
+        "upstream a { server 10.0.0.1:80; server 10.0.0.2:80; }\nserver { listen 80; location / { proxy_pass http://a; } }\n",
+    )
+    .expect("write");
+    std::fs::write(
+        p.join("sites-available/x"),
+        "server { listen 81; location / { proxy_read_timeout 2s; proxy_pass http://10.0.0.3:80; } }\n",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink("../sites-available/x", p.join("sites-enabled/x")).expect("symlink");
+    for args in [
+        vec!["lint", "--format", "concise", "."],
+        vec![
+            "lint",
+            "--format",
+            "concise",
+            "./conf.d/a.conf",
+            "conf.d/a.conf",
+            "nginx.conf",
+        ],
+    ] {
+        let out = crate::util::ngxray_in(p, &args);
+        let text = crate::util::stdout(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {text}");
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| l.contains("[upstream/missing-health-params]"))
+                .count(),
+            1,
+            "{args:?}: {text}"
+        );
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| l.contains("[timeout/aggressive-read-timeout]"))
+                .count(),
+            1,
+            "{args:?}: {text}"
+        );
+    }
+    let summary = crate::util::stdout(&crate::util::ngxray_in(p, &["lint", "."]));
+    assert!(summary.contains("3 file(s) checked"), "{summary}");
+}
+
+/// A vhost linted from sites-enabled/ resolves relative includes against
+/// the conf prefix (the folder holding nginx.conf), and nginx's stock files
+/// are never reported missing.
+#[test]
+fn fragment_includes_resolve_against_the_conf_prefix() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let p = d.path();
+    std::fs::create_dir_all(p.join("sites-enabled")).expect("mkdir");
+    std::fs::create_dir_all(p.join("snippets")).expect("mkdir");
+    std::fs::write(
+        p.join("nginx.conf"),
+        "events {}\nhttp { include sites-enabled/*; }\n",
+    )
+    .expect("write");
+    std::fs::write(p.join("snippets/timeouts.conf"), "proxy_read_timeout 2s;\n").expect("write");
+    std::fs::write(
+        p.join("sites-enabled/app.conf"),
+        "server {\n  listen 80;\n  include fastcgi_params;\n  include snippets/timeouts.conf;\n  location / { proxy_pass http://10.0.0.1:8080; }\n}\n",
+    )
+    .expect("write");
+    let out = crate::util::ngxray_in(
+        p,
+        &["lint", "--format", "concise", "sites-enabled/app.conf"],
+    );
+    let text = crate::util::stdout(&out);
+    assert!(!text.contains("include/not-found"), "{text}");
+    assert!(
+        text.contains("snippets/timeouts.conf:1:1: warning[timeout/aggressive-read-timeout]"),
+        "{text}"
+    );
+}

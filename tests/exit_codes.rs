@@ -210,3 +210,42 @@ fn config_file_is_read_not_ignored() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nope.toml"), "{}", stderr(&out));
 }
+
+/// A report that cannot be written is exit 2 with a message, never a
+/// silent success; a closed pipe ends quietly with the usual code.
+#[test]
+fn write_errors_are_exit_2_and_closed_pipes_are_quiet() {
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        crate::util::skip("write_errors_are_exit_2", "/dev/full not available");
+        return;
+    }
+    let example = crate::util::repo().join("testdata/examples/nginx.conf");
+    for format in ["text", "concise", "json", "sarif", "github"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ngxray"))
+            .args(["lint", "--format", format])
+            .arg(&example)
+            .stdout(std::fs::File::create(full).expect("open /dev/full"))
+            .output()
+            .expect("run ngxray");
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("cannot write the report"), "{format}: {err}");
+    }
+    // `| head -c 1`: the reader goes away; exit 1 (findings), no error text
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ngxray"))
+        .args(["lint", "--format", "sarif"])
+        .arg(&example)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

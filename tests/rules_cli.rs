@@ -60,6 +60,51 @@ fn explain_prints_the_doc() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// Every registered id has its page: `explain` prints it (starting with
+/// `# <id>`, the file under docs/rules), and SARIF carries the same text as
+/// the rule's help and a full description taken from it.
+#[test]
+fn every_rule_explains_itself_and_in_sarif() {
+    let o = ngxray(&["rules", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let ids: Vec<String> = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["id"].as_str().map(String::from))
+        .collect();
+    let d = dir_with(CONF, None);
+    let sarif = stdout(&ngxray_in(
+        d.path(),
+        &["lint", "--format", "sarif", "nginx.conf"],
+    ));
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).expect("sarif json");
+    let driver_rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("driver rules");
+    let mut bad = Vec::new();
+    for id in &ids {
+        let page = fs::read_to_string(crate::util::repo().join(format!("docs/rules/{id}.md")))
+            .unwrap_or_else(|e| panic!("docs/rules/{id}.md: {e}"));
+        let out = stdout(&ngxray(&["explain", id]));
+        if !out.starts_with(&format!("# {id}\n")) || out.trim_end() != page.trim_end() {
+            bad.push(format!("explain {id}: not its page"));
+        }
+        let Some(r) = driver_rules.iter().find(|r| r["id"] == id.as_str()) else {
+            bad.push(format!("sarif: {id} not in tool.driver.rules"));
+            continue;
+        };
+        if r["help"]["text"].as_str().map(str::trim_end) != Some(page.trim_end()) {
+            bad.push(format!("sarif {id}: help is not the page"));
+        }
+        let full = r["fullDescription"]["text"].as_str().unwrap_or_default();
+        if full.trim().is_empty() || full.trim() == id.as_str() {
+            bad.push(format!("sarif {id}: empty fullDescription"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
 #[test]
 fn findings_and_fail_on() {
     let d = dir_with(CONF, None);

@@ -235,34 +235,37 @@ pub fn run(args: LintArgs) -> u8 {
     let diags = &outcome.diagnostics;
     let sources = &outcome.loaded.sources;
     let summary = report::json::Summary::of(diags, outcome.loaded.files.len());
-    match args.format {
+    let result = match args.format {
         LintFormat::Json => {
-            // A closed pipe (`| head`) is not an error of ours.
-            let _ = report::json::write(&mut std::io::stdout().lock(), diags, sources, &summary);
+            report::json::write(&mut std::io::stdout().lock(), diags, sources, &summary)
         }
-        LintFormat::Concise => super::out(report::concise::render(diags, sources)),
+        LintFormat::Concise => super::write_out(report::concise::render(diags, sources)),
         LintFormat::Sarif => {
             use std::io::Write;
             let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            // A closed pipe (`| head`) is not an error of ours.
-            let _ = report::sarif::write(&mut w, diags, sources).and_then(|()| w.flush());
+            report::sarif::write(&mut w, diags, sources).and_then(|()| w.flush())
         }
-        LintFormat::Github => super::out(report::github::render(diags, sources)),
+        LintFormat::Github => super::write_out(report::github::render(diags, sources)),
         LintFormat::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            super::out(report::text::render(diags, sources, color));
-            if diags.is_empty() {
-                super::out(format!(
+            let tail = if diags.is_empty() {
+                format!(
                     "ngxray: {} file(s) checked, no problems found\n",
                     summary.files
-                ));
+                )
             } else {
-                super::out(format!(
+                format!(
                     "ngxray: {} file(s) checked: {} error(s), {} warning(s), {} info\n",
                     summary.files, summary.errors, summary.warnings, summary.infos
-                ));
-            }
+                )
+            };
+            super::write_out(report::text::render(diags, sources, color))
+                .and_then(|()| super::write_out(tail))
         }
+    };
+    if let Some(code) = super::written(result) {
+        std::mem::forget(outcome);
+        return code;
     }
     let code = if crate::lint::fails(diags, threshold) {
         super::EXIT_FINDINGS

@@ -67,6 +67,25 @@ pub fn fail(err: impl std::fmt::Display) -> u8 {
     EXIT_ERROR
 }
 
+/// Write to stdout, flushing, and return the error.
+pub fn write_out(text: impl AsRef<str>) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::stdout().lock();
+    w.write_all(text.as_ref().as_bytes())
+        .and_then(|()| w.flush())
+}
+
+/// How a report write ended: a closed pipe (`ngxray … | head`) ends output
+/// quietly, as Unix tools do; any other error (a full disk, `> /dev/full`)
+/// is reported and is exit 2, never a silent success.
+pub fn written(result: std::io::Result<()>) -> Option<u8> {
+    match result {
+        Ok(()) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => None,
+        Err(e) => Some(fail(format!("cannot write the report: {e}"))),
+    }
+}
+
 /// Write to stdout. A closed pipe (`ngxray … | head`) ends output quietly,
 /// as Unix tools do, instead of panicking like `print!`.
 pub fn out(text: impl AsRef<str>) {

@@ -178,7 +178,12 @@ pub fn expand_inputs(paths: &[PathBuf], globs: &[String]) -> Result<Vec<PathBuf>
                     .into_io_error()
                     .unwrap_or_else(|| std::io::Error::other("directory walk failed")),
             })?;
-            if !entry.file_type().is_file() {
+            // Regular files, and symlinks to regular files (Debian's
+            // sites-enabled/); directories are not followed (no loops).
+            let is_file = entry.file_type().is_file()
+                || (entry.file_type().is_symlink()
+                    && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()));
+            if !is_file {
                 continue;
             }
             let name = entry.file_name().to_string_lossy();
