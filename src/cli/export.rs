@@ -78,6 +78,8 @@ pub fn run(args: ExportArgs) -> u8 {
             }
         }
     };
-    super::out(text);
-    super::EXIT_OK
+    match super::written(super::write_out(text)) {
+        Some(code) => code,
+        None => super::EXIT_OK,
+    }
 }

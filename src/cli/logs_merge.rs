@@ -82,6 +82,8 @@ pub fn run(args: &LogsArgs) -> u8 {
         },
         _ => merge::render_text(&fleet),
     };
-    super::out(text);
-    super::EXIT_OK
+    match super::written(super::write_out(text)) {
+        Some(code) => code,
+        None => super::EXIT_OK,
+    }
 }
