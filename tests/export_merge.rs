@@ -103,6 +103,14 @@ fn merged_host_documents_equal_one_run_over_all_logs() {
             .unwrap()
             .iter()
             .all(|g| g["host"].as_str().is_some_and(|h| h.starts_with("host"))));
+        // Top requests combined over hosts never exceed the cause.
+        let top: u64 = mc["top_requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["count"].as_u64().unwrap())
+            .sum();
+        assert!(top <= mc["count"].as_u64().unwrap(), "{id}");
         // Timelines agree on the wider of the two widths.
         let width = mc["timeline_bucket_seconds"]
             .as_i64()

@@ -23,6 +23,9 @@ pub const SCHEMA: &str = "ngxray/fleet/v1";
 /// Upstreams listed per cause in the merged document.
 pub const TOP_UPSTREAMS: usize = 10;
 
+/// Requests listed per cause in the merged document.
+pub const TOP_REQUESTS: usize = 10;
+
 /// Why documents could not be merged.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
@@ -269,6 +272,9 @@ pub struct CauseOut {
     pub hosts: Vec<HostCount>,
     /// Upstreams of this cause over all hosts, most lines first.
     pub upstreams: Vec<UpstreamOut>,
+    /// The groups' top requests combined over all hosts (counts summed),
+    /// most first. Only requests some host listed among its top ones count.
+    pub top_requests: Vec<RequestIn>,
     pub timeline_bucket_seconds: i64,
     pub timeline: Vec<(String, u64)>,
     /// Every host's groups, each with its host, most lines first.
@@ -374,6 +380,7 @@ pub fn merge(docs: &[HostDoc]) -> Result<FleetDoc, MergeError> {
         let mut cause: Option<CauseOut> = None;
         let mut timeline = Timeline::default();
         let mut upstreams: BTreeMap<Option<String>, (u64, Vec<String>)> = BTreeMap::new();
+        let mut requests: BTreeMap<String, u64> = BTreeMap::new();
         for d in docs {
             let Some(c) = d.doc.causes.iter().find(|c| &c.id == id) else {
                 continue;
@@ -396,6 +403,7 @@ pub fn merge(docs: &[HostDoc]) -> Result<FleetDoc, MergeError> {
                 rules: c.rules.clone(),
                 hosts: Vec::new(),
                 upstreams: Vec::new(),
+                top_requests: Vec::new(),
                 timeline_bucket_seconds: width,
                 timeline: Vec::new(),
                 groups: Vec::new(),
@@ -413,6 +421,9 @@ pub fn merge(docs: &[HostDoc]) -> Result<FleetDoc, MergeError> {
             for g in &c.groups {
                 let mut gt = Timeline::default();
                 gt.add(&g.timeline, width, &what).map_err(|m| bad(d, m))?;
+                for r in &g.top_requests {
+                    *requests.entry(r.request.clone()).or_insert(0) += r.count;
+                }
                 let u = upstreams.entry(g.upstream.clone()).or_default();
                 u.0 += g.count;
                 if !u.1.contains(&d.host) {
@@ -467,6 +478,17 @@ pub fn merge(docs: &[HostDoc]) -> Result<FleetDoc, MergeError> {
             });
             ups.truncate(TOP_UPSTREAMS);
             co.upstreams = ups;
+            let mut reqs: Vec<RequestIn> = requests
+                .into_iter()
+                .map(|(request, count)| RequestIn { request, count })
+                .collect();
+            reqs.sort_by(|a, b| {
+                b.count
+                    .cmp(&a.count)
+                    .then_with(|| a.request.cmp(&b.request))
+            });
+            reqs.truncate(TOP_REQUESTS);
+            co.top_requests = reqs;
             out.causes.push(co);
         }
     }
@@ -597,6 +619,11 @@ mod tests {
         assert!(c.groups.iter().any(|g| g.host == "a") && c.groups.iter().any(|g| g.host == "b"));
         assert_eq!(c.upstreams[0].count, 6);
         assert_eq!(c.upstreams[0].hosts, vec!["a", "b"]);
+        assert_eq!(c.top_requests.len(), 1);
+        assert_eq!(
+            (c.top_requests[0].request.as_str(), c.top_requests[0].count),
+            ("GET /", 6)
+        );
     }
 
     #[test]
