@@ -1,61 +1,35 @@
 #!/usr/bin/env bash
-# Benchmark `ngxray logs` against grep and zcat|grep on the same big error.log.
+# Benchmark `ngxray logs` against grep and zcat|grep on the same big,
+# production-like error.log, side by side in one run.
 #
 #   bench/logs.sh [SIZE_MB] [WORKDIR]
 #
-# Generates a SIZE_MB (default 260) error.log by repeating the real-looking
-# lines of testdata/logs/sample.error.log with advancing timestamps, gzips a
-# copy, builds the release binary, then times side by side (hyperfine when
-# installed, else a /usr/bin/time loop):
+# Generates a SIZE_MB (default 256) error.log with bench/gen_error_log.py
+# (varied servers, upstream peers, clients, request paths, message mix,
+# some multi-line PHP stack traces), gzips a copy, builds the release
+# binary, then times in alternating rounds (each round runs every command
+# once, so drift of a shared machine hits them alike):
 #   grep -c upstream FILE            vs  ngxray logs --format json FILE
 #   zcat FILE.gz | grep -c upstream  vs  ngxray logs --format json FILE.gz
-# and reports the peak RSS of ngxray on both (/usr/bin/time -v).
-# Figures are written down in docs/logs.md.
+# first on an idle machine, then with one core kept busy by a spin loop,
+# and prints the median wall times and the ratios. Peak RSS of ngxray is
+# reported from /usr/bin/time -v when installed. Figures are written down
+# in docs/logs.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SIZE_MB=${1:-260}
+SIZE_MB=${1:-256}
 WORK=${2:-${TMPDIR:-/tmp}/ngxray-logs-bench}
 RUNS=${RUNS:-5}
 mkdir -p "$WORK"
 LOG="$WORK/error.log"
 GZ="$WORK/error.log.1.gz"
 
-if [ ! -s "$LOG" ] || [ "$(($(stat -c %s "$LOG") / 1048576))" -lt "$SIZE_MB" ]; then
+if [ ! -s "$LOG" ] || [ "$(($(stat -c %s "$LOG") / 1048576))" -lt "$SIZE_MB" ] \
+  || [ ! -f "$WORK/.varied" ]; then
   echo "generating ${SIZE_MB} MB log in $LOG" >&2
-  python3 - "$SIZE_MB" "$LOG" testdata/logs/sample.error.log <<'EOF'
-import datetime, random, re, sys
-# Real-looking variety (connection ids, client addresses, ids in URIs) so
-# that gzip ratios and group/request counts look like a real log's.
-size = int(sys.argv[1]) * 1024 * 1024
-out, src = sys.argv[2], sys.argv[3]
-lines = open(src, encoding="utf-8", errors="replace").read().splitlines()
-stamp = re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d")
-cid = re.compile(r"\*\d+ ")
-client = re.compile(r"client: [0-9a-f.:]+,")
-ids = re.compile(r"(id=|/)(\d+)\b(?!\.)")
-# Only inside the request line and the upstream URI path, not in addresses.
-fields = re.compile(r'(request: "|upstream: "[a-z]+://[^/"]*)([^"]*)')
-rnd = random.Random(42)
-start = datetime.datetime(2024, 3, 14)
-written, n = 0, 0
-with open(out, "w", encoding="utf-8") as f:
-    while written < size:
-        chunk = []
-        for line in lines:
-            # 20 lines per second of log time.
-            ts = (start + datetime.timedelta(seconds=n // 20)).strftime("%Y/%m/%d %H:%M:%S")
-            line = stamp.sub(ts, line, count=1)
-            line = cid.sub("*%d " % (n // 3), line, count=1)
-            line = client.sub("client: 10.%d.%d.%d," % (rnd.randrange(4), rnd.randrange(256), rnd.randrange(256)), line, count=1)
-            k = rnd.randrange(5000)
-            line = fields.sub(lambda f: f.group(1) + ids.sub(lambda m: m.group(1) + str(k), f.group(2)), line)
-            chunk.append(line)
-            n += 1
-        block = "\n".join(chunk) + "\n"
-        f.write(block)
-        written += len(block.encode())
-EOF
+  python3 bench/gen_error_log.py "$SIZE_MB" "$LOG"
+  touch "$WORK/.varied"
   rm -f "$GZ"
 fi
 if [ ! -s "$GZ" ]; then
@@ -63,47 +37,61 @@ if [ ! -s "$GZ" ]; then
   gzip -c "$LOG" > "$GZ"
 fi
 
-cargo build --release --quiet
-BIN=target/release/ngxray
+cargo build --release --quiet --bin ngxray
+BIN=$PWD/target/release/ngxray
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(uname -sr)"
-echo "input:   $(du -m "$LOG" | cut -f1) MB plain, $(du -m "$GZ" | cut -f1) MB gzip, $(wc -l < "$LOG") lines"
-# Warm the page cache.
-cat "$LOG" "$GZ" > /dev/null
+echo "input:   $(du -m "$LOG" | cut -f1) MB plain, $(du -m "$GZ" | cut -f1) MB gzip, $(wc -l < "$LOG") lines, $(grep -c upstream "$LOG") with \"upstream\""
+cat "$LOG" "$GZ" > /dev/null  # warm the page cache
+
+run() {
+  python3 - "$RUNS" "$1" \
+    "grep -c upstream $LOG" \
+    "$BIN logs --format json $LOG" \
+    "zcat $GZ | grep -c upstream" \
+    "$BIN logs --format json $GZ" <<'EOF'
+import statistics, subprocess, sys, time
+rounds, label, cmds = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+walls = [[] for _ in cmds]
+for _ in range(rounds):
+    for k, c in enumerate(cmds):
+        t = time.perf_counter()
+        # Output goes to a pipe (GNU grep stops at the first match when
+        # its output is /dev/null).
+        subprocess.run(["sh", "-c", c], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        walls[k].append(time.perf_counter() - t)
+med = [statistics.median(w) for w in walls]
+best = [min(w) for w in walls]
+print(f"\n{label}: median of {rounds} alternating rounds")
+print("| command | median wall | best wall | ratio (median) |")
+print("|---|---:|---:|---:|")
+names = ["grep -c upstream error.log", "ngxray logs --format json error.log",
+         "zcat error.log.1.gz | grep -c upstream", "ngxray logs --format json error.log.1.gz"]
+for k, n in enumerate(names):
+    base = med[k - k % 2]
+    print(f"| `{n}` | {med[k]:.3f} s | {best[k]:.3f} s | {med[k] / base:.2f} |")
+print(f"plain: ngxray / grep = {med[1] / med[0]:.2f}x (goal <= 1.5)")
+print(f"gzip:  zcat|grep / ngxray = {med[2] / med[3]:.2f}x faster (goal >= 2)")
+EOF
+}
 
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the runs"
-if command -v hyperfine > /dev/null; then
-  # --output=pipe: GNU grep stops at the first match when stdout is /dev/null.
-  hyperfine --output=pipe --warmup 1 --runs "$RUNS" --export-json "$WORK/plain.json" \
-    -n "grep -c upstream" "grep -c upstream $LOG" \
-    -n "ngxray logs --format json" "$BIN logs --format json $LOG"
-  hyperfine --output=pipe --warmup 1 --runs "$RUNS" --export-json "$WORK/gz.json" \
-    -n "zcat | grep -c upstream" "zcat $GZ | grep -c upstream" \
-    -n "ngxray logs --format json (gz)" "$BIN logs --format json $GZ"
-  echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) after the runs"
-  # Wall (mean and best) and CPU (user + system) side by side, with ratios
-  # to the first command of each pair.
-  python3 - "$WORK/plain.json" "$WORK/gz.json" <<'EOF'
-import json, sys
-print("| command | mean wall | best wall | CPU (user+sys) | mean wall ratio | best wall ratio |")
-print("|---|---:|---:|---:|---:|---:|")
-for path in sys.argv[1:]:
-    rs = json.load(open(path))["results"]
-    base = rs[0]
-    for r in rs:
-        cpu = r["user"] + r["system"]
-        print(f"| `{r['command']}` | {r['mean']:.3f} s ± {r['stddev']:.3f} | {r['min']:.3f} s | {cpu:.3f} s "
-              f"| {r['mean'] / base['mean']:.2f} | {r['min'] / base['min']:.2f} |")
-EOF
-else
-  t() { local s e; s=$(date +%s.%N); for _ in $(seq "$RUNS"); do bash -c "$1" | cat > /dev/null; done; e=$(date +%s.%N); echo "$(echo "($e - $s) / $RUNS" | bc -l | cut -c1-6) s  $1"; }
-  t "grep -c upstream $LOG"
-  t "$BIN logs --format json $LOG"
-  t "zcat $GZ | grep -c upstream"
-  t "$BIN logs --format json $GZ"
-fi
+run "idle (all $(nproc) cores)"
 
-for f in "$LOG" "$GZ"; do
-  rss=$(/usr/bin/time -v "$BIN" logs --format json "$f" 2>&1 > /dev/null | awk -F: '/Maximum resident/ {gsub(/ /, "", $2); print $2}')
-  echo "peak RSS ngxray logs --format json $(basename "$f"): $((rss / 1024)) MB"
-done
+# One core busy: a spin loop started here and stopped by its own pid.
+sh -c 'while :; do :; done' &
+SPIN=$!
+trap 'kill "$SPIN" 2>/dev/null || true' EXIT
+run "one core busy"
+kill "$SPIN"
+wait "$SPIN" 2>/dev/null || true
+trap - EXIT
+
+if [ -x /usr/bin/time ]; then
+  for f in "$LOG" "$GZ"; do
+    rss=$(/usr/bin/time -v "$BIN" logs --format json "$f" 2>&1 > /dev/null | awk -F: '/Maximum resident/ {gsub(/ /, "", $2); print $2}')
+    echo "peak RSS ngxray logs --format json $(basename "$f"): $((rss / 1024)) MB"
+  done
+else
+  echo "peak RSS: /usr/bin/time not installed (apt-get install time)"
+fi

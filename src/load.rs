@@ -119,11 +119,17 @@ pub fn conf_prefix(file: &Path) -> PathBuf {
 /// The marker `nginx -T` writes before each file.
 const DUMP_MARKER: &[u8] = b"# configuration file ";
 
-/// Does this text look like `nginx -T` output?
+/// Does this text look like `nginx -T` output? Only by its structure: the
+/// first line that is not one of nginx's own `nginx: …` status lines (the
+/// "syntax is ok" / "test is successful" pair, warnings) is a
+/// `# configuration file PATH:` marker. A comment of that shape inside an
+/// ordinary config does not make it a dump.
 pub fn is_dump(text: &[u8]) -> bool {
-    let head = &text[..text.len().min(4096)];
-    let mut lines = head.split(|&b| b == b'\n');
-    lines.any(|l| l.starts_with(DUMP_MARKER) && l.trim_ascii_end().ends_with(b":"))
+    let head = &text[..text.len().min(64 * 1024)];
+    head.split(|&b| b == b'\n')
+        .map(<[u8]>::trim_ascii)
+        .find(|l| !l.is_empty() && !l.starts_with(b"nginx: "))
+        .is_some_and(|l| l.starts_with(DUMP_MARKER) && l.ends_with(b":"))
 }
 
 /// Split an `nginx -T` dump into (path, text) pairs. Lines before the first
@@ -235,7 +241,7 @@ impl Loaded {
                 })?;
             (PathBuf::from("<stdin>"), buf)
         } else {
-            let text = read_file(path).map_err(|source| LoadError::Io {
+            let text = read_entry(path).map_err(|source| LoadError::Io {
                 path: path.display().to_string(),
                 source,
             })?;
@@ -423,10 +429,15 @@ impl Loaded {
 
     fn not_found(&mut self, path: &Path, e: &std::io::Error, span: Span) {
         let (code, text) = io_errno(e);
+        let why = if code == 0 {
+            text
+        } else {
+            format!("{code}: {text}")
+        };
         self.diagnostics.push(
             Diagnostic::error(
                 "include/not-found",
-                format!("open() \"{}\" failed ({code}: {text})", path.display()),
+                format!("open() \"{}\" failed ({why})", path.display()),
             )
             .with_span(span)
             .with_label("included here")
@@ -610,9 +621,51 @@ fn map_install_path(
 }
 
 /// Read a file, refusing those too large for byte offsets in a `Span`.
+/// Read a file named on the command line: a regular file as [`read_file`]
+/// does, or a pipe (`ngxray lint <(nginx -T)`) up to the size limit.
+fn read_entry(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if meta.is_file() {
+        return read_file(path);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if meta.file_type().is_fifo() {
+            let mut text = Vec::new();
+            std::fs::File::open(path)?
+                .take(crate::syntax::MAX_FILE_LEN as u64 + 1)
+                .read_to_end(&mut text)?;
+            within_limit(text.len())?;
+            return Ok(text);
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        "not a regular file or a pipe",
+    ))
+}
+
+/// Read a config file the way nginx does: only regular files (a device,
+/// FIFO or directory is refused, never read until memory runs out or
+/// forever), and at most the size the file system reports (procfs files
+/// report 0: nginx reads nothing from `/proc/self/environ`, and neither do
+/// we). The size limit is checked before reading.
 fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    let text = std::fs::read(path)?;
-    within_limit(text.len())?;
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+    within_limit(len)?;
+    let mut text = Vec::with_capacity(len);
+    file.take(meta.len()).read_to_end(&mut text)?;
     Ok(text)
 }
 

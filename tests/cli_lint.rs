@@ -257,3 +257,63 @@ fn fragment_includes_resolve_against_the_conf_prefix() {
         "{text}"
     );
 }
+
+/// Hostile includes: procfs is read as nginx reads it (0 bytes: nothing of
+/// the environment reaches any report), devices are refused, not read.
+#[cfg(target_os = "linux")]
+#[test]
+fn hostile_includes_leak_nothing_and_never_hang() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("nginx.conf"),
+        "events {}\nhttp {\n  include /proc/self/environ;\n  include /dev/zero;\n}\n",
+    )
+    .expect("write");
+    for format in ["text", "concise", "json", "sarif", "github"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ngxray"))
+            .current_dir(d.path())
+            .env("NGXRAY_TEST_SECRET", "s3cr3t-value-xyz")
+            .args(["lint", "--format", format, "nginx.conf"])
+            .output()
+            .expect("run");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains("s3cr3t-value-xyz"), "{format}: secret leaked");
+        assert!(all.contains("not a regular file"), "{format}: {all}");
+    }
+}
+
+/// A comment shaped like an `nginx -T` marker does not turn an ordinary
+/// config into a dump (text before it kept, nothing under a fake path).
+#[test]
+fn dump_marker_comment_in_a_config_is_a_comment() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("app.conf"),
+        "server { listen 80; }\n# configuration file /etc/passwd:\nserver { listen 81; location / { proxy_read_timeout 1s; proxy_pass http://10.0.0.1; } }\n# configuration file end:\n",
+    )
+    .expect("write");
+    let out = crate::util::ngxray_in(d.path(), &["lint", "--format", "concise", "app.conf"]);
+    let text = crate::util::stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.starts_with("app.conf:3:"), "{text}");
+    assert!(!text.contains("/etc/passwd"), "{text}");
+}
+
+/// Inline suppressions cannot hide syntax errors nginx refuses to load.
+#[test]
+fn inline_suppression_cannot_hide_syntax_errors() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("nginx.conf"),
+        "events {}\nhttp {\n  # ngxray: ignore[syntax] trust me\n  server { listen 80 }\n}\n",
+    )
+    .expect("write");
+    let out = crate::util::ngxray_in(d.path(), &["lint", "--format", "concise", "nginx.conf"]);
+    let text = crate::util::stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("error[syntax/"), "{text}");
+}

@@ -15,6 +15,7 @@ mod grammar;
 mod grammar_split;
 mod logs;
 mod logs_links;
+mod logs_live;
 mod nginx_diff;
 mod nginx_dump;
 mod parse_split;

@@ -23,8 +23,9 @@ pub struct LogsArgs {
     pub paths: Vec<String>,
     #[arg(long, value_enum, default_value_t = LogsFormat::Text)]
     pub format: LogsFormat,
-    /// Only lines at or after this time: a duration back from now (30m, 2h, 1d)
-    /// or a local time (2024-05-01 13:45[:00], 2024/05/01 13:45:00).
+    /// Only lines at or after this time: a duration back from now (30m, 2h, 1d),
+    /// a time of day (21:41, today in the log's time zone) or a date and time
+    /// (2024-05-01 13:45[:00], 2024/05/01 13:45:00), read in the --tz zone.
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
     /// Only lines before this time (same forms as --since).
@@ -42,9 +43,21 @@ pub struct LogsArgs {
     /// Only lines whose server name contains this text.
     #[arg(long, value_name = "TEXT")]
     pub server: Option<String>,
-    /// Timeline bucket width (30s, 1m, 5m, 1h, 1d).
-    #[arg(long, value_name = "DURATION", default_value = "1m")]
+    /// Time zone of the machine that wrote the log (nginx writes local time
+    /// without a zone): local, UTC, +09:00, or an IANA name like Asia/Tokyo.
+    /// "now" for --since/--until is taken in it. Default: local (this machine's).
+    #[arg(long, value_name = "ZONE", default_value = "local")]
+    pub tz: String,
+    /// Timeline bucket width (30s, 1m, 5m, 1h, 1d), or auto: chosen from the
+    /// span of the lines (about 30–60 cells).
+    #[arg(long, value_name = "DURATION", default_value = "auto")]
     pub bucket: String,
+    /// Follow the files like `tail -F` (across rename and truncate rotation):
+    /// their lines so far, then new lines as they are written, until Ctrl-C.
+    /// NDJSON events are written live; on a terminal the text format shows a
+    /// refreshing summary.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
     /// Exit 1 when lines of these causes are found (comma-separated ids).
     #[arg(long, value_name = "CAUSE[,…]", value_delimiter = ',')]
     pub fail_on_cause: Vec<String>,
@@ -87,7 +100,7 @@ fn cause_ids(values: &[String], flag: &str) -> Result<Vec<causes::CauseId>, Logs
 fn options(args: &LogsArgs) -> Result<(Options, Vec<causes::CauseId>), LogsError> {
     let now = match &args.now {
         Some(n) => time::parse_when(n, 0).map_err(LogsError::Usage)?,
-        None => time::local_now(),
+        None => time::now_in(&args.tz).map_err(|e| LogsError::Usage(format!("--tz: {e}")))?,
     };
     let when = |v: &Option<String>, flag: &str| -> Result<Option<i64>, LogsError> {
         v.as_deref()
@@ -110,14 +123,23 @@ fn options(args: &LogsArgs) -> Result<(Options, Vec<causes::CauseId>), LogsError
         }
         v
     });
-    let bucket = time::parse_duration(&args.bucket)
-        .filter(|b| *b > 0)
-        .ok_or_else(|| {
-            LogsError::Usage(format!(
-                "--bucket: invalid duration \"{}\" (30s, 1m, 5m, 1h, 1d)",
-                args.bucket
-            ))
-        })?;
+    // 0: chosen from the span once it is known.
+    let bucket = if args.bucket.trim() == "auto" {
+        if args.follow {
+            60
+        } else {
+            0
+        }
+    } else {
+        time::parse_duration(&args.bucket)
+            .filter(|b| *b > 0)
+            .ok_or_else(|| {
+                LogsError::Usage(format!(
+                    "--bucket: invalid duration \"{}\" (auto, 30s, 1m, 5m, 1h, 1d)",
+                    args.bucket
+                ))
+            })?
+    };
     let names: Vec<String> = if args.names.is_empty() {
         input::DEFAULT_NAMES.iter().map(|s| s.to_string()).collect()
     } else {
@@ -145,6 +167,17 @@ fn options(args: &LogsArgs) -> Result<(Options, Vec<causes::CauseId>), LogsError
     ))
 }
 
+/// Ctrl-C stops reading and prints what was aggregated; a second one
+/// exits at once.
+fn install_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        if logs::interrupted() {
+            std::process::exit(130);
+        }
+        logs::interrupt();
+    });
+}
+
 pub fn run(args: LogsArgs) -> u8 {
     if args.merge {
         return super::logs_merge::run(&args);
@@ -153,20 +186,45 @@ pub fn run(args: LogsArgs) -> u8 {
         Ok(o) => o,
         Err(e) => return super::fail(e),
     };
+    install_interrupt();
     let stdout = std::io::stdout();
-    let outcome = match args.format {
-        LogsFormat::Ndjson => {
-            let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            logs::analyze_ndjson(&opts, &mut lock)
+    let live = logs::live::wanted(&opts.inputs, args.follow);
+    let outcome = if live {
+        let live_opts = logs::live::LiveOptions {
+            follow: args.follow,
+            ..logs::live::LiveOptions::default()
+        };
+        let dashboard = args.follow && args.format == LogsFormat::Text && stdout.is_terminal();
+        let mut tick = |agg: &logs::aggregate::Aggregate| {
+            if dashboard {
+                let mut out = stdout.lock();
+                let _ = out.write_all(b"\x1b[H\x1b[2J");
+                let _ = out.write_all(logs::report_text::render_live(agg, 10).as_bytes());
+                let _ = out.flush();
+            }
+        };
+        match args.format {
+            LogsFormat::Ndjson => {
+                let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+                logs::live::run_live(&opts, &live_opts, Some(&mut lock), &mut tick)
+            }
+            _ => logs::live::run_live(&opts, &live_opts, None, &mut tick),
         }
-        _ => logs::analyze(&opts),
+    } else {
+        match args.format {
+            LogsFormat::Ndjson => {
+                let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+                logs::analyze_ndjson(&opts, &mut lock)
+            }
+            _ => logs::analyze(&opts),
+        }
     };
     let outcome = match outcome {
         Ok(o) => o,
         Err(e) => return super::fail(e),
     };
-    for w in &outcome.warnings {
-        eprintln!("ngxray: warning: {w}");
+    for w in outcome.warnings.iter().chain(&outcome.skipped) {
+        eprintln!("ngxray: warning: {}", logs::report_text::clean(w));
     }
     let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let written = match args.format {
@@ -181,6 +239,14 @@ pub fn run(args: LogsArgs) -> u8 {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             return super::fail(format!("cannot write output: {e}"));
         }
+    }
+    if !outcome.skipped.is_empty() {
+        eprintln!(
+            "ngxray: {} of {} inputs not read to the end; the report covers the rest",
+            outcome.skipped.len(),
+            outcome.inputs.len()
+        );
+        return super::EXIT_ERROR;
     }
     match logs::gate(&outcome.aggregate, &fail_on, args.max_count) {
         Some(reason) => {

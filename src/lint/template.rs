@@ -163,7 +163,7 @@ pub fn env_subst(text: &[u8]) -> Vec<u8> {
             .unwrap_or_default();
         let value = std::str::from_utf8(name)
             .ok()
-            .and_then(|n| std::env::var_os(n));
+            .and_then(std::env::var_os);
         match value {
             Some(v) => v.into_encoded_bytes(),
             None => c.get(0).map(|m| m.as_bytes().to_vec()).unwrap_or_default(),

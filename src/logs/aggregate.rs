@@ -118,7 +118,7 @@ impl Timeline {
             },
         }
         if self.buckets.len() > MAX_BUCKETS {
-            self.coarsen_to(self.width * 2);
+            self.coarsen_to(next_width(self.width));
         }
     }
 
@@ -138,7 +138,14 @@ impl Timeline {
         }
         self.buckets = out;
         if self.buckets.len() > MAX_BUCKETS {
-            self.coarsen_to(width * 2);
+            self.coarsen_to(next_width(width));
+        }
+    }
+
+    /// Re-bucket to `width` when it is a multiple of the current width.
+    pub fn rebucket(&mut self, width: i64) {
+        if self.width > 0 && width > self.width && width % self.width == 0 {
+            self.coarsen_to(width);
         }
     }
 
@@ -172,11 +179,48 @@ impl Timeline {
         }
         self.buckets = out;
         if self.buckets.len() > MAX_BUCKETS {
-            let w = self.width * 2;
+            let w = next_width(self.width);
             self.coarsen_to(w);
         }
     }
 }
+
+/// Widths a timeline coarsens through, each a multiple of the one before,
+/// so that timelines of any two groups can always be merged and shown at a
+/// round width.
+const LADDER: &[i64] = &[
+    1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400,
+];
+
+/// The next coarser width: the next ladder step, or double.
+fn next_width(w: i64) -> i64 {
+    LADDER
+        .iter()
+        .copied()
+        .find(|&l| l > w && l % w == 0)
+        .unwrap_or(w * 2)
+}
+
+/// Round widths a report may show, smallest first.
+const NICE: &[i64] = &[
+    1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10_800, 21_600,
+    43_200, 86_400, 172_800, 604_800,
+];
+
+/// The bucket width that shows a span of `span` seconds in at most
+/// [`TARGET_CELLS`] cells (about 30–60): the smallest round width that is
+/// a multiple of `base` (the width the counts were kept at) and fits.
+pub fn auto_width(span: i64, base: i64) -> i64 {
+    let base = base.max(1);
+    let need = ((span + TARGET_CELLS) / TARGET_CELLS).max(1);
+    NICE.iter()
+        .copied()
+        .find(|&w| w >= need && w % base == 0)
+        .unwrap_or_else(|| (need + base - 1) / base * base)
+}
+
+/// Most timeline cells an automatic bucket width aims at.
+pub const TARGET_CELLS: i64 = 60;
 
 /// Counts per status (`None` = no new status).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -304,6 +348,10 @@ pub struct Aggregate {
     pub lines_per_input: Vec<u64>,
     /// Lines excluded by filters.
     pub filtered: u64,
+    /// Continuation lines of multi-line messages, counted with their head
+    /// line's event (see [`super::record`]). Lines read = events counted +
+    /// filtered + continuation.
+    pub continuation: u64,
     /// Lines counted, per cause (table index).
     pub per_cause: Vec<u64>,
     /// Lines counted, per level (`Level as usize`; index 8 = no level).
@@ -319,6 +367,7 @@ impl Aggregate {
             bucket: bucket.max(1),
             lines_per_input: Vec::new(),
             filtered: 0,
+            continuation: 0,
             per_cause: vec![0; CAUSES.len()],
             per_level: [0; 9],
             first: None,
@@ -455,6 +504,30 @@ impl Aggregate {
         }
     }
 
+    /// Choose the timeline width once the span is known (`auto`), and
+    /// bring every group's timeline to it.
+    pub fn finish_timelines(&mut self, auto: bool) {
+        if !auto {
+            return;
+        }
+        let span = match (self.first, self.last) {
+            (Some(a), Some(b)) => b - a,
+            _ => return,
+        };
+        let base = self
+            .groups
+            .values()
+            .map(|g| g.timeline.width)
+            .max()
+            .unwrap_or(1)
+            .max(self.bucket);
+        let width = auto_width(span, base);
+        for g in self.groups.values_mut() {
+            g.timeline.rebucket(width);
+        }
+        self.bucket = width;
+    }
+
     /// Merge another partial aggregate into this one.
     pub fn merge(&mut self, other: Aggregate) {
         if self.lines_per_input.len() < other.lines_per_input.len() {
@@ -464,6 +537,7 @@ impl Aggregate {
             self.lines_per_input[i] += n;
         }
         self.filtered += other.filtered;
+        self.continuation += other.continuation;
         for (a, b) in self.per_cause.iter_mut().zip(&other.per_cause) {
             *a += b;
         }
@@ -646,6 +720,32 @@ mod tests {
             assert_eq!(m.statuses, g.statuses);
             assert_eq!(m.top_requests(10), g.top_requests(10));
         }
+    }
+
+    #[test]
+    fn auto_width_gives_30_to_60_cells() {
+        for span in [0, 59, 570, 3_600, 5_000, 36_000, 86_400, 7 * 86_400] {
+            let w = auto_width(span, 1);
+            let cells = span / w + 1;
+            assert!(cells <= 60, "{span}: {w} s gives {cells} cells");
+            assert!(
+                span < 30 || cells >= 25,
+                "{span}: {w} s gives {cells} cells"
+            );
+        }
+        assert_eq!(auto_width(570, 1), 10);
+        assert_eq!(auto_width(4 * 3600, 60), 300);
+        // Kept coarser than needed: a multiple of that width.
+        assert_eq!(auto_width(570, 30), 30);
+        // Coarsening climbs round widths, each a multiple of the last.
+        let mut t = Timeline::default();
+        for i in 0..4000 {
+            t.add(i, 1, 1);
+        }
+        assert_eq!(t.width, 10);
+        t.rebucket(60);
+        assert_eq!((t.width, t.buckets.len()), (60, 67));
+        assert_eq!(t.buckets.iter().map(|b| b.1).sum::<u64>(), 4000);
     }
 
     #[test]

@@ -138,8 +138,14 @@ fn sig_matches(
             _ => return false,
         }
     }
+    // A line without a level (pasted without its prefix) is taken as the
+    // error it almost always is.
     if sig.levels != Levels::Any
-        && !causes::levels_match(sig.levels, line.level, line.cid.is_some())
+        && !causes::levels_match(
+            sig.levels,
+            line.level.or(Some(super::line::Level::Error)),
+            line.cid.is_some(),
+        )
     {
         return false;
     }
@@ -171,11 +177,92 @@ fn action_bit(t: &Tables, action: Option<&[u8]>) -> u64 {
 
 /// Classify a parsed line.
 pub fn classify(line: &Line<'_>) -> Verdict {
+    let v = classify_head(line);
+    stream_status(line, v)
+}
+
+/// The table's verdict, which depends only on what the memo keys on.
+fn classify_head(line: &Line<'_>) -> Verdict {
     let t = tables();
     let errno = line
         .errno
         .map(|(code, text)| line::canonical_errno(code, text));
     classify_with(t, line, action_bit(t, line.action), errno)
+}
+
+/// Is this a stream{} (TCP/UDP proxy) line? Stream tails carry byte
+/// counters or an upstream without a scheme, and never a request.
+pub fn is_stream(line: &Line<'_>) -> bool {
+    let f = &line.fields;
+    if f.request.is_some() || f.login.is_some() {
+        return false;
+    }
+    f.bytes_client.is_some()
+        || f.bytes_upstream.is_some()
+        || f.udp
+        || f.upstream
+            .is_some_and(|u| memchr::memmem::find(u, b"://").is_none())
+        // A request failure without a request: the session's server is the
+        // listen address (`0.0.0.0:9000`), as in a stream name resolution.
+        || f.server.is_some_and(|s| {
+            s.last().is_some_and(u8::is_ascii_digit) && memchr::memrchr(b':', s).is_some()
+        })
+}
+
+/// The status the line's client gets, from what the table says and the
+/// line's context (the memo keys on the head only, so this comes after):
+///
+/// * a line logged outside any client connection (no `client:`; timers,
+///   `context: ngx.timer`) produces no status;
+/// * a `connect()`/`recv()`/`send()` failure without ` while ACTION` and
+///   without `upstream:` is a Lua cosocket's: the Lua code decides;
+/// * stream{} sessions: a timeout while connecting (or in the upstream TLS
+///   handshake) ends the session with 502, not 504, and a name that cannot
+///   be resolved with 500 (`ngx_stream_proxy_module.c`).
+fn stream_status(line: &Line<'_>, mut v: Verdict) -> Verdict {
+    if v.status.is_none() {
+        return v;
+    }
+    // Pasted lines (no level) keep the table's status.
+    if line.level.is_some() && line.fields.client.is_none() {
+        v.status = None;
+        return v;
+    }
+    if line.action.is_none()
+        && line.fields.upstream.is_none()
+        && line.fields.request.is_some()
+        && line.errno.is_some()
+        && [
+            &b"connect()"[..],
+            b"recv()",
+            b"send()",
+            b"writev()",
+            b"readv()",
+        ]
+        .iter()
+        .any(|p| line.message.starts_with(p))
+    {
+        v.status = None;
+        return v;
+    }
+    if !is_stream(line) {
+        return v;
+    }
+    let id = causes::cause(v.cause).id;
+    if id == "dns-failure" || id == "no-resolver" {
+        v.status = Some(500);
+    } else if v.status == Some(504) {
+        v.status = Some(502);
+    }
+    v
+}
+
+/// Classify a line pasted without its date and level: its verdict, or
+/// `None` when the message is not one the table knows (then it is not a
+/// log line at all).
+pub fn classify_bare(line: &Line<'_>) -> Option<Verdict> {
+    let v = classify(line);
+    (v.cause != causes::unclassified()).then_some(v)
 }
 
 fn classify_with(t: &Tables, line: &Line<'_>, action_bit: u64, errno: Option<i32>) -> Verdict {
@@ -268,9 +355,14 @@ impl Classifier {
 
     /// Same result as [`classify`].
     pub fn classify(&mut self, line: &Line<'_>) -> Verdict {
+        let v = self.classify_head(line);
+        stream_status(line, v)
+    }
+
+    fn classify_head(&mut self, line: &Line<'_>) -> Verdict {
         let head = line.head;
         if head.len() > MEMO_MAX_HEAD {
-            return classify(line);
+            return classify_head(line);
         }
         let facts = line.level.map_or(0, |l| l as u64 + 1) | u64::from(line.cid.is_some()) << 8;
         let hash = memo_hash(head, facts);
@@ -289,7 +381,7 @@ impl Classifier {
                 }
             }
         }
-        let v = classify(line);
+        let v = classify_head(line);
         self.memo.swap(i, i + 1);
         let slot = &mut self.memo[i];
         slot.hash = hash;
@@ -575,6 +667,246 @@ mod tests {
         assert_eq!(e("something nginx never said"), ("unclassified", None));
         let l = parse(b"nginx: configuration file /etc/nginx/nginx.conf test failed").unwrap();
         assert_eq!(causes::cause(classify(&l).cause).id, "config-error");
+    }
+
+    #[test]
+    fn openresty_auth_waf_windows_and_config_warnings() {
+        assert_eq!(
+            e("auth request unexpected status: 502 while sending to client"),
+            ("auth-request-failed", Some(500))
+        );
+        assert_eq!(
+            e("lua entry thread aborted: runtime error: content_by_lua(nginx.conf:9):2: boom"),
+            ("lua-error", Some(500))
+        );
+        assert_eq!(
+            e("failed to run balancer_by_lua*: balancer_by_lua:2: no peer while connecting to upstream"),
+            ("lua-error", Some(500))
+        );
+        assert_eq!(
+            e("failed to run log_by_lua*: log_by_lua(nginx.conf:40):1: x"),
+            ("lua-error", None)
+        );
+        assert_eq!(
+            e("lua tcp socket read timed out"),
+            ("lua-socket-timeout", None)
+        );
+        assert_eq!(
+            e("lua tcp socket connect timed out, when connecting to 10.0.0.9:6379"),
+            ("lua-socket-timeout", None)
+        );
+        assert_eq!(
+            verdict(
+                &format!("invalid connection preface while processing HTTP/2 connection{CTX}"),
+                "info"
+            ),
+            ("request-rejected", None)
+        );
+        assert_eq!(e("WSARecv() failed (10054: An existing connection was forcibly closed by the remote host) while reading response header from upstream"), ("connection-reset", Some(502)));
+        assert_eq!(e("connect() failed (10061: No connection could be made because the target machine actively refused it) while connecting to upstream"), ("connect-refused", Some(502)));
+        assert_eq!(e("upstream timed out (10060: A connection attempt failed because the connected party did not properly respond after a period of time) while connecting to upstream"), ("connect-timeout", Some(504)));
+        assert_eq!(
+            verdict(
+                "768 worker_connections are not enough, reusing connections",
+                "warn"
+            ),
+            ("resource-exhaustion", None)
+        );
+        assert_eq!(
+            verdict("1024 worker_connections are not enough", "alert"),
+            ("resource-exhaustion", None)
+        );
+        let l =
+            parse(b"2026/11/25 15:19:34 [error] 7#7: no A or CNAME types in DNS response").unwrap();
+        assert_eq!(causes::cause(classify(&l).cause).id, "dns-failure");
+        assert_eq!(classify(&l).status, None);
+        let waf = "[client 6.6.6.6] ModSecurity: Access denied with code 403 (phase 2). Matched \"Operator `Ge' with parameter `5' against variable `TX:ANOMALY_SCORE' (Value: `5' )\" [file \"/etc/crs/REQUEST-949.conf\"] [line \"80\"] [id \"949110\"] [uri \"/\"]";
+        assert_eq!(
+            verdict(&format!("{waf}{CTX}"), "error"),
+            ("waf-denied", Some(403))
+        );
+        assert_eq!(
+            verdict(&format!("{waf}{CTX}"), "info"),
+            ("waf-denied", None)
+        );
+        assert_eq!(
+            verdict(
+                "[client 6.6.6.6] ModSecurity: Warning. Matched \"x\"",
+                "warn"
+            ),
+            ("waf-denied", None)
+        );
+        let l = parse(b"2026/11/25 15:19:34 [warn] 1#1: conflicting server name \"a.example\" on 0.0.0.0:80, ignored").unwrap();
+        assert_eq!(causes::cause(classify(&l).cause).id, "config-warning");
+    }
+
+    #[test]
+    fn stream_sessions_get_stream_statuses() {
+        let tail = ", client: 127.0.0.1, server: 0.0.0.0:9000, upstream: \"10.0.0.7:5432\", bytes from/to client:0/0, bytes from/to upstream:0/0";
+        let s = |msg: &str| verdict(&format!("{msg}{tail}"), "error");
+        assert_eq!(
+            s("upstream timed out (110: Connection timed out) while connecting to upstream"),
+            ("connect-timeout", Some(502))
+        );
+        assert_eq!(
+            s("connect() failed (111: Connection refused) while connecting to upstream"),
+            ("connect-refused", Some(502))
+        );
+        assert_eq!(
+            s("upstream timed out (110: Connection timed out) while SSL handshaking to upstream"),
+            ("tls-handshake", Some(502))
+        );
+        assert_eq!(
+            verdict(
+                "db.internal could not be resolved (3: Host not found), client: 127.0.0.1, server: 0.0.0.0:9000, upstream: \"db.internal:5432\"",
+                "error"
+            ),
+            ("dns-failure", Some(500))
+        );
+        assert_eq!(
+            verdict("no live upstreams while connecting to upstream, client: 1.2.3.4, server: 0.0.0.0:9000, upstream: \"pg\", bytes from/to client:0/0, bytes from/to upstream:0/0", "error"),
+            ("no-live-upstreams", Some(502))
+        );
+        // HTTP keeps 504.
+        assert_eq!(
+            e("upstream timed out (110: Connection timed out) while connecting to upstream"),
+            ("connect-timeout", Some(504))
+        );
+        // The memoising classifier agrees.
+        let mut memo = Classifier::new();
+        for line in [
+            format!("2026/11/25 15:19:34 [error] 1#1: *7 upstream timed out (110: Connection timed out) while connecting to upstream{tail}"),
+            format!("2026/11/25 15:19:34 [error] 1#1: *7 upstream timed out (110: Connection timed out) while connecting to upstream{CTX}"),
+        ] {
+            let l = parse(line.as_bytes()).unwrap();
+            assert_eq!(memo.classify(&l), classify(&l));
+        }
+    }
+
+    #[test]
+    fn variable_pass_upstream_tls_reads_and_stream_notices() {
+        assert_eq!(
+            e("invalid URL prefix in \"backend.internal/api\""),
+            ("bad-upstream-address", Some(500))
+        );
+        assert_eq!(
+            e("no port in upstream \"backend.internal\""),
+            ("bad-upstream-address", Some(500))
+        );
+        assert_eq!(
+            e("SSL_read() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading) while reading response header from upstream"),
+            ("connection-reset", Some(502))
+        );
+        assert_eq!(
+            e("SSL_read() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading) while reading upstream"),
+            ("body-truncated", None)
+        );
+        let tail = ", client: 127.0.0.1, server: 0.0.0.0:9000, upstream: \"10.0.0.7:5432\", bytes from/to client:10/20, bytes from/to upstream:20/10";
+        for m in [
+            "upstream disconnected, bytes from/to client:10/20, bytes from/to upstream:20/10",
+            "proxy 10.0.0.2:40000 connected to 10.0.0.7:5432",
+        ] {
+            let l = format!("2026/11/25 15:19:34 [info] 1#1: *7 {m}{tail}");
+            let v = classify(&parse(l.as_bytes()).unwrap());
+            assert_eq!(causes::cause(v.cause).id, "connection-info", "{m}");
+        }
+        let l = "2026/11/25 15:19:34 [info] 1#1: *7 udp timed out, packets from/to client:1/0, bytes from/to client:40/0, bytes from/to upstream:0/40, client: 127.0.0.1, server: 0.0.0.0:53";
+        assert_eq!(
+            causes::cause(classify(&parse(l.as_bytes()).unwrap()).cause).id,
+            "connection-info"
+        );
+    }
+
+    #[test]
+    fn reload_failures_and_worker_crashes() {
+        for (line, want) in [
+            ("2026/11/25 15:19:34 [alert] 1#1: worker process 31 exited on signal 11 (core dumped)", "worker-crash"),
+            ("2026/11/25 15:19:34 [error] 40#40: open() \"/run/nginx.pid\" failed (2: No such file or directory)", "config-error"),
+            ("nginx: [error] open() \"/run/nginx.pid\" failed (2: No such file or directory)", "config-error"),
+            ("2026/11/25 15:19:34 [alert] 40#40: kill(31, 1) failed (3: No such process)", "config-error"),
+            ("2026/11/25 15:19:34 [notice] 1#1: signal 1 (SIGHUP) received from 40, reconfiguring", "lifecycle"),
+        ] {
+            let v = classify(&parse(line.as_bytes()).unwrap());
+            assert_eq!((causes::cause(v.cause).id, v.status), (want, None), "{line}");
+        }
+    }
+
+    #[test]
+    fn everyday_request_errors() {
+        for (msg, level, want) in [
+            ("rewrite or internal redirection cycle while internally redirecting to \"/index.php\"", "error", ("redirect-cycle", Some(500))),
+            ("no user/password was provided for basic authentication", "error", ("unauthorized", Some(401))),
+            ("user \"bob\": password mismatch", "error", ("unauthorized", Some(401))),
+            ("user \"eve\" was not found in \"/etc/nginx/.htpasswd\"", "error", ("unauthorized", Some(401))),
+            ("stat() \"/srv/www/x\" failed (13: Permission denied)", "crit", ("forbidden", Some(403))),
+            ("using uninitialized \"foo\" variable", "warn", ("config-warning", None)),
+        ] {
+            assert_eq!(verdict(&format!("{msg}{CTX}"), level), want, "{msg}");
+        }
+        assert_eq!(
+            verdict("db.internal could not be resolved (3: Host not found), client: 127.0.0.1, server: 0.0.0.0:9000", "error"),
+            ("dns-failure", Some(500)),
+            "a stream session before it has an upstream"
+        );
+        for line in [
+            "2026/11/25 15:19:34 [alert] 1#1: setrlimit(RLIMIT_NOFILE, 100000) failed (1: Operation not permitted)",
+            "2026/11/25 15:19:34 [alert] 1#1: could not open error log file: open() \"/var/log/nginx/error.log\" failed (13: Permission denied)",
+            "2026/11/25 15:19:34 [alert] 31#31: open socket #12 left in connection 5",
+        ] {
+            let v = classify(&parse(line.as_bytes()).unwrap());
+            assert_ne!(v.cause, causes::unclassified(), "{line}");
+            assert_eq!(v.status, None, "{line}");
+        }
+    }
+
+    #[test]
+    fn lines_outside_a_request_have_no_status() {
+        // A Lua cosocket failing to connect: no action, no upstream.
+        assert_eq!(
+            e("connect() failed (111: Connection refused)").1,
+            Some(502),
+            "with an upstream field it is the proxy's"
+        );
+        let l = "2026/11/25 15:19:34 [error] 1#1: *7 connect() failed (111: Connection refused), client: 1.2.3.4, server: s, request: \"GET /lua HTTP/1.1\", host: \"h\"";
+        assert_eq!(
+            classify(&parse(l.as_bytes()).unwrap()),
+            Verdict {
+                cause: causes::find("connect-refused").unwrap(),
+                status: None
+            }
+        );
+        // A timer: no client.
+        let l = "2026/11/25 15:19:34 [error] 1#1: *7 lua entry thread aborted: runtime error: x.lua:1: boom, context: ngx.timer";
+        let v = classify(&parse(l.as_bytes()).unwrap());
+        assert_eq!((causes::cause(v.cause).id, v.status), ("lua-error", None));
+        let l = "2026/11/25 15:19:34 [error] 1#1: *7 [lua] app.lua:12: handler(): failed to connect: connection refused, client: 1.2.3.4, server: s, request: \"GET / HTTP/1.1\"";
+        let v = classify(&parse(l.as_bytes()).unwrap());
+        assert_eq!((causes::cause(v.cause).id, v.status), ("lua-log", None));
+    }
+
+    #[test]
+    fn pasted_messages_without_date_and_level() {
+        let bare = |s: &str| {
+            let l = crate::logs::line::parse_bare(s.as_bytes()).unwrap();
+            classify_bare(&l).map(|v| (causes::cause(v.cause).id, v.status))
+        };
+        assert_eq!(
+            bare("upstream timed out (110: Connection timed out) while reading response header from upstream"),
+            Some(("read-timeout", Some(504)))
+        );
+        assert_eq!(
+            bare("  *12 upstream prematurely closed connection while reading upstream, client: 1.2.3.4, server: a, request: \"GET / HTTP/1.1\""),
+            Some(("body-truncated", None))
+        );
+        assert_eq!(
+            bare("connect() to unix:/run/php/php8.2-fpm.sock failed (2: No such file or directory) while connecting to upstream"),
+            Some(("unix-socket-missing", Some(502)))
+        );
+        assert_eq!(
+            bare("    at Object.<anonymous> (/app/server.js:12:3)"),
+            None
+        );
+        assert_eq!(bare("hello world"), None);
     }
 
     #[test]

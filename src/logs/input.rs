@@ -76,7 +76,9 @@ pub fn resolve(
                     path: arg.clone(),
                     message: e.to_string(),
                 })?;
-                if !entry.file_type().is_file() {
+                // Not only regular files: a matching FIFO or a link to
+                // /dev/stderr is reported when it is read, not skipped here.
+                if entry.file_type().is_dir() {
                     continue;
                 }
                 let name = entry.file_name().to_string_lossy();
@@ -104,7 +106,7 @@ pub fn resolve(
                     path: arg.clone(),
                     message: e.to_string(),
                 })?;
-                if p.is_file() {
+                if !p.is_dir() {
                     files.push(p);
                 }
             }
@@ -122,22 +124,80 @@ pub fn resolve(
         }
     }
 
-    // Unreadable files fail now, before anything is printed.
-    for f in &files {
-        if let Err(e) = std::fs::File::open(f) {
-            return Err(LogsError::Io {
-                path: f.display().to_string(),
-                message: e.to_string(),
-            });
-        }
-    }
-
+    // Inputs are opened once, when they are read (a named pipe opened to
+    // probe it would lose its writer); problems are reported then.
     files = order_rotations(files);
     let mut inputs: Vec<Input> = files.into_iter().map(Input::File).collect();
     if stdin {
         inputs.insert(0, Input::Stdin);
     }
     Ok(inputs)
+}
+
+/// Refuse, by its metadata alone (no open), an input that cannot be read
+/// as a log: a terminal or other device, typically `error.log` linked to
+/// `/dev/stderr` as in the official nginx Docker image (opening it would
+/// read this process's own terminal and hang). Named pipes and regular
+/// files pass.
+pub fn check_special(path: &Path) -> std::io::Result<()> {
+    // A link to this process's own stdout/stderr is refused whatever it
+    // points at now (a terminal, or a pipe when run under a supervisor).
+    let named = link_target(path).or_else(|| Some(path.display().to_string()));
+    if let Some(t) = named.filter(|t| is_std_stream(t)) {
+        let stream = if t.ends_with("stdout") || t.ends_with("/1") {
+            "stdout"
+        } else {
+            "stderr"
+        };
+        return Err(std::io::Error::other(format!(
+            "a link to {t}: nginx writes this log to its own {stream} (the official nginx Docker image's layout), so there is nothing to read here; read the container's output instead, e.g. `docker logs CONTAINER 2>&1 >/dev/null | ngxray logs`"
+        )));
+    }
+    let meta = std::fs::metadata(path)?;
+    let ft = meta.file_type();
+    if ft.is_file() || ft.is_dir() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Ok(());
+        }
+        let what = if ft.is_char_device() {
+            "a character device"
+        } else if ft.is_block_device() {
+            "a block device"
+        } else if ft.is_socket() {
+            "a socket"
+        } else {
+            "not a regular file"
+        };
+        Err(std::io::Error::other(match link_target(path) {
+            Some(t) => format!("a link to {t}, {what}, not a log file"),
+            None => format!("{what}, not a log file"),
+        }))
+    }
+    #[cfg(not(unix))]
+    Ok(())
+}
+
+/// `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`.
+fn is_std_stream(t: &str) -> bool {
+    matches!(t, "/dev/stdout" | "/dev/stderr" | "/dev/stdin" | "/dev/tty")
+        || t.starts_with("/dev/fd/")
+        || t.starts_with("/proc/self/fd/")
+}
+
+/// The first link target of `path` when it is a symbolic link.
+fn link_target(path: &Path) -> Option<String> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_symlink() {
+        return None;
+    }
+    std::fs::read_link(path)
+        .ok()
+        .map(|t| t.display().to_string())
 }
 
 /// Sort key of a rotated file: (directory, base name, rank) where rank
@@ -171,6 +231,12 @@ fn rotation_key(path: &Path) -> (PathBuf, String, u8, i64, String) {
         }
     }
     (dir, stem.to_string(), 2, 0, String::new())
+}
+
+/// Is this a rotated copy (`error.log.1`, `error.log-20240101.gz`) rather
+/// than the live file? `--follow` follows only live files.
+pub fn is_rotated(path: &Path) -> bool {
+    rotation_key(path).2 != 2
 }
 
 /// Order files so each log's rotations are read oldest first; distinct logs

@@ -167,7 +167,26 @@ pub fn parse(raw: &[u8]) -> Option<Line<'_>> {
     if level.is_none() && !stderr_prefix {
         return None;
     }
+    Some(body(rest, time, level, start))
+}
 
+/// Parse a line pasted without nginx's date and level (the message part
+/// copied from an issue or a chat), e.g. `connect() failed (111: …) while
+/// connecting to upstream, client: …`. Time and level are left empty. The
+/// caller decides whether the message means anything (see
+/// [`super::classify`]); most text that is not a log line parses here too.
+pub fn parse_bare(raw: &[u8]) -> Option<Line<'_>> {
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    let start = raw.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = &raw[start..];
+    if !rest[0].is_ascii_alphanumeric() && rest[0] != b'*' && rest[0] != b'"' {
+        return None;
+    }
+    Some(body(rest, None, None, start))
+}
+
+/// Everything after `[level] `: `PID#TID: *CID MESSAGE…`.
+fn body(mut rest: &[u8], time: Option<i64>, level: Option<Level>, start: usize) -> Line<'_> {
     // PID#TID: (absent in `nginx: [emerg] ...` console copies).
     let (mut pid, mut tid) = (None, None);
     if let Some((p, n)) = digits(rest) {
@@ -200,7 +219,7 @@ pub fn parse(raw: &[u8]) -> Option<Line<'_>> {
     let (message, errno) = split_errno(text);
     let config_location = config_location(message);
 
-    Some(Line {
+    Line {
         time,
         level,
         pid,
@@ -214,7 +233,7 @@ pub fn parse(raw: &[u8]) -> Option<Line<'_>> {
         fields,
         config_location,
         prefix_len: start,
-    })
+    }
 }
 
 /// Where the nginx header starts: at once for plain lines, else behind a
@@ -309,6 +328,27 @@ pub fn starts_with_short(s: &[u8], p: &[u8]) -> bool {
     s.len() >= p.len() && s.iter().zip(p).all(|(a, b)| a == b)
 }
 
+impl Key {
+    /// Position in nginx's fixed order of the tail (HTTP: client, server,
+    /// request, subrequest, upstream, host, referrer; stream: client,
+    /// server, upstream, bytes; mail: client, server, login, upstream).
+    /// A key can only follow keys of lower rank, so text a client controls
+    /// (the Referer, last, or the Host) cannot start a forged earlier key.
+    fn rank(self) -> u8 {
+        match self {
+            Key::Client | Key::UdpClient | Key::Resolver => 0,
+            Key::Server => 1,
+            Key::Request => 2,
+            Key::Subrequest | Key::Login => 3,
+            Key::Upstream => 4,
+            Key::Host => 5,
+            Key::Referrer => 6,
+            Key::BytesClient => 7,
+            Key::BytesUpstream => 8,
+        }
+    }
+}
+
 /// The key starting at `s`, with its length. Constant-length compares
 /// compile to a few integer compares (this runs at every `, ` of a tail).
 fn key_at(s: &[u8]) -> Option<(Key, usize)> {
@@ -380,7 +420,7 @@ fn parse_fields(s: &[u8], strict: bool) -> Option<Fields<'_>> {
         }
         seen |= bit;
         let vstart = at + klen;
-        let (value, next, following) = value_at(s, vstart);
+        let (value, next, following) = value_at(s, vstart, key);
         next_key = following;
         if strict
             && matches!(key, Key::Client | Key::UdpClient | Key::Server)
@@ -410,19 +450,25 @@ fn parse_fields(s: &[u8], strict: bool) -> Option<Fields<'_>> {
     Some(f)
 }
 
-/// The value starting at `s[start..]`: up to the next `, KEY:` (for quoted
-/// values, a closing quote right before it) or the end of the line. Returns
-/// the value (quotes removed), where the next key starts and that key.
-fn value_at(s: &[u8], start: usize) -> (&[u8], usize, Option<(Key, usize)>) {
+/// The value of `key` starting at `s[start..]`: up to the next `, KEY:` of
+/// a later key in nginx's order (for quoted values, with a closing quote
+/// right before it) or the end of the line. The referrer, always last, runs
+/// to the end. Returns the value (quotes removed), where the next key starts
+/// and that key.
+fn value_at(s: &[u8], start: usize, key: Key) -> (&[u8], usize, Option<(Key, usize)>) {
     let quoted = s.get(start) == Some(&b'"');
     let from = if quoted { start + 1 } else { start };
     let mut search = from;
-    while let Some(rel) = bytes::find(&s[search..], b',') {
+    // The referrer is last: it runs to the end, whatever it contains.
+    let limit = if key == Key::Referrer { from } else { s.len() };
+    while let Some(rel) = bytes::find(&s[search..limit.max(search)], b',') {
         let sep = search + rel;
         if s.get(sep + 1) == Some(&b' ') && (!quoted || (sep > from && s[sep - 1] == b'"')) {
-            if let Some(key) = key_at(&s[sep + 2..]) {
-                let end = if quoted { sep - 1 } else { sep };
-                return (&s[from..end], sep + 2, Some(key));
+            if let Some(next) = key_at(&s[sep + 2..]) {
+                if next.0.rank() > key.rank() {
+                    let end = if quoted { sep - 1 } else { sep };
+                    return (&s[from..end], sep + 2, Some(next));
+                }
             }
         }
         search = sep + 1;
@@ -431,7 +477,7 @@ fn value_at(s: &[u8], start: usize) -> (&[u8], usize, Option<(Key, usize)>) {
     if quoted && end > from && s[end - 1] == b'"' {
         end -= 1;
     }
-    (&s[from..end], s.len(), None)
+    (&s[from.min(end)..end], s.len(), None)
 }
 
 /// Split ` while ACTION` off the message. The action is the text after the
@@ -526,7 +572,21 @@ pub fn canonical_errno(code: i32, text: &[u8]) -> i32 {
         b"Too many open files" => 24,
         b"Cannot assign requested address" | b"Can't assign requested address" => 99,
         b"Socket is not connected" | b"Transport endpoint is not connected" => 107,
-        _ => code,
+        // nginx for Windows prints Winsock codes (WSAE*) with their texts.
+        _ => match code {
+            10054 | 10053 => 104,
+            10061 => 111,
+            10060 => 110,
+            10065 => 113,
+            10051 => 101,
+            10064 => 112,
+            10057 => 107,
+            10024 => 24,
+            10055 => 12,
+            10049 => 99,
+            10035 => 11,
+            _ => code,
+        },
     }
 }
 
@@ -746,6 +806,24 @@ mod tests {
         let l = parse(line.as_bytes()).unwrap();
         assert_eq!(s(l.fields.host), Some("ev\"il, x"));
         assert_eq!(s(l.fields.referrer), Some("http://r/"));
+    }
+
+    #[test]
+    fn client_text_cannot_forge_the_tail() {
+        let line = "2026/11/25 15:19:36 [error] 7#7: *10 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 10.0.0.5, server: shop, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.0.1:80/\", host: \"shop\", referrer: \"http://x/\", client: 6.6.6.6, server: x\"";
+        let l = parse(line.as_bytes()).unwrap();
+        assert_eq!(s(l.fields.client), Some("10.0.0.5"));
+        assert_eq!(s(l.fields.server), Some("shop"));
+        assert_eq!(
+            s(l.fields.referrer),
+            Some("http://x/\", client: 6.6.6.6, server: x")
+        );
+        // A Host header with an earlier key in it stays the host.
+        let line = "2026/11/25 15:19:36 [error] 7#7: *10 no live upstreams while connecting to upstream, client: 10.0.0.5, server: shop, request: \"GET / HTTP/1.1\", upstream: \"http://pool/\", host: \"a\", client: 6.6.6.6, upstream: \"http://evil/\"";
+        let l = parse(line.as_bytes()).unwrap();
+        assert_eq!(s(l.fields.client), Some("10.0.0.5"));
+        assert_eq!(s(l.fields.upstream), Some("http://pool/"));
+        assert_eq!(upstream_key(&l).1, b"pool");
     }
 
     #[test]

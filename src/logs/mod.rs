@@ -2,10 +2,16 @@
 //! server, losing nothing.
 //!
 //! Pipeline: [`input`] (files, globs, directories, stdin; rotations oldest
-//! first) → [`reader`] (large reads cut into line-aligned blocks; gzip by
-//! magic bytes) → [`line`] (zero-copy parser) → [`classify`] (the cause table
-//! in [`causes`]) → [`aggregate`] (mergeable partial aggregates, one per
-//! worker) → reporters ([`report_text`], [`report_json`], [`ndjson`]).
+//! first; checked by metadata) → [`reader`] (plain reads cut into
+//! line-aligned blocks; gzip by magic bytes) → [`record`] (multi-line
+//! messages as one record) → [`line`] (zero-copy parser) → [`classify`] (the
+//! cause table in [`causes`]) → [`aggregate`] (mergeable partial aggregates,
+//! one per worker) → reporters ([`report_text`], [`report_json`],
+//! [`ndjson`]). Stdin, named pipes and `--follow` use [`live`] instead of
+//! the block pipeline, so that lines are reported as they arrive.
+//!
+//! An input that cannot be read, or not to its end, is a warning and is
+//! listed in [`Outcome::skipped`]; the others are still reported.
 //!
 //! Reader threads cut inputs into blocks; worker threads parse, classify and
 //! aggregate whole blocks; partial aggregates merge at the end. Every line
@@ -18,11 +24,14 @@ pub mod causes;
 pub mod classify;
 pub mod input;
 pub mod line;
+pub mod live;
 pub mod merge;
 pub mod ndjson;
 pub mod reader;
+pub mod record;
 pub mod report_json;
 pub mod report_text;
+pub(crate) mod safe_json;
 pub mod time;
 
 use std::collections::BTreeMap;
@@ -156,6 +165,23 @@ pub struct Outcome {
     pub aggregate: Aggregate,
     /// Non-fatal problems (a truncated gzip member), for stderr.
     pub warnings: Vec<String>,
+    /// Inputs that could not be read, or not to their end (unreadable,
+    /// corrupt gzip): the report is incomplete and the exit code says so.
+    pub skipped: Vec<String>,
+}
+
+/// Set by the command's Ctrl-C handler: reading stops and the report shows
+/// what was read so far.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Ask a running analysis to stop reading and report what it has.
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Was [`interrupt`] called?
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
 }
 
 /// Read, classify and aggregate every input.
@@ -174,8 +200,27 @@ struct Shared {
     gzip: Vec<AtomicBool>,
     error: Mutex<Option<LogsError>>,
     warnings: Mutex<Vec<String>>,
+    /// (input index, why) of inputs not read or not read to the end.
+    skipped: Mutex<Vec<(usize, String)>>,
+    /// (input index, error) of inputs that could not be opened at all.
+    unopened: Mutex<Vec<(usize, String)>>,
     abort: AtomicBool,
     bytes: Arc<AtomicU64>,
+}
+
+impl Shared {
+    fn warn(&self, w: String) {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(w);
+    }
+    fn skip(&self, idx: usize, why: String) {
+        self.skipped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((idx, why));
+    }
 }
 
 fn total_size(inputs: &[Input]) -> u64 {
@@ -198,37 +243,22 @@ fn read_input(
     free: &Mutex<Receiver<Vec<u8>>>,
 ) {
     let name = input.display();
-    if let Input::File(path) = input {
-        if let Some(map) = reader::map_file(path) {
-            let mut blocker = reader::MapBlocker::new(map, idx as u32);
-            if !numbered {
-                blocker = blocker.unnumbered();
-            }
-            while let Some(mut block) = blocker.next_block() {
-                if shared.abort.load(Ordering::Relaxed) {
-                    return;
-                }
-                shared.bytes.fetch_add(block.len as u64, Ordering::Relaxed);
-                block.seq = seq.fetch_add(1, Ordering::Relaxed);
-                if tx.send(block).is_err() {
-                    return;
-                }
-            }
-            return;
-        }
-    }
-    let (reader, gz) = match reader::open(input, shared.bytes.clone()) {
+    let opened = match input {
+        Input::Stdin => reader::open(input, shared.bytes.clone()).map(|(r, gz)| (r, gz, None)),
+        Input::File(path) => input::check_special(path)
+            .and_then(|()| reader::open_file(path))
+            .and_then(|(file, _)| reader::open_watched(path, file, shared.bytes.clone()))
+            .map(|(r, gz, w)| (r, gz, Some(w))),
+    };
+    let (reader, gz, watch) = match opened {
         Ok(r) => r,
         Err(e) => {
+            shared.skip(idx, format!("{name}: {e}; skipped"));
             shared
-                .error
+                .unopened
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .get_or_insert(LogsError::Io {
-                    path: name,
-                    message: e.to_string(),
-                });
-            shared.abort.store(true, Ordering::Relaxed);
+                .push((idx, e.to_string()));
             return;
         }
     };
@@ -238,7 +268,7 @@ fn read_input(
         blocker = blocker.unnumbered();
     }
     loop {
-        if shared.abort.load(Ordering::Relaxed) {
+        if shared.abort.load(Ordering::Relaxed) || interrupted() {
             return;
         }
         let data = free
@@ -257,32 +287,21 @@ fn read_input(
                     return;
                 }
             }
-            Ok(false) => return,
-            Err(e) if gz && e.kind() == io::ErrorKind::UnexpectedEof => {
-                shared
-                    .warnings
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(format!("{name}: gzip data ends early (file still being written?); lines up to there were read"));
-                // The last partial block is lost with the decoder state; what
-                // was sent before is kept.
+            Ok(false) => {
+                if let Some(w) = watch.as_ref().and_then(reader::Watch::check) {
+                    shared.warn(w);
+                }
                 return;
             }
             Err(e) => {
-                let message = if gz {
-                    format!("invalid gzip data: {e}")
-                } else {
-                    e.to_string()
+                let why = match (gz, e.kind()) {
+                    (true, io::ErrorKind::UnexpectedEof) => {
+                        "gzip data ends early (truncated, or still being written)".to_string()
+                    }
+                    (true, _) => format!("invalid gzip data ({e})"),
+                    _ => format!("read failed ({e})"),
                 };
-                shared
-                    .error
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get_or_insert(LogsError::Io {
-                        path: name,
-                        message,
-                    });
-                shared.abort.store(true, Ordering::Relaxed);
+                shared.skip(idx, format!("{name}: {why}; every line before it was read"));
                 return;
             }
         }
@@ -308,15 +327,25 @@ fn process_block(
     };
     let mut line_no = first;
     let mut last_time = None;
-    for raw in reader::lines(block.bytes()) {
-        let parsed = line::parse(raw);
+    for (raw, n, mut parsed) in record::records(block.bytes()) {
         let verdict = match &parsed {
             Some(l) => classifier.classify(l),
-            None => classify::unparsable(),
+            // A message pasted without its date and level still counts
+            // when the cause table knows it.
+            None => match line::parse_bare(raw)
+                .and_then(|l| classify::classify_bare(&l).map(|v| (l, v)))
+            {
+                Some((l, v)) => {
+                    parsed = Some(l);
+                    v
+                }
+                None => classify::unparsable(),
+            },
         };
+        agg.continuation += n - 1;
         if active && !filters.pass(parsed.as_ref(), verdict.cause, &mut last_time) {
             agg.filtered += 1;
-            line_no += 1;
+            line_no += n;
             continue;
         }
         agg.add(
@@ -328,16 +357,17 @@ fn process_block(
             scratch,
         );
         if let Some(out) = out.as_deref_mut() {
-            ndjson::write_event(
+            ndjson::write_record(
                 out,
                 &names[block.input as usize],
                 line_no,
+                n,
                 raw,
                 parsed.as_ref(),
                 &verdict,
             );
         }
-        line_no += 1;
+        line_no += n;
     }
     let lines = line_no - first;
     agg.read_lines(block.input, lines);
@@ -377,6 +407,8 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
         gzip: opts.inputs.iter().map(|_| AtomicBool::new(false)).collect(),
         error: Mutex::new(None),
         warnings: Mutex::new(Vec::new()),
+        skipped: Mutex::new(Vec::new()),
+        unopened: Mutex::new(Vec::new()),
         abort: AtomicBool::new(false),
         bytes: Arc::new(AtomicU64::new(0)),
     };
@@ -456,11 +488,7 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                             counted.push((block.seq, block.input, lines));
                         }
                     }
-                    if block.map.is_some() {
-                        block.release();
-                    } else {
-                        let _ = free_tx.send(block.data);
-                    }
+                    let _ = free_tx.send(block.data);
                 }
                 (agg, counted)
             }));
@@ -516,6 +544,24 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
     if partials.len() != threads {
         return Err(LogsError::Output("a worker thread failed".to_string()));
     }
+    let mut skipped = shared
+        .skipped
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    skipped.sort();
+    let mut unopened = shared
+        .unopened
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    if !opts.inputs.is_empty() && unopened.len() == opts.inputs.len() {
+        // Nothing could be opened at all: an error, not a report.
+        unopened.sort();
+        let (i, message) = unopened.swap_remove(0);
+        return Err(LogsError::Io {
+            path: names[i].clone(),
+            message,
+        });
+    }
     let mut agg = Aggregate::new(opts.bucket);
     let mut counted = Vec::new();
     for (p, c) in partials {
@@ -533,13 +579,19 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
             lines: agg.lines_per_input[i],
         })
         .collect();
+    let mut warnings = shared
+        .warnings
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    if interrupted() {
+        warnings.push("interrupted: the report shows the lines read so far".to_string());
+    }
+    agg.finish_timelines(opts.bucket == 0);
     Ok(Outcome {
         inputs,
         aggregate: agg,
-        warnings: shared
-            .warnings
-            .into_inner()
-            .unwrap_or_else(|p| p.into_inner()),
+        warnings,
+        skipped: skipped.into_iter().map(|(_, w)| w).collect(),
     })
 }
 

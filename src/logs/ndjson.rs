@@ -32,6 +32,9 @@ struct Event<'a> {
     connection: Option<u64>,
     host: Option<Cow<'a, str>>,
     hint: Option<String>,
+    /// Physical lines of the event (more than 1 for a multi-line message:
+    /// `line` is its first line).
+    lines: u64,
 }
 
 fn text(b: &[u8]) -> Cow<'_, str> {
@@ -43,6 +46,20 @@ pub fn write_event(
     out: &mut Vec<u8>,
     file: &str,
     line_no: u64,
+    raw: &[u8],
+    parsed: Option<&Line<'_>>,
+    v: &Verdict,
+) {
+    write_record(out, file, line_no, 1, raw, parsed, v)
+}
+
+/// Append the event of a record of `lines` physical lines starting at line
+/// `line_no` (see [`super::record`]).
+pub fn write_record(
+    out: &mut Vec<u8>,
+    file: &str,
+    line_no: u64,
+    lines: u64,
     raw: &[u8],
     parsed: Option<&Line<'_>>,
     v: &Verdict,
@@ -69,6 +86,7 @@ pub fn write_event(
                 connection: l.cid,
                 host: l.fields.host.map(text),
                 hint: super::classify::hint(l),
+                lines,
             }
         }
         None => Event {
@@ -89,10 +107,11 @@ pub fn write_event(
             connection: None,
             host: None,
             hint: None,
+            lines,
         },
     };
     // Serialising plain structs into a Vec cannot fail.
-    if serde_json::to_writer(&mut *out, &event).is_ok() {
+    if super::safe_json::to_writer(&mut *out, &event).is_ok() {
         out.push(b'\n');
     }
 }

@@ -31,7 +31,7 @@ pub struct Block {
     /// Order of this block among all blocks of the run's reader.
     pub seq: u64,
     /// 1-based line number of the first line in `data`; 0 when the reader
-    /// did not count lines (see [`MapBlocker::unnumbered`]).
+    /// did not count lines (see [`Blocker::unnumbered`]).
     pub first_line: u64,
     /// Number of lines in `data` (0 when not counted).
     pub lines: u64,
@@ -39,128 +39,68 @@ pub struct Block {
     /// except possibly the very last line of the input.
     pub data: Vec<u8>,
     pub len: usize,
-    /// When set, the lines are `map[start..start + len]` of a memory-mapped
-    /// file and `data` is unused.
-    pub map: Option<Arc<memmap2::Mmap>>,
-    pub start: usize,
 }
 
 impl Block {
     /// The complete lines of this block.
     pub fn bytes(&self) -> &[u8] {
-        match &self.map {
-            Some(m) => &m[self.start..self.start + self.len],
-            None => &self.data[..self.len],
-        }
+        &self.data[..self.len]
     }
+}
 
-    /// Drop the mapped pages this block covered from memory (they are
-    /// clean file pages), so that resident memory stays bounded while a
-    /// large file is mapped. Only whole pages inside the block are dropped.
-    pub fn release(&self) {
-        const PAGE: usize = 4096;
-        if let Some(m) = &self.map {
-            let from = self.start.div_ceil(PAGE) * PAGE;
-            let to = (self.start + self.len) / PAGE * PAGE;
-            if to > from {
-                // SAFETY: the mapping is read-only and private to this
-                // process; dropping clean file pages only means a later read
-                // of them faults them in again from the file.
-                let _ = unsafe {
-                    m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
-                };
+/// What a file looked like when it was opened, to tell afterwards whether
+/// it was truncated (logrotate `copytruncate`) or replaced (rename
+/// rotation) while it was read. Files are read with plain reads (never
+/// memory-mapped), so a truncation only ends the read early.
+pub struct Watch {
+    path: std::path::PathBuf,
+    file: File,
+    #[cfg(unix)]
+    id: (u64, u64),
+    /// Bytes pulled from the file so far.
+    pub pos: Arc<AtomicU64>,
+}
+
+impl Watch {
+    /// A warning when the file changed under the reader, `None` otherwise.
+    pub fn check(&self) -> Option<String> {
+        let read = self.pos.load(Ordering::Relaxed);
+        let name = self.path.display();
+        if let Ok(meta) = self.file.metadata() {
+            if meta.is_file() && meta.len() < read {
+                return Some(format!(
+                    "{name}: truncated while it was read (copytruncate rotation?): {read} bytes were read, it now has {}; the lines read are reported",
+                    meta.len()
+                ));
             }
         }
-    }
-}
-
-/// Smallest file worth mapping: below this, plain reads cost less than
-/// setting up a mapping.
-const MAP_MIN: u64 = 4 * 1024 * 1024;
-
-/// Map a regular, uncompressed file for zero-copy reading. `None` (read it
-/// as a stream instead) for anything else or when mapping fails.
-pub fn map_file(path: &std::path::Path) -> Option<Arc<memmap2::Mmap>> {
-    let mut file = File::open(path).ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() < MAP_MIN {
-        return None;
-    }
-    let mut magic = [0u8; 2];
-    file.read_exact(&mut magic).ok()?;
-    if magic == [0x1f, 0x8b] {
-        return None;
-    }
-    // SAFETY: the mapping is only read. A file truncated while it is read
-    // would fault; log rotation renames (or copies then truncates) files,
-    // and a copy-truncate racing a run is the accepted risk, as in other
-    // mmap-based log and search tools.
-    let map = unsafe { memmap2::MmapOptions::new().map(&file) }.ok()?;
-    let _ = map.advise(memmap2::Advice::Sequential);
-    Some(Arc::new(map))
-}
-
-/// Cuts a mapped file into line-aligned blocks without copying.
-pub struct MapBlocker {
-    map: Arc<memmap2::Mmap>,
-    input: u32,
-    next_line: u64,
-    off: usize,
-    count: bool,
-}
-
-impl MapBlocker {
-    pub fn new(map: Arc<memmap2::Mmap>, input: u32) -> MapBlocker {
-        MapBlocker {
-            map,
-            input,
-            next_line: 1,
-            off: 0,
-            count: true,
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            match std::fs::metadata(&self.path) {
+                Ok(m) if (m.dev(), m.ino()) != self.id => {
+                    return Some(format!(
+                        "{name}: replaced while it was read (rename rotation?): the old file was read to its end; the new file is not in this report"
+                    ))
+                }
+                Err(_) => {
+                    return Some(format!(
+                        "{name}: removed or renamed while it was read: the old file was read to its end"
+                    ))
+                }
+                _ => {}
+            }
         }
+        None
     }
+}
 
-    /// Leave line counting (and numbering) to the consumer of the blocks:
-    /// counting is a pass over every byte, better done by the workers (in
-    /// parallel, while they walk the lines anyway) than by the reader.
-    pub fn unnumbered(mut self) -> MapBlocker {
-        self.count = false;
-        self
-    }
-
-    /// The next block, or `None` at the end. Line numbers and counts are
-    /// the same as [`Blocker`] gives for the same bytes (overlong lines are
-    /// cut by [`lines`]).
-    pub fn next_block(&mut self) -> Option<Block> {
-        let data: &[u8] = &self.map;
-        if self.off >= data.len() {
-            return None;
-        }
-        let target = self.off + BLOCK_SIZE;
-        let end = if target >= data.len() {
-            data.len()
-        } else {
-            memchr::memchr(b'\n', &data[target..]).map_or(data.len(), |i| target + i + 1)
-        };
-        let bytes = &data[self.off..end];
-        let lines = if self.count {
-            count_newlines(bytes) + u64::from(bytes.last() != Some(&b'\n'))
-        } else {
-            0
-        };
-        let block = Block {
-            input: self.input,
-            first_line: if self.count { self.next_line } else { 0 },
-            lines,
-            len: end - self.off,
-            map: Some(self.map.clone()),
-            start: self.off,
-            ..Block::default()
-        };
-        self.next_line += lines;
-        self.off = end;
-        Some(block)
-    }
+/// Open a file once and check it by its metadata (`fstat` of the open
+/// handle, never a second open).
+pub fn open_file(path: &std::path::Path) -> io::Result<(File, std::fs::Metadata)> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    Ok((file, meta))
 }
 
 /// Counts bytes pulled from the underlying file (compressed bytes for gzip),
@@ -184,6 +124,46 @@ pub fn open(input: &Input, counter: Arc<AtomicU64>) -> io::Result<(Box<dyn Read 
         Input::Stdin => Box::new(io::stdin()),
         Input::File(p) => Box::new(File::open(p)?),
     };
+    decode(raw, counter)
+}
+
+/// Wrap an open file for reading: counts what was read into the returned
+/// [`Watch`] and decodes gzip.
+pub fn open_watched(
+    path: &std::path::Path,
+    file: File,
+    counter: Arc<AtomicU64>,
+) -> io::Result<(Box<dyn Read + Send>, bool, Watch)> {
+    let pos = Arc::new(AtomicU64::new(0));
+    #[cfg(unix)]
+    let id = {
+        use std::os::unix::fs::MetadataExt;
+        let m = file.metadata()?;
+        (m.dev(), m.ino())
+    };
+    let watch = Watch {
+        path: path.to_path_buf(),
+        file: file.try_clone()?,
+        #[cfg(unix)]
+        id,
+        pos: pos.clone(),
+    };
+    let raw = Counting {
+        inner: file,
+        counter: pos,
+    };
+    let both = Counting {
+        inner: raw,
+        counter,
+    };
+    let (r, gz) = decode(Box::new(both), Arc::new(AtomicU64::new(0)))?;
+    Ok((r, gz, watch))
+}
+
+fn decode(
+    raw: Box<dyn Read + Send>,
+    counter: Arc<AtomicU64>,
+) -> io::Result<(Box<dyn Read + Send>, bool)> {
     let mut buffered = BufReader::with_capacity(
         256 * 1024,
         Counting {
@@ -215,6 +195,12 @@ pub struct Blocker<R> {
     skipping: bool,
     eof: bool,
     count: bool,
+    /// Hand over lines as soon as a read brings them (pipes, followed files)
+    /// instead of filling a whole block first.
+    live: bool,
+    /// A read error met after some data: the data before it is handed out
+    /// first, the error on the next call.
+    error: Option<io::Error>,
 }
 
 impl<R: Read> Blocker<R> {
@@ -227,21 +213,41 @@ impl<R: Read> Blocker<R> {
             skipping: false,
             eof: false,
             count: true,
+            live: false,
+            error: None,
         }
     }
 
-    /// See [`MapBlocker::unnumbered`].
+    /// Leave line counting (and numbering) to the consumer of the blocks:
+    /// counting is a pass over every byte, better done by the workers (in
+    /// parallel, while they walk the lines anyway) than by the reader.
     pub fn unnumbered(mut self) -> Blocker<R> {
         self.count = false;
         self
     }
 
+    /// Hand over complete lines after every read that brings some.
+    pub fn live(mut self) -> Blocker<R> {
+        self.live = true;
+        self
+    }
+
+    /// Lines handed out so far.
+    pub fn lines_read(&self) -> u64 {
+        self.next_line - 1
+    }
+
     /// Fill `block` with the next block; `Ok(false)` at the end. The buffer
     /// is reused as it is (never re-zeroed): only `data[..len]` is valid.
+    /// A read error (a corrupt or truncated gzip member) comes after every
+    /// line decoded before it was handed out.
     pub fn next_block(&mut self, block: &mut Block) -> io::Result<bool> {
         loop {
             if self.eof && self.carry.is_empty() {
-                return Ok(false);
+                return match self.error.take() {
+                    Some(e) => Err(e),
+                    None => Ok(false),
+                };
             }
             let need = (BLOCK_SIZE + 64 * 1024).max(self.carry.len() + 64 * 1024);
             if block.data.len() < need {
@@ -254,9 +260,17 @@ impl<R: Read> Blocker<R> {
             while len < BLOCK_SIZE && !self.eof {
                 match self.reader.read(&mut buf[len..]) {
                     Ok(0) => self.eof = true,
-                    Ok(n) => len += n,
+                    Ok(n) => {
+                        len += n;
+                        if self.live && memchr::memchr(b'\n', &buf[len - n..len]).is_some() {
+                            break;
+                        }
+                    }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        self.error = Some(e);
+                        self.eof = true;
+                    }
                 }
             }
             if self.skipping {
@@ -270,7 +284,7 @@ impl<R: Read> Blocker<R> {
             if len == 0 {
                 continue;
             }
-            let valid = match memchr::memrchr(b'\n', &buf[..len]) {
+            let mut valid = match memchr::memrchr(b'\n', &buf[..len]) {
                 Some(nl) if nl + 1 == len => len,
                 Some(nl) if self.eof && len - (nl + 1) < MAX_LINE => len,
                 Some(nl) => {
@@ -289,6 +303,18 @@ impl<R: Read> Blocker<R> {
                     continue;
                 }
             };
+            // Never cut inside a multi-line message: keep an unfinished
+            // one for the next block (unless it is the whole block).
+            if !self.eof && !self.skipping {
+                if let Some(at) = super::record::open_tail(&buf[..valid]) {
+                    if at > 0 {
+                        let mut carry = buf[at..valid].to_vec();
+                        carry.extend_from_slice(&self.carry);
+                        self.carry = carry;
+                        valid = at;
+                    }
+                }
+            }
             let data = &buf[..valid];
             let lines = if self.count {
                 count_newlines(data) + u64::from(data.last() != Some(&b'\n'))
@@ -352,38 +378,73 @@ mod tests {
     }
 
     #[test]
-    fn mapped_file_reads_like_a_stream() {
-        let mut data = Vec::new();
-        let mut i = 0u64;
-        while data.len() < 5 * 1024 * 1024 {
-            data.extend_from_slice(
-                format!("2026/11/25 15:00:00 [error] 1#1: *{i} line {i}\n").as_bytes(),
-            );
-            if i == 20_000 {
-                // An overlong line, cut at MAX_LINE by both readers.
-                data.extend_from_slice(&vec![b'x'; MAX_LINE + 1000]);
-                data.push(b'\n');
+    fn truncated_gzip_yields_every_decodable_line_then_the_error() {
+        use flate2::write::GzEncoder;
+        use std::io::Write;
+        let mut text = Vec::new();
+        for i in 0..200_000 {
+            text.extend_from_slice(format!("line {i} {}\n", i * 7919 % 10007).as_bytes());
+        }
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&text).unwrap();
+        let gz = e.finish().unwrap();
+        let cut = &gz[..gz.len() * 3 / 4];
+        let mut zcat = Vec::new();
+        let _ = MultiGzDecoder::new(cut).read_to_end(&mut zcat);
+        let mut b = Blocker::new(MultiGzDecoder::new(cut), 0);
+        let mut block = Block::default();
+        let mut got = Vec::new();
+        let err = loop {
+            match b.next_block(&mut block) {
+                Ok(true) => got.push((block.first_line, block.lines, block.bytes().to_vec())),
+                Ok(false) => panic!("a truncated member is an error"),
+                Err(e) => break e,
             }
-            i += 1;
+        };
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        let lines = numbered(&got);
+        // Every complete line the decoder produced, numbered in order.
+        let complete = zcat.iter().filter(|&&c| c == b'\n').count();
+        assert!(complete > 100_000, "{complete}");
+        assert!(lines.len() >= complete);
+        for (i, (n, l)) in lines.iter().take(complete).enumerate() {
+            assert_eq!(*n, i as u64 + 1);
+            assert!(l.starts_with(format!("line {i} ").as_bytes()));
         }
-        data.extend_from_slice(b"last line without newline");
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("error.log");
-        std::fs::write(&path, &data).unwrap();
-        let map = map_file(&path).expect("a large plain file is mapped");
-        let mut mb = MapBlocker::new(map, 0);
-        let mut mapped = Vec::new();
-        while let Some(b) = mb.next_block() {
-            mapped.push((b.first_line, b.lines, b.bytes().to_vec()));
-            b.release();
+    }
+
+    #[test]
+    fn blocks_never_cut_a_multi_line_message() {
+        let head = "2026/11/25 15:19:34 [error] 7#7: *3 FastCGI sent in stderr: \"PHP message: PHP Fatal error:  boom\n";
+        let tail = "  thrown in /x.php on line 3\" while reading response header from upstream, client: 1.2.3.4, server: s, request: \"GET / HTTP/1.1\"\n";
+        let plain =
+            "2026/11/25 15:19:34 [info] 7#7: *1 client 1.2.3.4 closed keepalive connection\n";
+        let mut data = Vec::new();
+        while data.len() < 3 * BLOCK_SIZE {
+            data.extend_from_slice(plain.as_bytes());
+            data.extend_from_slice(head.as_bytes());
+            for i in 0..40 {
+                data.extend_from_slice(
+                    format!("#{i} /srv/app/vendor/lib.php(12): call()\n").as_bytes(),
+                );
+            }
+            data.extend_from_slice(tail.as_bytes());
         }
-        assert!(mapped.len() > 2);
-        let streamed = numbered(&blocks(&data));
-        assert_eq!(numbered(&mapped), streamed);
-        assert_eq!(streamed.len() as u64, i + 2);
-        // Gzip and small files are streamed.
-        std::fs::write(&path, [0x1f, 0x8b, 8, 0]).unwrap();
-        assert!(map_file(&path).is_none());
+        let bs = blocks(&data);
+        assert!(bs.len() > 2);
+        for (_, _, d) in &bs {
+            // Each block starts with a log line and ends after a record.
+            assert!(
+                d.starts_with(b"2026/"),
+                "{:?}",
+                String::from_utf8_lossy(&d[..40])
+            );
+            assert!(d.ends_with(tail.as_bytes()) || d.ends_with(plain.as_bytes()));
+        }
+        assert_eq!(
+            numbered(&bs).len(),
+            data.iter().filter(|&&c| c == b'\n').count()
+        );
     }
 
     #[test]

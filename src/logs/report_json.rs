@@ -26,6 +26,11 @@ pub struct Document<'a> {
     pub counted: u64,
     /// Lines dropped by filters.
     pub filtered: u64,
+    /// Continuation lines of multi-line messages, counted with the event of
+    /// their first line: `lines = counted + filtered + continuation_lines`.
+    pub continuation_lines: u64,
+    /// Inputs not read, or not to their end (see stderr for why).
+    pub skipped: &'a [String],
     pub time: TimeRange,
     pub bucket_seconds: i64,
     /// Lines per final status the log explains, e.g. `{"502": 12}`.
@@ -202,6 +207,8 @@ pub fn document(outcome: &Outcome) -> Document<'_> {
         lines: agg.lines(),
         counted,
         filtered: agg.filtered,
+        continuation_lines: agg.continuation,
+        skipped: &outcome.skipped,
         time: TimeRange {
             first: agg.first.map(format_iso),
             last: agg.last.map(format_iso),
@@ -216,7 +223,13 @@ pub fn document(outcome: &Outcome) -> Document<'_> {
 
 /// Write the document as compact JSON (with a final newline), streaming.
 pub fn write(outcome: &Outcome, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out, &document(outcome)).map_err(std::io::Error::other)?;
+    // Keep the kind of an output error (a closed pipe is not a failure).
+    super::safe_json::to_writer(&mut *out, &document(outcome)).map_err(|e| {
+        match e.io_error_kind() {
+            Some(kind) => std::io::Error::new(kind, e),
+            None => std::io::Error::other(e),
+        }
+    })?;
     out.write_all(b"\n")
 }
 

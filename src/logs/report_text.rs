@@ -105,7 +105,39 @@ fn when(t: Option<i64>, same_day: bool) -> String {
     }
 }
 
+/// Log content made harmless for a terminal: control characters (C0 such
+/// as ESC, BEL, CR, LF and TAB, DEL, and C1 such as U+009B CSI) are shown
+/// as escapes (`\x1b`, `\n`, `\u{9b}`), so a hostile client cannot drive
+/// the reader's terminal through a logged request line or header.
+pub fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if is_control(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn is_control(c: char) -> bool {
+    (c as u32) < 0x20 || ('\u{7f}'..='\u{9f}').contains(&c)
+}
+
+/// Log content cleaned (see [`clean`]) and cut to `width` characters.
 fn truncate(s: &str, width: usize) -> String {
+    let s = clean(s);
     if s.chars().count() <= width {
         s.to_string()
     } else {
@@ -156,7 +188,11 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
     let mut o = String::new();
 
     // Summary.
-    let names: Vec<&str> = outcome.inputs.iter().map(|i| i.name.as_str()).collect();
+    let names: Vec<String> = outcome
+        .inputs
+        .iter()
+        .map(|i| clean(&i.name).into_owned())
+        .collect();
     let inputs = if names.len() <= 3 {
         names.join(", ")
     } else {
@@ -175,6 +211,21 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
             "  filters kept {} lines, dropped {}",
             thousands(counted),
             thousands(agg.filtered)
+        );
+    }
+    if agg.continuation > 0 {
+        let _ = writeln!(
+            o,
+            "  multi-line   {} continuation lines joined to their messages",
+            thousands(agg.continuation)
+        );
+    }
+    if !outcome.skipped.is_empty() {
+        let _ = writeln!(
+            o,
+            "  incomplete   {} of {} inputs not read to the end (see the warnings)",
+            outcome.skipped.len(),
+            outcome.inputs.len()
         );
     }
     let same_day = match (agg.first, agg.last) {
@@ -329,7 +380,7 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
         hints.sort_unstable();
         hints.dedup();
         for h in hints.iter().take(3) {
-            let _ = writeln!(o, "  decoded   {h}");
+            let _ = writeln!(o, "  decoded   {}", clean(h));
         }
         let _ = writeln!(o, "  why       {}", c.explanation);
         if !c.rules.is_empty() {
@@ -359,7 +410,7 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
             let _ = writeln!(
                 o,
                 "  {} {}",
-                st.dim(&format!("{file}:{line}")),
+                st.dim(&format!("{}:{line}", clean(file))),
                 truncate(text, 400)
             );
         }
@@ -372,6 +423,74 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
                 "Not shown in detail (normal operation): {}. Use --cause ID --format json for them.",
                 noise.join(", ")
             ))
+        );
+    }
+    o
+}
+
+/// The refreshing summary of `--follow` on a terminal: the top causes ×
+/// upstreams of the last `minutes` minutes of log time, with their counts
+/// per minute (oldest first).
+pub fn render_live(agg: &Aggregate, minutes: i64) -> String {
+    let mut o = String::new();
+    let Some(now) = agg.last else {
+        let _ = writeln!(
+            o,
+            "ngxray logs --follow: {} lines, none with a time yet; waiting… (Ctrl-C for the full report)",
+            thousands(agg.lines())
+        );
+        return o;
+    };
+    let minutes = minutes.max(1);
+    let from = (now.div_euclid(60) - minutes + 1) * 60;
+    let mut rows: Vec<(u64, &Group, Vec<u64>)> = Vec::new();
+    for g in agg.groups.values() {
+        let mut per = vec![0u64; minutes as usize];
+        for &(b, n) in &g.timeline.buckets {
+            let end = b + g.timeline.width.max(1) - 1;
+            if end < from {
+                continue;
+            }
+            let i = ((b.max(from) - from) / 60).clamp(0, minutes - 1) as usize;
+            per[i] += n;
+        }
+        let total: u64 = per.iter().sum();
+        if total > 0 && causes::cause(g.cause).kind != Kind::Noise {
+            rows.push((total, g, per));
+        }
+    }
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cause.cmp(&b.1.cause)));
+    let _ = writeln!(
+        o,
+        "ngxray logs --follow · {} lines · last {minutes} min of log time up to {} · Ctrl-C for the full report",
+        thousands(agg.lines()),
+        format_human(now)
+    );
+    let _ = writeln!(
+        o,
+        "  {:<22} {:<28} {:<20} {:>7}  PER MINUTE (oldest → newest)",
+        "CAUSE", "UPSTREAM", "SERVER", "LINES"
+    );
+    if rows.is_empty() {
+        let _ = writeln!(o, "  (no failures in this window)");
+    }
+    for (total, g, per) in rows.iter().take(15) {
+        let cols: Vec<String> = per.iter().map(|n| format!("{n:>4}")).collect();
+        let _ = writeln!(
+            o,
+            "  {:<22} {:<28} {:<20} {:>7}  {}",
+            causes::cause(g.cause).id,
+            truncate(
+                if g.upstream.is_empty() {
+                    "-"
+                } else {
+                    &g.upstream
+                },
+                28
+            ),
+            truncate(if g.server.is_empty() { "-" } else { &g.server }, 20),
+            thousands(*total),
+            cols.join("")
         );
     }
     o
@@ -433,6 +552,47 @@ mod tests {
         assert_eq!(duration(157), "2m 37s");
         assert_eq!(duration(7300), "2h 01m");
         assert_eq!(bucket_name(300), "5m");
+    }
+
+    #[test]
+    fn live_summary_counts_per_minute() {
+        use crate::logs::{classify, line};
+        let mut agg = Aggregate::new(60);
+        let mut scratch = Vec::new();
+        for (i, m) in [0, 1, 1, 3, 9, 9, 9].iter().enumerate() {
+            let raw = format!("2026/11/25 15:{m:02}:10 [error] 1#1: *{i} connect() failed (111: Connection refused) while connecting to upstream, client: 1.2.3.4, server: s, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.0.1:80/\"");
+            let l = line::parse(raw.as_bytes()).unwrap();
+            agg.add(
+                0,
+                i as u64 + 1,
+                raw.as_bytes(),
+                Some(&l),
+                &classify::classify(&l),
+                &mut scratch,
+            );
+            agg.read_lines(0, 1);
+        }
+        let out = render_live(&agg, 10);
+        let row = out
+            .lines()
+            .find(|l| l.contains("connect-refused"))
+            .expect(&out);
+        assert!(row.contains("10.0.0.1:80"), "{row}");
+        // 15:00 … 15:09, oldest first.
+        assert!(
+            row.ends_with("   1   2   0   1   0   0   0   0   0   3"),
+            "{row}"
+        );
+        assert!(render_live(&Aggregate::new(60), 10).contains("waiting"));
+    }
+
+    #[test]
+    fn control_characters_are_shown_as_escapes() {
+        assert_eq!(
+            clean("GET /\x1b[2J\u{9b}\r\n\t\x07"),
+            "GET /\\x1b[2J\\u{9b}\\r\\n\\t\\x07"
+        );
+        assert!(matches!(clean("plain é"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Time handling for logs: nginx writes local time without a zone, so times
 //! are kept as zone-less seconds since 1970-01-01 ("log time") and compared
-//! with `--since`/`--until` in the same frame. Relative windows (`2h`) are
-//! taken back from the local wall clock.
+//! with `--since`/`--until` in the same frame. Relative windows (`2h`) and
+//! times of day (`21:41`) are taken from the wall clock in the zone of the
+//! machine that wrote the log (`--tz`, default local; see [`now_in`]).
 
 /// Days since 1970-01-01 of a civil date (proleptic Gregorian).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
@@ -174,7 +175,86 @@ pub fn local_now() -> i64 {
     chrono::Local::now().naive_local().and_utc().timestamp()
 }
 
+/// The current time as log time in a time zone: `local` (this machine's),
+/// `UTC`, a fixed offset (`+09:00`, `-0500`, `+2`) or an IANA name
+/// (`Asia/Tokyo`, looked up in the system zone database). nginx writes its
+/// local time without a zone, so "now" must be taken in the zone of the
+/// machine that wrote the log for `--since 1h` to mean the last hour.
+pub fn now_in(tz: &str) -> Result<i64, String> {
+    let utc = chrono::Utc::now().timestamp();
+    let t = tz.trim();
+    if t.eq_ignore_ascii_case("local") {
+        return Ok(local_now());
+    }
+    if ["utc", "z", "gmt", "uct"]
+        .iter()
+        .any(|u| t.eq_ignore_ascii_case(u))
+    {
+        return Ok(utc);
+    }
+    if let Some(off) = parse_offset(t) {
+        return Ok(utc + off);
+    }
+    let known = !t.contains("..")
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_-+".contains(&b))
+        && [
+            "/usr/share/zoneinfo",
+            "/usr/lib/zoneinfo",
+            "/usr/share/lib/zoneinfo",
+        ]
+        .iter()
+        .any(|d| std::path::Path::new(d).join(t).is_file());
+    if !known {
+        return Err(format!(
+            "unknown time zone \"{tz}\" (local, UTC, an offset like +09:00, or an IANA name like Europe/Berlin)"
+        ));
+    }
+    // The system's zone rules through the C library's TZ handling: set
+    // once, before any thread starts, by the command.
+    std::env::set_var("TZ", t);
+    Ok(local_now())
+}
+
+/// `+09:00`, `-0500`, `+2`: seconds east of UTC.
+fn parse_offset(s: &str) -> Option<i64> {
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m) = if digits.len() <= 2 {
+        (digits.parse::<i64>().ok()?, 0)
+    } else {
+        let (h, m) = digits.split_at(digits.len() - 2);
+        (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?)
+    };
+    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
+/// `HH:MM[:SS]`: that time today (in the log's frame, as `now` is), or
+/// yesterday when it is still ahead of `now`.
+fn time_of_day(s: &str, now: i64) -> Option<i64> {
+    let b = s.as_bytes();
+    if !(b.len() == 5 || b.len() == 8) || b[2] != b':' || (b.len() == 8 && b[5] != b':') {
+        return None;
+    }
+    let (h, m) = (num(&b[0..2])?, num(&b[3..5])?);
+    let sec = if b.len() == 8 { num(&b[6..8])? } else { 0 };
+    if h > 23 || m > 59 || sec > 59 {
+        return None;
+    }
+    let day = now.div_euclid(86_400) * 86_400;
+    let t = day + i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(sec);
+    Some(if t > now { t - 86_400 } else { t })
+}
+
 /// `--since`/`--until` values: a relative duration back from `now` (`2h`),
+/// a time of day (`21:41`, today; yesterday when still ahead of `now`),
 /// or an absolute local time: `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]`,
 /// `YYYY-MM-DDTHH:MM[:SS]` or nginx's `YYYY/MM/DD HH:MM:SS`.
 pub fn parse_when(s: &str, now: i64) -> Result<i64, String> {
@@ -183,6 +263,9 @@ pub fn parse_when(s: &str, now: i64) -> Result<i64, String> {
         if t.len() < 8 {
             return Ok(now - d);
         }
+    }
+    if let Some(v) = time_of_day(t, now) {
+        return Ok(v);
     }
     let b = t.as_bytes();
     let date_ok = b.len() >= 10 && (b[4] == b'-' || b[4] == b'/') && b[7] == b[4];
@@ -216,7 +299,7 @@ pub fn parse_when(s: &str, now: i64) -> Result<i64, String> {
         }
     }
     Err(format!(
-        "invalid time \"{s}\": expected a duration back from now (30m, 2h, 1d) or a local time (2024-05-01, 2024-05-01 13:45[:00], 2024/05/01 13:45:00)"
+        "invalid time \"{s}\": expected a duration back from now (30m, 2h, 1d), a time of day (21:41, 21:41:30) or a date and time (2024-05-01, 2024-05-01 13:45[:00], 2024/05/01 13:45:00)"
     ))
 }
 
@@ -290,6 +373,17 @@ mod tests {
         assert_eq!(parse_when("2026-11-25T13:00:30", now).unwrap(), now - 7170);
         assert_eq!(parse_when("2026-11-25", now).unwrap(), now - 15 * 3600);
         assert!(parse_when("yesterday", now).is_err());
+        assert_eq!(parse_when("13:30", now).unwrap(), now - 5400);
+        assert_eq!(parse_when("13:30:10", now).unwrap(), now - 5390);
+        // Still ahead today: yesterday's.
+        assert_eq!(parse_when("16:00", now).unwrap(), now + 3600 - 86_400);
+        assert!(parse_when("25:00", now).is_err());
+        assert_eq!(parse_offset("+09:00"), Some(9 * 3600));
+        assert_eq!(parse_offset("-0530"), Some(-(5 * 3600 + 1800)));
+        assert_eq!(parse_offset("+2"), Some(7200));
+        assert!(now_in("Mars/Olympus").is_err());
+        let utc = now_in("UTC").unwrap();
+        assert!((now_in("+01:00").unwrap() - utc - 3600).abs() <= 2);
         assert!(parse_when("2026-11-25 1300", now).is_err());
         assert_eq!(parse_duration("5m"), Some(300));
         assert_eq!(parse_duration("1x"), None);
