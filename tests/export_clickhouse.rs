@@ -1,5 +1,7 @@
 //! `ngxray export clickhouse` agrees with `ngxray logs --format ndjson` on
-//! every line of the test logs, run in chDB (ClickHouse in-process).
+//! every single-line event of the test logs, run in chDB (ClickHouse
+//! in-process). Multi-line messages, which `ngxray logs` joins and the
+//! exports see line by line, are counted and left out (docs/fleet.md).
 //!
 //! The SQL is loaded as printed, the lines go into its raw-line table and
 //! the view is read back; each line's cause, status, level, upstream,
@@ -8,6 +10,7 @@
 //! found through `NGXRAY_PYTHON` or `.ci/venv/bin/python`; without it the
 //! test skips visibly, or fails when `NGXRAY_REQUIRE_ORACLES=1`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -260,20 +263,37 @@ fn clickhouse_export_agrees_with_ndjson_line_for_line() {
 
     let mut mismatches = Vec::new();
     let mut compared = 0;
+    let mut multi_line = 0;
     for (fi, path) in logs.iter().enumerate() {
         let events = ndjson(path);
         let file = format!("f{fi}");
-        let mine: Vec<&serde_json::Value> = rows.iter().filter(|r| r["file"] == file).collect();
+        let mine: BTreeMap<u64, &serde_json::Value> = rows
+            .iter()
+            .filter(|r| r["file"] == file)
+            .map(|r| (r["line_no"].as_u64().unwrap(), r))
+            .collect();
+        // Every physical line is one row; ndjson events cover them all.
+        let covered: u64 = events
+            .iter()
+            .map(|e| e["lines"].as_u64().unwrap_or(1))
+            .sum();
         assert_eq!(
-            mine.len(),
-            events.len(),
-            "{}: {} rows from SQL, {} ndjson events",
+            mine.len() as u64,
+            covered,
+            "{}: {} rows from SQL, {} lines in ndjson events",
             path.display(),
             mine.len(),
-            events.len()
+            covered
         );
-        for (e, r) in events.iter().zip(mine) {
-            assert_eq!(e["line"], r["line_no"]);
+        for e in &events {
+            // A multi-line message (continuation lines joined to their head
+            // by `ngxray logs`) is classified per physical line by the
+            // exports: a documented difference, not compared.
+            if e["lines"].as_u64().unwrap_or(1) > 1 {
+                multi_line += 1;
+                continue;
+            }
+            let r = mine[&e["line"].as_u64().unwrap()];
             for (name, col, hex) in FIELDS {
                 let got = if *hex {
                     unhex(&r[*col])
@@ -297,6 +317,7 @@ fn clickhouse_export_agrees_with_ndjson_line_for_line() {
         }
     }
     assert!(compared > 1000, "compared only {compared} values");
+    eprintln!("{compared} values compared; {multi_line} multi-line messages not compared");
     assert!(
         mismatches.is_empty(),
         "{} disagreements:\n{}",

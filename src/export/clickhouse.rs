@@ -12,7 +12,9 @@
 
 use std::fmt::Write;
 
-use super::{levels_of, taxonomy_version, CANONICAL_ERRNO, LEVELS, SCHEMA, TAIL_KEYS};
+use super::{
+    levels_of, taxonomy_version, CANONICAL_ERRNO, LEVELS, SCHEMA, TAIL_KEYS, WINDOWS_ERRNO,
+};
 use crate::logs::causes::{Phase, Sig, Text, CAUSES};
 
 /// Names used by the generated objects.
@@ -95,7 +97,8 @@ fn lets(bindings: &[(&str, String)], body: &str) -> String {
 /// The parsed line as a tuple; [`PARTS`] names its elements.
 const PARTS: &[&str] = &[
     "parsed", "level", "time", "pid", "tid", "cid", "text", "message", "errno", "canon", "action",
-    "loc", "client", "server", "request", "host", "referrer", "upstream", "resolver",
+    "loc", "client", "server", "request", "host", "referrer", "upstream", "resolver", "hp",
+    "upfield", "login", "bclient", "bup", "udp",
 ];
 
 /// `p.N` for a part name.
@@ -143,11 +146,22 @@ fn parser(out: &mut String) {
         "if(startsWith(v, '\"'), if(length(v) >= 2 AND endsWith(v, '\"'), substring(v, 2, length(v) - 2), substring(v, 2)), v)",
     );
     // (keys, raw values) of the tail starting at key ks[1].
+    // Keys in the order nginx writes them: a value ends at `, KEY` only
+    // when KEY comes later in that order (a referrer runs to the end).
+    func(
+        out,
+        "ngxray__rank",
+        "k",
+        "multiIf(k IN ('client: ', 'udp client: ', 'resolver: '), 0, k = 'server: ', 1, k = 'request: ', 2, \
+         k IN ('subrequest: ', 'login: '), 3, k = 'upstream: ', 4, k = 'host: ', 5, k = 'referrer: ', 6, \
+         k = 'bytes from/to client:', 7, 8)",
+    );
     func(
         out,
         "ngxray__toks",
         "ks, vs",
-        "arrayFold((acc, k, v) -> if(length(acc.2) > 0 AND ngxray__open(acc.2[-1]), \
+        "arrayFold((acc, k, v) -> if(length(acc.2) > 0 AND (ngxray__open(acc.2[-1]) OR acc.1[-1] = 'referrer: ' \
+         OR ngxray__rank(k) <= ngxray__rank(acc.1[-1])), \
          (acc.1, arrayPushBack(arrayPopBack(acc.2), concat(acc.2[-1], ', ', k, v))), \
          (arrayPushBack(acc.1, k), arrayPushBack(acc.2, v))), ks, vs, \
          (CAST([], 'Array(String)'), CAST([], 'Array(String)')))",
@@ -217,7 +231,9 @@ fn parser(out: &mut String) {
         ("se", "NOT hast AND startsWith(rest, 'nginx: ')".to_string()),
         ("r2", "multiIf(hast, substring(rest, 21), se, substring(rest, 8), rest)".to_string()),
         ("lv", format!("extract(r2, {lv_re})")),
-        ("r3", format!("if(lv != '', replaceRegexpOne(r2, {lv_strip}, ''), r2)")),
+        ("hp", "st >= 0 AND (lv != '' OR se)".to_string()),
+        ("bare", "NOT hp AND match(s, '^[ \\t\\n\\f\\r]*[A-Za-z0-9*\"]')".to_string()),
+        ("r3", format!("if(hp, if(lv != '', replaceRegexpOne(r2, {lv_strip}, ''), r2), replaceRegexpOne(s, '^[ \\t\\n\\f\\r]+', ''))")),
         ("pt", format!("extractGroups(r3, {pid_re})")),
         ("r4", format!("replaceRegexpOne(r3, {pid_re}, '')")),
         ("cm", format!("extractGroups(r4, {cid_re})")),
@@ -236,7 +252,7 @@ fn parser(out: &mut String) {
         ("he", "length(eg) = 3 AND toUInt64OrZero(eg[2]) <= 2147483647".to_string()),
         ("msg", "if(he, eg[1], text)".to_string()),
         ("errno", "if(he, toInt32(toUInt64OrZero(eg[2])), NULL)".to_string()),
-        ("canon", format!("if(he, toInt32(transform(eg[3], {}, [{}], toInt64(toUInt64OrZero(eg[2])))), NULL)", lits(&texts), codes.join(", "))),
+        ("canon", format!("if(he, toInt32(transform(eg[3], {}, [{}], transform(toInt64(toUInt64OrZero(eg[2])), [{}], [{}], toInt64(toUInt64OrZero(eg[2]))))), NULL)", lits(&texts), codes.join(", "), WINDOWS_ERRNO.iter().map(|(w, _)| w.to_string()).collect::<Vec<_>>().join(", "), WINDOWS_ERRNO.iter().map(|(_, l)| l.to_string()).collect::<Vec<_>>().join(", "))),
         ("lg", format!("extractGroups(extract(msg, {loc_re}), {loc2_re})")),
         ("loc", "match(msg, '[0-9]$') AND length(lg) = 2 AND NOT (position(lg[1], ' ') > 0 AND NOT startsWith(lg[1], '/')) AND toUInt64OrZero(lg[2]) <= 4294967295".to_string()),
         ("up", "ngxray__field(tail, ['upstream: '])".to_string()),
@@ -251,19 +267,21 @@ fn parser(out: &mut String) {
              match(msg, {hnf_g}), extract(msg, {hnf_g}), '')"
         )),
     ];
-    let tuple = "(st >= 0 AND (lv != '' OR se), if(lv != '', lv, NULL), \
-        if(hast AND tp[1] BETWEEN 1970 AND 2105, toDateTime(toInt64(toInt32(makeDate32(tp[1], tp[2], 1)) + tp[3] - 1) * 86400 + tp[4] * 3600 + tp[5] * 60 + tp[6], 'UTC'), NULL), \
+    let tuple = "(hp OR bare, if(hp AND lv != '', lv, NULL), \
+        if(hp AND hast AND tp[1] BETWEEN 1970 AND 2105, toDateTime(toInt64(toInt32(makeDate32(tp[1], tp[2], 1)) + tp[3] - 1) * 86400 + tp[4] * 3600 + tp[5] * 60 + tp[6], 'UTC'), NULL), \
         if(length(pt) = 2 AND toUInt64OrZero(pt[1]) <= 4294967295, toUInt32(toUInt64OrZero(pt[1])), NULL), \
         if(length(pt) = 2 AND toUInt64OrZero(pt[2]) <= 4294967295, toUInt32(toUInt64OrZero(pt[2])), NULL), \
         if(length(cm) = 1, toUInt64OrZero(cm[1]), NULL), \
         text, msg, errno, canon, action, loc, \
         ngxray__field(tail, ['client: ', 'udp client: ']), ngxray__field(tail, ['server: ']), \
         ngxray__field(tail, ['request: ']), ngxray__field(tail, ['host: ']), ngxray__field(tail, ['referrer: ']), \
-        if(ukey != '', ukey, NULL), res)";
+        if(ukey != '', ukey, NULL), res, hp, up, ngxray__field(tail, ['login: ']), \
+        ngxray__field(tail, ['bytes from/to client:']), ngxray__field(tail, ['bytes from/to upstream:']), has(tail.1, 'udp client: '))";
     func(out, "ngxray__parse", "raw", &lets(&steps, tuple));
 }
 
-/// Per-line fields, each from the parsed tuple.
+/// Per-line fields, each from the parsed tuple (NULL for an unparsable
+/// line).
 fn accessors(out: &mut String) {
     out.push_str("-- Event fields.\n\n");
     let field = |out: &mut String, name: &str, expr: &str| {
@@ -271,26 +289,31 @@ fn accessors(out: &mut String) {
             out,
             &format!("ngxray_{name}"),
             "raw",
-            &lets(&[("p", "ngxray__parse(raw)".to_string())], expr),
+            &lets(
+                &[
+                    ("p", "ngxray__parse(raw)".to_string()),
+                    ("sig", "ngxray__sig_p(p)".to_string()),
+                ],
+                expr,
+            ),
         );
     };
-    let parsed = part("parsed");
     for name in [
         "level", "time", "pid", "tid", "action", "errno", "client", "server", "request", "host",
         "referrer", "upstream",
     ] {
-        field(out, name, &format!("if({parsed}, {}, NULL)", part(name)));
+        field(out, name, &format!("if(sig != 0, {}, NULL)", part(name)));
     }
     field(
         out,
         "connection",
-        &format!("if({parsed}, {}, NULL)", part("cid")),
+        &format!("if(sig != 0, {}, NULL)", part("cid")),
     );
     field(
         out,
         "message",
         &format!(
-            "if({parsed}, {}, toValidUTF8(if(endsWith(raw, '\\r'), substring(raw, 1, length(raw) - 1), raw)))",
+            "if(sig != 0, {}, toValidUTF8(if(endsWith(raw, '\\r'), substring(raw, 1, length(raw) - 1), raw)))",
             part("text")
         ),
     );
@@ -335,7 +358,7 @@ fn sig_condition(sig: &Sig) -> String {
     }
     if let Some(levels) = levels_of(sig.levels) {
         parts.push(format!(
-            "ifNull({} IN ({}), 0)",
+            "coalesce({}, 'error') IN ({})",
             part("level"),
             levels.iter().map(|l| lit(l)).collect::<Vec<_>>().join(", ")
         ));
@@ -374,11 +397,56 @@ fn classification(out: &mut String) {
     ids.push("unclassified");
     statuses.push("NULL".to_string());
     // On a parsed tuple (the view computes it once per row).
+    // A line without the nginx header counts only when the table knows
+    // its message (else it stays unparsable).
     func(
         out,
         "ngxray__sig_p",
         "pp",
-        &lets(&[("p", "pp".to_string())], &index),
+        &lets(
+            &[("p", "pp".to_string()), ("rs", index.clone())],
+            &format!("if(NOT {} AND rs = {}, 0, rs)", part("hp"), n + 1),
+        ),
+    );
+    // The status of stream (TCP/UDP) sessions and of lines that are not
+    // a request's final failure (mirror of `classify::stream_status`).
+    let f = |name: &str| part(name);
+    let is_stream = format!(
+        "({req} IS NULL AND {login} IS NULL AND ({bc} IS NOT NULL OR {bu} IS NOT NULL OR {udp} \
+         OR ({up} IS NOT NULL AND position(assumeNotNull({up}), '://') = 0) \
+         OR ({srv} IS NOT NULL AND match(assumeNotNull({srv}), '[0-9]$') AND position(assumeNotNull({srv}), ':') > 0)))",
+        req = f("request"),
+        login = f("login"),
+        bc = f("bclient"),
+        bu = f("bup"),
+        udp = f("udp"),
+        up = f("upfield"),
+        srv = f("server"),
+    );
+    func(
+        out,
+        "ngxray__status_p",
+        "pp, sig",
+        &lets(
+            &[("p", "pp".to_string()), ("st", "ngxray__status_of(sig)".to_string())],
+            &format!(
+                "multiIf(st IS NULL, NULL, \
+                 {lv} IS NOT NULL AND {cl} IS NULL, NULL, \
+                 {act} IS NULL AND {up} IS NULL AND {req} IS NOT NULL AND {er} IS NOT NULL \
+                 AND (startsWith({m}, 'connect()') OR startsWith({m}, 'recv()') OR startsWith({m}, 'send()') \
+                 OR startsWith({m}, 'writev()') OR startsWith({m}, 'readv()')), NULL, \
+                 NOT {is_stream}, st, \
+                 ngxray__cause_of(sig) IN ('dns-failure', 'no-resolver'), toNullable(toUInt16(500)), \
+                 st = 504, toNullable(toUInt16(502)), st)",
+                lv = f("level"),
+                cl = f("client"),
+                act = f("action"),
+                up = f("upfield"),
+                req = f("request"),
+                er = f("errno"),
+                m = f("message"),
+            ),
+        ),
     );
     func(
         out,
@@ -405,7 +473,10 @@ fn classification(out: &mut String) {
         out,
         "ngxray_status",
         "raw",
-        "ngxray__status_of(ngxray__sig_p(ngxray__parse(raw)))",
+        &lets(
+            &[("p", "ngxray__parse(raw)".to_string())],
+            "ngxray__status_p(p, ngxray__sig_p(p))",
+        ),
     );
     // Cause metadata for reports.
     let kinds: Vec<String> = CAUSES
@@ -454,8 +525,8 @@ pub fn render(opts: &Options) -> String {
         &lit(&format!("{SCHEMA} {version}")),
     );
     parser(&mut out);
-    accessors(&mut out);
     classification(&mut out);
+    accessors(&mut out);
     let t = &opts.table;
     let v = &opts.view;
     let _ = write!(
@@ -467,13 +538,13 @@ pub fn render(opts: &Options) -> String {
          -- One row per line with ngxray's fields (computed at query time; the\n\
          -- line is parsed once per row).\n\n"
     );
-    let parsed = part("parsed");
+    let parsed = "sig != 0";
     let f = |name: &str| format!("if({parsed}, {}, NULL)", part(name));
     let cols: Vec<(String, &str)> = vec![
         (f("time"), "time"),
         (f("level"), "level"),
         ("ngxray__cause_of(sig)".to_string(), "cause"),
-        ("ngxray__status_of(sig)".to_string(), "status"),
+        ("ngxray__status_p(p, sig)".to_string(), "status"),
         (f("upstream"), "upstream"),
         (f("server"), "server"),
         (f("client"), "client"),

@@ -118,6 +118,23 @@ pub(crate) const CANONICAL_ERRNO: &[(&str, i32)] = &[
     ("Transport endpoint is not connected", 107),
 ];
 
+/// Windows (WSA) error numbers mapped to their Linux errno when the text
+/// is not a known strerror (mirror of `line::canonical_errno`).
+pub(crate) const WINDOWS_ERRNO: &[(i32, i32)] = &[
+    (10054, 104),
+    (10053, 104),
+    (10061, 111),
+    (10060, 110),
+    (10065, 113),
+    (10051, 101),
+    (10064, 112),
+    (10057, 107),
+    (10024, 24),
+    (10055, 12),
+    (10049, 99),
+    (10035, 11),
+];
+
 /// Canonical text of the cause table: every field that decides a verdict,
 /// in matching order. Its fingerprint is part of [`taxonomy_version`].
 pub fn table_text() -> String {

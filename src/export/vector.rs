@@ -10,7 +10,9 @@
 
 use std::fmt::Write;
 
-use super::{levels_of, taxonomy_version, CANONICAL_ERRNO, LEVELS, SCHEMA, TAIL_KEYS};
+use super::{
+    levels_of, taxonomy_version, CANONICAL_ERRNO, LEVELS, SCHEMA, TAIL_KEYS, WINDOWS_ERRNO,
+};
 use crate::logs::causes::{Levels, Phase, Sig, Text, CAUSES};
 
 /// A VRL string literal.
@@ -59,7 +61,9 @@ fn tokens(start: &str, tk: &str, tv: &str) -> String {
          ngx_v = string!(get!(ngx_sg, [{start} + ngx_j + 1]))\n    \
          ngx_n = length({tv})\n    \
          ngx_last = if ngx_n > 0 {{ string!(get!({tv}, [ngx_n - 1])) }} else {{ \"\" }}\n    \
-         if ngx_n > 0 && starts_with(ngx_last, \"\\\"\") && !(strlen(ngx_last) >= 2 && ends_with(ngx_last, \"\\\"\")) {{\n      \
+         ngx_lastk = if ngx_n > 0 {{ string!(get!({tk}, [ngx_n - 1])) }} else {{ \"\" }}\n    \
+         if ngx_n > 0 && ((starts_with(ngx_last, \"\\\"\") && !(strlen(ngx_last) >= 2 && ends_with(ngx_last, \"\\\"\"))) \
+         || ngx_lastk == \"referrer: \" || int!(get!(ngx_rank, [ngx_k2])) <= int!(get!(ngx_rank, [ngx_lastk]))) {{\n      \
          {tv} = set!({tv}, [ngx_n - 1], ngx_last + \", \" + ngx_k2 + ngx_v)\n    \
          }} else {{\n      {tk} = push({tk}, ngx_k2)\n      {tv} = push({tv}, ngx_v)\n    }}\n  }}"
     )
@@ -108,10 +112,7 @@ fn sig_condition(sig: &Sig) -> String {
         ));
     }
     if let Some(levels) = levels_of(sig.levels) {
-        parts.push(format!(
-            "ngx_lv != null && includes({}, ngx_lv)",
-            lits(levels)
-        ));
+        parts.push(format!("includes({}, ngx_lvc)", lits(levels)));
         if sig.levels == Levels::NoticeWithoutConnection {
             parts.push("ngx_cid == null".to_string());
         }
@@ -169,7 +170,7 @@ pub fn render() -> String {
     // Time, `nginx: `, level, pid#tid, *cid.
     let _ = write!(
         o,
-        "ngx_parsed = false\nngx_time = null\nngx_lv = null\nngx_pid = null\nngx_cid = null\nngx_body = \"\"\n\
+        "ngx_hp = false\nngx_time = null\nngx_lv = null\nngx_pid = null\nngx_cid = null\nngx_body = \"\"\n\
          if ngx_rest != null {{\n  ngx_r = string!(ngx_rest)\n  ngx_se = false\n  ngx_ht = false\n  \
          ngx_tm = parse_regex(ngx_r, {time}) ?? null\n  \
          if ngx_tm != null {{\n    \
@@ -184,7 +185,14 @@ pub fn render() -> String {
          if !ngx_ht && starts_with(ngx_r, \"nginx: \") {{\n    ngx_se = true\n    ngx_r = slice!(ngx_r, 7)\n  }}\n  \
          ngx_lm = parse_regex(ngx_r, {level}) ?? null\n  \
          if ngx_lm != null {{\n    ngx_lv = string!(ngx_lm.lv)\n    ngx_r = string!(ngx_lm.r)\n  }}\n  \
-         ngx_parsed = ngx_lv != null || ngx_se\n  \
+         ngx_hp = ngx_lv != null || ngx_se\n  \
+         if ngx_hp {{ ngx_body = ngx_r }}\n}}\n\
+         # A line without the nginx header (a pasted message) is read from its first word.\n\
+         ngx_bare = false\n\
+         if !ngx_hp && match(ngx_s, r'^[ \\t\\n\\f\\r]*[A-Za-z0-9*\"]') {{\n  \
+         ngx_bare = true\n  ngx_time = null\n  ngx_lv = null\n  ngx_body = replace(ngx_s, r'^[ \\t\\n\\f\\r]+', \"\")\n}}\n\
+         ngx_parsed = ngx_hp || ngx_bare\n\
+         if ngx_parsed {{\n  ngx_r = ngx_body\n  \
          ngx_pm = parse_regex(ngx_r, {pid}) ?? null\n  \
          if ngx_pm != null {{\n    \
          ngx_p = to_int(ngx_pm.p) ?? null\n    if ngx_p != null && int!(ngx_p) <= 4294967295 {{ ngx_pid = ngx_p }}\n    \
@@ -202,7 +210,10 @@ pub fn render() -> String {
     // `client:` key, else the last `resolver:` key.
     let _ = write!(
         o,
-        "ngx_ks = []\n\
+        "ngx_rank = {{ \"client: \": 0, \"udp client: \": 0, \"resolver: \": 0, \"server: \": 1, \"request: \": 2, \
+         \"subrequest: \": 3, \"login: \": 3, \"upstream: \": 4, \"host: \": 5, \"referrer: \": 6, \
+         \"bytes from/to client:\": 7, \"bytes from/to upstream:\": 8 }}\n\
+         ngx_ks = []\n\
          for_each(parse_regex_all(ngx_body, {k1}) ?? []) -> |_i, ngx_km| {{ ngx_ks = push(ngx_ks, string!(ngx_km.k)) }}\n\
          ngx_sg = split(ngx_body, {k0})\n\
          ngx_at = 0\nngx_lastc = 0\n\
@@ -229,7 +240,8 @@ pub fn render() -> String {
     );
     // Fields of the tail (the last of a key wins).
     o.push_str(
-        "ngx_client = null\nngx_server = null\nngx_request = null\nngx_host = null\nngx_up = null\nngx_res = null\n",
+        "ngx_client = null\nngx_server = null\nngx_request = null\nngx_host = null\nngx_up = null\nngx_res = null\n\
+         ngx_login = null\nngx_bc = null\nngx_bu = null\nngx_udp = false\n",
     );
     let _ = write!(
         o,
@@ -239,7 +251,11 @@ pub fn render() -> String {
          if ngx_kk == \"request: \" {{ ngx_request = ngx_vv }}\n  \
          if ngx_kk == \"host: \" {{ ngx_host = ngx_vv }}\n  \
          if ngx_kk == \"upstream: \" {{ ngx_up = ngx_vv }}\n  \
-         if ngx_kk == \"resolver: \" {{ ngx_res = ngx_vv }}\n}}\n",
+         if ngx_kk == \"resolver: \" {{ ngx_res = ngx_vv }}\n  \
+         if ngx_kk == \"login: \" {{ ngx_login = ngx_vv }}\n  \
+         if ngx_kk == \"bytes from/to client:\" {{ ngx_bc = ngx_vv }}\n  \
+         if ngx_kk == \"bytes from/to upstream:\" {{ ngx_bu = ngx_vv }}\n  \
+         if ngx_kk == \"udp client: \" {{ ngx_udp = true }}\n}}\n",
         val = val("ngx_vv", "ngx_raw"),
     );
     // ` while ACTION`, errno, configuration location.
@@ -258,7 +274,9 @@ pub fn render() -> String {
          ngx_em = parse_regex(ngx_text, {errno}) ?? null\n\
          if ngx_em != null {{\n  ngx_code = to_int(ngx_em.n) ?? null\n  \
          if ngx_code != null && int!(ngx_code) <= 2147483647 {{\n    ngx_msg = string!(ngx_em.m)\n    ngx_errno = ngx_code\n    \
-         ngx_canon = get!({{ {canon} }}, [string!(ngx_em.t)])\n    if ngx_canon == null {{ ngx_canon = ngx_code }}\n  }}\n}}\n\
+         ngx_canon = get!({{ {canon} }}, [string!(ngx_em.t)])\n    \
+         if ngx_canon == null {{ ngx_canon = get!({{ {win} }}, [to_string(ngx_code)]) }}\n    \
+         if ngx_canon == null {{ ngx_canon = ngx_code }}\n  }}\n}}\n\
          ngx_loc = false\n\
          if match(ngx_msg, r'[0-9]$') {{\n  ngx_lm1 = parse_regex(ngx_msg, {loc1}) ?? null\n  \
          if ngx_lm1 != null {{\n    ngx_lm2 = parse_regex(string!(ngx_lm1.l), {loc2}) ?? null\n    \
@@ -266,6 +284,11 @@ pub fn render() -> String {
          ngx_loc = !(contains(string!(ngx_lm2.p), \" \") && !starts_with(string!(ngx_lm2.p), \"/\")) && ngx_ln <= 4294967295\n    }}\n  }}\n}}\n",
         errno = re(r"^(?P<m>(?s:.*)) \((?P<n>[0-9]{1,19}): (?P<t>[^(]*)\)$"),
         canon = canon.join(", "),
+        win = WINDOWS_ERRNO
+            .iter()
+            .map(|(w, l)| format!("\"{w}\": {l}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         loc1 = re(r"^(?s:.*) in (?P<l>(?s:.*))$"),
         loc2 = re(r"^(?P<p>(?s:.+)):(?P<n>[0-9]{1,19})$"),
     );
@@ -290,7 +313,7 @@ pub fn render() -> String {
     o.push_str("# Classification: one condition per signature of the cause table, in\n# table order (the first match wins).\n");
     let mut ids: Vec<&str> = vec!["unparsable"];
     let mut statuses: Vec<String> = vec!["null".to_string()];
-    o.push_str("ngx_sig = 0\nif !ngx_parsed {\n  ngx_sig = 0\n}");
+    o.push_str("ngx_lvc = if ngx_lv == null { \"error\" } else { string!(ngx_lv) }\nngx_sig = 0\nif !ngx_parsed {\n  ngx_sig = 0\n}");
     let mut n = 0;
     for cause in CAUSES {
         for sig in cause.sigs {
@@ -301,16 +324,32 @@ pub fn render() -> String {
         }
     }
     let _ = writeln!(o, " else {{\n  ngx_sig = {}\n}}", n + 1);
+    // A line without the header counts only when the table knows it.
+    let _ = writeln!(
+        o,
+        "if ngx_bare && ngx_sig == {} {{\n  ngx_sig = 0\n}}",
+        n + 1
+    );
     ids.push("unclassified");
     statuses.push("null".to_string());
     let _ = writeln!(o, ".ngxray_cause = get!({}, [ngx_sig])", lits(&ids));
-    let _ = writeln!(
-        o,
-        ".ngxray_status = get!([{}], [ngx_sig])",
-        statuses.join(", ")
+    let _ = writeln!(o, "ngx_st = get!([{}], [ngx_sig])", statuses.join(", "));
+    // Stream sessions and lines that are not a request's final failure
+    // (mirror of `classify::stream_status`).
+    o.push_str(
+        "if ngx_st != null {\n  \
+         if ngx_lv != null && ngx_client == null {\n    ngx_st = null\n  } \
+         else if ngx_action == null && ngx_up == null && ngx_request != null && ngx_errno != null \
+         && (starts_with(ngx_msg, \"connect()\") || starts_with(ngx_msg, \"recv()\") || starts_with(ngx_msg, \"send()\") \
+         || starts_with(ngx_msg, \"writev()\") || starts_with(ngx_msg, \"readv()\")) {\n    ngx_st = null\n  } \
+         else if ngx_request == null && ngx_login == null && (ngx_bc != null || ngx_bu != null || ngx_udp \
+         || (ngx_up != null && !contains(string!(ngx_up), \"://\")) \
+         || (ngx_server != null && match(string!(ngx_server), r'[0-9]$') && contains(string!(ngx_server), \":\"))) {\n    \
+         if .ngxray_cause == \"dns-failure\" || .ngxray_cause == \"no-resolver\" {\n      ngx_st = 500\n    } \
+         else if ngx_st == 504 {\n      ngx_st = 502\n    }\n  }\n}\n.ngxray_status = ngx_st\n",
     );
     o.push_str(
-        "if ngx_parsed {\n  \
+        "if ngx_sig != 0 {\n  \
          .ngxray_level = ngx_lv\n  .ngxray_time = ngx_time\n  .ngxray_upstream = if ngx_ukey == \"\" { null } else { ngx_ukey }\n  \
          .ngxray_server = ngx_server\n  .ngxray_client = ngx_client\n  .ngxray_request = ngx_request\n  \
          .ngxray_message = ngx_text\n  .ngxray_action = ngx_action\n  .ngxray_errno = ngx_errno\n  \

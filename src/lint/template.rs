@@ -161,9 +161,7 @@ pub fn env_subst(text: &[u8]) -> Vec<u8> {
             .or_else(|| c.get(2))
             .map(|m| m.as_bytes())
             .unwrap_or_default();
-        let value = std::str::from_utf8(name)
-            .ok()
-            .and_then(std::env::var_os);
+        let value = std::str::from_utf8(name).ok().and_then(std::env::var_os);
         match value {
             Some(v) => v.into_encoded_bytes(),
             None => c.get(0).map(|m| m.as_bytes().to_vec()).unwrap_or_default(),
