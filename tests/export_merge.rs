@@ -130,7 +130,7 @@ fn merged_host_documents_equal_one_run_over_all_logs() {
             mc["timeline_bucket_seconds"].as_i64().unwrap(),
             wc["timeline_bucket_seconds"].as_i64().unwrap(),
         );
-        if mw == ww && mw > 0 && mc["timeline"].as_array().unwrap().len() > 0 {
+        if mw == ww && mw > 0 && !mc["timeline"].as_array().unwrap().is_empty() {
             let aligned = |t: &serde_json::Value| {
                 t.as_array()
                     .unwrap()

@@ -418,8 +418,9 @@ mod tests {
             .lines()
             .filter(|l| l.trim_start().starts_with("ngx_sig = "))
             .count();
-        // `ngx_sig = 0` twice (init and unparsed), one per signature, the fallback.
-        assert_eq!(branches, sigs + 3);
+        // `ngx_sig = 0` three times (init, unparsed, unknown line without
+        // header), one per signature, the fallback.
+        assert_eq!(branches, sigs + 4);
         assert!(p.contains(&taxonomy_version()));
         assert_eq!(p, render());
     }
