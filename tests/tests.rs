@@ -10,6 +10,7 @@ mod docs;
 mod exit_codes;
 mod export_clickhouse;
 mod export_merge;
+mod export_pipeline;
 mod formats;
 mod grammar;
 mod grammar_split;
