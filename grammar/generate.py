@@ -4,8 +4,9 @@
 Usage: python3 grammar/generate.py DATA_DIR > grammar/directives.tsv
 
 DATA_DIR holds nginx-directives.tsv, nginx-directives-external.tsv,
-nginx-directives-removed.tsv and (optionally) nginx-directives-thirdparty.tsv.
-See grammar/README.md for the columns.
+nginx-directives-removed.tsv and (optionally) nginx-directives-thirdparty.tsv;
+grammar/thirdparty-extra.tsv (beside this script) adds third-party modules
+the shared tables lack. See grammar/README.md for the columns.
 """
 
 import csv
@@ -131,7 +132,17 @@ def main():
                 "value": "on|off" if r["args"] == "flag" else "",
             }
         )
-    for r in rows(os.path.join(data, "nginx-directives-thirdparty.tsv")):
+    # The shared third-party table, then this folder's own additions
+    # (thirdparty-extra.tsv, same columns, written by ngx_commands.py); a
+    # (name, module) the shared table already has is not added twice.
+    shared = rows(os.path.join(data, "nginx-directives-thirdparty.tsv"))
+    have = {(r["name"], r["module"]) for r in shared}
+    extra = [
+        r
+        for r in rows(os.path.join(os.path.dirname(os.path.abspath(__file__)), "thirdparty-extra.tsv"))
+        if (r["name"], r["module"]) not in have
+    ]
+    for r in shared + extra:
         out.append(
             {
                 "name": r["name"],

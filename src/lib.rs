@@ -13,5 +13,7 @@ pub mod lint;
 pub mod load;
 pub mod logs;
 pub mod model;
+pub mod probe;
 pub mod report;
+pub mod sanitize;
 pub mod syntax;

@@ -317,3 +317,29 @@ fn inline_suppression_cannot_hide_syntax_errors() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("error[syntax/"), "{text}");
 }
+
+/// Control characters from a config never reach the terminal raw: text,
+/// concise and GitHub outputs show them escaped (messages) or masked
+/// (source snippets).
+#[test]
+fn control_characters_from_configs_are_neutralised() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("nginx.conf"),
+        "events {}\nhttp {\n  server {\n    listen 80;\n    foo\x1b[2Jbar\x07 on;\n  }\n}\n",
+    )
+    .expect("write");
+    for format in ["text", "concise", "github"] {
+        let out = crate::util::ngxray_in(d.path(), &["lint", "--format", format, "nginx.conf"]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert!(
+            !out.stdout.iter().any(|&b| b == 0x1b || b == 0x07),
+            "{format}: raw control bytes in {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            crate::util::stdout(&out).contains("foo\\x1b[2Jbar"),
+            "{format}"
+        );
+    }
+}

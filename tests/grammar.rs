@@ -200,3 +200,199 @@ fn nginx_t_parity_on_corpus() {
         failures.join("\n")
     );
 }
+
+/// Lint a file of `testdata/grammar` with the CLI; the JSON findings.
+fn lint_json(file: &str) -> Vec<serde_json::Value> {
+    let path = repo().join("testdata/grammar").join(file);
+    let out = ngxray(&[
+        "lint",
+        "--format",
+        "json",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json output");
+    v["diagnostics"].as_array().cloned().unwrap_or_default()
+}
+
+/// The third-party modules added from their own `ngx_command_t` tables
+/// (grammar/thirdparty-extra.tsv) validate as real configurations use them:
+/// no grammar error, one `grammar/third-party-directive` info per module.
+#[test]
+fn third_party_modules_validate() {
+    let found = lint_json("third-party.conf");
+    let errors: Vec<String> = found
+        .iter()
+        .filter(|d| d["severity"] != "info")
+        .map(|d| format!("{}:{} {}", d["rule"], d["line"], d["message"]))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let mut modules: Vec<&str> = found
+        .iter()
+        .filter(|d| d["rule"] == "grammar/third-party-directive")
+        .filter_map(|d| d["message"].as_str())
+        .filter_map(|m| m.split("third-party module ").nth(1))
+        .filter_map(|m| m.split(' ').next())
+        .collect();
+    modules.sort_unstable();
+    assert_eq!(
+        modules,
+        [
+            "ngx_http_auth_ldap_module",
+            "ngx_http_naxsi_module",
+            "ngx_http_proxy_connect_module",
+            "ngx_http_push_stream_module",
+            "ngx_http_redis2_module",
+            "ngx_http_redis_module",
+            "ngx_http_secure_token_filter_module",
+            "ngx_http_upload_module",
+            "ngx_http_upstream_check_module",
+            "ngx_http_upstream_jdomain_module",
+            "ngx_http_vod_module",
+        ]
+    );
+}
+
+/// Every row of grammar/thirdparty-extra.tsv, placed in each context it
+/// lists with its fewest arguments, is accepted; one argument too many is
+/// rejected where the mask has a maximum (the table is what ngxray
+/// enforces, not only what it knows by name). One file, one case a line.
+#[test]
+fn third_party_extra_rows_are_enforced() {
+    let text = std::fs::read_to_string(repo().join("grammar/thirdparty-extra.tsv"))
+        .expect("thirdparty-extra.tsv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).expect(n);
+    let (name, contexts, args, lo, hi, block) = (
+        col("name"),
+        col("contexts"),
+        col("args"),
+        col("min_args"),
+        col("max_args"),
+        col("is_block"),
+    );
+    // (config line, case, must be rejected)
+    let mut cases: Vec<(String, bool)> = Vec::new();
+    for line in lines {
+        let f: Vec<&str> = line.split('\t').collect();
+        let n: usize = f[lo].parse().expect("min_args");
+        let value = if f[args] == "flag" { "on" } else { "a" };
+        let mut argvs = vec![(vec![value; n], false)];
+        if let Ok(max) = f[hi].parse::<usize>() {
+            argvs.push((vec![value; max + 1], true));
+        }
+        for ctx in f[contexts].split(',') {
+            for (argv, bad) in &argvs {
+                let stmt = format!(
+                    "{} {}{}",
+                    f[name],
+                    argv.join(" "),
+                    if f[block] == "yes" { " { }" } else { ";" }
+                );
+                let i = cases.len();
+                let line = match ctx {
+                    "http" => stmt,
+                    "server" => format!("server {{ {stmt} }}"),
+                    "location" => format!("server {{ location / {{ {stmt} }} }}"),
+                    "if_in_location" => {
+                        format!("server {{ location / {{ if ($uri) {{ {stmt} }} }} }}")
+                    }
+                    "limit_except" => {
+                        format!("server {{ location / {{ limit_except GET {{ {stmt} }} }} }}")
+                    }
+                    "upstream" => format!("upstream u{i} {{ server 127.0.0.1; {stmt} }}"),
+                    other => panic!("context {other} of {} has no test case", f[name]),
+                };
+                cases.push((line, *bad));
+            }
+        }
+    }
+    assert!(cases.len() > 400, "only {} cases", cases.len());
+    let dir = std::env::temp_dir().join(format!("ngxray-thirdparty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("nginx.conf");
+    let body: Vec<&str> = cases.iter().map(|(l, _)| l.as_str()).collect();
+    std::fs::write(
+        &path,
+        format!("events {{}}\nhttp {{\n{}\n}}\n", body.join("\n")),
+    )
+    .expect("write");
+    let out = ngxray(&[
+        "lint",
+        "--format",
+        "json",
+        "--select",
+        "grammar",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let mut rejected: BTreeMap<u64, String> = BTreeMap::new();
+    for d in v["diagnostics"].as_array().into_iter().flatten() {
+        if d["severity"] == "error" {
+            let line = d["line"].as_u64().unwrap_or(0);
+            rejected.insert(line, format!("{} {}", d["rule"], d["message"]));
+        }
+    }
+    let mut failures = Vec::new();
+    for (i, (line, bad)) in cases.iter().enumerate() {
+        let at = i as u64 + 3;
+        match (rejected.remove(&at), bad) {
+            (Some(e), false) => failures.push(format!("{line}: {e}")),
+            (None, true) => failures.push(format!("{line}: accepted, but has too many arguments")),
+            _ => {}
+        }
+    }
+    failures.extend(rejected.values().cloned());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Unknown directives sharing a module prefix are one finding, with the
+/// other lines as related spans; a typo of a known directive stays its own.
+#[test]
+fn unknown_directives_of_one_prefix_are_one_finding() {
+    let found = lint_json("unknown-prefix.conf");
+    let unknown: Vec<&serde_json::Value> = found
+        .iter()
+        .filter(|d| d["rule"] == "grammar/unknown-directive")
+        .collect();
+    assert_eq!(unknown.len(), 2, "{unknown:#?}");
+    let group = unknown[0];
+    assert_eq!(group["line"], 5);
+    assert_eq!(
+        group["message"],
+        "unknown directives with prefix \"foo_\": \"foo_zone\", \"foo_enable\", \"foo_pass\""
+    );
+    let related: Vec<(u64, &str)> = group["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap_or(0),
+                r["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        [
+            (8, "also unknown: \"foo_enable\""),
+            (10, "also unknown: \"foo_pass\"")
+        ]
+    );
+    assert_eq!(unknown[1]["line"], 11);
+    assert_eq!(unknown[1]["message"], "unknown directive \"proxy_passs\"");
+    let text = ngxray_in(
+        &repo(),
+        &[
+            "lint",
+            "--format",
+            "text",
+            "--select",
+            "grammar/unknown-directive",
+            "testdata/grammar/unknown-prefix.conf",
+        ],
+    );
+    insta::assert_snapshot!(stdout(&text));
+}

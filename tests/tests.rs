@@ -21,6 +21,7 @@ mod nginx_diff;
 mod nginx_dump;
 mod parse_split;
 mod precision;
+mod probe;
 mod properties;
 mod risk_rules;
 mod rules;

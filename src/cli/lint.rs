@@ -235,17 +235,35 @@ pub fn run(args: LintArgs) -> u8 {
     let diags = &outcome.diagnostics;
     let sources = &outcome.loaded.sources;
     let summary = report::json::Summary::of(diags, outcome.loaded.files.len());
+    // Text meant for a terminal: texts from the config cleaned of control
+    // characters (JSON and SARIF escape them).
+    let cleaned: Vec<crate::diag::Diagnostic>;
+    let shown: &[crate::diag::Diagnostic] = if matches!(
+        args.format,
+        LintFormat::Text | LintFormat::Concise | LintFormat::Github
+    ) && diags
+        .iter()
+        .any(|d| matches!(crate::sanitize::diagnostic(d), std::borrow::Cow::Owned(_)))
+    {
+        cleaned = diags
+            .iter()
+            .map(|d| crate::sanitize::diagnostic(d).into_owned())
+            .collect();
+        &cleaned
+    } else {
+        diags
+    };
     let result = match args.format {
         LintFormat::Json => {
             report::json::write(&mut std::io::stdout().lock(), diags, sources, &summary)
         }
-        LintFormat::Concise => super::write_out(report::concise::render(diags, sources)),
+        LintFormat::Concise => super::write_out(report::concise::render(shown, sources)),
         LintFormat::Sarif => {
             use std::io::Write;
             let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             report::sarif::write(&mut w, diags, sources).and_then(|()| w.flush())
         }
-        LintFormat::Github => super::write_out(report::github::render(diags, sources)),
+        LintFormat::Github => super::write_out(report::github::render(shown, sources)),
         LintFormat::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let tail = if diags.is_empty() {
@@ -259,7 +277,7 @@ pub fn run(args: LintArgs) -> u8 {
                     summary.files, summary.errors, summary.warnings, summary.infos
                 )
             };
-            super::write_out(report::text::render(diags, sources, color))
+            super::write_out(report::text::render(shown, sources, color))
                 .and_then(|()| super::write_out(tail))
         }
     };

@@ -10,6 +10,7 @@ pub mod lint;
 pub mod logs;
 pub mod logs_merge;
 pub mod parse;
+pub mod probe;
 pub mod rules;
 
 /// Exit code: nothing at or above the failure threshold.
@@ -35,6 +36,9 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// Print the parsed configuration as JSON (ngxray's tree or crossplane's).
     Parse(parse::ParseArgs),
+    /// Probe every backend the configuration names (resolve, connect, TLS, request).
+    #[command(long_about = probe::LONG_ABOUT)]
+    Probe(probe::ProbeArgs),
     /// List every rule id with its default severity.
     Rules(rules::RulesArgs),
     /// Print a rule's documentation.
@@ -53,6 +57,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Lint(a) => lint::run(a),
         Command::Logs(a) => logs::run(a),
         Command::Parse(a) => parse::run(a),
+        Command::Probe(a) => probe::run(a),
         Command::Rules(a) => rules::run_rules(a),
         Command::Explain(a) => rules::run_explain(a),
         Command::Export(a) => export::run(a),

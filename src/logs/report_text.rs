@@ -105,35 +105,7 @@ fn when(t: Option<i64>, same_day: bool) -> String {
     }
 }
 
-/// Log content made harmless for a terminal: control characters (C0 such
-/// as ESC, BEL, CR, LF and TAB, DEL, and C1 such as U+009B CSI) are shown
-/// as escapes (`\x1b`, `\n`, `\u{9b}`), so a hostile client cannot drive
-/// the reader's terminal through a logged request line or header.
-pub fn clean(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(is_control) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if is_control(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-fn is_control(c: char) -> bool {
-    (c as u32) < 0x20 || ('\u{7f}'..='\u{9f}').contains(&c)
-}
+pub use crate::sanitize::clean;
 
 /// Log content cleaned (see [`clean`]) and cut to `width` characters.
 fn truncate(s: &str, width: usize) -> String {

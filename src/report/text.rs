@@ -38,14 +38,16 @@ impl<'a> FileSource<'a> {
     fn new(file: &'a SourceFile) -> Self {
         let name = file.path.display().to_string();
         if std::str::from_utf8(&file.text).is_ok() {
+            // control bytes masked, offsets kept: a config cannot drive
+            // the terminal through a snippet
             return FileSource {
                 name,
-                text: Cow::Borrowed(&file.text),
+                text: crate::sanitize::mask_controls(&file.text),
                 starts: Cow::Borrowed(file.line_starts()),
                 raw: true,
             };
         }
-        let text = file.text_lossy().into_bytes();
+        let text = crate::sanitize::mask_controls(file.text_lossy().as_bytes()).into_owned();
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', &text).map(|i| i + 1));
         FileSource {

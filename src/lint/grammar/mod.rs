@@ -204,6 +204,7 @@ pub fn check_with(
         Split::Auto => rayon::current_num_threads() > 1 && size >= PARALLEL_BYTES,
         Split::Always => true,
     };
+    let start = out.len();
     let mut seen: HashSet<(&'static str, Option<Span>, String)> = HashSet::new();
     let mut info_modules: HashSet<&'static str> = HashSet::new();
     let mut vars = Variables::default();
@@ -236,7 +237,99 @@ pub fn check_with(
             }
         }
     }
+    group_unknown(out, start);
     vars.finish(out);
+}
+
+/// Label of a name no row of the table has (not "module not loaded").
+const UNKNOWN_LABEL: &str = "unknown directive";
+/// Start of the help of an unknown name close to a known one.
+const DID_YOU_MEAN: &str = "did you mean";
+
+/// Unknown names that share a module prefix (`foo_` of `foo_bar`,
+/// `foo_baz`) are one finding: one module missing from the build (or from
+/// the directive table) is one cause, not one error per line. The first in
+/// read order stays, with the other lines as related spans. Names with a
+/// spelling suggestion stay apart (a typo of a known directive is its own
+/// cause), and so do names without `_`.
+fn group_unknown(out: &mut Vec<Diagnostic>, start: usize) {
+    fn prefix(d: &Diagnostic) -> Option<(&str, &str)> {
+        if d.rule != UNKNOWN_DIRECTIVE
+            || d.label.as_deref() != Some(UNKNOWN_LABEL)
+            || d.span.is_none()
+            || d.help
+                .as_deref()
+                .is_some_and(|h| h.starts_with(DID_YOU_MEAN))
+        {
+            return None;
+        }
+        let name = d
+            .message
+            .strip_prefix("unknown directive \"")?
+            .strip_suffix('"')?;
+        let (p, rest) = name.split_once('_')?;
+        (!p.is_empty() && !rest.is_empty()).then_some((&name[..=p.len()], name))
+    }
+    /// The index of the first finding, the distinct names, the others.
+    type Group = (usize, Vec<String>, Vec<(Span, String)>);
+    let mut groups: HashMap<String, Group> = HashMap::new();
+    let mut drop = HashSet::new();
+    for (i, d) in out.iter().enumerate().skip(start) {
+        let (Some((p, name)), Some(span)) = (prefix(d), d.span) else {
+            continue;
+        };
+        match groups.get_mut(p) {
+            None => {
+                groups.insert(p.to_string(), (i, vec![name.to_string()], Vec::new()));
+            }
+            Some((_, names, others)) => {
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+                others.push((span, name.to_string()));
+                drop.insert(i);
+            }
+        }
+    }
+    for (p, (first, names, others)) in groups {
+        if others.is_empty() {
+            continue;
+        }
+        let Some(d) = out.get_mut(first) else {
+            continue;
+        };
+        const SHOWN: usize = 6;
+        let mut list: Vec<String> = names
+            .iter()
+            .take(SHOWN)
+            .map(|n| format!("\"{n}\""))
+            .collect();
+        if names.len() > SHOWN {
+            list.push(format!("and {} more", names.len() - SHOWN));
+        }
+        d.message = format!(
+            "unknown directives with prefix \"{p}\": {}",
+            list.join(", ")
+        );
+        d.label = Some(format!("unknown directive (1 of {})", others.len() + 1));
+        d.help = Some(format!(
+            "{} lines use unknown \"{p}*\" directives, most likely one third-party module this nginx lacks: build it in (`--add-module`) or load it with `load_module`, or remove its directives",
+            others.len() + 1
+        ));
+        for (span, name) in others {
+            d.related.push(crate::diag::Label {
+                span,
+                message: format!("also unknown: \"{name}\""),
+            });
+        }
+    }
+    if !drop.is_empty() {
+        let mut i = 0;
+        out.retain(|_| {
+            i += 1;
+            !drop.contains(&(i - 1))
+        });
+    }
 }
 
 /// The `.so` files `load_module` lines (or `--load-module`) load: `None` when
@@ -1052,6 +1145,17 @@ impl<'a, 'o> Checker<'a, 'o> {
         if third_party {
             self.third_party_info(d, entry);
         }
+        if entry.kind == Kind::ThirdParty
+            && matches!(ctx, Context::Upstream | Context::StreamUpstream)
+        {
+            // A module's handler may add the group's servers itself
+            // (jdomain pushes one at load): whether nginx finds "no servers
+            // inside upstream" is then not for ngxray to say.
+            let block = block_id(v.ancestors.last());
+            if let Some(u) = self.upstreams.iter_mut().rev().find(|u| u.id == block) {
+                u.uncertain = true;
+            }
+        }
         if value != ValueCheck::None {
             values::check(self, d, ctx, value);
         }
@@ -1250,13 +1354,13 @@ impl<'a, 'o> Checker<'a, 'o> {
     fn unknown(&mut self, d: &Directive, ctx: Context) {
         let name = d.name();
         let help = match suggest(name, ctx, self.opts, &self.modules) {
-            Some(s) => format!("did you mean \"{s}\"?"),
+            Some(s) => format!("{DID_YOU_MEAN} \"{s}\"?"),
             None => "check the spelling; if a module provides it, that module must be built into nginx or loaded with `load_module`".to_string(),
         };
         self.push(
             Diagnostic::error(UNKNOWN_DIRECTIVE, format!("unknown directive \"{name}\""))
                 .with_span(d.name.span)
-                .with_label("unknown directive")
+                .with_label(UNKNOWN_LABEL)
                 .with_help(help),
         );
     }

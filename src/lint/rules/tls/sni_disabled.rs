@@ -29,6 +29,13 @@ pub const RULE: Rule = Rule {
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let mut seen: HashSet<(Span, Option<Span>)> = HashSet::new();
+    // one finding per server block and `*_ssl_server_name` setting, the
+    // other passes it covers as related spans
+    let mut found_at: std::collections::HashMap<
+        (Option<crate::model::ScopeId>, Option<Span>),
+        usize,
+    > = std::collections::HashMap::new();
+    let mut mine: Vec<Diagnostic> = Vec::new();
     for p in &m.passes {
         // a literal target without TLS is its only target: nothing to check
         let t = &p.target;
@@ -69,6 +76,21 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if !seen.insert((p.directive.head_span(), e.directive.map(|d| d.head_span()))) {
             continue;
         }
+        let key = (
+            m.enclosing(p.scope, crate::model::Context::Server),
+            e.directive.map(|d| d.head_span()),
+        );
+        if let Some(&i) = found_at.get(&key) {
+            let also = format!("also without SNI: {} {}", p.directive.name(), p.target.raw);
+            if let Some(d) = mine.get_mut(i) {
+                d.related.push(crate::diag::Label {
+                    span: p.directive.args[0].span,
+                    message: also,
+                });
+            }
+            continue;
+        }
+        found_at.insert(key, mine.len());
         let host = target.host.name().unwrap_or_default().to_string();
         let state = if e.is_set() { "off" } else { "off (default)" };
         let mut d = diag(
@@ -102,8 +124,9 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             }
             _ => format!("add `{directive} on;` next to this {}", p.directive.name()),
         };
-        out.push(d.with_help(help));
+        mine.push(d.with_help(help));
     }
+    out.append(&mut mine);
 }
 
 /// A name whose server may need SNI to pick a certificate: a dotted host

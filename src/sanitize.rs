@@ -1,0 +1,106 @@
+//! Text from configs and logs made harmless for a terminal. Configs come
+//! from pull requests and logs from clients: neither may drive the reader's
+//! terminal with escape sequences. Both the lint and the logs reports use
+//! this one sanitiser.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Log content made harmless for a terminal: control characters (C0 such
+/// as ESC, BEL, CR, LF and TAB, DEL, and C1 such as U+009B CSI) are shown
+/// as escapes (`\x1b`, `\n`, `\u{9b}`), so a hostile client cannot drive
+/// the reader's terminal through a logged request line or header.
+pub fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if is_control(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+pub fn is_control(c: char) -> bool {
+    (c as u32) < 0x20 || ('\u{7f}'..='\u{9f}').contains(&c)
+}
+
+/// Source text for a snippet, with the same byte length and offsets:
+/// control bytes (C0 but TAB and LF, CR not before LF, DEL) become `?`,
+/// and a C1 character (two bytes in UTF-8) becomes `??`.
+pub fn mask_controls(text: &[u8]) -> Cow<'_, [u8]> {
+    let bad = |i: usize, b: u8| match b {
+        b'\t' | b'\n' => false,
+        b'\r' => text.get(i + 1) != Some(&b'\n'),
+        0..=0x1f | 0x7f => true,
+        0xc2 => text.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
+        _ => false,
+    };
+    if !text.iter().enumerate().any(|(i, &b)| bad(i, b)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = text.to_vec();
+    let mut i = 0;
+    while i < text.len() {
+        if bad(i, text[i]) {
+            out[i] = b'?';
+            if text[i] == 0xc2 {
+                out[i + 1] = b'?';
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
+/// A finding with its texts cleaned (see [`clean`]), for the text, concise
+/// and GitHub reports; borrowed when there is nothing to clean.
+pub fn diagnostic(d: &crate::diag::Diagnostic) -> Cow<'_, crate::diag::Diagnostic> {
+    let dirty = |s: &str| s.chars().any(is_control);
+    if !dirty(&d.message)
+        && !d.label.as_deref().is_some_and(dirty)
+        && !d.help.as_deref().is_some_and(dirty)
+        && !d.related.iter().any(|l| dirty(&l.message))
+    {
+        return Cow::Borrowed(d);
+    }
+    let mut c = d.clone();
+    c.message = clean(&d.message).into_owned();
+    c.label = d.label.as_deref().map(|s| clean(s).into_owned());
+    c.help = d.help.as_deref().map(|s| clean(s).into_owned());
+    for l in &mut c.related {
+        l.message = clean(&l.message).into_owned();
+    }
+    Cow::Owned(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_keep_offsets() {
+        let t = b"a\x1b[31mb\r\nc\xc2\x9bd\te";
+        let m = mask_controls(t);
+        assert_eq!(m.len(), t.len());
+        assert_eq!(&m[..], b"a?[31mb\r\nc??d\te");
+        assert!(matches!(mask_controls(b"plain\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn cleans_escapes() {
+        assert_eq!(clean("a\u{1b}[2Jb\u{7}"), "a\\x1b[2Jb\\x07");
+    }
+}
