@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod diag;
 pub mod diagnose;
+pub mod export;
 pub mod lint;
 pub mod load;
 pub mod logs;

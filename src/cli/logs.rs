@@ -71,6 +71,10 @@ pub struct LogsArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// Merge `--format json` documents (files, or stdin) of many hosts into one
+    /// fleet report (text, or `ngxray/fleet/v1` JSON); each file is one host.
+    #[arg(long)]
+    pub merge: bool,
     /// Reference time for relative --since/--until (tests).
     #[arg(long, hide = true)]
     pub now: Option<String>,
@@ -175,6 +179,9 @@ fn install_interrupt() {
 }
 
 pub fn run(args: LogsArgs) -> u8 {
+    if args.merge {
+        return super::logs_merge::run(&args);
+    }
     let (opts, fail_on) = match options(&args) {
         Ok(o) => o,
         Err(e) => return super::fail(e),

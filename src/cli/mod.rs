@@ -6,8 +6,10 @@ use clap::{Parser, Subcommand};
 
 pub mod completions;
 pub mod diagnose;
+pub mod export;
 pub mod lint;
 pub mod logs;
+pub mod logs_merge;
 pub mod parse;
 pub mod probe;
 pub mod rules;
@@ -44,6 +46,8 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Print a rule's documentation.
     Explain(rules::ExplainArgs),
+    /// Print the log classifier as ClickHouse SQL functions or a Vector VRL program.
+    Export(export::ExportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff) of ngxray or of one subcommand.
@@ -60,6 +64,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Probe(a) => probe::run(a),
         Command::Rules(a) => rules::run_rules(a),
         Command::Explain(a) => rules::run_explain(a),
+        Command::Export(a) => export::run(a),
         Command::Completions(a) => completions::run_completions(a),
         Command::Man(a) => completions::run_man(a),
     }

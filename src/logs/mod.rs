@@ -25,6 +25,7 @@ pub mod classify;
 pub mod input;
 pub mod line;
 pub mod live;
+pub mod merge;
 pub mod ndjson;
 pub mod reader;
 pub mod record;
