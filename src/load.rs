@@ -239,6 +239,17 @@ impl Loaded {
                     path: "<stdin>".into(),
                     source,
                 })?;
+            if buf.iter().all(u8::is_ascii_whitespace) {
+                // `nginx -T 2>/dev/null | ngxray lint -` when nginx failed:
+                // never a silent pass
+                return Err(LoadError::Io {
+                    path: "<stdin>".into(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "no configuration on standard input",
+                    ),
+                });
+            }
             (PathBuf::from("<stdin>"), buf)
         } else {
             let text = read_entry(path).map_err(|source| LoadError::Io {

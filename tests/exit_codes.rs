@@ -54,7 +54,14 @@ fn fail_on_threshold() {
 fn stdin_findings_and_clean() {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    for (text, want) in [("events {}\n", 0), ("events {\n", 1)] {
+    // empty stdin (`nginx -T 2>/dev/null | ngxray lint -` when nginx
+    // failed) is an error, never a silent pass
+    for (text, want) in [
+        ("events {}\n", 0),
+        ("events {\n", 1),
+        ("", 2),
+        ("\n  \n", 2),
+    ] {
         let mut child = Command::new(bin())
             .args(["lint", "--format", "concise", "-"])
             .stdin(Stdio::piped())
