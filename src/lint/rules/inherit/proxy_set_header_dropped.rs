@@ -288,9 +288,14 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 msg.push_str(" more");
             }
             let first = own[0].directive();
-            let mut d = diag(&META, msg)
-                .with_span(first.head_span())
-                .with_label(label.clone());
+            // A warning when a dropped entry breaks requests (Connection,
+            // Upgrade, Host, the core FastCGI parameters); losing only
+            // informational headers (X-Forwarded-*, X-Real-IP) is an info.
+            let mut d = diag(&META, msg);
+            if groups.is_empty() {
+                d.severity = Severity::Info;
+            }
+            let mut d = d.with_span(first.head_span()).with_label(label.clone());
             related.clear();
             for o in &dropped {
                 let s = o.directive().head_span();
