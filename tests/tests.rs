@@ -29,4 +29,5 @@ mod properties;
 mod risk_rules;
 mod rules;
 mod rules_cli;
+mod scope;
 mod syntax_diff;
