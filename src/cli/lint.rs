@@ -229,8 +229,16 @@ pub fn run(args: LintArgs) -> u8 {
         Some(f) => f.threshold(),
         None => file.fail_on.unwrap_or(Some(Severity::Warning)),
     };
-    let mut outcome = match lint_groups(&groups) {
+    let outcome = match lint_groups(&groups) {
         Ok(o) => o,
+        Err(e) => return super::fail(e),
+    };
+    let mut outcome = match super::lint_scope::fixes(&args.fixes, &groups, outcome) {
+        Ok((o, None)) => o,
+        Ok((o, Some(code))) => {
+            std::mem::forget(o);
+            return code;
+        }
         Err(e) => return super::fail(e),
     };
     match super::lint_scope::baseline(&args.scope, &mut outcome) {

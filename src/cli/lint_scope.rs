@@ -113,3 +113,94 @@ pub fn baseline(
     }
     Ok(None)
 }
+
+/// `--diff` (prints the fixes, returns the exit code) and `--fix` (writes
+/// them, re-lints, at most `MAX_ROUNDS` rounds; reports what it fixed on
+/// stderr and returns the final outcome).
+pub fn fixes(
+    f: &FixArgs,
+    groups: &[Group],
+    mut outcome: crate::lint::LintOutcome,
+) -> Result<(crate::lint::LintOutcome, Option<u8>), String> {
+    use crate::fix;
+    if f.diff {
+        let planned = fix::plan(
+            &outcome.diagnostics,
+            &outcome.loaded.sources,
+            f.unsafe_fixes,
+        );
+        let mut text = String::new();
+        let mut n = 0;
+        for ff in &planned {
+            text.push_str(&fix::unified_diff(ff));
+            n += ff.fixes.len();
+        }
+        super::write_out(text).map_err(|e| e.to_string())?;
+        eprintln!(
+            "ngxray: {n} fix(es) in {} file(s) would be applied{}",
+            planned.len(),
+            unsafe_hint(&outcome.diagnostics, f.unsafe_fixes)
+        );
+        let code = if planned.is_empty() {
+            super::EXIT_OK
+        } else {
+            super::EXIT_FINDINGS
+        };
+        return Ok((outcome, Some(code)));
+    }
+    if !f.fix {
+        return Ok((outcome, None));
+    }
+    let mut fixed: Vec<(String, &'static str, String)> = Vec::new();
+    for _ in 0..fix::MAX_ROUNDS {
+        let planned = fix::plan(
+            &outcome.diagnostics,
+            &outcome.loaded.sources,
+            f.unsafe_fixes,
+        );
+        if planned.is_empty() {
+            break;
+        }
+        for ff in &planned {
+            fix::write_file(&ff.path, &ff.new)
+                .map_err(|e| format!("cannot write {}: {e}", ff.path.display()))?;
+            for (rule, msg) in &ff.fixes {
+                fixed.push((ff.path.display().to_string(), rule, msg.clone()));
+            }
+        }
+        let next = crate::lint::lint_groups(groups).map_err(|e| e.to_string())?;
+        std::mem::forget(std::mem::replace(&mut outcome, next));
+    }
+    let files: std::collections::BTreeSet<&str> =
+        fixed.iter().map(|(p, _, _)| p.as_str()).collect();
+    for (path, rule, msg) in &fixed {
+        eprintln!("ngxray: fixed {path}: [{rule}] {msg}");
+    }
+    eprintln!(
+        "ngxray: fixed {} finding(s) in {} file(s){}",
+        fixed.len(),
+        files.len(),
+        unsafe_hint(&outcome.diagnostics, f.unsafe_fixes)
+    );
+    Ok((outcome, None))
+}
+
+/// ", N more with --unsafe-fixes" when unsafe fixes were held back.
+fn unsafe_hint(diags: &[crate::diag::Diagnostic], unsafe_fixes: bool) -> String {
+    if unsafe_fixes {
+        return String::new();
+    }
+    let n = diags
+        .iter()
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| !crate::fix::allowed(f, false))
+        })
+        .count();
+    if n == 0 {
+        String::new()
+    } else {
+        format!(" ({n} more fix(es) available with --unsafe-fixes)")
+    }
+}
