@@ -245,6 +245,8 @@ pub struct FileFix {
     pub new: Vec<u8>,
     /// The fixes applied, with their rule ids.
     pub fixes: Vec<(&'static str, String)>,
+    /// Their edits (spans in `old`).
+    pub edits: Vec<Edit>,
 }
 
 /// Is this fix applied at this level of `--unsafe-fixes`?
@@ -257,7 +259,8 @@ pub fn allowed(fix: &Fix, unsafe_fixes: bool) -> bool {
 /// (the next round takes them). Files whose text is not what is on disk
 /// are left out.
 pub fn plan(diags: &[Diagnostic], sources: &SourceMap, unsafe_fixes: bool) -> Vec<FileFix> {
-    let mut chosen: BTreeMap<FileId, (Vec<&Edit>, Vec<(&'static str, String)>)> = BTreeMap::new();
+    type Chosen<'a> = (Vec<&'a Edit>, Vec<(&'static str, String)>);
+    let mut chosen: BTreeMap<FileId, Chosen<'_>> = BTreeMap::new();
     let mut taken: Vec<&Fix> = Vec::new();
     for d in diags {
         let Some(fix) = &d.fix else { continue };
@@ -297,6 +300,7 @@ pub fn plan(diags: &[Diagnostic], sources: &SourceMap, unsafe_fixes: bool) -> Ve
                 old: src.text.to_vec(),
                 new,
                 fixes,
+                edits: edits.into_iter().cloned().collect(),
             });
         }
     }

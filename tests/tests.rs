@@ -14,6 +14,7 @@ mod exit_codes;
 mod export_clickhouse;
 mod export_merge;
 mod export_pipeline;
+mod fix;
 mod formats;
 mod grammar;
 mod grammar_split;
