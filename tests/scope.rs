@@ -277,3 +277,56 @@ fn baseline_reports_only_new_findings() {
         stderr(&out)
     );
 }
+
+/// The README's baseline recipe, run exactly as written.
+#[test]
+fn readme_baseline_recipe_runs_as_written() {
+    let readme = std::fs::read_to_string(crate::util::repo().join("README.md")).unwrap();
+    let at = readme
+        .find("### Adopting on an existing fleet: baseline")
+        .expect("README has the baseline recipe");
+    let a = at + readme[at..].find("```sh\n").unwrap() + "```sh\n".len();
+    let b = a + readme[a..].find("```").unwrap();
+    let block = &readme[a..b];
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(p, "conf.d/a.conf", VHOST);
+    let bin_dir = crate::util::bin().parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |script: &str| {
+        std::process::Command::new("bash")
+            .args(["-e", "-c", script])
+            .current_dir(p)
+            .env("PATH", &path)
+            .output()
+            .expect("bash")
+    };
+    let out = run(block);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("1 finding(s) hidden by baseline ngxray-baseline.json"),
+        "{}",
+        stderr(&out)
+    );
+    // A new vhost with a finding: the CI line fails on it alone.
+    write(p, "conf.d/b.conf", &VHOST.replace("1s;", "2s;"));
+    let ci = block
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .last()
+        .unwrap();
+    let out = run(ci);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("conf.d/b.conf"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("conf.d/a.conf"), "{}", stdout(&out));
+}
