@@ -101,12 +101,34 @@ fn wheel(test: &str) -> Option<PathBuf> {
         .get_or_init(|| {
             let out_dir = target_dir().join("packaging-test/wheels");
             let _ = std::fs::remove_dir_all(&out_dir);
-            let o = run(Command::new(&maturin)
-                .current_dir(repo())
+            let mut cmd = Command::new(&maturin);
+            cmd.current_dir(repo())
                 .args(["build", "--profile", "dev", "--out"])
                 .arg(&out_dir)
                 .env("CARGO_TARGET_DIR", target_dir())
-                .env("CARGO_TERM_COLOR", "never"));
+                .env("CARGO_TERM_COLOR", "never");
+            // The variables cargo sets for this test process (CARGO_PKG_NAME,
+            // CARGO_MANIFEST_DIR, …): build scripts that watch them (ring's
+            // `rerun-if-env-changed`) would see a change and the nested cargo
+            // would rebuild them instead of reusing the outer build. OUT_DIR too
+            // (set for the tests, watched by ring).
+            for (k, _) in std::env::vars_os() {
+                let k = k.to_string_lossy();
+                if ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CFG_", "CARGO_BIN_"]
+                    .iter()
+                    .any(|p| k.starts_with(p))
+                    || [
+                        "OUT_DIR",
+                        "CARGO_CRATE_NAME",
+                        "CARGO_PRIMARY_PACKAGE",
+                        "CARGO_TARGET_TMPDIR",
+                    ]
+                    .contains(&k.as_ref())
+                {
+                    cmd.env_remove(k.as_ref());
+                }
+            }
+            let o = run(&mut cmd);
             ok("maturin build", &o);
             let wheels: Vec<PathBuf> = std::fs::read_dir(&out_dir)
                 .unwrap()
