@@ -312,9 +312,8 @@ fn pre_commit_hook_installs_the_wheel_without_rust() {
     git(&mirror, &["init", "-q"]);
     git(&mirror, &["add", "-A"]);
     git(&mirror, &["commit", "-q", "-m", "mirror"]);
-    let rev = stdout(&git(&mirror, &["rev-parse", "HEAD"]))
-        .trim()
-        .to_string();
+    // The release tags the mirror like ngxray itself.
+    git(&mirror, &["tag", &format!("v{VERSION}")]);
 
     // The user's repository: an nginx config with findings, and other files.
     let user = t.join("user");
@@ -328,12 +327,15 @@ fn pre_commit_hook_installs_the_wheel_without_rust() {
     // syntax errors in them and the output would differ from the direct run.
     std::fs::write(user.join("README.md"), "# deploy\n\nnot { nginx\n").unwrap();
     std::fs::write(user.join("nginx/conf.d/.hidden"), "bad {\n").unwrap();
+    // The README's configuration, as written, but for the mirror's address.
+    let config = readme_block("**pre-commit.**", "yaml");
+    let url = "https://github.com/ngxray/ngxray-pre-commit";
+    assert!(config.contains(&format!("repo: {url}\n")), "{config}");
+    assert!(config.contains(&format!("rev: v{VERSION}\n")), "{config}");
+    assert!(config.contains("- id: ngxray-lint\n"), "{config}");
     std::fs::write(
         user.join(".pre-commit-config.yaml"),
-        format!(
-            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: ngxray-lint\n        args: [--format, concise]\n",
-            mirror.display()
-        ),
+        config.replace(url, &mirror.display().to_string()),
     )
     .unwrap();
     git(&user, &["init", "-q"]);
@@ -378,12 +380,9 @@ fn pre_commit_hook_installs_the_wheel_without_rust() {
         o
     };
 
-    let direct = run(Command::new(bin()).current_dir(&user).args([
-        "lint",
-        "--format",
-        "concise",
-        "nginx/nginx.conf",
-    ]));
+    let direct = run(Command::new(bin())
+        .current_dir(&user)
+        .args(["lint", "nginx/nginx.conf"]));
     assert_eq!(direct.status.code(), Some(1));
 
     let o = hook("findings");
@@ -423,6 +422,27 @@ fn pre_commit_hook_installs_the_wheel_without_rust() {
     assert!(stdout(&o).contains("Passed"), "{}", stdout(&o));
 }
 
+/// The first fenced block of `lang` after the line that starts with `marker`
+/// in README.md.
+fn readme_block(marker: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let at = readme
+        .lines()
+        .position(|l| l.starts_with(marker))
+        .unwrap_or_else(|| panic!("README lacks {marker}"));
+    let mut lines = readme.lines().skip(at);
+    lines
+        .by_ref()
+        .find(|l| *l == format!("```{lang}"))
+        .unwrap_or_else(|| panic!("no {lang} block after {marker}"));
+    let mut block = String::new();
+    for l in lines.take_while(|l| *l != "```") {
+        block.push_str(l);
+        block.push('\n');
+    }
+    block
+}
+
 /// Files named `name` under `dir`.
 fn walk_for(dir: &Path, name: &str) -> Vec<PathBuf> {
     walkdir::WalkDir::new(dir)
@@ -451,7 +471,11 @@ fn packaging_files_agree() {
         );
     }
     assert!(!hooks.contains("language: rust"), "{hooks}");
-    assert_eq!(hooks.matches("language: python").count(), 2, "{hooks}");
+    assert_eq!(
+        hooks.matches("\n  language: python\n").count(),
+        2,
+        "{hooks}"
+    );
 
     // The mirror pins the wheel of this version.
     let mirror: toml::Value =
@@ -526,6 +550,19 @@ fn workflows_action_and_dockerfile_pass_their_linters() {
         workflows.iter().any(|w| w == "release.yml"),
         "{workflows:?}"
     );
+
+    // The README's workflow that uses the action, as written.
+    let readme_tmp = tempfile::tempdir().unwrap();
+    let readme_wf = readme_tmp.path().join("readme-action.yml");
+    let workflow = readme_block("**GitHub Action.**", "yaml");
+    assert!(workflow.contains("uses: ngxray/ngxray@v"), "{workflow}");
+    assert!(workflow.contains("sarif: ngxray.sarif"), "{workflow}");
+    std::fs::write(&readme_wf, &workflow).unwrap();
+    let o = run(Command::new(&actionlint)
+        .env("PATH", &path)
+        .args(["-color=false", "-shellcheck", shellcheck.to_str().unwrap()])
+        .arg(&readme_wf));
+    ok("actionlint on the README's workflow", &o);
 
     // actionlint does not read action.yml's own scripts: extract them.
     let tmp = tempfile::tempdir().unwrap();
