@@ -976,7 +976,7 @@ impl<'a, 'o> Checker<'a, 'o> {
         );
         self.out = all
             .into_iter()
-            .filter(|(_, module)| module.map_or(true, |m| seen.insert(m)))
+            .filter(|(_, module)| module.is_none_or(|m| seen.insert(m)))
             .map(|(d, _)| d)
             .collect();
     }
@@ -1421,7 +1421,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                 if let (true, Some(f)) = (self.whole, d.arg(1)) {
                     if !f.contains('=')
                         && f != "combined"
-                        && !self.log_formats.get(f).is_some_and(|&e| e <= self.epoch)
+                        && self.log_formats.get(f).is_none_or(|&e| e > self.epoch)
                     {
                         self.push(
                             Diagnostic::error(UNKNOWN_LOG_FORMAT, format!("unknown log format \"{f}\""))

@@ -198,7 +198,7 @@ impl Entry {
 
     /// Does the row exist in nginx `v` (OSS rows and removed rows)?
     pub fn exists_in(&self, v: NginxVersion) -> bool {
-        self.since.map_or(true, |s| s <= v) && self.removed_in.map_or(true, |r| v < r)
+        self.since.is_none_or(|s| s <= v) && self.removed_in.is_none_or(|r| v < r)
     }
 }
 
