@@ -6,6 +6,7 @@ mod util;
 mod cli_lint;
 mod cli_parse;
 mod crossplane;
+mod deep_nesting;
 mod diagnose_cli;
 #[cfg(target_os = "linux")]
 mod diagnose_nginx;
