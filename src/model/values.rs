@@ -300,7 +300,7 @@ mod tests {
         assert!(is_time("1y", true) && !is_time("1y", false));
         assert!(!is_time("500ms", true) && !is_time("30m1h", false) && !is_time("1.5s", false));
         assert!(!is_time("", true) && !is_time("s", true) && !is_time("1hm", false));
-        assert!(is_time("1s 5", false) && !is_time("1 5s", false));
+        assert!(is_time("1 5", false) && !is_time("1 5s", false) && !is_time("1s 5", false));
         assert!(is_time("99999999999999999999", false));
     }
 
