@@ -9,7 +9,7 @@
 
 use std::sync::OnceLock;
 
-use super::fxhash::FxHashMap;
+use rustc_hash::FxHashMap;
 use super::Context;
 
 const TABLE: &str = include_str!("data/directive-defaults.tsv");

@@ -35,14 +35,13 @@
 
 pub mod context;
 pub mod defaults;
-pub mod fxhash;
 pub mod stock;
 pub mod target;
 pub mod upstream;
 pub mod values;
 pub mod walk;
 
-use fxhash::FxHashMap;
+use rustc_hash::FxHashMap;
 
 pub use context::Context;
 pub use target::{Host, PassModule, PassTarget};

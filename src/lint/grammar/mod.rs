@@ -464,7 +464,7 @@ pub(crate) struct Checker<'a, 'o> {
     upstreams: Vec<UpstreamSeen>,
     /// (server block id, http block id, `{` span, listen span)
     ssl_servers: Vec<(usize, usize, Span, Span)>,
-    cert_blocks: HashSet<usize, table::FxBuild>,
+    cert_blocks: rustc_hash::FxHashSet<usize>,
     /// `ssl on;`: (block id, http block id, span, at http level)
     ssl_on: Vec<(usize, usize, Span, bool)>,
     /// http servers: (server block id, http block id)
@@ -526,7 +526,7 @@ struct Run {
     zones_used: Vec<(&'static str, String, Span)>,
     ssl_servers: Vec<(usize, usize, Span, Span)>,
     ssl_on: Vec<(usize, usize, Span, bool)>,
-    cert_blocks: HashSet<usize, table::FxBuild>,
+    cert_blocks: rustc_hash::FxHashSet<usize>,
     upstreams: Vec<UpstreamSeen>,
     http_servers: Vec<(usize, usize)>,
     starts: Vec<Marks>,
@@ -651,7 +651,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             zones_used: Vec::new(),
             upstreams: Vec::new(),
             ssl_servers: Vec::new(),
-            cert_blocks: HashSet::default(),
+            cert_blocks: rustc_hash::FxHashSet::default(),
             ssl_on: Vec::new(),
             http_servers: Vec::new(),
         }
@@ -1690,7 +1690,7 @@ fn suggest(
         let dist = if e.name == lower {
             0
         } else {
-            levenshtein(name, e.name)
+            strsim::levenshtein(name, e.name)
         };
         if dist > limit {
             continue;
@@ -1714,22 +1714,6 @@ impl<T: Ord> BestExt<T> for Option<T> {
             Some(x) => x > other,
         }
     }
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let a = a.as_bytes();
-    let b = b.as_bytes();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, &ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -1794,13 +1778,6 @@ mod tests {
                 (variables::UNKNOWN_VARIABLE, 5),
             ]
         );
-    }
-
-    #[test]
-    fn edit_distance() {
-        assert_eq!(levenshtein("proxy_passs", "proxy_pass"), 1);
-        assert_eq!(levenshtein("", "abc"), 3);
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
     }
 
     #[test]

@@ -249,25 +249,10 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
 pub fn did_you_mean<'n>(word: &str, names: impl Iterator<Item = &'n str>) -> Option<&'n str> {
     let w = word.to_ascii_lowercase();
     names
-        .map(|n| (levenshtein(&w, &n.to_ascii_lowercase()), n))
+        .map(|n| (strsim::levenshtein(&w, &n.to_ascii_lowercase()), n))
         .filter(|(d, n)| *d > 0 && *d <= (n.len().max(w.len()) / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

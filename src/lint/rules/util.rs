@@ -6,7 +6,7 @@
 //! per level ([`Inherited`]).
 
 use crate::model::defaults;
-pub use crate::model::fxhash::FxHashSet;
+pub use rustc_hash::FxHashSet;
 use crate::model::{Context, Effective, Model, PassModule, ScopeId};
 
 macro_rules! settings {

@@ -17,7 +17,7 @@ use crate::lint::registry::RuleMeta;
 use crate::lint::rules::keepalive::modern_defaults;
 use crate::lint::rules::util::{cat, push_u64};
 use crate::lint::rules::{diag, Rule, RuleContext};
-use crate::model::fxhash::FxHashMap;
+use rustc_hash::FxHashMap;
 use crate::model::stock::{ListItem as Item, Lists};
 use crate::model::{Context, Model, PassModule, ScopeId};
 use crate::syntax::{Directive, Span};
