@@ -17,10 +17,10 @@ use crate::lint::registry::RuleMeta;
 use crate::lint::rules::keepalive::modern_defaults;
 use crate::lint::rules::util::{cat, push_u64};
 use crate::lint::rules::{diag, Rule, RuleContext};
-use rustc_hash::FxHashMap;
 use crate::model::stock::{ListItem as Item, Lists};
 use crate::model::{Context, Model, PassModule, ScopeId};
 use crate::syntax::{Directive, Span};
+use rustc_hash::FxHashMap;
 
 pub const META: RuleMeta = RuleMeta {
     id: "inherit/proxy-set-header-dropped",

@@ -15,7 +15,6 @@ use super::{
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::Inherited;
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::lint::LintOptions;
 use crate::model::values::{format_time, parse_time, Millis};
@@ -73,18 +72,18 @@ const DEFAULT_BACKEND_IDLE: Millis = 5_000;
 const DEFAULT_KEEPALIVE_TIMEOUT: Millis = 60_000;
 
 /// Does this pass reuse connections of its upstream over HTTP/1.1?
-/// `versions` and `lists` answer `proxy_http_version` and
-/// `proxy_set_header` (memoized per level).
+/// `lists` answers `proxy_set_header` (memoized per level).
 fn reuses<'a>(
     m: &Model<'a>,
     p: &Pass<'a>,
     opts: &LintOptions,
-    versions: &mut Inherited<'_, 'a>,
     lists: &mut stock::Lists<'_, 'a>,
 ) -> bool {
     match p.module {
         PassModule::Proxy => {
-            if !http_version_from(m, p.scope, versions.at(p.scope), opts).keeps_alive() {
+            if !http_version_from(m, p.scope, m.effective(p.scope, "proxy_http_version"), opts)
+                .keeps_alive()
+            {
                 return false;
             }
             let Some(set_in) = lists.source(p.scope) else {
@@ -113,7 +112,6 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         .as_deref()
         .and_then(parse_time)
         .unwrap_or(DEFAULT_BACKEND_IDLE);
-    let mut versions = Inherited::new(m, "proxy_http_version");
     let mut lists = stock::Lists::new(m, "proxy_set_header");
     for (_, u) in m.upstreams.explicit() {
         let (Some(scope), Some(block)) = (u.scope, u.directive) else {
@@ -126,7 +124,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             .used_by
             .iter()
             .map(|p| m.pass(*p))
-            .find(|p| reuses(m, p, cx.opts, &mut versions, &mut lists))
+            .find(|p| reuses(m, p, cx.opts, &mut lists))
         else {
             continue;
         };

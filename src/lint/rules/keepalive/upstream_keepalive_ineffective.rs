@@ -12,7 +12,7 @@ use super::{
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{cat, FxHashSet, Inherited};
+use crate::lint::rules::util::{cat, FxHashSet};
 use crate::lint::rules::{diag, Rule, RuleContext};
 use crate::model::{stock, PassModule};
 use crate::syntax::Span;
@@ -35,8 +35,6 @@ pub const RULE: Rule = Rule {
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let modern = modern_defaults(cx.opts);
-    let mut versions = Inherited::new(m, "proxy_http_version");
-    let mut keep_conn = Inherited::new(m, "fastcgi_keep_conn");
     let mut lists = stock::Lists::new(m, "proxy_set_header");
     // reused for every pass
     let mut causes: Vec<Cow<'static, str>> = Vec::new();
@@ -68,7 +66,12 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             let mut severity = META.severity;
             match p.module {
                 PassModule::Proxy => {
-                    let hv = http_version_from(m, p.scope, versions.at(p.scope), cx.opts);
+                    let hv = http_version_from(
+                        m,
+                        p.scope,
+                        m.effective(p.scope, "proxy_http_version"),
+                        cx.opts,
+                    );
                     if !hv.keeps_alive() && !hv.hidden {
                         causes.push(format!("proxy_http_version is {}", hv.describe()).into());
                         if let Some(d) = hv.directive {
@@ -159,7 +162,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     if ka.directive.is_none() {
                         continue;
                     }
-                    let e = keep_conn.at(p.scope);
+                    let e = m.effective(p.scope, "fastcgi_keep_conn");
                     if stock::hidden(m, p.scope, &e) || e.value() == Some("on") {
                         continue;
                     }

@@ -6,10 +6,9 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{cat, ends_with, push_time, setting, FxHashSet, Inherited, Setting};
+use crate::lint::rules::util::{cat, ends_with, push_time, setting, FxHashSet, Setting};
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::model::values::parse_time;
-use crate::model::PassModule;
 use crate::syntax::{Directive, Span};
 
 pub const META: RuleMeta = RuleMeta {
@@ -64,25 +63,14 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     // directive → a pass it applies to (None: no pass of that module anywhere)
     let mut hits: Vec<(&Directive, u64, Option<Span>)> = Vec::new();
     let mut seen: FxHashSet<Span> = FxHashSet::default();
-    // per module: the read and send timeouts, memoized per level
-    let mut timeouts: Vec<(PassModule, [Inherited<'_, '_>; 2])> = Vec::new();
     for p in &m.passes {
         if p.module.is_stream() {
             continue;
         }
-        let i = match timeouts.iter().position(|(k, _)| *k == p.module) {
-            Some(i) => i,
-            None => {
-                let read = Inherited::new(m, setting(p.module, Setting::ReadTimeout));
-                let send = Inherited::new(m, setting(p.module, Setting::SendTimeout));
-                timeouts.push((p.module, [read, send]));
-                timeouts.len() - 1
-            }
-        };
         // the health-location test only matters for a value below the floor
         let mut health = None;
-        for memo in timeouts[i].1.iter_mut() {
-            let e = memo.at(p.scope);
+        for which in [Setting::ReadTimeout, Setting::SendTimeout] {
+            let e = m.effective(p.scope, setting(p.module, which));
             let (Some(d), Some(ms)) = (e.directive, e.time_ms()) else {
                 continue;
             };

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{ends_with, setting, FxHashSet, PerModule, Setting};
+use crate::lint::rules::util::{ends_with, setting, FxHashSet, Setting};
 use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::model::values::{format_time, parse_time};
 use crate::model::{Host, Model, Pass};
@@ -81,7 +81,6 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let min = parse_time(&opts.min).unwrap_or(1000);
     let max = parse_time(&opts.max).unwrap_or(75_000);
     let mut seen: FxHashSet<Span> = FxHashSet::default();
-    let mut settings = PerModule::new(m, Setting::ConnectTimeout);
     // Too long: a warning where it delays failover to another peer (an
     // upstream group with several servers), else an info (a single backend
     // fails the request either way; only the wait is longer).
@@ -91,7 +90,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             .explicit_upstream(&m.upstreams)
             .map_or(1, |u| m.upstreams.get(u).servers.len());
         if peers >= 2 {
-            if let Some(d) = settings.at(p.module, p.scope).directive {
+            if let Some(d) = m
+                .effective(p.scope, setting(p.module, Setting::ConnectTimeout))
+                .directive
+            {
                 failover.insert(d.span);
             }
         }
@@ -134,7 +136,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     // per module: `*_connect_timeout`, memoized per level
     for p in &m.passes {
         let name = setting(p.module, Setting::ConnectTimeout);
-        let e = settings.at(p.module, p.scope);
+        let e = m.effective(p.scope, setting(p.module, Setting::ConnectTimeout));
         let (Some(d), Some(ms)) = (e.directive, e.time_ms()) else {
             continue;
         };

@@ -5,7 +5,7 @@
 
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{setting, FxHashSet, PerModule, Setting};
+use crate::lint::rules::util::{setting, FxHashSet, Setting};
 use crate::lint::rules::{diag, Rule, RuleContext};
 use crate::syntax::Span;
 
@@ -30,14 +30,16 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let mut seen: FxHashSet<Span> = FxHashSet::default();
     // per module: `*_next_upstream`, memoized per level
-    let mut settings = PerModule::new(m, Setting::NextUpstream);
     for p in &m.passes {
         if p.module.is_stream() {
             continue;
         }
         let name = setting(p.module, Setting::NextUpstream);
         // nothing to say without a `*_next_upstream` listing an HTTP error
-        let Some(d) = settings.at(p.module, p.scope).directive else {
+        let Some(d) = m
+            .effective(p.scope, setting(p.module, Setting::NextUpstream))
+            .directive
+        else {
             continue;
         };
         if !d.args.iter().any(|a| COUNTED.contains(&a.as_str())) {
