@@ -11,36 +11,32 @@ use super::{
     ConnKind, PlainConnection,
 };
 use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::lint::rules::util::{cat, FxHashSet};
-use crate::lint::rules::{diag, Rule, RuleContext};
 use crate::model::{stock, PassModule};
+use crate::rule;
 use crate::syntax::Span;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "keepalive/upstream-keepalive-ineffective",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "`keepalive` in an upstream whose locations send HTTP/1.0 or `Connection: close` (or FastCGI without `fastcgi_keep_conn`)",
-    doc: Some(include_str!(
-        "../../../../docs/rules/keepalive/upstream-keepalive-ineffective.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let modern = modern_defaults(cx.opts);
+    let modern = modern_defaults(cx.lint);
     let mut lists = stock::Lists::new(m, "proxy_set_header");
     // reused for every pass
     let mut causes: Vec<Cow<'static, str>> = Vec::new();
     let mut related: Vec<(Span, &'static str)> = Vec::new();
     for (_, u) in m.upstreams.explicit() {
-        let Some(ka) = upstream_keepalive(m, u, cx.opts) else {
+        let Some(ka) = upstream_keepalive(m, u, cx.lint) else {
             continue;
         };
         let Some(block) = u.directive else { continue };
@@ -70,7 +66,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                         m,
                         p.scope,
                         m.effective(p.scope, "proxy_http_version"),
-                        cx.opts,
+                        cx.lint,
                     );
                     if !hv.keeps_alive() && !hv.hidden {
                         causes.push(format!("proxy_http_version is {}", hv.describe()).into());

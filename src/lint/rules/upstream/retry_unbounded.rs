@@ -5,34 +5,31 @@
 
 use serde::Deserialize;
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
+use crate::diag::Diagnostic;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rule::{RuleContext, Time};
+use crate::lint::rules::diag;
 use crate::lint::rules::util::{setting, FxHashSet, Setting};
-use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
-use crate::model::values::{format_time, parse_time};
+use crate::model::values::format_time;
 use crate::model::UpstreamId;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "upstream/retry-unbounded",
-    severity: Severity::Info,
+    severity: Info,
     summary: "unlimited retries over 3+ servers: servers × timeout before the final error",
-    doc: Some(include_str!(
-        "../../../../docs/rules/upstream/retry-unbounded.md"
-    )),
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."upstream/retry-unbounded"]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Options {
     /// Report when the worst-case wait exceeds this (default `120s`).
-    pub max_total: String,
+    pub max_total: Time,
     /// Smallest group size to look at (default 3).
     pub min_servers: usize,
 }
@@ -40,27 +37,16 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            max_total: "120s".into(),
+            max_total: Time(120_000),
             min_servers: 3,
         }
     }
 }
 
-impl RuleOptions for Options {
-    fn validate(&self) -> Result<(), OptionError> {
-        parse_time(&self.max_total).map(|_| ()).ok_or_else(|| {
-            OptionError::new(
-                "max-total",
-                format!("\"{}\" is not an nginx time", self.max_total),
-            )
-        })
-    }
-}
-
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
-    let max_total = parse_time(&opts.max_total).unwrap_or(120_000);
+    let opts = &cx.options;
+    let max_total = opts.max_total.0;
     let mut reported: FxHashSet<UpstreamId> = FxHashSet::default();
     for p in &m.passes {
         if p.module.is_stream() {
