@@ -16,18 +16,10 @@
 
 use std::collections::HashSet;
 
-use super::registry::RuleMeta;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Diagnostic;
 use crate::syntax::{Directive, Span};
 
 pub const UNKNOWN_VARIABLE: &str = "grammar/unknown-variable";
-
-pub const RULES: &[RuleMeta] = &[RuleMeta {
-    id: UNKNOWN_VARIABLE,
-    severity: Severity::Error,
-    summary: "a `$variable` nginx does not know, such as a bare prefix (`$arg`, `$http`)",
-    doc: Some(include_str!("../../docs/rules/grammar/unknown-variable.md")),
-}];
 
 /// Variable names nginx only knows as prefixes, with what they need.
 const PREFIX_ONLY: &[(&str, &str)] = &[

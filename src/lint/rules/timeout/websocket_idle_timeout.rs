@@ -2,26 +2,22 @@
 //! (passes `Upgrade`) with an effective `proxy_read_timeout` of 60s or less:
 //! a connection idle that long is closed by nginx.
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::model::values::format_time;
 use crate::model::PassModule;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "timeout/websocket-idle-timeout",
-    severity: Severity::Info,
+    severity: Info,
     summary: "WebSocket location with `proxy_read_timeout` ≤ 60s: idle connections get closed",
-    doc: Some(include_str!(
-        "../../../../docs/rules/timeout/websocket-idle-timeout.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 /// Paths of frameworks that ping on their own (socket.io every 25s).
 const SELF_PINGING: &[&str] = &["socket.io", "sockjs"];
