@@ -40,8 +40,8 @@ pub fn replace_word(w: &Word, text: &str) -> Edit {
 
 /// Insert whole lines after a directive, with its indentation and the
 /// file's line ending. They go at the end of its line when only spaces or a
-/// comment follow it there (the comment stays with its directive), else
-/// right after its terminator.
+/// comment follow it there (the comment stays with its directive); in a
+/// one-line block, right after its terminator, on the same line.
 pub fn insert_lines_after(src: &SourceFile, d: &Directive, lines: &[&str]) -> Edit {
     let text = &src.text;
     let end = d.span.end().min(text.len());
@@ -62,15 +62,17 @@ pub fn insert_lines_after(src: &SourceFile, d: &Directive, lines: &[&str]) -> Ed
     let eol = if crlf { "\r\n" } else { "\n" };
     let line_end = if crlf { eol_at - 1 } else { eol_at };
     let rest = text[end..line_end].trim_ascii();
-    let at = if rest.is_empty() || rest.starts_with(b"#") {
-        line_end
-    } else {
-        end
-    };
+    let own_line = rest.is_empty() || rest.starts_with(b"#");
+    let at = if own_line { line_end } else { end };
     let mut replacement = String::new();
     for l in lines {
-        replacement.push_str(eol);
-        replacement.push_str(&indent);
+        if own_line {
+            replacement.push_str(eol);
+            replacement.push_str(&indent);
+        } else {
+            // a one-line block stays on one line
+            replacement.push(' ');
+        }
         replacement.push_str(l);
     }
     Edit {
@@ -370,7 +372,7 @@ mod tests {
             ),
             (
                 "location / { proxy_pass http://a; }",
-                "location / { proxy_pass http://a;\n x 1; }",
+                "location / { proxy_pass http://a; x 1; }",
             ),
         ] {
             let (src, parsed) = parse(text);

@@ -217,13 +217,13 @@ fn corpus_fixes_change_only_the_edited_directives() {
         flatten(&new.root, 0, &mut b);
         let touched = |s: usize, e: usize| {
             ff.edits.iter().any(|x: &Edit| {
-                x.span.start() <= e && s <= x.span.end() && !x.replacement.starts_with(['\n', '\r'])
+                x.span.start() <= e && s <= x.span.end() && !x.replacement.contains(';')
             })
         };
         let inserted: usize = ff
             .edits
             .iter()
-            .filter(|x| x.replacement.starts_with(['\n', '\r']))
+            .filter(|x| x.replacement.contains(';'))
             .map(|x| x.replacement.matches(';').count())
             .sum();
         let ak: Vec<&str> = a.iter().map(|x| x.0.as_str()).collect();

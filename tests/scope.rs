@@ -322,8 +322,7 @@ fn readme_baseline_recipe_runs_as_written() {
     write(p, "conf.d/b.conf", &VHOST.replace("1s;", "2s;"));
     let ci = block
         .lines()
-        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
-        .last()
+        .rfind(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
         .unwrap();
     let out = run(ci);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
