@@ -155,7 +155,7 @@ fn every_rule_file_is_registered() {
     let rules = repo().join("src/lint/rules");
     for entry in walkdir::WalkDir::new(&rules).sort_by_file_name() {
         let entry = entry.unwrap();
-        if entry.path().extension().map_or(true, |e| e != "rs") {
+        if entry.path().extension().is_none_or(|e| e != "rs") {
             continue;
         }
         let text = std::fs::read_to_string(entry.path()).unwrap();
