@@ -268,36 +268,21 @@ pub fn lint_groups(groups: &[Group]) -> Result<LintOutcome, LoadError> {
     let Some(first) = groups.first() else {
         return Ok(LintOutcome::default());
     };
-    let (grammar_on, rules_on) = sides(&first.opts);
-    let (loaded, ()) = rayon::join(
-        || -> Result<(Loaded, Vec<(FileId, usize)>), LoadError> {
-            let mut loaded = Loaded::default();
-            let mut root_group = Vec::new();
-            for (gi, g) in groups.iter().enumerate() {
-                let load_opts = LoadOptions {
-                    prefix: g.opts.prefix.clone(),
-                    path_map: g.opts.path_map.clone(),
-                    env_subst: g.opts.env_subst,
-                    follow_includes: true,
-                };
-                for p in &g.inputs {
-                    for id in loaded.load_path(p, &load_opts)? {
-                        root_group.push((id, gi));
-                    }
-                }
+    let mut loaded = Loaded::default();
+    let mut root_group = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        let load_opts = LoadOptions {
+            prefix: g.opts.prefix.clone(),
+            path_map: g.opts.path_map.clone(),
+            env_subst: g.opts.env_subst,
+            follow_includes: true,
+        };
+        for p in &g.inputs {
+            for id in loaded.load_path(p, &load_opts)? {
+                root_group.push((id, gi));
             }
-            Ok((loaded, root_group))
-        },
-        || {
-            if grammar_on {
-                grammar::warm_up();
-            }
-            if rules_on {
-                let _ = crate::model::defaults::rows("proxy_pass");
-            }
-        },
-    );
-    let (loaded, root_group) = loaded?;
+        }
+    }
     if groups.len() == 1 {
         return Ok(lint_loaded(loaded, &first.opts));
     }
