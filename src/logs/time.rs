@@ -56,7 +56,7 @@ pub(crate) fn to_secs(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Optio
 /// [`super::header::log_time`]).
 pub fn parse_log_time(s: &[u8]) -> Option<i64> {
     match super::header::log_time(s) {
-        Ok((rest, t)) if rest.is_empty() => Some(t),
+        Ok(([], t)) => Some(t),
         _ => None,
     }
 }
