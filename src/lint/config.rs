@@ -351,10 +351,10 @@ pub fn is_selected(id: &str, opts: &LintOptions) -> bool {
     }
 }
 
-/// Drop diagnostics of unselected ids (syntax errors always stay) and apply
-/// severity overrides.
+/// Drop diagnostics of unselected ids (syntax errors and unreadable inputs
+/// always stay) and apply severity overrides.
 pub fn apply(diags: &mut Vec<Diagnostic>, opts: &LintOptions) {
-    diags.retain(|d| d.category() == "syntax" || is_selected(d.rule, opts));
+    diags.retain(|d| matches!(d.category(), "syntax" | "io") || is_selected(d.rule, opts));
     for d in diags.iter_mut() {
         if let Some(Some(s)) = opts.settings.severity.get(d.rule) {
             d.severity = *s;

@@ -96,6 +96,11 @@ pub const LOADING: &[RuleMeta] = &[
         "files that include each other",
         include_str!("../../docs/rules/include/cycle.md"),
     ),
+    syntax(
+        "io/unreadable",
+        "an input that could not be read (missing, no permission, an empty directory or standard input); the run exits 2",
+        include_str!("../../docs/rules/io/unreadable.md"),
+    ),
 ];
 
 /// Every registered rule: loading checks, grammar checks, then rules.

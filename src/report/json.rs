@@ -88,8 +88,20 @@ struct Findings<'a> {
 
 impl Serialize for Findings<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.diags.iter().map(|d| d.locate(self.sources)))
+        let urls = super::rule_urls();
+        s.collect_seq(self.diags.iter().map(|d| Finding {
+            at: d.locate(self.sources),
+            url: super::rule_url(&urls, d.rule),
+        }))
     }
+}
+
+/// One finding: its located fields, then its rule page's URL.
+#[derive(Serialize)]
+struct Finding<'a> {
+    #[serde(flatten)]
+    at: crate::diag::Located,
+    url: &'a str,
 }
 
 #[cfg(test)]
