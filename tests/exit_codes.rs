@@ -4,7 +4,9 @@
 
 use crate::util::*;
 
-const FORMATS: &[&str] = &["text", "concise", "json", "sarif", "github"];
+const FORMATS: &[&str] = &[
+    "text", "concise", "json", "sarif", "github", "gitlab", "rdjson",
+];
 
 fn code(dir: &std::path::Path, args: &[&str]) -> Option<i32> {
     ngxray_in(dir, args).status.code()
