@@ -197,6 +197,7 @@ pub struct Located {
     pub end_offset: Option<usize>,
     pub help: Option<String>,
     pub related: Vec<LocatedLabel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<LocatedFix>,
 }
 

@@ -240,6 +240,14 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Rename a file (`lint --stdin-filename`: the name standard input
+    /// stands for).
+    pub fn set_path(&mut self, id: FileId, path: PathBuf) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            f.path = path;
+        }
+    }
+
     pub fn try_get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }

@@ -4,7 +4,9 @@
 
 use crate::util::*;
 
-const FORMATS: &[&str] = &["text", "concise", "json", "sarif", "github"];
+const FORMATS: &[&str] = &[
+    "text", "concise", "json", "sarif", "github", "gitlab", "rdjson",
+];
 
 fn code(dir: &std::path::Path, args: &[&str]) -> Option<i32> {
     ngxray_in(dir, args).status.code()
@@ -254,5 +256,59 @@ fn write_errors_are_exit_2_and_closed_pipes_are_quiet() {
         out.stderr.is_empty(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn logs_empty_stdin_with_a_gate_or_filters_is_2() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let line = "2024/05/01 10:00:00 [error] 11#11: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: a, request: \"GET / HTTP/1.1\", upstream: \"http://127.0.0.1:9000/\", host: \"a\"\n";
+    let run = |args: &[&str], input: &str| {
+        let mut child = Command::new(bin())
+            .arg("logs")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // `journalctl … | ngxray logs --fail-on-cause …` when the producer failed
+    for args in [
+        &["--fail-on-cause", "connect-refused"][..],
+        &["--max-count", "0"],
+        &["--level", "error", "-"],
+        &["--cause", "connect-refused", "--format", "json"],
+    ] {
+        let out = run(args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("no log lines on standard input"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    // without a gate an empty pipe is just an empty report; with lines the
+    // gate decides
+    assert_eq!(run(&[], "").status.code(), Some(0));
+    assert_eq!(
+        run(&["--fail-on-cause", "connect-refused"], line)
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        run(&["--fail-on-cause", "read-timeout"], line)
+            .status
+            .code(),
+        Some(0)
     );
 }

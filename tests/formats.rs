@@ -60,8 +60,10 @@ fn multi() -> PathBuf {
     repo().join("testdata/formats/multi")
 }
 
+/// `lint --format FORMAT PATHS…` in `dir`, with `dir` as the base of
+/// reported paths (the repository root is tested on its own).
 fn lint_in(dir: &Path, format: &str, paths: &[&str]) -> std::process::Output {
-    let mut args = vec!["lint", "--format", format];
+    let mut args = vec!["lint", "--base-dir", ".", "--format", format];
     args.extend_from_slice(paths);
     ngxray_in(dir, &args)
 }

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod ci_output;
 mod cli_lint;
 mod cli_parse;
 mod crossplane;

@@ -23,6 +23,10 @@ pub enum LintFormat {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// GitLab Code Quality report (the merge-request widget).
+    Gitlab,
+    /// reviewdog's Diagnostic Format (`reviewdog -f=rdjson`).
+    Rdjson,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -123,6 +127,67 @@ pub struct LintArgs {
     pub scope: super::lint_scope::ScopeArgs,
     #[command(flatten)]
     pub fixes: super::lint_scope::FixArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where the report goes and how it looks (CI flags).
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Print how many findings each rule has instead of the findings (a
+    /// table; a JSON array with --format json).
+    #[arg(long)]
+    pub statistics: bool,
+    /// Exit 0 even with findings at or above --fail-on (an unreadable
+    /// input or a usage error still exits 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print the findings and nothing else (no summary line).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+    /// The file that standard input (`-`) holds: findings name it and
+    /// `.ngxray.toml` is searched from it.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// The repository root that SARIF, GitLab, rdjson and GitHub paths are
+    /// relative to (default: the nearest folder above the current directory
+    /// that holds `.git`, else the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub base_dir: Option<PathBuf>,
+    /// Colour in the text report. auto: on a terminal, unless NO_COLOR is
+    /// set and non-empty; FORCE_COLOR or CLICOLOR_FORCE (non-empty, not 0)
+    /// force it, e.g. in CI logs.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether to colour: the flag, then FORCE_COLOR / CLICOLOR_FORCE, then
+/// NO_COLOR (each only when set to a non-empty value), then whether the
+/// output is a terminal.
+pub fn use_color(
+    choice: ColorChoice,
+    terminal: bool,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> bool {
+    let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
+    let forced = |k: &str| env(k).is_some_and(|v| !v.is_empty() && v != "0");
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if forced("FORCE_COLOR") || forced("CLICOLOR_FORCE") => true,
+        ColorChoice::Auto if set("NO_COLOR") => false,
+        ColorChoice::Auto => terminal,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -225,6 +290,13 @@ pub fn run(args: LintArgs) -> u8 {
         Ok(g) => g,
         Err(e) => return super::fail(e),
     };
+    let out = &args.output;
+    if out.stdin_filename.is_some() && !args.paths.iter().any(|p| p.as_os_str() == "-") {
+        return super::fail("--stdin-filename names standard input: give `-` as an input");
+    }
+    if out.statistics && !matches!(args.format, LintFormat::Text | LintFormat::Json) {
+        return super::fail("--statistics prints a table (--format text) or JSON (--format json)");
+    }
     let threshold = match args.fail_on {
         Some(f) => f.threshold(),
         None => file.fail_on.unwrap_or(Some(Severity::Warning)),
@@ -249,9 +321,38 @@ pub fn run(args: LintArgs) -> u8 {
         Ok(None) => {}
         Err(e) => return super::fail(e),
     }
+    if let Some(name) = &out.stdin_filename {
+        let stdin = std::path::Path::new("<stdin>");
+        if let Some(id) = outcome.loaded.sources.find(stdin) {
+            outcome.loaded.sources.set_path(id, name.clone());
+        }
+    }
+    let code = report_and_exit(&args, &outcome, threshold);
+    // The process exits right after: freeing the syntax trees and findings
+    // one allocation at a time would cost as much as building them.
+    std::mem::forget(outcome);
+    code
+}
+
+/// Write the report where `--output-file` says, in `--format`, and decide
+/// the exit code.
+fn report_and_exit(
+    args: &LintArgs,
+    outcome: &crate::lint::LintOutcome,
+    threshold: Option<Severity>,
+) -> u8 {
+    use std::io::Write;
+    let out = &args.output;
     let diags = &outcome.diagnostics;
     let sources = &outcome.loaded.sources;
     let summary = report::json::Summary::of(diags, outcome.loaded.files.len());
+    let unreadable: Vec<&crate::diag::Diagnostic> = diags
+        .iter()
+        .filter(|d| d.rule == report::IO_UNREADABLE)
+        .collect();
+    for d in &unreadable {
+        eprintln!("ngxray: error: {}", crate::sanitize::diagnostic(d).message);
+    }
     // Text meant for a terminal: texts from the config cleaned of control
     // characters (JSON and SARIF escape them).
     let cleaned: Vec<crate::diag::Diagnostic>;
@@ -270,45 +371,78 @@ pub fn run(args: LintArgs) -> u8 {
     } else {
         diags
     };
+    let (mut sink, terminal): (Box<dyn Write>, bool) = match &out.output_file {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => (
+                Box::new(std::io::BufWriter::with_capacity(1 << 16, f)),
+                false,
+            ),
+            Err(e) => return super::fail(format!("cannot create {}: {e}", p.display())),
+        },
+        None => (
+            Box::new(std::io::BufWriter::with_capacity(
+                1 << 16,
+                std::io::stdout().lock(),
+            )),
+            std::io::stdout().is_terminal(),
+        ),
+    };
+    let info = || {
+        report::RunInfo::new(
+            out.base_dir.as_deref(),
+            diags,
+            sources,
+            &outcome.loaded.files,
+        )
+    };
+    let w = &mut sink;
     let result = match args.format {
-        LintFormat::Json => {
-            report::json::write(&mut std::io::stdout().lock(), diags, sources, &summary)
-        }
-        LintFormat::Concise => super::write_out(report::concise::render(shown, sources)),
-        LintFormat::Sarif => {
-            use std::io::Write;
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            report::sarif::write(&mut w, diags, sources).and_then(|()| w.flush())
-        }
-        LintFormat::Github => super::write_out(report::github::render(shown, sources)),
-        LintFormat::Text => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let tail = if diags.is_empty() {
-                format!(
-                    "ngxray: {} file(s) checked, no problems found\n",
-                    summary.files
-                )
+        _ if out.statistics => {
+            let counts = report::statistics::counts(diags);
+            if args.format == LintFormat::Json {
+                w.write_all(report::statistics::render_json(&counts).as_bytes())
             } else {
-                format!(
-                    "ngxray: {} file(s) checked: {} error(s), {} warning(s), {} info\n",
-                    summary.files, summary.errors, summary.warnings, summary.infos
-                )
-            };
-            super::write_out(report::text::render(shown, sources, color))
-                .and_then(|()| super::write_out(tail))
+                w.write_all(report::statistics::render_text(&counts).as_bytes())
+            }
+        }
+        LintFormat::Json => report::json::write(w, diags, sources, &summary),
+        LintFormat::Concise => w.write_all(report::concise::render(shown, sources).as_bytes()),
+        LintFormat::Sarif => report::sarif::write(w, diags, sources, &info()),
+        LintFormat::Github => {
+            w.write_all(report::github::render(shown, sources, &info()).as_bytes())
+        }
+        LintFormat::Gitlab => report::gitlab::write(w, diags, sources, &info()),
+        LintFormat::Rdjson => report::rdjson::write(w, diags, sources, &info()),
+        LintFormat::Text => {
+            let color = use_color(out.color, terminal, |k| std::env::var_os(k));
+            let text = report::text::render(shown, sources, color);
+            w.write_all(text.as_bytes()).and_then(|()| {
+                if out.quiet {
+                    return Ok(());
+                }
+                let tail = if diags.is_empty() {
+                    format!(
+                        "ngxray: {} file(s) checked, no problems found\n",
+                        summary.files
+                    )
+                } else {
+                    format!(
+                        "ngxray: {} file(s) checked: {} error(s), {} warning(s), {} info\n",
+                        summary.files, summary.errors, summary.warnings, summary.infos
+                    )
+                };
+                w.write_all(tail.as_bytes())
+            })
         }
     };
-    if let Some(code) = super::written(result) {
-        std::mem::forget(outcome);
+    if let Some(code) = super::written(result.and_then(|()| sink.flush())) {
         return code;
     }
-    let code = if crate::lint::fails(diags, threshold) {
+    if !unreadable.is_empty() {
+        super::EXIT_ERROR
+    } else if !out.exit_zero && crate::lint::fails(diags, threshold) {
         super::EXIT_FINDINGS
     } else {
         super::EXIT_OK
-    };
-    // The process exits right after: freeing the syntax trees and findings
-    // one allocation at a time would cost as much as building them.
-    std::mem::forget(outcome);
-    code
+    }
 }

@@ -240,6 +240,9 @@ pub fn run(args: LogsArgs) -> u8 {
             return super::fail(format!("cannot write output: {e}"));
         }
     }
+    if let Some(code) = empty_stdin(&args, &fail_on, &outcome) {
+        return code;
+    }
     if !outcome.skipped.is_empty() {
         eprintln!(
             "ngxray: {} of {} inputs not read to the end; the report covers the rest",
@@ -255,4 +258,33 @@ pub fn run(args: LogsArgs) -> u8 {
         }
         None => super::EXIT_OK,
     }
+}
+
+/// An empty standard input when filters or a gate (`--fail-on-cause`,
+/// `--max-count`) were given: `cmd 2>/dev/null | ngxray logs --fail-on-cause …`
+/// when `cmd` failed must not pass silently. Exit 2 with a message.
+fn empty_stdin(
+    args: &LogsArgs,
+    fail_on: &[causes::CauseId],
+    outcome: &logs::Outcome,
+) -> Option<u8> {
+    let gated = !fail_on.is_empty()
+        || args.max_count.is_some()
+        || !args.cause.is_empty()
+        || [
+            &args.since,
+            &args.until,
+            &args.level,
+            &args.upstream,
+            &args.server,
+        ]
+        .iter()
+        .any(|o| o.is_some());
+    let empty = outcome.inputs.iter().any(|i| i.name == "-" && i.lines == 0);
+    (gated && empty && !args.follow).then(|| {
+        super::fail(
+            "no log lines on standard input (did the command before `|` fail?): \
+             the filters and --fail-on-cause had nothing to check",
+        )
+    })
 }

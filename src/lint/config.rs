@@ -543,10 +543,10 @@ pub fn apply_per_file(
     });
 }
 
-/// Drop diagnostics of unselected ids (syntax errors always stay) and apply
-/// severity overrides.
+/// Drop diagnostics of unselected ids (syntax errors and unreadable inputs
+/// always stay) and apply severity overrides.
 pub fn apply(diags: &mut Vec<Diagnostic>, opts: &LintOptions) {
-    diags.retain(|d| d.category() == "syntax" || is_selected(d.rule, opts));
+    diags.retain(|d| matches!(d.category(), "syntax" | "io") || is_selected(d.rule, opts));
     for d in diags.iter_mut() {
         if let Some(Some(s)) = opts.settings.severity.get(d.rule) {
             d.severity = *s;

@@ -236,7 +236,17 @@ pub fn infer_context(root: &Block) -> Context {
 
 /// Load and lint the given inputs.
 pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintOutcome, LoadError> {
-    let inputs = expand_inputs(paths, &opts.globs)?;
+    // An input that cannot be read (missing, unreadable, an empty
+    // directory, empty standard input) is a finding of its own; the other
+    // inputs are still linted.
+    let mut unreadable = Vec::new();
+    let mut inputs = Vec::new();
+    for p in paths {
+        match expand_inputs(std::slice::from_ref(p), &opts.globs) {
+            Ok(found) => inputs.extend(found),
+            Err(e) => unreadable.push(e),
+        }
+    }
     let load_opts = LoadOptions {
         prefix: opts.prefix.clone(),
         path_map: opts.path_map.clone(),
@@ -245,8 +255,13 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintOutcome, 
     };
     let mut loaded = Loaded::default();
     for p in &inputs {
-        loaded.load_path(p, &load_opts)?;
+        if let Err(e) = loaded.load_path(p, &load_opts) {
+            unreadable.push(e);
+        }
     }
+    loaded
+        .diagnostics
+        .extend(unreadable.iter().map(unreadable_input));
     Ok(lint_loaded(loaded, opts))
 }
 
@@ -278,8 +293,14 @@ pub fn lint_groups(groups: &[Group]) -> Result<LintOutcome, LoadError> {
             follow_includes: true,
         };
         for p in &g.inputs {
-            for id in loaded.load_path(p, &load_opts)? {
-                root_group.push((id, gi));
+            // An input that cannot be read is a finding of its own; the
+            // other inputs are still linted.
+            match loaded.load_path(p, &load_opts) {
+                Ok(ids) => root_group.extend(ids.into_iter().map(|id| (id, gi))),
+                Err(e) => {
+                    let d = unreadable_input(&e);
+                    loaded.diagnostics.push(d);
+                }
             }
         }
     }
@@ -287,6 +308,15 @@ pub fn lint_groups(groups: &[Group]) -> Result<LintOutcome, LoadError> {
         return Ok(lint_loaded(loaded, &first.opts));
     }
     Ok(lint_loaded_groups(loaded, groups, &root_group))
+}
+
+/// The `io/unreadable` finding of an input that could not be read: no
+/// span (there is no text); the label names the input's path.
+fn unreadable_input(e: &LoadError) -> Diagnostic {
+    let LoadError::Io { path, .. } = e;
+    Diagnostic::error("io/unreadable", e.to_string())
+        .with_label(path.clone())
+        .with_help("fix the path or its permissions; the other inputs were linted")
 }
 
 /// Lint already loaded files.

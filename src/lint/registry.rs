@@ -71,6 +71,11 @@ pub const ALL: &[Rule] = &[
         severity: Error,
         summary: "files that include each other",
     },
+    rule! {
+        id: "io/unreadable",
+        severity: Error,
+        summary: "an input that could not be read (missing, no permission, an empty directory or standard input); the run exits 2",
+    },
     // Grammar validation (`lint::grammar`, `lint::variables`): `nginx -t` parity.
     rule! {
         id: "grammar/unknown-directive",
@@ -257,6 +262,7 @@ mod tests {
             "include/not-found",
             "include/incomplete-config",
             "include/cycle",
+            "io/unreadable",
         ] {
             assert!(find(id).is_some(), "{id}");
         }

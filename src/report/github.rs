@@ -2,21 +2,22 @@
 //! finding, so that a `run: ngxray lint --format github …` step annotates the
 //! pull request diff:
 //! `::error file=…,line=…,endLine=…,col=…,endColumn=…,title=ngxray (rule-id)::message`.
-//! `info` findings become `::notice`. Paths are made relative to the current
-//! directory (the checkout) when they are inside it, because GitHub matches
-//! annotation paths against the repository.
+//! `info` findings become `::notice`. Paths are made relative to the
+//! repository root (`--base-dir`, else the git root) when they are inside
+//! it, because GitHub matches annotation paths against the repository.
 
 use std::fmt::Write as _;
 
 use crate::diag::{Diagnostic, Located, Severity};
 use crate::syntax::SourceMap;
 
+use super::RunInfo;
+
 /// Render every diagnostic as one workflow command line.
-pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    let cwd = std::env::current_dir().ok();
+pub fn render(diags: &[Diagnostic], sources: &SourceMap, info: &RunInfo) -> String {
     let mut out = String::new();
     for d in diags {
-        out.push_str(&command(&d.locate(sources), cwd.as_deref()));
+        out.push_str(&command(&d.locate(sources), info));
         out.push('\n');
     }
     out
@@ -31,12 +32,12 @@ fn command_name(s: Severity) -> &'static str {
 }
 
 /// One finding as one workflow command (no trailing newline).
-pub fn command(l: &Located, cwd: Option<&std::path::Path>) -> String {
+pub fn command(l: &Located, info: &RunInfo) -> String {
     let mut props = Vec::new();
     if let Some(file) = &l.file {
         props.push(format!(
             "file={}",
-            escape_property(&super::sarif::relative_path(file, cwd))
+            escape_property(&info.repo_path(std::path::Path::new(file)))
         ));
         let pos = [
             ("line", l.line),
@@ -82,7 +83,7 @@ pub fn escape_property(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::syntax::{SourceFile, Span};
-    use std::path::Path;
+    use std::path::PathBuf;
 
     #[test]
     fn commands_and_escaping() {
@@ -94,7 +95,12 @@ mod tests {
         let d = Diagnostic::warning("dns/x", "100% bad: really")
             .with_span(Span::new(f, 9, 22))
             .with_help("write y\ninstead");
-        let got = command(&d.locate(&sources), Some(Path::new("/repo")));
+        let info = RunInfo {
+            cwd: Some(PathBuf::from("/repo")),
+            base: Some(PathBuf::from("/repo")),
+            fingerprints: Vec::new(),
+        };
+        let got = command(&d.locate(&sources), &info);
         assert_eq!(
             got,
             "::warning file=conf/a%2Cb.conf,line=2,endLine=2,col=3,endColumn=16,\
@@ -102,7 +108,7 @@ mod tests {
         );
         let i = Diagnostic::info("include/cycle", "x");
         assert_eq!(
-            command(&i.locate(&sources), None),
+            command(&i.locate(&sources), &info),
             "::notice title=ngxray (include/cycle)::x"
         );
     }

@@ -3,13 +3,18 @@
 //! short and full description, `helpUri` to its doc page, default level), so
 //! a viewer can explain a rule even when the run found nothing for it. Each
 //! result carries `ruleId`, `ruleIndex`, `level`, the message, and a location
-//! with a relative `artifactLocation.uri` (relative to the current
-//! directory, i.e. the checkout) and a region. Columns count Unicode code
-//! points (`columnKind`), like every other ngxray output; `endColumn` is
-//! exclusive, as SARIF specifies.
+//! with a relative `artifactLocation.uri` (relative to the repository root:
+//! `--base-dir`, else the git root, else the current directory) and a
+//! region, and `partialFingerprints` that survive line moves (see
+//! [`super::fingerprint`]), so code scanning tracks a finding across
+//! commits. `invocations[0]` records whether the run succeeded: an input
+//! that could not be read (`io/unreadable`) makes it
+//! `executionSuccessful: false` with one `toolExecutionNotification` per
+//! input. Columns count Unicode code points (`columnKind`), like every
+//! other ngxray output; `endColumn` is exclusive, as SARIF specifies.
 
 use std::io::{self, Write};
-use std::path::{Component, Path};
+use std::path::Path;
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -19,6 +24,8 @@ use crate::diag::{Diagnostic, Located, Severity};
 use crate::lint::registry;
 use crate::lint::rule::RuleMeta;
 use crate::syntax::SourceMap;
+
+use super::{RunInfo, IO_UNREADABLE};
 
 /// Base URL that repository-relative doc paths (`docs/rules/<id>.md`,
 /// `README.md`) are resolved against for SARIF `helpUri` and
@@ -39,10 +46,13 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// The key of ngxray's fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "ngxray/v1";
+
 /// Render the SARIF log for these diagnostics (without the final newline).
-pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+pub fn render(diags: &[Diagnostic], sources: &SourceMap, info: &RunInfo) -> String {
     let mut buf = Vec::new();
-    if let Err(e) = write(&mut buf, diags, sources) {
+    if let Err(e) = write(&mut buf, diags, sources, info) {
         return format!("{{\"error\":\"{e}\"}}");
     }
     buf.pop();
@@ -51,13 +61,17 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
 
 /// Write the SARIF log, pretty-printed, and a newline. Results are built
 /// and written one at a time, so memory does not grow with their number.
-pub fn write(w: &mut impl Write, diags: &[Diagnostic], sources: &SourceMap) -> io::Result<()> {
-    let cwd = std::env::current_dir().ok();
+pub fn write(
+    w: &mut impl Write,
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    info: &RunInfo,
+) -> io::Result<()> {
     let rules = registry::all();
     let doc = Log {
         diags,
         sources,
-        cwd: cwd.as_deref(),
+        info,
         rules: &rules,
     };
     serde_json::to_writer_pretty(&mut *w, &doc).map_err(io::Error::from)?;
@@ -69,7 +83,7 @@ pub fn write(w: &mut impl Write, diags: &[Diagnostic], sources: &SourceMap) -> i
 struct Log<'a> {
     diags: &'a [Diagnostic],
     sources: &'a SourceMap,
-    cwd: Option<&'a Path>,
+    info: &'a RunInfo,
     rules: &'a [&'static RuleMeta],
 }
 
@@ -88,8 +102,9 @@ struct Run<'a>(&'a Log<'a>);
 impl Serialize for Run<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let log = self.0;
-        let mut m = s.serialize_map(Some(3))?;
+        let mut m = s.serialize_map(Some(4))?;
         m.serialize_entry("columnKind", "unicodeCodePoints")?;
+        m.serialize_entry("invocations", &[invocation(log)])?;
         m.serialize_entry("results", &Results(log))?;
         let driver_rules: Vec<Value> = log.rules.iter().map(|r| rule_descriptor(r)).collect();
         m.serialize_entry(
@@ -113,11 +128,46 @@ struct Results<'a>(&'a Log<'a>);
 impl Serialize for Results<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let log = self.0;
-        s.collect_seq(log.diags.iter().map(|d| {
+        s.collect_seq(log.diags.iter().enumerate().map(|(i, d)| {
             let index = log.rules.iter().position(|r| r.id == d.rule);
-            result(&d.locate(log.sources), index, log.cwd)
+            let mut r = result(&d.locate(log.sources), index, log.info);
+            if let Some(o) = r.as_object_mut() {
+                o.insert(
+                    "partialFingerprints".into(),
+                    json!({ FINGERPRINT_KEY: log.info.fingerprint(i) }),
+                );
+            }
+            r
         }))
     }
+}
+
+/// `invocations[0]`: whether every input was read; one notification per
+/// input that was not (the same text as its `io/unreadable` result).
+fn invocation(log: &Log) -> Value {
+    let failed: Vec<Value> = log
+        .diags
+        .iter()
+        .filter(|d| d.rule == IO_UNREADABLE)
+        .map(|d| {
+            let mut n = json!({
+                "level": "error",
+                "message": {"text": d.message},
+                "descriptor": {"id": d.rule},
+            });
+            if let (Some(path), Some(o)) = (&d.label, n.as_object_mut()) {
+                o.insert(
+                    "locations".into(),
+                    json!([{"physicalLocation": {"artifactLocation": artifact(path, log.info)}}]),
+                );
+            }
+            n
+        })
+        .collect();
+    json!({
+        "executionSuccessful": failed.is_empty(),
+        "toolExecutionNotifications": failed,
+    })
 }
 
 fn rule_descriptor(r: &RuleMeta) -> Value {
@@ -169,8 +219,10 @@ pub fn full_description(r: &RuleMeta) -> String {
     }
 }
 
-fn physical_location(file: &str, lines: (usize, usize, usize, usize), cwd: Option<&Path>) -> Value {
-    let rel = relative_path(file, cwd);
+/// An `artifactLocation`: relative to `%SRCROOT%` (the repository root)
+/// when inside it, else a `file://` URI.
+fn artifact(file: &str, info: &RunInfo) -> Value {
+    let rel = info.repo_path(Path::new(file));
     let mut artifact = Map::new();
     if Path::new(&rel).is_absolute() {
         artifact.insert("uri".into(), json!(format!("file://{}", encode_uri(&rel))));
@@ -178,9 +230,13 @@ fn physical_location(file: &str, lines: (usize, usize, usize, usize), cwd: Optio
         artifact.insert("uri".into(), json!(encode_uri(&rel)));
         artifact.insert("uriBaseId".into(), json!("%SRCROOT%"));
     }
+    Value::Object(artifact)
+}
+
+fn physical_location(file: &str, lines: (usize, usize, usize, usize), info: &RunInfo) -> Value {
     let (sl, sc, el, ec) = lines;
     json!({
-        "artifactLocation": artifact,
+        "artifactLocation": artifact(file, info),
         "region": {
             "startLine": sl,
             "startColumn": sc,
@@ -190,7 +246,7 @@ fn physical_location(file: &str, lines: (usize, usize, usize, usize), cwd: Optio
     })
 }
 
-fn result(l: &Located, rule_index: Option<usize>, cwd: Option<&Path>) -> Value {
+fn result(l: &Located, rule_index: Option<usize>, info: &RunInfo) -> Value {
     let mut r = Map::new();
     r.insert("ruleId".into(), json!(l.rule));
     if let Some(i) = rule_index {
@@ -208,7 +264,7 @@ fn result(l: &Located, rule_index: Option<usize>, cwd: Option<&Path>) -> Value {
     {
         r.insert(
             "locations".into(),
-            json!([{ "physicalLocation": physical_location(file, (sl, sc, el, ec), cwd) }]),
+            json!([{ "physicalLocation": physical_location(file, (sl, sc, el, ec), info) }]),
         );
     }
     if !l.related.is_empty() {
@@ -223,7 +279,7 @@ fn result(l: &Located, rule_index: Option<usize>, cwd: Option<&Path>) -> Value {
                     "physicalLocation": physical_location(
                         &rl.file,
                         (rl.line, rl.column, rl.end_line, rl.end_column),
-                        cwd,
+                        info,
                     ),
                 })
             })
@@ -231,14 +287,14 @@ fn result(l: &Located, rule_index: Option<usize>, cwd: Option<&Path>) -> Value {
         r.insert("relatedLocations".into(), json!(related));
     }
     if let Some(f) = &l.fix {
-        r.insert("fixes".into(), json!([fix(f, cwd)]));
+        r.insert("fixes".into(), json!([fix(f, info)]));
     }
     Value::Object(r)
 }
 
 /// A SARIF `fix`: one `artifactChange` per file, each edit a `replacement`
 /// of a `deletedRegion` (1-based, end column exclusive) by `insertedContent`.
-fn fix(f: &crate::diag::LocatedFix, cwd: Option<&Path>) -> Value {
+fn fix(f: &crate::diag::LocatedFix, info: &RunInfo) -> Value {
     let mut files: Vec<&str> = Vec::new();
     for e in &f.edits {
         if !files.contains(&e.file.as_str()) {
@@ -248,7 +304,7 @@ fn fix(f: &crate::diag::LocatedFix, cwd: Option<&Path>) -> Value {
     let changes: Vec<Value> = files
         .iter()
         .map(|file| {
-            let artifact = physical_location(file, (1, 1, 1, 1), cwd)["artifactLocation"].clone();
+            let artifact = physical_location(file, (1, 1, 1, 1), info)["artifactLocation"].clone();
             let replacements: Vec<Value> = f
                 .edits
                 .iter()
@@ -276,36 +332,6 @@ fn fix(f: &crate::diag::LocatedFix, cwd: Option<&Path>) -> Value {
     })
 }
 
-/// A finding's path as code scanning and annotations want it: relative to
-/// `cwd` when inside it, without `./`, with `/` separators. Paths outside
-/// `cwd` (e.g. `/etc/nginx/…` from an `nginx -T` dump) stay absolute.
-pub fn relative_path(file: &str, cwd: Option<&Path>) -> String {
-    let p = Path::new(file);
-    let p = match cwd {
-        Some(c) if p.is_absolute() => p.strip_prefix(c).unwrap_or(p),
-        _ => p,
-    };
-    let mut parts: Vec<String> = Vec::new();
-    let mut absolute = false;
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::RootDir => absolute = true,
-            Component::Prefix(x) => parts.push(x.as_os_str().to_string_lossy().into_owned()),
-            Component::ParentDir => parts.push("..".into()),
-            Component::Normal(x) => parts.push(x.to_string_lossy().into_owned()),
-        }
-    }
-    let joined = parts.join("/");
-    if absolute {
-        format!("/{joined}")
-    } else if joined.is_empty() {
-        file.to_string()
-    } else {
-        joined
-    }
-}
-
 /// Percent-encode a path for a URI reference: everything but RFC 3986
 /// unreserved characters and `/`.
 pub fn encode_uri(path: &str) -> String {
@@ -325,12 +351,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn relative_paths() {
-        let cwd = Some(Path::new("/repo"));
-        assert_eq!(relative_path("/repo/a/b.conf", cwd), "a/b.conf");
-        assert_eq!(relative_path("./a/b.conf", cwd), "a/b.conf");
-        assert_eq!(relative_path("/etc/nginx/x.conf", cwd), "/etc/nginx/x.conf");
-        assert_eq!(relative_path("../x.conf", cwd), "../x.conf");
+    fn uri_encoding() {
         assert_eq!(encode_uri("a b/ü#.conf"), "a%20b/%C3%BC%23.conf");
     }
 

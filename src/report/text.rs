@@ -131,29 +131,17 @@ struct Rendered<'a> {
     labels: Vec<LabeledSpan>,
     /// Related spans in other files (miette shows one source per report).
     foreign: Vec<String>,
-    /// Message and help already wrapped by [`prewrap`], for the handler
-    /// that does not wrap.
-    wrapped: Option<(String, Option<String>)>,
-}
-
-impl Rendered<'_> {
-    fn message(&self) -> &str {
-        match &self.wrapped {
-            Some((m, _)) => m,
-            None => &self.d.message,
-        }
-    }
 }
 
 impl std::fmt::Debug for Rendered<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message())
+        f.write_str(&self.d.message)
     }
 }
 
 impl std::fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message())
+        f.write_str(&self.d.message)
     }
 }
 
@@ -173,11 +161,6 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        if let Some((_, help)) = &self.wrapped {
-            return help
-                .as_ref()
-                .map(|h| Box::new(h.as_str()) as Box<dyn std::fmt::Display>);
-        }
         let mut h = self.d.help.clone().unwrap_or_default();
         for f in &self.foreign {
             if !h.is_empty() {
@@ -204,90 +187,31 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    // Wrap at ASCII spaces and never split words at hyphens: messages are
-    // full of rule ids, directive names, paths and URLs that should stay
-    // whole (and the Unicode line-break tables cost more than all of the
-    // linting on big runs).
+    // miette wraps the message and help (with textwrap): at ASCII spaces,
+    // never splitting words at hyphens, because messages are full of rule
+    // ids, directive names, paths and URLs that should stay whole.
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(WIDTH)
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
-    let handlers = Handlers {
-        prewrapped: handler.clone().with_wrap_lines(false),
-        wrapping: handler,
-    };
     // Each report is independent: big runs are rendered in chunks on all
     // cores, in order.
     use rayon::prelude::*;
     diags
         .par_chunks(256)
-        .map(|chunk| render_chunk(chunk, sources, &handlers))
+        .map(|chunk| render_chunk(chunk, sources, &handler))
         .collect::<Vec<String>>()
         .concat()
 }
 
-/// The report width, and the widths miette wraps the message and the help
-/// at: `width - 2` minus the indent (`"  × "`, `"  help: "`).
+/// The report width.
 const WIDTH: usize = 100;
-const MESSAGE_WIDTH: usize = WIDTH - 2 - 4;
-const HELP_WIDTH: usize = WIDTH - 2 - 8;
 
-/// miette wraps a report's message and help with textwrap, which measures
-/// every word's display width through Unicode tables: on a big run that
-/// cost more than all the linting. Plain ASCII text is wrapped here
-/// instead ([`prewrap`], the same first-fit breaks) and given to a
-/// handler that does not wrap; anything else goes through miette's.
-struct Handlers {
-    wrapping: GraphicalReportHandler,
-    prewrapped: GraphicalReportHandler,
-}
-
-/// The lines textwrap's first-fit wrapping (ASCII-space word separator,
-/// no hyphen splitting) makes of `text` at `width`, joined by `\n`, when
-/// the text is one line without control characters or leading spaces
-/// whose every word fits the width; `None` otherwise (the caller lets
-/// textwrap do it). Words are measured with textwrap's own display width
-/// when they are not ASCII. A test checks the result against textwrap on
-/// random texts.
-fn prewrap(text: &str, width: usize) -> Option<String> {
-    let b = text.as_bytes();
-    if b.is_empty() || b[0] == b' ' || b.iter().any(|&c| c < b' ' || c == 0x7f) {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    // current line: from `line` to the end of its last word
-    let (mut line, mut line_width) = (0, 0);
-    let mut i = 0;
-    while i < b.len() {
-        let word_end = memchr::memchr(b' ', &b[i..]).map_or(b.len(), |k| i + k);
-        let next = b[word_end..]
-            .iter()
-            .position(|&c| c != b' ')
-            .map_or(b.len(), |k| word_end + k);
-        let word = &b[i..word_end];
-        let w = if word.is_ascii() {
-            word.len()
-        } else {
-            textwrap::core::display_width(&text[i..word_end])
-        };
-        if w > width {
-            return None;
-        }
-        if line_width + w > width && i > line {
-            let end = text[line..i].trim_end_matches(' ').len() + line;
-            out.push_str(&text[line..end]);
-            out.push('\n');
-            line = i;
-            line_width = 0;
-        }
-        line_width += w + (next - word_end);
-        i = next;
-    }
-    out.push_str(text[line..].trim_end_matches(' '));
-    Some(out)
-}
-
-fn render_chunk(diags: &[Diagnostic], sources: &SourceMap, handlers: &Handlers) -> String {
+fn render_chunk(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    handler: &GraphicalReportHandler,
+) -> String {
     let mut out = String::new();
     let mut files: HashMap<FileId, FileSource> = HashMap::new();
     for d in diags {
@@ -325,24 +249,11 @@ fn render_chunk(diags: &[Diagnostic], sources: &SourceMap, handlers: &Handlers) 
                 ));
             }
         }
-        let wrapped = if foreign.is_empty() {
-            prewrap(&d.message, MESSAGE_WIDTH).and_then(|m| match &d.help {
-                None => Some((m, None)),
-                Some(h) => prewrap(h, HELP_WIDTH).map(|h| (m, Some(h))),
-            })
-        } else {
-            None
-        };
-        let handler = match wrapped {
-            Some(_) => &handlers.prewrapped,
-            None => &handlers.wrapping,
-        };
         let r = Rendered {
             d,
             src,
             labels,
             foreign,
-            wrapped,
         };
         let _ = handler.render_report(&mut out, &r);
         out.push('\n');
@@ -407,61 +318,5 @@ mod tests {
         assert!(!out.contains("filler 50"), "{out}");
         assert_eq!(out.matches("╰────").count(), 2, "{out}");
         assert!(out.contains("filler 99"), "{out}");
-    }
-
-    /// What miette prints for a wrapped text: textwrap with miette's
-    /// options, against the pre-wrapped lines with the indents added.
-    fn both(text: &str, indent: &str, rest: &str) -> Option<(String, String)> {
-        let width = WIDTH - 2;
-        let opts = textwrap::Options::new(width)
-            .initial_indent(indent)
-            .subsequent_indent(rest)
-            .word_separator(textwrap::WordSeparator::AsciiSpace)
-            .word_splitter(textwrap::WordSplitter::NoHyphenation);
-        let mine = prewrap(text, width - indent.chars().count())?;
-        let mine = format!("{indent}{}", mine.replace('\n', &format!("\n{rest}")));
-        Some((textwrap::fill(text, opts), mine))
-    }
-
-    #[test]
-    fn prewrap_breaks_like_textwrap() {
-        let long = "set `proxy_http_version 1.1;` and `proxy_set_header Connection \"\";` where this location takes its proxy settings (for WebSockets use `map $http_upgrade $connection_upgrade { default upgrade; '' ''; }`)";
-        for (indent, rest) in [("  × ", "  │ "), ("  help: ", "        ")] {
-            let (theirs, mine) = both(long, indent, rest).expect("plain ASCII");
-            assert_eq!(mine, theirs);
-            assert!(mine.lines().count() > 1);
-        }
-        // not for prewrap: control characters, leading space, several
-        // lines, empty, a word wider than the line (also in display width)
-        for t in [
-            "a\u{1b}[1mb",
-            " x",
-            "a\nb",
-            "",
-            &"x".repeat(95),
-            &"漢".repeat(48),
-        ] {
-            assert_eq!(prewrap(t, 94), None, "{t:?}");
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn prewrap_matches_textwrap_on_random_text(
-            words in proptest::collection::vec(("[a-z`$;\"(){}./:-]{0,30}", " {1,3}"), 1..40),
-            tail in " {0,2}",
-            help in proptest::bool::ANY,
-        ) {
-            let mut text: String = words.iter().map(|(w, s)| format!("{w}{s}")).collect();
-        if help {
-            text = text.replace('q', "—").replace('z', "×").replace('k', "漢");
-        }
-            text = text.trim_start().to_string();
-            text.push_str(&tail);
-            let (indent, rest) = if help { ("  help: ", "        ") } else { ("  × ", "  │ ") };
-            if let Some((theirs, mine)) = both(&text, indent, rest) {
-                proptest::prop_assert_eq!(mine, theirs);
-            }
-        }
     }
 }
