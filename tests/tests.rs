@@ -16,7 +16,6 @@ mod export_merge;
 mod export_pipeline;
 mod formats;
 mod grammar;
-mod grammar_split;
 mod logs;
 mod logs_links;
 mod logs_live;
