@@ -155,11 +155,11 @@ fn every_rule_file_is_registered() {
     let rules = repo().join("src/lint/rules");
     for entry in walkdir::WalkDir::new(&rules).sort_by_file_name() {
         let entry = entry.unwrap();
-        if entry.path().extension().map_or(true, |e| e != "rs") {
+        if entry.path().extension().is_none_or(|e| e != "rs") {
             continue;
         }
         let text = std::fs::read_to_string(entry.path()).unwrap();
-        let Some(at) = text.find("pub const RULE: Rule = rule! {") else {
+        let Some(at) = text.find("\npub const RULE: Rule = rule! {") else {
             continue;
         };
         let id = text[at..]

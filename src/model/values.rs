@@ -116,7 +116,7 @@ pub fn write_time(out: &mut String, ms: Millis) {
         return;
     }
     // what people write: `75s`, `300s`, `10m`, `1h`
-    if ms % 1000 == 0 && ms < 600_000 && (ms % 60_000 != 0 || ms < 60_000 * 2) {
+    if ms.is_multiple_of(1000) && ms < 600_000 && (!ms.is_multiple_of(60_000) || ms < 60_000 * 2) {
         num(out, ms / 1000, "s");
         return;
     }
@@ -127,7 +127,7 @@ pub fn write_time(out: &mut String, ms: Millis) {
             rest_s %= secs;
         }
     }
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         num(out, ms % 1000, "ms");
     }
 }

@@ -156,7 +156,7 @@ impl<'a, 'o> Checker<'a, 'o> {
         );
         self.out = all
             .into_iter()
-            .filter(|(_, module)| module.map_or(true, |m| seen.insert(m)))
+            .filter(|(_, module)| module.is_none_or(|m| seen.insert(m)))
             .map(|(d, _)| d)
             .collect();
     }

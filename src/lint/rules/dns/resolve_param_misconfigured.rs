@@ -78,7 +78,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             },
         );
         let http_resolver = http.and_then(|h| m.local_first(h, "resolver"));
-        let http_unknown = http.map_or(true, |h| m.scope(h).unknown_include.is_some());
+        let http_unknown = http.is_none_or(|h| m.scope(h).unknown_include.is_some());
         if m.local_first(scope, "resolver").is_none()
             && http_resolver.is_none()
             && !unknown

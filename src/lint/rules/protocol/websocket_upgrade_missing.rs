@@ -37,12 +37,12 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut missing: Vec<String> = Vec::new();
         let upgrade_ok = list
             .get("upgrade")
-            .is_some_and(|i| evaluate(m, i.value(), true).map_or(true, |e| !e.value.is_empty()));
+            .is_some_and(|i| evaluate(m, i.value(), true).is_none_or(|e| !e.value.is_empty()));
         if !upgrade_ok {
             missing.push("`proxy_set_header Upgrade $http_upgrade`".into());
         }
         let conn_ok = list.get("connection").is_some_and(|i| {
-            evaluate(m, i.value(), true).map_or(true, |e| conn_kind(&e.value) == ConnKind::Upgrade)
+            evaluate(m, i.value(), true).is_none_or(|e| conn_kind(&e.value) == ConnKind::Upgrade)
         });
         if !conn_ok {
             missing.push("`proxy_set_header Connection \"upgrade\"`".into());
