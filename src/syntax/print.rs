@@ -33,32 +33,46 @@ pub fn word(v: &str) -> String {
     s
 }
 
-fn directive(out: &mut String, d: &Directive, depth: usize, comments: bool) {
-    let indent = "    ".repeat(depth);
-    out.push_str(&indent);
+/// A directive's name and arguments, indented.
+fn head(out: &mut String, d: &Directive, depth: usize) {
+    out.push_str(&"    ".repeat(depth));
     out.push_str(&word(d.name()));
     for a in &d.args {
         out.push(' ');
         out.push_str(&word(&a.value));
     }
-    if let Some(raw) = &d.raw {
-        out.push_str(" {");
-        out.push_str(&raw.text);
-        out.push_str("}\n");
-    } else if let Some(b) = &d.block {
-        out.push_str(" {\n");
-        block(out, b, depth + 1, comments);
-        out.push_str(&indent);
-        out.push_str("}\n");
-    } else {
-        out.push_str(";\n");
-    }
 }
 
-fn block(out: &mut String, b: &Block, depth: usize, comments: bool) {
-    for item in b.items() {
+/// Print a block (a file's top level) as nginx configuration text. Open
+/// blocks wait on an explicit stack, so nesting depth costs heap, not stack.
+pub fn print(b: &Block, comments: bool) -> String {
+    let mut out = String::new();
+    // the items of each open block still to print, and its depth
+    let mut stack = vec![(b.items(), 0usize)];
+    while let Some((items, depth)) = stack.last_mut() {
+        let depth = *depth;
+        let Some(item) = items.next() else {
+            stack.pop();
+            if depth > 0 {
+                out.push_str(&"    ".repeat(depth - 1));
+                out.push_str("}\n");
+            }
+            continue;
+        };
         match item {
-            Item::Directive(d) => directive(out, d, depth, comments),
+            Item::Directive(d) => {
+                head(&mut out, d, depth);
+                if let Some(raw) = &d.raw {
+                    out.push_str(" {");
+                    out.push_str(&raw.text);
+                    out.push_str("}\n");
+                } else if let Some(b) = &d.block {
+                    out.push_str(" {\n");
+                    stack.push((b.items(), depth + 1));
+                } else {
+                    out.push_str(";\n");
+                }
+            }
             Item::Comment(c) => {
                 if comments {
                     out.push_str(&"    ".repeat(depth));
@@ -69,12 +83,6 @@ fn block(out: &mut String, b: &Block, depth: usize, comments: bool) {
             }
         }
     }
-}
-
-/// Print a block (a file's top level) as nginx configuration text.
-pub fn print(b: &Block, comments: bool) -> String {
-    let mut out = String::new();
-    block(&mut out, b, 0, comments);
     out
 }
 
@@ -92,5 +100,24 @@ mod tests {
         let g = parse(printed.as_bytes(), FileId(0));
         assert!(g.errors.is_empty(), "{printed}");
         assert_eq!(print(&g.root, true), printed);
+    }
+
+    #[test]
+    fn deep_nesting_prints_without_recursion() {
+        // (indentation makes the text quadratic in depth: a modest depth,
+        // on a stack far too small for a walk recursing once per level)
+        let n = 2_000;
+        let f = parse(
+            format!("{}{}", "a {".repeat(n), "}".repeat(n)).as_bytes(),
+            FileId(0),
+        );
+        let out = std::thread::Builder::new()
+            .stack_size(128 << 10)
+            .spawn(move || print(&f.root, false).len())
+            .unwrap()
+            .join()
+            .unwrap();
+        // "a {\n" and "}\n" per level, indented by four spaces a level
+        assert_eq!(out, 6 * n + 2 * 4 * (n * (n - 1) / 2));
     }
 }

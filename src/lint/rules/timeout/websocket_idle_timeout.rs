@@ -25,6 +25,7 @@ const SELF_PINGING: &[&str] = &["socket.io", "sockjs"];
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let mut levels = vec![0u8; m.scopes.len()];
+    let mut path = Vec::new();
     for p in &m.passes {
         if p.module != PassModule::Proxy {
             continue;
@@ -33,8 +34,13 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut upgrade = false;
         for s in m.chain(p.scope) {
             // per level: 0 not read, 1 declares no list, 2 a list without
-            // Upgrade, 3 a list with it
+            // Upgrade, 3 a list with it; 4 and 5: a level without a list
+            // whose effective one (above) has no Upgrade / has it
             let slot = &mut levels[s.0 as usize];
+            if *slot >= 4 {
+                upgrade = *slot == 5;
+                break;
+            }
             if *slot == 0 {
                 let mut list = m.local(s, "proxy_set_header").peekable();
                 *slot = if list.peek().is_none() {
@@ -50,6 +56,11 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 upgrade = *slot == 3;
                 break;
             }
+            path.push(s);
+        }
+        // the answer of every level passed (a deep chain stays linear)
+        for s in path.drain(..) {
+            levels[s.0 as usize] = if upgrade { 5 } else { 4 };
         }
         if !upgrade {
             continue;
