@@ -49,6 +49,52 @@ pub struct Label {
     pub message: String,
 }
 
+/// Whether a fix may be applied without review (ruff's model): `Safe`
+/// fixes do what the finding's help says to the reported directives only;
+/// `Unsafe` ones change behaviour beyond that (a value that depends on the
+/// backend, an inherited setting dropped) and need `--unsafe-fixes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    Unsafe,
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// Replace the bytes of `span` with `replacement` (an empty span inserts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// A mechanical fix: text edits on exact spans, applied all or none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub applicability: Applicability,
+    /// What it does ("add `max_fails=3 fail_timeout=30s` to 2 servers").
+    pub message: String,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn new(applicability: Applicability, message: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix {
+            applicability,
+            message: message.into(),
+            edits,
+        }
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -63,6 +109,8 @@ pub struct Diagnostic {
     pub label: Option<String>,
     pub related: Vec<Label>,
     pub help: Option<String>,
+    /// A mechanical fix, when the rule has one (see `crate::fix`).
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -75,6 +123,7 @@ impl Diagnostic {
             label: None,
             related: Vec::new(),
             help: None,
+            fix: None,
         }
     }
 
@@ -113,6 +162,12 @@ impl Diagnostic {
         self
     }
 
+    /// Attach a fix (`None` leaves the finding without one).
+    pub fn with_fix(mut self, fix: impl Into<Option<Fix>>) -> Self {
+        self.fix = fix.into();
+        self
+    }
+
     /// The category part of the rule id (`dns` for `dns/…`).
     pub fn category(&self) -> &'static str {
         self.rule.split('/').next().unwrap_or(self.rule)
@@ -142,6 +197,27 @@ pub struct Located {
     pub end_offset: Option<usize>,
     pub help: Option<String>,
     pub related: Vec<LocatedLabel>,
+    pub fix: Option<LocatedFix>,
+}
+
+/// A fix with its edits resolved to positions (for SARIF and JSON).
+#[derive(Debug, Clone, Serialize)]
+pub struct LocatedFix {
+    pub applicability: Applicability,
+    pub message: String,
+    pub edits: Vec<LocatedEdit>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LocatedEdit {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub offset: usize,
+    pub end_offset: usize,
+    pub replacement: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -195,6 +271,28 @@ impl Diagnostic {
                     })
                 })
                 .collect(),
+            fix: self.fix.as_ref().map(|f| LocatedFix {
+                applicability: f.applicability,
+                message: f.message.clone(),
+                edits: f
+                    .edits
+                    .iter()
+                    .filter_map(|e| {
+                        let file = sources.try_get(e.span.file)?;
+                        let (s, t) = (file.position(e.span.start()), file.position(e.span.end()));
+                        Some(LocatedEdit {
+                            file: file.path.display().to_string(),
+                            line: s.line,
+                            column: s.column,
+                            end_line: t.line,
+                            end_column: t.column,
+                            offset: s.offset,
+                            end_offset: t.offset,
+                            replacement: e.replacement.clone(),
+                        })
+                    })
+                    .collect(),
+            }),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod crossplane;
 pub mod diag;
 pub mod diagnose;
 pub mod export;
+pub mod fix;
 pub mod lint;
 pub mod load;
 pub mod logs;

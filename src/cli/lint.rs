@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 use crate::diag::Severity;
 use crate::lint::config::{self, FileConfig};
-use crate::lint::{lint_paths, LintOptions, NginxVersion};
+use crate::lint::{lint_groups, LintOptions, NginxVersion};
 use crate::model::Context;
 use crate::report;
 
@@ -118,6 +118,11 @@ pub struct LintArgs {
     /// directives of other modules are then unknown directives.
     #[arg(long = "load-module", value_name = "MODULE", value_delimiter = ',')]
     pub load_modules: Vec<String>,
+    // Scoping, baselines and fixes: their own flag groups.
+    #[command(flatten)]
+    pub scope: super::lint_scope::ScopeArgs,
+    #[command(flatten)]
+    pub fixes: super::lint_scope::FixArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -164,38 +169,9 @@ fn parse_path_map(s: &str) -> Result<(PathBuf, PathBuf), String> {
     }
 }
 
-/// `.ngxray.toml`: `--config`, else found upward from the first input.
-fn file_config(args: &LintArgs) -> Result<FileConfig, String> {
-    let path = match &args.config {
-        Some(p) => Some(p.clone()),
-        None => args
-            .paths
-            .first()
-            .and_then(|p| config::find(&config::search_start(p))),
-    };
-    match path {
-        Some(p) => config::load(&p).map_err(|e| e.to_string()),
-        None => Ok(FileConfig::default()),
-    }
-}
-
-pub fn run(args: LintArgs) -> u8 {
-    let file = match file_config(&args) {
-        Ok(c) => c,
-        Err(e) => return super::fail(e),
-    };
-    for s in args.select.iter().chain(&args.ignore) {
-        if !config::is_known_selector(s) {
-            return super::fail(format!(
-                "unknown rule or category \"{s}\" in --select/--ignore (see `ngxray rules`)"
-            ));
-        }
-    }
-    let threshold = match args.fail_on {
-        Some(f) => f.threshold(),
-        None => file.fail_on.unwrap_or(Some(Severity::Warning)),
-    };
-    let opts = LintOptions {
+/// The options for inputs governed by `file` (command line first).
+fn options(args: &LintArgs, file: &FileConfig, path: Option<&PathBuf>) -> LintOptions {
+    LintOptions {
         context: args.context,
         prefix: args.prefix.clone(),
         globs: args.globs.clone(),
@@ -223,15 +199,56 @@ pub fn run(args: LintArgs) -> u8 {
             args.select.clone()
         },
         ignore: file.ignore.iter().chain(&args.ignore).cloned().collect(),
-        config: args.config.clone(),
+        config: path.cloned(),
         resolve: args.resolve,
-        settings: file.settings,
+        settings: file.settings.clone(),
         modules: args.load_modules.clone(),
+        per_file_ignores: file.per_file_ignores.clone(),
+    }
+}
+
+pub fn run(args: LintArgs) -> u8 {
+    for s in args.select.iter().chain(&args.ignore) {
+        if !config::is_known_selector(s) {
+            return super::fail(format!(
+                "unknown rule or category \"{s}\" in --select/--ignore (see `ngxray rules`)"
+            ));
+        }
+    }
+    let (groups, file) = match super::lint_scope::groups(
+        &args.paths,
+        args.config.clone(),
+        &args.globs,
+        &args.scope,
+        |file, path| options(&args, file, path),
+    ) {
+        Ok(g) => g,
+        Err(e) => return super::fail(e),
     };
-    let outcome = match lint_paths(&args.paths, &opts) {
+    let threshold = match args.fail_on {
+        Some(f) => f.threshold(),
+        None => file.fail_on.unwrap_or(Some(Severity::Warning)),
+    };
+    let outcome = match lint_groups(&groups) {
         Ok(o) => o,
         Err(e) => return super::fail(e),
     };
+    let mut outcome = match super::lint_scope::fixes(&args.fixes, &groups, outcome) {
+        Ok((o, None)) => o,
+        Ok((o, Some(code))) => {
+            std::mem::forget(o);
+            return code;
+        }
+        Err(e) => return super::fail(e),
+    };
+    match super::lint_scope::baseline(&args.scope, &mut outcome) {
+        Ok(Some(code)) => {
+            std::mem::forget(outcome);
+            return code;
+        }
+        Ok(None) => {}
+        Err(e) => return super::fail(e),
+    }
     let diags = &outcome.diagnostics;
     let sources = &outcome.loaded.sources;
     let summary = report::json::Summary::of(diags, outcome.loaded.files.len());

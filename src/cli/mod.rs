@@ -8,6 +8,7 @@ pub mod completions;
 pub mod diagnose;
 pub mod export;
 pub mod lint;
+pub mod lint_scope;
 pub mod logs;
 pub mod logs_merge;
 pub mod parse;

@@ -12,7 +12,15 @@
 //! [rules."timeout/aggressive-read-timeout"]
 //! severity = "error"             # error | warning | info | off
 //! threshold = "5s"               # the rule's own options
+//!
+//! exclude = ["legacy/"]          # gitignore-style, replaces the defaults
+//! extend-exclude = ["*.tmp"]     # added to the defaults
+//! [per-file-ignores]             # glob (relative to this file) → ids
+//! "sites-available/*" = ["upstream/unused-upstream", "dns"]
 //! ```
+//!
+//! Each linted file takes the settings of the nearest `.ngxray.toml` above
+//! it (see `scope`).
 //!
 //! Also here: selection (`--select`/`--ignore` by id or category, the most
 //! specific match wins) and per-rule severity overrides, applied to the
@@ -75,6 +83,94 @@ pub struct FileConfig {
     /// `[paths]`: install path → repository path (relative to the file's
     /// folder), for absolute includes.
     pub path_map: Vec<(PathBuf, PathBuf)>,
+    /// `exclude` + `extend-exclude` (or the defaults), gitignore-style
+    /// patterns rooted at the file's folder; `None` without a config file.
+    pub exclude: Option<ignore::gitignore::Gitignore>,
+    /// `[per-file-ignores]`, in file order.
+    pub per_file_ignores: Vec<PerFileIgnore>,
+}
+
+/// Paths a directory walk skips unless `exclude` replaces them: backups and
+/// package-manager leftovers that nginx's `include *.conf` would not read
+/// either, and vendored trees.
+pub const DEFAULT_EXCLUDE: &[&str] = &[
+    "*~",
+    "*.bak",
+    "*.orig",
+    "*.old",
+    "*.swp",
+    "*.dpkg-dist",
+    "*.dpkg-old",
+    "*.dpkg-new",
+    "*.rpmnew",
+    "*.rpmsave",
+    "node_modules/",
+];
+
+/// One `[per-file-ignores]` entry: files matching `pattern` (relative to
+/// `base`, or by file name when the pattern has no `/`) drop findings of
+/// `ids` (rule ids or categories; `syntax/*` errors always stay).
+#[derive(Debug, Clone)]
+pub struct PerFileIgnore {
+    pub pattern: String,
+    pub matcher: globset::GlobMatcher,
+    pub ids: Vec<String>,
+    /// The folder of the `.ngxray.toml` that says so (absolute).
+    pub base: PathBuf,
+}
+
+impl PerFileIgnore {
+    /// Does this entry cover the file at `path`?
+    pub fn matches(&self, path: &Path) -> bool {
+        let abs = absolute(path);
+        if let Ok(rel) = abs.strip_prefix(&self.base) {
+            if self.matcher.is_match(rel) {
+                return true;
+            }
+        }
+        !self.pattern.contains('/')
+            && abs
+                .file_name()
+                .is_some_and(|n| self.matcher.is_match(Path::new(n)))
+    }
+}
+
+/// `path` made absolute against the current directory (not resolved:
+/// symlinks keep the name they were given).
+pub fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        return path.to_path_buf();
+    }
+    let joined = match std::env::current_dir() {
+        Ok(d) => d.join(path),
+        Err(_) => path.to_path_buf(),
+    };
+    // `./a/../b` → `b` lexically, so matching sees the names written.
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Compile gitignore-style exclude patterns rooted at `root`.
+pub fn exclude_matcher(
+    root: &Path,
+    patterns: &[String],
+) -> Result<ignore::gitignore::Gitignore, (usize, String)> {
+    let mut b = ignore::gitignore::GitignoreBuilder::new(root);
+    for (i, p) in patterns.iter().enumerate() {
+        b.add_line(None, p)
+            .map_err(|e| (i, format!("invalid exclude pattern \"{p}\": {e}")))?;
+    }
+    b.build()
+        .map_err(|e| (0, format!("invalid exclude patterns: {e}")))
 }
 
 #[derive(Deserialize)]
@@ -91,6 +187,11 @@ struct Raw {
     rules: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, toml::Value>>,
     #[serde(default)]
     paths: BTreeMap<Spanned<String>, Spanned<String>>,
+    exclude: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    extend_exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    per_file_ignores: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
 }
 
 /// Find `.ngxray.toml` in `start` or its ancestors.
@@ -185,6 +286,60 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
         })?);
     }
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let abs_base = absolute(&base);
+    let excludes: Vec<Spanned<String>> = match raw.exclude {
+        Some(list) => list,
+        None => DEFAULT_EXCLUDE
+            .iter()
+            .map(|p| Spanned::new(0..0, p.to_string()))
+            .collect(),
+    }
+    .into_iter()
+    .chain(raw.extend_exclude)
+    .collect();
+    let texts: Vec<String> = excludes.iter().map(|s| s.get_ref().clone()).collect();
+    out.exclude = Some(exclude_matcher(&abs_base, &texts).map_err(|(i, message)| {
+        let at = excludes.get(i).map(|s| s.span().start).unwrap_or(0);
+        invalid(text, path, at, Some("exclude"), message)
+    })?);
+    for (pat, ids) in raw.per_file_ignores {
+        let matcher = globset::Glob::new(pat.get_ref())
+            .map_err(|e| {
+                invalid(
+                    text,
+                    path,
+                    pat.span().start,
+                    Some("per-file-ignores"),
+                    format!(
+                        "invalid glob \"{}\" in per-file-ignores: {e}",
+                        pat.get_ref()
+                    ),
+                )
+            })?
+            .compile_matcher();
+        let mut list = Vec::new();
+        for id in ids {
+            if !is_known_selector(id.get_ref()) {
+                return Err(invalid(
+                    text,
+                    path,
+                    id.span().start,
+                    Some("per-file-ignores"),
+                    format!(
+                        "unknown rule or category \"{}\" in per-file-ignores (see `ngxray rules`)",
+                        id.get_ref()
+                    ),
+                ));
+            }
+            list.push(id.into_inner());
+        }
+        out.per_file_ignores.push(PerFileIgnore {
+            pattern: pat.into_inner(),
+            matcher,
+            ids: list,
+            base: abs_base.clone(),
+        });
+    }
     for (from, to) in &raw.paths {
         if !from.get_ref().starts_with('/') {
             return Err(invalid(
@@ -348,6 +503,44 @@ pub fn is_selected(id: &str, opts: &LintOptions) -> bool {
         (Some(_), None) => true,
         (Some(s), Some(i)) => s > i,
     }
+}
+
+/// Drop findings that a `[per-file-ignores]` entry covers (by the path of
+/// the file of their primary span). Syntax errors always stay.
+pub fn apply_per_file(
+    diags: &mut Vec<Diagnostic>,
+    opts: &LintOptions,
+    sources: &crate::source::SourceMap,
+) {
+    if opts.per_file_ignores.is_empty() {
+        return;
+    }
+    let mut memo: HashMap<crate::source::FileId, Vec<usize>> = HashMap::new();
+    diags.retain(|d| {
+        if d.category() == "syntax" {
+            return true;
+        }
+        let Some(span) = d.span else { return true };
+        let hits = memo.entry(span.file).or_insert_with(|| {
+            sources
+                .try_get(span.file)
+                .map(|f| {
+                    opts.per_file_ignores
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| e.matches(&f.path))
+                        .map(|(i, _)| i)
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        !hits.iter().any(|&i| {
+            opts.per_file_ignores[i]
+                .ids
+                .iter()
+                .any(|s| specificity(s, d.rule).is_some())
+        })
+    });
 }
 
 /// Drop diagnostics of unselected ids (syntax errors always stay) and apply

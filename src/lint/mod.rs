@@ -10,11 +10,13 @@ use crate::load::{LoadError, LoadOptions, Loaded};
 use crate::model::Context;
 use crate::syntax::{Block, FileId};
 
+pub mod baseline;
 pub mod config;
 pub mod grammar;
 pub mod registry;
 pub mod rule;
 pub mod rules;
+pub mod scope;
 pub mod suppress;
 pub mod template;
 pub mod variables;
@@ -108,6 +110,8 @@ pub struct LintOptions {
     pub settings: config::Settings,
     /// Dynamic modules assumed loaded, as by `load_module` (`.so` names).
     pub modules: Vec<String>,
+    /// `[per-file-ignores]` of the governing `.ngxray.toml`.
+    pub per_file_ignores: Vec<config::PerFileIgnore>,
 }
 
 impl LintOptions {
@@ -137,80 +141,22 @@ pub struct LintOutcome {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Expand directories into the config files inside them (sorted, no symlink
-/// loops: walkdir does not follow symlinks here).
+/// Expand directories into the config files inside them (see [`scope`]:
+/// sorted, hidden and git-ignored paths skipped, symlinked files followed,
+/// symlinked directories not). No `.ngxray.toml` is read here.
 pub fn expand_inputs(paths: &[PathBuf], globs: &[String]) -> Result<Vec<PathBuf>, LoadError> {
-    let pats: Vec<glob::Pattern> = if globs.is_empty() {
-        DEFAULT_GLOBS
-            .iter()
-            .filter_map(|g| glob::Pattern::new(g).ok())
-            .collect()
-    } else {
-        globs
-            .iter()
-            .filter_map(|g| glob::Pattern::new(g).ok())
-            .collect()
+    let walk = scope::Walk {
+        globs: globs.to_vec(),
+        ..scope::Walk::default()
     };
-    let mut out = Vec::new();
-    for p in paths {
-        if p == Path::new("-") {
-            out.push(p.clone());
-            continue;
-        }
-        let meta = std::fs::metadata(p).map_err(|source| LoadError::Io {
-            path: p.display().to_string(),
-            source,
-        })?;
-        if !meta.is_dir() {
-            out.push(p.clone());
-            continue;
-        }
-        let mut found = Vec::new();
-        for entry in walkdir::WalkDir::new(p)
-            .follow_links(false)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|e| LoadError::Io {
-                path: e
-                    .path()
-                    .map(|x| x.display().to_string())
-                    .unwrap_or_else(|| p.display().to_string()),
-                source: e
-                    .into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("directory walk failed")),
-            })?;
-            // Regular files, and symlinks to regular files (Debian's
-            // sites-enabled/); directories are not followed (no loops).
-            let is_file = entry.file_type().is_file()
-                || (entry.file_type().is_symlink()
-                    && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()));
-            if !is_file {
-                continue;
-            }
-            let name = entry.file_name().to_string_lossy();
-            let in_conf_dir = entry
-                .path()
-                .parent()
-                .and_then(|d| d.file_name())
-                .map(|d| CONFIG_DIRS.contains(&d.to_string_lossy().as_ref()))
-                .unwrap_or(false);
-            if (in_conf_dir && !name.starts_with('.')) || pats.iter().any(|g| g.matches(&name)) {
-                found.push(entry.into_path());
-            }
-        }
-        if found.is_empty() {
-            // A directory with nothing to lint is an error, never a silent pass.
-            return Err(LoadError::Io {
-                path: p.display().to_string(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "no nginx configuration files in this directory (see --glob)",
-                ),
-            });
-        }
-        out.extend(found);
+    match scope::plan(paths, &walk, &mut scope::Configs::none()) {
+        Ok(p) => Ok(p.into_iter().map(|(f, _)| f).collect()),
+        Err(scope::ScopeError::Load(e)) => Err(e),
+        Err(e) => Err(LoadError::Io {
+            path: ".".into(),
+            source: std::io::Error::other(e.to_string()),
+        }),
     }
-    Ok(out)
 }
 
 /// Directives that only appear at the top of a main config.
@@ -304,8 +250,56 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintOutcome, 
     Ok(lint_loaded(loaded, opts))
 }
 
+/// Inputs linted with one set of options: those one `.ngxray.toml`
+/// governs (see [`scope`]).
+#[derive(Debug, Clone, Default)]
+pub struct Group {
+    /// Files (already expanded: no directories) or `-`.
+    pub inputs: Vec<PathBuf>,
+    pub opts: LintOptions,
+    /// The governing `.ngxray.toml`, if any.
+    pub config: Option<PathBuf>,
+}
+
+/// Load and lint groups of inputs, each with its own options, into one
+/// outcome (one source map for the reporters). A finding belongs to the
+/// group whose config governs the file of its primary span.
+pub fn lint_groups(groups: &[Group]) -> Result<LintOutcome, LoadError> {
+    let Some(first) = groups.first() else {
+        return Ok(LintOutcome::default());
+    };
+    let mut loaded = Loaded::default();
+    let mut root_group = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        let load_opts = LoadOptions {
+            prefix: g.opts.prefix.clone(),
+            path_map: g.opts.path_map.clone(),
+            env_subst: g.opts.env_subst,
+            follow_includes: true,
+        };
+        for p in &g.inputs {
+            for id in loaded.load_path(p, &load_opts)? {
+                root_group.push((id, gi));
+            }
+        }
+    }
+    if groups.len() == 1 {
+        return Ok(lint_loaded(loaded, &first.opts));
+    }
+    Ok(lint_loaded_groups(loaded, groups, &root_group))
+}
+
 /// Lint already loaded files.
 pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
+    let mut outcome = prepare(loaded, |_| opts);
+    run_checks(&mut outcome, opts);
+    sort(&mut outcome.diagnostics);
+    outcome.diagnostics.dedup();
+    outcome
+}
+
+/// Roots (with their contexts) and the findings of loading.
+fn prepare<'a>(loaded: Loaded, opts_of: impl Fn(FileId) -> &'a LintOptions) -> LintOutcome {
     // A root that another root includes is linted through that include.
     let included: std::collections::HashSet<FileId> =
         loaded.includes.values().flatten().copied().collect();
@@ -315,7 +309,7 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
         .filter(|r| !included.contains(r) || loaded.roots.len() == 1)
         .map(|&file| Root {
             file,
-            context: opts
+            context: opts_of(file)
                 .context
                 .unwrap_or_else(|| infer_context(&loaded.file(file).root)),
         })
@@ -326,12 +320,99 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
     }
     diagnostics.extend(loaded.diagnostics.iter().cloned());
     missing_includes(&loaded, &roots, &mut diagnostics);
-    let mut outcome = LintOutcome {
+    LintOutcome {
         loaded,
         roots,
         diagnostics,
+    }
+}
+
+/// Files reachable from a root through includes (the root first).
+fn reach(loaded: &Loaded, root: FileId) -> Vec<FileId> {
+    let mut out = vec![root];
+    let mut i = 0;
+    while let Some(&f) = out.get(i) {
+        i += 1;
+        for ((from, _), to) in &loaded.includes {
+            if *from == f {
+                for t in to {
+                    if !out.contains(t) {
+                        out.push(*t);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Several groups: the checks run once per group over that group's roots;
+/// each keeps the findings in the files it owns — files its config governs
+/// that its roots reach, then files only other groups' roots reach.
+fn lint_loaded_groups(
+    loaded: Loaded,
+    groups: &[Group],
+    root_group: &[(FileId, usize)],
+) -> LintOutcome {
+    let group_of_root = |f: FileId| {
+        root_group
+            .iter()
+            .find(|(id, _)| *id == f)
+            .map(|(_, g)| *g)
+            .unwrap_or(0)
     };
-    run_checks(&mut outcome, opts);
+    let mut outcome = prepare(loaded, |f| &groups[group_of_root(f)].opts);
+    let all_roots = std::mem::take(&mut outcome.roots);
+    let base = std::mem::take(&mut outcome.diagnostics);
+    // Owner of each file.
+    let n = outcome.loaded.files.len();
+    let mut owner: Vec<Option<usize>> = vec![None; n];
+    let reaches: Vec<(usize, Vec<FileId>)> = all_roots
+        .iter()
+        .map(|r| (group_of_root(r.file), reach(&outcome.loaded, r.file)))
+        .collect();
+    let mut nearest: std::collections::HashMap<PathBuf, Option<PathBuf>> =
+        std::collections::HashMap::new();
+    for (g, files) in &reaches {
+        for f in files {
+            let path = &outcome.loaded.sources.get(*f).path;
+            let dir = config::absolute(path)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            let home = nearest
+                .entry(dir)
+                .or_insert_with_key(|d| config::find(d))
+                .clone();
+            if owner[f.0 as usize].is_none() && home.is_some() && groups[*g].config == home {
+                owner[f.0 as usize] = Some(*g);
+            }
+        }
+    }
+    for (g, files) in &reaches {
+        for f in files {
+            owner[f.0 as usize].get_or_insert(*g);
+        }
+    }
+    let mut all = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        outcome.roots = all_roots
+            .iter()
+            .filter(|r| group_of_root(r.file) == gi)
+            .copied()
+            .collect();
+        if outcome.roots.is_empty() {
+            continue;
+        }
+        outcome.diagnostics = base.clone();
+        run_checks(&mut outcome, &g.opts);
+        all.extend(outcome.diagnostics.drain(..).filter(|d| match d.span {
+            Some(s) => owner.get(s.file.0 as usize).copied().flatten().unwrap_or(0) == gi,
+            None => gi == 0,
+        }));
+    }
+    outcome.roots = all_roots;
+    outcome.diagnostics = all;
     sort(&mut outcome.diagnostics);
     outcome.diagnostics.dedup();
     outcome
@@ -455,6 +536,7 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     }
     config::apply(&mut outcome.diagnostics, opts);
     suppress::apply(outcome, opts);
+    config::apply_per_file(&mut outcome.diagnostics, opts, &outcome.loaded.sources);
 }
 
 /// Checks that fire on something *missing*: in a fragment linted alone, or

@@ -1,4 +1,7 @@
-//! Inline suppressions: `# ngxray: ignore[rule-id, category] reason…`.
+//! Inline suppressions: `# ngxray: ignore[rule-id, category] reason…`, and
+//! file-level ones: `# ngxray: ignore-file[rule-id, category] reason…`
+//! anywhere in a file silences those ids in the whole file (as ruff's
+//! `# ruff: noqa: CODE`). Neither can hide a `syntax/*` error.
 //!
 //! A suppression comment targets one directive: the directive on the same
 //! line (a trailing comment, also after a block's `{`), else the next
@@ -19,22 +22,39 @@ pub struct Suppression {
     pub span: Span,
     /// Ids or categories with the span of each in the comment.
     pub ids: Vec<(String, Span)>,
-    /// The directive it covers (`None`: nothing follows it).
+    /// The directive it covers (`None`: nothing follows it). For a
+    /// file-level suppression, the whole file.
     pub target: Option<Span>,
+    /// `ignore-file[…]`: covers every finding in the comment's file.
+    pub file_wide: bool,
     pub reason: String,
 }
 
 /// Parse the text of a comment (without `#`): the ids and reason, with the
 /// byte offset of each id in the text.
 pub fn parse_comment(text: &str) -> Option<(Vec<(String, usize)>, String)> {
+    parse_any(text)
+        .filter(|p| !p.2)
+        .map(|(ids, reason, _)| (ids, reason))
+}
+
+/// Ids with their offsets, the reason, and whether it is file-wide.
+pub type Parsed = (Vec<(String, usize)>, String, bool);
+
+/// [`parse_comment`] for both kinds: the third item is true for
+/// `ignore-file[…]`.
+pub fn parse_any(text: &str) -> Option<Parsed> {
     let t = text.trim_start();
     let lead = text.len() - t.len();
     let rest = t.strip_prefix("ngxray:")?;
     let r2 = rest.trim_start();
-    let body = r2.strip_prefix("ignore[")?;
+    let (body, head, file_wide) = match r2.strip_prefix("ignore[") {
+        Some(b) => (b, "ignore[", false),
+        None => (r2.strip_prefix("ignore-file[")?, "ignore-file[", true),
+    };
     let close = body.find(']')?;
     let list = &body[..close];
-    let base = lead + "ngxray:".len() + (rest.len() - r2.len()) + "ignore[".len();
+    let base = lead + "ngxray:".len() + (rest.len() - r2.len()) + head.len();
     let mut ids = Vec::new();
     let mut off = 0;
     for part in list.split(',') {
@@ -45,7 +65,7 @@ pub fn parse_comment(text: &str) -> Option<(Vec<(String, usize)>, String)> {
         }
         off += part.len() + 1;
     }
-    Some((ids, body[close + 1..].trim().to_string()))
+    Some((ids, body[close + 1..].trim().to_string(), file_wide))
 }
 
 struct Finder<'a> {
@@ -74,7 +94,7 @@ impl Finder<'_> {
     }
 
     fn comment(&mut self, c: &Comment, block: &Block, owner: Option<&Directive>) {
-        let Some((ids, reason)) = parse_comment(&c.text) else {
+        let Some((ids, reason, file_wide)) = parse_any(&c.text) else {
             return;
         };
         let line = self.file.line_of(c.span.start());
@@ -86,6 +106,16 @@ impl Finder<'_> {
                 (id.clone(), Span::new(c.span.file, s, s + id.len()))
             })
             .collect();
+        if file_wide {
+            self.out.push(Suppression {
+                span: c.span,
+                ids,
+                target: Some(Span::new(c.span.file, 0, self.file.text.len())),
+                file_wide,
+                reason,
+            });
+            return;
+        }
         // trailing: a directive of this block on the comment's line, before it
         let trailing = block.directives.iter().find(|d| {
             d.span.start() < c.span.start()
@@ -110,6 +140,7 @@ impl Finder<'_> {
             span: c.span,
             ids,
             target,
+            file_wide,
             reason,
         });
     }
@@ -195,7 +226,10 @@ pub fn apply(outcome: &mut LintOutcome, opts: &LintOptions) {
                 let hint = super::rules::did_you_mean(id, names.iter().map(|r| r.id));
                 let mut d = Diagnostic::warning(
                     "suppress/unknown-rule",
-                    format!("unknown rule \"{id}\" in ngxray: ignore[…]"),
+                    format!(
+                        "unknown rule \"{id}\" in ngxray: {}[…]",
+                        if s.file_wide { "ignore-file" } else { "ignore" }
+                    ),
                 )
                 .with_span(*span)
                 .with_label("no rule or category has this id");
@@ -205,7 +239,9 @@ pub fn apply(outcome: &mut LintOutcome, opts: &LintOptions) {
                 });
                 found.push(d);
             } else if !used[si][ii] && ran(id, opts) {
-                let what = if s.target.is_some() {
+                let what = if s.file_wide {
+                    "the file has no such finding"
+                } else if s.target.is_some() {
                     "the directive it covers has no such finding"
                 } else {
                     "no directive follows it"
@@ -244,5 +280,11 @@ mod tests {
         assert_eq!(reason, "because reasons");
         assert!(parse_comment(" just a comment").is_none());
         assert!(parse_comment("ngxray:ignore[x]").is_some());
+        assert!(parse_comment(" ngxray: ignore-file[x] r").is_none());
+        let (ids, reason, file_wide) = parse_any(" ngxray: ignore-file[dns, x/y] legacy").unwrap();
+        assert!(file_wide);
+        assert_eq!(reason, "legacy");
+        let text = " ngxray: ignore-file[dns, x/y] legacy";
+        assert_eq!(&text[ids[1].1..ids[1].1 + 3], "x/y");
     }
 }

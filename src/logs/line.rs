@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use memchr::memmem::{self, Finder};
 
-use super::bytes;
+use super::{bytes, header};
 
 /// Searchers built once (building one costs more than a short search).
 struct Finders {
@@ -137,36 +137,14 @@ pub struct Line<'a> {
 /// means it is not an error.log line.
 pub fn parse(raw: &[u8]) -> Option<Line<'_>> {
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    // Most lines start with their header: parse it at once. Anything else
+    // (no time, a paste prefix, a malformed time) goes the long way.
+    if let Some((t, rest)) = header::time_then_level(raw) {
+        let (level, rest) = header::level_then_space(rest)?;
+        return Some(body(rest, Some(t), Some(level), 0));
+    }
     let start = header_start(raw)?;
-    let mut rest = &raw[start..];
-
-    let mut time = None;
-    let mut stderr_prefix = false;
-    if rest.len() >= 20 && rest[19] == b' ' {
-        if let Some(t) = super::time::parse_log_time(&rest[..19]) {
-            time = Some(t);
-            rest = &rest[20..];
-        }
-    }
-    if time.is_none() {
-        if let Some(r) = rest.strip_prefix(b"nginx: ") {
-            stderr_prefix = true;
-            rest = r;
-        }
-    }
-    let mut level = None;
-    if rest.first() == Some(&b'[') {
-        if let Some(end) = rest[..rest.len().min(9)].iter().position(|&b| b == b']') {
-            level = Level::parse(&rest[1..end]);
-            if level.is_some() {
-                rest = &rest[end + 1..];
-                rest = rest.strip_prefix(b" ").unwrap_or(rest);
-            }
-        }
-    }
-    if level.is_none() && !stderr_prefix {
-        return None;
-    }
+    let (time, level, rest) = header::time_and_level(&raw[start..])?;
     Some(body(rest, time, level, start))
 }
 
@@ -186,34 +164,9 @@ pub fn parse_bare(raw: &[u8]) -> Option<Line<'_>> {
 }
 
 /// Everything after `[level] `: `PID#TID: *CID MESSAGE…`.
-fn body(mut rest: &[u8], time: Option<i64>, level: Option<Level>, start: usize) -> Line<'_> {
-    // PID#TID: (absent in `nginx: [emerg] ...` console copies).
-    let (mut pid, mut tid) = (None, None);
-    if let Some((p, n)) = digits(rest) {
-        if rest.get(n) == Some(&b'#') {
-            if let Some((t, m)) = digits(&rest[n + 1..]) {
-                if rest[n + 1 + m..].starts_with(b": ") {
-                    pid = u32::try_from(p).ok();
-                    tid = u32::try_from(t).ok();
-                    rest = &rest[n + 1 + m + 2..];
-                } else if n + 1 + m == rest.len() || rest[n + 1 + m] == b':' {
-                    pid = u32::try_from(p).ok();
-                    tid = u32::try_from(t).ok();
-                    rest = &rest[(n + 2 + m).min(rest.len())..];
-                }
-            }
-        }
-    }
-    let mut cid = None;
-    if rest.first() == Some(&b'*') {
-        if let Some((c, n)) = digits(&rest[1..]) {
-            if rest.get(1 + n) == Some(&b' ') {
-                cid = Some(c);
-                rest = &rest[n + 2..];
-            }
-        }
-    }
-
+fn body(rest: &[u8], time: Option<i64>, level: Option<Level>, start: usize) -> Line<'_> {
+    // PID#TID: (absent in `nginx: [emerg] ...` console copies), *CID.
+    let (pid, tid, cid, rest) = header::ids(rest);
     let (head, fields) = split_tail(rest);
     let (text, action) = split_action(head);
     let (message, errno) = split_errno(text);
@@ -239,14 +192,14 @@ fn body(mut rest: &[u8], time: Option<i64>, level: Option<Level>, start: usize) 
 /// Where the nginx header starts: at once for plain lines, else behind a
 /// paste prefix.
 fn header_start(raw: &[u8]) -> Option<usize> {
-    if looks_like_time(raw) || raw.starts_with(b"nginx: ") || level_at(raw) {
+    if header::time_shape(raw) || raw.starts_with(b"nginx: ") || header::level_at(raw) {
         return Some(0);
     }
     let window = &raw[..raw.len().min(320)];
     // A timestamp behind a prefix: look at each '/' that could be the first
     // date separator.
     for slash in memchr::memchr_iter(b'/', window) {
-        if slash >= 4 && looks_like_time(&raw[slash - 4..]) {
+        if slash >= 4 && header::time_shape(&raw[slash - 4..]) {
             return Some(slash - 4);
         }
     }
@@ -254,37 +207,11 @@ fn header_start(raw: &[u8]) -> Option<usize> {
         return Some(p);
     }
     for open in memchr::memchr_iter(b'[', window) {
-        if level_at(&raw[open..]) {
+        if header::level_at(&raw[open..]) {
             return Some(open);
         }
     }
     None
-}
-
-/// `YYYY/MM/DD HH:MM:SS ` followed by `[`.
-fn looks_like_time(s: &[u8]) -> bool {
-    s.len() >= 21
-        && s[4] == b'/'
-        && s[7] == b'/'
-        && s[10] == b' '
-        && s[13] == b':'
-        && s[16] == b':'
-        && s[19] == b' '
-        && s[20] == b'['
-        && s[0].is_ascii_digit()
-        && s[5].is_ascii_digit()
-        && s[11].is_ascii_digit()
-}
-
-/// `[level] ` at the start of `s`.
-fn level_at(s: &[u8]) -> bool {
-    if s.first() != Some(&b'[') {
-        return false;
-    }
-    match memchr::memchr(b']', &s[..s.len().min(9)]) {
-        Some(end) => Level::parse(&s[1..end]).is_some() && s.get(end + 1) == Some(&b' '),
-        None => false,
-    }
 }
 
 /// Leading decimal digits: (value, count).

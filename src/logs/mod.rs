@@ -22,6 +22,7 @@ pub mod aggregate;
 pub(crate) mod bytes;
 pub mod causes;
 pub mod classify;
+pub mod header;
 pub mod input;
 pub mod line;
 pub mod live;

@@ -274,6 +274,13 @@ fn diagnostic(
         o.extend_from_slice(b"\n      ");
     }
     o.push(b']');
+    if d.fix.is_some() {
+        // The fix, resolved to positions (rare: serde is fast enough).
+        if let Some(f) = d.locate(sources).fix {
+            o.extend_from_slice(b",\n      \"fix\": ");
+            o.extend_from_slice(&serde_json::to_vec(&f).unwrap_or_else(|_| b"null".to_vec()));
+        }
+    }
 }
 
 fn label_positions(o: &mut Vec<u8>, s: Position, e: Position) {

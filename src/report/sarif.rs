@@ -230,7 +230,50 @@ fn result(l: &Located, rule_index: Option<usize>, cwd: Option<&Path>) -> Value {
             .collect();
         r.insert("relatedLocations".into(), json!(related));
     }
+    if let Some(f) = &l.fix {
+        r.insert("fixes".into(), json!([fix(f, cwd)]));
+    }
     Value::Object(r)
+}
+
+/// A SARIF `fix`: one `artifactChange` per file, each edit a `replacement`
+/// of a `deletedRegion` (1-based, end column exclusive) by `insertedContent`.
+fn fix(f: &crate::diag::LocatedFix, cwd: Option<&Path>) -> Value {
+    let mut files: Vec<&str> = Vec::new();
+    for e in &f.edits {
+        if !files.contains(&e.file.as_str()) {
+            files.push(&e.file);
+        }
+    }
+    let changes: Vec<Value> = files
+        .iter()
+        .map(|file| {
+            let artifact = physical_location(file, (1, 1, 1, 1), cwd)["artifactLocation"].clone();
+            let replacements: Vec<Value> = f
+                .edits
+                .iter()
+                .filter(|e| e.file == *file)
+                .map(|e| {
+                    json!({
+                        "deletedRegion": {
+                            "startLine": e.line,
+                            "startColumn": e.column,
+                            "endLine": e.end_line,
+                            "endColumn": e.end_column,
+                            "charOffset": e.offset,
+                            "charLength": e.end_offset - e.offset,
+                        },
+                        "insertedContent": { "text": e.replacement },
+                    })
+                })
+                .collect();
+            json!({ "artifactLocation": artifact, "replacements": replacements })
+        })
+        .collect();
+    json!({
+        "description": { "text": format!("{} ({})", f.message, f.applicability.as_str()) },
+        "artifactChanges": changes,
+    })
 }
 
 /// A finding's path as code scanning and annotations want it: relative to

@@ -86,7 +86,8 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
             .with_span(at.head_span())
             .with_label(if t.directive.is_some() { "long resolver timeout" } else { "resolver without resolver_timeout" })
             .with_related(site, "names resolved at run time here")
-            .with_help(format!("set `resolver_timeout {};` (or less) next to the resolver so a dead DNS server fails fast", format_time(max))),
+            .with_help(format!("set `resolver_timeout {};` (or less) next to the resolver so a dead DNS server fails fast", format_time(max)))
+            .with_fix(crate::fix::resolver_timeout(&m.loaded.sources, t.directive, rd, &format_time(max))),
         );
     }
 }

@@ -60,6 +60,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             let help: &'static str;
             let mut dropped = false;
             let mut severity = META.severity;
+            let mut fix = None;
             match p.module {
                 PassModule::Proxy => {
                     let hv = http_version_from(
@@ -81,6 +82,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                         let items = set_in.map(|s| lists.items(s)).unwrap_or_default();
                         plain_connection_in(m, items)
                     };
+                    let conn_default = matches!(conn, PlainConnection::Default);
                     match conn {
                         PlainConnection::Default if !modern => {
                             // the level outside the one the list comes from
@@ -153,6 +155,15 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     } else {
                         "set `proxy_http_version 1.1;` and `proxy_set_header Connection \"\";` where this location takes its proxy settings (for WebSockets use `map $http_upgrade $connection_upgrade { default upgrade; '' ''; }`)"
                     };
+                    if !dropped && !modern && !hv.hidden {
+                        fix = crate::fix::keepalive(
+                            m,
+                            p,
+                            (!hv.keeps_alive(), hv.directive),
+                            conn_default,
+                            set_in,
+                        );
+                    }
                 }
                 PassModule::Fastcgi => {
                     if ka.directive.is_none() {
@@ -233,7 +244,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             for &(s, msg) in &related {
                 d = d.with_related(s, msg);
             }
-            out.push(d.with_help(help));
+            out.push(d.with_help(help).with_fix(fix));
         }
     }
 }

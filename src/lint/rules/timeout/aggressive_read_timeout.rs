@@ -141,10 +141,14 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
         if let Some(s) = used {
             diag = diag.with_related(s, "applies to this pass");
         }
-        out.push(diag.with_help(cat(&[
-            "use `",
-            name,
-            " 60s;` (the default) or more for normal endpoints, and keep short timeouts only in locations that must fail fast",
-        ])));
+        let fix = crate::fix::set_value(d, "60s", "the default");
+        out.push(
+            diag.with_help(cat(&[
+                "use `",
+                name,
+                " 60s;` (the default) or more for normal endpoints, and keep short timeouts only in locations that must fail fast",
+            ]))
+            .with_fix(fix),
+        );
     }
 }

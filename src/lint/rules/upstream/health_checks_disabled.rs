@@ -49,7 +49,8 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 .with_span(param)
                 .with_label("failure accounting disabled")
                 .with_related(d.head_span(), "upstream defined here")
-                .with_help("use `max_fails=3 fail_timeout=30s` so a dead server is skipped"),
+                .with_help("use `max_fails=3 fail_timeout=30s` so a dead server is skipped")
+                .with_fix(crate::fix::max_fails_zero(s.directive, s.address.params.fail_timeout.is_some())),
             );
         }
     }

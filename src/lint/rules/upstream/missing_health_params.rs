@@ -53,9 +53,13 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         for s in defaulted.iter().skip(1).take(4) {
             diag = diag.with_related(s.directive.head_span(), "also on the defaults");
         }
-        out.push(diag.with_help(format!(
-            "tolerate transient errors: `server {} max_fails=3 fail_timeout=30s;` on each server",
-            first.directive.arg(0).unwrap_or("<address>")
-        )));
+        let fix = crate::fix::health_params(defaulted.iter().map(|s| s.directive));
+        out.push(
+            diag.with_help(format!(
+                "tolerate transient errors: `server {} max_fails=3 fail_timeout=30s;` on each server",
+                first.directive.arg(0).unwrap_or("<address>")
+            ))
+            .with_fix(fix),
+        );
     }
 }

@@ -1,0 +1,218 @@
+//! The error.log line header as nom combinators over bytes:
+//! `YYYY/MM/DD HH:MM:SS [level] PID#TID: *CID `.
+//!
+//! The header is a small fixed grammar, so it is written as one: each field
+//! is a combinator, and [`super::line`] strings them together (optional
+//! where nginx leaves them out: `nginx: [emerg] …` console copies have no
+//! time and no `PID#TID`, lines outside a connection no `*CID`). Everything
+//! after the header (message, errno, action, context tail) is searched, not
+//! parsed left to right, and stays hand-written in [`super::line`].
+//!
+//! The error type is `()`: a failed field only means "not there", and the
+//! caller falls back, so there is nothing to report and nothing to build.
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take, take_while_m_n};
+use nom::character::complete::{char, digit1};
+use nom::combinator::{eof, map, map_opt, opt, peek, recognize};
+use nom::sequence::{delimited, pair, preceded, terminated, tuple};
+use nom::IResult;
+
+use super::line::Level;
+
+/// A header field: the rest of the input and the value, or `Err` when the
+/// field is not there.
+pub type Parsed<'a, T> = IResult<&'a [u8], T, ()>;
+
+/// Exactly `N` ASCII digits as a number.
+fn fixed_digits<const N: usize>(i: &[u8]) -> Parsed<'_, u32> {
+    map_opt(take(N), |d: &[u8]| {
+        d.iter().try_fold(0u32, |v, &b| {
+            b.is_ascii_digit().then(|| v * 10 + u32::from(b - b'0'))
+        })
+    })(i)
+}
+
+/// 1 to 19 ASCII digits (so the value fits a `u64`).
+fn number(i: &[u8]) -> Parsed<'_, u64> {
+    map_opt(digit1, |d: &[u8]| {
+        (d.len() <= 19).then(|| d.iter().fold(0u64, |v, &b| v * 10 + u64::from(b - b'0')))
+    })(i)
+}
+
+/// nginx's `YYYY/MM/DD HH:MM:SS` (19 bytes) as seconds since 1970-01-01
+/// in the log's own zone-less time; an impossible date or clock fails.
+pub fn log_time(i: &[u8]) -> Parsed<'_, i64> {
+    map_opt(
+        tuple((
+            fixed_digits::<4>,
+            preceded(char('/'), fixed_digits::<2>),
+            preceded(char('/'), fixed_digits::<2>),
+            preceded(char(' '), fixed_digits::<2>),
+            preceded(char(':'), fixed_digits::<2>),
+            preceded(char(':'), fixed_digits::<2>),
+        )),
+        |(y, mo, d, h, mi, s)| super::time::to_secs(y, mo, d, h, mi, s),
+    )(i)
+}
+
+/// The shape of a header time followed by the level's `[`, digits checked
+/// only where a date must have one: how a header is recognised behind a
+/// paste prefix. A line of this shape whose time does not parse is not a
+/// log line (rather than a level found further on).
+pub fn time_shape(i: &[u8]) -> bool {
+    fn digit(i: &[u8]) -> Parsed<'_, &[u8]> {
+        take_while_m_n(1, 1, |b: u8| b.is_ascii_digit())(i)
+    }
+    peek::<_, _, (), _>(recognize(tuple((
+        digit,
+        take(3usize),
+        char('/'),
+        digit,
+        take(1usize),
+        char('/'),
+        take(2usize),
+        char(' '),
+        digit,
+        take(1usize),
+        char(':'),
+        take(2usize),
+        char(':'),
+        take(2usize),
+        tag(" ["),
+    ))))(i)
+    .is_ok()
+}
+
+/// `[level]`: one of nginx's level words (4 to 6 lowercase letters).
+pub fn level(i: &[u8]) -> Parsed<'_, Level> {
+    delimited(
+        char('['),
+        map_opt(
+            take_while_m_n(4, 6, |b: u8| b.is_ascii_lowercase()),
+            Level::parse,
+        ),
+        char(']'),
+    )(i)
+}
+
+/// `[level] ` at the start of `i` (the space included), without consuming.
+pub fn level_at(i: &[u8]) -> bool {
+    peek::<_, _, (), _>(pair(level, char(' ')))(i).is_ok()
+}
+
+/// `PID#TID: ` (the space may be missing at the end of a cut line): the
+/// worker's process and thread ids, `None` when they overflow a `u32`.
+pub fn pid_tid(i: &[u8]) -> Parsed<'_, (Option<u32>, Option<u32>)> {
+    map(
+        terminated(
+            tuple((number, char('#'), number)),
+            alt((tag(": "), tag(":"), eof)),
+        ),
+        |(p, _, t)| (u32::try_from(p).ok(), u32::try_from(t).ok()),
+    )(i)
+}
+
+/// `*CID `: the connection serial number.
+pub fn connection(i: &[u8]) -> Parsed<'_, u64> {
+    delimited(char('*'), number, char(' '))(i)
+}
+
+/// `nginx: `, the prefix nginx puts on what it writes to stderr.
+pub fn stderr_prefix(i: &[u8]) -> Parsed<'_, &[u8]> {
+    tag("nginx: ")(i)
+}
+
+/// `TIME ` followed by `[`: the time of a line that starts with its header,
+/// and the rest from the level on.
+pub fn time_then_level(i: &[u8]) -> Option<(i64, &[u8])> {
+    terminated(log_time, pair(char(' '), peek(char('['))))(i)
+        .ok()
+        .map(|(rest, t)| (t, rest))
+}
+
+/// `[LEVEL]` and the space after it, if any.
+pub fn level_then_space(i: &[u8]) -> Option<(Level, &[u8])> {
+    terminated(level, opt(char(' ')))(i)
+        .ok()
+        .map(|(rest, l)| (l, rest))
+}
+
+/// The header up to the message: `(time, level, rest)` of `TIME [LEVEL] `,
+/// `nginx: [LEVEL] ` or `[LEVEL] `; `None` when neither a level nor the
+/// stderr prefix is there. The space after `]` is optional.
+pub fn time_and_level(i: &[u8]) -> Option<(Option<i64>, Option<Level>, &[u8])> {
+    let (i, time) = opt(terminated(log_time, char(' ')))(i).ok()?;
+    let (i, stderr) = match time {
+        Some(_) => (i, None),
+        None => opt(stderr_prefix)(i).ok()?,
+    };
+    let (level, i) = match level_then_space(i) {
+        Some((l, rest)) => (Some(l), rest),
+        None => (None, i),
+    };
+    if level.is_none() && stderr.is_none() {
+        return None;
+    }
+    Some((time, level, i))
+}
+
+/// `PID#TID: *CID ` after the level, each part optional: the ids and the
+/// rest of the line.
+pub fn ids(i: &[u8]) -> (Option<u32>, Option<u32>, Option<u64>, &[u8]) {
+    let (i, ids) = match pid_tid(i) {
+        Ok((rest, ids)) => (rest, ids),
+        Err(_) => (i, (None, None)),
+    };
+    let (i, cid) = match connection(i) {
+        Ok((rest, cid)) => (rest, Some(cid)),
+        Err(_) => (i, None),
+    };
+    (ids.0, ids.1, cid, i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields() {
+        assert_eq!(
+            log_time(b"2026/11/25 15:17:18 [").map(|(r, _)| r),
+            Ok(&b" ["[..])
+        );
+        assert!(log_time(b"2026/13/25 15:17:18").is_err());
+        assert!(log_time(b"2026/11/25 24:00:00").is_err());
+        assert!(log_time(b"2026/11/25 15:17:1").is_err());
+        assert_eq!(level(b"[notice] x"), Ok((&b" x"[..], Level::Notice)));
+        assert!(level(b"[errors] x").is_err());
+        assert!(level_at(b"[warn] "));
+        assert!(!level_at(b"[warn]x"));
+        assert_eq!(
+            pid_tid(b"12#34: *5 x"),
+            Ok((&b"*5 x"[..], (Some(12), Some(34))))
+        );
+        assert_eq!(pid_tid(b"12#34:x"), Ok((&b"x"[..], (Some(12), Some(34)))));
+        assert_eq!(pid_tid(b"12#34"), Ok((&b""[..], (Some(12), Some(34)))));
+        assert!(pid_tid(b"12#34 x").is_err());
+        assert_eq!(pid_tid(b"99999999999#1: "), Ok((&b""[..], (None, Some(1)))));
+        assert_eq!(connection(b"*42 m"), Ok((&b"m"[..], 42)));
+        assert!(connection(b"*42m").is_err());
+        assert!(time_shape(b"2026/11/25 15:17:18 [error]"));
+        assert!(time_shape(b"2026/1x/25 15:17:18 [error]"));
+        assert!(!time_shape(b"2026/11/25 15:17:18 error"));
+    }
+
+    #[test]
+    fn headers() {
+        let (t, l, rest) = time_and_level(b"2026/11/25 15:17:18 [error] 1#1: *2 m").unwrap();
+        assert!(t.is_some());
+        assert_eq!(l, Some(Level::Error));
+        assert_eq!(ids(rest), (Some(1), Some(1), Some(2), &b"m"[..]));
+        let (t, l, rest) = time_and_level(b"nginx: [emerg] host not found").unwrap();
+        assert_eq!((t, l), (None, Some(Level::Emerg)));
+        assert_eq!(ids(rest), (None, None, None, &b"host not found"[..]));
+        assert!(time_and_level(b"2026/11/25 15:17:18 something").is_none());
+        assert!(time_and_level(b"nginx: x").is_some());
+    }
+}
