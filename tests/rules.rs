@@ -159,7 +159,7 @@ fn every_rule_file_is_registered() {
             continue;
         }
         let text = std::fs::read_to_string(entry.path()).unwrap();
-        let Some(at) = text.find("pub const RULE: Rule = rule! {") else {
+        let Some(at) = text.find("\npub const RULE: Rule = rule! {") else {
             continue;
         };
         let id = text[at..]

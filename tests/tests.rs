@@ -20,7 +20,6 @@ mod fix;
 mod formats;
 mod glob_includes;
 mod grammar;
-mod grammar_split;
 mod logs;
 mod logs_links;
 mod logs_live;

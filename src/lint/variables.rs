@@ -205,25 +205,6 @@ impl Variables {
         }
     }
 
-    /// How many references are collected so far.
-    pub(crate) fn mark(&self) -> usize {
-        self.uses.len()
-    }
-
-    /// The names defined and the references, in read order.
-    pub(crate) fn into_parts(self) -> (HashSet<String>, Vec<(Span, String)>) {
-        (self.defined, self.uses)
-    }
-
-    pub(crate) fn define_all(&mut self, names: HashSet<String>) {
-        self.defined.extend(names);
-    }
-
-    /// The references, for merging others' in read order.
-    pub(crate) fn uses_mut(&mut self) -> &mut Vec<(Span, String)> {
-        &mut self.uses
-    }
-
     /// Report bare prefix variables that the configuration does not define.
     pub(crate) fn finish(self, out: &mut Vec<Diagnostic>) {
         let mut seen = HashSet::new();

@@ -62,7 +62,7 @@ pub struct EntryId(pub u32);
 
 /// One directive in the model.
 #[derive(Debug, Clone, Copy)]
-pub struct Entry<'a> {
+pub struct ScopeEntry<'a> {
     pub directive: &'a Directive,
     /// The scope the directive is in.
     pub scope: ScopeId,
@@ -114,7 +114,7 @@ fn name_key(name: &str) -> u32 {
 
 /// The directives of one name directly in a scope: see [`Model::local`].
 pub struct Local<'m, 'a> {
-    entries: &'m [Entry<'a>],
+    entries: &'m [ScopeEntry<'a>],
     ids: std::slice::Iter<'m, EntryId>,
     /// `None` when `ids` come from the scope's name index (all match).
     key: Option<u32>,
@@ -258,7 +258,7 @@ const OPAQUE_SETTERS: &[&str] = &[
 pub struct Model<'a> {
     pub loaded: &'a Loaded,
     pub scopes: Vec<Scope<'a>>,
-    pub entries: Vec<Entry<'a>>,
+    pub entries: Vec<ScopeEntry<'a>>,
     /// Root scopes, one per lint root.
     pub roots: Vec<ScopeId>,
     pub upstreams: UpstreamIndex<'a>,
@@ -305,7 +305,7 @@ impl<'a> Model<'a> {
                 };
                 let d = v.directive;
                 let id = EntryId(m.entries.len() as u32);
-                m.entries.push(Entry {
+                m.entries.push(ScopeEntry {
                     directive: d,
                     scope,
                     opens: None,
@@ -489,7 +489,7 @@ impl<'a> Model<'a> {
         &self.scopes[id.0 as usize]
     }
 
-    pub fn entry(&self, id: EntryId) -> &Entry<'a> {
+    pub fn entry(&self, id: EntryId) -> &ScopeEntry<'a> {
         &self.entries[id.0 as usize]
     }
 
@@ -549,7 +549,7 @@ impl<'a> Model<'a> {
     pub fn directives_named<'m>(
         &'m self,
         name: &'m str,
-    ) -> impl Iterator<Item = &'m Entry<'a>> + 'm {
+    ) -> impl Iterator<Item = &'m ScopeEntry<'a>> + 'm {
         self.entries
             .iter()
             .filter(move |e| e.directive.name() == name)

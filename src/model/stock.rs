@@ -184,7 +184,7 @@ impl<'a> ListItem<'a> {
 
 /// What one level declares for an array directive.
 #[derive(Debug, Clone)]
-pub enum Level<'a> {
+pub enum Declared<'a> {
     /// Nothing: the list comes from further out.
     Nothing,
     /// These entries (at least one), in read order.
@@ -267,15 +267,15 @@ fn collect_level<'a>(
 }
 
 /// The entries a scope itself declares for `name`.
-pub fn level<'a>(m: &Model<'a>, s: ScopeId, name: &str) -> Level<'a> {
+pub fn level<'a>(m: &Model<'a>, s: ScopeId, name: &str) -> Declared<'a> {
     let mut items: Vec<ListItem<'a>> = Vec::new();
     if collect_level(m, s, name, &mut items).is_err() {
-        return Level::Unknown;
+        return Declared::Unknown;
     }
     if items.is_empty() {
-        Level::Nothing
+        Declared::Nothing
     } else {
-        Level::Known(items)
+        Declared::Known(items)
     }
 }
 
@@ -311,9 +311,9 @@ impl<'a> List<'a> {
 pub fn effective_list<'a>(m: &Model<'a>, scope: ScopeId, name: &str) -> Option<List<'a>> {
     for s in m.chain(scope) {
         match level(m, s, name) {
-            Level::Nothing => continue,
-            Level::Unknown => return None,
-            Level::Known(items) => {
+            Declared::Nothing => continue,
+            Declared::Unknown => return None,
+            Declared::Known(items) => {
                 return Some(List {
                     set_in: Some(s),
                     items,
@@ -522,7 +522,7 @@ mod tests {
         assert_eq!(f.items.len(), 19);
         // an unknown snippet may set anything
         assert!(effective_list(&m, locs[1], "proxy_set_header").is_none());
-        assert!(matches!(level(&m, locs[2], "fastcgi_param"), Level::Known(v) if v.len() == 1));
+        assert!(matches!(level(&m, locs[2], "fastcgi_param"), Declared::Known(v) if v.len() == 1));
         let mut lists = Lists::new(&m, "proxy_set_header");
         for i in 0..m.scopes.len() {
             let s = ScopeId(i as u32);

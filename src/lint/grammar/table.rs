@@ -261,7 +261,7 @@ impl Special {
 
 /// All rows of one directive name, in table order.
 #[derive(Debug)]
-pub struct Group {
+pub struct NameGroup {
     pub name: &'static str,
     start: u32,
     end: u32,
@@ -275,8 +275,8 @@ pub struct Group {
 /// eight bytes; names are compared in full on a hit).
 pub struct Table {
     rows: &'static [Entry],
-    groups: Vec<Group>,
-    /// [`Group::defines`] of each group, packed.
+    groups: Vec<NameGroup>,
+    /// [`NameGroup::defines`] of each group, packed.
     defines: Vec<Option<crate::lint::variables::DefArg>>,
     /// The name index: a [`Key`] and its group index + 1 (0 is an empty
     /// slot). The length is a power of two.
@@ -360,7 +360,7 @@ struct Slot {
     x: u64,
     y: u64,
     n: u32,
-    /// Group index + 1; 0: empty.
+    /// NameGroup index + 1; 0: empty.
     g: u32,
 }
 
@@ -399,13 +399,13 @@ impl Table {
         g.is_some() && (g == self.server || g == self.upstream)
     }
 
-    /// [`Group::defines`] of group `g`.
+    /// [`NameGroup::defines`] of group `g`.
     #[inline]
     pub(crate) fn defines(&self, g: usize) -> Option<crate::lint::variables::DefArg> {
         self.defines.get(g).copied().flatten()
     }
 
-    pub fn group(&self, g: usize) -> &Group {
+    pub fn group(&self, g: usize) -> &NameGroup {
         &self.groups[g]
     }
 
@@ -463,9 +463,9 @@ impl Table {
 
 /// The name index over the static rows (and each name's semantic tags).
 fn build() -> Table {
-    let groups: Vec<Group> = GROUPS
+    let groups: Vec<NameGroup> = GROUPS
         .iter()
-        .map(|&(name, start, end)| Group {
+        .map(|&(name, start, end)| NameGroup {
             name,
             start,
             end,
