@@ -16,5 +16,6 @@ pub mod logs;
 pub mod model;
 pub mod probe;
 pub mod report;
+pub mod resolve;
 pub mod sanitize;
 pub mod syntax;

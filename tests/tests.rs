@@ -26,6 +26,7 @@ mod parse_split;
 mod precision;
 mod probe;
 mod properties;
+mod resolve;
 mod risk_rules;
 mod rules;
 mod rules_cli;

@@ -113,6 +113,15 @@ pub struct LintArgs {
     /// Resolve upstream host names through the system resolver (`dns/unresolvable-host`).
     #[arg(long)]
     pub resolve: bool,
+    /// Deadline for all `--resolve` lookups together (nginx time, e.g. 5s,
+    /// 500ms; default 5s). Names without an answer by then are reported as
+    /// "could not be checked" (info).
+    #[arg(long, value_name = "TIME", value_parser = parse_timeout, requires = "resolve")]
+    pub resolve_timeout: Option<std::time::Duration>,
+    /// Ask this DNS server (`IP[:PORT]`) instead of the system resolver for
+    /// `--resolve`.
+    #[arg(long, value_name = "ADDR", value_parser = crate::resolve::parse_server, requires = "resolve")]
+    pub resolver: Option<std::net::SocketAddr>,
     /// Dynamic module assumed loaded, as by `load_module` (e.g.
     /// ngx_http_lua_module.so; comma-separated, repeatable). Third-party
     /// directives of other modules are then unknown directives.
@@ -151,6 +160,15 @@ fn local_nginx_version() -> Result<NginxVersion, String> {
                 text.trim()
             )
         })
+}
+
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    match crate::model::values::parse_time(s) {
+        Some(ms) if ms > 0 => Ok(std::time::Duration::from_millis(ms)),
+        _ => Err(format!(
+            "invalid time \"{s}\" (expected a positive nginx time, e.g. 5s or 500ms)"
+        )),
+    }
 }
 
 fn parse_path_map(s: &str) -> Result<(PathBuf, PathBuf), String> {
@@ -225,6 +243,11 @@ pub fn run(args: LintArgs) -> u8 {
         ignore: file.ignore.iter().chain(&args.ignore).cloned().collect(),
         config: args.config.clone(),
         resolve: args.resolve,
+        resolve_with: crate::resolve::Settings {
+            deadline: args.resolve_timeout,
+            server: args.resolver,
+            progress: std::io::stderr().is_terminal(),
+        },
         settings: file.settings,
         modules: args.load_modules.clone(),
     };

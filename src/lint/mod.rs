@@ -103,6 +103,8 @@ pub struct LintOptions {
     pub config: Option<PathBuf>,
     /// Really resolve upstream host names (`dns/unresolvable-host`).
     pub resolve: bool,
+    /// How `--resolve` looks names up (deadline, server, progress).
+    pub resolve_with: crate::resolve::Settings,
     /// Per-rule severities and options (from `.ngxray.toml`).
     pub settings: config::Settings,
     /// Dynamic modules assumed loaded, as by `load_module` (`.so` names).
