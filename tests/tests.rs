@@ -20,6 +20,7 @@ mod grammar_split;
 mod logs;
 mod logs_links;
 mod logs_live;
+mod man_dir;
 mod nginx_diff;
 mod nginx_dump;
 mod parse_split;

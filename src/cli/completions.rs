@@ -49,10 +49,7 @@ pub fn run_man(args: ManArgs) -> u8 {
     let mut cmd = Cli::command().disable_help_subcommand(true);
     cmd.build();
     if let Some(dir) = args.dir {
-        return match clap_mangen::generate_to(cmd, &dir) {
-            Ok(()) => super::EXIT_OK,
-            Err(e) => super::fail(format!("cannot write man pages to {}: {e}", dir.display())),
-        };
+        return write_dir(&cmd, &dir);
     }
     let page = match &args.command {
         None => cmd,
@@ -67,9 +64,37 @@ pub fn run_man(args: ManArgs) -> u8 {
             }
         },
     };
-    let mut buf = Vec::new();
-    if let Err(e) = clap_mangen::Man::new(page).render(&mut buf) {
-        return super::fail(format!("cannot render the man page: {e}"));
+    match render_page(page) {
+        Ok(buf) => emit(&buf),
+        Err(e) => super::fail(format!("cannot render the man page: {e}")),
     }
-    emit(&buf)
+}
+
+/// One page, as printed and as written by `--dir`.
+fn render_page(page: clap::Command) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(page).render(&mut buf)?;
+    Ok(buf)
+}
+
+/// `man --dir`: the pages clap_mangen::generate_to would write (the command
+/// and its visible subcommands, recursively), rendered first, then written
+/// safely (see [`super::man_dir`]).
+fn write_dir(cmd: &clap::Command, dir: &std::path::Path) -> u8 {
+    fn collect(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            collect(sub, out)?;
+        }
+        let name = clap_mangen::Man::new(cmd.clone()).get_filename();
+        out.push((name, render_page(cmd.clone())?));
+        Ok(())
+    }
+    let mut pages = Vec::new();
+    if let Err(e) = collect(cmd, &mut pages) {
+        return super::fail(format!("cannot render the man pages: {e}"));
+    }
+    match super::man_dir::write_pages(dir, &pages) {
+        Ok(_) => super::EXIT_OK,
+        Err(e) => super::fail(format!("man --dir: {e}")),
+    }
 }

@@ -10,6 +10,7 @@ pub mod export;
 pub mod lint;
 pub mod logs;
 pub mod logs_merge;
+mod man_dir;
 pub mod parse;
 pub mod probe;
 pub mod rules;
