@@ -12,6 +12,7 @@ use crate::syntax::{Block, FileId};
 
 pub mod config;
 pub mod grammar;
+pub mod refuse;
 pub mod registry;
 pub mod rules;
 pub mod suppress;
@@ -334,7 +335,7 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
             file,
             context: opts
                 .context
-                .unwrap_or_else(|| infer_context(&loaded.file(file).root)),
+                .unwrap_or_else(|| refuse::root_context(&loaded, file)),
         })
         .collect();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
@@ -454,6 +455,7 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
             let mut found = Vec::new();
             if grammar_on {
                 grammar::check(shared, opts, &mut found);
+                refuse::check(shared, opts, &mut found);
             }
             found
         },
