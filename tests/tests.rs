@@ -27,6 +27,7 @@ mod parse_split;
 mod precision;
 mod probe;
 mod properties;
+mod refuse_diff;
 mod resolve;
 mod risk_rules;
 mod rules;

@@ -101,6 +101,15 @@ struct Checker<'a> {
     uses: Vec<(String, Span)>,
     /// `listen` addresses per `server` block (keyed by its span).
     listens: HashMap<Span, Vec<String>>,
+    /// `events`, `http`, … blocks seen at the top level.
+    main_blocks: HashSet<String>,
+    /// `upstream` names of `http`.
+    upstreams: HashSet<String>,
+    /// `*_pass NAME;` without a port: (name, where); nginx needs an
+    /// `upstream NAME` then.
+    portless: Vec<(String, Span)>,
+    /// `geo` blocks (by span) that declared `ranges`.
+    geo_ranges: HashSet<Span>,
     out: Vec<Diagnostic>,
     _d: std::marker::PhantomData<&'a Directive>,
 }
@@ -113,6 +122,10 @@ impl<'a> Checker<'a> {
             defined: HashSet::new(),
             uses: Vec::new(),
             listens: HashMap::new(),
+            main_blocks: HashSet::new(),
+            geo_ranges: HashSet::new(),
+            upstreams: HashSet::new(),
+            portless: Vec::new(),
             out: Vec::new(),
             _d: std::marker::PhantomData,
         }
@@ -122,8 +135,11 @@ impl<'a> Checker<'a> {
         let name = d.name();
         if ctx == Context::Data {
             if let Some(owner) = ancestors.last() {
-                if owner.name() == "map" {
-                    self.map_entry(d);
+                match owner.name() {
+                    "map" => self.map_entry(d),
+                    "geo" => self.geo_entry(d, owner),
+                    "charset_map" => self.charset_entry(d, owner),
+                    _ => {}
                 }
             }
             return;
@@ -151,6 +167,39 @@ impl<'a> Checker<'a> {
                 self.listen(d, ancestors);
             }
             "listen" if ctx == Context::StreamServer => self.listen_syntax(d),
+            "if" if http => self.if_condition(d),
+            "fastcgi_param" | "scgi_param" | "uwsgi_param" if http => {
+                self.third_flag(d, "if_not_empty")
+            }
+            "add_header" | "add_trailer" if http => self.third_flag(d, "always"),
+            "allow" | "deny" => self.access_rule(d),
+            "sub_filter" if http => self.sub_filter(d),
+            "expires" if http => self.expires(d),
+            // a number slot the directive table gives no unit
+            "gzip_comp_level" if http => {
+                if let Some(w) = d.args.first() {
+                    if atoi(&w.value).is_none() {
+                        self.err(
+                            INVALID_VALUE,
+                            "\"gzip_comp_level\" directive invalid number".into(),
+                            w.span,
+                            "not a number",
+                            "a compression level from 1 to 9",
+                        );
+                    }
+                }
+            }
+            "upstream" if ctx == Context::Http => {
+                if let Some(n) = d.arg(0) {
+                    self.upstreams.insert(n.to_string());
+                }
+            }
+            "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass" | "memcached_pass"
+                if http =>
+            {
+                self.portless_pass(d)
+            }
+            "events" | "http" | "stream" | "mail" if ctx == Context::Main => self.main_block(d),
             _ => {}
         }
         self.variable_names(d, name);
@@ -313,6 +362,250 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// `events {}` twice: `"events" directive is duplicate`.
+    fn main_block(&mut self, d: &Directive) {
+        if !self.main_blocks.insert(d.name().to_string()) {
+            self.err(
+                DUPLICATE_DIRECTIVE,
+                format!("\"{}\" directive is duplicate", d.name()),
+                d.name.span,
+                "a second block of this name",
+                "merge the two blocks into one",
+            );
+        }
+    }
+
+    /// The optional third argument of `add_header` (`always`) and
+    /// `*_param` (`if_not_empty`).
+    fn third_flag(&mut self, d: &Directive, flag: &str) {
+        let Some(w) = d.args.get(2) else { return };
+        if w.value != flag {
+            self.err(
+                INVALID_VALUE,
+                format!("invalid parameter \"{}\"", w.value),
+                w.span,
+                "not a parameter of this directive",
+                &format!("the only third argument is `{flag}`; quote a value with spaces"),
+            );
+        }
+    }
+
+    /// `allow`/`deny`: `all`, `unix:`, an address or address/prefix.
+    fn access_rule(&mut self, d: &Directive) {
+        let Some(w) = d.args.first() else { return };
+        let v = w.value.as_str();
+        if d.args.len() == 1 && v != "all" && v != "unix:" && !valid_cidr(v) {
+            self.err(
+                INVALID_VALUE,
+                format!("invalid parameter \"{v}\""),
+                w.span,
+                "not an address, a network or `all`",
+                "write an address or network (10.0.0.0/8, 2001:db8::/32), `unix:` or `all`",
+            );
+        }
+    }
+
+    fn sub_filter(&mut self, d: &Directive) {
+        if let Some(w) = d.args.first() {
+            if w.value.is_empty() && d.args.len() == 2 {
+                self.err(
+                    INVALID_VALUE,
+                    "empty search pattern".into(),
+                    w.span,
+                    "nothing to search for",
+                    "give the text to replace as the first argument",
+                );
+            }
+        }
+    }
+
+    /// `expires modified TIME`: two arguments only after `modified`.
+    fn expires(&mut self, d: &Directive) {
+        if d.args.len() == 2 && d.args[0].value != "modified" {
+            self.err(
+                INVALID_VALUE,
+                "\"expires\" directive invalid value".into(),
+                d.args[0].span,
+                "two arguments only as `modified TIME`",
+                "write `expires TIME;`, `expires modified TIME;`, `expires epoch|max|off;`",
+            );
+        }
+    }
+
+    /// `fastcgi_pass name;` (and uwsgi, scgi, grpc, memcached): a name
+    /// without a port is an `upstream` name, checked once all are known.
+    fn portless_pass(&mut self, d: &Directive) {
+        let Some(w) = d.args.first() else { return };
+        if w.dollar_or_paren {
+            return;
+        }
+        let v = w.value.as_str();
+        let v = v
+            .strip_prefix("grpc://")
+            .or_else(|| v.strip_prefix("grpcs://"))
+            .unwrap_or(v);
+        if v.starts_with("unix:") || v.starts_with('[') || v.contains(':') || v.contains('/') {
+            return;
+        }
+        self.portless.push((v.to_string(), w.span));
+    }
+
+    /// A `charset_map` line: two hexadecimal codes.
+    fn charset_entry(&mut self, d: &Directive, owner: &Directive) {
+        if d.args.len() != 1 || d.block.is_some() {
+            self.err(
+                INVALID_ARGUMENT_COUNT,
+                "invalid parameters number".into(),
+                d.head_span(),
+                "a charset_map line is two codes",
+                "write `SRC DST;` in hexadecimal (e.g. `C0 D18E;`)",
+            );
+            return;
+        }
+        let utf8 = owner
+            .args
+            .get(1)
+            .is_some_and(|a| a.value.eq_ignore_ascii_case("utf-8"));
+        let hex = |s: &str| {
+            (!s.is_empty() && s.len() <= 8 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then(|| u32::from_str_radix(s, 16).ok())
+                .flatten()
+        };
+        let src = (d.name(), d.name.span);
+        let dst = (d.args[0].value.as_str(), d.args[0].span);
+        for (i, (v, span)) in [src, dst].into_iter().enumerate() {
+            let ok = match hex(v) {
+                Some(n) => i == 1 && utf8 || n <= 0xff,
+                None => false,
+            };
+            if !ok {
+                self.err(
+                    INVALID_VALUE,
+                    format!("invalid value \"{v}\""),
+                    span,
+                    "not a hexadecimal code",
+                    "codes are hexadecimal bytes (UTF-8 sequences on the utf-8 side)",
+                );
+                return;
+            }
+        }
+    }
+
+    /// `ngx_http_rewrite_if_condition`.
+    fn if_condition(&mut self, d: &Directive) {
+        let n = d.args.len();
+        if n == 0 {
+            return;
+        }
+        let bad = |this: &mut Self, msg: String, w: &Word| {
+            this.err(
+                INVALID_VALUE,
+                msg,
+                w.span,
+                "nginx cannot read this condition",
+                "write `if ($var)`, `if ($var OP value)` with OP one of = != ~ ~* !~ !~*, or `if (-f $path)` (and -d -e -x, with an optional !)",
+            );
+        };
+        let first = &d.args[0];
+        let last = &d.args[n - 1];
+        if !first.value.starts_with('(') {
+            return bad(
+                self,
+                format!("invalid condition \"{}\"", first.value),
+                first,
+            );
+        }
+        if !last.value.ends_with(')') {
+            return bad(self, format!("invalid condition \"{}\"", last.value), last);
+        }
+        // the tokens between the parentheses (nginx strips one from each end)
+        let mut toks: Vec<(String, &Word)> =
+            d.args.iter().map(|w| (w.value.to_string(), w)).collect();
+        if toks[0].0 == "(" {
+            toks.remove(0);
+        } else {
+            toks[0].0.remove(0);
+        }
+        if toks.is_empty() {
+            return;
+        }
+        let li = toks.len() - 1;
+        if toks[li].0 == ")" {
+            toks.pop();
+        } else {
+            toks[li].0.pop();
+        }
+        let Some((cur, w)) = toks.first().cloned() else {
+            return;
+        };
+        let last = toks.len() - 1;
+        if cur.len() > 1 && cur.starts_with('$') {
+            if last != 0 && last != 2 {
+                return bad(self, format!("invalid condition \"{cur}\""), w);
+            }
+            if last == 0 {
+                return;
+            }
+            let (op, ow) = &toks[1];
+            if !matches!(op.as_str(), "=" | "!=" | "~" | "~*" | "!~" | "!~*") {
+                bad(self, format!("unexpected \"{op}\" in condition"), ow);
+            }
+            return;
+        }
+        let b = cur.as_bytes();
+        let file_op =
+            (b.len() == 2 && b[0] == b'-') || (b.len() == 3 && b[0] == b'!' && b[1] == b'-');
+        if file_op {
+            if last != 1 {
+                return bad(self, format!("invalid condition \"{cur}\""), w);
+            }
+            if matches!(b[b.len() - 1], b'f' | b'd' | b'e' | b'x') {
+                return;
+            }
+        }
+        bad(self, format!("invalid condition \"{cur}\""), w);
+    }
+
+    /// A `geo` entry: `network value;`, or `default`, `include`, `proxy`,
+    /// `delete`, `ranges;`, `proxy_recursive;`.
+    fn geo_entry(&mut self, d: &Directive, owner: &Directive) {
+        let name = d.name();
+        if d.args.is_empty() && matches!(name, "ranges" | "proxy_recursive") {
+            if name == "ranges" {
+                self.geo_ranges.insert(owner.span);
+            }
+            return;
+        }
+        if d.args.len() != 1 || d.block.is_some() {
+            self.err(
+                INVALID_ARGUMENT_COUNT,
+                "invalid number of the geo parameters".into(),
+                d.head_span(),
+                "a geo entry is one network and one value",
+                "write `network value;` (quote a value with spaces)",
+            );
+            return;
+        }
+        if matches!(name, "include" | "proxy" | "default") || self.geo_ranges.contains(&owner.span)
+        {
+            return;
+        }
+        let net = if name == "delete" {
+            d.arg(0).unwrap_or_default()
+        } else {
+            name
+        };
+        if !valid_cidr(net) {
+            self.err(
+                INVALID_VALUE,
+                format!("invalid network \"{net}\""),
+                d.name.span,
+                "not an address or address/prefix",
+                "write an IPv4 or IPv6 address, optionally with /prefix (e.g. 10.0.0.0/8)",
+            );
+        }
+    }
+
     /// Arguments nginx takes as a variable name.
     fn variable_names(&mut self, d: &Directive, name: &str) {
         let which: Option<&Word> = match name {
@@ -353,15 +646,25 @@ impl<'a> Checker<'a> {
                 1 => d.args.first().into_iter().collect(),
                 _ => d.args.get(1).into_iter().collect(),
             },
-            "rewrite" | "set" | "proxy_set_header" | "fastcgi_param" | "uwsgi_param"
-            | "scgi_param" | "grpc_set_header" | "add_header" | "add_trailer"
-            | "auth_request_set" => d.args.get(1).into_iter().collect(),
+            // (`*_param`, `proxy_set_header`: compiled only where a
+            // `*_pass` uses them, so not checked here)
+            "rewrite" | "set" | "add_header" | "add_trailer" | "auth_request_set" => {
+                d.args.get(1).into_iter().collect()
+            }
             "proxy_pass" | "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass"
             | "proxy_cache_key" | "fastcgi_cache_key" | "uwsgi_cache_key" | "scgi_cache_key"
             | "root" | "alias" | "limit_req_zone" | "limit_conn_zone" | "map" => {
                 d.args.first().into_iter().collect()
             }
-            "try_files" => d.args.iter().collect(),
+            "try_files" | "index" | "sub_filter" => d.args.iter().collect(),
+            "error_page" => d.args.last().into_iter().collect(),
+            "auth_basic" | "auth_basic_user_file" => d.args.first().into_iter().collect(),
+            "access_log" => d
+                .args
+                .first()
+                .filter(|w| !w.value.starts_with("syslog:"))
+                .into_iter()
+                .collect(),
             "log_format" => d
                 .args
                 .iter()
@@ -470,7 +773,21 @@ impl<'a> Checker<'a> {
     }
 
     fn finish(&mut self) {
-        if !self.whole || self.open_world {
+        if !self.whole {
+            return;
+        }
+        for (name, span) in std::mem::take(&mut self.portless) {
+            if !self.upstreams.contains(&name) {
+                self.err(
+                    INVALID_VALUE,
+                    format!("no port in upstream \"{name}\""),
+                    span,
+                    "no upstream of this name, and no port",
+                    "define `upstream NAME { server host:port; }` or give host:port",
+                );
+            }
+        }
+        if self.open_world {
             return;
         }
         let uses = std::mem::take(&mut self.uses);
@@ -548,6 +865,29 @@ fn listen_address(d: &Directive) -> Result<Option<String>, &'static str> {
         return Ok(None);
     };
     Ok(Some(format!("{host}:{port}")))
+}
+
+/// `ngx_ptocidr`: an address, or address/prefix within its length.
+fn valid_cidr(s: &str) -> bool {
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (s, None),
+    };
+    let max = if addr.parse::<std::net::Ipv4Addr>().is_ok() {
+        32
+    } else if addr.parse::<Ipv6Addr>().is_ok() {
+        128
+    } else {
+        return false;
+    };
+    match prefix {
+        None => true,
+        Some(p) => {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| n <= max)
+        }
+    }
 }
 
 /// Named captures `(?<name>…)`, `(?P<name>…)`, `(?'name'…)`.
