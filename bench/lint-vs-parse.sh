@@ -5,7 +5,8 @@
 #
 # Usage: bench/lint-vs-parse.sh [SERVERS]   (default 5000)
 # Needs: cargo, hyperfine (apt-get install hyperfine); python3 with
-# crossplane 0.5.8 for the crossplane column (skipped when absent).
+# crossplane 0.5.8 for the crossplane column, nginx and openssl for the
+# `nginx -t` column (each skipped when absent).
 #
 # "parse" is `ngxray parse --format crossplane --single-file` (read, lex,
 # parse, print the tree); "lint" is `ngxray lint --format json` (read, lex,
@@ -30,6 +31,19 @@ if python3 -c 'import crossplane' 2>/dev/null; then
 else
   echo "crossplane not installed: no crossplane column"
 fi
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+if [ -x "$nginx_bin" ] && command -v openssl >/dev/null; then
+  # nginx -t loads every certificate and opens every log: give it one
+  # self-signed pair for all 5,000 hosts and logs under the work folder.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench \
+    -keyout bench.key -out bench.crt 2> /dev/null
+  sed -e "s#/etc/nginx/tls/[^;]*\.crt#$PWD/bench.crt#; s#/etc/nginx/tls/[^;]*\.key#$PWD/bench.key#" \
+      -e "s#/var/log/nginx/#$PWD/#; s#/run/nginx.pid#$PWD/nginx.pid#" nginx.conf > nginx-t.conf
+  "$nginx_bin" -t -q -p "$PWD/" -e "$PWD/e.log" -c "$PWD/nginx-t.conf"
+  cmds+=(-n nginx-t "$nginx_bin -t -q -p $PWD/ -e $PWD/e.log -c $PWD/nginx-t.conf")
+else
+  echo "nginx or openssl not installed: no nginx -t column"
+fi
 hyperfine -N --warmup 2 --runs "$runs" --ignore-failure --export-json times.json "${cmds[@]}" > /dev/null
 python3 - <<'PY'
 import json
@@ -45,4 +59,8 @@ if "crossplane" in r:
     c = r["crossplane"]
     print("crossplane parse / lint-json: mean wall %.1fx, best wall %.1fx, CPU %.1fx" % (
         c["mean"] / r["lint-json"]["mean"], c["min"] / r["lint-json"]["min"], cpu("crossplane") / cpu("lint-json")))
+if "nginx-t" in r:
+    n = r["nginx-t"]
+    print("nginx -t / lint-json: mean wall %.1fx, best wall %.1fx, CPU %.1fx" % (
+        n["mean"] / r["lint-json"]["mean"], n["min"] / r["lint-json"]["min"], cpu("nginx-t") / cpu("lint-json")))
 PY

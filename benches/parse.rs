@@ -10,9 +10,9 @@ use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
+use ngxray::crossplane::{Options, Payload};
 use ngxray::lint::{lint_loaded, lint_paths, LintOptions};
 use ngxray::load::{LoadOptions, Loaded};
-use ngxray::report::crossplane::{Options, Payload};
 use ngxray::syntax::{parse, FileId};
 
 const SERVERS: usize = 5000;

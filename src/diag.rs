@@ -3,7 +3,8 @@
 //! primary span, related spans and a help line. Producers fill it; reporters in
 //! `report/` render it. Nothing here prints.
 
-use crate::syntax::{SourceMap, Span};
+use crate::source::{SourceMap, Span};
+use crate::syntax::SyntaxError;
 use serde::Serialize;
 use std::fmt;
 
@@ -195,5 +196,19 @@ impl Diagnostic {
                 })
                 .collect(),
         }
+    }
+}
+
+impl From<&SyntaxError> for Diagnostic {
+    /// A syntax error as a finding: the consumer converts, so the syntax
+    /// layer knows nothing of diagnostics.
+    fn from(e: &SyntaxError) -> Self {
+        let mut d = Diagnostic::error(e.kind.rule_id(), e.message.clone())
+            .with_span(e.span)
+            .with_help(e.help());
+        if let Some((s, m)) = &e.related {
+            d = d.with_related(*s, m.clone());
+        }
+        d
     }
 }

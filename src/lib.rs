@@ -5,8 +5,15 @@
 //! Config side: bytes → [`syntax`] (source map, lexer, parser) → [`model`]
 //! (includes, contexts, inheritance) → [`lint`] (grammar + rules) →
 //! [`diag::Diagnostic`] → [`report`]. Log side: [`logs`].
+//!
+//! Only [`cli`] writes to the terminal: the library returns values and
+//! errors, so it can be embedded and tested without capturing output.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+#[allow(clippy::print_stdout, clippy::print_stderr)]
 pub mod cli;
+pub mod crossplane;
 pub mod diag;
 pub mod diagnose;
 pub mod export;
@@ -18,4 +25,5 @@ pub mod probe;
 pub mod report;
 pub mod resolve;
 pub mod sanitize;
+pub mod source;
 pub mod syntax;

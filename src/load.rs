@@ -197,7 +197,7 @@ impl Loaded {
 
     fn add(&mut self, path: PathBuf, text: Vec<u8>) -> FileId {
         let text = if self.env_subst {
-            crate::lint::template::env_subst(&text)
+            env_subst(&text)
         } else {
             text
         };
@@ -478,15 +478,7 @@ impl Loaded {
         let subst = self.env_subst;
         let mut texts: Vec<Option<std::io::Result<Vec<u8>>>> = fresh
             .par_iter()
-            .map(|p| {
-                Some(read_file(p).map(|t| {
-                    if subst {
-                        crate::lint::template::env_subst(&t)
-                    } else {
-                        t
-                    }
-                }))
-            })
+            .map(|p| Some(read_file(p).map(|t| if subst { env_subst(&t) } else { t })))
             .collect();
         // Ids in the order the files will be added (read failures get none).
         let base = self.sources.len();
@@ -698,6 +690,29 @@ fn io_errno(e: &std::io::Error) -> (i32, String) {
         _ => e.to_string(),
     };
     (code, text)
+}
+
+/// envsubst as the official nginx image runs it on `templates/*.template`:
+/// `$NAME` and `${NAME}` are replaced for every NAME defined in the
+/// environment, everything else is kept (nginx's own `$variables`).
+pub fn env_subst(text: &[u8]) -> Vec<u8> {
+    static VAR: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+            .unwrap_or_else(|_| unreachable!())
+    });
+    VAR.replace_all(text, |c: &regex::bytes::Captures<'_>| {
+        let name = c
+            .get(1)
+            .or_else(|| c.get(2))
+            .map(|m| m.as_bytes())
+            .unwrap_or_default();
+        let value = std::str::from_utf8(name).ok().and_then(std::env::var_os);
+        match value {
+            Some(v) => v.into_encoded_bytes(),
+            None => c.get(0).map(|m| m.as_bytes().to_vec()).unwrap_or_default(),
+        }
+    })
+    .into_owned()
 }
 
 #[cfg(test)]

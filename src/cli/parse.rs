@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use std::io::Write;
+use std::io::{self, Write};
 
 use clap::{Args, ValueEnum};
 
@@ -39,7 +39,7 @@ pub struct ParseArgs {
 
 pub fn run(args: ParseArgs) -> u8 {
     match args.format {
-        ParseFormat::Crossplane => crate::report::crossplane::run_cli(&args),
+        ParseFormat::Crossplane => run_crossplane(&args),
         ParseFormat::Json => {
             let opts = LoadOptions {
                 prefix: args.prefix.clone(),
@@ -70,5 +70,46 @@ pub fn run(args: ParseArgs) -> u8 {
                 super::EXIT_OK
             }
         }
+    }
+}
+
+/// Entry point for `ngxray parse --format crossplane`: one JSON document
+/// (one line) per path. Exit 1 when a payload has `"status": "failed"`.
+fn run_crossplane(args: &ParseArgs) -> u8 {
+    let opts = crate::crossplane::Options {
+        single: args.single_file,
+        comments: args.include_comments,
+        combine: args.combine,
+        config_dir: args
+            .prefix
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned()),
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut failed = false;
+    for p in &args.paths {
+        let name = p.to_string_lossy();
+        let payload = match crate::crossplane::parse_path(&name, opts.clone()) {
+            Ok(pl) => pl,
+            Err(e) => return super::fail(format!("{name}: {e}")),
+        };
+        failed |= payload.failed();
+        match payload.write_json(&mut out) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return super::EXIT_ERROR,
+            Err(e) => return super::fail(format!("{name}: {e}")),
+        }
+    }
+    if let Err(e) = out.flush() {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            return super::fail(e);
+        }
+        return super::EXIT_ERROR;
+    }
+    if failed {
+        super::EXIT_FINDINGS
+    } else {
+        super::EXIT_OK
     }
 }

@@ -340,7 +340,7 @@ pub fn lint_loaded(loaded: Loaded, opts: &LintOptions) -> LintOutcome {
         .collect();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for f in &loaded.files {
-        diagnostics.extend(f.errors.iter().map(|e| e.to_diagnostic()));
+        diagnostics.extend(f.errors.iter().map(Diagnostic::from));
     }
     diagnostics.extend(loaded.diagnostics.iter().cloned());
     missing_includes(&loaded, &roots, &mut diagnostics);

@@ -6,7 +6,7 @@
 //! that cascade with one `syntax/template` finding per file and keeps the
 //! rule findings that do not touch a placeholder.
 //!
-//! `--env-subst` ([`env_subst`]) renders envsubst templates the way the
+//! `--env-subst` ([`crate::load::env_subst`]) renders envsubst templates the way the
 //! official nginx Docker image does before linting them.
 
 use std::collections::HashMap;
@@ -147,29 +147,6 @@ pub fn apply(loaded: &Loaded, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// envsubst as the official nginx image runs it on `templates/*.template`:
-/// `$NAME` and `${NAME}` are replaced for every NAME defined in the
-/// environment, everything else is kept (nginx's own `$variables`).
-pub fn env_subst(text: &[u8]) -> Vec<u8> {
-    static VAR: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
-            .unwrap_or_else(|_| unreachable!())
-    });
-    VAR.replace_all(text, |c: &regex::bytes::Captures<'_>| {
-        let name = c
-            .get(1)
-            .or_else(|| c.get(2))
-            .map(|m| m.as_bytes())
-            .unwrap_or_default();
-        let value = std::str::from_utf8(name).ok().and_then(std::env::var_os);
-        match value {
-            Some(v) => v.into_encoded_bytes(),
-            None => c.get(0).map(|m| m.as_bytes().to_vec()).unwrap_or_default(),
-        }
-    })
-    .into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,7 +179,7 @@ mod tests {
     #[test]
     fn substitutes_defined_variables_only() {
         std::env::set_var("NGXRAY_TEST_PORT", "8080");
-        let out = env_subst(
+        let out = crate::load::env_subst(
             b"listen ${NGXRAY_TEST_PORT}; proxy_pass http://$host:$NGXRAY_TEST_PORT/$NGXRAY_UNSET;",
         );
         assert_eq!(

@@ -548,7 +548,7 @@ pub fn load_plan(path: &Path, prefix: Option<&Path>, only: &[String]) -> Result<
     let errors: Vec<crate::diag::Diagnostic> = loaded
         .files
         .iter()
-        .flat_map(|f| f.errors.iter().map(|e| e.to_diagnostic()))
+        .flat_map(|f| f.errors.iter().map(crate::diag::Diagnostic::from))
         .collect();
     if !errors.is_empty() {
         return Err(ProbeError::Syntax(crate::report::concise::render(

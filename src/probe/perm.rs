@@ -121,6 +121,7 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
+    #[allow(clippy::print_stderr)]
     fn worker_user_meets_directory_and_socket_modes() {
         let Some((uid, _)) = user_ids("nobody", None) else {
             eprintln!("SKIP worker_user_meets_directory_and_socket_modes: no user nobody");

@@ -2,7 +2,6 @@
 //! trees; they never decide what is a finding.
 
 pub mod concise;
-pub mod crossplane;
 pub mod github;
 pub mod json;
 pub mod sarif;

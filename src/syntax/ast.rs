@@ -6,7 +6,7 @@
 
 use compact_str::CompactString;
 
-use super::source::{FileId, Span};
+use crate::source::{FileId, Span};
 
 /// How a word was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,7 +1,6 @@
 //! Syntax errors, worded as nginx words them, each with a stable rule id.
 
-use super::source::Span;
-use crate::diag::Diagnostic;
+use crate::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SyntaxErrorKind {
@@ -74,15 +73,5 @@ impl SyntaxError {
                 "balance the braces and long brackets of the Lua block"
             }
         }
-    }
-
-    pub fn to_diagnostic(&self) -> Diagnostic {
-        let mut d = Diagnostic::error(self.kind.rule_id(), self.message.clone())
-            .with_span(self.span)
-            .with_help(self.help());
-        if let Some((s, m)) = &self.related {
-            d = d.with_related(*s, m.clone());
-        }
-        d
     }
 }

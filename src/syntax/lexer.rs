@@ -10,7 +10,7 @@ use compact_str::CompactString;
 
 use super::ast::{Comment, Quote, Word};
 use super::errors::{SyntaxError, SyntaxErrorKind};
-use super::source::{FileId, Span};
+use crate::source::{FileId, Span};
 
 /// nginx's `NGX_CONF_BUFFER`: one token must fit in it.
 pub const TOKEN_LIMIT: usize = 4096;

@@ -6,9 +6,10 @@ pub mod errors;
 pub mod lexer;
 pub mod parser;
 pub mod print;
-pub mod source;
 
 pub use ast::{Block, Comment, Directive, Item, Quote, RawBody, Terminator, Word};
 pub use errors::{SyntaxError, SyntaxErrorKind};
 pub use parser::{parse, ParsedFile};
-pub use source::{FileId, LineIndex, Position, SourceFile, SourceMap, Span, MAX_FILE_LEN};
+// The source layer sits below both `syntax` and `diag`; re-exported here
+// because every syntax consumer needs spans.
+pub use crate::source::{FileId, LineIndex, Position, SourceFile, SourceMap, Span, MAX_FILE_LEN};

@@ -20,7 +20,7 @@
 use super::ast::{Block, Comment, Directive, RawBody, Terminator, Word};
 use super::errors::{SyntaxError, SyntaxErrorKind};
 use super::lexer::{Lexer, Token};
-use super::source::{FileId, Span};
+use crate::source::{FileId, Span};
 
 /// The result of parsing one file: a tree and every syntax error.
 #[derive(Debug, Clone)]
