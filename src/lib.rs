@@ -17,6 +17,8 @@ pub mod crossplane;
 pub mod diag;
 pub mod diagnose;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lint;
 pub mod load;
 pub mod logs;

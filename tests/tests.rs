@@ -15,6 +15,7 @@ mod export_clickhouse;
 mod export_merge;
 mod export_pipeline;
 mod formats;
+mod fuzz_seeds;
 mod grammar;
 mod grammar_split;
 mod logs;
