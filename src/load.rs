@@ -9,7 +9,6 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diag::Diagnostic;
-use crate::syntax::parser::PARALLEL_MIN;
 use crate::syntax::{parse, Directive, FileId, LineIndex, ParsedFile, SourceFile, SourceMap, Span};
 
 /// Errors that stop loading an input altogether (exit 2).
@@ -203,12 +202,7 @@ impl Loaded {
         };
         // The id `sources.add` gives it.
         let id = FileId(self.sources.len() as u32);
-        let (parsed, index) = if text.len() >= PARALLEL_MIN {
-            // Index the lines on the other core meanwhile.
-            rayon::join(|| parse(&text, id), || LineIndex::new(&text))
-        } else {
-            (parse(&text, id), LineIndex::new(&text))
-        };
+        let (parsed, index) = (parse(&text, id), LineIndex::new(&text));
         if !self.virtual_files {
             self.by_real.insert(real_key(&path), id);
         }

@@ -13,25 +13,8 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `parse` streams and promises a resident size of about its input: huge
-/// pages would add a few fixed megabytes, so they are turned off for it.
-#[cfg(target_os = "linux")]
-fn small_pages() {
-    // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process; it
-    // takes no pointers. A failure leaves huge pages on, which is harmless.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn small_pages() {}
-
 fn main() -> ExitCode {
     let cli = ngxray::cli::Cli::parse();
-    if matches!(cli.command, ngxray::cli::Command::Parse(_)) {
-        small_pages();
-    }
     // Run on a thread with a large stack: configs nest arbitrarily deep and
     // some walks (JSON output) recurse once per level.
     let worker = std::thread::Builder::new()

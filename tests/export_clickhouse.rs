@@ -222,7 +222,7 @@ fn time_in_range(v: &serde_json::Value) -> bool {
     v.as_str()
         .and_then(|t| t.get(..4))
         .and_then(|y| y.parse::<u32>().ok())
-        .map_or(true, |y| (1970..=2105).contains(&y))
+        .is_none_or(|y| (1970..=2105).contains(&y))
 }
 
 #[test]

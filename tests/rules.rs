@@ -1,10 +1,13 @@
 //! Rule fixtures and docs: every registered rule has a doc page with the
-//! required sections, a fixture that fires (its rendered output is a
-//! snapshot) and one that must not fire.
+//! required sections, cases that fire (`testdata/rules/<id>/fire*.conf`,
+//! each with its rendered output beside it in `fire*.snap`) and cases that
+//! must not (`ok*.conf`). `NGXRAY_BLESS=1` rewrites the `.snap` files.
 
 use std::path::{Path, PathBuf};
 
-use ngxray::lint::{config, lint_loaded, rules, LintOptions, NginxVersion};
+use ngxray::lint::registry::{self, ALL};
+use ngxray::lint::rule::{Check, RuleMeta};
+use ngxray::lint::{config, lint_loaded, LintOptions, NginxVersion};
 use ngxray::load::{LoadOptions, Loaded};
 use ngxray::model::Context;
 
@@ -90,14 +93,35 @@ fn run(id: &str, which: &str) -> (usize, String) {
     (mine.len(), rendered)
 }
 
+/// Ids with fixtures: the rules over the model and the suppression checks.
+fn with_fixtures() -> impl Iterator<Item = &'static RuleMeta> {
+    ALL.iter()
+        .filter(|r| matches!(r.check, Check::Model { .. }) || r.meta.category() == "suppress")
+        .map(|r| &r.meta)
+}
+
+/// The fixture stems of an id starting with `prefix` (`fire`, `fire-CASE`).
+fn cases(id: &str, prefix: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(fixture_dir(id))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_suffix(".conf").map(str::to_string))
+        .filter(|n| n == prefix || n.starts_with(&format!("{prefix}-")))
+        .collect();
+    v.sort();
+    v
+}
+
 #[test]
 fn every_rule_has_doc_and_fixtures() {
     let mut missing = Vec::new();
-    for r in rules::RULES {
+    for r in with_fixtures() {
         let doc = repo().join(r.doc_path());
         match std::fs::read_to_string(&doc) {
             Ok(text) => {
-                if Some(text.as_str()) != r.doc {
+                if text != r.doc {
                     missing.push(format!("{}: RuleMeta.doc is not {}", r.id, r.doc_path()));
                 }
                 if !text.starts_with(&format!("# {}\n", r.id)) {
@@ -123,41 +147,97 @@ fn every_rule_has_doc_and_fixtures() {
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
+/// A rule file that declares an id with `rule!` but is not in the registry
+/// never runs: registering it is the one line a new rule needs.
+#[test]
+fn every_rule_file_is_registered() {
+    let mut unregistered = Vec::new();
+    let rules = repo().join("src/lint/rules");
+    for entry in walkdir::WalkDir::new(&rules).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let Some(at) = text.find("pub const RULE: Rule = rule! {") else {
+            continue;
+        };
+        let id = text[at..]
+            .split('"')
+            .nth(1)
+            .expect("rule! starts with its id");
+        match registry::find(id) {
+            Some(r) if matches!(r.check, Check::Model { .. }) => {}
+            _ => unregistered.push(format!(
+                "{}: {id} is not in lint::registry::ALL",
+                entry.path().display()
+            )),
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(&rules)
+            .unwrap()
+            .to_string_lossy()
+            .replace('_', "-");
+        if rel.trim_end_matches(".rs") != id {
+            unregistered.push(format!(
+                "{}: the file of {id} must be src/lint/rules/{}.rs",
+                rel,
+                id.replace('-', "_")
+            ));
+        }
+    }
+    assert!(unregistered.is_empty(), "{}", unregistered.join("\n"));
+}
+
+/// Every `fire*.conf` reports the rule, and its rendered findings are the
+/// `.snap` beside it (written when `NGXRAY_BLESS` is set or it is missing).
 #[test]
 fn fire_fixtures_fire() {
+    let bless = std::env::var_os("NGXRAY_BLESS").is_some();
     let mut failures = Vec::new();
-    for r in rules::RULES {
-        if !fixture_dir(r.id).join("fire.conf").is_file() {
-            continue;
+    for r in with_fixtures() {
+        for case in cases(r.id, "fire") {
+            let (n, rendered) = run(r.id, &case);
+            if n == 0 {
+                failures.push(format!("{}: {case}.conf reported nothing", r.id));
+                continue;
+            }
+            let snap = fixture_dir(r.id).join(format!("{case}.snap"));
+            let expected = std::fs::read_to_string(&snap).ok();
+            let rendered = format!("{}\n", rendered.trim_end());
+            if expected.as_deref() == Some(rendered.as_str()) {
+                continue;
+            }
+            if bless || expected.is_none() {
+                std::fs::write(&snap, &rendered).unwrap();
+                if expected.is_none() && !bless {
+                    failures.push(format!(
+                        "{}: wrote new {case}.snap; review and commit it",
+                        r.id
+                    ));
+                }
+                continue;
+            }
+            failures.push(format!(
+                "{}: {case}.conf no longer renders as {case}.snap (NGXRAY_BLESS=1 rewrites it)\n--- expected\n{}--- got\n{rendered}",
+                r.id,
+                expected.unwrap_or_default()
+            ));
         }
-        let (n, rendered) = run(r.id, "fire");
-        if n == 0 {
-            failures.push(format!("{}: fire.conf reported nothing", r.id));
-            continue;
-        }
-        insta::assert_snapshot!(format!("rule__{}", r.id.replace('/', "__")), rendered);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// `ok.conf` and every `ok-CASE.conf` (one must-not-fire edge case each).
 #[test]
 fn ok_fixtures_stay_quiet() {
     let mut failures = Vec::new();
-    for r in rules::RULES {
-        // `ok.conf` and every `ok-CASE.conf` (one must-not-fire edge case each)
-        let mut cases: Vec<String> = std::fs::read_dir(fixture_dir(r.id))
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n == "ok.conf" || (n.starts_with("ok-") && n.ends_with(".conf")))
-            .collect();
-        cases.sort();
-        for case in cases {
-            let stem = case.trim_end_matches(".conf");
-            let (n, rendered) = run(r.id, stem);
+    for r in with_fixtures() {
+        for case in cases(r.id, "ok") {
+            let (n, rendered) = run(r.id, &case);
             if n != 0 {
-                failures.push(format!("{}: {case} reported {n}:\n{rendered}", r.id));
+                failures.push(format!("{}: {case}.conf reported {n}:\n{rendered}", r.id));
             }
         }
     }

@@ -110,7 +110,7 @@ pub fn run(args: ProbeArgs) -> u8 {
         }
         None => (probe::run(&plan.targets, &opts), None),
     };
-    let summary = report::Summary::of(
+    let summary = report::ProbeCounts::of(
         &results,
         start.elapsed().as_millis() as u64,
         args.timeout.as_millis() as u64,

@@ -53,13 +53,7 @@ pub fn run_rules(args: RulesArgs) -> u8 {
 pub fn run_explain(args: ExplainArgs) -> u8 {
     match registry::find(&args.rule) {
         Some(r) => {
-            match r.doc {
-                Some(doc) => super::out(format!("{doc}\n")),
-                None => super::out(format!(
-                    "# {}\n\n{} (severity: {})\n",
-                    r.id, r.summary, r.severity
-                )),
-            }
+            super::out(format!("{}\n", r.meta.doc));
             super::EXIT_OK
         }
         None => super::fail(format!(

@@ -303,7 +303,7 @@ impl<'m, 'a> Attributor<'m, 'a> {
             return None;
         }
         let on_port: Vec<usize> = (0..self.servers.len())
-            .filter(|&i| port.map_or(true, |p| self.servers[i].ports.contains(&p)))
+            .filter(|&i| port.is_none_or(|p| self.servers[i].ports.contains(&p)))
             .collect();
         let cands = if on_port.is_empty() {
             (0..self.servers.len()).collect()
@@ -341,7 +341,7 @@ impl<'m, 'a> Attributor<'m, 'a> {
                 for n in &self.servers[i].names {
                     if let Name::Suffix(s, dot_form) = n {
                         let ok = h.ends_with(s.as_str()) || (*dot_form && h == &s[1..]);
-                        if ok && best.map_or(true, |(_, l)| s.len() > l) {
+                        if ok && best.is_none_or(|(_, l)| s.len() > l) {
                             best = Some((i, s.len()));
                         }
                     }
@@ -353,7 +353,7 @@ impl<'m, 'a> Attributor<'m, 'a> {
             for &i in &cands {
                 for n in &self.servers[i].names {
                     if let Name::Prefix(p) = n {
-                        if h.starts_with(p.as_str()) && best.map_or(true, |(_, l)| p.len() > l) {
+                        if h.starts_with(p.as_str()) && best.is_none_or(|(_, l)| p.len() > l) {
                             best = Some((i, p.len()));
                         }
                     }
@@ -397,7 +397,7 @@ impl<'m, 'a> Attributor<'m, 'a> {
                 LocKind::Exact if l.path == path => return Some(i),
                 LocKind::Prefix { .. }
                     if path.starts_with(l.path.as_str())
-                        && prefix.map_or(true, |p| l.path.len() > self.locs[p].path.len()) =>
+                        && prefix.is_none_or(|p| l.path.len() > self.locs[p].path.len()) =>
                 {
                     prefix = Some(i);
                 }

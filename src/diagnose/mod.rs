@@ -1279,6 +1279,6 @@ trait Fails {
 
 impl Fails for Option<u16> {
     fn is_none_or_5xx(&self) -> bool {
-        self.map_or(true, |s| s >= 500)
+        self.is_none_or(|s| s >= 500)
     }
 }

@@ -293,10 +293,9 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
         if opts.is_empty() {
             continue;
         }
-        let validator = super::rules::find(meta.id).and_then(|r| r.options);
-        let result = match validator {
+        let result = match meta.options() {
             Some(f) => f(&opts),
-            None => Err(super::rules::OptionError {
+            None => Err(super::rule::OptionError {
                 key: opts.keys().next().cloned(),
                 message: format!("rule \"{id}\" takes no options"),
             }),

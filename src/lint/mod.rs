@@ -14,6 +14,7 @@ pub mod config;
 pub mod grammar;
 pub mod refuse;
 pub mod registry;
+pub mod rule;
 pub mod rules;
 pub mod suppress;
 pub mod template;
@@ -435,12 +436,11 @@ fn sort(diags: &mut Vec<Diagnostic>) {
 /// A side none of whose ids is selected (`--select grammar`, `--ignore
 /// grammar`) is not run at all.
 fn sides(opts: &LintOptions) -> (bool, bool) {
-    let grammar_on = grammar::RULES
+    let grammar_on = grammar::IDS
         .iter()
-        .map(|r| r.id)
-        .chain([variables::UNKNOWN_VARIABLE])
+        .chain([&variables::UNKNOWN_VARIABLE])
         .any(|id| config::is_selected(id, opts));
-    let rules_on = rules::ALL.iter().any(|r| rules::runs(r, opts));
+    let rules_on = registry::model_rules().any(|r| rules::runs(r, opts));
     (grammar_on, rules_on)
 }
 

@@ -285,7 +285,7 @@ impl<'a> Checker<'a> {
             named_captures(name, &mut self.defined);
         }
         if let Some(v) = d.args.first() {
-            if d.args.len() == 1 && v.dollar_or_paren && name != "include" {
+            if d.args.len() == 1 && v.value.contains('$') && name != "include" {
                 self.compile(v);
             }
         }
@@ -436,7 +436,7 @@ impl<'a> Checker<'a> {
     /// without a port is an `upstream` name, checked once all are known.
     fn portless_pass(&mut self, d: &Directive) {
         let Some(w) = d.args.first() else { return };
-        if w.dollar_or_paren {
+        if w.value.contains('$') {
             return;
         }
         let v = w.value.as_str();
@@ -633,7 +633,11 @@ impl<'a> Checker<'a> {
     /// References in the arguments nginx compiles as values with
     /// variables.
     fn references(&mut self, d: &Directive, name: &str) {
-        if !d.args_dollar_or_paren {
+        if !d
+            .args
+            .iter()
+            .any(|w| w.value.contains('$') || w.value.contains('('))
+        {
             return;
         }
         for w in &d.args {
@@ -693,7 +697,7 @@ impl<'a> Checker<'a> {
             _ => Vec::new(),
         };
         for w in compiled {
-            if w.dollar_or_paren {
+            if w.value.contains('$') {
                 self.compile(w);
             }
         }

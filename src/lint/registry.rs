@@ -1,135 +1,234 @@
-//! The registry of every rule id ngxray can report: syntax and include
-//! checks, grammar checks and the 502/504 rules. `ngxray rules`, `explain`,
-//! SARIF's `tool.driver.rules` and the docs tests read it.
+//! The registry: every rule id ngxray can report, in one list ([`ALL`]) —
+//! syntax and include checks found while loading, grammar validation, the
+//! 502/504 rules over the model, and inline-suppression checks. `ngxray
+//! rules`, `explain`, SARIF's `tool.driver.rules`, shell completions,
+//! `.ngxray.toml` and the docs tests read it; the order here is the order
+//! of `ngxray rules` and of SARIF's rule list.
+//!
+//! Adding a rule over the model is one line in [`ALL`] (its file declares
+//! it with [`rule!`]); a rule file whose id is not listed here fails
+//! `tests/rules.rs`.
 
-use crate::diag::Severity;
-use crate::syntax::SyntaxErrorKind;
+use super::rule::{Check, Rule, RuleMeta};
+use super::rules::*;
+use crate::rule;
 
-/// Metadata of one rule id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RuleMeta {
-    /// `category/kebab-name`.
-    pub id: &'static str,
-    pub severity: Severity,
-    /// One line: what it finds.
-    pub summary: &'static str,
-    /// The rule's markdown page (`docs/rules/<category>/<name>.md`), when it has one.
-    pub doc: Option<&'static str>,
-}
-
-impl RuleMeta {
-    pub fn category(&self) -> &'static str {
-        self.id.split('/').next().unwrap_or(self.id)
-    }
-
-    /// Relative path of the rule's doc page.
-    pub fn doc_path(&self) -> String {
-        format!("docs/rules/{}.md", self.id)
-    }
-}
-
-const fn syntax(id: &'static str, summary: &'static str, doc: &'static str) -> RuleMeta {
-    RuleMeta {
-        id,
-        severity: Severity::Error,
-        summary,
-        doc: Some(doc),
-    }
-}
-
-/// Syntax and include checks performed while loading.
-pub const LOADING: &[RuleMeta] = &[
-    syntax(
-        "syntax/unexpected-brace",
-        "a `{` or `}` where no statement can take it",
-        include_str!("../../docs/rules/syntax/unexpected-brace.md"),
-    ),
-    syntax(
-        "syntax/unexpected-character",
-        "a character right after a closing quote",
-        include_str!("../../docs/rules/syntax/unexpected-character.md"),
-    ),
-    syntax(
-        "syntax/unexpected-eof",
-        "a block still open at end of file",
-        include_str!("../../docs/rules/syntax/unexpected-eof.md"),
-    ),
-    syntax(
-        "syntax/unterminated-directive",
-        "a directive without its `;` (cut by `}` or end of file)",
-        include_str!("../../docs/rules/syntax/unterminated-directive.md"),
-    ),
-    syntax(
-        "syntax/empty-statement",
-        "a `;` with no directive before it",
-        include_str!("../../docs/rules/syntax/empty-statement.md"),
-    ),
-    syntax(
-        "syntax/token-too-long",
-        "a single word of 4096 bytes or more",
-        include_str!("../../docs/rules/syntax/token-too-long.md"),
-    ),
-    syntax(
-        "syntax/unterminated-lua-block",
-        "a `*_by_lua_block` body that never closes",
-        include_str!("../../docs/rules/syntax/unterminated-lua-block.md"),
-    ),
-    RuleMeta {
+/// Every registered rule id, in the order `ngxray rules` lists them.
+pub const ALL: &[Rule] = &[
+    // Loading: syntax errors (`syntax`) and includes (`load`).
+    rule! {
+        id: "syntax/unexpected-brace",
+        severity: Error,
+        summary: "a `{` or `}` where no statement can take it",
+    },
+    rule! {
+        id: "syntax/unexpected-character",
+        severity: Error,
+        summary: "a character right after a closing quote",
+    },
+    rule! {
+        id: "syntax/unexpected-eof",
+        severity: Error,
+        summary: "a block still open at end of file",
+    },
+    rule! {
+        id: "syntax/unterminated-directive",
+        severity: Error,
+        summary: "a directive without its `;` (cut by `}` or end of file)",
+    },
+    rule! {
+        id: "syntax/empty-statement",
+        severity: Error,
+        summary: "a `;` with no directive before it",
+    },
+    rule! {
+        id: "syntax/token-too-long",
+        severity: Error,
+        summary: "a single word of 4096 bytes or more",
+    },
+    rule! {
+        id: "syntax/unterminated-lua-block",
+        severity: Error,
+        summary: "a `*_by_lua_block` body that never closes",
+    },
+    rule! {
         id: "syntax/template",
-        severity: Severity::Info,
+        severity: Info,
         summary: "a template (`{% %}`, `{{ }}`, `<% %>`, `${VAR}`, …) that needs rendering before nginx can load it",
-        doc: Some(include_str!("../../docs/rules/syntax/template.md")),
     },
-    syntax(
-        "include/not-found",
-        "an `include` of a file that does not exist",
-        include_str!("../../docs/rules/include/not-found.md"),
-    ),
-    RuleMeta {
+    rule! {
+        id: "include/not-found",
+        severity: Error,
+        summary: "an `include` of a file that does not exist",
+    },
+    rule! {
         id: "include/incomplete-config",
-        severity: Severity::Info,
+        severity: Info,
         summary: "checks for missing directives skipped: a fragment linted alone, or an include that could not be read",
-        doc: Some(include_str!("../../docs/rules/include/incomplete-config.md")),
     },
-    syntax(
-        "include/cycle",
-        "files that include each other",
-        include_str!("../../docs/rules/include/cycle.md"),
-    ),
+    rule! {
+        id: "include/cycle",
+        severity: Error,
+        summary: "files that include each other",
+    },
+    // Grammar validation (`lint::grammar`, `lint::variables`): `nginx -t` parity.
+    rule! {
+        id: "grammar/unknown-directive",
+        severity: Error,
+        summary: "a directive name nginx does not know (typo, or a module that is not loaded)",
+    },
+    rule! {
+        id: "grammar/not-allowed-here",
+        severity: Error,
+        summary: "a directive in a context nginx does not allow it in",
+    },
+    rule! {
+        id: "grammar/invalid-argument-count",
+        severity: Error,
+        summary: "a directive with a number of arguments nginx rejects",
+    },
+    rule! {
+        id: "grammar/invalid-terminator",
+        severity: Error,
+        summary: "a block directive ended by `;`, or a simple directive opening a block",
+    },
+    rule! {
+        id: "grammar/invalid-flag-value",
+        severity: Error,
+        summary: "an on/off directive with another value",
+    },
+    rule! {
+        id: "grammar/invalid-value",
+        severity: Error,
+        summary: "a size, time, number, keyword or parameter nginx rejects at load",
+    },
+    rule! {
+        id: "grammar/duplicate-directive",
+        severity: Error,
+        summary: "a directive nginx allows once per block, given twice",
+    },
+    rule! {
+        id: "grammar/unavailable-in-version",
+        severity: Error,
+        summary: "a directive or parameter the target nginx version or flavor lacks",
+    },
+    rule! {
+        id: "grammar/third-party-directive",
+        severity: Info,
+        summary: "a directive of a third-party module: nginx needs that module",
+    },
+    rule! {
+        id: "grammar/missing-events",
+        severity: Error,
+        summary: "a main configuration without an `events` block",
+    },
+    rule! {
+        id: "grammar/empty-upstream",
+        severity: Error,
+        summary: "an `upstream` block without any `server`",
+    },
+    rule! {
+        id: "grammar/unknown-log-format",
+        severity: Error,
+        summary: "an `access_log` naming a `log_format` that is not defined before it",
+    },
+    rule! {
+        id: "grammar/undefined-zone",
+        severity: Error,
+        summary: "a `limit_req`/`limit_conn` zone that no `*_zone` directive defines",
+    },
+    rule! {
+        id: "grammar/ssl-without-certificate",
+        severity: Error,
+        summary: "a `listen ... ssl` server without `ssl_certificate`",
+    },
+    rule! {
+        id: "grammar/duplicate-variable",
+        severity: Error,
+        summary: "a `map`/`geo`/`set` that redefines a built-in variable nginx does not let change",
+    },
+    rule! {
+        id: "grammar/unknown-variable",
+        severity: Error,
+        summary: "a `$variable` nginx does not know, such as a bare prefix (`$arg`, `$http`)",
+    },
+    // The 502/504 rules over the model (`lint::rules`), one file each.
+    dns::variable_pass_without_resolver::RULE,
+    dns::static_hostname_resolved_once::RULE,
+    dns::unresolvable_host::RULE,
+    dns::localhost_dual_stack::RULE,
+    dns::resolve_param_misconfigured::RULE,
+    dns::resolver_timeout_too_long::RULE,
+    upstream::undefined_upstream_name::RULE,
+    upstream::duplicate_upstream_name::RULE,
+    upstream::missing_health_params::RULE,
+    upstream::health_checks_disabled::RULE,
+    upstream::single_server_guard_lost::RULE,
+    upstream::next_upstream_marks_http_errors::RULE,
+    upstream::retry_unbounded::RULE,
+    upstream::proxy_loop_to_self::RULE,
+    upstream::unused_upstream::RULE,
+    timeout::aggressive_read_timeout::RULE,
+    timeout::connect_timeout_out_of_range::RULE,
+    timeout::websocket_idle_timeout::RULE,
+    keepalive::upstream_keepalive_ineffective::RULE,
+    keepalive::hardcoded_connection_upgrade::RULE,
+    keepalive::idle_timeout_race::RULE,
+    buffer::header_buffer_too_small::RULE,
+    buffer::busy_buffers_invalid::RULE,
+    tls::sni_disabled::RULE,
+    tls::sni_name_is_upstream_group::RULE,
+    tls::verify_misconfigured::RULE,
+    tls::scheme_port_mismatch::RULE,
+    protocol::websocket_upgrade_missing::RULE,
+    protocol::pass_directive_mismatch::RULE,
+    inherit::proxy_set_header_dropped::RULE,
+    resources::fd_limit_below_connections::RULE,
+    // Inline suppressions (`lint::suppress`).
+    rule! {
+        id: "suppress/unknown-rule",
+        severity: Warning,
+        summary: "an `# ngxray: ignore[…]` names a rule id or category that does not exist",
+    },
+    rule! {
+        id: "suppress/unused",
+        severity: Info,
+        summary: "an `# ngxray: ignore[…]` that suppressed nothing",
+    },
 ];
 
-/// Every registered rule: loading checks, grammar checks, then rules.
+/// The metadata of every registered id, in registry order.
 pub fn all() -> Vec<&'static RuleMeta> {
-    let mut v: Vec<&'static RuleMeta> = LOADING.iter().collect();
-    v.extend(super::grammar::RULES.iter());
-    v.extend(super::variables::RULES.iter());
-    v.extend(super::rules::RULES.iter());
-    v
+    ALL.iter().map(|r| &r.meta).collect()
 }
 
-pub fn find(id: &str) -> Option<&'static RuleMeta> {
-    all().into_iter().find(|r| r.id == id)
+/// The rule with this id.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    ALL.iter().find(|r| r.meta.id == id)
 }
 
-/// Every syntax error kind has a registry entry.
-pub fn syntax_kinds_registered() -> bool {
-    SyntaxErrorKind::ALL
-        .iter()
-        .all(|k| LOADING.iter().any(|r| r.id == k.rule_id()))
+/// The rules over the model, in registry order.
+pub fn model_rules() -> impl Iterator<Item = &'static Rule> {
+    ALL.iter()
+        .filter(|r| matches!(r.check, Check::Model { .. }))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn registry_invariants() {
-        assert!(super::syntax_kinds_registered());
-        let all = super::all();
-        let mut ids: Vec<_> = all.iter().map(|r| r.id).collect();
+        for k in crate::syntax::SyntaxErrorKind::ALL {
+            let r = find(k.rule_id()).expect("every syntax error kind is registered");
+            assert!(matches!(r.check, Check::Builtin));
+        }
+        let mut ids: Vec<_> = ALL.iter().map(|r| r.meta.id).collect();
         ids.sort();
         let n = ids.len();
         ids.dedup();
         assert_eq!(n, ids.len(), "duplicate rule ids");
-        for r in all {
+        for r in all() {
             let (cat, name) = r.id.split_once('/').expect("category/name");
             assert!(!cat.is_empty() && !name.is_empty());
             assert!(
@@ -138,6 +237,28 @@ mod tests {
                 "{}",
                 r.id
             );
+            assert!(r.doc.starts_with(&format!("# {}\n", r.id)), "{}", r.id);
+        }
+    }
+
+    #[test]
+    fn the_ids_the_passes_report_are_registered() {
+        use crate::lint::{grammar, variables};
+        for id in grammar::IDS.iter().chain([&variables::UNKNOWN_VARIABLE]) {
+            assert!(
+                matches!(find(id).map(|r| r.check), Some(Check::Builtin)),
+                "{id}"
+            );
+        }
+        for id in [
+            "suppress/unknown-rule",
+            "suppress/unused",
+            "syntax/template",
+            "include/not-found",
+            "include/incomplete-config",
+            "include/cycle",
+        ] {
+            assert!(find(id).is_some(), "{id}");
         }
     }
 }

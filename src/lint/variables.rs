@@ -16,18 +16,10 @@
 
 use std::collections::HashSet;
 
-use super::registry::RuleMeta;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Diagnostic;
 use crate::syntax::{Directive, Span};
 
 pub const UNKNOWN_VARIABLE: &str = "grammar/unknown-variable";
-
-pub const RULES: &[RuleMeta] = &[RuleMeta {
-    id: UNKNOWN_VARIABLE,
-    severity: Severity::Error,
-    summary: "a `$variable` nginx does not know, such as a bare prefix (`$arg`, `$http`)",
-    doc: Some(include_str!("../../docs/rules/grammar/unknown-variable.md")),
-}];
 
 /// Variable names nginx only knows as prefixes, with what they need.
 const PREFIX_ONLY: &[(&str, &str)] = &[
@@ -116,6 +108,12 @@ fn read8(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
+/// Does the word have `$` or `(` (a variable reference or a regex group)?
+#[inline]
+fn dollar_or_paren(s: &str) -> bool {
+    memchr::memchr2(b'$', b'(', s.as_bytes()).is_some()
+}
+
 /// Named captures `(?<name>…)`, `(?P<name>…)` and `(?'name'…)` in a word.
 fn named_captures(s: &str, out: &mut HashSet<String>) {
     let b = s.as_bytes();
@@ -167,16 +165,10 @@ impl Variables {
         }
         // The first word is a directive name or, in `map`/`geo`
         // bodies, a literal key: only arguments can reference variables.
-        // The parser noted whether any has `$` or `(`: most have neither,
-        // and their words are not even loaded.
-        if !d.args_dollar_or_paren {
-            return false;
-        }
         let mut any = false;
         for w in &d.args {
-            // The lexer noted whether the word has `$` or `(`; most
-            // words have neither and are not looked at.
-            if w.dollar_or_paren {
+            // Most words have neither `$` nor `(`: one memchr2 each.
+            if dollar_or_paren(&w.value) {
                 any = true;
                 self.word(w.span, w.value.as_str());
             }
@@ -261,36 +253,11 @@ mod tests {
     use super::*;
     use crate::syntax::{parse, FileId};
 
-    /// The lexer's `dollar_or_paren` for `w`, quoted and (when it can be)
-    /// unquoted; both must agree.
+    /// [`dollar_or_paren`] of `w`, which parsing `x 'w';` must keep.
     fn lexed_flag(w: &str) -> bool {
-        let flag = |src: String| {
-            let p = parse(src.as_bytes(), FileId(0));
-            p.root.directives[0].args[0].dollar_or_paren
-        };
-        let quoted = flag(format!("x '{w}';"));
-        if !w.is_empty() {
-            assert_eq!(quoted, flag(format!("x {w};")), "{w}");
-        }
-        quoted
-    }
-
-    #[test]
-    fn lexer_flags_each_word_in_order() {
-        let p = parse(b"# $c (d\nx a b$ 'c' \"(\" d ${e} f;\ny $;\n", FileId(0));
-        let flags: Vec<Vec<bool>> = p
-            .root
-            .directives
-            .iter()
-            .map(|d| d.args.iter().map(|w| w.dollar_or_paren).collect())
-            .collect();
-        assert_eq!(
-            flags,
-            [
-                vec![false, true, false, true, false, true, false],
-                vec![true]
-            ]
-        );
+        let p = parse(format!("x '{w}';").as_bytes(), FileId(0));
+        assert_eq!(p.root.directives[0].args[0].value, w);
+        dollar_or_paren(w)
     }
 
     /// `$name` / `${name}` references in a word.

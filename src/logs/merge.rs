@@ -182,7 +182,7 @@ fn add_counts(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
 
 fn min_opt(a: &mut Option<String>, b: &Option<String>) {
     if let Some(b) = b {
-        if a.as_ref().map_or(true, |a| b < a) {
+        if a.as_ref().is_none_or(|a| b < a) {
             *a = Some(b.clone());
         }
     }
@@ -190,7 +190,7 @@ fn min_opt(a: &mut Option<String>, b: &Option<String>) {
 
 fn max_opt(a: &mut Option<String>, b: &Option<String>) {
     if let Some(b) = b {
-        if a.as_ref().map_or(true, |a| b > a) {
+        if a.as_ref().is_none_or(|a| b > a) {
             *a = Some(b.clone());
         }
     }

@@ -492,7 +492,7 @@ mod tests {
     #[test]
     fn overlong_line_is_truncated_and_counted_once() {
         let mut data = b"first\n".to_vec();
-        data.extend(std::iter::repeat(b'x').take(5 * BLOCK_SIZE + 17));
+        data.extend(std::iter::repeat_n(b'x', 5 * BLOCK_SIZE + 17));
         data.extend_from_slice(b"\nlast\n");
         let bs = blocks(&data);
         let total: u64 = bs.iter().map(|b| b.1).sum();

@@ -9,8 +9,8 @@
 
 use std::sync::OnceLock;
 
-use super::fxhash::FxHashMap;
 use super::Context;
+use rustc_hash::FxHashMap;
 
 const TABLE: &str = include_str!("data/directive-defaults.tsv");
 

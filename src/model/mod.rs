@@ -35,14 +35,14 @@
 
 pub mod context;
 pub mod defaults;
-pub mod fxhash;
+mod inherit;
 pub mod stock;
 pub mod target;
 pub mod upstream;
 pub mod values;
 pub mod walk;
 
-use fxhash::FxHashMap;
+use rustc_hash::FxHashMap;
 
 pub use context::Context;
 pub use target::{Host, PassModule, PassTarget};
@@ -265,6 +265,8 @@ pub struct Model<'a> {
     pub passes: Vec<Pass<'a>>,
     /// variable name (no `$`) → where it is defined.
     vars: FxHashMap<String, Vec<VarSource<'a>>>,
+    /// Answers of [`Model::effective`] so far.
+    memo: inherit::Memo,
 }
 
 /// Scopes with more entries than this get a name index (`http` with
@@ -289,6 +291,7 @@ impl<'a> Model<'a> {
             upstreams: UpstreamIndex::default(),
             passes: Vec::new(),
             vars: FxHashMap::default(),
+            memo: inherit::Memo::default(),
         };
         for &(file, ctx) in roots {
             let root = m.new_scope(ctx, None, None);
@@ -521,6 +524,21 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// The entry of the first directive named `name` directly in `scope`.
+    fn first_entry(&self, scope: ScopeId, name: &str) -> Option<EntryId> {
+        let sc = self.scope(scope);
+        match &sc.index {
+            Some(ix) => ix.get(name).and_then(|v| v.first().copied()),
+            None => {
+                let key = name_key(name);
+                sc.entries.iter().copied().find(|e| {
+                    let e = self.entry(*e);
+                    e.key == key && e.directive.name() == name
+                })
+            }
+        }
+    }
+
     /// The first directive named `name` directly in `scope`.
     pub fn local_first(&self, scope: ScopeId, name: &str) -> Option<&'a Directive> {
         self.local(scope, name).next()
@@ -544,34 +562,6 @@ impl<'a> Model<'a> {
             .enumerate()
             .filter(move |(_, s)| s.kind == kind)
             .map(|(i, _)| ScopeId(i as u32))
-    }
-
-    /// Effective value of a scalar directive at `scope`: nearest level that
-    /// sets it (the scope itself first), else nginx's default. Upstream
-    /// scopes do not inherit from `http`.
-    pub fn effective(&self, scope: ScopeId, name: &str) -> Effective<'a> {
-        let mut unknown = None;
-        for s in self.chain(scope) {
-            if let Some(d) = self.local_first(s, name) {
-                return Effective {
-                    directive: Some(d),
-                    set_in: Some(s),
-                    default: None,
-                    unknown,
-                };
-            }
-            let sc = self.scope(s);
-            unknown = unknown.or(sc.unknown_include);
-            if matches!(sc.kind, Context::Upstream | Context::StreamUpstream) {
-                break;
-            }
-        }
-        Effective {
-            directive: None,
-            set_in: None,
-            default: defaults::default_of(name, self.scope(scope).kind),
-            unknown,
-        }
     }
 
     /// Effective list of an array directive at `scope` (all-or-nothing).

@@ -338,7 +338,16 @@ pub struct Lists<'m, 'a> {
     /// `items`.
     levels: Vec<(LevelKind, u32, u32)>,
     items: Vec<ListItem<'a>>,
+    /// Per scope: [`Lists::source`]'s answer once known (see [`SOURCE_UNSET`]).
+    sources: Vec<u32>,
+    /// The scopes a [`Lists::source`] walk passed, which share its answer.
+    path: Vec<ScopeId>,
 }
+
+/// [`Lists::sources`] codes besides a scope id.
+const SOURCE_UNSET: u32 = u32::MAX;
+const SOURCE_UNKNOWN: u32 = u32::MAX - 1;
+const SOURCE_NONE: u32 = u32::MAX - 2;
 
 impl<'m, 'a> Lists<'m, 'a> {
     pub fn new(m: &'m Model<'a>, name: &'m str) -> Self {
@@ -348,6 +357,8 @@ impl<'m, 'a> Lists<'m, 'a> {
             slot: vec![u32::MAX; m.scopes.len()],
             levels: Vec::new(),
             items: Vec::new(),
+            sources: vec![SOURCE_UNSET; m.scopes.len()],
+            path: Vec::new(),
         }
     }
 
@@ -382,16 +393,34 @@ impl<'m, 'a> Lists<'m, 'a> {
     /// [`List::set_in`]: `Some(None)` when nothing declares it, `None` when
     /// an unreadable non-stock include may hold it.
     pub fn source(&mut self, scope: ScopeId) -> Option<Option<ScopeId>> {
+        // Every scope the walk passes has the same answer: remembered, so
+        // that asking at every level of a deep chain stays linear.
+        self.path.clear();
         let mut cur = Some(scope);
-        while let Some(s) = cur {
+        let answer = loop {
+            let Some(s) = cur else { break SOURCE_NONE };
+            match self.sources[s.0 as usize] {
+                SOURCE_UNSET => {}
+                known => break known,
+            }
             let i = self.read(s);
             match self.levels[i].0 {
-                LevelKind::Nothing => cur = self.m.scope(s).parent,
-                LevelKind::Unknown => return None,
-                LevelKind::Known => return Some(Some(s)),
+                LevelKind::Nothing => {
+                    self.path.push(s);
+                    cur = self.m.scope(s).parent;
+                }
+                LevelKind::Unknown => break SOURCE_UNKNOWN,
+                LevelKind::Known => break s.0,
             }
+        };
+        for s in &self.path {
+            self.sources[s.0 as usize] = answer;
         }
-        Some(None)
+        match answer {
+            SOURCE_UNKNOWN => None,
+            SOURCE_NONE => Some(None),
+            s => Some(Some(ScopeId(s))),
+        }
     }
 
     /// The entries a level already read declares (empty unless known).

@@ -1,12 +1,62 @@
 //! Addresses as nginx reads them: `*_pass` targets (`http://host:port/uri`,
 //! `unix:/path`, `$scheme://$host`, `grpcs://…`) and upstream `server`
 //! addresses with their parameters (`max_fails=`, `fail_timeout=`, `backup`,
-//! `down`, `resolve`, …). Parsing is purely textual; the upstream index in
-//! [`super::upstream`] links targets to `upstream {}` blocks.
+//! `down`, `resolve`, …). Parsing is purely textual, with nom combinators
+//! ([`scheme`], [`unix_path`], [`authority`], [`bracketed`], [`host_port`],
+//! [`param`]) that the grammar checks (`lint::grammar::values`) share; the
+//! upstream index in [`super::upstream`] links targets to `upstream {}`
+//! blocks.
 
 use std::net::IpAddr;
 
+use nom::bytes::complete::{tag, take_till, take_until};
+use nom::character::complete::char;
+use nom::combinator::{all_consuming, opt, recognize, rest};
+use nom::sequence::{delimited, pair, preceded, separated_pair, terminated};
+use nom::IResult;
+
 use super::values::{parse_time_sec, Millis};
+
+/// What the address combinators return (over `&str`: their results are
+/// parts of words).
+pub type StrRes<'a, O> = IResult<&'a str, O, ()>;
+
+/// `scheme://`: the scheme, up to the first `://` (whatever it holds).
+pub fn scheme(i: &str) -> StrRes<'_, &str> {
+    terminated(take_until("://"), tag("://"))(i)
+}
+
+/// `unix:` and the rest: the path (and, for `proxy_pass`, `:uri`).
+pub fn unix_path(i: &str) -> StrRes<'_, &str> {
+    preceded(tag("unix:"), rest)(i)
+}
+
+/// The authority (`host[:port]`) of a URL without scheme: up to the first
+/// `/`, where the URI starts.
+pub fn authority(i: &str) -> StrRes<'_, &str> {
+    take_till(|c| c == '/')(i)
+}
+
+/// `[…]` (an IPv6 literal), brackets included.
+pub fn bracketed(i: &str) -> StrRes<'_, &str> {
+    recognize(delimited(char('['), take_till(|c| c == ']'), char(']')))(i)
+}
+
+/// `host:port` with exactly one colon: host and port text (either may be
+/// empty).
+pub fn host_port(i: &str) -> StrRes<'_, (&str, &str)> {
+    all_consuming(separated_pair(
+        take_till(|c| c == ':'),
+        char(':'),
+        take_till(|c| c == ':'),
+    ))(i)
+}
+
+/// An upstream `server` or `listen` parameter: `key=value` (key and value)
+/// or `key` alone.
+pub fn param(i: &str) -> StrRes<'_, (&str, Option<&str>)> {
+    pair(take_till(|c| c == '='), opt(preceded(char('='), rest)))(i)
+}
 
 /// The module a `*_pass` directive belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -195,52 +245,46 @@ fn classify_host(h: &str) -> Host {
 
 /// Split `host[:port]` (with `[v6]:port`); `None` port when absent or not a
 /// number (a variable port).
-fn split_host_port(s: &str) -> (&str, Option<u16>, bool) {
-    if let Some(rest) = s.strip_prefix('[') {
-        if let Some(end) = rest.find(']') {
-            let host = &s[..end + 2];
-            let after = &rest[end + 1..];
-            return match after.strip_prefix(':') {
-                Some(p) => (host, p.parse().ok(), true),
-                None => (host, None, false),
-            };
-        }
+fn split_host_port(s: &str) -> (&str, Option<u16>) {
+    if let Ok((after, host)) = bracketed(s) {
+        let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
+        return (host, port);
     }
-    match s.rfind(':') {
-        // a bare IPv6 literal without brackets has several colons
-        Some(i) if s[..i].contains(':') => (s, None, false),
-        Some(i) => (&s[..i], s[i + 1..].parse().ok(), true),
-        None => (s, None, false),
+    match host_port(s) {
+        Ok((_, (host, port))) => (host, port.parse().ok()),
+        // no colon, or a bare IPv6 literal (several colons)
+        Err(_) => (s, None),
     }
 }
 
 /// Parse a `*_pass` argument for a module.
 pub fn parse_pass(raw: &str, module: PassModule) -> PassTarget {
     let has_variables = has_variable(raw);
-    let mut rest = raw;
-    let mut scheme = None;
+    let mut scheme_name = None;
     let mut variable_scheme = false;
-    if let Some(i) = raw.find("://") {
-        let s = &raw[..i];
-        if has_variable(s) {
-            variable_scheme = true;
-        } else {
-            scheme = Some(s.to_ascii_lowercase());
+    let rest = match scheme(raw) {
+        Ok((rest, s)) => {
+            if has_variable(s) {
+                variable_scheme = true;
+            } else {
+                scheme_name = Some(s.to_ascii_lowercase());
+            }
+            rest
         }
-        rest = &raw[i + 3..];
-    }
+        Err(_) => raw,
+    };
     // unix sockets: `unix:/path` or, for proxy_pass, `http://unix:/path:/uri`
-    if let Some(p) = rest.strip_prefix("unix:") {
+    if let Ok((_, p)) = unix_path(rest) {
         let (path, uri) = match module {
-            PassModule::Proxy => match p.find(':') {
-                Some(i) => (&p[..i], Some(p[i + 1..].to_string())),
+            PassModule::Proxy => match p.split_once(':') {
+                Some((path, uri)) => (path, Some(uri.to_string())),
                 None => (p, None),
             },
             _ => (p, None),
         };
         return PassTarget {
             raw: raw.to_string(),
-            scheme,
+            scheme: scheme_name,
             host: Host::Unix(path.to_string()),
             port: None,
             uri: uri.filter(|u| !u.is_empty()),
@@ -248,21 +292,19 @@ pub fn parse_pass(raw: &str, module: PassModule) -> PassTarget {
             variable_scheme,
         };
     }
-    let (authority, uri) = match rest.find('/') {
-        Some(i) => (&rest[..i], Some(rest[i..].to_string())),
-        None => (rest, None),
+    let (uri, authority) = match authority(rest) {
+        Ok(split) => split,
+        Err(_) => ("", rest),
     };
-    let (host, port, had_port) = split_host_port(authority);
-    let host = classify_host(host);
     // a variable port (`host:$port`) keeps the host literal but the target
     // is evaluated per request
-    let _ = had_port;
+    let (host, port) = split_host_port(authority);
     PassTarget {
         raw: raw.to_string(),
-        scheme,
-        host,
+        scheme: scheme_name,
+        host: classify_host(host),
         port,
-        uri,
+        uri: (!uri.is_empty()).then(|| uri.to_string()),
         has_variables,
         variable_scheme,
     }
@@ -296,18 +338,15 @@ pub struct ServerAddress {
 /// Parse the arguments of a `server` directive inside `upstream {}`.
 pub fn parse_server(args: &[&str]) -> Option<ServerAddress> {
     let (addr, params) = args.split_first()?;
-    let (host, port) = if let Some(p) = addr.strip_prefix("unix:") {
+    let (host, port) = if let Ok((_, p)) = unix_path(addr) {
         (Host::Unix(p.to_string()), None)
     } else {
-        let (h, port, _) = split_host_port(addr);
+        let (h, port) = split_host_port(addr);
         (classify_host(h), port)
     };
     let mut out = ServerParams::default();
     for p in params {
-        let (k, v) = match p.split_once('=') {
-            Some((k, v)) => (k, Some(v)),
-            None => (*p, None),
-        };
+        let (k, v) = param(p).map_or((*p, None), |(_, kv)| kv);
         match (k, v) {
             ("weight", Some(v)) => out.weight = v.parse().ok(),
             ("max_fails", Some(v)) => out.max_fails = v.parse().ok(),

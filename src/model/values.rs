@@ -1,10 +1,96 @@
-//! nginx value syntax: times (`1h30m`, `500ms`, bare numbers as seconds) and
-//! sizes (`4k`, `1m`, `2g`), parsed with the exact rules of `ngx_parse_time`
-//! and `ngx_parse_size`, plus formatting back to nginx notation for messages.
-//! Rules compare numbers, never strings.
+//! nginx value syntax: times (`1h30m`, `500ms`, bare numbers as seconds),
+//! sizes (`4k`, `1m`, `2g`) and plain numbers, as nom combinators over
+//! bytes with the rules of `ngx_parse_time`, `ngx_parse_size` and
+//! `ngx_atoi`; plus formatting back to nginx notation for messages. Rules
+//! compare numbers, never strings. The grammar checks
+//! (`lint::grammar::values`) use the same combinators.
+
+use nom::branch::alt;
+use nom::bytes::complete::tag;
+use nom::character::complete::{char, digit0, digit1, one_of};
+use nom::combinator::{all_consuming, iterator, opt, value, verify};
+use nom::sequence::pair;
+use nom::IResult;
 
 /// Milliseconds, as nginx keeps most timeouts (`ngx_msec_t`).
 pub type Millis = u64;
+
+/// What the value combinators return; the error carries nothing (a value
+/// either is well-formed or not).
+pub type Res<'a, O> = IResult<&'a [u8], O, ()>;
+
+/// A unit of `ngx_parse_time`. Units must come in this order, each at most
+/// once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TimeUnit {
+    Year = 1,
+    Month,
+    Week,
+    Day,
+    Hour,
+    Min,
+    Sec,
+    Msec,
+    /// A space: what follows is a last number of seconds.
+    Space,
+}
+
+impl TimeUnit {
+    /// The unit's length in milliseconds.
+    fn millis(self) -> u64 {
+        const S: u64 = 1000;
+        match self {
+            TimeUnit::Year => 365 * 24 * 3600 * S,
+            TimeUnit::Month => 30 * 24 * 3600 * S,
+            TimeUnit::Week => 7 * 24 * 3600 * S,
+            TimeUnit::Day => 24 * 3600 * S,
+            TimeUnit::Hour => 3600 * S,
+            TimeUnit::Min => 60 * S,
+            TimeUnit::Sec | TimeUnit::Space => S,
+            TimeUnit::Msec => 1,
+        }
+    }
+}
+
+/// A time unit; `ms` before `m`.
+pub fn time_unit(i: &[u8]) -> Res<'_, TimeUnit> {
+    alt((
+        value(TimeUnit::Msec, tag("ms")),
+        value(TimeUnit::Year, char('y')),
+        value(TimeUnit::Month, char('M')),
+        value(TimeUnit::Week, char('w')),
+        value(TimeUnit::Day, char('d')),
+        value(TimeUnit::Hour, char('h')),
+        value(TimeUnit::Min, char('m')),
+        value(TimeUnit::Sec, char('s')),
+        value(TimeUnit::Space, char(' ')),
+    ))(i)
+}
+
+/// One part of a time: digits (perhaps none) and a unit, or the last digits
+/// alone (no unit: seconds).
+pub fn time_part(i: &[u8]) -> Res<'_, (&[u8], Option<TimeUnit>)> {
+    verify(pair(digit0, opt(time_unit)), |(d, u): &(&[u8], _)| {
+        !d.is_empty() || u.is_some()
+    })(i)
+}
+
+/// The parts of a whole time (`None` when something else is in it).
+fn time_parts(s: &str) -> Option<Vec<(&[u8], Option<TimeUnit>)>> {
+    let mut it = iterator(s.as_bytes(), time_part);
+    let parts: Vec<_> = it.collect();
+    match it.finish() {
+        Ok(([], ())) => Some(parts),
+        _ => None,
+    }
+}
+
+/// Decimal digits as a number (`None` when it does not fit).
+fn decimal(d: &[u8]) -> Option<u64> {
+    d.iter().try_fold(0u64, |n, &c| {
+        n.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+    })
+}
 
 /// Parse a time the way `ngx_parse_time(line, 0)` does (millisecond
 /// precision): units `w d h m s ms` in decreasing order, each at most once,
@@ -21,79 +107,104 @@ pub fn parse_time_sec(s: &str) -> Option<Millis> {
     parse_time_inner(s, true)
 }
 
+/// The step before any unit: `y` and `M` only in second precision.
+fn first_step(is_sec: bool) -> u8 {
+    if is_sec {
+        0
+    } else {
+        TimeUnit::Month as u8
+    }
+}
+
 fn parse_time_inner(s: &str, is_sec: bool) -> Option<Millis> {
-    // Steps in nginx's order; a unit must come after every bigger one.
-    const START: u8 = 0;
-    const YEAR: u8 = 1;
-    const MONTH: u8 = 2;
-    const WEEK: u8 = 3;
-    const DAY: u8 = 4;
-    const HOUR: u8 = 5;
-    const MIN: u8 = 6;
-    const SEC: u8 = 7;
-    const MSEC: u8 = 8;
-    const LAST: u8 = 9;
-    let b = s.as_bytes();
-    let mut step = if is_sec { START } else { MONTH };
-    let mut value: u64 = 0;
+    let mut step = first_step(is_sec);
     let mut total: u64 = 0;
     let mut valid = false;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        i += 1;
-        if c.is_ascii_digit() {
-            value = value.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-            valid = true;
-            continue;
-        }
-        // scale in seconds (or 1 ms for `ms`)
-        let (next, scale_s): (u8, u64) = match c {
-            b'y' if step == START => (YEAR, 365 * 24 * 3600),
-            b'M' if step < MONTH => (MONTH, 30 * 24 * 3600),
-            b'w' if step < WEEK => (WEEK, 7 * 24 * 3600),
-            b'd' if step < DAY => (DAY, 24 * 3600),
-            b'h' if step < HOUR => (HOUR, 3600),
-            b'm' if i < b.len() && b[i] == b's' => {
-                if is_sec || step >= MSEC {
+    for (digits, unit) in time_parts(s)? {
+        valid |= !digits.is_empty();
+        let value = decimal(digits)?;
+        let scale = match unit {
+            None => TimeUnit::Sec.millis(),
+            Some(u) => {
+                let allowed = match u {
+                    TimeUnit::Msec => !is_sec && step < u as u8,
+                    // a space ends the units: only a number may follow
+                    TimeUnit::Space => step < TimeUnit::Sec as u8,
+                    _ => step < u as u8,
+                };
+                if !allowed {
                     return None;
                 }
-                i += 1;
-                (MSEC, 0)
+                step = u as u8;
+                u.millis()
             }
-            b'm' if step < MIN => (MIN, 60),
-            b's' if step < SEC => (SEC, 1),
-            b' ' if step < SEC => (LAST, 1),
-            _ => return None,
         };
-        step = next;
-        let ms = if next == MSEC {
-            value
-        } else {
-            value.checked_mul(scale_s)?.checked_mul(1000)?
-        };
-        total = total.checked_add(ms)?;
-        value = 0;
+        total = total.checked_add(value.checked_mul(scale)?)?;
     }
-    if !valid {
-        return None;
+    valid.then_some(total)
+}
+
+/// Is `s` a time `ngx_parse_time` reads (`is_sec`: second precision)? Each
+/// unit needs digits before it; the value may be out of range.
+pub fn is_time(s: &str, is_sec: bool) -> bool {
+    let Some(parts) = time_parts(s) else {
+        return false;
+    };
+    let mut step = first_step(is_sec);
+    let mut valid = false;
+    for (digits, unit) in parts {
+        valid |= !digits.is_empty();
+        if let Some(u) = unit {
+            if (is_sec && u == TimeUnit::Msec) || step >= u as u8 || digits.is_empty() {
+                return false;
+            }
+            step = u as u8;
+        }
     }
-    total.checked_add(value.checked_mul(1000)?)
+    valid
+}
+
+/// `ngx_atoi`'s digits: one or more.
+pub fn number(i: &[u8]) -> Res<'_, &[u8]> {
+    digit1(i)
+}
+
+/// `ngx_atoi`: one or more decimal digits (fewer than 19, so the value
+/// fits).
+pub fn is_number(s: &str) -> bool {
+    all_consuming(verify(number, |d: &[u8]| d.len() < 19))(s.as_bytes()).is_ok()
+}
+
+/// A size: digits and one optional unit letter from `units`.
+pub fn size<'u>(units: &'u str) -> impl Fn(&[u8]) -> Res<'_, (&[u8], Option<char>)> + 'u {
+    move |i| pair(number, opt(one_of(units)))(i)
+}
+
+/// `ngx_parse_size`: digits with an optional `k`/`K`/`m`/`M`.
+pub fn is_size(s: &str) -> bool {
+    is_sized(s, "kKmM")
+}
+
+/// `ngx_parse_offset`: digits with an optional `k`/`m`/`g` (either case).
+pub fn is_offset(s: &str) -> bool {
+    is_sized(s, "kKmMgG")
+}
+
+fn is_sized(s: &str, units: &str) -> bool {
+    all_consuming(verify(size(units), |(d, _): &(&[u8], _)| d.len() < 19))(s.as_bytes()).is_ok()
 }
 
 /// Parse a size the way `ngx_parse_size` / `ngx_parse_offset` do: a number
 /// with an optional `k`/`K`, `m`/`M` or `g`/`G` suffix. Returns bytes.
 pub fn parse_size(s: &str) -> Option<u64> {
-    let (digits, mul) = match s.as_bytes().last()? {
-        b'k' | b'K' => (&s[..s.len() - 1], 1024),
-        b'm' | b'M' => (&s[..s.len() - 1], 1024 * 1024),
-        b'g' | b'G' => (&s[..s.len() - 1], 1024 * 1024 * 1024),
-        _ => (s, 1),
+    let (_, (digits, unit)) = all_consuming(size("kKmMgG"))(s.as_bytes()).ok()?;
+    let mul = match unit {
+        Some('k' | 'K') => 1 << 10,
+        Some('m' | 'M') => 1 << 20,
+        Some(_) => 1 << 30,
+        None => 1,
     };
-    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse::<u64>().ok()?.checked_mul(mul)
+    decimal(digits)?.checked_mul(mul)
 }
 
 /// Format milliseconds in nginx notation, largest units first (`90000` →
@@ -116,7 +227,7 @@ pub fn write_time(out: &mut String, ms: Millis) {
         return;
     }
     // what people write: `75s`, `300s`, `10m`, `1h`
-    if ms % 1000 == 0 && ms < 600_000 && (ms % 60_000 != 0 || ms < 60_000 * 2) {
+    if ms.is_multiple_of(1000) && ms < 600_000 && (!ms.is_multiple_of(60_000) || ms < 60_000 * 2) {
         num(out, ms / 1000, "s");
         return;
     }
@@ -127,7 +238,7 @@ pub fn write_time(out: &mut String, ms: Millis) {
             rest_s %= secs;
         }
     }
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         num(out, ms % 1000, "ms");
     }
 }
@@ -174,6 +285,23 @@ mod tests {
         assert_eq!(parse_size("k"), None);
         assert_eq!(parse_size("1.5m"), None);
         assert_eq!(parse_size(""), None);
+        assert_eq!(parse_size("1kk"), None);
+        assert_eq!(parse_size("99999999999999999999"), None);
+    }
+
+    #[test]
+    fn grammar_checks() {
+        assert!(is_size("10k") && is_size("1M") && is_size("512"));
+        assert!(!is_size("1g") && !is_size("10kb") && !is_size("1.5m") && !is_size(""));
+        assert!(is_offset("1g") && !is_offset("1t"));
+        assert!(is_number("0") && !is_number("") && !is_number("1k"));
+        assert!(!is_number("1234567890123456789") && is_number("123456789012345678"));
+        assert!(is_time("1h30m", false) && is_time("500ms", false) && is_time("60", false));
+        assert!(is_time("1y", true) && !is_time("1y", false));
+        assert!(!is_time("500ms", true) && !is_time("30m1h", false) && !is_time("1.5s", false));
+        assert!(!is_time("", true) && !is_time("s", true) && !is_time("1hm", false));
+        assert!(is_time("1 5", false) && !is_time("1 5s", false) && !is_time("1s 5", false));
+        assert!(is_time("99999999999999999999", false));
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl Default for ProbeOptions {
 /// The verdict of one peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub enum Verdict {
     Ok,
     Failed,
     /// Variable target, `down` server: listed, not probed.
@@ -112,7 +112,7 @@ pub struct ProbeResult {
     pub weight: Option<u32>,
     pub backup: bool,
     pub down: bool,
-    pub outcome: Outcome,
+    pub outcome: Verdict,
     /// The error.log cause id of the failure.
     pub cause: Option<&'static str>,
     pub detail: Option<String>,
@@ -153,7 +153,7 @@ impl ProbeResult {
             weight: t.weight,
             backup: t.backup,
             down: t.down,
-            outcome: Outcome::NotProbed,
+            outcome: Verdict::NotProbed,
             cause: None,
             detail: t.not_probeable.clone(),
             failed_step: None,
@@ -344,7 +344,7 @@ pub fn run(targets: &[Target], opts: &ProbeOptions) -> Vec<ProbeResult> {
                 };
                 base.dns = Some(report);
                 base.failed_step = Some("dns");
-                base.outcome = Outcome::Failed;
+                base.outcome = Verdict::Failed;
                 match used {
                     None if t.runtime_resolve => {
                         base.cause = Some("no-resolver");
@@ -372,7 +372,7 @@ pub fn run(targets: &[Target], opts: &ProbeOptions) -> Vec<ProbeResult> {
                     }
                     Some(l) => {
                         base.failed_step = None;
-                        base.outcome = Outcome::NotProbed;
+                        base.outcome = Verdict::NotProbed;
                         l.addresses
                             .iter()
                             .map(|ip: &IpAddr| PeerAddr::Tcp(SocketAddr::new(*ip, t.port)))
@@ -488,12 +488,12 @@ pub fn run(targets: &[Target], opts: &ProbeOptions) -> Vec<ProbeResult> {
         r.failed_step = ex.failed_step;
         match ex.failure {
             Some(f) => {
-                r.outcome = Outcome::Failed;
+                r.outcome = Verdict::Failed;
                 r.cause = f.cause;
                 r.detail = Some(f.detail);
             }
             None => {
-                r.outcome = Outcome::Ok;
+                r.outcome = Verdict::Ok;
                 r.cause = None;
                 r.detail = None;
             }
@@ -501,8 +501,8 @@ pub fn run(targets: &[Target], opts: &ProbeOptions) -> Vec<ProbeResult> {
     }
     // rows never started before the deadline
     for r in &mut rows {
-        if r.outcome == Outcome::NotProbed && r.address.is_some() {
-            r.outcome = Outcome::Failed;
+        if r.outcome == Verdict::NotProbed && r.address.is_some() {
+            r.outcome = Verdict::Failed;
         }
     }
     rows
@@ -510,7 +510,7 @@ pub fn run(targets: &[Target], opts: &ProbeOptions) -> Vec<ProbeResult> {
 
 /// The exit code the results call for: 0 all probed ok, 1 some failed.
 pub fn any_failed(results: &[ProbeResult]) -> bool {
-    results.iter().any(|r| r.outcome == Outcome::Failed)
+    results.iter().any(|r| r.outcome == Verdict::Failed)
 }
 
 /// Why a configuration cannot be probed (exit 2).

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use rustls::{ClientConnection, StreamOwned};
 
-use super::target::{Protocol, Settings};
+use super::target::{PeerSettings, Protocol};
 use super::tls::{self, TlsReport};
 
 /// A failed step.
@@ -310,7 +310,7 @@ fn left(end: Instant, cap: Duration) -> Duration {
 /// own effective timeout.
 pub fn probe(
     peer: &Peer<'_>,
-    s: &Settings,
+    s: &PeerSettings,
     method: &str,
     path: &str,
     deadline: Instant,
@@ -461,7 +461,7 @@ fn handshake(
 
 type StepResult = Result<(), (&'static str, Failure)>;
 
-fn send(conn: &mut Conn, bytes: &[u8], s: &Settings, deadline: Instant) -> StepResult {
+fn send(conn: &mut Conn, bytes: &[u8], s: &PeerSettings, deadline: Instant) -> StepResult {
     let to = Duration::from_millis(s.send_timeout_ms);
     let d = left(deadline, to);
     conn.set_timeouts(d)
@@ -474,7 +474,7 @@ fn send(conn: &mut Conn, bytes: &[u8], s: &Settings, deadline: Instant) -> StepR
 /// timeout; at most `max` bytes.
 fn read_until(
     conn: &mut Conn,
-    s: &Settings,
+    s: &PeerSettings,
     deadline: Instant,
     max: usize,
     mut done: impl FnMut(&[u8]) -> bool,
@@ -517,7 +517,7 @@ fn read_until(
 
 fn http(
     conn: &mut Conn,
-    s: &Settings,
+    s: &PeerSettings,
     method: &str,
     path: &str,
     deadline: Instant,
@@ -601,7 +601,7 @@ fn preview(b: &[u8]) -> String {
 
 /// `FCGI_GET_VALUES` for the three management variables; the answer must
 /// be an `FCGI_GET_VALUES_RESULT` record.
-fn fastcgi(conn: &mut Conn, s: &Settings, deadline: Instant, ex: &mut Exchange) -> StepResult {
+fn fastcgi(conn: &mut Conn, s: &PeerSettings, deadline: Instant, ex: &mut Exchange) -> StepResult {
     let mut body = Vec::new();
     for name in ["FCGI_MAX_CONNS", "FCGI_MAX_REQS", "FCGI_MPXS_CONNS"] {
         body.push(name.len() as u8);
@@ -700,7 +700,7 @@ fn parse_fcgi_pairs(mut b: &[u8]) -> Vec<String> {
 
 /// The client connection preface and an empty SETTINGS frame; the server's
 /// first frame must be SETTINGS.
-fn grpc(conn: &mut Conn, s: &Settings, deadline: Instant, ex: &mut Exchange) -> StepResult {
+fn grpc(conn: &mut Conn, s: &PeerSettings, deadline: Instant, ex: &mut Exchange) -> StepResult {
     let mut pre = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
     pre.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
     ex.request = Some("HTTP/2 connection preface".into());
@@ -730,7 +730,12 @@ fn grpc(conn: &mut Conn, s: &Settings, deadline: Instant, ex: &mut Exchange) -> 
     ))
 }
 
-fn memcached(conn: &mut Conn, s: &Settings, deadline: Instant, ex: &mut Exchange) -> StepResult {
+fn memcached(
+    conn: &mut Conn,
+    s: &PeerSettings,
+    deadline: Instant,
+    ex: &mut Exchange,
+) -> StepResult {
     ex.request = Some("version".into());
     send(conn, b"version\r\n", s, deadline)?;
     let buf = read_until(conn, s, deadline, 1024, |b| b.ends_with(b"\r\n"))?;

@@ -5,11 +5,11 @@
 use std::io::{self, Write};
 
 use super::via::ViaResult;
-use super::{Outcome, ProbeResult, SCHEMA};
+use super::{ProbeResult, Verdict, SCHEMA};
 
 /// Counts of the run.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
-pub struct Summary {
+pub struct ProbeCounts {
     pub ok: usize,
     pub failed: usize,
     pub not_probed: usize,
@@ -17,13 +17,13 @@ pub struct Summary {
     pub timeout_ms: u64,
 }
 
-impl Summary {
-    pub fn of(results: &[ProbeResult], elapsed_ms: u64, timeout_ms: u64) -> Summary {
-        let n = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
-        Summary {
-            ok: n(Outcome::Ok),
-            failed: n(Outcome::Failed),
-            not_probed: n(Outcome::NotProbed),
+impl ProbeCounts {
+    pub fn of(results: &[ProbeResult], elapsed_ms: u64, timeout_ms: u64) -> ProbeCounts {
+        let n = |o: Verdict| results.iter().filter(|r| r.outcome == o).count();
+        ProbeCounts {
+            ok: n(Verdict::Ok),
+            failed: n(Verdict::Failed),
+            not_probed: n(Verdict::NotProbed),
             elapsed_ms,
             timeout_ms,
         }
@@ -36,7 +36,7 @@ struct Document<'a> {
     results: &'a [ProbeResult],
     #[serde(skip_serializing_if = "Option::is_none")]
     via: Option<&'a [ViaResult]>,
-    summary: Summary,
+    summary: ProbeCounts,
 }
 
 /// Write the JSON document (pretty, with a final newline); `via` with
@@ -45,7 +45,7 @@ pub fn write_json(
     w: &mut impl Write,
     results: &[ProbeResult],
     via: Option<&[ViaResult]>,
-    summary: Summary,
+    summary: ProbeCounts,
 ) -> io::Result<()> {
     let doc = Document {
         schema: SCHEMA,
@@ -107,15 +107,19 @@ fn proto_cell(r: &ProbeResult) -> String {
 
 fn verdict_cell(r: &ProbeResult) -> String {
     match (r.outcome, r.cause) {
-        (Outcome::Ok, _) => "ok".into(),
-        (Outcome::Failed, Some(c)) => format!("FAILED {c}"),
-        (Outcome::Failed, None) => "FAILED".into(),
-        (Outcome::NotProbed, _) => "not probed".into(),
+        (Verdict::Ok, _) => "ok".into(),
+        (Verdict::Failed, Some(c)) => format!("FAILED {c}"),
+        (Verdict::Failed, None) => "FAILED".into(),
+        (Verdict::NotProbed, _) => "not probed".into(),
     }
 }
 
 /// The text table: one block per upstream group.
-pub fn write_text(w: &mut impl Write, results: &[ProbeResult], summary: Summary) -> io::Result<()> {
+pub fn write_text(
+    w: &mut impl Write,
+    results: &[ProbeResult],
+    summary: ProbeCounts,
+) -> io::Result<()> {
     const HEAD: [&str; 8] = [
         "PEER", "ADDRESS", "DNS", "CONNECT", "TLS", "RESPONSE", "LATENCY", "VERDICT",
     ];
@@ -153,7 +157,7 @@ pub fn write_text(w: &mut impl Write, results: &[ProbeResult], summary: Summary)
                     connect_cell(r),
                     tls_cell(r),
                     proto_cell(r),
-                    if r.outcome == Outcome::NotProbed {
+                    if r.outcome == Verdict::NotProbed {
                         "-".into()
                     } else {
                         format!("{}ms", r.elapsed_ms)
@@ -187,7 +191,7 @@ pub fn write_text(w: &mut impl Write, results: &[ProbeResult], summary: Summary)
                 }
                 _ => format!("{}:{}", r.file, r.line),
             };
-            if r.outcome != Outcome::Ok {
+            if r.outcome != Verdict::Ok {
                 if let Some(d) = &r.detail {
                     writeln!(w, "      {d}")?;
                 }
@@ -264,11 +268,11 @@ pub fn write_via_text(w: &mut impl Write, via: &[ViaResult]) -> io::Result<()> {
                 },
                 None => "-".into(),
             };
-            let ok = v.direct.iter().filter(|r| r.outcome == Outcome::Ok).count();
+            let ok = v.direct.iter().filter(|r| r.outcome == Verdict::Ok).count();
             let probed = v
                 .direct
                 .iter()
-                .filter(|r| r.outcome != Outcome::NotProbed)
+                .filter(|r| r.outcome != Verdict::NotProbed)
                 .count();
             let direct = if v.gateway.is_none() {
                 "-".into()

@@ -78,7 +78,7 @@ pub struct TlsSettings {
 /// The effective settings of the location (or stream server) that uses a
 /// target.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
+pub struct PeerSettings {
     pub protocol: Protocol,
     pub connect_timeout_ms: u64,
     pub send_timeout_ms: u64,
@@ -121,7 +121,7 @@ pub struct Target {
     /// nginx resolves the name per request (`resolve` parameter, or a
     /// `*_pass` with variables) through `resolver`, not once at load.
     pub runtime_resolve: bool,
-    pub settings: Settings,
+    pub settings: PeerSettings,
     /// Why the target cannot be probed (variables, `down`, no pass).
     pub not_probeable: Option<String>,
     /// Request this path with GET instead of the run's (`--via` asks each
@@ -329,7 +329,12 @@ fn tls_settings(
 
 /// The settings of the location that uses a pass. `tls_name` is the host
 /// nginx names the peer by (the upstream name for a group).
-fn settings_of(model: &Model<'_>, pass: &Pass<'_>, conf_dir: &Path, tls_name: &str) -> Settings {
+fn settings_of(
+    model: &Model<'_>,
+    pass: &Pass<'_>,
+    conf_dir: &Path,
+    tls_name: &str,
+) -> PeerSettings {
     let p = pass.module.prefix();
     let s = pass.scope;
     let (host_header, host_note) = host_header(model, pass);
@@ -349,7 +354,7 @@ fn settings_of(model: &Model<'_>, pass: &Pass<'_>, conf_dir: &Path, tls_name: &s
         .map(|v| v.split('|').next().unwrap_or(v))
         .and_then(parse_size)
         .unwrap_or(4096) as usize;
-    Settings {
+    PeerSettings {
         protocol: protocol_of(pass.module),
         connect_timeout_ms: ms(model, s, &format!("{p}_connect_timeout"), 60_000),
         send_timeout_ms: send,
@@ -380,8 +385,8 @@ fn worker_user(model: &Model<'_>) -> (String, Option<String>) {
 }
 
 /// Settings for an upstream no pass uses: nginx's defaults, connect only.
-fn unused_settings(model: &Model<'_>, up: &Upstream<'_>) -> Settings {
-    Settings {
+fn unused_settings(model: &Model<'_>, up: &Upstream<'_>) -> PeerSettings {
+    PeerSettings {
         protocol: Protocol::Tcp,
         connect_timeout_ms: parse_time("60s").unwrap_or(60_000),
         send_timeout_ms: 60_000,

@@ -13,8 +13,8 @@ use std::time::Instant;
 use crate::model::{Context, Host, Model, PassId, PassModule};
 
 use super::net;
-use super::target::{self, Protocol, Settings, Site, Target, TlsSettings};
-use super::{Outcome, ProbeOptions, ProbeResult};
+use super::target::{self, PeerSettings, Protocol, Site, Target, TlsSettings};
+use super::{ProbeOptions, ProbeResult, Verdict};
 
 /// A gateway URL (`http://gateway.example[:port]`, `https://…`).
 #[derive(Debug, Clone)]
@@ -139,7 +139,7 @@ pub struct GatewayResult {
     pub url: String,
     pub host: String,
     pub path: String,
-    pub outcome: Outcome,
+    pub outcome: Verdict,
     pub status: Option<u16>,
     pub cause: Option<&'static str>,
     pub detail: Option<String>,
@@ -170,7 +170,7 @@ struct Brief<'a> {
     upstream: &'a str,
     server: &'a str,
     address: Option<&'a str>,
-    outcome: Outcome,
+    outcome: Verdict,
     cause: Option<&'static str>,
     status: Option<u16>,
 }
@@ -198,7 +198,7 @@ fn gateway_request(g: &Gateway, host: &str, path: &str, deadline: Instant) -> Ga
         url: g.url.clone(),
         host: host.to_string(),
         path: path.to_string(),
-        outcome: Outcome::Failed,
+        outcome: Verdict::Failed,
         status: None,
         cause: None,
         detail: None,
@@ -219,7 +219,7 @@ fn gateway_request(g: &Gateway, host: &str, path: &str, deadline: Instant) -> Ga
     };
     let left = deadline.saturating_duration_since(Instant::now());
     let ms = left.as_millis() as u64;
-    let settings = Settings {
+    let settings = PeerSettings {
         protocol: Protocol::Http,
         connect_timeout_ms: ms.min(10_000),
         send_timeout_ms: ms,
@@ -247,11 +247,11 @@ fn gateway_request(g: &Gateway, host: &str, path: &str, deadline: Instant) -> Ga
             r.cause = f.cause;
             r.detail = Some(f.detail);
         }
-        None => r.outcome = Outcome::Ok,
+        None => r.outcome = Verdict::Ok,
     }
     // the gateway's own 5xx is what the user sees
     if r.status.is_some_and(|s| s >= 500) {
-        r.outcome = Outcome::Failed;
+        r.outcome = Verdict::Failed;
     }
     r
 }
@@ -312,13 +312,13 @@ pub fn run(locations: &[ViaLocation], gateway: &Gateway, opts: &ProbeOptions) ->
     }
     for (li, g) in gateways {
         let res = &mut out[li];
-        let direct_ok = res.direct.iter().any(|r| r.outcome == Outcome::Ok);
-        let direct_any = res.direct.iter().any(|r| r.outcome != Outcome::NotProbed);
+        let direct_ok = res.direct.iter().any(|r| r.outcome == Verdict::Ok);
+        let direct_any = res.direct.iter().any(|r| r.outcome != Verdict::NotProbed);
         let status = g
             .status
             .map(|s| s.to_string())
             .unwrap_or_else(|| "no answer".into());
-        (res.verdict, res.explanation) = match (g.status.is_some(), g.outcome == Outcome::Ok, direct_ok) {
+        (res.verdict, res.explanation) = match (g.status.is_some(), g.outcome == Verdict::Ok, direct_ok) {
             (false, _, _) => (
                 "gateway-down",
                 format!(

@@ -16,7 +16,8 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::diag::{Diagnostic, Located, Severity};
-use crate::lint::registry::{self, RuleMeta};
+use crate::lint::registry;
+use crate::lint::rule::RuleMeta;
 use crate::syntax::SourceMap;
 
 /// Base URL that repository-relative doc paths (`docs/rules/<id>.md`,
@@ -25,14 +26,9 @@ use crate::syntax::SourceMap;
 /// spells the URL.
 pub const DOCS_BASE: &str = "https://github.com/ngxray/ngxray/blob/main/";
 
-/// The URL of a rule's documentation: its page when it has one, else the
-/// README's rules table.
+/// The URL of a rule's documentation page.
 pub fn help_uri(rule: &RuleMeta) -> String {
-    if rule.doc.is_some() {
-        format!("{DOCS_BASE}{}", rule.doc_path())
-    } else {
-        format!("{DOCS_BASE}README.md#rules")
-    }
+    format!("{DOCS_BASE}{}", rule.doc_path())
 }
 
 fn level(s: Severity) -> &'static str {
@@ -135,8 +131,8 @@ fn rule_descriptor(r: &RuleMeta) -> Value {
         "defaultConfiguration": {"level": level(r.severity)},
         "properties": {"tags": [r.category()]},
     });
-    if let (Some(doc), Some(obj)) = (r.doc, v.as_object_mut()) {
-        obj.insert("help".into(), json!({"text": doc, "markdown": doc}));
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("help".into(), json!({"text": r.doc, "markdown": r.doc}));
     }
     v
 }
@@ -144,10 +140,7 @@ fn rule_descriptor(r: &RuleMeta) -> Value {
 /// The first paragraph of the page's "What it finds" section (or of the page
 /// after its title), on one line; the summary when the rule has no page.
 pub fn full_description(r: &RuleMeta) -> String {
-    let Some(doc) = r.doc else {
-        return r.summary.to_string();
-    };
-    let lines: Vec<&str> = doc.lines().collect();
+    let lines: Vec<&str> = r.doc.lines().collect();
     let start = lines
         .iter()
         .position(|l| {
@@ -304,7 +297,7 @@ mod tests {
             id: "dns/x",
             severity: Severity::Warning,
             summary: "short",
-            doc: Some("# dns/x\n\n## What it finds\n\nA `proxy_pass`\nwith a name.\n\nMore.\n"),
+            doc: "# dns/x\n\n## What it finds\n\nA `proxy_pass`\nwith a name.\n\nMore.\n",
         };
         assert_eq!(full_description(&r), "A `proxy_pass` with a name.");
         assert!(help_uri(&r).ends_with("docs/rules/dns/x.md"));

@@ -32,10 +32,6 @@ pub struct Word {
     /// Span of the word as written, quotes included.
     pub span: Span,
     pub quote: Quote,
-    /// Whether the value contains `$` or `(` (a variable reference or a
-    /// regex group), recorded by the lexer so that checks looking for
-    /// variables skip the other words without scanning them.
-    pub dollar_or_paren: bool,
 }
 
 impl Word {
@@ -77,10 +73,6 @@ pub struct RawBody {
 pub struct Directive {
     pub name: Word,
     pub args: Vec<Word>,
-    /// Whether any argument has `$` or `(` ([`Word::dollar_or_paren`]):
-    /// checks looking for variables skip the other directives without
-    /// loading their arguments.
-    pub args_dollar_or_paren: bool,
     /// Boxed: most directives have none, and a small `Directive` keeps
     /// parsing and walking cache-friendly.
     pub block: Option<Box<Block>>,

@@ -1,12 +1,27 @@
-//! nginx's tokenizer (`ngx_conf_read_token`), byte for byte: four whitespace
-//! bytes, `#` comments only where a token may start, `"`/`'` quoting with
-//! backslash escapes, `${var}`, `}` not ending an unquoted word, the 4 KiB
-//! token limit, and the raw Lua lexer used by `*_by_lua_block` bodies.
+//! nginx's tokenizer (`ngx_conf_read_token`), byte for byte, and the raw Lua
+//! lexer used by `*_by_lua_block` bodies.
 //!
-//! The lexer never fails: problems are returned as [`SyntaxError`]s and
-//! lexing continues, so the parser can report every error in a file.
+//! Each kind of token is a nom combinator over bytes: [`whitespace`] (nginx's
+//! four bytes), [`comment`] (`#` only where a token may start), [`quoted`]
+//! (`"`/`'` with backslash [`escape`]s), [`bare_word`] (ended by whitespace,
+//! `;` or a `{` that does not follow `$`, see [`variable_open`]; `}` does not
+//! end it), and for Lua bodies [`long_bracket`], [`lua_comment`] and
+//! [`lua_string`]. [`token`] chooses among them.
+//!
+//! [`Lexer`] strings the combinators together: it turns what they recognise
+//! into tokens with spans and values and records what nginx rejects (the
+//! 4 KiB token limit, a character glued to a closing quote) as
+//! [`SyntaxError`]s without stopping, so the parser can report every error
+//! in a file. The lexer never fails.
 
 use compact_str::CompactString;
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take, take_while, take_while1};
+use nom::character::complete::char;
+use nom::combinator::{map, opt, recognize, value, verify};
+use nom::multi::{fold_many0, many0_count, many1_count};
+use nom::sequence::{delimited, pair, preceded};
+use nom::IResult;
 
 use super::ast::{Comment, Quote, Word};
 use super::errors::{SyntaxError, SyntaxErrorKind};
@@ -14,6 +29,11 @@ use crate::source::{FileId, Span};
 
 /// nginx's `NGX_CONF_BUFFER`: one token must fit in it.
 pub const TOKEN_LIMIT: usize = 4096;
+
+/// What every recognizer returns: the rest of the input and what it
+/// recognised. The error carries nothing: the lexer only needs to know that
+/// a recognizer did not match, and an empty error keeps that free.
+pub type Res<'a, O> = IResult<&'a [u8], O, ()>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token {
@@ -25,39 +45,209 @@ pub enum Token {
     Eof(Span),
 }
 
+// ---- the recognizers ----------------------------------------------------
+
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-// Byte classes: one table load per byte in the word loops.
-const WS: u8 = 1;
-/// `;`: ends an unquoted word.
-const SEMI: u8 = 2;
-/// `{`: ends an unquoted word unless right after `$`.
-const OPEN: u8 = 4;
-const ESCAPE: u8 = 8;
-/// `$` or `(`: recorded in [`Word::dollar_or_paren`].
-const SPECIAL: u8 = 16;
-
-const CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    t[b' ' as usize] = WS;
-    t[b'\t' as usize] = WS;
-    t[b'\r' as usize] = WS;
-    t[b'\n' as usize] = WS;
-    t[b';' as usize] = SEMI;
-    t[b'{' as usize] = OPEN;
-    t[b'\\' as usize] = ESCAPE;
-    t[b'$' as usize] = SPECIAL;
-    t[b'(' as usize] = SPECIAL;
+/// Bytes that end or change an unquoted word: whitespace, `;`, `{`, `\`
+/// and `$`. One table load per byte in the word loop.
+const WORD_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'{' | b'\\' | b'$');
+        i += 1;
+    }
     t
 };
 
-fn class(b: u8) -> u8 {
-    CLASS[b as usize]
+fn is_word_byte(b: u8) -> bool {
+    !WORD_SPECIAL[b as usize]
 }
 
-/// Apply nginx's escape rewriting to a word's raw bytes (quotes excluded).
+/// nginx's whitespace between tokens: space, tab, CR and LF.
+pub fn whitespace(i: &[u8]) -> Res<'_, &[u8]> {
+    take_while(is_ws)(i)
+}
+
+/// Everything up to the next newline (excluded), found with `memchr`.
+fn rest_of_line(i: &[u8]) -> Res<'_, &[u8]> {
+    let n = memchr::memchr(b'\n', i).unwrap_or(i.len());
+    Ok((&i[n..], &i[..n]))
+}
+
+/// A `#` comment: its text, without the `#` and the newline.
+pub fn comment(i: &[u8]) -> Res<'_, &[u8]> {
+    preceded(char('#'), rest_of_line)(i)
+}
+
+/// A backslash and the byte it escapes (alone at the end of the input).
+/// nginx keeps the escaped byte in the word whatever it is.
+pub fn escape(i: &[u8]) -> Res<'_, &[u8]> {
+    recognize(pair(char('\\'), opt(take(1usize))))(i)
+}
+
+/// `$` and the `{`s right after it. nginx goes on reading a word at a `{`
+/// that follows an unescaped `$` (`${name}`), and at any `{` after that
+/// one, until another byte comes.
+pub fn variable_open(i: &[u8]) -> Res<'_, &[u8]> {
+    recognize(pair(char('$'), take_while(|b| b == b'{')))(i)
+}
+
+/// An unquoted word: ordinary bytes, escapes and `$`/`${`, up to
+/// whitespace, `;` or a `{` that does not follow `$`. `}`, `#` and quotes
+/// inside a word are ordinary bytes (only at a token start do they mean
+/// something else, see [`token`]).
+pub fn bare_word(i: &[u8]) -> Res<'_, &[u8]> {
+    recognize(many1_count(alt((
+        take_while1(is_word_byte),
+        escape,
+        variable_open,
+    ))))(i)
+}
+
+/// Up to the next `q` or backslash (at least one byte), found with `memchr`.
+fn quoted_run(q: u8) -> impl Fn(&[u8]) -> Res<'_, &[u8]> {
+    move |i| match memchr::memchr2(q, b'\\', i).unwrap_or(i.len()) {
+        0 => Err(nom::Err::Error(())),
+        n => Ok((&i[n..], &i[..n])),
+    }
+}
+
+/// A word in quotes, as [`quoted`] recognises it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quoted<'a> {
+    /// `"` or `'`.
+    pub quote: u8,
+    /// The bytes between the quotes, escapes as written.
+    pub body: &'a [u8],
+    /// Whether the closing quote was found (else the body runs to the end
+    /// of the input).
+    pub closed: bool,
+}
+
+/// A word in double or single quotes: the other quote and `\`-escapes
+/// inside, nothing special about whitespace, `;`, braces or `#`.
+pub fn quoted(i: &[u8]) -> Res<'_, Quoted<'_>> {
+    let (i, q) = alt((char('"'), char('\'')))(i)?;
+    let q = q as u8;
+    let (i, body) = recognize(many0_count(alt((quoted_run(q), escape))))(i)?;
+    let (i, close) = opt(verify(take(1usize), |b: &[u8]| b[0] == q))(i)?;
+    Ok((
+        i,
+        Quoted {
+            quote: q,
+            body,
+            closed: close.is_some(),
+        },
+    ))
+}
+
+/// One token as the recognizers see it, before spans and values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawToken<'a> {
+    /// The text after `#`.
+    Comment(&'a [u8]),
+    Semicolon,
+    OpenBrace,
+    CloseBrace,
+    Quoted(Quoted<'a>),
+    Bare(&'a [u8]),
+}
+
+/// The token at the start of the input (whitespace already skipped): `#`,
+/// `;`, `{`, `}` and quotes mean what they mean only here.
+pub fn token(i: &[u8]) -> Res<'_, RawToken<'_>> {
+    alt((
+        map(bare_word_start, RawToken::Bare),
+        value(RawToken::Semicolon, char(';')),
+        value(RawToken::OpenBrace, char('{')),
+        value(RawToken::CloseBrace, char('}')),
+        map(comment, RawToken::Comment),
+        map(quoted, RawToken::Quoted),
+    ))(i)
+}
+
+/// A [`bare_word`] at a token start, where `#`, `}` and quotes begin
+/// something else.
+fn bare_word_start(i: &[u8]) -> Res<'_, &[u8]> {
+    match i.first() {
+        Some(b'#' | b'}' | b'"' | b'\'') => Err(nom::Err::Error(())),
+        _ => bare_word(i),
+    }
+}
+
+// ---- Lua bodies ---------------------------------------------------------
+
+/// A Lua long bracket opener, `[`, `=`×n, `[`: n.
+pub fn long_bracket_open(i: &[u8]) -> Res<'_, usize> {
+    delimited(char('['), many0_count(char('=')), char('['))(i)
+}
+
+/// Everything up to and including the closer `]`, `=`×eqs, `]`.
+fn long_bracket_close(eqs: usize) -> impl Fn(&[u8]) -> Res<'_, &[u8]> {
+    move |i| {
+        let mut from = 0;
+        while let Some(n) = memchr::memchr(b']', &i[from..]) {
+            let at = from + n;
+            let e = i[at + 1..].iter().take_while(|&&b| b == b'=').count();
+            if e == eqs && i.get(at + 1 + e) == Some(&b']') {
+                let end = at + 2 + e;
+                return Ok((&i[end..], &i[..end]));
+            }
+            from = at + 1;
+        }
+        Err(nom::Err::Error(()))
+    }
+}
+
+/// A Lua long bracket string `[==[ … ]==]`: the number of `=` and whether
+/// it is closed (if not, it runs to the end of the input).
+pub fn long_bracket(i: &[u8]) -> Res<'_, (usize, bool)> {
+    let (rest, eqs) = long_bracket_open(i)?;
+    Ok(match long_bracket_close(eqs)(rest) {
+        Ok((after, _)) => (after, (eqs, true)),
+        Err(_) => (&rest[rest.len()..], (eqs, false)),
+    })
+}
+
+/// A Lua comment: `--` and a long bracket (returned), or `--` to the end of
+/// the line (`None`).
+pub fn lua_comment(i: &[u8]) -> Res<'_, Option<(usize, bool)>> {
+    preceded(
+        tag("--"),
+        alt((map(long_bracket, Some), map(rest_of_line, |_| None))),
+    )(i)
+}
+
+/// A Lua short string: a quote, escapes (not of a newline) and other bytes
+/// on one line, the same quote. Unterminated on its line, it does not
+/// match (the quote is then plain text).
+pub fn lua_string(i: &[u8]) -> Res<'_, &[u8]> {
+    let (_, q) = alt((char('"'), char('\'')))(i)?;
+    let q = q as u8;
+    let run = take_while1(move |b| b != q && b != b'\\' && b != b'\n');
+    let escape = pair(char('\\'), verify(take(1usize), |b: &[u8]| b[0] != b'\n'));
+    recognize(delimited(
+        take(1usize),
+        many0_count(alt((run, recognize(escape)))),
+        verify(take(1usize), move |b: &[u8]| b[0] == q),
+    ))(i)
+}
+
+/// Bytes of a Lua body that start nothing the block lexer looks at.
+fn lua_plain(i: &[u8]) -> Res<'_, &[u8]> {
+    take_while(|b| !matches!(b, b'{' | b'}' | b'[' | b'-' | b'"' | b'\''))(i)
+}
+
+// ---- values -------------------------------------------------------------
+
+/// Apply nginx's escape rewriting to a word's raw bytes (quotes excluded):
+/// `\"`, `\'`, `\\`, `\t`, `\r`, `\n`; any other escape is kept as written.
+/// Decoded lossily as UTF-8.
 pub fn unescape(raw: &[u8]) -> CompactString {
     if memchr::memchr(b'\\', raw).is_none() {
         // Valid UTF-8 (the usual case) is copied as is, without the slower
@@ -67,33 +257,30 @@ pub fn unescape(raw: &[u8]) -> CompactString {
             Err(_) => CompactString::from_utf8_lossy(raw),
         };
     }
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        let b = raw[i];
-        if b == b'\\' && i + 1 < raw.len() {
-            let n = raw[i + 1];
-            match n {
-                b'"' | b'\'' | b'\\' => out.push(n),
-                b't' => out.push(b'\t'),
-                b'r' => out.push(b'\r'),
-                b'n' => out.push(b'\n'),
-                _ => {
-                    out.push(b);
-                    out.push(n);
-                }
+    let run = take_while1(|b| b != b'\\');
+    let piece = alt((run, escape));
+    let out = fold_many0(
+        piece,
+        || Vec::with_capacity(raw.len()),
+        |mut out: Vec<u8>, p: &[u8]| {
+            match p {
+                [b'\\', n @ (b'"' | b'\'' | b'\\')] => out.push(*n),
+                [b'\\', b't'] => out.push(b'\t'),
+                [b'\\', b'r'] => out.push(b'\r'),
+                [b'\\', b'n'] => out.push(b'\n'),
+                _ => out.extend_from_slice(p),
             }
-            i += 2;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
+            out
+        },
+    )(raw)
+    .map_or_else(|_| raw.to_vec(), |(_, out)| out);
     match std::str::from_utf8(&out) {
         Ok(s) => CompactString::new(s),
         Err(_) => CompactString::from_utf8_lossy(&out),
     }
 }
+
+// ---- the lexer ----------------------------------------------------------
 
 pub struct Lexer<'a> {
     src: &'a [u8],
@@ -116,13 +303,13 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// The value of the word at `start..end` (quotes excluded), which has a
-    /// backslash if `escaped`. Word boundaries are ASCII bytes, so slicing
-    /// the validated text is exact.
-    fn value(&self, start: usize, end: usize, escaped: bool) -> CompactString {
+    /// The value of the word at `start..end` (quotes excluded). Word
+    /// boundaries are ASCII bytes, so slicing the validated text is exact.
+    fn value(&self, start: usize, end: usize) -> CompactString {
+        let raw = &self.src[start..end];
         match self.text.and_then(|t| t.get(start..end)) {
-            Some(t) if !escaped => CompactString::new(t),
-            _ => unescape(&self.src[start..end]),
+            Some(t) if memchr::memchr(b'\\', raw).is_none() => CompactString::new(t),
+            _ => unescape(raw),
         }
     }
 
@@ -130,43 +317,9 @@ impl<'a> Lexer<'a> {
         Span::new(self.file, start, end)
     }
 
-    /// A lexer over the same bytes starting at `pos`, sharing the UTF-8
-    /// check already made on the whole input (`text`).
-    pub fn resume(src: &'a [u8], text: Option<&'a str>, file: FileId, pos: usize) -> Self {
-        Lexer {
-            src,
-            text,
-            pos: pos.min(src.len()),
-            file,
-            errors: Vec::new(),
-        }
-    }
-
-    /// The whole input as text, when it is valid UTF-8.
-    pub fn text(&self) -> Option<&'a str> {
-        self.text
-    }
-
-    pub fn pos(&self) -> usize {
-        self.pos
-    }
-
-    /// Continue lexing at `pos` (a token start or whitespace before one).
-    /// The next token depends only on the bytes from there on.
-    pub fn set_pos(&mut self, pos: usize) {
-        self.pos = pos.min(self.src.len());
-    }
-
-    /// Skip whitespace: the offset where the next token starts (the input's
-    /// length at end of file).
-    pub fn skip_whitespace(&mut self) -> usize {
-        let src = self.src;
-        let mut i = self.pos;
-        while i < src.len() && class(src[i]) == WS {
-            i += 1;
-        }
-        self.pos = i;
-        i
+    /// Offset of `rest`, a suffix of the input.
+    fn offset(&self, rest: &[u8]) -> usize {
+        self.src.len() - rest.len()
     }
 
     fn error(&mut self, kind: SyntaxErrorKind, message: String, span: Span) {
@@ -179,17 +332,21 @@ impl<'a> Lexer<'a> {
     }
 
     pub fn next_token(&mut self) -> Token {
-        let start = self.skip_whitespace();
-        if start >= self.src.len() {
+        let input = &self.src[self.pos..];
+        let input = whitespace(input).map_or(input, |(rest, _)| rest);
+        let start = self.offset(input);
+        let Ok((rest, raw)) = token(input) else {
+            // Only the end of the input starts no token.
+            self.pos = self.src.len();
             return Token::Eof(self.span(self.src.len(), self.src.len()));
-        }
-        match self.src[start] {
-            b'#' => {
-                let rest = &self.src[start + 1..];
-                let body = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
-                let end = start + 1 + body.len();
-                self.pos = end;
-                let mut text = body;
+        };
+        let end = self.offset(rest);
+        self.pos = end;
+        match raw {
+            RawToken::Semicolon => Token::Semicolon(self.span(start, end)),
+            RawToken::OpenBrace => Token::OpenBrace(self.span(start, end)),
+            RawToken::CloseBrace => Token::CloseBrace(self.span(start, end)),
+            RawToken::Comment(mut text) => {
                 if text.last() == Some(&b'\r') {
                     text = &text[..text.len() - 1];
                 }
@@ -198,152 +355,77 @@ impl<'a> Lexer<'a> {
                     span: self.span(start, end),
                 })
             }
-            b';' => {
-                self.pos += 1;
-                Token::Semicolon(self.span(start, start + 1))
+            RawToken::Bare(raw) => {
+                if raw.len() >= TOKEN_LIMIT {
+                    let head = String::from_utf8_lossy(&raw[..10]).into_owned();
+                    self.error(
+                        SyntaxErrorKind::TokenTooLong,
+                        format!("too long parameter \"{head}...\" started"),
+                        self.span(start, end),
+                    );
+                }
+                Token::Word(Word {
+                    value: self.value(start, end),
+                    span: self.span(start, end),
+                    quote: Quote::None,
+                })
             }
-            b'{' => {
-                self.pos += 1;
-                Token::OpenBrace(self.span(start, start + 1))
-            }
-            b'}' => {
-                self.pos += 1;
-                Token::CloseBrace(self.span(start, start + 1))
-            }
-            q @ (b'"' | b'\'') => self.quoted(start, q),
-            _ => self.unquoted(start),
+            RawToken::Quoted(q) => self.quoted_word(start, end, q),
         }
     }
 
-    fn unquoted(&mut self, start: usize) -> Token {
-        let src = self.src;
-        let mut i = start;
-        // Whether the raw bytes hold a backslash, and `$` or `(` (escapes
-        // never add or remove either, so the raw bytes decide for the value).
-        let mut escaped = false;
-        let mut special = false;
-        while i < src.len() {
-            let c = class(src[i]);
-            if c == 0 {
-                i += 1;
-                continue;
-            }
-            if c & (WS | SEMI) != 0 {
-                break;
-            }
-            if c == ESCAPE {
-                escaped = true;
-                if let Some(&n) = src.get(i + 1) {
-                    special |= class(n) == SPECIAL;
-                }
-                i = (i + 2).min(src.len());
-                continue;
-            }
-            if c == OPEN && !(i > start && src[i - 1] == b'$') {
-                break;
-            }
-            special |= c == SPECIAL;
-            i += 1;
-        }
-        self.pos = i;
-        let raw = &src[start..i];
-        if raw.len() >= TOKEN_LIMIT {
-            let head = String::from_utf8_lossy(&raw[..10.min(raw.len())]).into_owned();
-            self.error(
-                SyntaxErrorKind::TokenTooLong,
-                format!("too long parameter \"{head}...\" started"),
-                self.span(start, i),
-            );
-        }
-        Token::Word(Word {
-            value: self.value(start, i, escaped),
-            span: self.span(start, i),
-            quote: Quote::None,
-            dollar_or_paren: special,
-        })
-    }
-
-    fn quoted(&mut self, start: usize, q: u8) -> Token {
-        let src = self.src;
-        let mut i = start + 1;
-        let mut closed = false;
-        let mut escaped = false;
-        let mut special = false;
-        while i < src.len() {
-            let b = src[i];
-            if b == b'\\' {
-                escaped = true;
-                if let Some(&n) = src.get(i + 1) {
-                    special |= class(n) == SPECIAL;
-                }
-                i = (i + 2).min(src.len());
-                continue;
-            }
-            if b == q {
-                closed = true;
-                break;
-            }
-            special |= class(b) == SPECIAL;
-            i += 1;
-        }
-        let quote = if q == b'"' {
+    fn quoted_word(&mut self, start: usize, end: usize, q: Quoted<'_>) -> Token {
+        let quote = if q.quote == b'"' {
             Quote::Double
         } else {
             Quote::Single
         };
-        if !closed {
+        let too_long = || {
+            format!(
+                "too long parameter, probably missing terminating \"{}\" character",
+                q.quote as char
+            )
+        };
+        if !q.closed {
             // Let the parser report the end of file; the word is kept.
-            self.pos = src.len();
-            if src.len() - start >= TOKEN_LIMIT {
+            if end - start >= TOKEN_LIMIT {
                 self.error(
                     SyntaxErrorKind::TokenTooLong,
-                    format!(
-                        "too long parameter, probably missing terminating \"{}\" character",
-                        q as char
-                    ),
-                    self.span(start, src.len()),
+                    too_long(),
+                    self.span(start, end),
                 );
             }
             return Token::Word(Word {
-                value: unescape(&src[start + 1..]),
-                span: self.span(start, src.len()),
+                value: unescape(q.body),
+                span: self.span(start, end),
                 quote,
-                dollar_or_paren: special,
             });
         }
-        let content = &src[start + 1..i];
-        let end = i + 1;
-        self.pos = end;
-        // content + closing quote must fit in the buffer
-        if content.len() + 1 >= TOKEN_LIMIT {
+        // body + closing quote must fit in the buffer
+        if q.body.len() + 1 >= TOKEN_LIMIT {
             self.error(
                 SyntaxErrorKind::TokenTooLong,
-                format!(
-                    "too long parameter, probably missing terminating \"{}\" character",
-                    q as char
-                ),
+                too_long(),
                 self.span(start, end),
             );
         }
-        if let Some(&next) = src.get(end) {
-            if !(is_ws(next) || next == b';' || next == b'{' || next == b')') {
-                // nginx: unexpected "X" right after a closing quote. `}` is
-                // left for the parser, which reports it (missing `;`).
-                if next != b'}' {
-                    let ch = String::from_utf8_lossy(&src[end..(end + 1)]).into_owned();
-                    self.error(
-                        SyntaxErrorKind::UnexpectedChar,
-                        format!("unexpected \"{ch}\""),
-                        self.span(end, end + 1),
-                    );
-                }
+        // nginx wants whitespace, `;`, `{` or `)` right after a closing
+        // quote: "unexpected X" otherwise. `}` is left for the parser,
+        // which reports it (missing `;`).
+        if let Some(&next) = self.src.get(end) {
+            if !(is_ws(next) || matches!(next, b';' | b'{' | b')' | b'}')) {
+                let ch = String::from_utf8_lossy(&self.src[end..end + 1]).into_owned();
+                self.error(
+                    SyntaxErrorKind::UnexpectedChar,
+                    format!("unexpected \"{ch}\""),
+                    self.span(end, end + 1),
+                );
             }
         }
         Token::Word(Word {
-            value: self.value(start + 1, i, escaped),
+            value: self.value(start + 1, end - 1),
             span: self.span(start, end),
             quote,
-            dollar_or_paren: special,
         })
     }
 
@@ -351,83 +433,44 @@ impl<'a> Lexer<'a> {
     /// body text span (between the braces) and the span of the closing `}`,
     /// or `None` at end of file (the error is recorded).
     pub fn lua_block(&mut self, open: Span) -> Option<(Span, Span)> {
-        let src = self.src;
         let body_start = self.pos;
-        let mut i = body_start;
         let mut level = 1usize;
-        while i < src.len() {
-            match src[i] {
+        let mut i = &self.src[body_start..];
+        loop {
+            let at = lua_plain(i).map_or(i, |(rest, _)| rest);
+            let Some(&b) = at.first() else { break };
+            let start = self.offset(at);
+            i = match b {
                 b'{' => {
                     level += 1;
-                    i += 1;
+                    &at[1..]
                 }
                 b'}' => {
                     level -= 1;
                     if level == 0 {
-                        self.pos = i + 1;
-                        return Some((self.span(body_start, i), self.span(i, i + 1)));
+                        self.pos = start + 1;
+                        return Some((self.span(body_start, start), self.span(start, start + 1)));
                     }
-                    i += 1;
+                    &at[1..]
                 }
-                b'[' => match long_bracket_open(&src[i..]) {
-                    Some(eqs) => match find_long_close(src, i + eqs + 2, eqs) {
-                        Some(end) => i = end,
-                        None => {
-                            let closer = format!("]{}]", "=".repeat(eqs));
-                            self.error(
-                                SyntaxErrorKind::UnterminatedLua,
-                                format!("Lua code block missing the closing long bracket \"{closer}\", the inlined Lua code may be too long"),
-                                self.span(i, src.len()),
-                            );
-                            self.pos = src.len();
-                            return None;
-                        }
-                    },
-                    None => i += 1,
+                b'[' => match long_bracket(at) {
+                    Ok((_, (eqs, false))) => return self.unterminated_long(start, eqs),
+                    Ok((rest, _)) => rest,
+                    Err(_) => &at[1..],
                 },
-                b'-' if src.get(i + 1) == Some(&b'-') => {
-                    if let Some(eqs) = long_bracket_open(&src[i + 2..]) {
-                        match find_long_close(src, i + 2 + eqs + 2, eqs) {
-                            Some(end) => i = end,
-                            None => {
-                                let closer = format!("]{}]", "=".repeat(eqs));
-                                self.error(
-                                    SyntaxErrorKind::UnterminatedLua,
-                                    format!("Lua code block missing the closing long bracket \"{closer}\", the inlined Lua code may be too long"),
-                                    self.span(i, src.len()),
-                                );
-                                self.pos = src.len();
-                                return None;
-                            }
-                        }
-                    } else {
-                        i = memchr::memchr(b'\n', &src[i..])
-                            .map(|n| i + n)
-                            .unwrap_or(src.len());
-                    }
-                }
-                q @ (b'"' | b'\'') => {
-                    // A Lua string cannot span a newline; if unterminated on
-                    // this line the quote is plain text.
-                    let mut j = i + 1;
-                    let mut end = None;
-                    while j < src.len() {
-                        match src[j] {
-                            b'\\' if j + 1 < src.len() && src[j + 1] != b'\n' => j += 2,
-                            b'\n' | b'\\' => break,
-                            b if b == q => {
-                                end = Some(j + 1);
-                                break;
-                            }
-                            _ => j += 1,
-                        }
-                    }
-                    i = end.unwrap_or(i + 1);
-                }
-                _ => i += 1,
-            }
+                b'-' => match lua_comment(at) {
+                    Ok((_, Some((eqs, false)))) => return self.unterminated_long(start, eqs),
+                    Ok((rest, _)) => rest,
+                    Err(_) => &at[1..],
+                },
+                _ => match lua_string(at) {
+                    Ok((rest, _)) => rest,
+                    // unterminated on its line: the quote is plain text
+                    Err(_) => &at[1..],
+                },
+            };
         }
-        self.pos = src.len();
+        self.pos = self.src.len();
         self.error(
             SyntaxErrorKind::UnterminatedLua,
             "unexpected end of file, expecting terminating characters for lua code block".into(),
@@ -435,29 +478,19 @@ impl<'a> Lexer<'a> {
         );
         None
     }
-}
 
-/// `[`, `=`*, `[` at the start of `s`: the number of `=`.
-fn long_bracket_open(s: &[u8]) -> Option<usize> {
-    if s.first() != Some(&b'[') {
-        return None;
+    /// A long bracket from `start` that never closes: the error, and the
+    /// rest of the input is the body.
+    fn unterminated_long(&mut self, start: usize, eqs: usize) -> Option<(Span, Span)> {
+        let closer = format!("]{}]", "=".repeat(eqs));
+        self.error(
+            SyntaxErrorKind::UnterminatedLua,
+            format!("Lua code block missing the closing long bracket \"{closer}\", the inlined Lua code may be too long"),
+            self.span(start, self.src.len()),
+        );
+        self.pos = self.src.len();
+        None
     }
-    let eqs = s[1..].iter().take_while(|&&b| b == b'=').count();
-    (s.get(1 + eqs) == Some(&b'[')).then_some(eqs)
-}
-
-/// Offset just after the `]=*]` closer with `eqs` equals signs, from `from`.
-fn find_long_close(src: &[u8], from: usize, eqs: usize) -> Option<usize> {
-    let mut i = from;
-    while let Some(n) = memchr::memchr(b']', src.get(i..)?) {
-        let at = i + n;
-        let e = src[at + 1..].iter().take_while(|&&b| b == b'=').count();
-        if e == eqs && src.get(at + 1 + e) == Some(&b']') {
-            return Some(at + 2 + e);
-        }
-        i = at + 1;
-    }
-    None
 }
 
 #[cfg(test)]
@@ -469,6 +502,7 @@ mod tests {
         assert_eq!(unescape(b"plain"), "plain");
         assert_eq!(unescape(b"a\xffb"), "a\u{fffd}b");
         assert_eq!(unescape(b"a\\\"b\xff"), "a\"b\u{fffd}");
+        assert_eq!(unescape(b"\\t\\r\\n\\'\\\\\\x\\"), "\t\r\n'\\\\x\\");
     }
 
     fn words(s: &str) -> Vec<String> {
@@ -502,6 +536,58 @@ mod tests {
         assert_eq!(words("if ($a = \"b\")"), ["if", "($a", "=", "b", ")"]);
         assert_eq!(words("# c\r\nx;"), ["# c", "x", ";"]);
         assert_eq!(words("\"\";"), ["", ";"]);
+        assert_eq!(words("}a;"), ["}", "a", ";"]);
+        assert_eq!(words("a\\"), ["a\\"]);
+    }
+
+    /// `{` goes on a word only right after an unescaped `$` and after the
+    /// `{`s that follow it (nginx's `variable` flag), as `nginx -t` reads
+    /// `default_type ${{x;` (one word) and `default_type a\${x;` (a word,
+    /// then a block).
+    #[test]
+    fn braces_after_dollar() {
+        assert_eq!(words("a ${{x;"), ["a", "${{x", ";"]);
+        assert_eq!(words("a $${x;"), ["a", "$${x", ";"]);
+        assert_eq!(words("a \\${x;"), ["a", "\\$", "{", "x", ";"]);
+        assert_eq!(words("a $x{y;"), ["a", "$x", "{", "y", ";"]);
+        assert_eq!(words("a $\\{x;"), ["a", "$\\{x", ";"]);
+    }
+
+    #[test]
+    fn recognizers() {
+        assert_eq!(whitespace(b" \t\r\nx"), Ok((&b"x"[..], &b" \t\r\n"[..])));
+        assert_eq!(comment(b"# a;\nb"), Ok((&b"\nb"[..], &b" a;"[..])));
+        assert_eq!(bare_word(b"a}b#c\"d;"), Ok((&b";"[..], &b"a}b#c\"d"[..])));
+        assert_eq!(
+            quoted(b"'a\\'b\"c' x"),
+            Ok((
+                &b" x"[..],
+                Quoted {
+                    quote: b'\'',
+                    body: b"a\\'b\"c",
+                    closed: true
+                }
+            ))
+        );
+        assert_eq!(
+            quoted(b"\"ab\\"),
+            Ok((
+                &b""[..],
+                Quoted {
+                    quote: b'"',
+                    body: b"ab\\",
+                    closed: false
+                }
+            ))
+        );
+        assert_eq!(long_bracket(b"[==[ ]] ]==]x"), Ok((&b"x"[..], (2, true))));
+        assert_eq!(long_bracket(b"[=[ ]]"), Ok((&b""[..], (1, false))));
+        assert!(long_bracket(b"[ [").is_err());
+        assert_eq!(lua_comment(b"-- a\nb"), Ok((&b"\nb"[..], None)));
+        assert_eq!(lua_comment(b"--[[a]]b"), Ok((&b"b"[..], Some((0, true)))));
+        assert_eq!(lua_string(b"'a\\'b'c"), Ok((&b"c"[..], &b"'a\\'b'"[..])));
+        assert!(lua_string(b"'a\nb'").is_err());
+        assert!(lua_string(b"'a\\\nb'").is_err());
     }
 
     #[test]
@@ -525,10 +611,10 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The flags gathered while scanning agree with the raw bytes, and
-        /// the value with nginx's escape rewriting of them.
+        /// Words' values are nginx's escape rewriting of their raw bytes,
+        /// and tokens tile the input: whitespace between them only.
         #[test]
-        fn word_flags_match_raw_bytes(parts in proptest::collection::vec(
+        fn values_match_raw_bytes(parts in proptest::collection::vec(
             proptest::prop_oneof![
                 proptest::strategy::Just("\\"), proptest::strategy::Just("$"),
                 proptest::strategy::Just("("), proptest::strategy::Just("{"),
@@ -536,36 +622,40 @@ mod tests {
                 proptest::strategy::Just(" "), proptest::strategy::Just(";"),
                 proptest::strategy::Just("a"), proptest::strategy::Just("\u{e9}"),
                 proptest::strategy::Just("\n"), proptest::strategy::Just("#"),
+                proptest::strategy::Just("}"),
             ], 0..60)) {
             let s = parts.concat();
-            let mut lx = Lexer::new(s.as_bytes(), FileId(0));
+            let bytes = s.as_bytes();
+            let mut lx = Lexer::new(bytes, FileId(0));
+            let mut last_end = 0;
             loop {
-                match lx.next_token() {
+                let t = lx.next_token();
+                let span = match &t {
+                    Token::Word(w) => w.span,
+                    Token::Comment(c) => c.span,
+                    Token::Semicolon(s) | Token::OpenBrace(s) | Token::CloseBrace(s) | Token::Eof(s) => *s,
+                };
+                proptest::prop_assert!(bytes[last_end..span.start()].iter().all(|&b| is_ws(b)), "{:?}", s);
+                proptest::prop_assert!(span.end() > span.start() || matches!(t, Token::Eof(_)));
+                last_end = span.end();
+                match t {
                     Token::Word(w) => {
-                        let bytes = s.as_bytes();
-                        let (a, b) = if w.quote.is_quoted() {
-                            // the closing quote: the first unescaped one
-                            let q = bytes[w.span.start()];
-                            let mut j = w.span.start() + 1;
-                            while j < bytes.len() && bytes[j] != q {
-                                j += if bytes[j] == b'\\' { 2 } else { 1 };
-                            }
-                            (w.span.start() + 1, j.min(bytes.len()))
+                        let raw = &bytes[w.span.start()..w.span.end()];
+                        let inner = if w.quote.is_quoted() {
+                            let Ok((_, q)) = quoted(raw) else {
+                                return Err(proptest::test_runner::TestCaseError::fail(s.clone()));
+                            };
+                            q.body
                         } else {
-                            (w.span.start(), w.span.end())
+                            raw
                         };
-                        let raw = &bytes[a..b];
-                        proptest::prop_assert_eq!(
-                            w.dollar_or_paren,
-                            raw.iter().any(|&c| c == b'$' || c == b'('),
-                            "{:?}", s
-                        );
-                        proptest::prop_assert_eq!(w.value, unescape(raw));
+                        proptest::prop_assert_eq!(w.value, unescape(inner));
                     }
                     Token::Eof(_) => break,
                     _ => {}
                 }
             }
+            proptest::prop_assert_eq!(last_end, bytes.len());
         }
     }
 

@@ -1,17 +1,10 @@
 //! Statement parser (`ngx_conf_parse`): words up to `;` or `{`, blocks up to
-//! `}`. Iterative, with an explicit stack, so nesting depth is bounded only by
-//! memory. It never aborts: each error is recorded with nginx's wording and
-//! parsing resumes at the next `;`, `{` or `}` of the same depth.
-//!
-//! Large files are lexed on two cores: while this thread lexes and parses
-//! the first part, another lexes the rest ahead from a line start and sends
-//! its tokens in chunks. Lexing is deterministic from a token start, so as
-//! soon as this thread's next token starts exactly where a token lexed ahead
-//! starts, those tokens (and their errors) are what serial lexing would have
-//! produced. Until then (a quote or a Lua body across the split point, a
-//! Lua body later on, a chunk not there yet) this thread lexes itself; it
-//! never waits for the other one. The tree and errors are identical either
-//! way, whatever the timing.
+//! `}`. The lexer's nom combinators recognise tokens; this is an explicit
+//! loop over them, because it owns what a combinator grammar does badly:
+//! recovery. It never aborts: each error is recorded with nginx's wording
+//! (one per cause) and parsing resumes at the next `;`, `{` or `}` of the
+//! same depth. Open blocks live on an explicit stack, so nesting depth is
+//! bounded only by memory.
 //!
 //! Directives and comments of open blocks wait on two shared stacks; a block
 //! takes its own when it closes, in exactly sized `Vec`s (no regrowth
@@ -35,232 +28,11 @@ pub fn is_lua_block(name: &str) -> bool {
     name.ends_with("_by_lua_block")
 }
 
-/// Files at least this large are lexed on two cores.
-pub const PARALLEL_MIN: usize = 256 * 1024;
-
-/// Where the second core starts lexing: the first line start after a fifth
-/// of the file. This core lexes and parses up to there, then parses the
-/// tokens the other one lexed (lexing is over a third of the cost).
-fn split_point(src: &[u8]) -> Option<usize> {
-    if src.len() < PARALLEL_MIN {
-        return None;
-    }
-    let from = src.len() / 5;
-    memchr::memchr(b'\n', &src[from..]).map(|n| from + n + 1)
-}
-
-/// Tokens per chunk sent by the lexer ahead.
-const CHUNK: usize = 1024;
-/// Chunks lexed ahead and not yet taken, at most (about 4 MB).
-const AHEAD_CHUNKS: usize = 64;
-
-/// Parse one file's bytes (on two cores when the file is large).
+/// Parse one file's bytes.
 pub fn parse(src: &[u8], file: FileId) -> ParsedFile {
-    parse_split_at(src, file, split_point(src))
-}
-
-/// Parse with the second core lexing ahead from byte `split` (any offset;
-/// `None`: serially). The result does not depend on `split` nor on timing;
-/// this entry point exists so that tests can compare any split with the
-/// serial parse.
-pub fn parse_split_at(src: &[u8], file: FileId, split: Option<usize>) -> ParsedFile {
     let mut p = Parser::new(src, file);
-    match split {
-        Some(at) if at < src.len() => {
-            let text = p.lx.text();
-            // Bounded: if this thread falls behind (say in a long Lua body),
-            // the lexer ahead waits instead of buffering the whole file.
-            let (tx, rx) = std::sync::mpsc::sync_channel(AHEAD_CHUNKS);
-            let done = std::sync::atomic::AtomicBool::new(false);
-            p.ahead = Some(Ahead::new(rx, at));
-            rayon::join(
-                || {
-                    p.run();
-                    done.store(true, std::sync::atomic::Ordering::Relaxed);
-                    // Dropping the receiver stops the lexer ahead.
-                    p.ahead = None;
-                },
-                || lex_ahead(src, text, file, at, CHUNK, |c| tx.send(c).is_ok(), &done),
-            );
-        }
-        _ => p.run(),
-    }
-    p.finish()
-}
-
-/// Like [`parse_split_at`], but with every chunk (of `chunk` tokens) lexed
-/// ahead before parsing starts: deterministic, for tests of resyncing.
-pub fn parse_lexed_ahead(src: &[u8], file: FileId, split: usize, chunk: usize) -> ParsedFile {
-    let mut p = Parser::new(src, file);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let done = std::sync::atomic::AtomicBool::new(false);
-    let send = |c| tx.send(c).is_ok();
-    lex_ahead(src, p.lx.text(), file, split, chunk.max(1), send, &done);
-    p.ahead = Some(Ahead::new(rx, split));
     p.run();
     p.finish()
-}
-
-/// Lex from `from` to the end of file, sending tokens in chunks, each lexer
-/// error tagged with the index in its chunk of the token that raised it.
-/// Stops early once the parser is done or gone.
-fn lex_ahead(
-    src: &[u8],
-    text: Option<&str>,
-    file: FileId,
-    from: usize,
-    chunk: usize,
-    send: impl Fn(Chunk) -> bool,
-    done: &std::sync::atomic::AtomicBool,
-) {
-    let mut lx = Lexer::resume(src, text, file, from);
-    loop {
-        if done.load(std::sync::atomic::Ordering::Relaxed) {
-            return;
-        }
-        let mut tokens = Vec::with_capacity(chunk);
-        let mut errors = Vec::new();
-        let mut eof = false;
-        while tokens.len() < chunk && !eof {
-            let t = lx.next_token();
-            let index = tokens.len();
-            errors.extend(lx.errors.drain(..).map(|e| (index, e)));
-            eof = matches!(t, Token::Eof(_));
-            tokens.push(t);
-        }
-        if !send(Chunk { tokens, errors }) || eof {
-            return;
-        }
-    }
-}
-
-struct Chunk {
-    tokens: Vec<Token>,
-    errors: Vec<(usize, SyntaxError)>,
-}
-
-/// The parser's side of the lexer ahead: chunks as they arrive, consumed
-/// strictly forward. Never waits: a chunk not there yet means lexing here.
-struct Ahead {
-    rx: std::sync::mpsc::Receiver<Chunk>,
-    tokens: std::iter::Peekable<std::vec::IntoIter<Token>>,
-    errors: std::iter::Peekable<std::vec::IntoIter<(usize, SyntaxError)>>,
-    /// Index in the current chunk of the token `tokens` yields next.
-    index: usize,
-    /// Where the lexer ahead started: no token of it starts before.
-    from: usize,
-    /// The parser takes its tokens from here (it is in sync).
-    live: bool,
-    /// Tokens to lex here before looking for a chunk again, after one was
-    /// not there (keeps the checks cheap when the other core is busy).
-    backoff: u32,
-}
-
-/// Tokens lexed here after finding no chunk, before looking again.
-const BACKOFF: u32 = 64;
-
-fn token_start(t: &Token) -> usize {
-    match t {
-        Token::Word(w) => w.span.start(),
-        Token::Comment(c) => c.span.start(),
-        Token::Semicolon(s) | Token::OpenBrace(s) | Token::CloseBrace(s) | Token::Eof(s) => {
-            s.start()
-        }
-    }
-}
-
-fn token_end(t: &Token) -> usize {
-    match t {
-        Token::Word(w) => w.span.end(),
-        Token::Comment(c) => c.span.end(),
-        Token::Semicolon(s) | Token::OpenBrace(s) | Token::CloseBrace(s) | Token::Eof(s) => s.end(),
-    }
-}
-
-impl Ahead {
-    fn new(rx: std::sync::mpsc::Receiver<Chunk>, from: usize) -> Self {
-        Ahead {
-            rx,
-            tokens: Vec::new().into_iter().peekable(),
-            errors: Vec::new().into_iter().peekable(),
-            index: 0,
-            from,
-            live: false,
-            backoff: 0,
-        }
-    }
-
-    /// Move to the next chunk if it has arrived.
-    fn next_chunk(&mut self) -> bool {
-        match self.rx.try_recv() {
-            Ok(c) => {
-                self.tokens = c.tokens.into_iter().peekable();
-                self.errors = c.errors.into_iter().peekable();
-                self.index = 0;
-                true
-            }
-            Err(_) => {
-                self.backoff = BACKOFF;
-                false
-            }
-        }
-    }
-
-    /// Drop tokens that start before `pos`; is the next one at `pos`
-    /// exactly? (Lexing from there gives the same tokens: take them.)
-    fn sync(&mut self, pos: usize) -> bool {
-        if pos < self.from {
-            return false;
-        }
-        if self.backoff > 0 {
-            self.backoff -= 1;
-            return false;
-        }
-        loop {
-            match self.tokens.peek() {
-                Some(t) => {
-                    let start = token_start(t);
-                    if start >= pos {
-                        return start == pos;
-                    }
-                    self.tokens.next();
-                    self.index += 1;
-                }
-                None => {
-                    if !self.next_chunk() {
-                        return false;
-                    }
-                }
-            }
-        }
-    }
-
-    /// The next token lexed ahead, if it has arrived; its lexer errors go
-    /// to `errors` in the order serial lexing records them.
-    fn take(&mut self, errors: &mut Vec<SyntaxError>) -> Option<Token> {
-        let t = match self.tokens.next() {
-            Some(t) => t,
-            None => {
-                if !self.next_chunk() {
-                    return None;
-                }
-                self.tokens.next()?
-            }
-        };
-        let i = self.index;
-        self.index += 1;
-        while let Some((at, _)) = self.errors.peek() {
-            if *at > i {
-                break;
-            }
-            if let Some((at, e)) = self.errors.next() {
-                if at == i {
-                    errors.push(e);
-                }
-            }
-        }
-        Some(t)
-    }
 }
 
 struct Frame {
@@ -277,7 +49,6 @@ struct Parser<'a> {
     src: &'a [u8],
     file: FileId,
     lx: Lexer<'a>,
-    ahead: Option<Ahead>,
     errors: Vec<SyntaxError>,
     stack: Vec<Frame>,
     words: Vec<Word>,
@@ -296,7 +67,6 @@ fn finish(words: &mut Vec<Word>, terminator: Terminator, end: Span) -> Option<Di
     let span = name.span.to(end);
     Some(Directive {
         name,
-        args_dollar_or_paren: args.iter().any(|w| w.dollar_or_paren),
         args,
         block: None,
         raw: None,
@@ -312,7 +82,6 @@ impl<'a> Parser<'a> {
             src,
             file,
             lx: Lexer::new(src, file),
-            ahead: None,
             errors: Vec::new(),
             stack: vec![Frame {
                 head: None,
@@ -326,37 +95,10 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn next_token(&mut self) -> Token {
-        if let Some(a) = &mut self.ahead {
-            if !a.live {
-                let pos = self.lx.skip_whitespace();
-                a.live = a.sync(pos);
-            }
-            if a.live {
-                if let Some(t) = a.take(&mut self.lx.errors) {
-                    // Where this thread's lexer resumes if it must.
-                    self.lx.set_pos(token_end(&t));
-                    return t;
-                }
-                a.live = false;
-            }
-        }
-        self.lx.next_token()
-    }
-
-    /// Read a Lua body with this thread's lexer (the lexer ahead read it as
-    /// nginx tokens), resyncing afterwards.
-    fn lua_block(&mut self, open: Span) -> Option<(Span, Span)> {
-        if let Some(a) = &mut self.ahead {
-            a.live = false;
-        }
-        self.lx.lua_block(open)
-    }
-
     /// Parse to the end of file.
     fn run(&mut self) {
         loop {
-            let tok = self.next_token();
+            let tok = self.lx.next_token();
             if self.step(tok) {
                 return;
             }
@@ -393,7 +135,7 @@ impl<'a> Parser<'a> {
                     self.open(None, s);
                 } else if is_lua_block(&self.words[0].value) {
                     let src = self.src;
-                    match self.lua_block(s) {
+                    match self.lx.lua_block(s) {
                         Some((body, close)) => {
                             if let Some(mut d) = finish(&mut self.words, Terminator::Block, s) {
                                 d.raw = Some(Box::new(RawBody {

@@ -154,6 +154,25 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_prints_without_recursion() {
+        // (indentation makes the text quadratic in depth: a modest depth,
+        // on a stack far too small for a walk recursing once per level)
+        let n = 2_000;
+        let f = parse(
+            format!("{}{}", "a {".repeat(n), "}".repeat(n)).as_bytes(),
+            FileId(0),
+        );
+        let out = std::thread::Builder::new()
+            .stack_size(128 << 10)
+            .spawn(move || print(&f.root, false).len())
+            .unwrap()
+            .join()
+            .unwrap();
+        // "a {\n" and "}\n" per level, indented by four spaces a level
+        assert_eq!(out, 6 * n + 2 * 4 * (n * (n - 1) / 2));
+    }
+
+    #[test]
     fn bytes_round_trip() {
         let src: &[u8] =
             b"# c\xff\nname\xfe a\xff \"b \xc3\" c;\nh { x_by_lua_block { \xff } y; }\n";

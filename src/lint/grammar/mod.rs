@@ -11,9 +11,8 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::registry::RuleMeta;
 use super::{LintOptions, LintOutcome};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Diagnostic;
 use crate::load::Loaded;
 use crate::model::{walk, Context, Visit};
 use crate::syntax::{Block, Directive, FileId, Span, Terminator};
@@ -50,112 +49,24 @@ pub const UNDEFINED_ZONE: &str = "grammar/undefined-zone";
 pub const SSL_WITHOUT_CERTIFICATE: &str = "grammar/ssl-without-certificate";
 pub const DUPLICATE_VARIABLE: &str = "grammar/duplicate-variable";
 
-const fn rule(
-    id: &'static str,
-    severity: Severity,
-    summary: &'static str,
-    doc: &'static str,
-) -> RuleMeta {
-    RuleMeta {
-        id,
-        severity,
-        summary,
-        doc: Some(doc),
-    }
-}
-
-/// Rule ids reported by grammar validation.
-pub const RULES: &[RuleMeta] = &[
-    rule(
-        UNKNOWN_DIRECTIVE,
-        Severity::Error,
-        "a directive name nginx does not know (typo, or a module that is not loaded)",
-        include_str!("../../../docs/rules/grammar/unknown-directive.md"),
-    ),
-    rule(
-        NOT_ALLOWED_HERE,
-        Severity::Error,
-        "a directive in a context nginx does not allow it in",
-        include_str!("../../../docs/rules/grammar/not-allowed-here.md"),
-    ),
-    rule(
-        INVALID_ARGUMENT_COUNT,
-        Severity::Error,
-        "a directive with a number of arguments nginx rejects",
-        include_str!("../../../docs/rules/grammar/invalid-argument-count.md"),
-    ),
-    rule(
-        INVALID_TERMINATOR,
-        Severity::Error,
-        "a block directive ended by `;`, or a simple directive opening a block",
-        include_str!("../../../docs/rules/grammar/invalid-terminator.md"),
-    ),
-    rule(
-        INVALID_FLAG_VALUE,
-        Severity::Error,
-        "an on/off directive with another value",
-        include_str!("../../../docs/rules/grammar/invalid-flag-value.md"),
-    ),
-    rule(
-        INVALID_VALUE,
-        Severity::Error,
-        "a size, time, number, keyword or parameter nginx rejects at load",
-        include_str!("../../../docs/rules/grammar/invalid-value.md"),
-    ),
-    rule(
-        DUPLICATE_DIRECTIVE,
-        Severity::Error,
-        "a directive nginx allows once per block, given twice",
-        include_str!("../../../docs/rules/grammar/duplicate-directive.md"),
-    ),
-    rule(
-        UNAVAILABLE_IN_VERSION,
-        Severity::Error,
-        "a directive or parameter the target nginx version or flavor lacks",
-        include_str!("../../../docs/rules/grammar/unavailable-in-version.md"),
-    ),
-    rule(
-        THIRD_PARTY_DIRECTIVE,
-        Severity::Info,
-        "a directive of a third-party module: nginx needs that module",
-        include_str!("../../../docs/rules/grammar/third-party-directive.md"),
-    ),
-    rule(
-        MISSING_EVENTS,
-        Severity::Error,
-        "a main configuration without an `events` block",
-        include_str!("../../../docs/rules/grammar/missing-events.md"),
-    ),
-    rule(
-        EMPTY_UPSTREAM,
-        Severity::Error,
-        "an `upstream` block without any `server`",
-        include_str!("../../../docs/rules/grammar/empty-upstream.md"),
-    ),
-    rule(
-        UNKNOWN_LOG_FORMAT,
-        Severity::Error,
-        "an `access_log` naming a `log_format` that is not defined before it",
-        include_str!("../../../docs/rules/grammar/unknown-log-format.md"),
-    ),
-    rule(
-        UNDEFINED_ZONE,
-        Severity::Error,
-        "a `limit_req`/`limit_conn` zone that no `*_zone` directive defines",
-        include_str!("../../../docs/rules/grammar/undefined-zone.md"),
-    ),
-    rule(
-        SSL_WITHOUT_CERTIFICATE,
-        Severity::Error,
-        "a `listen ... ssl` server without `ssl_certificate`",
-        include_str!("../../../docs/rules/grammar/ssl-without-certificate.md"),
-    ),
-    rule(
-        DUPLICATE_VARIABLE,
-        Severity::Error,
-        "a `map`/`geo`/`set` that redefines a built-in variable nginx does not let change",
-        include_str!("../../../docs/rules/grammar/duplicate-variable.md"),
-    ),
+/// Every id grammar validation reports (each is registered in
+/// [`super::registry::ALL`]).
+pub const IDS: &[&str] = &[
+    UNKNOWN_DIRECTIVE,
+    NOT_ALLOWED_HERE,
+    INVALID_ARGUMENT_COUNT,
+    INVALID_TERMINATOR,
+    INVALID_FLAG_VALUE,
+    INVALID_VALUE,
+    DUPLICATE_DIRECTIVE,
+    UNAVAILABLE_IN_VERSION,
+    THIRD_PARTY_DIRECTIVE,
+    MISSING_EVENTS,
+    EMPTY_UPSTREAM,
+    UNKNOWN_LOG_FORMAT,
+    UNDEFINED_ZONE,
+    SSL_WITHOUT_CERTIFICATE,
+    DUPLICATE_VARIABLE,
 ];
 
 /// Validate every directive reachable from the roots.
@@ -464,7 +375,7 @@ pub(crate) struct Checker<'a, 'o> {
     upstreams: Vec<UpstreamSeen>,
     /// (server block id, http block id, `{` span, listen span)
     ssl_servers: Vec<(usize, usize, Span, Span)>,
-    cert_blocks: HashSet<usize, table::FxBuild>,
+    cert_blocks: rustc_hash::FxHashSet<usize>,
     /// `ssl on;`: (block id, http block id, span, at http level)
     ssl_on: Vec<(usize, usize, Span, bool)>,
     /// http servers: (server block id, http block id)
@@ -526,7 +437,7 @@ struct Run {
     zones_used: Vec<(&'static str, String, Span)>,
     ssl_servers: Vec<(usize, usize, Span, Span)>,
     ssl_on: Vec<(usize, usize, Span, bool)>,
-    cert_blocks: HashSet<usize, table::FxBuild>,
+    cert_blocks: rustc_hash::FxHashSet<usize>,
     upstreams: Vec<UpstreamSeen>,
     http_servers: Vec<(usize, usize)>,
     starts: Vec<Marks>,
@@ -651,7 +562,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             zones_used: Vec::new(),
             upstreams: Vec::new(),
             ssl_servers: Vec::new(),
-            cert_blocks: HashSet::default(),
+            cert_blocks: rustc_hash::FxHashSet::default(),
             ssl_on: Vec::new(),
             http_servers: Vec::new(),
         }
@@ -976,7 +887,7 @@ impl<'a, 'o> Checker<'a, 'o> {
         );
         self.out = all
             .into_iter()
-            .filter(|(_, module)| module.map_or(true, |m| seen.insert(m)))
+            .filter(|(_, module)| module.is_none_or(|m| seen.insert(m)))
             .map(|(d, _)| d)
             .collect();
     }
@@ -1421,7 +1332,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                 if let (true, Some(f)) = (self.whole, d.arg(1)) {
                     if !f.contains('=')
                         && f != "combined"
-                        && !self.log_formats.get(f).is_some_and(|&e| e <= self.epoch)
+                        && self.log_formats.get(f).is_none_or(|&e| e > self.epoch)
                     {
                         self.push(
                             Diagnostic::error(UNKNOWN_LOG_FORMAT, format!("unknown log format \"{f}\""))
@@ -1690,7 +1601,7 @@ fn suggest(
         let dist = if e.name == lower {
             0
         } else {
-            levenshtein(name, e.name)
+            strsim::levenshtein(name, e.name)
         };
         if dist > limit {
             continue;
@@ -1714,22 +1625,6 @@ impl<T: Ord> BestExt<T> for Option<T> {
             Some(x) => x > other,
         }
     }
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let a = a.as_bytes();
-    let b = b.as_bytes();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, &ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -1794,13 +1689,6 @@ mod tests {
                 (variables::UNKNOWN_VARIABLE, 5),
             ]
         );
-    }
-
-    #[test]
-    fn edit_distance() {
-        assert_eq!(levenshtein("proxy_passs", "proxy_pass"), 1);
-        assert_eq!(levenshtein("", "abc"), 3);
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
     }
 
     #[test]

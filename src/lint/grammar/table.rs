@@ -5,7 +5,6 @@
 //! arguments it takes, and in which versions it exists; `history` lets the
 //! grammar be rewound to an older target nginx.
 
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use crate::lint::NginxVersion;
@@ -198,51 +197,9 @@ impl Entry {
 
     /// Does the row exist in nginx `v` (OSS rows and removed rows)?
     pub fn exists_in(&self, v: NginxVersion) -> bool {
-        self.since.map_or(true, |s| s <= v) && self.removed_in.map_or(true, |r| v < r)
+        self.since.is_none_or(|s| s <= v) && self.removed_in.is_none_or(|r| v < r)
     }
 }
-
-/// A fast non-cryptographic hasher (the Fx hash of rustc) for short keys:
-/// directive names and block ids. The keys are not attacker-chosen in a way
-/// that matters here (a config file is linted once).
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            self.add(u64::from_le_bytes(b));
-        }
-        for &b in chunks.remainder() {
-            self.add(u64::from(b));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub type FxBuild = BuildHasherDefault<FxHasher>;
 
 /// Directive names grammar validation treats specially (load-time
 /// semantic facts, variable definitions, nested locations). Resolved once

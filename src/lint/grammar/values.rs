@@ -1,16 +1,23 @@
 //! Value checks nginx performs while loading: `on`/`off`, sizes (`10k`),
 //! offsets (`1g`), times (`1h30m`, `500ms`), numbers, keyword lists, the
 //! parameters of `listen` and of upstream `server`, the port of `*_pass`
-//! addresses, and which directives may be given once per block. The parsers
-//! copy `ngx_parse_size`, `ngx_parse_offset`, `ngx_parse_time` and
-//! `ngx_atoi`, so that what they reject is what nginx rejects.
+//! addresses, and which directives may be given once per block. The value
+//! grammars are the model's nom combinators (`model::values` for
+//! `ngx_parse_size`, `ngx_parse_offset`, `ngx_parse_time` and `ngx_atoi`,
+//! `model::target` for addresses and parameters), so that what they reject
+//! is what nginx rejects.
 
 use std::sync::LazyLock;
+
+use nom::branch::alt;
+use nom::bytes::complete::tag_no_case;
 
 use super::table::{Args, Entry};
 use super::{Checker, INVALID_FLAG_VALUE, INVALID_VALUE, UNAVAILABLE_IN_VERSION};
 use crate::diag::Diagnostic;
 use crate::lint::NginxVersion;
+use crate::model::target::{authority, bracketed, param, StrRes};
+use crate::model::values::{is_number, is_offset, is_size, is_time};
 use crate::model::Context;
 use crate::syntax::{Directive, Word};
 
@@ -18,68 +25,6 @@ const PARAMS_TSV: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/grammar/upstream-server-params.tsv"
 ));
-
-/// `ngx_atoi`: one or more decimal digits.
-pub fn is_number(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.len() < 19
-}
-
-/// `ngx_parse_size`: digits with an optional `k`/`K`/`m`/`M`.
-pub fn is_size(s: &str) -> bool {
-    let body = s.strip_suffix(['k', 'K', 'm', 'M']).unwrap_or(s);
-    is_number(body)
-}
-
-/// `ngx_parse_offset`: digits with an optional `k`/`m`/`g` (either case).
-pub fn is_offset(s: &str) -> bool {
-    let body = s.strip_suffix(['k', 'K', 'm', 'M', 'g', 'G']).unwrap_or(s);
-    is_number(body)
-}
-
-/// `ngx_parse_time`: numbers with units in decreasing order (`1h30m`);
-/// `ms` only for millisecond values; `y` and `M` only for second values.
-pub fn is_time(s: &str, is_sec: bool) -> bool {
-    // steps: 0 start, 1 y, 2 M, 3 w, 4 d, 5 h, 6 m, 7 s, 8 ms, 9 bare number
-    let b = s.as_bytes();
-    let mut step = if is_sec { 0 } else { 2 };
-    let mut valid = false;
-    let mut digits = false;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() {
-            valid = true;
-            digits = true;
-            i += 1;
-            continue;
-        }
-        let next = match c {
-            b'y' => 1,
-            b'M' => 2,
-            b'w' => 3,
-            b'd' => 4,
-            b'h' => 5,
-            b'm' if b.get(i + 1) == Some(&b's') => {
-                if is_sec {
-                    return false;
-                }
-                i += 1;
-                8
-            }
-            b'm' => 6,
-            b's' => 7,
-            b' ' => 9,
-            _ => return false,
-        };
-        if step >= next || !digits {
-            return false;
-        }
-        step = next;
-        digits = false;
-        i += 1;
-    }
-    valid
-}
 
 const FIXED_HTTP_VARIABLES: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -117,10 +62,7 @@ fn has_var(c: &Checker, s: &str) -> bool {
 /// `s` up to the first `/` (the host:port of a URL without scheme).
 #[inline]
 fn before_slash(s: &str) -> &str {
-    match s.bytes().position(|b| b == b'/') {
-        Some(i) => &s[..i],
-        None => s,
-    }
+    authority(s).map_or(s, |(_, a)| a)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -489,11 +431,11 @@ fn listen(c: &mut Checker, d: &Directive, ctx: Context) {
     let v = c.opts.grammar_version();
     for w in d.args.iter().skip(1) {
         let s = w.value.as_str();
-        let key_len = s
-            .bytes()
-            .position(|b| b == b'=')
-            .map(|i| i + 1)
-            .unwrap_or(s.len());
+        // the table's keys end with `=` when they take a value
+        let key_len = match param(s) {
+            Ok((_, (k, Some(_)))) => k.len() + 1,
+            _ => s.len(),
+        };
         let key = &s[..key_len];
         match table.iter().find(|(k, _)| *k == key) {
             None => bad(
@@ -515,9 +457,7 @@ fn listen(c: &mut Checker, d: &Directive, ctx: Context) {
             Some((k, _)) => {
                 let val = &s[key_len..];
                 let ok = match *k {
-                    "backlog=" | "setfib=" | "fastopen=" => {
-                        is_number(val) || (val.starts_with('-') && is_number(&val[1..]))
-                    }
+                    "backlog=" | "setfib=" | "fastopen=" => is_signed_number(val),
                     "rcvbuf=" | "sndbuf=" => is_size(val),
                     "ipv6only=" => val == "on" || val == "off",
                     _ => true,
@@ -537,10 +477,10 @@ fn check_port(c: &mut Checker, d: &Directive, w: &Word, url: &str, whose: &str, 
         return;
     }
     let hostport = before_slash(url);
-    let port = if let Some(rest) = hostport.strip_prefix('[') {
-        match after_byte(rest, b']') {
-            Some(p) => p.strip_prefix(':'),
-            None => return,
+    let port = if hostport.starts_with('[') {
+        match bracketed(hostport) {
+            Ok((after, _)) => after.strip_prefix(':'),
+            Err(_) => return,
         }
     } else if listen && !hostport.bytes().any(|b| b == b':') {
         // "listen 8080" or "listen host"
@@ -572,10 +512,7 @@ fn pass(c: &mut Checker, d: &Directive, ctx: Context, proxy: bool) {
     }
     let name = d.name();
     let rest = if proxy && ctx.is_http() {
-        if let Some(r) = ["http://", "https://"]
-            .iter()
-            .find_map(|p| strip_prefix_ignore_case(s, p))
-        {
+        if let Ok((r, _)) = url_scheme(&["http://", "https://"], s) {
             r
         } else {
             bad(
@@ -589,10 +526,7 @@ fn pass(c: &mut Checker, d: &Directive, ctx: Context, proxy: bool) {
             return;
         }
     } else if name == "grpc_pass" {
-        ["grpc://", "grpcs://"]
-            .iter()
-            .find_map(|p| strip_prefix_ignore_case(s, p))
-            .unwrap_or(s)
+        url_scheme(&["grpc://", "grpcs://"], s).map_or(s, |(r, _)| r)
     } else {
         s
     };
@@ -615,46 +549,34 @@ fn pass(c: &mut Checker, d: &Directive, ctx: Context, proxy: bool) {
 
 /// The port of `host:port` or `[v6]:port`, if one is written.
 fn port_of(hostport: &str) -> Option<&str> {
-    if let Some(r) = hostport.strip_prefix('[') {
-        after_byte(r, b']').and_then(|p| p.strip_prefix(':'))
+    if hostport.starts_with('[') {
+        bracketed(hostport)
+            .ok()
+            .and_then(|(after, _)| after.strip_prefix(':'))
     } else {
         after_last_colon(hostport)
     }
 }
 
-/// What follows the first `c` (ASCII), if there is one.
-#[inline]
-fn after_byte(s: &str, c: u8) -> Option<&str> {
-    s.bytes().position(|b| b == c).map(|i| &s[i + 1..])
-}
-
 /// What follows the last `:`, if there is one.
 #[inline]
 fn after_last_colon(s: &str) -> Option<&str> {
-    s.bytes().rposition(|b| b == b':').map(|i| &s[i + 1..])
+    s.rsplit_once(':').map(|(_, p)| p)
 }
 
 /// A port nginx accepts: a number from 1 to 65535.
 fn valid_port(p: &str) -> bool {
-    if !is_number(p) {
-        return false;
-    }
-    let mut n: u32 = 0;
-    for b in p.bytes() {
-        n = n * 10 + u32::from(b - b'0');
-        if n > 65535 {
-            return false;
-        }
-    }
-    n >= 1
+    is_number(p) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
 }
 
-/// `s` without an ASCII `prefix` matched case-insensitively (no allocation).
-fn strip_prefix_ignore_case<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
-    match (s.get(..prefix.len()), s.get(prefix.len()..)) {
-        (Some(head), Some(rest)) if head.eq_ignore_ascii_case(prefix) => Some(rest),
-        _ => None,
-    }
+/// A number with an optional `-` (`backlog=-1`).
+fn is_signed_number(s: &str) -> bool {
+    is_number(s.strip_prefix('-').unwrap_or(s))
+}
+
+/// One of two URL schemes (`http://`, `https://`), in any case.
+fn url_scheme<'s>(schemes: &[&'static str; 2], s: &'s str) -> StrRes<'s, &'s str> {
+    alt((tag_no_case(schemes[0]), tag_no_case(schemes[1])))(s)
 }
 
 /// One row of `upstream-server-params.tsv`.
@@ -715,10 +637,7 @@ fn upstream_server(c: &mut Checker, d: &Directive, ctx: Context) {
     let v = c.opts.grammar_version();
     for w in d.args.iter().skip(1) {
         let s = w.value.as_str();
-        let (key, val) = match s.bytes().position(|b| b == b'=') {
-            Some(i) => (&s[..i], Some(&s[i + 1..])),
-            None => (s, None),
-        };
+        let (key, val) = param(s).map_or((s, None), |(_, kv)| kv);
         let Some(p) = PARAMS
             .iter()
             .find(|p| p.stream == stream && p.name == key && p.takes_value == val.is_some())
@@ -833,13 +752,16 @@ mod tests {
 
     #[test]
     fn nginx_value_parsers() {
-        assert!(is_size("10k") && is_size("1M") && is_size("512"));
-        assert!(!is_size("1g") && !is_size("10kb") && !is_size("1.5m") && !is_size(""));
-        assert!(is_offset("1g") && !is_offset("1t"));
-        assert!(is_time("1h30m", false) && is_time("500ms", false) && is_time("60", false));
-        assert!(is_time("1y", true) && !is_time("1y", false));
-        assert!(!is_time("500ms", true) && !is_time("30m1h", false) && !is_time("1.5s", false));
-        assert!(!is_time("", true) && !is_time("s", true));
+        assert!(is_signed_number("-1") && is_signed_number("10") && !is_signed_number("-"));
+        assert!(!is_signed_number("--1") && !is_signed_number("1-"));
+        assert_eq!(port_of("[::1]:80"), Some("80"));
+        assert_eq!(port_of("[::1]"), None);
+        assert_eq!(port_of("[::1"), None);
+        assert_eq!(port_of("a:b:80"), Some("80"));
+        assert_eq!(
+            url_scheme(&["http://", "https://"], "HTTPS://x"),
+            Ok(("x", "HTTPS://"))
+        );
         for (p, ok) in [
             ("80", true),
             ("000080", true),

@@ -1,13 +1,12 @@
 //! Small helpers that keep rules cheap on large configurations (thousands
 //! of servers, one finding per location): `&'static str` names of a pass
 //! module's settings instead of `format!("{prefix}_read_timeout")` per pass,
-//! strings built in one allocation instead of `format!`'s growth, a fast
-//! hash set for "reported once" bookkeeping, and effective values memoized
-//! per level ([`Inherited`]).
+//! strings built in one allocation instead of `format!`'s growth, and a fast
+//! hash set for "reported once" bookkeeping. Effective values are memoised
+//! by the model itself ([`crate::model::Model::effective`]).
 
-use crate::model::defaults;
-pub use crate::model::fxhash::FxHashSet;
-use crate::model::{Context, Effective, Model, PassModule, ScopeId};
+use crate::model::PassModule;
+pub use rustc_hash::FxHashSet;
 
 macro_rules! settings {
     ($($variant:ident = $suffix:literal,)*) => {
@@ -85,119 +84,6 @@ pub fn push_u64(out: &mut String, n: u64) {
 /// Append a time exactly as [`crate::model::values::format_time`] writes it.
 pub use crate::model::values::write_time as push_time;
 
-/// One [`Inherited`] per pass module for a per-module [`Setting`]
-/// (`proxy_connect_timeout`, `fastcgi_connect_timeout`, …), made on first
-/// use.
-pub struct PerModule<'m, 'a> {
-    m: &'m Model<'a>,
-    which: Setting,
-    by_module: Vec<(PassModule, Inherited<'m, 'a>)>,
-}
-
-impl<'m, 'a> PerModule<'m, 'a> {
-    pub fn new(m: &'m Model<'a>, which: Setting) -> Self {
-        PerModule {
-            m,
-            which,
-            by_module: Vec::new(),
-        }
-    }
-
-    /// The effective value of the module's setting at `scope`.
-    pub fn at(&mut self, module: PassModule, scope: ScopeId) -> Effective<'a> {
-        let i = match self.by_module.iter().position(|(k, _)| *k == module) {
-            Some(i) => i,
-            None => {
-                let name = setting(module, self.which);
-                self.by_module.push((module, Inherited::new(self.m, name)));
-                self.by_module.len() - 1
-            }
-        };
-        self.by_module[i].1.at(scope)
-    }
-}
-
-/// [`Model::effective`] of one directive name for many scopes that share
-/// their outer levels (every location of a server, every server of `http`):
-/// the outer levels' answers are computed once. Same answers as
-/// [`Model::effective`].
-pub struct Inherited<'m, 'a> {
-    m: &'m Model<'a>,
-    name: &'m str,
-    /// Per scope: index in `known`, `u32::MAX` while not computed.
-    slot: Vec<u32>,
-    known: Vec<Effective<'a>>,
-    defaults: Vec<(Context, Option<&'static str>)>,
-}
-
-impl<'m, 'a> Inherited<'m, 'a> {
-    pub fn new(m: &'m Model<'a>, name: &'m str) -> Self {
-        Inherited {
-            m,
-            name,
-            slot: vec![u32::MAX; m.scopes.len()],
-            known: Vec::new(),
-            defaults: Vec::new(),
-        }
-    }
-
-    /// The effective value of the name at `scope`.
-    pub fn at(&mut self, scope: ScopeId) -> Effective<'a> {
-        self.compute(scope, false)
-    }
-
-    fn default_for(&mut self, kind: Context) -> Option<&'static str> {
-        if let Some((_, d)) = self.defaults.iter().find(|(k, _)| *k == kind) {
-            return *d;
-        }
-        let d = defaults::default_of(self.name, kind);
-        self.defaults.push((kind, d));
-        d
-    }
-
-    fn compute(&mut self, s: ScopeId, memo: bool) -> Effective<'a> {
-        if memo {
-            let i = self.slot[s.0 as usize];
-            if i != u32::MAX {
-                return self.known[i as usize];
-            }
-        }
-        let m = self.m;
-        let sc = m.scope(s);
-        let e = if let Some(d) = m.local_first(s, self.name) {
-            Effective {
-                directive: Some(d),
-                set_in: Some(s),
-                default: None,
-                unknown: None,
-            }
-        } else {
-            match sc.parent {
-                Some(parent) if !matches!(sc.kind, Context::Upstream | Context::StreamUpstream) => {
-                    let outer = self.compute(parent, true);
-                    let unknown = sc.unknown_include.or(outer.unknown);
-                    if outer.directive.is_some() {
-                        Effective { unknown, ..outer }
-                    } else {
-                        Effective {
-                            directive: None,
-                            set_in: None,
-                            default: self.default_for(sc.kind),
-                            unknown,
-                        }
-                    }
-                }
-                _ => m.effective(s, self.name),
-            }
-        };
-        if memo {
-            self.slot[s.0 as usize] = self.known.len() as u32;
-            self.known.push(e);
-        }
-        e
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,37 +108,6 @@ mod tests {
                 setting(m, Setting::NextUpstreamTries),
                 format!("{}_next_upstream_tries", m.prefix())
             );
-        }
-    }
-
-    #[test]
-    fn inherited_matches_effective() {
-        use crate::load::{LoadOptions, Loaded};
-        let text = "http {\n proxy_read_timeout 30s;\n include missing.conf;\n upstream u { server 127.0.0.1; keepalive 8; }\n server {\n  proxy_connect_timeout 3s;\n  location / { proxy_pass http://u; location /in { proxy_read_timeout 1s; } }\n  location /b { if ($x) { return 404; } }\n }\n server { location / { proxy_send_timeout 9s; } }\n}\nstream { server { proxy_pass u; } }\n";
-        let mut l = Loaded::default();
-        let ids = l.load_text(
-            std::path::PathBuf::from("t.conf"),
-            text.as_bytes().to_vec(),
-            &LoadOptions::default(),
-        );
-        let m = Model::build(&l, &[(ids[0], Context::Main)]);
-        for name in [
-            "proxy_read_timeout",
-            "proxy_connect_timeout",
-            "proxy_send_timeout",
-            "keepalive",
-            "proxy_next_upstream",
-            "no_such_directive",
-        ] {
-            let mut inh = Inherited::new(&m, name);
-            for i in 0..m.scopes.len() {
-                let s = ScopeId(i as u32);
-                let (a, b) = (inh.at(s), m.effective(s, name));
-                assert_eq!(a.directive.map(|d| d.span), b.directive.map(|d| d.span));
-                assert_eq!(a.set_in, b.set_in, "{name} at {i}");
-                assert_eq!(a.default, b.default, "{name} at {i}");
-                assert_eq!(a.unknown.map(|d| d.span), b.unknown.map(|d| d.span));
-            }
         }
     }
 

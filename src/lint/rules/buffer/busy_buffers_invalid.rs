@@ -10,30 +10,26 @@
 use serde::Deserialize;
 
 use super::{format_size, BUFFERED_PREFIXES};
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
+use crate::diag::Diagnostic;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rule::{RuleContext, Size};
+use crate::lint::rules::diag;
 use crate::lint::rules::util::{ends_with, FxHashSet};
-use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::model::stock;
 use crate::model::values::parse_size;
 use crate::model::{Context, Model, ScopeId};
+use crate::rule;
 use crate::syntax::{Directive, Span};
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "buffer/busy-buffers-invalid",
-    severity: Severity::Error,
-    summary:
-        "`*_buffer_size` / `*_buffers` / `*_busy_buffers_size` combination nginx refuses to load",
-    doc: Some(include_str!(
-        "../../../../docs/rules/buffer/busy-buffers-invalid.md"
-    )),
+    severity: Error,
+    summary: "`*_buffer_size` / `*_buffers` / `*_busy_buffers_size` combination nginx refuses to load",
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."buffer/busy-buffers-invalid"]`
 #[derive(Debug, Default, Deserialize)]
@@ -41,19 +37,7 @@ pub const RULE: Rule = Rule {
 pub struct Options {
     /// The memory page size of the target machine (default `4k`; 16k or 64k
     /// on some ARM64 kernels): nginx's default buffer size.
-    pub page_size: Option<String>,
-}
-
-impl RuleOptions for Options {
-    fn validate(&self) -> Result<(), OptionError> {
-        match &self.page_size {
-            Some(s) if parse_size(s).is_none() => Err(OptionError::new(
-                "page-size",
-                format!("\"{s}\" is not an nginx size (e.g. 4k, 64k)"),
-            )),
-            _ => Ok(()),
-        }
-    }
+    pub page_size: Option<Size>,
 }
 
 /// The settings nginx checks together (after the `<module>_` prefix).
@@ -177,14 +161,10 @@ fn shown(name: &str, value: u64, s: &Setting<'_>) -> String {
     }
 }
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
-    let page = opts
-        .page_size
-        .as_deref()
-        .and_then(parse_size)
-        .unwrap_or(4096);
+    let opts = &cx.options;
+    let page = opts.page_size.map(|s| s.0).unwrap_or(4096);
     // scopes that set any of a module's five settings, in one scan
     let mut setters: Vec<FxHashSet<ScopeId>> = vec![FxHashSet::default(); BUFFERED_PREFIXES.len()];
     for e in &m.entries {

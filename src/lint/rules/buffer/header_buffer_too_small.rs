@@ -6,59 +6,39 @@
 use serde::Deserialize;
 
 use super::{format_size, HEADER_BUFFER_PREFIXES};
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
+use crate::diag::Diagnostic;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rule::{RuleContext, Size};
+use crate::lint::rules::diag;
 use crate::lint::rules::util::ends_with;
-use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
 use crate::model::values::parse_size;
 use crate::model::Context;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "buffer/header-buffer-too-small",
-    severity: Severity::Warning,
-    summary:
-        "`*_buffer_size` below 4k (or the `min-size` option): \"upstream sent too big header\"",
-    doc: Some(include_str!(
-        "../../../../docs/rules/buffer/header-buffer-too-small.md"
-    )),
+    severity: Warning,
+    summary: "`*_buffer_size` below 4k (or the `min-size` option): \"upstream sent too big header\"",
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."buffer/header-buffer-too-small"]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Options {
     /// Smallest acceptable `*_buffer_size` (default `4k`).
-    pub min_size: Option<String>,
-}
-
-impl RuleOptions for Options {
-    fn validate(&self) -> Result<(), OptionError> {
-        match &self.min_size {
-            Some(s) if parse_size(s).is_none() => Err(OptionError::new(
-                "min-size",
-                format!("\"{s}\" is not an nginx size (e.g. 4k, 16k, 1m)"),
-            )),
-            _ => Ok(()),
-        }
-    }
+    pub min_size: Option<Size>,
 }
 
 const DEFAULT_MIN: u64 = 4096;
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
-    let min = opts
-        .min_size
-        .as_deref()
-        .and_then(parse_size)
-        .unwrap_or(DEFAULT_MIN);
+    let opts = &cx.options;
+    let min = opts.min_size.map(|s| s.0).unwrap_or(DEFAULT_MIN);
     for e in &m.entries {
         let name = e.directive.name();
         if !ends_with(name, "_buffer_size") {

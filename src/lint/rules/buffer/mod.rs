@@ -13,11 +13,11 @@ pub const BUFFERED_PREFIXES: &[&str] = &["proxy", "fastcgi", "uwsgi", "scgi"];
 /// Format bytes the way people write nginx sizes (`16k`, `1m`, `1g`, `1000`).
 pub fn format_size(bytes: u64) -> String {
     const K: u64 = 1024;
-    if bytes != 0 && bytes % (K * K * K) == 0 {
+    if bytes != 0 && bytes.is_multiple_of(K * K * K) {
         format!("{}g", bytes / (K * K * K))
-    } else if bytes != 0 && bytes % (K * K) == 0 {
+    } else if bytes != 0 && bytes.is_multiple_of(K * K) {
         format!("{}m", bytes / (K * K))
-    } else if bytes != 0 && bytes % K == 0 {
+    } else if bytes != 0 && bytes.is_multiple_of(K) {
         format!("{}k", bytes / K)
     } else {
         bytes.to_string()

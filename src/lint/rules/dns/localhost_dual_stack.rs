@@ -3,26 +3,21 @@
 //! and round-robins over both; a backend listening on one stack refuses
 //! half the attempts, and the single-server guard no longer applies.
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::model::Host;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "dns/localhost-dual-stack",
-    severity: Severity::Warning,
-    summary:
-        "`localhost` as a backend expands to 127.0.0.1 and ::1: two peers, one usually refusing",
-    doc: Some(include_str!(
-        "../../../../docs/rules/dns/localhost-dual-stack.md"
-    )),
+    severity: Warning,
+    summary: "`localhost` as a backend expands to 127.0.0.1 and ::1: two peers, one usually refusing",
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 fn help(port: Option<u16>) -> String {
     let p = port.map(|p| format!(":{p}")).unwrap_or_default();

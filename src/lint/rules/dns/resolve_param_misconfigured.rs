@@ -3,33 +3,29 @@
 //! without a `resolver` in the upstream or `http{}`, or under a balancer
 //! that cannot re-resolve.
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::lint::NginxVersion;
 use crate::model::Context;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "dns/resolve-param-misconfigured",
-    severity: Severity::Error,
+    severity: Error,
     summary: "`server … resolve` that nginx refuses: old version, no `zone`, or no `resolver`",
-    doc: Some(include_str!(
-        "../../../../docs/rules/dns/resolve-param-misconfigured.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 /// Third-party balancers known not to support run-time resolution.
 const NO_RESOLVE_BALANCERS: &[&str] = &["fair", "consistent_hash", "chash", "sticky"];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let new_enough = cx.opts.plus || cx.opts.nginx_version >= NginxVersion(1, 27, 3);
+    let new_enough = cx.lint.plus || cx.lint.nginx_version >= NginxVersion(1, 27, 3);
     for (_, u) in m.upstreams.explicit() {
         let Some(scope) = u.scope else { continue };
         let Some(first) = u
@@ -46,7 +42,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     &META,
                     format!(
                         "the `resolve` parameter of server in upstream \"{}\" needs nginx 1.27.3 or later (target: {}); nginx {} stops with: invalid parameter \"resolve\"",
-                        u.name, cx.opts.nginx_version, cx.opts.nginx_version
+                        u.name, cx.lint.nginx_version, cx.lint.nginx_version
                     ),
                 )
                 .with_span(server_span)
@@ -82,7 +78,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             },
         );
         let http_resolver = http.and_then(|h| m.local_first(h, "resolver"));
-        let http_unknown = http.map_or(true, |h| m.scope(h).unknown_include.is_some());
+        let http_unknown = http.is_none_or(|h| m.scope(h).unknown_include.is_some());
         if m.local_first(scope, "resolver").is_none()
             && http_resolver.is_none()
             && !unknown

@@ -7,54 +7,42 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use super::{runtime_host, RuntimeHost};
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
-use crate::model::values::{format_time, parse_time};
+use crate::diag::Diagnostic;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rule::{RuleContext, Time};
+use crate::lint::rules::diag;
+use crate::model::values::format_time;
 use crate::model::ScopeId;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "dns/resolver-timeout-too-long",
-    severity: Severity::Info,
-    summary:
-        "run-time DNS with a long `resolver_timeout` (default 30s): a dead resolver stalls requests",
-    doc: Some(include_str!(
-        "../../../../docs/rules/dns/resolver-timeout-too-long.md"
-    )),
+    severity: Info,
+    summary: "run-time DNS with a long `resolver_timeout` (default 30s): a dead resolver stalls requests",
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."dns/resolver-timeout-too-long"]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Options {
     /// Longest acceptable `resolver_timeout` (default `5s`).
-    pub max: String,
+    pub max: Time,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { max: "5s".into() }
+        Options { max: Time(5000) }
     }
 }
 
-impl RuleOptions for Options {
-    fn validate(&self) -> Result<(), OptionError> {
-        parse_time(&self.max).map(|_| ()).ok_or_else(|| {
-            OptionError::new("max", format!("\"{}\" is not an nginx time", self.max))
-        })
-    }
-}
-
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
-    let max = parse_time(&opts.max).unwrap_or(5000);
+    let opts = &cx.options;
+    let max = opts.max.0;
     // scopes where run-time resolution happens
     let mut sites: Vec<(ScopeId, crate::syntax::Span)> = Vec::new();
     for p in &m.passes {

@@ -5,25 +5,22 @@
 
 use serde::Deserialize;
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, did_you_mean, validate, Rule, RuleContext, RuleOptions};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::{diag, did_you_mean};
 use crate::model::{Host, PassModule};
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "dns/static-hostname-resolved-once",
-    severity: Severity::Info,
+    severity: Info,
     summary: "literal host name in `*_pass`/upstream `server`, resolved only at start or reload",
-    doc: Some(include_str!(
-        "../../../../docs/rules/dns/static-hostname-resolved-once.md"
-    )),
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."dns/static-hostname-resolved-once"]`
 #[derive(Debug, Default, Deserialize)]
@@ -33,8 +30,6 @@ pub struct Options {
     /// patterns (added to the built-in `*.svc.cluster.local`, `*.svc`).
     pub allow: Vec<String>,
 }
-
-impl RuleOptions for Options {}
 
 /// Names that are stable by construction: Kubernetes ClusterIP services.
 const BUILTIN_ALLOW: &[&str] = &["*.svc.cluster.local", "*.svc"];
@@ -54,11 +49,11 @@ fn allowed(name: &str, allow: &[String]) -> bool {
 /// Docker's names for the host machine: stable for a container's life.
 const HOST_ALIASES: &[&str] = &["host.docker.internal", "gateway.docker.internal"];
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
+    let opts = &cx.options;
     let runtime_resolve =
-        cx.opts.plus || cx.opts.nginx_version >= crate::lint::NginxVersion(1, 27, 3);
+        cx.lint.plus || cx.lint.nginx_version >= crate::lint::NginxVersion(1, 27, 3);
     let skip = |n: &str| {
         super::is_localhost(n)
             || allowed(n, &opts.allow)

@@ -10,27 +10,23 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
-use crate::model::values::parse_time;
+use crate::lint::rule::{PositiveTime, RuleContext};
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::model::{Host, PassModule};
 use crate::resolve::{self, Answer};
+use crate::rule;
 use crate::syntax::Span;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "dns/unresolvable-host",
-    severity: Severity::Error,
+    severity: Error,
     summary: "backend host name that the system resolver cannot resolve (only with --resolve)",
-    doc: Some(include_str!(
-        "../../../../docs/rules/dns/unresolvable-host.md"
-    )),
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."dns/unresolvable-host"]`
 #[derive(Debug, Deserialize)]
@@ -38,39 +34,24 @@ pub const RULE: Rule = Rule {
 pub struct Options {
     /// How long to wait for all lookups together (nginx time, default
     /// `5s`); `--resolve-timeout` takes precedence.
-    pub timeout: String,
+    pub timeout: PositiveTime,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
-            timeout: "5s".into(),
+            timeout: PositiveTime(resolve::DEFAULT_DEADLINE.as_millis() as u64),
         }
     }
 }
 
-impl RuleOptions for Options {
-    fn validate(&self) -> Result<(), OptionError> {
-        match parse_time(&self.timeout) {
-            Some(ms) if ms > 0 => Ok(()),
-            _ => Err(OptionError::new(
-                "timeout",
-                format!(
-                    "\"{}\" is not a positive nginx time (e.g. \"3s\")",
-                    self.timeout
-                ),
-            )),
-        }
-    }
-}
-
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
-    let settings = &cx.opts.resolve_with;
-    let deadline = settings.deadline.unwrap_or_else(|| {
-        parse_time(&opts.timeout).map_or(resolve::DEFAULT_DEADLINE, Duration::from_millis)
-    });
+    let opts = &cx.options;
+    let settings = &cx.lint.resolve_with;
+    let deadline = settings
+        .deadline
+        .unwrap_or_else(|| Duration::from_millis(opts.timeout.0));
     // name → (directive, span of the address) in read order
     let mut uses: BTreeMap<String, Vec<(&'static str, Span, String)>> = BTreeMap::new();
     for p in &m.passes {

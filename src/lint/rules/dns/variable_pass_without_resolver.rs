@@ -3,26 +3,21 @@
 //! in effect: every request fails with `no resolver defined to resolve`.
 
 use super::{runtime_host, RuntimeHost};
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::model::VarSource;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "dns/variable-pass-without-resolver",
-    severity: Severity::Error,
-    summary:
-        "`*_pass` with variables resolves its host per request, but no `resolver` is in effect",
-    doc: Some(include_str!(
-        "../../../../docs/rules/dns/variable-pass-without-resolver.md"
-    )),
+    severity: Error,
+    summary: "`*_pass` with variables resolves its host per request, but no `resolver` is in effect",
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;

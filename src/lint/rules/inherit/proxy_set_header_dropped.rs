@@ -13,29 +13,25 @@
 //! level unknown and the rule stays quiet about it.
 
 use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::lint::rules::keepalive::modern_defaults;
 use crate::lint::rules::util::{cat, push_u64};
-use crate::lint::rules::{diag, Rule, RuleContext};
-use crate::model::fxhash::FxHashMap;
 use crate::model::stock::{ListItem as Item, Lists};
 use crate::model::{Context, Model, PassModule, ScopeId};
+use crate::rule;
 use crate::syntax::{Directive, Span};
+use rustc_hash::FxHashMap;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "inherit/proxy-set-header-dropped",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "a level that sets any `proxy_set_header`/`fastcgi_param`/… drops every one set at outer levels",
-    doc: Some(include_str!(
-        "../../../../docs/rules/inherit/proxy-set-header-dropped.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 /// Array directives checked, the module that sends them, and whether names
 /// compare case-insensitively (HTTP headers) or exactly (parameters).
@@ -125,7 +121,7 @@ fn push_shown(out: &mut String, o: &Item<'_>) {
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let modern = modern_defaults(cx.opts);
+    let modern = modern_defaults(cx.lint);
     // Variables `auth_request_set` fills: empty at a level that turns
     // `auth_request off`, so not passing them on there loses nothing.
     let auth_vars: Vec<&str> = m

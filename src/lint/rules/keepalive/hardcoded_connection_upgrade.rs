@@ -7,27 +7,23 @@
 use std::collections::HashMap;
 
 use super::{conn_kind, plain_connection, upstream_keepalive, ConnKind, PlainConnection};
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::lint::rules::protocol::{location_path, websocket_hint};
-use crate::lint::rules::{diag, Rule, RuleContext};
 use crate::model::{stock, Context, Model, Pass, PassModule};
+use crate::rule;
 use crate::syntax::{Directive, Span};
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "keepalive/hardcoded-connection-upgrade",
-    severity: Severity::Info,
+    severity: Info,
     summary: "`proxy_set_header Connection \"upgrade\"` on every request instead of a `map` on `$http_upgrade`",
-    doc: Some(include_str!(
-        "../../../../docs/rules/keepalive/hardcoded-connection-upgrade.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 struct Finding<'m, 'a> {
     header: &'a Directive,
@@ -46,7 +42,7 @@ struct Finding<'m, 'a> {
 fn serves_plain_requests(m: &Model<'_>, p: &Pass<'_>, cx: &RuleContext<'_>) -> bool {
     let keepalive = p
         .explicit_upstream(&m.upstreams)
-        .is_some_and(|u| upstream_keepalive(m, m.upstreams.get(u), cx.opts).is_some());
+        .is_some_and(|u| upstream_keepalive(m, m.upstreams.get(u), cx.lint).is_some());
     if keepalive {
         return true;
     }
@@ -130,7 +126,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         };
         let keepalive = f.passes.iter().find_map(|p| {
             let u = m.upstreams.get(p.explicit_upstream(&m.upstreams)?);
-            upstream_keepalive(m, u, cx.opts).map(|k| (u, k))
+            upstream_keepalive(m, u, cx.lint).map(|k| (u, k))
         });
         let tail = match keepalive {
             Some((u, _)) => format!(

@@ -13,28 +13,24 @@ use super::{
     conn_kind, http_version_from, plain_connection_in, upstream_keepalive, ConnKind,
     PlainConnection,
 };
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::Inherited;
-use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
+use crate::diag::Diagnostic;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rule::{RuleContext, Time};
+use crate::lint::rules::diag;
 use crate::lint::LintOptions;
 use crate::model::values::{format_time, parse_time, Millis};
 use crate::model::{stock, Model, Pass, PassModule};
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "keepalive/idle-timeout-race",
-    severity: Severity::Info,
+    severity: Info,
     summary: "upstream `keepalive_timeout` longer than the backend's idle timeout: reused connections get reset",
-    doc: Some(include_str!(
-        "../../../../docs/rules/keepalive/idle-timeout-race.md"
-    )),
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."keepalive/idle-timeout-race"]`
 #[derive(Debug, Default, Deserialize)]
@@ -42,49 +38,27 @@ pub const RULE: Rule = Rule {
 pub struct Options {
     /// How long the backends keep an idle connection open (default `5s`:
     /// Node.js `server.keepAliveTimeout`, uvicorn `--timeout-keep-alive`).
-    pub backend_idle_timeout: Option<String>,
+    pub backend_idle_timeout: Option<Time>,
     /// Per-upstream idle timeouts, by upstream block name.
-    pub upstreams: BTreeMap<String, String>,
-}
-
-impl RuleOptions for Options {
-    fn validate(&self) -> Result<(), OptionError> {
-        if let Some(t) = &self.backend_idle_timeout {
-            if parse_time(t).is_none() {
-                return Err(OptionError::new(
-                    "backend-idle-timeout",
-                    format!("\"{t}\" is not an nginx time (e.g. 5s, 65s, 2m)"),
-                ));
-            }
-        }
-        for (name, t) in &self.upstreams {
-            if parse_time(t).is_none() {
-                return Err(OptionError::new(
-                    "upstreams",
-                    format!("upstream \"{name}\": \"{t}\" is not an nginx time (e.g. 5s, 65s, 2m)"),
-                ));
-            }
-        }
-        Ok(())
-    }
+    pub upstreams: BTreeMap<String, Time>,
 }
 
 const DEFAULT_BACKEND_IDLE: Millis = 5_000;
 const DEFAULT_KEEPALIVE_TIMEOUT: Millis = 60_000;
 
 /// Does this pass reuse connections of its upstream over HTTP/1.1?
-/// `versions` and `lists` answer `proxy_http_version` and
-/// `proxy_set_header` (memoized per level).
+/// `lists` answers `proxy_set_header` (memoized per level).
 fn reuses<'a>(
     m: &Model<'a>,
     p: &Pass<'a>,
     opts: &LintOptions,
-    versions: &mut Inherited<'_, 'a>,
     lists: &mut stock::Lists<'_, 'a>,
 ) -> bool {
     match p.module {
         PassModule::Proxy => {
-            if !http_version_from(m, p.scope, versions.at(p.scope), opts).keeps_alive() {
+            if !http_version_from(m, p.scope, m.effective(p.scope, "proxy_http_version"), opts)
+                .keeps_alive()
+            {
                 return false;
             }
             let Some(set_in) = lists.source(p.scope) else {
@@ -105,28 +79,26 @@ fn reuses<'a>(
     }
 }
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
+    let opts = &cx.options;
     let global = opts
         .backend_idle_timeout
-        .as_deref()
-        .and_then(parse_time)
+        .map(|t| t.0)
         .unwrap_or(DEFAULT_BACKEND_IDLE);
-    let mut versions = Inherited::new(m, "proxy_http_version");
     let mut lists = stock::Lists::new(m, "proxy_set_header");
     for (_, u) in m.upstreams.explicit() {
         let (Some(scope), Some(block)) = (u.scope, u.directive) else {
             continue;
         };
-        let Some(ka) = upstream_keepalive(m, u, cx.opts) else {
+        let Some(ka) = upstream_keepalive(m, u, cx.lint) else {
             continue;
         };
         let Some(user) = u
             .used_by
             .iter()
             .map(|p| m.pass(*p))
-            .find(|p| reuses(m, p, cx.opts, &mut versions, &mut lists))
+            .find(|p| reuses(m, p, cx.lint, &mut lists))
         else {
             continue;
         };
@@ -134,7 +106,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             .upstreams
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(&u.name))
-            .and_then(|(_, t)| parse_time(t))
+            .map(|(_, t)| t.0)
         {
             Some(t) => (t, format!("upstreams.{}", u.name)),
             None => (global, "backend-idle-timeout".to_string()),

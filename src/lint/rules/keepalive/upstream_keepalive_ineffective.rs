@@ -11,38 +11,32 @@ use super::{
     ConnKind, PlainConnection,
 };
 use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{cat, FxHashSet, Inherited};
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
+use crate::lint::rules::util::{cat, FxHashSet};
 use crate::model::{stock, PassModule};
+use crate::rule;
 use crate::syntax::Span;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "keepalive/upstream-keepalive-ineffective",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "`keepalive` in an upstream whose locations send HTTP/1.0 or `Connection: close` (or FastCGI without `fastcgi_keep_conn`)",
-    doc: Some(include_str!(
-        "../../../../docs/rules/keepalive/upstream-keepalive-ineffective.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let modern = modern_defaults(cx.opts);
-    let mut versions = Inherited::new(m, "proxy_http_version");
-    let mut keep_conn = Inherited::new(m, "fastcgi_keep_conn");
+    let modern = modern_defaults(cx.lint);
     let mut lists = stock::Lists::new(m, "proxy_set_header");
     // reused for every pass
     let mut causes: Vec<Cow<'static, str>> = Vec::new();
     let mut related: Vec<(Span, &'static str)> = Vec::new();
     for (_, u) in m.upstreams.explicit() {
-        let Some(ka) = upstream_keepalive(m, u, cx.opts) else {
+        let Some(ka) = upstream_keepalive(m, u, cx.lint) else {
             continue;
         };
         let Some(block) = u.directive else { continue };
@@ -68,7 +62,12 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             let mut severity = META.severity;
             match p.module {
                 PassModule::Proxy => {
-                    let hv = http_version_from(m, p.scope, versions.at(p.scope), cx.opts);
+                    let hv = http_version_from(
+                        m,
+                        p.scope,
+                        m.effective(p.scope, "proxy_http_version"),
+                        cx.lint,
+                    );
                     if !hv.keeps_alive() && !hv.hidden {
                         causes.push(format!("proxy_http_version is {}", hv.describe()).into());
                         if let Some(d) = hv.directive {
@@ -159,7 +158,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     if ka.directive.is_none() {
                         continue;
                     }
-                    let e = keep_conn.at(p.scope);
+                    let e = m.effective(p.scope, "fastcgi_keep_conn");
                     if stock::hidden(m, p.scope, &e) || e.value() == Some("on") {
                         continue;
                     }

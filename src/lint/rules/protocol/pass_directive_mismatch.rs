@@ -7,27 +7,24 @@
 use serde::Deserialize;
 
 use super::location_path;
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::lint::rules::tls::static_targets;
-use crate::lint::rules::{diag, validate, Rule, RuleContext, RuleOptions};
 use crate::model::{Context, Host, Model, Pass, PassModule, ScopeId};
+use crate::rule;
 use crate::syntax::Directive;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "protocol/pass-directive-mismatch",
-    severity: Severity::Info,
+    severity: Info,
     summary: "`*_pass` module that does not match the port's usual protocol (`proxy_pass` to php-fpm's 9000, …)",
-    doc: Some(include_str!(
-        "../../../../docs/rules/protocol/pass-directive-mismatch.md"
-    )),
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."protocol/pass-directive-mismatch"]`
 #[derive(Debug, Default, Deserialize)]
@@ -36,8 +33,6 @@ pub struct Options {
     /// Ports never reported.
     pub ignore_ports: Vec<u16>,
 }
-
-impl RuleOptions for Options {}
 
 /// Ports that conventionally serve HTTP/1.x.
 const HTTP_PORTS: &[u16] = &[80, 443, 8080, 3000, 5000, 8000, 8081];
@@ -88,9 +83,9 @@ fn mismatch(
     }
 }
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
+    let opts = &cx.options;
     for p in &m.passes {
         if p.module == PassModule::Grpc && p.target.scheme.as_deref() == Some("grpcs") {
             continue;

@@ -5,26 +5,22 @@
 //! cannot upgrade.
 
 use super::websocket_hint;
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::lint::rules::keepalive::{conn_kind, evaluate, hidden_outer, http_version, ConnKind};
-use crate::lint::rules::{diag, Rule, RuleContext};
 use crate::model::{stock, PassModule};
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "protocol/websocket-upgrade-missing",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "WebSocket-looking location proxied without `Upgrade`/`Connection` headers (or over HTTP/1.0)",
-    doc: Some(include_str!(
-        "../../../../docs/rules/protocol/websocket-upgrade-missing.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
@@ -41,17 +37,17 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut missing: Vec<String> = Vec::new();
         let upgrade_ok = list
             .get("upgrade")
-            .is_some_and(|i| evaluate(m, i.value(), true).map_or(true, |e| !e.value.is_empty()));
+            .is_some_and(|i| evaluate(m, i.value(), true).is_none_or(|e| !e.value.is_empty()));
         if !upgrade_ok {
             missing.push("`proxy_set_header Upgrade $http_upgrade`".into());
         }
         let conn_ok = list.get("connection").is_some_and(|i| {
-            evaluate(m, i.value(), true).map_or(true, |e| conn_kind(&e.value) == ConnKind::Upgrade)
+            evaluate(m, i.value(), true).is_none_or(|e| conn_kind(&e.value) == ConnKind::Upgrade)
         });
         if !conn_ok {
             missing.push("`proxy_set_header Connection \"upgrade\"`".into());
         }
-        let hv = http_version(m, p.scope, cx.opts);
+        let hv = http_version(m, p.scope, cx.lint);
         if hv.value == "1.0" && !hv.hidden {
             missing.push(match hv.directive {
                 Some(_) => "`proxy_http_version 1.1` (it is set to 1.0)".to_string(),

@@ -9,25 +9,21 @@
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, validate, Rule, RuleContext, RuleOptions};
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::model::Context;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "resources/fd-limit-below-connections",
-    severity: Severity::Warning,
-    summary:
-        "`worker_rlimit_nofile` below `worker_connections`: \"Too many open files\" under load",
-    doc: Some(include_str!(
-        "../../../../docs/rules/resources/fd-limit-below-connections.md"
-    )),
+    severity: Warning,
+    summary: "`worker_rlimit_nofile` below `worker_connections`: \"Too many open files\" under load",
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."resources/fd-limit-below-connections"]`
 #[derive(Debug, Default, Deserialize)]
@@ -39,14 +35,12 @@ pub struct Options {
     pub assumed_nofile_limit: Option<u64>,
 }
 
-impl RuleOptions for Options {}
-
 const DEFAULT_WORKER_CONNECTIONS: u64 = 512;
 const DEFAULT_NOFILE: u64 = 1024;
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
+    let opts = &cx.options;
     let assumed = opts.assumed_nofile_limit.unwrap_or(DEFAULT_NOFILE);
     for &root in &m.roots {
         let sc = m.scope(root);

@@ -4,85 +4,56 @@
 
 use serde::Deserialize;
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{cat, ends_with, push_time, setting, FxHashSet, Inherited, Setting};
-use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
+use crate::diag::Diagnostic;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rule::{RuleContext, Time};
+use crate::lint::rules::diag;
+use crate::lint::rules::util::{cat, ends_with, push_time, setting, FxHashSet, Setting};
 use crate::model::values::parse_time;
-use crate::model::PassModule;
+use crate::rule;
 use crate::syntax::{Directive, Span};
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "timeout/aggressive-read-timeout",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "`*_read_timeout`/`*_send_timeout` below a floor (10s): slow responses become 504",
-    doc: Some(include_str!(
-        "../../../../docs/rules/timeout/aggressive-read-timeout.md"
-    )),
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."timeout/aggressive-read-timeout"]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Options {
     /// Report values below this nginx time (default `10s`).
-    pub threshold: String,
+    pub threshold: Time,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
-            threshold: "10s".into(),
+            threshold: Time(10_000),
         }
     }
 }
 
-impl RuleOptions for Options {
-    fn validate(&self) -> Result<(), OptionError> {
-        parse_time(&self.threshold).map(|_| ()).ok_or_else(|| {
-            OptionError::new(
-                "threshold",
-                format!(
-                    "\"{}\" is not an nginx time (e.g. \"10s\", \"1m30s\")",
-                    self.threshold
-                ),
-            )
-        })
-    }
-}
-
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
-    let floor = parse_time(&opts.threshold).unwrap_or(10_000);
+    let opts = &cx.options;
+    let floor = opts.threshold.0;
     // directive → a pass it applies to (None: no pass of that module anywhere)
     let mut hits: Vec<(&Directive, u64, Option<Span>)> = Vec::new();
     let mut seen: FxHashSet<Span> = FxHashSet::default();
-    // per module: the read and send timeouts, memoized per level
-    let mut timeouts: Vec<(PassModule, [Inherited<'_, '_>; 2])> = Vec::new();
     for p in &m.passes {
         if p.module.is_stream() {
             continue;
         }
-        let i = match timeouts.iter().position(|(k, _)| *k == p.module) {
-            Some(i) => i,
-            None => {
-                let read = Inherited::new(m, setting(p.module, Setting::ReadTimeout));
-                let send = Inherited::new(m, setting(p.module, Setting::SendTimeout));
-                timeouts.push((p.module, [read, send]));
-                timeouts.len() - 1
-            }
-        };
         // the health-location test only matters for a value below the floor
         let mut health = None;
-        for memo in timeouts[i].1.iter_mut() {
-            let e = memo.at(p.scope);
+        for which in [Setting::ReadTimeout, Setting::SendTimeout] {
+            let e = m.effective(p.scope, setting(p.module, which));
             let (Some(d), Some(ms)) = (e.directive, e.time_ms()) else {
                 continue;
             };

@@ -6,55 +6,41 @@
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{ends_with, setting, FxHashSet, PerModule, Setting};
-use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rule::{RuleContext, Time};
+use crate::lint::rules::diag;
+use crate::lint::rules::util::{ends_with, setting, FxHashSet, Setting};
 use crate::model::values::{format_time, parse_time};
 use crate::model::{Host, Model, Pass};
+use crate::rule;
 use crate::syntax::Span;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "timeout/connect-timeout-out-of-range",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "`*_connect_timeout` above 75s (ineffective) or below 1s for a remote backend",
-    doc: Some(include_str!(
-        "../../../../docs/rules/timeout/connect-timeout-out-of-range.md"
-    )),
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."timeout/connect-timeout-out-of-range"]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Options {
     /// Lowest acceptable value for remote backends (default `1s`).
-    pub min: String,
+    pub min: Time,
     /// Highest useful value (default `75s`).
-    pub max: String,
+    pub max: Time,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
-            min: "1s".into(),
-            max: "75s".into(),
+            min: Time(1000),
+            max: Time(75_000),
         }
-    }
-}
-
-impl RuleOptions for Options {
-    fn validate(&self) -> Result<(), OptionError> {
-        for (k, v) in [("min", &self.min), ("max", &self.max)] {
-            if parse_time(v).is_none() {
-                return Err(OptionError::new(k, format!("\"{v}\" is not an nginx time")));
-            }
-        }
-        Ok(())
     }
 }
 
@@ -75,13 +61,12 @@ fn is_local(m: &Model<'_>, p: &Pass<'_>) -> bool {
     }
 }
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
-    let min = parse_time(&opts.min).unwrap_or(1000);
-    let max = parse_time(&opts.max).unwrap_or(75_000);
+    let opts = &cx.options;
+    let min = opts.min.0;
+    let max = opts.max.0;
     let mut seen: FxHashSet<Span> = FxHashSet::default();
-    let mut settings = PerModule::new(m, Setting::ConnectTimeout);
     // Too long: a warning where it delays failover to another peer (an
     // upstream group with several servers), else an info (a single backend
     // fails the request either way; only the wait is longer).
@@ -91,7 +76,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             .explicit_upstream(&m.upstreams)
             .map_or(1, |u| m.upstreams.get(u).servers.len());
         if peers >= 2 {
-            if let Some(d) = settings.at(p.module, p.scope).directive {
+            if let Some(d) = m
+                .effective(p.scope, setting(p.module, Setting::ConnectTimeout))
+                .directive
+            {
                 failover.insert(d.span);
             }
         }
@@ -134,7 +122,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     // per module: `*_connect_timeout`, memoized per level
     for p in &m.passes {
         let name = setting(p.module, Setting::ConnectTimeout);
-        let e = settings.at(p.module, p.scope);
+        let e = m.effective(p.scope, setting(p.module, Setting::ConnectTimeout));
         let (Some(d), Some(ms)) = (e.directive, e.time_ms()) else {
             continue;
         };

@@ -2,26 +2,22 @@
 //! (passes `Upgrade`) with an effective `proxy_read_timeout` of 60s or less:
 //! a connection idle that long is closed by nginx.
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::model::values::format_time;
 use crate::model::PassModule;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "timeout/websocket-idle-timeout",
-    severity: Severity::Info,
+    severity: Info,
     summary: "WebSocket location with `proxy_read_timeout` ≤ 60s: idle connections get closed",
-    doc: Some(include_str!(
-        "../../../../docs/rules/timeout/websocket-idle-timeout.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 /// Paths of frameworks that ping on their own (socket.io every 25s).
 const SELF_PINGING: &[&str] = &["socket.io", "sockjs"];
@@ -29,6 +25,7 @@ const SELF_PINGING: &[&str] = &["socket.io", "sockjs"];
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let mut levels = vec![0u8; m.scopes.len()];
+    let mut path = Vec::new();
     for p in &m.passes {
         if p.module != PassModule::Proxy {
             continue;
@@ -37,8 +34,13 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut upgrade = false;
         for s in m.chain(p.scope) {
             // per level: 0 not read, 1 declares no list, 2 a list without
-            // Upgrade, 3 a list with it
+            // Upgrade, 3 a list with it; 4 and 5: a level without a list
+            // whose effective one (above) has no Upgrade / has it
             let slot = &mut levels[s.0 as usize];
+            if *slot >= 4 {
+                upgrade = *slot == 5;
+                break;
+            }
             if *slot == 0 {
                 let mut list = m.local(s, "proxy_set_header").peekable();
                 *slot = if list.peek().is_none() {
@@ -54,6 +56,11 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 upgrade = *slot == 3;
                 break;
             }
+            path.push(s);
+        }
+        // the answer of every level passed (a deep chain stays linear)
+        for s in path.drain(..) {
+            levels[s.0 as usize] = if upgrade { 5 } else { 4 };
         }
         if !upgrade {
             continue;

@@ -5,26 +5,23 @@
 
 use serde::Deserialize;
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, validate, Rule, RuleContext, RuleOptions};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::model::{Pass, PassModule};
+use crate::rule;
 use crate::syntax::Directive;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "tls/scheme-port-mismatch",
-    severity: Severity::Info,
+    severity: Info,
     summary: "`https://` to a plaintext port (80, 8080, …) or `http://` to 443",
-    doc: Some(include_str!(
-        "../../../../docs/rules/tls/scheme-port-mismatch.md"
-    )),
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."tls/scheme-port-mismatch"]`
 #[derive(Debug, Default, Deserialize)]
@@ -33,8 +30,6 @@ pub struct Options {
     /// Ports never reported (a backend that serves TLS on 8080, …).
     pub ignore_ports: Vec<u16>,
 }
-
-impl RuleOptions for Options {}
 
 /// Ports that conventionally serve plain HTTP.
 /// (9000 is left out: MinIO and others serve TLS there.)
@@ -53,9 +48,9 @@ fn speaks_tls(p: &Pass<'_>) -> Option<bool> {
     }
 }
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
+    let opts = &cx.options;
     for p in &m.passes {
         let Some(tls) = speaks_tls(p) else { continue };
         let bad = |port: u16| {

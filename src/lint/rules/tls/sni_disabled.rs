@@ -6,25 +6,23 @@
 use std::collections::HashSet;
 
 use super::{static_targets, tls_prefix_of};
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::model::stock;
 use crate::model::Host;
+use crate::rule;
 use crate::syntax::Span;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "tls/sni-disabled",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "`https://` upstream addressed by name while `proxy_ssl_server_name` is off: no SNI",
-    doc: Some(include_str!("../../../../docs/rules/tls/sni-disabled.md")),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;

@@ -6,27 +6,23 @@
 use std::collections::HashSet;
 
 use super::{group, tls_prefix};
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::model::stock;
 use crate::model::Host;
+use crate::rule;
 use crate::syntax::Span;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "tls/sni-name-is-upstream-group",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "SNI/verification name defaults to the upstream group's name: set `proxy_ssl_name`",
-    doc: Some(include_str!(
-        "../../../../docs/rules/tls/sni-name-is-upstream-group.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 /// Values of `*_ssl_name` that are the group name again.
 fn is_default_name(v: &str) -> bool {

@@ -9,26 +9,22 @@ use std::collections::HashSet;
 
 use super::tls_prefix;
 use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::model::stock;
 use crate::model::{Pass, PassModule};
+use crate::rule;
 use crate::syntax::Span;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "tls/verify-misconfigured",
-    severity: Severity::Error,
+    severity: Error,
     summary: "`proxy_ssl_verify on` without a trusted CA file (nginx refuses to load), or `proxy_ssl_verify_depth 1`",
-    doc: Some(include_str!(
-        "../../../../docs/rules/tls/verify-misconfigured.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 /// The module prefix whose TLS settings nginx prepares for a pass: TLS
 /// schemes, and any pass with variables (the scheme may be `https`).

@@ -1,24 +1,20 @@
 //! `upstream/duplicate-upstream-name`: two `upstream {}` blocks with the same
 //! name in one configuration; nginx stops with `duplicate upstream "name"`.
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "upstream/duplicate-upstream-name",
-    severity: Severity::Error,
+    severity: Error,
     summary: "two `upstream {}` blocks with the same name",
-    doc: Some(include_str!(
-        "../../../../docs/rules/upstream/duplicate-upstream-name.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;

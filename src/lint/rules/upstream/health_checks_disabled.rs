@@ -2,24 +2,20 @@
 //! multi-server group: nginx never takes it out, so while it is down every
 //! request sent to it pays a connect error or timeout before the retry.
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "upstream/health-checks-disabled",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "`max_fails=0` in a multi-server upstream: a dead server is never taken out",
-    doc: Some(include_str!(
-        "../../../../docs/rules/upstream/health-checks-disabled.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;

@@ -3,24 +3,20 @@
 //! takes a peer out for 10s, and one error per peer inside 10s leaves
 //! `no live upstreams`.
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "upstream/missing-health-params",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "multi-server upstream on the defaults `max_fails=1 fail_timeout=10s`",
-    doc: Some(include_str!(
-        "../../../../docs/rules/upstream/missing-health-params.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;

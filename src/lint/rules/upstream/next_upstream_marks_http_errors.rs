@@ -4,25 +4,21 @@
 //! everywhere ejects every peer of a multi-server group.
 
 use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{setting, FxHashSet, PerModule, Setting};
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
+use crate::lint::rules::util::{setting, FxHashSet, Setting};
+use crate::rule;
 use crate::syntax::Span;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "upstream/next-upstream-marks-http-errors",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "`*_next_upstream http_5xx/http_429` counts application errors as peer failures",
-    doc: Some(include_str!(
-        "../../../../docs/rules/upstream/next-upstream-marks-http-errors.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 const COUNTED: &[&str] = &["http_500", "http_502", "http_503", "http_504", "http_429"];
 
@@ -30,14 +26,16 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let mut seen: FxHashSet<Span> = FxHashSet::default();
     // per module: `*_next_upstream`, memoized per level
-    let mut settings = PerModule::new(m, Setting::NextUpstream);
     for p in &m.passes {
         if p.module.is_stream() {
             continue;
         }
         let name = setting(p.module, Setting::NextUpstream);
         // nothing to say without a `*_next_upstream` listing an HTTP error
-        let Some(d) = settings.at(p.module, p.scope).directive else {
+        let Some(d) = m
+            .effective(p.scope, setting(p.module, Setting::NextUpstream))
+            .directive
+        else {
             continue;
         };
         if !d.args.iter().any(|a| COUNTED.contains(&a.as_str())) {

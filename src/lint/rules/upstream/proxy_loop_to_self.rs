@@ -6,26 +6,22 @@
 
 use std::net::IpAddr;
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::model::{Context, Host, Model, PassModule, ScopeId};
+use crate::rule;
 use crate::syntax::Directive;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "upstream/proxy-loop-to-self",
-    severity: Severity::Error,
+    severity: Error,
     summary: "`proxy_pass` back to the same server block and location: an infinite proxy loop",
-    doc: Some(include_str!(
-        "../../../../docs/rules/upstream/proxy-loop-to-self.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 /// One `listen`: port, address (None = all), default_server.
 struct Listen<'a> {

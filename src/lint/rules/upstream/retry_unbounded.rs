@@ -5,34 +5,31 @@
 
 use serde::Deserialize;
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::util::{setting, FxHashSet, Inherited, Setting};
-use crate::lint::rules::{diag, validate, OptionError, Rule, RuleContext, RuleOptions};
-use crate::model::values::{format_time, parse_time};
-use crate::model::{PassModule, UpstreamId};
+use crate::diag::Diagnostic;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rule::{RuleContext, Time};
+use crate::lint::rules::diag;
+use crate::lint::rules::util::{setting, FxHashSet, Setting};
+use crate::model::values::format_time;
+use crate::model::UpstreamId;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "upstream/retry-unbounded",
-    severity: Severity::Info,
+    severity: Info,
     summary: "unlimited retries over 3+ servers: servers × timeout before the final error",
-    doc: Some(include_str!(
-        "../../../../docs/rules/upstream/retry-unbounded.md"
-    )),
+    options: Options,
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: Some(validate::<Options>),
-};
+const META: RuleMeta = RULE.meta;
 
 /// `[rules."upstream/retry-unbounded"]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Options {
     /// Report when the worst-case wait exceeds this (default `120s`).
-    pub max_total: String,
+    pub max_total: Time,
     /// Smallest group size to look at (default 3).
     pub min_servers: usize,
 }
@@ -40,30 +37,17 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            max_total: "120s".into(),
+            max_total: Time(120_000),
             min_servers: 3,
         }
     }
 }
 
-impl RuleOptions for Options {
-    fn validate(&self) -> Result<(), OptionError> {
-        parse_time(&self.max_total).map(|_| ()).ok_or_else(|| {
-            OptionError::new(
-                "max-total",
-                format!("\"{}\" is not an nginx time", self.max_total),
-            )
-        })
-    }
-}
-
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
-    let opts: Options = cx.options(META.id);
-    let max_total = parse_time(&opts.max_total).unwrap_or(120_000);
+    let opts = &cx.options;
+    let max_total = opts.max_total.0;
     let mut reported: FxHashSet<UpstreamId> = FxHashSet::default();
-    // per module: the settings asked, memoized per level
-    let mut memos: Vec<(PassModule, [Inherited<'_, '_>; 5])> = Vec::new();
     for p in &m.passes {
         if p.module.is_stream() {
             continue;
@@ -81,34 +65,17 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let pre = p.module.prefix();
-        let i = match memos.iter().position(|(k, _)| *k == p.module) {
-            Some(i) => i,
-            None => {
-                let at = |s| Inherited::new(m, setting(p.module, s));
-                memos.push((
-                    p.module,
-                    [
-                        at(Setting::NextUpstream),
-                        at(Setting::NextUpstreamTries),
-                        at(Setting::NextUpstreamTimeout),
-                        at(Setting::ConnectTimeout),
-                        at(Setting::ReadTimeout),
-                    ],
-                ));
-                memos.len() - 1
-            }
-        };
-        let [next, tries, budget, connect, read] = &mut memos[i].1;
-        if next.at(p.scope).value() == Some("off") {
+        let at = |which| m.effective(p.scope, setting(p.module, which));
+        if at(Setting::NextUpstream).value() == Some("off") {
             continue;
         }
-        let tries = tries.at(p.scope);
-        let budget = budget.at(p.scope);
+        let tries = at(Setting::NextUpstreamTries);
+        let budget = at(Setting::NextUpstreamTimeout);
         if tries.value().is_some_and(|v| v != "0") || budget.time_ms().is_some_and(|v| v > 0) {
             continue;
         }
-        let connect = connect.at(p.scope).time_ms().unwrap_or(60_000);
-        let read = read.at(p.scope).time_ms().unwrap_or(60_000);
+        let connect = at(Setting::ConnectTimeout).time_ms().unwrap_or(60_000);
+        let read = at(Setting::ReadTimeout).time_ms().unwrap_or(60_000);
         let per_try = connect.max(read);
         let total = per_try.saturating_mul(n as u64);
         if total <= max_total {

@@ -4,24 +4,20 @@
 //! `no live upstreams`. A `backup` server keeps the group live (requests go
 //! to it meanwhile), and `localhost` is `dns/localhost-dual-stack`'s.
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "upstream/single-server-guard-lost",
-    severity: Severity::Warning,
+    severity: Warning,
     summary: "one real server plus `down` placeholders: one error empties the group",
-    doc: Some(include_str!(
-        "../../../../docs/rules/upstream/single-server-guard-lost.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;

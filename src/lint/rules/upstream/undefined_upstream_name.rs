@@ -4,25 +4,21 @@
 //! bare name without port stops nginx with `no port in upstream`; for
 //! `proxy_pass http://name` nginx treats the typo as a host name.
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, did_you_mean, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::{diag, did_you_mean};
 use crate::model::{Host, PassModule};
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "upstream/undefined-upstream-name",
-    severity: Severity::Error,
+    severity: Error,
     summary: "`*_pass` names an upstream that no `upstream {}` block defines",
-    doc: Some(include_str!(
-        "../../../../docs/rules/upstream/undefined-upstream-name.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;

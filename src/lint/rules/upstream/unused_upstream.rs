@@ -3,25 +3,21 @@
 //! upstream through a variable ngxray cannot evaluate). Often a leftover or
 //! a typo on the using side.
 
-use crate::diag::{Diagnostic, Severity};
-use crate::lint::registry::RuleMeta;
-use crate::lint::rules::{diag, Rule, RuleContext};
+use crate::diag::Diagnostic;
+use crate::lint::rule::RuleContext;
+use crate::lint::rule::{Rule, RuleMeta};
+use crate::lint::rules::diag;
 use crate::model::Host;
+use crate::rule;
 
-pub const META: RuleMeta = RuleMeta {
+pub const RULE: Rule = rule! {
     id: "upstream/unused-upstream",
-    severity: Severity::Info,
+    severity: Info,
     summary: "an `upstream {}` block that no `*_pass` uses",
-    doc: Some(include_str!(
-        "../../../../docs/rules/upstream/unused-upstream.md"
-    )),
+    check: check,
 };
 
-pub const RULE: Rule = Rule {
-    meta: META,
-    check,
-    options: None,
-};
+const META: RuleMeta = RULE.meta;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;

@@ -1,0 +1,605 @@
+//! Packaging end to end: what `pip install ngxray`, `pipx install ngxray`
+//! and the pre-commit hooks give a user.
+//!
+//! - The wheel: built with maturin from pyproject.toml (`bindings = "bin"`),
+//!   installed with pip into a fresh virtual environment, where `ngxray
+//!   --version` and a lint of the shipped example must behave exactly like
+//!   the binary cargo built.
+//! - The pre-commit hook, as a new user without a Rust toolchain gets it: a
+//!   git repository of nginx configs whose .pre-commit-config.yaml points at
+//!   the ngxray-pre-commit mirror (made from packaging/pre-commit/ as the
+//!   release does), pip offline with a wheelhouse holding the local wheel
+//!   (standing in for PyPI), and no cargo or rustc on PATH.
+//! - The files that tie these together agree (hook definitions, pinned
+//!   versions, the dist profile), and the GitHub workflows, the composite
+//!   action and the Dockerfile pass actionlint, shellcheck and hadolint.
+//!
+//! The tools (maturin, pre-commit, actionlint, shellcheck, hadolint) come
+//! from the Python environment of the oracles (`NGXRAY_PYTHON`, else
+//! `.ci/venv`), the build backend of the mirror package from a wheelhouse
+//! (`NGXRAY_WHEELHOUSE`, else `.ci/wheelhouse`): .ci/run installs both.
+//! Missing ones skip visibly, or fail with `NGXRAY_REQUIRE_ORACLES=1`.
+//! Nothing here reaches the network: pip runs with `--no-index`.
+//!
+//! The wheel is built once per test run with the `dev` profile into the same
+//! target directory as the tests, so cargo reuses the `ngxray` binary it has
+//! just built instead of compiling a second one (the release wheel uses the
+//! `dist` profile; the packaging is the same).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use crate::util::{bin, repo, skip, stderr, stdout};
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The Python of the oracle environment.
+fn oracle_python() -> Option<PathBuf> {
+    let p = std::env::var_os("NGXRAY_PYTHON")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| repo().join(".ci/venv/bin/python"));
+    p.exists().then_some(p)
+}
+
+/// A console script of the oracle environment (`maturin`, `pre-commit`, …).
+fn oracle_tool(test: &str, name: &str) -> Option<PathBuf> {
+    let Some(py) = oracle_python() else {
+        skip(
+            test,
+            "no Python oracle environment (NGXRAY_PYTHON or .ci/venv; .ci/run makes it)",
+        );
+        return None;
+    };
+    let tool = py.parent().unwrap().join(name);
+    if tool.exists() {
+        Some(tool)
+    } else {
+        skip(
+            test,
+            &format!(
+                "{name} not installed beside {} (.ci/run installs it)",
+                py.display()
+            ),
+        );
+        None
+    }
+}
+
+/// The target directory of this test run: `<target>/debug/ngxray` is the binary.
+fn target_dir() -> PathBuf {
+    bin()
+        .parent()
+        .and_then(Path::parent)
+        .expect("binary in <target>/<profile>/")
+        .to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let shown = format!("{cmd:?}");
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"))
+}
+
+fn ok(what: &str, o: &Output) {
+    assert!(
+        o.status.success(),
+        "{what} failed ({:?})\n--- stdout\n{}\n--- stderr\n{}",
+        o.status,
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// Build the wheel once for all tests of this run; `None` when maturin is
+/// missing (after a visible skip).
+fn wheel(test: &str) -> Option<PathBuf> {
+    static WHEEL: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let maturin = oracle_tool(test, "maturin")?;
+    WHEEL
+        .get_or_init(|| {
+            let out_dir = target_dir().join("packaging-test/wheels");
+            let _ = std::fs::remove_dir_all(&out_dir);
+            let mut cmd = Command::new(&maturin);
+            cmd.current_dir(repo())
+                .args(["build", "--profile", "dev", "--out"])
+                .arg(&out_dir)
+                .env("CARGO_TARGET_DIR", target_dir())
+                .env("CARGO_TERM_COLOR", "never");
+            // The variables cargo sets for this test process (CARGO_PKG_NAME,
+            // CARGO_MANIFEST_DIR, …): build scripts that watch them (ring's
+            // `rerun-if-env-changed`) would see a change and the nested cargo
+            // would rebuild them instead of reusing the outer build. OUT_DIR too
+            // (set for the tests, watched by ring).
+            for (k, _) in std::env::vars_os() {
+                let k = k.to_string_lossy();
+                if ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CFG_", "CARGO_BIN_"]
+                    .iter()
+                    .any(|p| k.starts_with(p))
+                    || [
+                        "OUT_DIR",
+                        "CARGO_CRATE_NAME",
+                        "CARGO_PRIMARY_PACKAGE",
+                        "CARGO_TARGET_TMPDIR",
+                    ]
+                    .contains(&k.as_ref())
+                {
+                    cmd.env_remove(k.as_ref());
+                }
+            }
+            let o = run(&mut cmd);
+            ok("maturin build", &o);
+            let wheels: Vec<PathBuf> = std::fs::read_dir(&out_dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "whl"))
+                .collect();
+            assert_eq!(wheels.len(), 1, "one wheel expected: {wheels:?}");
+            Some(wheels[0].clone())
+        })
+        .clone()
+}
+
+/// A fresh virtual environment with the wheel installed (offline).
+fn venv_with_wheel(dir: &Path, wheel: &Path) -> PathBuf {
+    let py = oracle_python().expect("checked by wheel()");
+    let venv = dir.join("venv");
+    ok(
+        "python -m venv",
+        &run(Command::new(&py).args(["-m", "venv"]).arg(&venv)),
+    );
+    ok(
+        "pip install wheel",
+        &run(Command::new(venv.join("bin/python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--no-index",
+                "--no-deps",
+                "--disable-pip-version-check",
+                "-q",
+            ])
+            .arg(wheel)),
+    );
+    venv
+}
+
+#[test]
+fn wheel_installs_the_binary_and_lints() {
+    let test = "wheel_installs_the_binary_and_lints";
+    let Some(wheel) = wheel(test) else { return };
+    let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with(&format!("ngxray-{VERSION}-py3-none-")),
+        "wheel name {name}"
+    );
+
+    // The wheel holds the binary as a script, and metadata from pyproject.toml.
+    let py = oracle_python().unwrap();
+    let listing = run(Command::new(&py)
+        .arg("-c")
+        .arg(
+            "import sys, zipfile\n\
+         z = zipfile.ZipFile(sys.argv[1])\n\
+         print('\\n'.join(z.namelist()))\n\
+         meta = [n for n in z.namelist() if n.endswith('.dist-info/METADATA')][0]\n\
+         print(z.read(meta).decode())",
+        )
+        .arg(&wheel));
+    ok("list wheel", &listing);
+    let listing = stdout(&listing);
+    assert!(
+        listing.contains(&format!("ngxray-{VERSION}.data/scripts/ngxray\n")),
+        "{listing}"
+    );
+    for field in [
+        "Name: ngxray\n".to_string(),
+        format!("Version: {VERSION}\n"),
+        "Requires-Python: >=3.8".to_string(),
+    ] {
+        assert!(
+            listing.contains(&field),
+            "METADATA lacks {field}:\n{listing}"
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let venv = venv_with_wheel(dir.path(), &wheel);
+    let installed = venv.join("bin/ngxray");
+    // The command is the binary itself, not a Python launcher.
+    let head = std::fs::read(&installed).unwrap();
+    #[cfg(target_os = "linux")]
+    assert_eq!(&head[..4], b"\x7fELF", "bin/ngxray is not the binary");
+    #[cfg(not(target_os = "linux"))]
+    assert!(!head.starts_with(b"#!"), "bin/ngxray is a script");
+
+    let v = run(Command::new(&installed).arg("--version"));
+    ok("ngxray --version", &v);
+    assert_eq!(stdout(&v), format!("ngxray {VERSION}\n"));
+
+    // The quick start's lint: exit 1 (the example's planted risks), and the
+    // same findings as the binary cargo built.
+    let args = [
+        "lint",
+        "--format",
+        "concise",
+        "testdata/examples/nginx.conf",
+    ];
+    let from_wheel = run(Command::new(&installed).current_dir(repo()).args(args));
+    let from_cargo = run(Command::new(bin()).current_dir(repo()).args(args));
+    assert_eq!(from_wheel.status.code(), Some(1), "{}", stderr(&from_wheel));
+    assert!(
+        stdout(&from_wheel).contains("testdata/examples/nginx.conf:"),
+        "{}",
+        stdout(&from_wheel)
+    );
+    assert_eq!(stdout(&from_wheel), stdout(&from_cargo));
+    // A clean config passes.
+    let clean = run(Command::new(&installed)
+        .current_dir(repo())
+        .args(["lint", "testdata/formats/clean/nginx.conf"]));
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+}
+
+fn git(dir: &Path, args: &[&str]) -> Output {
+    let o = run(Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.test"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args));
+    ok(&format!("git {args:?}"), &o);
+    o
+}
+
+/// `dir` is on no Rust toolchain path: none of `cargo`, `rustc` in it.
+fn has_rust(dir: &Path) -> bool {
+    ["cargo", "rustc"].iter().any(|t| dir.join(t).exists())
+}
+
+#[test]
+fn pre_commit_hook_installs_the_wheel_without_rust() {
+    let test = "pre_commit_hook_installs_the_wheel_without_rust";
+    let Some(pre_commit) = oracle_tool(test, "pre-commit") else {
+        return;
+    };
+    let house = std::env::var_os("NGXRAY_WHEELHOUSE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".ci/wheelhouse"));
+    let backend: Vec<PathBuf> = std::fs::read_dir(&house)
+        .map(|d| {
+            d.map(|e| e.unwrap().path())
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("setuptools-"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if backend.is_empty() {
+        skip(
+            test,
+            &format!(
+                "no setuptools wheel in {} (NGXRAY_WHEELHOUSE; .ci/run downloads it)",
+                house.display()
+            ),
+        );
+        return;
+    }
+    let Some(wheel) = wheel(test) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+
+    // The local "PyPI": the build backend of the mirror package and the wheel.
+    let wheelhouse = t.join("wheelhouse");
+    std::fs::create_dir(&wheelhouse).unwrap();
+    for w in backend.iter().chain([&wheel]) {
+        std::fs::copy(w, wheelhouse.join(w.file_name().unwrap())).unwrap();
+    }
+
+    // The mirror repository, as the release workflow makes it.
+    let mirror = t.join("ngxray-pre-commit");
+    std::fs::create_dir(&mirror).unwrap();
+    for f in ["pyproject.toml", ".pre-commit-hooks.yaml", "README.md"] {
+        std::fs::copy(repo().join("packaging/pre-commit").join(f), mirror.join(f)).unwrap();
+    }
+    git(&mirror, &["init", "-q"]);
+    git(&mirror, &["add", "-A"]);
+    git(&mirror, &["commit", "-q", "-m", "mirror"]);
+    // The release tags the mirror like ngxray itself.
+    git(&mirror, &["tag", &format!("v{VERSION}")]);
+
+    // The user's repository: an nginx config with findings, and other files.
+    let user = t.join("user");
+    std::fs::create_dir_all(user.join("nginx/conf.d")).unwrap();
+    std::fs::copy(
+        repo().join("testdata/examples/nginx.conf"),
+        user.join("nginx/nginx.conf"),
+    )
+    .unwrap();
+    // Not configuration: had the hook passed them, ngxray would report
+    // syntax errors in them and the output would differ from the direct run.
+    std::fs::write(user.join("README.md"), "# deploy\n\nnot { nginx\n").unwrap();
+    std::fs::write(user.join("nginx/conf.d/.hidden"), "bad {\n").unwrap();
+    // The README's configuration, as written, but for the mirror's address.
+    let config = readme_block("**pre-commit.**", "yaml");
+    let url = "https://github.com/ngxray/ngxray-pre-commit";
+    assert!(config.contains(&format!("repo: {url}\n")), "{config}");
+    assert!(config.contains(&format!("rev: v{VERSION}\n")), "{config}");
+    assert!(config.contains("- id: ngxray-lint\n"), "{config}");
+    std::fs::write(
+        user.join(".pre-commit-config.yaml"),
+        config.replace(url, &mirror.display().to_string()),
+    )
+    .unwrap();
+    git(&user, &["init", "-q"]);
+    git(&user, &["add", "-A"]);
+
+    // PATH: git, the system's directories, nothing of Rust.
+    let shims = t.join("path");
+    std::fs::create_dir(&shims).unwrap();
+    let git_path = ["/usr/local/bin/git", "/usr/bin/git"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .expect("git");
+    std::os::unix::fs::symlink(&git_path, shims.join("git")).unwrap();
+    let dirs = [
+        shims.clone(),
+        PathBuf::from("/usr/bin"),
+        PathBuf::from("/bin"),
+    ];
+    for d in &dirs {
+        assert!(
+            !has_rust(d),
+            "{} has a Rust toolchain: the test would prove nothing",
+            d.display()
+        );
+    }
+    let path = std::env::join_paths(&dirs).unwrap();
+    let hook = |what: &str| {
+        let o = run(Command::new(&pre_commit)
+            .current_dir(&user)
+            .args(["run", "--all-files", "--color", "never"])
+            .env_clear()
+            .env("PATH", &path)
+            .env("HOME", t)
+            .env("LANG", "C.UTF-8")
+            .env("PRE_COMMIT_HOME", t.join("cache"))
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", &wheelhouse)
+            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            .env("VIRTUALENV_NO_PERIODIC_UPDATE", "1"));
+        eprintln!("pre-commit ({what}):\n{}{}", stdout(&o), stderr(&o));
+        o
+    };
+
+    let direct = run(Command::new(bin())
+        .current_dir(&user)
+        .args(["lint", "nginx/nginx.conf"]));
+    assert_eq!(direct.status.code(), Some(1));
+
+    let o = hook("findings");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "pre-commit should fail on findings"
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("ngxray lint") && out.contains("Failed"),
+        "{out}"
+    );
+    assert!(out.contains("- exit code: 1"), "{out}");
+    for line in stdout(&direct).lines() {
+        assert!(out.contains(line), "hook output lacks `{line}`:\n{out}");
+    }
+    assert!(!out.contains("README.md"), "README.md was linted:\n{out}");
+    assert!(!out.contains(".hidden"), "a hidden file was linted:\n{out}");
+
+    // The hook environment holds the wheel's binary.
+    let envs: Vec<PathBuf> = walk_for(&t.join("cache"), "ngxray");
+    assert!(
+        envs.iter().any(|p| p.ends_with("bin/ngxray")),
+        "no bin/ngxray in the hook environment: {envs:?}"
+    );
+
+    // Fixed config: the hook passes.
+    std::fs::copy(
+        repo().join("testdata/formats/clean/nginx.conf"),
+        user.join("nginx/nginx.conf"),
+    )
+    .unwrap();
+    git(&user, &["add", "-A"]);
+    let o = hook("clean");
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("Passed"), "{}", stdout(&o));
+}
+
+/// The first fenced block of `lang` after the line that starts with `marker`
+/// in README.md.
+fn readme_block(marker: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let at = readme
+        .lines()
+        .position(|l| l.starts_with(marker))
+        .unwrap_or_else(|| panic!("README lacks {marker}"));
+    let mut lines = readme.lines().skip(at);
+    lines
+        .by_ref()
+        .find(|l| *l == format!("```{lang}"))
+        .unwrap_or_else(|| panic!("no {lang} block after {marker}"));
+    let mut block = String::new();
+    for l in lines.take_while(|l| *l != "```") {
+        block.push_str(l);
+        block.push('\n');
+    }
+    block
+}
+
+/// Files named `name` under `dir`.
+fn walk_for(dir: &Path, name: &str) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == name)
+        .map(|e| e.into_path())
+        .collect()
+}
+
+#[test]
+fn packaging_files_agree() {
+    // One set of hooks, in this repository and in the mirror.
+    let hooks = std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).unwrap();
+    let mirror_hooks =
+        std::fs::read_to_string(repo().join("packaging/pre-commit/.pre-commit-hooks.yaml"))
+            .unwrap();
+    assert_eq!(
+        hooks, mirror_hooks,
+        "packaging/pre-commit/.pre-commit-hooks.yaml differs from .pre-commit-hooks.yaml"
+    );
+    for id in ["ngxray-lint", "ngxray"] {
+        assert!(
+            hooks.contains(&format!("- id: {id}\n")),
+            "hook {id} missing"
+        );
+    }
+    assert!(!hooks.contains("language: rust"), "{hooks}");
+    assert_eq!(
+        hooks.matches("\n  language: python\n").count(),
+        2,
+        "{hooks}"
+    );
+
+    // The mirror pins the wheel of this version.
+    let mirror: toml::Value =
+        std::fs::read_to_string(repo().join("packaging/pre-commit/pyproject.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    assert_eq!(
+        mirror["project"]["dependencies"].as_array().unwrap(),
+        &vec![toml::Value::String(format!("ngxray=={VERSION}"))]
+    );
+
+    // The wheel: maturin, the binary only, the dist profile.
+    let py: toml::Value = std::fs::read_to_string(repo().join("pyproject.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        py["build-system"]["build-backend"].as_str(),
+        Some("maturin")
+    );
+    assert_eq!(py["project"]["name"].as_str(), Some("ngxray"));
+    assert_eq!(py["tool"]["maturin"]["bindings"].as_str(), Some("bin"));
+    assert_eq!(py["tool"]["maturin"]["profile"].as_str(), Some("dist"));
+
+    let cargo: toml::Value = std::fs::read_to_string(repo().join("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let dist = &cargo["profile"]["dist"];
+    assert_eq!(dist["inherits"].as_str(), Some("release"));
+    assert_eq!(dist["lto"].as_str(), Some("fat"));
+    assert_eq!(dist["codegen-units"].as_integer(), Some(1));
+    assert_eq!(dist["strip"].as_str(), Some("symbols"));
+
+    // The action installs the wheel of its `version` input with pip.
+    let action = std::fs::read_to_string(repo().join("action.yml")).unwrap();
+    assert!(action.contains("using: composite"), "{action}");
+    assert!(action.contains("pip install"), "{action}");
+}
+
+/// actionlint on the workflows (with shellcheck on their `run:` scripts),
+/// shellcheck on the composite action's scripts, hadolint on the Dockerfile.
+#[test]
+fn workflows_action_and_dockerfile_pass_their_linters() {
+    let test = "workflows_action_and_dockerfile_pass_their_linters";
+    let (Some(actionlint), Some(shellcheck), Some(hadolint), Some(py)) = (
+        oracle_tool(test, "actionlint"),
+        oracle_tool(test, "shellcheck"),
+        oracle_tool(test, "hadolint"),
+        oracle_python(),
+    ) else {
+        return;
+    };
+    let bin_dir = shellcheck.parent().unwrap().to_path_buf();
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+
+    // actionlint finds shellcheck on PATH and checks `run:` scripts with it.
+    let o = run(Command::new(&actionlint)
+        .current_dir(repo())
+        .env("PATH", &path)
+        .args(["-color=false", "-shellcheck", shellcheck.to_str().unwrap()]));
+    ok("actionlint", &o);
+    let workflows: Vec<String> = std::fs::read_dir(repo().join(".github/workflows"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        workflows.iter().any(|w| w == "release.yml"),
+        "{workflows:?}"
+    );
+
+    // The README's workflow that uses the action, as written.
+    let readme_tmp = tempfile::tempdir().unwrap();
+    let readme_wf = readme_tmp.path().join("readme-action.yml");
+    let workflow = readme_block("**GitHub Action.**", "yaml");
+    assert!(workflow.contains("uses: ngxray/ngxray@v"), "{workflow}");
+    assert!(workflow.contains("sarif: ngxray.sarif"), "{workflow}");
+    std::fs::write(&readme_wf, &workflow).unwrap();
+    let o = run(Command::new(&actionlint)
+        .env("PATH", &path)
+        .args(["-color=false", "-shellcheck", shellcheck.to_str().unwrap()])
+        .arg(&readme_wf));
+    ok("actionlint on the README's workflow", &o);
+
+    // actionlint does not read action.yml's own scripts: extract them.
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run(Command::new(&py)
+        .arg("-c")
+        .arg(
+            "import sys, yaml\n\
+             a = yaml.safe_load(open(sys.argv[1]))\n\
+             assert a['runs']['using'] == 'composite'\n\
+             n = 0\n\
+             for i, s in enumerate(a['runs']['steps']):\n\
+             \x20   if 'run' in s:\n\
+             \x20       assert s.get('shell') == 'bash', s\n\
+             \x20       open(f'{sys.argv[2]}/step{i}.sh', 'w').write('#!/usr/bin/env bash\\n' + s['run'])\n\
+             \x20       n += 1\n\
+             print(n)",
+        )
+        .arg(repo().join("action.yml"))
+        .arg(tmp.path()));
+    ok("read action.yml (PyYAML)", &o);
+    let steps: usize = stdout(&o).trim().parse().unwrap();
+    assert!(steps >= 2, "action.yml has {steps} run steps");
+    let scripts: Vec<PathBuf> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    for s in &scripts {
+        let text = std::fs::read_to_string(s).unwrap();
+        assert!(
+            !text.contains("${{"),
+            "{}: expressions belong in env:, not in the script:\n{text}",
+            s.display()
+        );
+    }
+    let o = run(Command::new(&shellcheck).args(&scripts));
+    ok("shellcheck action.yml steps", &o);
+
+    let o = run(Command::new(&hadolint).arg(repo().join("Dockerfile")));
+    ok("hadolint Dockerfile", &o);
+}
