@@ -243,6 +243,83 @@ fn wheel_installs_the_binary_and_lints() {
     assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
 }
 
+/// The composite action's steps, run as a runner runs them
+/// (tests/packaging/run_action.py), with pip offline on a wheelhouse that
+/// holds the local wheel as "PyPI": the install step installs the wheel of
+/// the `version` input, the lint step writes SARIF, prints annotations and
+/// exits 1 on the example's findings.
+#[test]
+fn action_installs_the_wheel_and_lints() {
+    let test = "action_installs_the_wheel_and_lints";
+    let Some(py) = oracle_python() else {
+        skip(test, "no Python oracle environment");
+        return;
+    };
+    let Some(wheel) = wheel(test) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let house = tmp.path().join("wheelhouse");
+    std::fs::create_dir(&house).unwrap();
+    std::fs::copy(&wheel, house.join(wheel.file_name().unwrap())).unwrap();
+    let runner_temp = tmp.path().join("runner");
+    std::fs::create_dir(&runner_temp).unwrap();
+    let sarif = tmp.path().join("ngxray.sarif");
+    let inputs = serde_json::json!({
+        "version": VERSION,
+        "python": py.to_str().unwrap(),
+        "args": "--fail-on warning testdata/examples/nginx.conf",
+        "sarif": sarif.to_str().unwrap(),
+    });
+    let run_action = |inputs: &serde_json::Value| -> serde_json::Value {
+        let o = run(Command::new(&py)
+            .current_dir(repo())
+            .arg(repo().join("tests/packaging/run_action.py"))
+            .arg(repo().join("action.yml"))
+            .arg(inputs.to_string())
+            .env("RUNNER_TEMP", &runner_temp)
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", &house)
+            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1"));
+        ok("run_action.py", &o);
+        serde_json::from_slice(&o.stdout).expect("run_action.py prints JSON")
+    };
+    let r = run_action(&inputs);
+    let steps = r["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2, "{r:#}");
+    assert_eq!(steps[0]["code"], 0, "install step: {r:#}");
+    assert!(
+        steps[0]["stdout"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("ngxray {VERSION}")),
+        "{r:#}"
+    );
+    // Findings: the step fails, with annotations, after writing SARIF.
+    assert_eq!(steps[1]["code"], 1, "lint step: {r:#}");
+    let annotations = steps[1]["stdout"].as_str().unwrap();
+    assert!(
+        annotations.contains("::warning file=testdata/examples/nginx.conf,line="),
+        "{annotations}"
+    );
+    assert_eq!(r["outputs"]["sarif"], sarif.to_str().unwrap());
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sarif).unwrap()).expect("SARIF is JSON");
+    assert_eq!(doc["version"], "2.1.0");
+    assert!(
+        !doc["runs"][0]["results"].as_array().unwrap().is_empty(),
+        "{doc:#}"
+    );
+
+    // A clean config: the step passes; a usage error fails it with 2.
+    let mut clean = inputs.clone();
+    clean["args"] = "testdata/formats/clean/nginx.conf".into();
+    let r = run_action(&clean);
+    assert_eq!(r["steps"][1]["code"], 0, "{r:#}");
+    let mut bad = inputs.clone();
+    bad["args"] = "--no-such-flag testdata/examples/nginx.conf".into();
+    let r = run_action(&bad);
+    assert_eq!(r["steps"][1]["code"], 2, "{r:#}");
+}
+
 fn git(dir: &Path, args: &[&str]) -> Output {
     let o = run(Command::new("git")
         .current_dir(dir)

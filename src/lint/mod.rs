@@ -300,27 +300,11 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintOutcome, 
         env_subst: opts.env_subst,
         follow_includes: true,
     };
-    // Parsing runs on one core: build the static tables the checks will
-    // use on the other.
-    let (grammar_on, rules_on) = sides(opts);
-    let (loaded, ()) = rayon::join(
-        || -> Result<Loaded, LoadError> {
-            let mut loaded = Loaded::default();
-            for p in &inputs {
-                loaded.load_path(p, &load_opts)?;
-            }
-            Ok(loaded)
-        },
-        || {
-            if grammar_on {
-                grammar::warm_up();
-            }
-            if rules_on {
-                let _ = crate::model::defaults::rows("proxy_pass");
-            }
-        },
-    );
-    Ok(lint_loaded(loaded?, opts))
+    let mut loaded = Loaded::default();
+    for p in &inputs {
+        loaded.load_path(p, &load_opts)?;
+    }
+    Ok(lint_loaded(loaded, opts))
 }
 
 /// Lint already loaded files.

@@ -22,13 +22,6 @@ pub mod table;
 mod tsv;
 mod values;
 
-/// Build the directive table and value tables now. A lint calls this on a
-/// spare core while it parses, so validation does not wait for them.
-pub fn warm_up() {
-    let _ = table::table();
-    values::warm_up();
-}
-
 use super::variables::{self, Variables};
 use table::{context_bit, context_index, table, Args, Entry, Kind, Special, Table, CONTEXTS};
 use values::ValueCheck;

@@ -31,12 +31,6 @@ const FIXED_HTTP_VARIABLES: &str = include_str!(concat!(
     "/grammar/http-fixed-variables.txt"
 ));
 
-/// Build this module's tables now (see [`super::warm_up`]).
-pub(super) fn warm_up() {
-    LazyLock::force(&FIXED);
-    LazyLock::force(&PARAMS);
-}
-
 static FIXED: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
     FIXED_HTTP_VARIABLES
         .lines()
