@@ -18,12 +18,15 @@ pub mod diag;
 pub mod diagnose;
 pub mod export;
 pub mod fix;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lint;
 pub mod load;
 pub mod logs;
 pub mod model;
 pub mod probe;
 pub mod report;
+pub mod resolve;
 pub mod sanitize;
 pub mod source;
 pub mod syntax;

@@ -154,25 +154,34 @@ pub fn render_page(cmd: clap::Command, w: &mut dyn Write) -> std::io::Result<()>
 }
 
 /// Every page (the command and, recursively, its visible subcommands) as
-/// `NAME.1` in `dir`, as `clap_mangen::generate_to` names them.
-fn write_pages(cmd: &clap::Command, dir: &Path) -> std::io::Result<()> {
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        write_pages(sub, dir)?;
+/// `NAME.1`, as `clap_mangen::generate_to` names them, rendered in memory
+/// first, then written safely into `dir` ([`super::man_dir`]).
+fn write_pages(cmd: &clap::Command, dir: &Path) -> u8 {
+    fn collect(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            collect(sub, out)?;
+        }
+        let name = cmd.get_display_name().unwrap_or_else(|| cmd.get_name());
+        let mut buf = Vec::new();
+        render_page(cmd.clone(), &mut buf)?;
+        out.push((format!("{name}.1"), buf));
+        Ok(())
     }
-    let name = cmd.get_display_name().unwrap_or_else(|| cmd.get_name());
-    let mut file = std::fs::File::create(dir.join(format!("{name}.1")))?;
-    render_page(cmd.clone(), &mut file)?;
-    file.flush()
+    let mut pages = Vec::new();
+    if let Err(e) = collect(cmd, &mut pages) {
+        return super::fail(format!("cannot render the man pages: {e}"));
+    }
+    match super::man_dir::write_pages(dir, &pages) {
+        Ok(_) => super::EXIT_OK,
+        Err(e) => super::fail(format!("man --dir: {e}")),
+    }
 }
 
 pub fn run_man(args: ManArgs) -> u8 {
     let mut cmd = Cli::command().disable_help_subcommand(true);
     cmd.build();
     if let Some(dir) = args.dir {
-        return match write_pages(&cmd, &dir) {
-            Ok(()) => super::EXIT_OK,
-            Err(e) => super::fail(format!("cannot write man pages to {}: {e}", dir.display())),
-        };
+        return write_pages(&cmd, &dir);
     }
     let page = match &args.command {
         None => cmd,

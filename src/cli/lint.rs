@@ -117,6 +117,15 @@ pub struct LintArgs {
     /// Resolve upstream host names through the system resolver (`dns/unresolvable-host`).
     #[arg(long)]
     pub resolve: bool,
+    /// Deadline for all `--resolve` lookups together (nginx time, e.g. 5s,
+    /// 500ms; default 5s). Names without an answer by then are reported as
+    /// "could not be checked" (info).
+    #[arg(long, value_name = "TIME", value_parser = parse_timeout, requires = "resolve")]
+    pub resolve_timeout: Option<std::time::Duration>,
+    /// Ask this DNS server (`IP[:PORT]`) instead of the system resolver for
+    /// `--resolve`.
+    #[arg(long, value_name = "ADDR", value_parser = crate::resolve::parse_server, requires = "resolve")]
+    pub resolver: Option<std::net::SocketAddr>,
     /// Dynamic module assumed loaded, as by `load_module` (e.g.
     /// ngx_http_lua_module.so; comma-separated, repeatable). Third-party
     /// directives of other modules are then unknown directives.
@@ -223,6 +232,15 @@ fn local_nginx_version() -> Result<NginxVersion, String> {
         })
 }
 
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    match crate::model::values::parse_time(s) {
+        Some(ms) if ms > 0 => Ok(std::time::Duration::from_millis(ms)),
+        _ => Err(format!(
+            "invalid time \"{s}\" (expected a positive nginx time, e.g. 5s or 500ms)"
+        )),
+    }
+}
+
 fn parse_path_map(s: &str) -> Result<(PathBuf, PathBuf), String> {
     match s.split_once('=') {
         Some((from, to)) if from.starts_with('/') && !to.is_empty() => {
@@ -266,6 +284,11 @@ fn options(args: &LintArgs, file: &FileConfig, path: Option<&PathBuf>) -> LintOp
         ignore: file.ignore.iter().chain(&args.ignore).cloned().collect(),
         config: path.cloned(),
         resolve: args.resolve,
+        resolve_with: crate::resolve::Settings {
+            deadline: args.resolve_timeout,
+            server: args.resolver,
+            progress: std::io::stderr().is_terminal(),
+        },
         settings: file.settings.clone(),
         modules: args.load_modules.clone(),
         per_file_ignores: file.per_file_ignores.clone(),

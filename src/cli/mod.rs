@@ -11,6 +11,7 @@ pub mod lint;
 pub mod lint_scope;
 pub mod logs;
 pub mod logs_merge;
+mod man_dir;
 pub mod parse;
 pub mod probe;
 pub mod rules;

@@ -13,6 +13,7 @@ use crate::syntax::{Block, FileId};
 pub mod baseline;
 pub mod config;
 pub mod grammar;
+pub mod refuse;
 pub mod registry;
 pub mod rule;
 pub mod rules;
@@ -106,6 +107,8 @@ pub struct LintOptions {
     pub config: Option<PathBuf>,
     /// Really resolve upstream host names (`dns/unresolvable-host`).
     pub resolve: bool,
+    /// How `--resolve` looks names up (deadline, server, progress).
+    pub resolve_with: crate::resolve::Settings,
     /// Per-rule severities and options (from `.ngxray.toml`).
     pub settings: config::Settings,
     /// Dynamic modules assumed loaded, as by `load_module` (`.so` names).
@@ -341,7 +344,7 @@ fn prepare<'a>(loaded: Loaded, opts_of: impl Fn(FileId) -> &'a LintOptions) -> L
             file,
             context: opts_of(file)
                 .context
-                .unwrap_or_else(|| infer_context(&loaded.file(file).root)),
+                .unwrap_or_else(|| refuse::root_context(&loaded, file)),
         })
         .collect();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
@@ -547,6 +550,7 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
             let mut found = Vec::new();
             if grammar_on {
                 grammar::check(shared, opts, &mut found);
+                refuse::check(shared, opts, &mut found);
             }
             found
         },

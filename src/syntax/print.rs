@@ -2,7 +2,8 @@
 //! who rewrite configs and by the round-trip property tests: parsing the
 //! printed text gives the same tree (names, argument values, nesting).
 
-use super::ast::{Block, Directive, Item};
+use super::ast::{Block, Item, Word};
+use crate::source::Span;
 
 /// Does this value need quotes to survive nginx's lexer unchanged?
 fn needs_quotes(v: &str) -> bool {
@@ -33,57 +34,107 @@ pub fn word(v: &str) -> String {
     s
 }
 
-/// A directive's name and arguments, indented.
-fn head(out: &mut String, d: &Directive, depth: usize) {
-    out.push_str(&"    ".repeat(depth));
-    out.push_str(&word(d.name()));
-    for a in &d.args {
-        out.push(' ');
-        out.push_str(&word(&a.value));
+/// The source bytes of a piece whose text lossy UTF-8 decoding changed
+/// (it holds U+FFFD): printing them instead keeps the bytes as written.
+fn lossy<'s>(src: Option<&'s [u8]>, span: Span, text: &str) -> Option<&'s [u8]> {
+    if !text.contains('\u{FFFD}') {
+        return None;
+    }
+    src?.get(span.start()..span.end())
+}
+
+fn push_word(out: &mut Vec<u8>, w: &Word, src: Option<&[u8]>) {
+    match lossy(src, w.span, &w.value) {
+        // the word as written, quotes included: it lexes to the same bytes
+        Some(raw) => out.extend_from_slice(raw),
+        None => out.extend_from_slice(word(&w.value).as_bytes()),
     }
 }
 
-/// Print a block (a file's top level) as nginx configuration text. Open
-/// blocks wait on an explicit stack, so nesting depth costs heap, not stack.
-pub fn print(b: &Block, comments: bool) -> String {
-    let mut out = String::new();
-    // the items of each open block still to print, and its depth
-    let mut stack = vec![(b.items(), 0usize)];
-    while let Some((items, depth)) = stack.last_mut() {
-        let depth = *depth;
-        let Some(item) = items.next() else {
+fn indent(out: &mut Vec<u8>, depth: usize) {
+    for _ in 0..depth {
+        out.extend_from_slice(b"    ");
+    }
+}
+
+/// Print with an explicit stack (no recursion on nesting depth).
+fn write(root: &Block, src: Option<&[u8]>, comments: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut stack: Vec<Box<dyn Iterator<Item = Item<'_>> + '_>> = vec![Box::new(root.items())];
+    loop {
+        let depth = stack.len().saturating_sub(1);
+        let Some(top) = stack.last_mut() else { break };
+        let Some(item) = top.next() else {
             stack.pop();
-            if depth > 0 {
-                out.push_str(&"    ".repeat(depth - 1));
-                out.push_str("}\n");
+            if !stack.is_empty() {
+                indent(&mut out, depth - 1);
+                out.extend_from_slice(b"}\n");
             }
             continue;
         };
         match item {
-            Item::Directive(d) => {
-                head(&mut out, d, depth);
-                if let Some(raw) = &d.raw {
-                    out.push_str(" {");
-                    out.push_str(&raw.text);
-                    out.push_str("}\n");
-                } else if let Some(b) = &d.block {
-                    out.push_str(" {\n");
-                    stack.push((b.items(), depth + 1));
-                } else {
-                    out.push_str(";\n");
-                }
-            }
             Item::Comment(c) => {
                 if comments {
-                    out.push_str(&"    ".repeat(depth));
-                    out.push('#');
-                    out.push_str(&c.text);
-                    out.push('\n');
+                    indent(&mut out, depth);
+                    match lossy(src, c.span, &c.text) {
+                        Some(raw) => {
+                            if !raw.starts_with(b"#") {
+                                out.push(b'#');
+                            }
+                            out.extend_from_slice(raw);
+                        }
+                        None => {
+                            out.push(b'#');
+                            out.extend_from_slice(c.text.as_bytes());
+                        }
+                    }
+                    out.push(b'\n');
+                }
+            }
+            Item::Directive(d) => {
+                indent(&mut out, depth);
+                push_word(&mut out, &d.name, src);
+                for a in &d.args {
+                    out.push(b' ');
+                    push_word(&mut out, a, src);
+                }
+                if let Some(raw) = &d.raw {
+                    out.push(b' ');
+                    match lossy(src, raw.span, &raw.text) {
+                        Some(bytes) => out.extend_from_slice(bytes),
+                        None => {
+                            out.push(b'{');
+                            out.extend_from_slice(raw.text.as_bytes());
+                            out.push(b'}');
+                        }
+                    }
+                    out.push(b'\n');
+                } else if let Some(b) = &d.block {
+                    out.extend_from_slice(b" {\n");
+                    stack.push(Box::new(b.items()));
+                } else {
+                    out.extend_from_slice(b";\n");
                 }
             }
         }
     }
     out
+}
+
+/// Print a block (a file's top level) as nginx configuration text. Values
+/// that were not valid UTF-8 come out as U+FFFD: use [`print_bytes`] with
+/// the source to keep their bytes.
+pub fn print(b: &Block, comments: bool) -> String {
+    // without a source every piece is a Rust string: always UTF-8
+    String::from_utf8(write(b, None, comments))
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Print a block parsed from `src`, keeping the bytes of words, comments
+/// and raw bodies that are not valid UTF-8 as written: parsing the output
+/// gives the same bytes.
+pub fn print_bytes(b: &Block, src: &[u8], comments: bool) -> Vec<u8> {
+    write(b, Some(src), comments)
 }
 
 #[cfg(test)]
@@ -119,5 +170,28 @@ mod tests {
             .unwrap();
         // "a {\n" and "}\n" per level, indented by four spaces a level
         assert_eq!(out, 6 * n + 2 * 4 * (n * (n - 1) / 2));
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        let src: &[u8] =
+            b"# c\xff\nname\xfe a\xff \"b \xc3\" c;\nh { x_by_lua_block { \xff } y; }\n";
+        let f = parse(src, FileId(0));
+        assert!(f.errors.is_empty());
+        let out = print_bytes(&f.root, src, true);
+        for piece in [
+            &b"c\xff"[..],
+            b"name\xfe",
+            b"a\xff",
+            b"\"b \xc3\"",
+            b"{ \xff }",
+        ] {
+            assert!(out.windows(piece.len()).any(|w| w == piece), "{out:?}");
+        }
+        let g = parse(&out, FileId(0));
+        assert!(g.errors.is_empty());
+        assert_eq!(print_bytes(&g.root, &out, true), out);
+        // without the source: replacement characters
+        assert!(print(&f.root, true).contains('\u{FFFD}'));
     }
 }
