@@ -1,0 +1,114 @@
+//! Value shapes `nginx -t` refuses: numbers, `listen` addresses, CIDR
+//! masks, the named captures of a regex.
+
+use std::collections::HashSet;
+use std::net::Ipv6Addr;
+
+use crate::syntax::Directive;
+
+/// `ngx_atoi`: digits only, no sign, no overflow.
+pub(super) fn atoi(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || s.len() > 18 {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// The normalised address of a `listen` (as nginx prints it in `a duplicate
+/// listen ...`), `Ok(None)` when it cannot be known here (host names,
+/// variables), or nginx's parse error for a bracketed IPv6 address.
+pub(super) fn listen_address(d: &Directive) -> Result<Option<String>, &'static str> {
+    let Some(a) = d.arg(0) else { return Ok(None) };
+    if let Some(path) = a.strip_prefix("unix:") {
+        return Ok(Some(format!("unix:{path}")));
+    }
+    if let Some(rest) = a.strip_prefix('[') {
+        let Some((host, tail)) = rest.split_once(']') else {
+            return Err("invalid host");
+        };
+        let port = match tail {
+            "" => 80,
+            t => match t.strip_prefix(':') {
+                Some(p) => match p.parse::<u32>() {
+                    Ok(n) if (1..=65535).contains(&n) && !p.starts_with('+') => n,
+                    _ => return Err("invalid port"),
+                },
+                None => return Err("invalid host"),
+            },
+        };
+        let ip: Ipv6Addr = host.parse().map_err(|_| "invalid IPv6 address")?;
+        let ip = if ip.is_unspecified() {
+            "::".to_string()
+        } else {
+            ip.to_string()
+        };
+        return Ok(Some(format!("[{ip}]:{port}")));
+    }
+    // IPv4: `port`, `*:port`, `a.b.c.d[:port]`, `*`
+    let (host, port) = match a.rsplit_once(':') {
+        Some((h, p)) => (h, p),
+        None if a.bytes().all(|b| b.is_ascii_digit()) => ("*", a),
+        None => (a, "80"),
+    };
+    let Ok(port) = port.parse::<u16>() else {
+        return Ok(None);
+    };
+    if port == 0 {
+        return Ok(None);
+    }
+    let host = if host == "*" {
+        "0.0.0.0".to_string()
+    } else if let Ok(ip) = host.parse::<std::net::Ipv4Addr>() {
+        ip.to_string()
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(format!("{host}:{port}")))
+}
+
+/// `ngx_ptocidr`: an address, or address/prefix within its length.
+pub(super) fn valid_cidr(s: &str) -> bool {
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (s, None),
+    };
+    let max = if addr.parse::<std::net::Ipv4Addr>().is_ok() {
+        32
+    } else if addr.parse::<Ipv6Addr>().is_ok() {
+        128
+    } else {
+        return false;
+    };
+    match prefix {
+        None => true,
+        Some(p) => {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| n <= max)
+        }
+    }
+}
+
+/// Named captures `(?<name>…)`, `(?P<name>…)`, `(?'name'…)`.
+pub(super) fn named_captures(s: &str, out: &mut HashSet<String>) {
+    let b = s.as_bytes();
+    for i in 0..b.len() {
+        if b[i] != b'(' || b.get(i + 1) != Some(&b'?') {
+            continue;
+        }
+        let rest = &b[i + 2..];
+        let skip = match rest {
+            [b'<', ..] | [b'\'', ..] => 1,
+            [b'P', b'<', ..] => 2,
+            _ => continue,
+        };
+        let from = i + 2 + skip;
+        let n = b[from..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        if n > 0 {
+            out.insert(s[from..from + n].to_string());
+        }
+    }
+}
