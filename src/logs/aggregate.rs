@@ -9,8 +9,6 @@
 //! Sizes are capped (groups, distinct requests per group, samples) so memory
 //! stays bounded whatever the input; what overflows is still counted.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::causes::{self, CauseId, CAUSES};
 use super::classify::Verdict;
@@ -38,45 +36,10 @@ pub fn provisional_line(seq: u64, rel: u64) -> u64 {
     PROVISIONAL | seq << 32 | rel
 }
 
-/// FxHash: the keys are short byte strings of our own making; no need for
-/// a DoS-resistant hasher on the hot path.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            h = (h.rotate_left(5) ^ v).wrapping_mul(K);
-        }
-        // The last 1 to 7 bytes as one zero-padded word: one round instead
-        // of a round per byte (each round waits for the previous one).
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-        }
-        self.0 = h;
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.write(&[i]);
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// FxHash (`rustc-hash`): the keys are short byte strings of our own
+/// making; no need for a DoS-resistant hasher on the hot path.
+pub use rustc_hash::FxHasher;
+pub type FxMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// One sample line with its position.
 #[derive(Debug, Clone, PartialEq, Eq)]
