@@ -9,7 +9,6 @@
 //! Sizes are capped (groups, distinct requests per group, samples) so memory
 //! stays bounded whatever the input; what overflows is still counted.
 
-
 use super::causes::{self, CauseId, CAUSES};
 use super::classify::Verdict;
 use super::line::{self, Level, Line};
