@@ -303,9 +303,19 @@ pub fn run(args: LintArgs) -> u8 {
             ));
         }
     }
+    // `--stdin-filename`: the `.ngxray.toml` governing standard input is
+    // searched from the name it stands for.
+    let explicit = args.config.clone().or_else(|| {
+        let name = args.output.stdin_filename.as_ref()?;
+        if args.paths.iter().all(|p| p.as_os_str() == "-") {
+            config::find(&config::search_start(name))
+        } else {
+            None
+        }
+    });
     let (groups, file) = match super::lint_scope::groups(
         &args.paths,
-        args.config.clone(),
+        explicit,
         &args.globs,
         &args.scope,
         |file, path| options(&args, file, path),

@@ -147,11 +147,10 @@ pub fn plan(
             out.push((p.clone(), configs.for_path(p)?));
             continue;
         }
-        let meta = std::fs::metadata(p).map_err(|source| LoadError::Io {
-            path: p.display().to_string(),
-            source,
-        })?;
-        if !meta.is_dir() {
+        // An input that cannot be read goes on as a file: loading it
+        // reports `io/unreadable` and the other inputs are still linted.
+        let is_dir = std::fs::metadata(p).is_ok_and(|m| m.is_dir());
+        if !is_dir {
             out.push((p.clone(), configs.for_path(p)?));
             continue;
         }
