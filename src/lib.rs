@@ -16,6 +16,7 @@ pub mod cli;
 pub mod crossplane;
 pub mod diag;
 pub mod diagnose;
+pub mod dns;
 pub mod export;
 pub mod fix;
 #[doc(hidden)]

@@ -9,15 +9,14 @@
 //!
 //! Two resolvers: the system's (`getaddrinfo`, as nginx does at load), or a
 //! given server (`--resolver ADDR`) asked directly over UDP with the DNS
-//! client of [`crate::probe::dns`].
+//! client of [`crate::dns`].
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::probe::dns;
-use crate::probe::target::{ResolverSettings, Site};
+use crate::dns::{self, ResolverSettings, Site};
 
 /// Default deadline for all lookups of one run.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(5);

@@ -12,7 +12,8 @@
 //! bounded by one global deadline. The library returns results; rendering
 //! is in [`report`], printing in `cli::probe`.
 
-pub mod dns;
+// The DNS client is shared with `lint --resolve`.
+pub use crate::dns;
 pub mod net;
 #[cfg(target_os = "linux")]
 pub mod perm;

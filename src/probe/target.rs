@@ -10,28 +10,9 @@ use std::path::{Path, PathBuf};
 use crate::model::target::has_variable;
 use crate::model::values::{parse_size, parse_time};
 use crate::model::{Context, Host, Model, Pass, PassModule, ScopeId, Upstream};
-use crate::syntax::Directive;
 
-/// A place in the configuration.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Site {
-    pub file: String,
-    pub line: usize,
-    /// Byte offset of the directive: tells apart two on one line.
-    #[serde(skip)]
-    pub offset: usize,
-}
-
-impl Site {
-    pub fn of(model: &Model<'_>, d: &Directive) -> Site {
-        let f = model.loaded.sources.get(d.file());
-        Site {
-            file: f.path().display().to_string(),
-            line: f.line_of(d.span.start()),
-            offset: d.span.start(),
-        }
-    }
-}
+// Shared with `lint --resolve` through the bottom `dns` module.
+pub use crate::dns::{ResolverSettings, Site};
 
 /// The protocol nginx speaks to the backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -45,17 +26,6 @@ pub enum Protocol {
     Scgi,
     /// Stream proxying, or an upstream no `*_pass` uses: connect only.
     Tcp,
-}
-
-/// nginx's `resolver` in effect for a target.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolverSettings {
-    /// `host[:port]` as written (IP literals, or names resolved at load).
-    pub servers: Vec<String>,
-    pub timeout_ms: u64,
-    pub ipv4: bool,
-    pub ipv6: bool,
-    pub site: Site,
 }
 
 /// TLS to the backend as `*_ssl_*` directives set it up.

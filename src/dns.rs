@@ -5,6 +5,9 @@
 //! to the next server every 5 seconds until `resolver_timeout`. The second
 //! is reproduced here with hickory-proto messages over a UDP socket, so the
 //! answer is the one those servers give, not the system's.
+//!
+//! A bottom module of its own: `probe` and `lint --resolve` (`resolve`) both
+//! ask DNS through it, so neither depends on the other.
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
 use std::sync::mpsc;
@@ -13,7 +16,40 @@ use std::time::{Duration, Instant};
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, RecordType};
 
-use super::target::ResolverSettings;
+use crate::model::Model;
+use crate::syntax::Directive;
+
+/// A place in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Site {
+    pub file: String,
+    pub line: usize,
+    /// Byte offset of the directive: tells apart two on one line.
+    #[serde(skip)]
+    pub offset: usize,
+}
+
+impl Site {
+    pub fn of(model: &Model<'_>, d: &Directive) -> Site {
+        let f = model.loaded.sources.get(d.file());
+        Site {
+            file: f.path().display().to_string(),
+            line: f.line_of(d.span.start()),
+            offset: d.span.start(),
+        }
+    }
+}
+
+/// nginx's `resolver` in effect for a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolverSettings {
+    /// `host[:port]` as written (IP literals, or names resolved at load).
+    pub servers: Vec<String>,
+    pub timeout_ms: u64,
+    pub ipv4: bool,
+    pub ipv6: bool,
+    pub site: Site,
+}
 
 /// The answer of one resolver view.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
