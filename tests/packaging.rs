@@ -10,11 +10,13 @@
 //!   the ngxray-pre-commit mirror (made from packaging/pre-commit/ as the
 //!   release does), pip offline with a wheelhouse holding the local wheel
 //!   (standing in for PyPI), and no cargo or rustc on PATH.
+//! - The same wheel installed with `pipx install` (pipx from the oracle
+//!   environment, offline): the command it links behaves the same.
 //! - The files that tie these together agree (hook definitions, pinned
 //!   versions, the dist profile), and the GitHub workflows, the composite
 //!   action and the Dockerfile pass actionlint, shellcheck and hadolint.
 //!
-//! The tools (maturin, pre-commit, actionlint, shellcheck, hadolint) come
+//! The tools (maturin, pipx, pre-commit, actionlint, shellcheck, hadolint) come
 //! from the Python environment of the oracles (`NGXRAY_PYTHON`, else
 //! `.ci/venv`), the build backend of the mirror package from a wheelhouse
 //! (`NGXRAY_WHEELHOUSE`, else `.ci/wheelhouse`): .ci/run installs both.
@@ -241,6 +243,76 @@ fn wheel_installs_the_binary_and_lints() {
         .current_dir(repo())
         .args(["lint", "testdata/formats/clean/nginx.conf"]));
     assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+}
+
+/// `pipx install` of the same wheel: pipx (from the oracle environment)
+/// makes a virtual environment of its own for the package and links the
+/// command into `PIPX_BIN_DIR`, where `ngxray --version` and a lint behave
+/// as the binary cargo built. pip runs offline (`PIP_NO_INDEX`): the wheel
+/// file is the only thing installed.
+#[test]
+fn pipx_installs_the_wheel_and_lints() {
+    let test = "pipx_installs_the_wheel_and_lints";
+    let Some(pipx) = oracle_tool(test, "pipx") else {
+        return;
+    };
+    let Some(wheel) = wheel(test) else { return };
+    let py = oracle_python().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let bin_dir = t.join("bin");
+    let pipx_cmd = |args: &[&str]| {
+        let mut c = Command::new(&pipx);
+        c.args(args)
+            .env("HOME", t)
+            .env("PIPX_HOME", t.join("pipx"))
+            .env("PIPX_BIN_DIR", &bin_dir)
+            .env("PIPX_MAN_DIR", t.join("man"))
+            .env("PIPX_DEFAULT_PYTHON", &py)
+            // Offline: pipx's own upgrade of pip in its shared environment
+            // would ask PyPI for a newer pip; its bundled pip does the job.
+            .env("PIPX_DISABLE_SHARED_LIBS_AUTO_UPGRADE", "1")
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            .env("USE_EMOJI", "0");
+        c
+    };
+    let o = run(pipx_cmd(&["install"]).arg(&wheel));
+    ok("pipx install", &o);
+    let o = run(&mut pipx_cmd(&["list", "--short"]));
+    ok("pipx list", &o);
+    assert_eq!(stdout(&o), format!("ngxray {VERSION}\n"));
+
+    let installed = bin_dir.join("ngxray");
+    let v = run(Command::new(&installed).arg("--version"));
+    ok("ngxray --version (pipx)", &v);
+    assert_eq!(stdout(&v), format!("ngxray {VERSION}\n"));
+    // The linked command is the binary itself, in pipx's environment.
+    let target = std::fs::canonicalize(&installed).unwrap();
+    assert!(
+        target.starts_with(std::fs::canonicalize(t.join("pipx")).unwrap()),
+        "{target:?}"
+    );
+    #[cfg(target_os = "linux")]
+    assert_eq!(&std::fs::read(&target).unwrap()[..4], b"\x7fELF");
+
+    let args = [
+        "lint",
+        "--format",
+        "concise",
+        "testdata/examples/nginx.conf",
+    ];
+    let from_pipx = run(Command::new(&installed).current_dir(repo()).args(args));
+    let from_cargo = run(Command::new(bin()).current_dir(repo()).args(args));
+    assert_eq!(from_pipx.status.code(), Some(1), "{}", stderr(&from_pipx));
+    assert!(!stdout(&from_pipx).is_empty());
+    assert_eq!(stdout(&from_pipx), stdout(&from_cargo));
+
+    ok(
+        "pipx uninstall",
+        &run(&mut pipx_cmd(&["uninstall", "ngxray"])),
+    );
+    assert!(!installed.exists(), "pipx uninstall left {installed:?}");
 }
 
 /// The composite action's steps, run as a runner runs them
