@@ -571,6 +571,77 @@ fn pre_commit_hook_installs_the_wheel_without_rust() {
     assert!(stdout(&o).contains("Passed"), "{}", stdout(&o));
 }
 
+/// The README's `repo: local` hook (ngxray already on PATH), as written
+/// under `repos:`: pre-commit runs `ngxray lint` on the files the hook
+/// selects, fails on findings and passes on a clean config.
+#[test]
+fn readme_local_pre_commit_hook_runs_as_written() {
+    let test = "readme_local_pre_commit_hook_runs_as_written";
+    let Some(pre_commit) = oracle_tool(test, "pre-commit") else {
+        return;
+    };
+    let hook = readme_block("### pre-commit", "yaml");
+    assert!(hook.contains("- repo: local\n"), "{hook}");
+    assert!(hook.contains("language: system\n"), "{hook}");
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let user = t.join("user");
+    std::fs::create_dir_all(user.join("nginx/conf.d")).unwrap();
+    std::fs::copy(
+        repo().join("testdata/examples/nginx.conf"),
+        user.join("nginx/nginx.conf"),
+    )
+    .unwrap();
+    std::fs::write(user.join("README.md"), "# deploy\n\nnot { nginx\n").unwrap();
+    std::fs::write(user.join("nginx/conf.d/.hidden"), "bad {\n").unwrap();
+    std::fs::write(
+        user.join(".pre-commit-config.yaml"),
+        format!("repos:\n{hook}"),
+    )
+    .unwrap();
+    git(&user, &["init", "-q"]);
+    git(&user, &["add", "-A"]);
+    let path = std::env::join_paths(
+        std::iter::once(bin().parent().unwrap().to_path_buf()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .unwrap();
+    let hook_run = || {
+        run(Command::new(&pre_commit)
+            .current_dir(&user)
+            .args(["run", "--all-files", "--color", "never"])
+            .env("PATH", &path)
+            .env("HOME", t)
+            .env("PRE_COMMIT_HOME", t.join("cache")))
+    };
+    let direct = run(Command::new(bin())
+        .current_dir(&user)
+        .args(["lint", "nginx/nginx.conf"]));
+    assert_eq!(direct.status.code(), Some(1));
+    let o = hook_run();
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("ngxray lint") && out.contains("Failed"),
+        "{out}"
+    );
+    for line in stdout(&direct).lines() {
+        assert!(out.contains(line), "hook output lacks `{line}`:\n{out}");
+    }
+    assert!(!out.contains("README.md"), "README.md was linted:\n{out}");
+    assert!(!out.contains(".hidden"), "a hidden file was linted:\n{out}");
+    std::fs::copy(
+        repo().join("testdata/formats/clean/nginx.conf"),
+        user.join("nginx/nginx.conf"),
+    )
+    .unwrap();
+    git(&user, &["add", "-A"]);
+    let o = hook_run();
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("Passed"), "{}", stdout(&o));
+}
+
 /// The first fenced block of `lang` after the line that starts with `marker`
 /// in README.md.
 fn readme_block(marker: &str, lang: &str) -> String {
