@@ -642,6 +642,93 @@ fn readme_local_pre_commit_hook_runs_as_written() {
     assert!(stdout(&o).contains("Passed"), "{}", stdout(&o));
 }
 
+/// The Dockerfile's build step without Docker: the binary built by the
+/// Dockerfile's `cargo build` command for the musl target (`.ci/run` builds
+/// it when time allows and passes it as `NGXRAY_STATIC_BIN`) is static (no
+/// ELF interpreter, as the Dockerfile's `ldd` check demands, so it runs on
+/// `scratch`), runs with an empty environment in an empty folder, and lints
+/// like the cargo-built binary. Without `NGXRAY_STATIC_BIN` the test says so
+/// and does nothing (the build takes minutes; it is not an oracle).
+#[test]
+fn static_binary_as_the_dockerfile_builds_it() {
+    let dockerfile = std::fs::read_to_string(repo().join("Dockerfile")).unwrap();
+    let build = dockerfile
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("cargo build "))
+        .map(|rest| format!("cargo build {}", rest.trim_end_matches('\\').trim()))
+        .expect("the Dockerfile builds with cargo");
+    assert_eq!(build, "cargo build --locked --profile dist --bin ngxray");
+    // .ci/run builds with the same command, for the musl target.
+    let ci = std::fs::read_to_string(repo().join(".ci/run")).unwrap();
+    assert!(
+        ci.contains(&format!("{build} --target x86_64-unknown-linux-musl")),
+        ".ci/run does not build the static binary as the Dockerfile does"
+    );
+    // The check below tells a dynamic binary: the one cargo built here is.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    assert!(has_interpreter(&std::fs::read(bin()).unwrap()));
+    let Some(path) = std::env::var_os("NGXRAY_STATIC_BIN").map(PathBuf::from) else {
+        eprintln!(
+            "SKIP static_binary_as_the_dockerfile_builds_it: NGXRAY_STATIC_BIN not set (.ci/run sets it when it builds the static binary)"
+        );
+        return;
+    };
+    let elf = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(&elf[..4], b"\x7fELF");
+    assert!(
+        !has_interpreter(&elf),
+        "{} is dynamically linked",
+        path.display()
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let v = run(Command::new(&path)
+        .arg("--version")
+        .env_clear()
+        .current_dir(empty.path()));
+    ok("static ngxray --version", &v);
+    assert_eq!(stdout(&v), format!("ngxray {VERSION}\n"));
+    // `nginx -T | docker run -i ngxray lint -`: standard input, nothing else.
+    let example = std::fs::read(repo().join("testdata/examples/nginx.conf")).unwrap();
+    let lint = |exe: &Path| {
+        use std::io::Write;
+        let mut child = Command::new(exe)
+            .args(["lint", "--format", "concise", "-"])
+            .env_clear()
+            .current_dir(empty.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&example).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let from_static = lint(&path);
+    let from_cargo = lint(&bin());
+    assert_eq!(
+        from_static.status.code(),
+        Some(1),
+        "{}",
+        stderr(&from_static)
+    );
+    assert!(!stdout(&from_static).is_empty());
+    assert_eq!(stdout(&from_static), stdout(&from_cargo));
+}
+
+/// Does a 64-bit little-endian ELF file ask for a program interpreter
+/// (`PT_INTERP`: the dynamic loader)? A static binary does not.
+fn has_interpreter(elf: &[u8]) -> bool {
+    let u16_at = |o: usize| u16::from_le_bytes([elf[o], elf[o + 1]]) as usize;
+    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap()) as usize;
+    assert_eq!(elf[4], 2, "not a 64-bit ELF");
+    assert_eq!(elf[5], 1, "not little-endian");
+    let (phoff, phentsize, phnum) = (u64_at(0x20), u16_at(0x36), u16_at(0x38));
+    (0..phnum).any(|i| {
+        let o = phoff + i * phentsize;
+        u32::from_le_bytes(elf[o..o + 4].try_into().unwrap()) == 3
+    })
+}
+
 /// The first fenced block of `lang` after the line that starts with `marker`
 /// in README.md.
 fn readme_block(marker: &str, lang: &str) -> String {
