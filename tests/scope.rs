@@ -354,6 +354,35 @@ fn baseline_reports_only_new_findings() {
     );
 }
 
+/// In a git repository, baseline paths and fingerprints are relative to its
+/// root: the baseline matches from any folder of the repository.
+#[test]
+fn baseline_matches_from_any_folder_of_the_repository() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::create_dir(p.join(".git")).unwrap();
+    write(p, "nginx/conf.d/a.conf", VHOST);
+    let out = lint(p, &["--write-baseline", "ngxray-baseline.json", "nginx"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let base: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("ngxray-baseline.json")).unwrap())
+            .unwrap();
+    assert_eq!(base["findings"][0]["file"], "nginx/conf.d/a.conf");
+    let sub = p.join("nginx");
+    let out = lint(&sub, &["--baseline", "../ngxray-baseline.json", "conf.d"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("1 finding(s) hidden by baseline"),
+        "{}",
+        stderr(&out)
+    );
+    // The SARIF fingerprint from there is the recorded one.
+    assert_eq!(
+        sarif_fingerprints(&sub, &["conf.d"]),
+        [base["findings"][0]["fingerprint"].as_str().unwrap()]
+    );
+}
+
 /// The `partialFingerprints` of a SARIF report, in result order.
 fn sarif_fingerprints(dir: &Path, args: &[&str]) -> Vec<String> {
     let mut a = vec!["lint", "--format", "sarif"];
