@@ -11,6 +11,8 @@ mod deep_nesting;
 mod diagnose_cli;
 #[cfg(target_os = "linux")]
 mod diagnose_nginx;
+#[cfg(target_os = "linux")]
+mod diagnose_stream;
 mod docs;
 mod exit_codes;
 mod export_clickhouse;

@@ -88,9 +88,10 @@ pub fn explain(f: &Finding) -> (String, String) {
                 "Upstream {group}{peers} refused connections{place}: nothing listens on the peer's port (backend stopped, crashed or on another port).{outcome}{retry_note}"
             ),
             format!(
-                "Start or fix the backend at {}; if it is gone for good, remove or mark `down` its line in upstream {group}{}. Keep `max_fails`/`fail_timeout` on it so nginx stops trying it for a while, and keep `error` in *_next_upstream so clients are retried onto healthy peers.",
+                "Start or fix the backend at {}; if it is gone for good, remove or mark `down` its line in upstream {group}{}. Keep `max_fails`/`fail_timeout` on it so nginx stops trying it for a while, and keep {} so clients are retried onto healthy peers.",
                 f.peers.join(", "),
-                server_lines.first().map(|s| format!(" — {s}")).unwrap_or_default()
+                server_lines.first().map(|s| format!(" — {s}")).unwrap_or_default(),
+                if f.stream { "`proxy_next_upstream on` (stream's default) with more than one server in the group" } else { "`error` in *_next_upstream" }
             ),
         ),
         "read-timeout" | "status-504" => {
@@ -131,7 +132,10 @@ pub fn explain(f: &Finding) -> (String, String) {
                 "Connecting to {group}{peers} timed out{place}{}: the peer is down behind a firewall, overloaded (full accept backlog) or unreachable.{outcome}{retry_note}",
                 find(f, "_connect_timeout").map(|d| format!(" ({})", at(d))).unwrap_or_default()
             ),
-            "Check that the peer is up and reachable from nginx and that its listen backlog is not full; keep connect timeouts short (a few seconds) so retries happen quickly.".to_string(),
+            format!(
+                "Check that the peer is up and reachable from nginx and that its listen backlog is not full; keep connect timeouts short (a few seconds) so retries happen quickly.{}",
+                if f.stream { " In stream{} a connect timeout reaches the client as 502 (not 504), and only `proxy_next_upstream on` retries it." } else { "" }
+            ),
         ),
         "no-live-upstreams" => (
             format!(

@@ -172,7 +172,9 @@ impl Join<'_, '_, '_> {
             upstream: group.map(|g| at.group_name(g)),
             peers,
             server: srv.map(|s| at.server_label(s)),
-            location: loc.map(|l| at.location_label(l)),
+            location: loc.and_then(|l| at.location_name(l)),
+            stream: group.is_some_and(|g| at.model.upstreams.get(g).stream)
+                || srv.is_some_and(|s| at.servers[s].stream),
             count: if self.have_errors && a.error_lines > 0 {
                 a.error_lines
             } else {
@@ -220,6 +222,7 @@ impl Join<'_, '_, '_> {
             peers: Vec::new(),
             server: None,
             location: None,
+            stream: false,
             count: l.near_timeout,
             error_lines: 0,
             attempts: ga.attempts,

@@ -91,13 +91,17 @@ impl Join<'_, '_, '_> {
             self.offset = rec.offset;
         }
         self.span(rec.time);
-        let route = self.routes.route(
-            at,
-            rec.host.as_deref(),
-            rec.path.as_deref(),
-            rec.server_name.as_deref(),
-            rec.server_port,
-        );
+        let route = if rec.stream {
+            at.stream_route(rec.server_port)
+        } else {
+            self.routes.route(
+                at,
+                rec.host.as_deref(),
+                rec.path.as_deref(),
+                rec.server_name.as_deref(),
+                rec.server_port,
+            )
+        };
         touched.clear();
         // No $upstream_addr in the format (`combined`): a request to a
         // proxying location is one attempt at the location's group.

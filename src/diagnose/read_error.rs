@@ -190,13 +190,24 @@ impl Join<'_, '_, '_> {
             .as_deref()
             .and_then(|r| r.split(' ').nth(1))
             .map(|t| t.split('?').next().unwrap_or("").to_string());
-        let (srv, loc) = self.routes.route(
-            at,
-            host.as_deref(),
-            path_of.as_deref(),
-            server.as_deref(),
-            None,
-        );
+        // a stream session's line ends with its byte counts; its `server:`
+        // is the listen address
+        let stream = line.fields.bytes_client.is_some() || line.fields.bytes_upstream.is_some();
+        let (srv, loc) = if stream {
+            let port = server
+                .as_deref()
+                .and_then(|s| s.rsplit_once(':'))
+                .and_then(|(_, p)| p.parse().ok());
+            at.stream_route(port)
+        } else {
+            self.routes.route(
+                at,
+                host.as_deref(),
+                path_of.as_deref(),
+                server.as_deref(),
+                None,
+            )
+        };
         let group = if peer.is_empty() {
             loc.and_then(|l| at.pass_of(l))
                 .and_then(|p| at.model.pass(p).upstream)

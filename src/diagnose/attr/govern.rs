@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::{addr_keys, Attributor};
-use crate::model::{ScopeId, UpstreamId};
+use crate::model::{Context, ScopeId, UpstreamId};
 use crate::syntax::Directive;
 
 /// A directive that governs a finding, with its effective value.
@@ -76,38 +76,25 @@ impl Attributor<'_, '_> {
         group: Option<UpstreamId>,
         peers: &[String],
     ) -> Vec<DirectiveRef> {
+        let up = group.map(|g| self.model.upstreams.get(g));
+        let stream = up.is_some_and(|u| u.stream)
+            || location.is_some_and(|l| self.model.scope(l).kind == Context::StreamServer);
+        // a stream session whose server is not known: the group's only pass
+        let sole_pass = || match up.map(|u| u.used_by.as_slice()) {
+            Some([p]) if stream => Some(*p),
+            _ => None,
+        };
         let pass = location
             .and_then(|l| self.pass_of(l))
+            .or_else(sole_pass)
             .map(|p| self.model.pass(p));
         let prefix = pass.map_or("proxy", |p| p.module.prefix());
         let at = pass.map(|p| p.scope).or(location);
         let mut out = Vec::new();
-        let loc_names: &[&str] = match cause {
-            "read-timeout" | "status-504" => &[
-                "read_timeout",
-                "next_upstream",
-                "next_upstream_tries",
-                "next_upstream_timeout",
-            ],
-            "send-timeout" => &["send_timeout", "next_upstream"],
-            "connect-timeout" => &["connect_timeout", "next_upstream", "next_upstream_tries"],
-            "connect-refused"
-            | "connect-unreachable"
-            | "unix-socket-missing"
-            | "permission-denied"
-            | "status-502" => &[
-                "next_upstream",
-                "next_upstream_tries",
-                "next_upstream_timeout",
-            ],
-            "no-live-upstreams" | "peer-disabled" | "backend-busy" => {
-                &["next_upstream", "next_upstream_tries"]
-            }
-            "header-too-big" => &["buffer_size", "buffers", "busy_buffers_size"],
-            "premature-close" | "connection-reset" => &["http_version", "next_upstream"],
-            "tls-handshake" => &["ssl_server_name", "ssl_name", "ssl_protocols", "ssl_verify"],
-            "protocol-mismatch" | "invalid-response" => &["http_version"],
-            _ => &[],
+        let loc_names = if stream {
+            stream_names(cause)
+        } else {
+            http_names(cause)
         };
         if let Some(p) = pass {
             out.push(self.line_ref(p.directive));
@@ -195,5 +182,68 @@ impl Attributor<'_, '_> {
         let name = format!("{}_read_timeout", pass.module.prefix());
         let e = self.model.effective(pass.scope, &name);
         Some((e.time_ms()?, self.reference(&name, pass.scope)))
+    }
+}
+
+/// `*_` directive suffixes (after the module prefix) that govern an http
+/// cause at the location.
+fn http_names(cause: &str) -> &'static [&'static str] {
+    match cause {
+        "read-timeout" | "status-504" => &[
+            "read_timeout",
+            "next_upstream",
+            "next_upstream_tries",
+            "next_upstream_timeout",
+        ],
+        "send-timeout" => &["send_timeout", "next_upstream"],
+        "connect-timeout" => &["connect_timeout", "next_upstream", "next_upstream_tries"],
+        "connect-refused"
+        | "connect-unreachable"
+        | "unix-socket-missing"
+        | "permission-denied"
+        | "status-502" => &[
+            "next_upstream",
+            "next_upstream_tries",
+            "next_upstream_timeout",
+        ],
+        "no-live-upstreams" | "peer-disabled" | "backend-busy" => {
+            &["next_upstream", "next_upstream_tries"]
+        }
+        "header-too-big" => &["buffer_size", "buffers", "busy_buffers_size"],
+        "premature-close" | "connection-reset" => &["http_version", "next_upstream"],
+        "tls-handshake" => &["ssl_server_name", "ssl_name", "ssl_protocols", "ssl_verify"],
+        "protocol-mismatch" | "invalid-response" => &["http_version"],
+        _ => &[],
+    }
+}
+
+/// The same for a stream `server {}`: stream clients get 502 for every
+/// upstream failure (a connect timeout too); retries are `proxy_next_upstream
+/// on|off` with its tries and timeout; `proxy_timeout` is the idle timeout
+/// of the session in both directions.
+fn stream_names(cause: &str) -> &'static [&'static str] {
+    match cause {
+        "connect-timeout" => &[
+            "connect_timeout",
+            "next_upstream",
+            "next_upstream_tries",
+            "next_upstream_timeout",
+        ],
+        "connect-refused"
+        | "connect-unreachable"
+        | "unix-socket-missing"
+        | "permission-denied"
+        | "no-live-upstreams"
+        | "peer-disabled"
+        | "backend-busy"
+        | "status-502"
+        | "status-503" => &[
+            "next_upstream",
+            "next_upstream_tries",
+            "next_upstream_timeout",
+        ],
+        "read-timeout" | "send-timeout" | "status-504" => &["timeout"],
+        "tls-handshake" => &["ssl_server_name", "ssl_name", "ssl_protocols", "ssl_verify"],
+        _ => &[],
     }
 }

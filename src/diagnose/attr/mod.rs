@@ -57,6 +57,7 @@ impl<'m, 'a> Attributor<'m, 'a> {
             passes_of: HashMap::new(),
         };
         at.add_servers();
+        at.add_stream_servers();
         for (i, p) in model.passes.iter().enumerate() {
             // the location (or stream server) the pass serves
             let owner = model

@@ -28,6 +28,9 @@ pub struct ServerInfo {
     pub label: String,
     pub ports: Vec<u16>,
     pub default_ports: Vec<u16>,
+    /// A `stream { server {} }`: routed by listen port, no names, no
+    /// locations (the server itself holds its `proxy_pass`).
+    pub stream: bool,
 }
 
 #[derive(Debug)]
@@ -115,8 +118,51 @@ impl Attributor<'_, '_> {
                 label: label.unwrap_or_else(|| "_".to_string()),
                 ports,
                 default_ports,
+                stream: false,
             });
         }
+    }
+
+    /// Index every `stream { server {} }` by its listen ports, after the
+    /// http servers (their indexes stay the same).
+    pub(super) fn add_stream_servers(&mut self) {
+        for sid in self.model.scopes_of(Context::StreamServer) {
+            let listens: Vec<&str> = self
+                .model
+                .local(sid, "listen")
+                .filter_map(|d| d.arg(0))
+                .collect();
+            let ports = listens.iter().filter_map(|a| port_of_listen(a)).collect();
+            self.server_locs.push(Vec::new());
+            self.servers.push(ServerInfo {
+                scope: sid,
+                names: Vec::new(),
+                label: format!("stream {}", listens.first().copied().unwrap_or("?")),
+                ports,
+                default_ports: Vec::new(),
+                stream: true,
+            });
+        }
+    }
+
+    /// The stream server of a session: the one listening on `port`, or the
+    /// only stream server there is.
+    pub fn find_stream_server(&self, port: Option<u16>) -> Option<usize> {
+        let mut stream = (0..self.servers.len()).filter(|&i| self.servers[i].stream);
+        match port {
+            Some(p) => stream.find(|&i| self.servers[i].ports.contains(&p)),
+            None => match (stream.next(), stream.next()) {
+                (Some(i), None) => Some(i),
+                _ => None,
+            },
+        }
+    }
+
+    /// The route of a stream session: its server, whose scope stands for
+    /// the location (it holds the `proxy_pass`).
+    pub fn stream_route(&self, port: Option<u16>) -> (Option<usize>, Option<ScopeId>) {
+        let s = self.find_stream_server(port);
+        (s, s.map(|s| self.servers[s].scope))
     }
 
     pub(super) fn add_locations(&mut self, parent: ScopeId) -> Vec<usize> {
@@ -184,17 +230,18 @@ impl Attributor<'_, '_> {
         port: Option<u16>,
         server_name: Option<&str>,
     ) -> Option<usize> {
-        if self.servers.is_empty() {
+        let http: Vec<usize> = (0..self.servers.len())
+            .filter(|&i| !self.servers[i].stream)
+            .collect();
+        if http.is_empty() {
             return None;
         }
-        let on_port: Vec<usize> = (0..self.servers.len())
+        let on_port: Vec<usize> = http
+            .iter()
+            .copied()
             .filter(|&i| port.is_none_or(|p| self.servers[i].ports.contains(&p)))
             .collect();
-        let cands = if on_port.is_empty() {
-            (0..self.servers.len()).collect()
-        } else {
-            on_port
-        };
+        let cands = if on_port.is_empty() { http } else { on_port };
         if let Some(sn) = server_name {
             if let Some(&i) = cands
                 .iter()
@@ -327,6 +374,12 @@ impl Attributor<'_, '_> {
                 .join(" "),
             None => String::new(),
         }
+    }
+
+    /// The label of a location scope; `None` for a stream server (which
+    /// stands for its own location).
+    pub fn location_name(&self, scope: ScopeId) -> Option<String> {
+        (self.model.scope(scope).kind != Context::StreamServer).then(|| self.location_label(scope))
     }
 
     /// The `server {}` label.
