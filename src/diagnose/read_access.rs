@@ -147,14 +147,16 @@ impl Join<'_, '_, '_> {
                 g.retried_ok += 1;
                 self.access.retried_ok += 1;
             }
-        } else if status >= 500 {
-            touched.push(self.count_local_failure(status, route, &probe));
+        } else if status >= 400 {
+            self.count_local_failure(status, route, &probe, touched);
         }
+        // served after a failed attempt (an answer nginx gave itself is not)
+        let served = final_group.is_some() && status < 500;
         for &k in touched.iter() {
             let acc = &mut self.tally.accs[k];
             acc.requests += 1;
             *acc.final_status.entry(status).or_default() += 1;
-            if status < 500 {
+            if served {
                 acc.retried_ok += 1;
             }
         }
@@ -233,22 +235,45 @@ impl Join<'_, '_, '_> {
         (final_group, failed_any)
     }
 
-    /// A 5xx nginx answered itself (limit_req, no upstream): joined by
-    /// request line, else counted under its status. Returns its finding.
-    fn count_local_failure(&mut self, status: u16, (srv, loc): Route, probe: &Probe<'_>) -> usize {
+    /// An error nginx answered itself (limit_req, auth_request, no
+    /// upstream): joined by request line to its error-log events, else a
+    /// 5xx counts under its status and a 4xx the config decides (the
+    /// location's `limit_req_status`, a 401/403 behind `auth_request`)
+    /// under its rule. Its findings go to `touched`.
+    fn count_local_failure(
+        &mut self,
+        status: u16,
+        (srv, loc): Route,
+        probe: &Probe<'_>,
+        touched: &mut Vec<usize>,
+    ) {
         let key = self.events.join(By::Request, probe);
-        if key.is_some() {
+        if let Some(k) = key {
             self.errors.joined += 1;
+            self.tally.accs[k].attempts += 1;
+            touched.push(k);
+            for k in self.events.join_rest(probe) {
+                self.errors.joined += 1;
+                self.tally.accs[k].attempts += 1;
+                if !touched.contains(&k) {
+                    touched.push(k);
+                }
+            }
+            return;
         }
-        let k = key.unwrap_or_else(|| {
-            self.tally
-                .intern((format!("status-{status}"), None, srv, loc))
-        });
-        if key.is_none() {
-            self.tally.accs[k].seen_in_bucket(probe.time, self.bucket);
-        }
-        self.tally.accs[k].attempts += 1;
-        k
+        let cause = if status >= 500 {
+            format!("status-{status}")
+        } else {
+            match loc.and_then(|l| self.at.decided_by(l, status)) {
+                Some(c) => c.to_string(),
+                None => return,
+            }
+        };
+        let k = self.tally.intern((cause, None, srv, loc));
+        let acc = &mut self.tally.accs[k];
+        acc.seen_in_bucket(probe.time, self.bucket);
+        acc.attempts += 1;
+        touched.push(k);
     }
 }
 

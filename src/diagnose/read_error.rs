@@ -78,11 +78,34 @@ impl Events {
         }
     }
 
+    /// Every further unused event of the same request on the same
+    /// connection (both logs carry `$connection`/`*cid`): an auth
+    /// subrequest's failure and the auth failure it caused.
+    pub fn join_rest(&mut self, p: &Probe<'_>) -> Vec<usize> {
+        let mut out = Vec::new();
+        if p.connection.is_none() {
+            return out;
+        }
+        while let Some(k) = self.join_if(By::Request, p, |ev| ev.cid == p.connection) {
+            out.push(k);
+        }
+        out
+    }
+
     /// The finding key of the first unused event that fits an attempt:
     /// its time within the request's duration (plus slack) before the
     /// request's end, the same request line, connection (`*cid`) and
     /// worker pid when both logs carry them. Marks it used.
     pub fn join(&mut self, by: By<'_>, p: &Probe<'_>) -> Option<usize> {
+        self.join_if(by, p, |_| true)
+    }
+
+    fn join_if(
+        &mut self,
+        by: By<'_>,
+        p: &Probe<'_>,
+        also: impl Fn(&Event) -> bool,
+    ) -> Option<usize> {
         let list = match by {
             By::Peer(addr) => self.by_peer.get(&addr.to_ascii_lowercase()),
             By::Request => p.request.and_then(|r| self.by_request.get(r)),
@@ -97,6 +120,7 @@ impl Events {
                 break;
             }
             if ev.used
+                || !also(ev)
                 || (ev.request.is_some() && p.request.is_some() && ev.request.as_ref() != p.request)
                 || (ev.cid.is_some() && p.connection.is_some() && ev.cid != p.connection)
                 || (ev.pid.is_some() && p.pid.is_some() && ev.pid != p.pid)
@@ -186,9 +210,15 @@ impl Join<'_, '_, '_> {
         let request = s(line.fields.request);
         let host = s(line.fields.host);
         let server = s(line.fields.server);
-        let path_of = request
-            .as_deref()
-            .and_then(|r| r.split(' ').nth(1))
+        // a subrequest's failure (auth_request, SSI) belongs to the
+        // location that served the subrequest
+        let path_of = s(line.fields.subrequest)
+            .or_else(|| {
+                request
+                    .as_deref()
+                    .and_then(|r| r.split(' ').nth(1))
+                    .map(str::to_string)
+            })
             .map(|t| t.split('?').next().unwrap_or("").to_string());
         // a stream session's line ends with its byte counts; its `server:`
         // is the listen address
@@ -208,7 +238,11 @@ impl Join<'_, '_, '_> {
                 None,
             )
         };
-        let group = if peer.is_empty() {
+        // nginx answered itself: no upstream group is at fault
+        let local = matches!(cause.id, "rate-limited" | "auth-request-failed");
+        let group = if local {
+            None
+        } else if peer.is_empty() {
             loc.and_then(|l| at.pass_of(l))
                 .and_then(|p| at.model.pass(p).upstream)
         } else {

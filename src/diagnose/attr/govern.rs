@@ -44,7 +44,11 @@ impl Attributor<'_, '_> {
             }
             None => DirectiveRef {
                 name: name.to_string(),
-                value: e.default.unwrap_or("").to_string(),
+                value: e
+                    .default
+                    .or_else(|| missing_default(name))
+                    .unwrap_or("")
+                    .to_string(),
                 file: None,
                 line: None,
                 default: true,
@@ -96,7 +100,12 @@ impl Attributor<'_, '_> {
         } else {
             http_names(cause)
         };
-        if let Some(p) = pass {
+        // nginx answered itself: the location's own *_pass is not at fault
+        let local = matches!(
+            cause,
+            "rate-limited" | "auth-denied" | "auth-request-failed"
+        );
+        if let Some(p) = pass.filter(|_| !local) {
             out.push(self.line_ref(p.directive));
         }
         if let Some(at) = at {
@@ -117,6 +126,13 @@ impl Attributor<'_, '_> {
                 }
                 "request-rejected" | "forbidden" => {
                     out.push(self.reference("auth_request", at));
+                }
+                "auth-request-failed" | "auth-denied" => {
+                    out.push(self.reference("auth_request", at));
+                    // the location that serves the auth subrequest
+                    if let Some(pass) = self.auth_pass(at) {
+                        out.push(self.line_ref(self.model.pass(pass).directive));
+                    }
                 }
                 _ => {}
             }
@@ -176,12 +192,56 @@ impl Attributor<'_, '_> {
         out
     }
 
+    /// The rule of the config that decides a 4xx nginx answers itself at
+    /// a location: `limit_req` with its `limit_req_status`, or a 401/403
+    /// passed on from an `auth_request` subrequest.
+    pub fn decided_by(&self, location: ScopeId, status: u16) -> Option<&'static str> {
+        let limited = !self
+            .model
+            .effective_array(location, "limit_req")
+            .directives
+            .is_empty();
+        let limit_status = self
+            .reference("limit_req_status", location)
+            .value
+            .parse::<u16>()
+            .ok();
+        if limited && limit_status == Some(status) {
+            return Some("rate-limited");
+        }
+        let auth = self.model.effective(location, "auth_request");
+        let auth_on = auth.args().first().is_some_and(|a| *a != "off");
+        (auth_on && matches!(status, 401 | 403)).then_some("auth-denied")
+    }
+
+    /// The `*_pass` of the location an `auth_request URI` at `scope` goes to.
+    fn auth_pass(&self, scope: ScopeId) -> Option<crate::model::PassId> {
+        let e = self.model.effective(scope, "auth_request");
+        let uri = e.args().first().copied().filter(|a| *a != "off")?;
+        let server_scope = self
+            .model
+            .chain(scope)
+            .find(|s| self.model.scope(*s).kind == Context::Server)?;
+        let server = self.servers.iter().position(|s| s.scope == server_scope)?;
+        let uri = uri.split('?').next().unwrap_or(uri);
+        self.pass_of(self.find_location(server, uri)?)
+    }
+
     /// Effective read timeout (ms) at a location.
     pub fn read_timeout(&self, location: ScopeId) -> Option<(u64, DirectiveRef)> {
         let pass = self.pass_of(location).map(|p| self.model.pass(p))?;
         let name = format!("{}_read_timeout", pass.module.prefix());
         let e = self.model.effective(pass.scope, &name);
         Some((e.time_ms()?, self.reference(&name, pass.scope)))
+    }
+}
+
+/// nginx defaults the shared defaults table leaves empty that a diagnosis
+/// names as effective values.
+fn missing_default(name: &str) -> Option<&'static str> {
+    match name {
+        "limit_req_status" | "limit_conn_status" => Some("503"),
+        _ => None,
     }
 }
 
