@@ -284,4 +284,92 @@ http {
             .iter()
             .any(|d| d.name == "proxy_next_upstream" && d.default));
     }
+
+    const STREAM: &str = "events {}
+http {
+    limit_req_zone $binary_remote_addr zone=z:1m rate=1r/s;
+    server {
+        listen 80;
+        server_name a.test;
+        location /login/ { limit_req zone=z; limit_req_status 429; proxy_pass http://10.0.0.1; }
+        location /plain/ { limit_req zone=z; proxy_pass http://10.0.0.1; }
+        location /members/ { auth_request /_auth; proxy_pass http://10.0.0.1; }
+        location = /_auth { internal; proxy_pass http://10.0.0.7:9000; }
+    }
+}
+stream {
+    upstream tcp { server 10.0.1.1:5432 max_fails=3; server 10.0.1.2:5432; }
+    server { listen 127.0.0.1:6432; proxy_connect_timeout 2s; proxy_pass tcp; }
+    server { listen 7000; proxy_pass 10.0.2.1:7000; }
+}
+";
+
+    #[test]
+    fn stream_servers_and_their_directives() {
+        let l = load(STREAM);
+        let m = Model::build(&l, &[(l.roots[0], Context::Main)]);
+        let at = Attributor::new(&m);
+        // http routing never picks a stream server
+        let http = at
+            .find_server(Some("other.test"), Some(6432), None)
+            .unwrap();
+        assert_eq!(at.server_label(http), "a.test");
+        let (srv, loc) = at.stream_route(Some(6432));
+        assert_eq!(at.server_label(srv.unwrap()), "stream 127.0.0.1:6432");
+        assert_eq!(at.location_name(loc.unwrap()), None);
+        assert_eq!(at.stream_route(Some(1)), (None, None));
+        // two stream servers: no port, no route
+        assert_eq!(at.stream_route(None), (None, None));
+        let g = at.group_of("10.0.1.1:5432", loc).unwrap();
+        assert_eq!(at.group_name(g), "tcp");
+        let ds = at.governing("connect-timeout", loc, Some(g), &["10.0.1.1:5432".into()]);
+        let names: Vec<(&str, &str, Option<usize>)> = ds
+            .iter()
+            .map(|d| (d.name.as_str(), d.value.as_str(), d.line))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("proxy_pass", "tcp", Some(15)),
+                ("proxy_connect_timeout", "2s", Some(15)),
+                ("proxy_next_upstream", "on", None),
+                ("proxy_next_upstream_tries", "0", None),
+                ("proxy_next_upstream_timeout", "0", None),
+                ("server", "10.0.1.1:5432 max_fails=3", Some(14)),
+                ("server", "10.0.1.2:5432", Some(14)),
+            ]
+        );
+        // the server unknown (no $server_port): the group's only pass
+        let ds = at.governing("connect-refused", None, Some(g), &[]);
+        assert_eq!(ds[0].name, "proxy_pass");
+    }
+
+    #[test]
+    fn statuses_the_config_decides() {
+        let l = load(STREAM);
+        let m = Model::build(&l, &[(l.roots[0], Context::Main)]);
+        let at = Attributor::new(&m);
+        let s = at.find_server(Some("a.test"), Some(80), None).unwrap();
+        let loc = |p: &str| at.find_location(s, p).unwrap();
+        assert_eq!(at.decided_by(loc("/login/x"), 429), Some("rate-limited"));
+        assert_eq!(at.decided_by(loc("/login/x"), 503), None);
+        assert_eq!(at.decided_by(loc("/plain/x"), 503), Some("rate-limited"));
+        assert_eq!(at.decided_by(loc("/members/x"), 401), Some("auth-denied"));
+        assert_eq!(at.decided_by(loc("/members/x"), 404), None);
+        let ds = at.governing("auth-request-failed", Some(loc("/members/x")), None, &[]);
+        let names: Vec<(&str, &str)> = ds
+            .iter()
+            .map(|d| (d.name.as_str(), d.value.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("auth_request", "/_auth"),
+                ("proxy_pass", "http://10.0.0.7:9000")
+            ]
+        );
+        let ds = at.governing("rate-limited", Some(loc("/plain/x")), None, &[]);
+        let st = ds.iter().find(|d| d.name == "limit_req_status").unwrap();
+        assert_eq!((st.value.as_str(), st.default), ("503", true));
+    }
 }
