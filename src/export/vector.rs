@@ -128,7 +128,7 @@ fn sig_condition(sig: &Sig) -> String {
     }
 }
 
-/// Statements that parse the text in `ngx_s` (one line or one record,
+/// Statements that parse the bytes in `ngx_r0` (one line or one record,
 /// without its trailing CR) up to the context tail: `ngx_hp` (an nginx
 /// header), `ngx_parsed`, `ngx_time`, `ngx_lv`, `ngx_pid`, `ngx_cid`,
 /// `ngx_body`, `ngx_at` (where the tail starts, 0 for none), `ngx_head` and
@@ -139,19 +139,32 @@ fn header_tail(o: &mut String) {
     let lt = lt.as_str();
     let keys: Vec<String> = TAIL_KEYS.iter().map(|k| regex::escape(k)).collect();
     let keys = keys.join("|");
-    // Header start (behind paste prefixes).
+    // Header start (behind paste prefixes), found on the bytes as ngxray
+    // finds it: when the first 360 bytes are not all ASCII, each byte from
+    // 0x80 up stands for itself as \x01 (one byte, never part of a header),
+    // so that offsets are byte offsets. The text from the header on is
+    // then read as UTF-8 (invalid bytes become U+FFFD, as ngxray prints
+    // them): `replace` with a pattern that never matches a non-empty
+    // string is VRL's lossy conversion.
     let _ = write!(
         o,
-        "ngx_rest = null\n\
-         if match(ngx_s, {at0}) {{\n  ngx_rest = ngx_s\n}} else {{\n  \
-         ngx_m = parse_regex(ngx_s, {t}) ?? null\n  \
-         if ngx_m == null {{ ngx_m = parse_regex(ngx_s, {ng}) ?? null }}\n  \
-         if ngx_m == null {{ ngx_m = parse_regex(ngx_s, {l}) ?? null }}\n  \
-         if ngx_m != null {{ ngx_rest = string!(ngx_m.r) }}\n}}\n",
+        "ngx_s = replace(ngx_r0, r'\\A\\z', \"\")\n\
+         ngx_h = slice!(ngx_r0, 0, 360)\n\
+         if !match(ngx_h, r'^[\\x00-\\x7f]*$') {{\n  \
+         ngx_h = decode_base16!(replace_with(encode_base16(ngx_h), r'[0-9a-f]{{2}}') -> |ngx_bm| {{ \
+         if match(ngx_bm.string, r'^[89a-f]') {{ \"01\" }} else {{ ngx_bm.string }} }})\n}}\n\
+         ngx_st = -1\n\
+         if match(ngx_h, {at0}) {{\n  ngx_st = 0\n}} else {{\n  \
+         ngx_m = parse_regex(ngx_h, {t}) ?? null\n  \
+         if ngx_m == null {{ ngx_m = parse_regex(ngx_h, {ng}) ?? null }}\n  \
+         if ngx_m == null {{ ngx_m = parse_regex(ngx_h, {l}) ?? null }}\n  \
+         if ngx_m != null {{ ngx_st = strlen(string!(ngx_m.p)) }}\n}}\n\
+         ngx_rest = null\n\
+         if ngx_st >= 0 {{ ngx_rest = replace(slice!(ngx_r0, ngx_st), r'\\A\\z', \"\") }}\n",
         at0 = re(&format!(r"^(?:{lt}|nginx: |\[{lv}\] )")),
-        t = re(&format!(r"^(?s:.{{0,315}}?)(?P<r>{lt}(?s:.*))$")),
-        ng = re(r"^(?s:.{0,312}?)(?P<r>nginx: \[(?s:.*))$"),
-        l = re(&format!(r"^(?s:.{{0,319}}?)(?P<r>\[{lv}\] (?s:.*))$")),
+        t = re(&format!(r"^(?P<p>(?s:.{{0,315}}?)){lt}")),
+        ng = re(r"^(?P<p>(?s:.{0,312}?))nginx: \["),
+        l = re(&format!(r"^(?P<p>(?s:.{{0,319}}?))\[{lv}\] ")),
     );
     // Time, `nginx: `, level, pid#tid, *cid.
     let _ = write!(
@@ -346,8 +359,9 @@ fn rest(o: &mut String) {
          \"ngxray_message\": ngx_s, \"ngxray_action\": null, \"ngxray_errno\": null, \"ngxray_pid\": null, \
          \"ngxray_connection\": null, \"ngxray_host\": null }\n\
          if ngx_sig != 0 {\n  \
+         ngx_upv = if ngx_ukey == \"\" { null } else { ngx_ukey }\n  \
          ngx_ev = { \"ngxray_cause\": ngx_cause, \"ngxray_status\": ngx_st, \"ngxray_level\": ngx_lv, \"ngxray_time\": ngx_time, \
-         \"ngxray_upstream\": if ngx_ukey == \"\" { null } else { ngx_ukey }, \"ngxray_server\": ngx_server, \
+         \"ngxray_upstream\": ngx_upv, \"ngxray_server\": ngx_server, \
          \"ngxray_client\": ngx_client, \"ngxray_request\": ngx_request, \"ngxray_message\": ngx_text, \
          \"ngxray_action\": ngx_action, \"ngxray_errno\": ngx_errno, \"ngxray_pid\": ngx_pid, \
          \"ngxray_connection\": ngx_cid, \"ngxray_host\": ngx_host }\n}\n",
@@ -386,13 +400,19 @@ pub fn render() -> String {
     let _ = write!(
         o,
         "ngx_all = to_string(.message) ?? \"\"\n\
-         ngx_lines = split(ngx_all, \"\\n\")\n\
          ngx_recs = [slice!(ngx_all, 0, {max})]\n\
-         if length(ngx_lines) > 1 {{\n\
+         if contains(ngx_all, \"\\n\") {{\n\
+         # The lines, as bytes: split on the newline byte (hex pairs, so that\n\
+         # invalid UTF-8 stays as it is).\n\
+         ngx_lines = []\n\
+         ngx_hexall = replace_with(encode_base16(ngx_all), r'[0-9a-f]{{2}}') -> |ngx_bm| {{ \
+         if ngx_bm.string == \"0a\" {{ \",\" }} else {{ ngx_bm.string }} }}\n\
+         for_each(split(ngx_hexall, \",\")) -> |_ngx_hi, ngx_hl| {{ ngx_lines = push(ngx_lines, decode_base16!(ngx_hl)) }}\n\
          ngx_recs = []\nngx_base = \"\"\nngx_lastfull = \"\"\nngx_lastcut = \"\"\nngx_open = false\nngx_n = 0\n\
          for_each(ngx_lines) -> |ngx_li, ngx_line| {{\n\
-         ngx_cut = slice!(ngx_line, 0, {max})\n\
-         ngx_s = replace(ngx_cut, r'\\r$', \"\")\n",
+         ngx_lb = ngx_line\n\
+         ngx_cut = slice!(ngx_lb, 0, {max})\n\
+         ngx_r0 = if ends_with(ngx_cut, \"\\r\") {{ slice!(ngx_cut, 0, -1) }} else {{ ngx_cut }}\n",
         max = MAX_LINE
     );
     header_tail(&mut o);
@@ -400,11 +420,11 @@ pub fn render() -> String {
         o,
         "if ngx_li > 0 && ngx_open && !ngx_hp && ngx_n <= {maxc} {{\n\
          ngx_base = ngx_base + ngx_lastfull + \"\\n\"\n\
-         ngx_lastfull = ngx_line\nngx_lastcut = ngx_cut\nngx_n = ngx_n + 1\n\
+         ngx_lastfull = ngx_lb\nngx_lastcut = ngx_cut\nngx_n = ngx_n + 1\n\
          if contains(ngx_cut, \", client: \") || contains(ngx_cut, \", context: \") {{ ngx_open = false }}\n\
          }} else {{\n\
          if ngx_li > 0 {{ ngx_recs = push(ngx_recs, ngx_base + ngx_lastcut) }}\n\
-         ngx_base = \"\"\nngx_lastfull = ngx_line\nngx_lastcut = ngx_cut\nngx_n = 1\n\
+         ngx_base = \"\"\nngx_lastfull = ngx_lb\nngx_lastcut = ngx_cut\nngx_n = 1\n\
          ngx_open = ngx_hp && ngx_at == 0 && (mod(length(split(ngx_head, \"\\\"\")), 2) == 0 \
          || contains(ngx_head, \"lua\") || contains(ngx_head, \"runtime error\"))\n\
          }}\n}}\n\
@@ -415,16 +435,17 @@ pub fn render() -> String {
     // Each record parsed and classified.
     o.push_str(
         "ngx_evs = []\nfor_each(ngx_recs) -> |_ngx_ri, ngx_rec| {\n\
-         ngx_s = replace(ngx_rec, r'\\r$', \"\")\n",
+         ngx_rb = ngx_rec\n\
+         ngx_r0 = if ends_with(ngx_rb, \"\\r\") { slice!(ngx_rb, 0, -1) } else { ngx_rb }\n",
     );
     header_tail(&mut o);
     rest(&mut o);
     o.push_str(
-        "if length(ngx_recs) > 1 { ngx_ev.message = ngx_rec }\n\
+        "if length(ngx_recs) > 1 { ngx_ev.message = ngx_rb }\n\
          ngx_evs = push(ngx_evs, ngx_ev)\n}\n\
          if length(ngx_evs) == 1 {\n  . = merge(., object!(get!(ngx_evs, [0])))\n} else {\n  \
          ngx_event = .\n  ngx_out = []\n  \
-         for_each(ngx_evs) -> |_ngx_ei, ngx_e| { ngx_out = push(ngx_out, merge(ngx_event, object!(ngx_e))) }\n  \
+         for_each(ngx_evs) -> |_ngx_ei, ngx_e| { ngx_out = push(ngx_out, merge(ngx_event, ngx_e)) }\n  \
          . = ngx_out\n}\n",
     );
     o
