@@ -274,12 +274,20 @@ fn vector_export_is_reproducible_and_versioned() {
     assert!(a.status.success());
     assert_eq!(a.stdout, b.stdout);
     let vrl = stdout(&a);
-    assert!(vrl.contains(".ngxray_cause = get!("));
+    assert!(vrl.contains("ngx_cause = get!("));
+    assert!(vrl.contains("\"ngxray_cause\": ngx_cause"));
     assert!(vrl.contains(&ngxray::export::taxonomy_version()));
     let conf = stdout(&ngxray(&["export", "vector", "--config"]));
     assert!(conf.contains("[transforms.ngxray]") && conf.contains("type = \"remap\""));
     // The sample configuration is valid TOML.
     let parsed: toml::Value = toml::from_str(&conf).expect("vector.toml parses");
+    // Multi-line messages are grouped at nginx header lines.
+    let ml = &parsed["sources"]["nginx_error"]["multiline"];
+    assert_eq!(ml["mode"].as_str(), Some("halt_before"));
+    assert_eq!(
+        ml["condition_pattern"].as_str(),
+        Some(ngxray::export::vector::HEADER_LINE)
+    );
     assert_eq!(
         parsed["sinks"]["clickhouse"]["table"].as_str(),
         Some("nginx_error_log")
