@@ -44,11 +44,7 @@ impl Attributor<'_, '_> {
             }
             None => DirectiveRef {
                 name: name.to_string(),
-                value: e
-                    .default
-                    .or_else(|| missing_default(name))
-                    .unwrap_or("")
-                    .to_string(),
+                value: e.default.unwrap_or("").to_string(),
                 file: None,
                 line: None,
                 default: true,
@@ -233,15 +229,6 @@ impl Attributor<'_, '_> {
         let name = format!("{}_read_timeout", pass.module.prefix());
         let e = self.model.effective(pass.scope, &name);
         Some((e.time_ms()?, self.reference(&name, pass.scope)))
-    }
-}
-
-/// nginx defaults the shared defaults table leaves empty that a diagnosis
-/// names as effective values.
-fn missing_default(name: &str) -> Option<&'static str> {
-    match name {
-        "limit_req_status" | "limit_conn_status" => Some("503"),
-        _ => None,
     }
 }
 
