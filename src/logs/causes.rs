@@ -110,6 +110,20 @@ pub enum Kind {
     Unknown,
 }
 
+impl Kind {
+    /// The kind as the JSON documents write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::UpstreamFailure => "upstream-failure",
+            Kind::UpstreamWarning => "upstream-warning",
+            Kind::RequestFailure => "request-failure",
+            Kind::Config => "config",
+            Kind::Noise => "noise",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
 /// One row of the cause table.
 #[derive(Debug)]
 pub struct Cause {
@@ -775,6 +789,14 @@ mod tests {
         "unclassified",
         "unparsable",
     ];
+
+    #[test]
+    fn kind_names_are_the_serialised_ones() {
+        for c in CAUSES {
+            let json = serde_json::to_string(&c.kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.kind.as_str()), "{}", c.id);
+        }
+    }
 
     #[test]
     fn contract_ids_exist() {
