@@ -183,19 +183,36 @@ pub type Ids = (Option<u32>, Option<u32>, Option<u64>);
 /// each other).
 #[inline]
 pub fn canonical(i: &[u8]) -> Option<(i64, Level, Ids, &[u8])> {
-    if i.len() < 27 || i[19] != b' ' || i[20] != b'[' {
+    // A fixed-size view: the offsets below need no bounds checks.
+    let h: &[u8; 27] = i.get(..27)?.try_into().ok()?;
+    if h[4] != b'/'
+        || h[7] != b'/'
+        || h[10] != b' '
+        || h[13] != b':'
+        || h[16] != b':'
+        || h[19] != b' '
+        || h[20] != b'['
+    {
         return None;
     }
-    let d = |k: usize| i[k].wrapping_sub(b'0');
-    let two = |k: usize| -> Option<u32> {
-        let (a, b) = (d(k), d(k + 1));
-        (a < 10 && b < 10).then(|| u32::from(a) * 10 + u32::from(b))
-    };
-    if i[4] != b'/' || i[7] != b'/' || i[10] != b' ' || i[13] != b':' || i[16] != b':' {
+    #[inline(always)]
+    fn two(h: &[u8; 27], k: usize) -> u32 {
+        u32::from(h[k].wrapping_sub(b'0')) * 10 + u32::from(h[k + 1].wrapping_sub(b'0'))
+    }
+    // Every date and clock position must be a digit.
+    let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    if digits.iter().any(|&k| h[k].wrapping_sub(b'0') > 9) {
         return None;
     }
-    let year = two(0)? * 100 + two(2)?;
-    let t = super::time::to_secs(year, two(5)?, two(8)?, two(11)?, two(14)?, two(17)?)?;
+    let year = two(h, 0) * 100 + two(h, 2);
+    let t = super::time::to_secs(
+        year,
+        two(h, 5),
+        two(h, 8),
+        two(h, 11),
+        two(h, 14),
+        two(h, 17),
+    )?;
     // `[level] `: 4 to 6 lowercase letters.
     let close = 21 + i[21..i.len().min(28)].iter().position(|&b| b == b']')?;
     let level = Level::parse(&i[21..close])?;
