@@ -108,7 +108,7 @@ pub struct LintOptions {
     /// Really resolve upstream host names (`dns/unresolvable-host`).
     pub resolve: bool,
     /// How `--resolve` looks names up (deadline, server, progress).
-    pub resolve_with: crate::resolve::Settings,
+    pub resolve_with: crate::resolve::ResolveSettings,
     /// Per-rule severities and options (from `.ngxray.toml`).
     pub settings: config::Settings,
     /// Dynamic modules assumed loaded, as by `load_module` (`.so` names).
@@ -271,7 +271,7 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintOutcome, 
 /// Inputs linted with one set of options: those one `.ngxray.toml`
 /// governs (see [`scope`]).
 #[derive(Debug, Clone, Default)]
-pub struct Group {
+pub struct LintGroup {
     /// Files (already expanded: no directories) or `-`.
     pub inputs: Vec<PathBuf>,
     pub opts: LintOptions,
@@ -282,7 +282,7 @@ pub struct Group {
 /// Load and lint groups of inputs, each with its own options, into one
 /// outcome (one source map for the reporters). A finding belongs to the
 /// group whose config governs the file of its primary span.
-pub fn lint_groups(groups: &[Group]) -> Result<LintOutcome, LoadError> {
+pub fn lint_groups(groups: &[LintGroup]) -> Result<LintOutcome, LoadError> {
     let Some(first) = groups.first() else {
         return Ok(LintOutcome::default());
     };
@@ -384,7 +384,7 @@ fn reach(loaded: &Loaded, root: FileId) -> Vec<FileId> {
 /// that its roots reach, then files only other groups' roots reach.
 fn lint_loaded_groups(
     loaded: Loaded,
-    groups: &[Group],
+    groups: &[LintGroup],
     root_group: &[(FileId, usize)],
 ) -> LintOutcome {
     let group_of_root = |f: FileId| {
@@ -540,28 +540,43 @@ fn sides(opts: &LintOptions) -> (bool, bool) {
 }
 
 /// Grammar validation and rules run here.
+/// Below this much configuration text the checks run on the calling
+/// thread: a small config is checked in a fraction of a millisecond, less
+/// than starting a thread per core costs (what a pre-commit hook feels).
+pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+
 fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     // Grammar validation and the rules only read the outcome: run them side
     // by side (the rules spread further over the cores themselves).
     let (grammar_on, rules_on) = sides(opts);
     let shared: &LintOutcome = outcome;
-    let (mut found, mut ruled) = rayon::join(
-        || {
-            let mut found = Vec::new();
-            if grammar_on {
-                grammar::check(shared, opts, &mut found);
-                refuse::check(shared, opts, &mut found);
-            }
-            found
-        },
-        || {
-            let mut found = Vec::new();
-            if rules_on {
-                rules::check(shared, opts, &mut found);
-            }
-            found
-        },
-    );
+    let parallel = shared
+        .loaded
+        .sources
+        .files()
+        .map(|(_, f)| f.text.len())
+        .sum::<usize>()
+        >= PARALLEL_MIN_BYTES;
+    let grammar = || {
+        let mut found = Vec::new();
+        if grammar_on {
+            grammar::check(shared, opts, &mut found);
+            refuse::check(shared, opts, &mut found);
+        }
+        found
+    };
+    let rules = || {
+        let mut found = Vec::new();
+        if rules_on {
+            rules::check(shared, opts, parallel, &mut found);
+        }
+        found
+    };
+    let (mut found, mut ruled) = if parallel {
+        rayon::join(grammar, rules)
+    } else {
+        (grammar(), rules())
+    };
     outcome.diagnostics.append(&mut found);
     outcome.diagnostics.append(&mut ruled);
     template::apply(&outcome.loaded, &mut outcome.diagnostics);
