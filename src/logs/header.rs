@@ -251,16 +251,20 @@ pub fn canonical(i: &[u8]) -> Option<(i64, Level, Ids, &[u8])> {
     Some((t, level, (Some(pid), Some(tid), cid), rest))
 }
 
-/// 1 to 9 leading digits: (value, count).
+/// 1 to 9 leading digits: (value, count). Longer numbers are left to the
+/// grammar.
 #[inline]
 fn short_number(s: &[u8]) -> Option<(u32, usize)> {
     let mut v = 0u32;
     let mut n = 0;
-    while n < s.len() && n < 10 && s[n].is_ascii_digit() {
+    while n < s.len() && s[n].is_ascii_digit() {
+        if n == 9 {
+            return None;
+        }
         v = v * 10 + u32::from(s[n] - b'0');
         n += 1;
     }
-    (1..=9).contains(&n).then_some((v, n))
+    (n > 0).then_some((v, n))
 }
 
 #[cfg(test)]
@@ -310,6 +314,10 @@ mod tests {
             "2026/11/25 15:17:18 [error] 1#1: m",
             "2026/11/25 15:17:18 [notice] 123456789#987654321: *123456789012345678 m",
             "2026/11/25 15:17:18 [error] 1234567890#1: *2 m",
+            "2026/11/25 15:17:18 [error] 9999999999#1: *2 m",
+            "2026/11/25 15:17:18 [error] 1#99999999999: *2 m",
+            "2026/11/25 15:17:18 [error] 999999999#999999999: *999999999999999999 m",
+            "2026/11/25 15:17:18 [error] 1#1: *9999999999999999999 m",
             "2026/11/25 15:17:18 [error] 1#1: *1234567890123456789 m",
             "2026/11/25 15:17:18 [error] 1#1: *2m",
             "2026/11/25 15:17:18 [error] 1#1: * m",
@@ -340,7 +348,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn canonical_agrees_on_any_header(
-            h in "[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \\[(error|warn|crit|info|errx)\\] ?[0-9]{0,11}#[0-9]{0,11}:? ?(\\*[0-9]{0,20} ?)?[a-z ]{0,3}"
+            h in "[0-9]{4}/(0[1-9]|1[0-2]|[0-9]{2})/([0-2][1-9]|[0-9]{2}) ([01][0-9]|[0-9]{2}):[0-5][0-9]:[0-6][0-9] \\[(error|warn|crit|info|errx)\\] ?[0-9]{0,11}#[0-9]{0,11}:? ?(\\*[0-9]{0,20} ?)?[a-z ]{0,3}"
         ) {
             if let Some(f) = canonical(h.as_bytes()) {
                 let (t, rest) = time_then_level(h.as_bytes()).unwrap();
