@@ -13,12 +13,18 @@ use ngxray::lint::{lint_paths, LintOptions};
 
 const DEPTH: usize = 100_000;
 
-fn nested_config() -> (tempfile::TempDir, PathBuf) {
+/// The nested config; with `upgrade`, every level also sets its own
+/// `proxy_set_header Upgrade` (the WebSocket rules look up the chain for
+/// it, and for the enclosing server, at every level).
+fn nested_config(upgrade: bool) -> (tempfile::TempDir, PathBuf) {
     let mut conf = String::from(
         "events {}\nhttp {\n    upstream app {\n        server 127.0.0.1:8080;\n    }\n    server {\n        listen 80;\n",
     );
     for _ in 0..DEPTH {
         conf.push_str("location /a {\nproxy_pass http://app;\n");
+        if upgrade {
+            conf.push_str("proxy_set_header Upgrade $http_upgrade;\n");
+        }
     }
     for _ in 0..DEPTH {
         conf.push_str("}\n");
@@ -32,7 +38,18 @@ fn nested_config() -> (tempfile::TempDir, PathBuf) {
 
 #[test]
 fn hundred_thousand_nested_locations_lint_on_a_small_stack() {
-    let (_dir, path) = nested_config();
+    nested_lint(false);
+}
+
+/// Every level's rule work is constant: a walk to the enclosing server or
+/// the root per level would make this run quadratic (minutes).
+#[test]
+fn hundred_thousand_nested_websocket_locations_lint() {
+    nested_lint(true);
+}
+
+fn nested_lint(upgrade: bool) {
+    let (_dir, path) = nested_config(upgrade);
     let outcome = std::thread::Builder::new()
         .stack_size(8 << 20)
         .spawn(move || {
@@ -55,13 +72,14 @@ fn hundred_thousand_nested_locations_lint_on_a_small_stack() {
         .join()
         .expect("lint must not overflow its stack");
     assert_eq!(outcome.0, Vec::<String>::new());
-    // events, http, upstream, its server, server, listen, then two per level
-    assert_eq!(outcome.1, 6 + 2 * DEPTH);
+    // events, http, upstream, its server, server, listen, then two (or
+    // three) per level
+    assert_eq!(outcome.1, 6 + (2 + usize::from(upgrade)) * DEPTH);
 }
 
 #[test]
 fn hundred_thousand_nested_locations_through_the_binary() {
-    let (_dir, path) = nested_config();
+    let (_dir, path) = nested_config(false);
     let path = path.to_str().unwrap();
     for format in ["text", "json", "sarif"] {
         let o = ngxray(&["lint", "--format", format, path]);

@@ -88,6 +88,11 @@ pub struct Scope<'a> {
     pub unknown_include: Option<&'a Directive>,
     /// name → entries, for large scopes only (see [`Model::local`]).
     index: Option<FxHashMap<&'a str, Vec<EntryId>>>,
+    /// The nearest http `server` scope at or above this one, and the top of
+    /// the chain: [`Model::enclosing`] and [`Model::is_complete`] answer in
+    /// constant time at any nesting depth.
+    server: Option<ScopeId>,
+    root: ScopeId,
 }
 
 /// A 32-bit key of a directive name: its length and its first and last
@@ -364,6 +369,12 @@ impl<'a> Model<'a> {
         parent: Option<ScopeId>,
     ) -> ScopeId {
         let id = ScopeId(self.scopes.len() as u32);
+        let up = parent.map(|p| &self.scopes[p.0 as usize]);
+        let server = match kind {
+            Context::Server => Some(id),
+            _ => up.and_then(|p| p.server),
+        };
+        let root = up.map_or(id, |p| p.root);
         self.scopes.push(Scope {
             kind,
             block,
@@ -372,6 +383,8 @@ impl<'a> Model<'a> {
             children: Vec::new(),
             unknown_include: None,
             index: None,
+            server,
+            root,
         });
         if let Some(p) = parent {
             self.scopes[p.0 as usize].children.push(id);
@@ -500,13 +513,15 @@ impl<'a> Model<'a> {
 
     /// The nearest enclosing scope (itself included) of a kind.
     pub fn enclosing(&self, scope: ScopeId, kind: Context) -> Option<ScopeId> {
+        if kind == Context::Server {
+            return self.scope(scope).server;
+        }
         self.chain(scope).find(|s| self.scope(*s).kind == kind)
     }
 
     /// Does the chain reach a `main` root (the whole config is visible)?
     pub fn is_complete(&self, scope: ScopeId) -> bool {
-        self.chain(scope)
-            .any(|s| self.scope(s).kind == Context::Main)
+        self.scope(self.scope(scope).root).kind == Context::Main
     }
 
     /// Directives named `name` directly in `scope`, in read order.
