@@ -112,3 +112,31 @@ pub(super) fn named_captures(s: &str, out: &mut HashSet<String>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{parse, FileId};
+
+    fn listen(s: &str) -> Result<Option<String>, &'static str> {
+        let p = parse(format!("listen {s};").as_bytes(), FileId(0));
+        listen_address(&p.root.directives[0])
+    }
+
+    #[test]
+    fn listen_addresses_as_nginx_prints_them() {
+        assert_eq!(listen("80"), Ok(Some("0.0.0.0:80".into())));
+        assert_eq!(listen("*:80"), Ok(Some("0.0.0.0:80".into())));
+        assert_eq!(listen("127.0.0.1"), Ok(Some("127.0.0.1:80".into())));
+        assert_eq!(listen("[::]:8080"), Ok(Some("[::]:8080".into())));
+        assert_eq!(listen("[0::0]:8080"), Ok(Some("[::]:8080".into())));
+        assert_eq!(listen("[::1]"), Ok(Some("[::1]:80".into())));
+        assert_eq!(listen("localhost:80"), Ok(None));
+        assert_eq!(listen("unix:/a"), Ok(Some("unix:/a".into())));
+        assert_eq!(listen("[:::80"), Err("invalid host"));
+        assert_eq!(listen("[::1]x"), Err("invalid host"));
+        assert_eq!(listen("[::1]:"), Err("invalid port"));
+        assert_eq!(listen("[::1]:99999"), Err("invalid port"));
+        assert_eq!(listen("[zz]:80"), Err("invalid IPv6 address"));
+    }
+}
