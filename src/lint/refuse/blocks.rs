@@ -3,11 +3,11 @@
 
 use super::values::{named_captures, valid_cidr};
 use super::Checker;
-use crate::lint::grammar::{INVALID_ARGUMENT_COUNT, INVALID_VALUE};
+use crate::lint::grammar::{DUPLICATE_DIRECTIVE, INVALID_ARGUMENT_COUNT, INVALID_VALUE};
 use crate::syntax::Directive;
 
 impl Checker<'_> {
-    pub(super) fn map_entry(&mut self, d: &Directive) {
+    pub(super) fn map_entry(&mut self, d: &Directive, owner: &Directive) {
         let name = d.name();
         if name.contains("(?") {
             named_captures(name, &mut self.defined);
@@ -28,6 +28,23 @@ impl Checker<'_> {
                 "a map entry is one key and one value",
                 "write `key value;` (quote a value with spaces)",
             );
+            return;
+        }
+        if name == "default" {
+            if !self.map_defaults.insert(owner.span) {
+                self.err(
+                    DUPLICATE_DIRECTIVE,
+                    "duplicate default map parameter".into(),
+                    d.name.span,
+                    "a second default",
+                    "keep one `default` entry per map",
+                );
+            }
+        } else if let Some(p) = name.strip_prefix('~') {
+            match p.strip_prefix('*') {
+                Some(p) => self.regex(&d.name, p, true),
+                None => self.regex(&d.name, p, false),
+            }
         }
     }
 
@@ -55,9 +72,10 @@ impl Checker<'_> {
         let src = (d.name(), d.name.span);
         let dst = (d.args[0].value.as_str(), d.args[0].span);
         for (i, (v, span)) in [src, dst].into_iter().enumerate() {
-            let ok = match hex(v) {
-                Some(n) => i == 1 && utf8 || n <= 0xff,
-                None => false,
+            let ok = if i == 1 && utf8 {
+                utf8_code(v)
+            } else {
+                hex(v).is_some_and(|n| n <= 0xff)
             };
             if !ok {
                 self.err(
@@ -111,4 +129,35 @@ impl Checker<'_> {
             );
         }
     }
+}
+
+/// The utf-8 side of a `charset_map` line: hexadecimal byte pairs that
+/// `ngx_utf8_decode` reads as one character up to U+FFFF (a lead byte of
+/// 0xC2 or more, its continuation bytes, not overlong).
+fn utf8_code(v: &str) -> bool {
+    let b = v.as_bytes();
+    if b.is_empty() || !b.len().is_multiple_of(2) || !b.iter().all(|c| c.is_ascii_hexdigit()) {
+        return false;
+    }
+    let bytes: Vec<u32> = b
+        .chunks(2)
+        .filter_map(|p| std::str::from_utf8(p).ok())
+        .filter_map(|p| u32::from_str_radix(p, 16).ok())
+        .collect();
+    let (mut u, valid, len) = match bytes[0] {
+        c if c >= 0xf0 => (c & 0x07, 0xffff, 3),
+        c if c >= 0xe0 => (c & 0x0f, 0x7ff, 2),
+        c if c >= 0xc2 => (c & 0x1f, 0x7f, 1),
+        _ => return false,
+    };
+    if bytes.len() - 1 < len {
+        return false;
+    }
+    for &c in &bytes[1..=len] {
+        if c < 0x80 {
+            return false;
+        }
+        u = (u << 6) | (c & 0x3f);
+    }
+    u > valid && u <= 0xffff
 }

@@ -3,9 +3,10 @@
 //! `listen` addresses (and duplicates in one `server`), `if` conditions,
 //! `allow`/`deny` networks, `expires`, `*_pass` names without a port.
 
-use super::values::{atoi, listen_address, valid_cidr};
+use super::values::{atoi, inet6_url, listen_address, valid_cidr};
 use super::Checker;
 use crate::lint::grammar::{DUPLICATE_DIRECTIVE, INVALID_VALUE};
+use crate::model::values::parse_time_sec;
 use crate::syntax::{Directive, Word};
 
 impl Checker<'_> {
@@ -31,6 +32,9 @@ impl Checker<'_> {
     }
 
     pub(super) fn rewrite_flag(&mut self, d: &Directive) {
+        if let Some(w) = d.args.first() {
+            self.regex(w, &w.value, false);
+        }
         let Some(w) = d.args.get(2) else { return };
         if !matches!(
             w.value.as_str(),
@@ -47,10 +51,24 @@ impl Checker<'_> {
     }
 
     pub(super) fn location_modifier(&mut self, d: &Directive) {
+        if d.args.len() == 1 {
+            // `location ~regex`, `location ~*regex`
+            let w = &d.args[0];
+            if let Some(p) = w.value.strip_prefix('~') {
+                match p.strip_prefix('*') {
+                    Some(p) => self.regex(w, p, true),
+                    None => self.regex(w, p, false),
+                }
+            }
+            return;
+        }
         if d.args.len() != 2 {
             return;
         }
         let m = &d.args[0];
+        if matches!(m.value.as_str(), "~" | "~*") {
+            self.regex(&d.args[1], &d.args[1].value, m.value == "~*");
+        }
         if !matches!(m.value.as_str(), "=" | "^~" | "~" | "~*") {
             self.err(
                 INVALID_VALUE,
@@ -149,7 +167,8 @@ impl Checker<'_> {
         }
     }
 
-    /// `expires modified TIME`: two arguments only after `modified`.
+    /// `ngx_http_headers_expires`: `[modified] TIME`, `epoch`, `max`, `off`,
+    /// `@TIME` (daily), or a value with variables (compiled).
     pub(super) fn expires(&mut self, d: &Directive) {
         if d.args.len() == 2 && d.args[0].value != "modified" {
             self.err(
@@ -159,6 +178,172 @@ impl Checker<'_> {
                 "two arguments only as `modified TIME`",
                 "write `expires TIME;`, `expires modified TIME;`, `expires epoch|max|off;`",
             );
+            return;
+        }
+        let Some(w) = d.args.last() else { return };
+        if w.value.contains('$') {
+            // compiled as a value with variables (`references`)
+            return;
+        }
+        let modified = d.args.len() == 2;
+        let v = w.value.as_str();
+        if !modified && matches!(v, "epoch" | "max" | "off") {
+            return;
+        }
+        let (daily, t) = match v.as_bytes().first() {
+            Some(b'@') => (true, &v[1..]),
+            Some(b'+' | b'-') => (false, &v[1..]),
+            _ => (false, v),
+        };
+        let why = if daily && modified {
+            "daily time cannot be used with \"modified\" parameter"
+        } else {
+            match parse_time_sec(t) {
+                None => "invalid value",
+                Some(ms) if daily && ms > 24 * 3600 * 1000 => {
+                    "daily time value must be less than 24 hours"
+                }
+                Some(_) => return,
+            }
+        };
+        self.err(
+            INVALID_VALUE,
+            format!("\"expires\" directive {why}"),
+            w.span,
+            "not a time nginx reads here",
+            "write a time (`30d`, `1h 30m`, `-1`), `@HH:MM`-style daily time (`@15h30m`), `epoch`, `max` or `off`",
+        );
+    }
+
+    /// `ngx_http_core_error_page`: codes, an optional `=code`, the URI.
+    /// Plain codes out of range are the grammar's; this reports what it
+    /// does not see: `=` misplaced or bad, a variable or 499 among the
+    /// codes.
+    pub(super) fn error_page(&mut self, d: &Directive) {
+        let n = d.args.len();
+        if n < 2 {
+            return;
+        }
+        let i = n - 2;
+        let mut codes_end = i + 1;
+        let w = &d.args[i];
+        if let Some(rest) = w.value.strip_prefix('=') {
+            if i == 0 || (!rest.is_empty() && atoi(rest).is_none()) {
+                return self.bad_error_page(w);
+            }
+            codes_end = i;
+        }
+        for w in &d.args[..codes_end] {
+            let v = w.value.as_str();
+            let reported_by_grammar = !v.contains('$') && !v.starts_with('=');
+            match atoi(v) {
+                Some(499) => return self.bad_error_page(w),
+                Some(_) => {}
+                None if reported_by_grammar => return,
+                None => return self.bad_error_page(w),
+            }
+        }
+    }
+
+    fn bad_error_page(&mut self, w: &Word) {
+        self.err(
+            INVALID_VALUE,
+            format!("invalid value \"{}\"", w.value),
+            w.span,
+            "not a status code here",
+            "write the status codes (300 to 599, not 499), then an optional `=code`, then the URI: `error_page 502 504 =503 /50x.html;`",
+        );
+    }
+
+    /// `keepalive N;` of an `upstream`: a positive number.
+    pub(super) fn upstream_keepalive(&mut self, d: &Directive) {
+        let Some(w) = d.args.first() else { return };
+        if atoi(&w.value).is_none_or(|n| n == 0) {
+            self.err(
+                INVALID_VALUE,
+                format!("invalid value \"{}\" in \"keepalive\" directive", w.value),
+                w.span,
+                "not a positive number",
+                "the number of idle connections to keep per worker, e.g. `keepalive 16;`",
+            );
+        }
+    }
+
+    /// `ngx_log_set_levels`: after the file, one level and `debug_*`
+    /// masks (these only alone or after `debug`).
+    pub(super) fn error_log_levels(&mut self, d: &Directive) {
+        const LEVELS: &[&str] = &[
+            "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug",
+        ];
+        const DEBUG: &[&str] = &[
+            "debug_core",
+            "debug_alloc",
+            "debug_mutex",
+            "debug_event",
+            "debug_http",
+            "debug_mail",
+            "debug_stream",
+        ];
+        // (a level was set, a level other than the debug masks was set)
+        let (mut any, mut main) = (false, false);
+        for w in d.args.iter().skip(1) {
+            let v = w.value.as_str();
+            let why = if LEVELS.contains(&v) {
+                if any {
+                    "duplicate log level"
+                } else {
+                    (any, main) = (true, true);
+                    continue;
+                }
+            } else if DEBUG.contains(&v) && !main {
+                any = true;
+                continue;
+            } else {
+                "invalid log level"
+            };
+            return self.err(
+                INVALID_VALUE,
+                format!("{why} \"{v}\""),
+                w.span,
+                "not a log level here",
+                "give one level after the file: debug, info, notice, warn, error, crit, alert or emerg",
+            );
+        }
+    }
+
+    /// A bracketed IPv6 address of an upstream (`server`, `*_pass`) that
+    /// `ngx_parse_url` refuses: `invalid host in upstream "[::1"`.
+    pub(super) fn upstream_address(&mut self, d: &Directive, uri_part: bool) {
+        let Some(w) = d.args.first() else { return };
+        if w.value.contains('$') {
+            return;
+        }
+        let v = w.value.as_str();
+        let v = v.split_once("://").map_or(v, |(_, r)| r);
+        if let Err(why) = inet6_url(v, uri_part) {
+            self.err(
+                INVALID_VALUE,
+                format!("{why} in upstream \"{v}\""),
+                w.span,
+                "nginx cannot parse this address",
+                "write an IPv6 address as [addr]:port, e.g. [::1]:8080",
+            );
+        }
+    }
+
+    /// An enumerated (`ngx_conf_set_enum_slot`) or bitmask slot the
+    /// directive table gives no values for.
+    pub(super) fn enum_values(&mut self, d: &Directive, allowed: &[&str]) {
+        for w in &d.args {
+            if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&w.value)) {
+                return self.err(
+                    INVALID_VALUE,
+                    format!("invalid value \"{}\"", w.value),
+                    w.span,
+                    "not a value of this directive",
+                    &format!("\"{}\" accepts: {}", d.name(), allowed.join(", ")),
+                );
+            }
         }
     }
 
@@ -238,6 +423,9 @@ impl Checker<'_> {
             let (op, ow) = &toks[1];
             if !matches!(op.as_str(), "=" | "!=" | "~" | "~*" | "!~" | "!~*") {
                 bad(self, format!("unexpected \"{op}\" in condition"), ow);
+            } else if op.contains('~') {
+                let (pattern, pw) = &toks[2];
+                self.regex(pw, pattern, op.ends_with('*'));
             }
             return;
         }

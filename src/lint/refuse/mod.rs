@@ -38,11 +38,12 @@ use super::{infer_context, LintOptions, LintOutcome};
 use crate::diag::Diagnostic;
 use crate::load::Loaded;
 use crate::model::{walk, Context};
-use crate::syntax::{Directive, FileId, Span};
+use crate::syntax::{Directive, FileId, Span, Word};
 
 mod blocks;
 mod directives;
 mod known;
+mod regex;
 mod values;
 mod vars;
 use known::is_known;
@@ -97,6 +98,27 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
     }
 }
 
+/// Directives whose values nginx compiles when it merges them into a
+/// `server` or `location`.
+const PARAMS: &[&str] = &[
+    "proxy_set_header",
+    "grpc_set_header",
+    "fastcgi_param",
+    "scgi_param",
+    "uwsgi_param",
+];
+
+/// `ssl_certificate` and `ssl_certificate_key` of one block.
+#[derive(Default)]
+struct Certs {
+    certs: usize,
+    keys: usize,
+    /// (file, where) of the last `ssl_certificate`.
+    last: Option<(String, Span)>,
+    /// Values with variables (compiled when the server has certificates).
+    vars: Vec<Word>,
+}
+
 struct Checker<'a> {
     /// A complete main configuration: unknown variables can be reported.
     whole: bool,
@@ -117,6 +139,19 @@ struct Checker<'a> {
     portless: Vec<(String, Span)>,
     /// `geo` blocks (by span) that declared `ranges`.
     geo_ranges: HashSet<Span>,
+    /// `map` blocks (by span) that have a `default` entry.
+    map_defaults: HashSet<Span>,
+    /// The http `server` blocks, in read order.
+    servers: Vec<Span>,
+    /// Per `http` or `server` block (by span): `ssl_certificate` and
+    /// `ssl_certificate_key` counts, and the last certificate.
+    certs: HashMap<Span, Certs>,
+    /// `ssl on;` somewhere (certificate checks are off).
+    ssl_on: bool,
+    /// `*_param`/`*_set_header` values of `http`: (directive, value).
+    http_params: Vec<(String, Word)>,
+    /// (server, index in [`PARAMS`]): the server sets its own.
+    server_params: HashSet<(Span, usize)>,
     out: Vec<Diagnostic>,
     _d: std::marker::PhantomData<&'a Directive>,
 }
@@ -131,6 +166,12 @@ impl<'a> Checker<'a> {
             listens: HashMap::new(),
             main_blocks: HashSet::new(),
             geo_ranges: HashSet::new(),
+            map_defaults: HashSet::new(),
+            servers: Vec::new(),
+            certs: HashMap::new(),
+            ssl_on: false,
+            http_params: Vec::new(),
+            server_params: HashSet::new(),
             upstreams: HashSet::new(),
             portless: Vec::new(),
             out: Vec::new(),
@@ -143,7 +184,7 @@ impl<'a> Checker<'a> {
         if ctx == Context::Data {
             if let Some(owner) = ancestors.last() {
                 match owner.name() {
-                    "map" => self.map_entry(d),
+                    "map" => self.map_entry(d, owner),
                     "geo" => self.geo_entry(d, owner),
                     "charset_map" => self.charset_entry(d, owner),
                     _ => {}
@@ -182,6 +223,32 @@ impl<'a> Checker<'a> {
             "allow" | "deny" => self.access_rule(d),
             "sub_filter" if http => self.sub_filter(d),
             "expires" if http => self.expires(d),
+            "error_page" if http => self.error_page(d),
+            "keepalive" if ctx == Context::Upstream => self.upstream_keepalive(d),
+            "error_log" => self.error_log_levels(d),
+            "server" if ctx == Context::Upstream => self.upstream_address(d, false),
+            "proxy_pass" if http => self.upstream_address(d, true),
+            "gzip_proxied" if http => self.enum_values(
+                d,
+                &[
+                    "off",
+                    "expired",
+                    "no-cache",
+                    "no-store",
+                    "private",
+                    "no_last_modified",
+                    "no_etag",
+                    "auth",
+                    "any",
+                ],
+            ),
+            "gzip_http_version" if http => self.enum_values(d, &["1.0", "1.1"]),
+            "ssl" if http => self.ssl_on = true,
+            "ssl_certificate" | "ssl_certificate_key"
+                if matches!(ctx, Context::Http | Context::Server) =>
+            {
+                self.certificate(d, ancestors)
+            }
             // a number slot the directive table gives no unit
             "gzip_comp_level" if http => {
                 if let Some(w) = d.args.first() {
@@ -196,6 +263,7 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+            "server" if ctx == Context::Http => self.servers.push(d.span),
             "upstream" if ctx == Context::Http => {
                 if let Some(n) = d.arg(0) {
                     self.upstreams.insert(n.to_string());
@@ -204,13 +272,22 @@ impl<'a> Checker<'a> {
             "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass" | "memcached_pass"
                 if http =>
             {
+                self.upstream_address(d, false);
                 self.portless_pass(d)
             }
             "events" | "http" | "stream" | "mail" if ctx == Context::Main => self.main_block(d),
             _ => {}
         }
         self.variable_names(d, name);
-        self.references(d, name);
+        if ctx == Context::Server && PARAMS.contains(&name) {
+            if let Some(server) = ancestors.last() {
+                self.server_params.insert((
+                    server.span,
+                    PARAMS.iter().position(|p| *p == name).unwrap_or(0),
+                ));
+            }
+        }
+        self.references(d, name, ctx);
     }
 
     /// Note whatever can define variables this check cannot see.
@@ -262,7 +339,95 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Count `ssl_certificate`/`ssl_certificate_key` per `http`/`server`.
+    fn certificate(&mut self, d: &Directive, ancestors: &[&Directive]) {
+        let Some(block) = ancestors
+            .iter()
+            .rev()
+            .find(|a| matches!(a.name(), "server" | "http"))
+        else {
+            return;
+        };
+        let c = self.certs.entry(block.span).or_default();
+        if let Some(w) = d.args.first().filter(|w| w.value.contains('$')) {
+            c.vars.push(w.clone());
+        }
+        if d.name() == "ssl_certificate" {
+            c.certs += 1;
+            c.last = d.args.first().map(|w| (w.value.to_string(), w.span));
+        } else {
+            c.keys += 1;
+        }
+    }
+
+    /// `ngx_http_ssl_merge_srv_conf`: a server's certificates (its own,
+    /// else those of `http`) each need a key (its own, else those of
+    /// `http`): `no "ssl_certificate_key" is defined for certificate "X"`.
+    fn finish_certificates(&mut self) {
+        if self.ssl_on {
+            // `ssl on;` (deprecated): other messages, not checked
+            return;
+        }
+        let http = self
+            .certs
+            .iter()
+            .find(|(span, _)| !self.servers.contains(span));
+        let (http_certs, http_keys, http_last) = match http {
+            Some((_, c)) => (c.certs, c.keys, c.last.clone()),
+            None => (0, 0, None),
+        };
+        let mut found = Vec::new();
+        let mut compile = Vec::new();
+        for s in &self.servers {
+            let own = self.certs.get(s);
+            let (certs, last) = match own {
+                Some(c) if c.certs > 0 => (c.certs, c.last.clone()),
+                _ => (http_certs, http_last.clone()),
+            };
+            let keys = match own {
+                Some(c) if c.keys > 0 => c.keys,
+                _ => http_keys,
+            };
+            if certs > keys {
+                if let Some(last) = last {
+                    if !found.contains(&last) {
+                        found.push(last);
+                    }
+                }
+            } else if certs > 0 {
+                // `ngx_http_ssl_compile_certificates`; those of `http` are
+                // compiled as well when inherited, not checked here
+                if let Some(c) = own {
+                    compile.extend(c.vars.iter().cloned());
+                }
+            }
+        }
+        for w in compile {
+            self.compile(&w);
+        }
+        for (file, span) in found {
+            self.err(
+                INVALID_VALUE,
+                format!("no \"ssl_certificate_key\" is defined for certificate \"{file}\""),
+                span,
+                "no key for this certificate",
+                "add `ssl_certificate_key` with the certificate's private key, one per `ssl_certificate`",
+            );
+        }
+    }
+
     fn finish(&mut self) {
+        // `http`-level params a server inherits (one without its own)
+        for (name, w) in std::mem::take(&mut self.http_params) {
+            let i = PARAMS.iter().position(|p| *p == name).unwrap_or(0);
+            if self
+                .servers
+                .iter()
+                .any(|s| !self.server_params.contains(&(*s, i)))
+            {
+                self.compile(&w);
+            }
+        }
         if !self.whole {
             return;
         }
@@ -277,6 +442,7 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        self.finish_certificates();
         if self.open_world {
             return;
         }

@@ -113,6 +113,38 @@ pub(super) fn named_captures(s: &str, out: &mut HashSet<String>) {
     }
 }
 
+/// `ngx_parse_inet6_url` on a bracketed address of an upstream (`server`
+/// of `upstream`, `*_pass`): nginx's error, if any. `uri_part`: a path may
+/// follow (`proxy_pass`).
+pub(super) fn inet6_url(s: &str, uri_part: bool) -> Result<(), &'static str> {
+    let Some(rest) = s.strip_prefix('[') else {
+        return Ok(());
+    };
+    let Some((host, tail)) = rest.split_once(']') else {
+        return Err("invalid host");
+    };
+    let tail = match tail.find('/') {
+        Some(_) if !uri_part => return Err("invalid host"),
+        Some(i) => &tail[..i],
+        None => tail,
+    };
+    if !tail.is_empty() {
+        let Some(port) = tail.strip_prefix(':') else {
+            return Err("invalid host");
+        };
+        if !atoi(port).is_some_and(|n| (1..=65535).contains(&n)) {
+            return Err("invalid port");
+        }
+    }
+    if host.is_empty() {
+        return Err("no host");
+    }
+    if host.parse::<Ipv6Addr>().is_err() {
+        return Err("invalid IPv6 address");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

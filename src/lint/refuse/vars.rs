@@ -5,6 +5,7 @@
 use super::values::named_captures;
 use super::Checker;
 use crate::lint::grammar::INVALID_VALUE;
+use crate::model::Context;
 use crate::syntax::{Directive, Word};
 
 impl Checker<'_> {
@@ -16,6 +17,29 @@ impl Checker<'_> {
             "geo" => d.args.last(),
             _ => None,
         };
+        // `geo $address $name`: the address is a variable too
+        if name == "geo" && d.args.len() == 2 && !d.args[0].value.starts_with('$') {
+            let v = &d.args[0].value;
+            return self.err(
+                INVALID_VALUE,
+                format!("invalid variable name \"{v}\""),
+                d.args[0].span,
+                "not a $variable",
+                "write `geo $address_variable $name { … }` or `geo $name { … }`",
+            );
+        }
+        if name == "charset" {
+            // `charset $var;`: the name after `$`, whatever it is
+            if let Some(n) = d.arg(0).and_then(|v| v.strip_prefix('$')) {
+                if let Some(w) = d.args.first() {
+                    if n.is_empty() {
+                        return self.invalid_name(w);
+                    }
+                    self.uses.push((n.to_string(), w.span));
+                }
+            }
+            return;
+        }
         let Some(w) = which else { return };
         let v = w.value.as_str();
         match v.strip_prefix('$') {
@@ -34,7 +58,7 @@ impl Checker<'_> {
 
     /// References in the arguments nginx compiles as values with
     /// variables.
-    pub(super) fn references(&mut self, d: &Directive, name: &str) {
+    pub(super) fn references(&mut self, d: &Directive, name: &str, ctx: Context) {
         if !d
             .args
             .iter()
@@ -52,8 +76,19 @@ impl Checker<'_> {
                 1 => d.args.first().into_iter().collect(),
                 _ => d.args.get(1).into_iter().collect(),
             },
-            // (`*_param`, `proxy_set_header`: compiled only where a
-            // `*_pass` uses them, so not checked here)
+            // `*_param`, `*_set_header`: compiled when merged into a
+            // `server` or `location` (with or without a `*_pass`); those of
+            // `http` only if some `server` inherits them (`finish`)
+            "proxy_set_header" | "grpc_set_header" | "fastcgi_param" | "scgi_param"
+            | "uwsgi_param" => {
+                if let Some(w) = d.args.get(1) {
+                    if ctx == Context::Http {
+                        self.http_params.push((d.name().to_string(), w.clone()));
+                        return;
+                    }
+                }
+                d.args.get(1).into_iter().collect()
+            }
             "rewrite" | "set" | "add_header" | "add_trailer" | "auth_request_set" => {
                 d.args.get(1).into_iter().collect()
             }
@@ -63,7 +98,7 @@ impl Checker<'_> {
                 d.args.first().into_iter().collect()
             }
             "try_files" | "index" | "sub_filter" => d.args.iter().collect(),
-            "error_page" => d.args.last().into_iter().collect(),
+            "error_page" | "expires" => d.args.last().into_iter().collect(),
             "auth_basic" | "auth_basic_user_file" => d.args.first().into_iter().collect(),
             "access_log" => d
                 .args
