@@ -25,11 +25,11 @@ fn mask(m: &tsv::Mask) -> String {
 
 fn kind(k: &str) -> &'static str {
     match k {
-        "oss" => "Kind::Oss",
-        "plus" => "Kind::Plus",
-        "external" => "Kind::External",
-        "thirdparty" => "Kind::ThirdParty",
-        _ => "Kind::Removed",
+        "oss" => "ModuleKind::Oss",
+        "plus" => "ModuleKind::Plus",
+        "external" => "ModuleKind::External",
+        "thirdparty" => "ModuleKind::ThirdParty",
+        _ => "ModuleKind::Removed",
     }
 }
 
@@ -40,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows = tsv::rows(&text);
     let mut out = String::new();
     writeln!(out, "/// The rows, those of one name together.")?;
-    writeln!(out, "static ROWS: [Entry; {}] = [", rows.len())?;
+    writeln!(out, "static ROWS: [DirectiveRow; {}] = [", rows.len())?;
     for (i, r) in rows.iter().enumerate() {
         let mut history = String::new();
         for c in &r.history {
@@ -58,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         writeln!(
             out,
-            "    Entry {{ name: {:?}, module: {:?}, kind: {}, contexts: {}, context_names: {:?}, args: {}, is_block: {}, since: {}, removed_in: {}, history: &[{history}], load: {:?}, origin: {:?}, on_off: {}, unit: {:?}, unique: {}, index: {i} }},",
+            "    DirectiveRow {{ name: {:?}, module: {:?}, kind: {}, contexts: {}, context_names: {:?}, args: {}, is_block: {}, since: {}, removed_in: {}, history: &[{history}], load: {:?}, origin: {:?}, on_off: {}, unit: {:?}, unique: {}, index: {i} }},",
             r.name,
             r.module,
             kind(r.kind),

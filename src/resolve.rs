@@ -27,7 +27,7 @@ pub const PARALLEL: usize = 32;
 
 /// How `--resolve` looks names up.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Settings {
+pub struct ResolveSettings {
     /// Deadline for all lookups together (`--resolve-timeout`); `None`: the
     /// rule's `timeout` option, else [`DEFAULT_DEADLINE`].
     pub deadline: Option<Duration>,
@@ -74,7 +74,7 @@ pub fn parse_server(s: &str) -> Result<SocketAddr, String> {
 /// Look every name up, in parallel, all within one deadline.
 pub fn resolve_all(
     names: &[String],
-    settings: &Settings,
+    settings: &ResolveSettings,
     deadline: Duration,
 ) -> HashMap<String, Answer> {
     let start = Instant::now();
@@ -300,7 +300,7 @@ mod tests {
 
     #[test]
     fn empty_list_returns_at_once() {
-        let r = resolve_all(&[], &Settings::default(), Duration::from_secs(60));
+        let r = resolve_all(&[], &ResolveSettings::default(), Duration::from_secs(60));
         assert!(r.is_empty());
     }
 }

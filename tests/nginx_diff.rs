@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use ngxray::diag::Severity;
-use ngxray::lint::grammar::table::{table, Kind};
+use ngxray::lint::grammar::table::{table, ModuleKind};
 use ngxray::lint::{lint_paths, LintOptions, NginxVersion};
 use ngxray::model::Context;
 
@@ -168,7 +168,7 @@ fn ngxray_t(dir: &Path) -> Vec<(usize, String)> {
 fn grammar_cases() -> Vec<Case> {
     let mut rows: Vec<_> = table()
         .entries()
-        .filter(|e| matches!(e.kind, Kind::Oss | Kind::Removed) && e.exists_in(TARGET))
+        .filter(|e| matches!(e.kind, ModuleKind::Oss | ModuleKind::Removed) && e.exists_in(TARGET))
         .collect();
     rows.sort_by_key(|e| (e.name, e.module));
     rows.dedup_by_key(|e| e.name);
@@ -177,7 +177,9 @@ fn grammar_cases() -> Vec<Case> {
         let all: u32 = table()
             .get(e.name)
             .iter()
-            .filter(|r| matches!(r.kind, Kind::Oss | Kind::Removed) && r.exists_in(TARGET))
+            .filter(|r| {
+                matches!(r.kind, ModuleKind::Oss | ModuleKind::Removed) && r.exists_in(TARGET)
+            })
             .fold(0, |m, r| m | r.at(TARGET).0);
         let (mask, args) = e.at(TARGET);
         let bit = |c: Context| ngxray::lint::grammar::table::context_bit(c);

@@ -284,7 +284,7 @@ fn options(args: &LintArgs, file: &FileConfig, path: Option<&PathBuf>) -> LintOp
         ignore: file.ignore.iter().chain(&args.ignore).cloned().collect(),
         config: path.cloned(),
         resolve: args.resolve,
-        resolve_with: crate::resolve::Settings {
+        resolve_with: crate::resolve::ResolveSettings {
             deadline: args.resolve_timeout,
             server: args.resolver,
             progress: std::io::stderr().is_terminal(),

@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::lint::config::FileConfig;
 use crate::lint::scope::{self, Configs, Walk};
-use crate::lint::{Group, LintOptions};
+use crate::lint::{LintGroup, LintOptions};
 
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Scoping")]
@@ -56,7 +56,7 @@ pub fn groups(
     globs: &[String],
     s: &ScopeArgs,
     options: impl Fn(&FileConfig, Option<&PathBuf>) -> LintOptions,
-) -> Result<(Vec<Group>, FileConfig), String> {
+) -> Result<(Vec<LintGroup>, FileConfig), String> {
     let mut configs = Configs::new(explicit).map_err(|e| e.to_string())?;
     let walk = Walk {
         globs: globs.to_vec(),
@@ -76,7 +76,7 @@ pub fn groups(
         if first.is_none() {
             first = Some(file);
         }
-        out.push(Group {
+        out.push(LintGroup {
             inputs,
             opts,
             config: cfg,
@@ -119,7 +119,7 @@ pub fn baseline(
 /// stderr and returns the final outcome).
 pub fn fixes(
     f: &FixArgs,
-    groups: &[Group],
+    groups: &[LintGroup],
     mut outcome: crate::lint::LintOutcome,
 ) -> Result<(crate::lint::LintOutcome, Option<u8>), String> {
     use crate::fix;

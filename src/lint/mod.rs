@@ -108,7 +108,7 @@ pub struct LintOptions {
     /// Really resolve upstream host names (`dns/unresolvable-host`).
     pub resolve: bool,
     /// How `--resolve` looks names up (deadline, server, progress).
-    pub resolve_with: crate::resolve::Settings,
+    pub resolve_with: crate::resolve::ResolveSettings,
     /// Per-rule severities and options (from `.ngxray.toml`).
     pub settings: config::Settings,
     /// Dynamic modules assumed loaded, as by `load_module` (`.so` names).
@@ -271,7 +271,7 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintOutcome, 
 /// Inputs linted with one set of options: those one `.ngxray.toml`
 /// governs (see [`scope`]).
 #[derive(Debug, Clone, Default)]
-pub struct Group {
+pub struct LintGroup {
     /// Files (already expanded: no directories) or `-`.
     pub inputs: Vec<PathBuf>,
     pub opts: LintOptions,
@@ -282,7 +282,7 @@ pub struct Group {
 /// Load and lint groups of inputs, each with its own options, into one
 /// outcome (one source map for the reporters). A finding belongs to the
 /// group whose config governs the file of its primary span.
-pub fn lint_groups(groups: &[Group]) -> Result<LintOutcome, LoadError> {
+pub fn lint_groups(groups: &[LintGroup]) -> Result<LintOutcome, LoadError> {
     let Some(first) = groups.first() else {
         return Ok(LintOutcome::default());
     };
@@ -384,7 +384,7 @@ fn reach(loaded: &Loaded, root: FileId) -> Vec<FileId> {
 /// that its roots reach, then files only other groups' roots reach.
 fn lint_loaded_groups(
     loaded: Loaded,
-    groups: &[Group],
+    groups: &[LintGroup],
     root_group: &[(FileId, usize)],
 ) -> LintOutcome {
     let group_of_root = |f: FileId| {

@@ -5,16 +5,19 @@
 //! `.ngxray.toml` and the docs tests read it; the order here is the order
 //! of `ngxray rules` and of SARIF's rule list.
 //!
-//! Adding a rule over the model is one line in [`ALL`] (its file declares
-//! it with [`rule!`]); a rule file whose id is not listed here fails
-//! `tests/rules.rs`.
+//! Adding a rule over the model is one line: its module name in its
+//! category's [`rules!`](crate::rules) list (`rules/<category>/mod.rs`;
+//! the file declares the rule with [`rule!`]). A rule file left out of that
+//! list is not compiled, and `tests/rules.rs` fails on it.
 
 use super::rule::{Check, Rule, RuleMeta};
 use super::rules::*;
 use crate::rule;
+use std::sync::LazyLock;
 
-/// Every registered rule id, in the order `ngxray rules` lists them.
-pub const ALL: &[Rule] = &[
+/// The checks built into loading and grammar validation, registered here
+/// because no rule file declares them.
+const BUILTIN: &[Rule] = &[
     // Loading: syntax errors (`syntax`) and includes (`load`).
     rule! {
         id: "syntax/unexpected-brace",
@@ -157,39 +160,10 @@ pub const ALL: &[Rule] = &[
         severity: Error,
         summary: "a `$variable` nginx does not know, such as a bare prefix (`$arg`, `$http`)",
     },
-    // The 502/504 rules over the model (`lint::rules`), one file each.
-    dns::variable_pass_without_resolver::RULE,
-    dns::static_hostname_resolved_once::RULE,
-    dns::unresolvable_host::RULE,
-    dns::localhost_dual_stack::RULE,
-    dns::resolve_param_misconfigured::RULE,
-    dns::resolver_timeout_too_long::RULE,
-    upstream::undefined_upstream_name::RULE,
-    upstream::duplicate_upstream_name::RULE,
-    upstream::missing_health_params::RULE,
-    upstream::health_checks_disabled::RULE,
-    upstream::single_server_guard_lost::RULE,
-    upstream::next_upstream_marks_http_errors::RULE,
-    upstream::retry_unbounded::RULE,
-    upstream::proxy_loop_to_self::RULE,
-    upstream::unused_upstream::RULE,
-    timeout::aggressive_read_timeout::RULE,
-    timeout::connect_timeout_out_of_range::RULE,
-    timeout::websocket_idle_timeout::RULE,
-    keepalive::upstream_keepalive_ineffective::RULE,
-    keepalive::hardcoded_connection_upgrade::RULE,
-    keepalive::idle_timeout_race::RULE,
-    buffer::header_buffer_too_small::RULE,
-    buffer::busy_buffers_invalid::RULE,
-    tls::sni_disabled::RULE,
-    tls::sni_name_is_upstream_group::RULE,
-    tls::verify_misconfigured::RULE,
-    tls::scheme_port_mismatch::RULE,
-    protocol::websocket_upgrade_missing::RULE,
-    protocol::pass_directive_mismatch::RULE,
-    inherit::proxy_set_header_dropped::RULE,
-    resources::fd_limit_below_connections::RULE,
-    // Inline suppressions (`lint::suppress`).
+];
+
+/// Inline-suppression checks (`lint::suppress`).
+const SUPPRESS: &[Rule] = &[
     rule! {
         id: "suppress/unknown-rule",
         severity: Warning,
@@ -202,6 +176,28 @@ pub const ALL: &[Rule] = &[
     },
 ];
 
+/// Every registered rule, in the order `ngxray rules` lists them: the
+/// built-in checks, each category's rules over the model (its `rules!`
+/// list), then the suppression checks.
+pub static ALL: LazyLock<Vec<&'static Rule>> = LazyLock::new(|| {
+    let categories: &[&'static [Rule]] = &[
+        dns::RULES,
+        upstream::RULES,
+        timeout::RULES,
+        keepalive::RULES,
+        buffer::RULES,
+        tls::RULES,
+        protocol::RULES,
+        inherit::RULES,
+        resources::RULES,
+    ];
+    BUILTIN
+        .iter()
+        .chain(categories.iter().copied().flatten())
+        .chain(SUPPRESS)
+        .collect()
+});
+
 /// The metadata of every registered id, in registry order.
 pub fn all() -> Vec<&'static RuleMeta> {
     ALL.iter().map(|r| &r.meta).collect()
@@ -209,12 +205,13 @@ pub fn all() -> Vec<&'static RuleMeta> {
 
 /// The rule with this id.
 pub fn find(id: &str) -> Option<&'static Rule> {
-    ALL.iter().find(|r| r.meta.id == id)
+    ALL.iter().find(|r| r.meta.id == id).copied()
 }
 
 /// The rules over the model, in registry order.
 pub fn model_rules() -> impl Iterator<Item = &'static Rule> {
     ALL.iter()
+        .copied()
         .filter(|r| matches!(r.check, Check::Model { .. }))
 }
 

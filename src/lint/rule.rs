@@ -252,6 +252,20 @@ macro_rules! rule {
     };
 }
 
+/// Declare the rules of one category: each name is the module of one rule
+/// file (`<category>/<name>.rs`, declaring `pub const RULE`), and the
+/// category's `RULES` lists them in this order for the registry. Listing a
+/// rule here is the one line that registers it.
+#[macro_export]
+macro_rules! rules {
+    ($($rule:ident),* $(,)?) => {
+        $(pub mod $rule;)*
+
+        /// The rules of this category, in the order `ngxray rules` lists them.
+        pub const RULES: &[$crate::lint::rule::Rule] = &[$($rule::RULE),*];
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use super::semantic::UpstreamSeen;
-use super::table::{context_index, Args, Entry, Kind, Special, Table, CONTEXTS};
+use super::table::{context_index, Args, DirectiveRow, ModuleKind, Special, Table, CONTEXTS};
 use super::values::{self, ValueCheck};
 use super::{
     DUPLICATE_DIRECTIVE, INVALID_ARGUMENT_COUNT, INVALID_TERMINATOR, THIRD_PARTY_DIRECTIVE,
@@ -73,7 +73,7 @@ pub(crate) struct Checker<'a, 'o> {
 /// the checks need from it, computed once per run.
 #[derive(Clone, Copy)]
 pub(super) struct Resolved {
-    pub(super) entry: &'static Entry,
+    pub(super) entry: &'static DirectiveRow,
     pub(super) args: Args,
     pub(super) value: ValueCheck,
     pub(super) special: Special,
@@ -224,9 +224,9 @@ impl<'a, 'o> Checker<'a, 'o> {
             args,
             value: values::classify(entry, args, ctx),
             special: self.table.group(g).special,
-            third_party: (matches!(entry.kind, Kind::ThirdParty | Kind::External)
+            third_party: (matches!(entry.kind, ModuleKind::ThirdParty | ModuleKind::External)
                 && self.third_party_assumed)
-                || (entry.kind == Kind::Plus && !self.opts.plus),
+                || (entry.kind == ModuleKind::Plus && !self.opts.plus),
             child: ctx.child(entry.name).unwrap_or(Context::Unknown),
         };
         self.resolved.push(r);
@@ -325,7 +325,7 @@ impl<'a, 'o> Checker<'a, 'o> {
         if third_party {
             self.third_party_info(d, entry);
         }
-        if entry.kind == Kind::ThirdParty
+        if entry.kind == ModuleKind::ThirdParty
             && matches!(ctx, Context::Upstream | Context::StreamUpstream)
         {
             // A module's handler may add the group's servers itself
@@ -362,12 +362,12 @@ impl<'a, 'o> Checker<'a, 'o> {
         Some(child)
     }
 
-    fn third_party_info(&mut self, d: &Directive, e: &'static Entry) {
+    fn third_party_info(&mut self, d: &Directive, e: &'static DirectiveRow) {
         if !self.info_local.insert(e.module) {
             return;
         }
         self.infos.push((self.out.len(), e.module));
-        if e.kind == Kind::Plus {
+        if e.kind == ModuleKind::Plus {
             self.push(
                 Diagnostic::info(
                     THIRD_PARTY_DIRECTIVE,
@@ -379,7 +379,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             );
             return;
         }
-        let what = if e.kind == Kind::External {
+        let what = if e.kind == ModuleKind::External {
             "the official dynamic module"
         } else {
             "the third-party module"
@@ -403,7 +403,7 @@ impl<'a, 'o> Checker<'a, 'o> {
         );
     }
 
-    fn duplicates(&mut self, d: &Directive, e: &'static Entry) {
+    fn duplicates(&mut self, d: &Directive, e: &'static DirectiveRow) {
         let start = self.frames.last().copied().unwrap_or(0);
         let first = self
             .once

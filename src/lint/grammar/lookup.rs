@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use super::checker::Checker;
-use super::table::{context_bit, table, Entry, Kind};
+use super::table::{context_bit, table, DirectiveRow, ModuleKind};
 use super::{
     DID_YOU_MEAN, NOT_ALLOWED_HERE, UNAVAILABLE_IN_VERSION, UNKNOWN_DIRECTIVE, UNKNOWN_LABEL,
 };
@@ -26,23 +26,27 @@ pub(super) enum Avail {
     NoVersion,
 }
 
-pub(super) fn avail(e: &Entry, opts: &LintOptions, modules: &Option<HashSet<String>>) -> Avail {
+pub(super) fn avail(
+    e: &DirectiveRow,
+    opts: &LintOptions,
+    modules: &Option<HashSet<String>>,
+) -> Avail {
     match e.kind {
-        Kind::Oss => {
+        ModuleKind::Oss => {
             if e.exists_in(opts.grammar_version()) {
                 Avail::Yes
             } else {
                 Avail::NoVersion
             }
         }
-        Kind::Removed => {
+        ModuleKind::Removed => {
             if e.exists_in(opts.nginx_version) {
                 Avail::Yes
             } else {
                 Avail::NoVersion
             }
         }
-        Kind::Plus => {
+        ModuleKind::Plus => {
             if opts.plus {
                 Avail::Yes
             } else if !opts.flavor_known {
@@ -51,7 +55,7 @@ pub(super) fn avail(e: &Entry, opts: &LintOptions, modules: &Option<HashSet<Stri
                 Avail::NoPlus
             }
         }
-        Kind::External | Kind::ThirdParty => match modules {
+        ModuleKind::External | ModuleKind::ThirdParty => match modules {
             None => Avail::Assumed,
             Some(m) if m.contains(e.load) => Avail::Yes,
             Some(_) => Avail::NoModule,
@@ -67,7 +71,7 @@ impl<'a, 'o> Checker<'a, 'o> {
         d: &Directive,
         ctx: Context,
         group: Option<usize>,
-    ) -> Option<&'static Entry> {
+    ) -> Option<&'static DirectiveRow> {
         let name = d.name();
         let rows = match group {
             Some(g) => self.table.rows(g),
@@ -84,7 +88,7 @@ impl<'a, 'o> Checker<'a, 'o> {
         }) {
             return Some(e);
         }
-        let usable: Vec<&'static Entry> = rows
+        let usable: Vec<&'static DirectiveRow> = rows
             .iter()
             .filter(|e| {
                 matches!(
@@ -231,7 +235,7 @@ pub(super) fn suggest(
             continue;
         }
         let rank = match avail(e, opts, modules) {
-            Avail::Yes if matches!(e.kind, Kind::Oss | Kind::Removed) => 0,
+            Avail::Yes if matches!(e.kind, ModuleKind::Oss | ModuleKind::Removed) => 0,
             Avail::Yes | Avail::Assumed => 1,
             _ => continue,
         };

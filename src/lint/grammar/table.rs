@@ -16,7 +16,7 @@ include!(concat!(env!("OUT_DIR"), "/directives.rs"));
 
 /// Where a row comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ModuleKind {
     /// nginx open source, in the current tree.
     Oss,
     /// NGINX Plus only.
@@ -152,10 +152,10 @@ struct Change {
 
 /// One (directive, module) row.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub struct DirectiveRow {
     pub name: &'static str,
     pub module: &'static str,
-    pub kind: Kind,
+    pub kind: ModuleKind,
     /// Allowed contexts at the newest version known.
     pub contexts: u32,
     pub context_names: &'static str,
@@ -179,7 +179,7 @@ pub struct Entry {
     pub index: u32,
 }
 
-impl Entry {
+impl DirectiveRow {
     /// Contexts and arguments as of `v` (history rewound).
     pub fn at(&self, v: NginxVersion) -> (u32, Args) {
         let mut ctx = self.contexts;
@@ -274,7 +274,7 @@ pub struct NameGroup {
 /// index over the names (a cheap hash of the length and the first and last
 /// eight bytes; names are compared in full on a hit).
 pub struct Table {
-    rows: &'static [Entry],
+    rows: &'static [DirectiveRow],
     groups: Vec<NameGroup>,
     /// [`NameGroup::defines`] of each group, packed.
     defines: Vec<Option<crate::lint::variables::DefArg>>,
@@ -410,7 +410,7 @@ impl Table {
     }
 
     /// The rows of group `g`, in table order.
-    pub fn rows(&self, g: usize) -> &[Entry] {
+    pub fn rows(&self, g: usize) -> &[DirectiveRow] {
         let gr = &self.groups[g];
         &self.rows[gr.start as usize..gr.end as usize]
     }
@@ -420,14 +420,14 @@ impl Table {
         self.groups.len()
     }
 
-    pub fn get(&self, name: &str) -> &[Entry] {
+    pub fn get(&self, name: &str) -> &[DirectiveRow] {
         match self.lookup(name) {
             Some(g) => self.rows(g),
             None => &[],
         }
     }
 
-    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+    pub fn entries(&self) -> impl Iterator<Item = &DirectiveRow> {
         self.rows.iter()
     }
 

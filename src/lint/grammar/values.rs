@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use nom::branch::alt;
 use nom::bytes::complete::tag_no_case;
 
-use super::table::{Args, Entry};
+use super::table::{Args, DirectiveRow};
 use super::{Checker, INVALID_FLAG_VALUE, INVALID_VALUE, UNAVAILABLE_IN_VERSION};
 use crate::diag::Diagnostic;
 use crate::lint::NginxVersion;
@@ -69,7 +69,7 @@ pub(super) enum Unit {
     NumberSize,
 }
 
-fn unit_of(e: &Entry, args: Args) -> Option<Unit> {
+fn unit_of(e: &DirectiveRow, args: Args) -> Option<Unit> {
     let u = match e.unit {
         "size" => Unit::Size,
         "offset" => Unit::Offset,
@@ -168,7 +168,7 @@ pub(super) enum ValueCheck {
     Pass,
 }
 
-pub(super) fn classify(e: &Entry, args: Args, ctx: Context) -> ValueCheck {
+pub(super) fn classify(e: &DirectiveRow, args: Args, ctx: Context) -> ValueCheck {
     if e.on_off && args.flag {
         return ValueCheck::Flag;
     }

@@ -31,7 +31,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::grammar::table::{table, Kind};
+use super::grammar::table::{table, ModuleKind};
 use super::grammar::{DUPLICATE_DIRECTIVE, INVALID_VALUE};
 use super::variables::UNKNOWN_VARIABLE;
 use super::{infer_context, LintOptions, LintOutcome};
@@ -312,7 +312,7 @@ impl<'a> Checker<'a> {
             return;
         }
         let rows = table().get(name);
-        if !rows.iter().any(|r| matches!(r.kind, Kind::Oss)) {
+        if !rows.iter().any(|r| matches!(r.kind, ModuleKind::Oss)) {
             self.open_world = true;
         }
     }

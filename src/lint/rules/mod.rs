@@ -5,7 +5,7 @@
 //!
 //! See CONTRIBUTING.md ("Adding a rule") and [`super::rule`]: a file
 //! `<category>/<name>.rs` declaring `pub const RULE: Rule = rule! { … }`,
-//! its module line in `<category>/mod.rs`, one line in the registry, a doc
+//! its name in the `rules! { … }` list of `<category>/mod.rs`, a doc
 //! page `docs/rules/<id>.md` and fixtures `testdata/rules/<id>/`.
 //! `scripts/new-rule <category>/<name>` writes all of them.
 //!

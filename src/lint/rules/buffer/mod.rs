@@ -1,8 +1,11 @@
 //! Buffer rules: the upstream response header must fit `*_buffer_size`, and
 //! the buffer sizes must form a combination nginx accepts at load.
 
-pub mod busy_buffers_invalid;
-pub mod header_buffer_too_small;
+// Each rule of the category, once, in the order `ngxray rules` lists them.
+crate::rules! {
+    header_buffer_too_small,
+    busy_buffers_invalid,
+}
 
 /// Module prefixes with `*_buffer_size` (the header buffer).
 pub const HEADER_BUFFER_PREFIXES: &[&str] = &["proxy", "fastcgi", "uwsgi", "scgi", "grpc"];

@@ -1,11 +1,14 @@
 //! DNS rules: how and when nginx resolves backend names.
 
-pub mod localhost_dual_stack;
-pub mod resolve_param_misconfigured;
-pub mod resolver_timeout_too_long;
-pub mod static_hostname_resolved_once;
-pub mod unresolvable_host;
-pub mod variable_pass_without_resolver;
+// Each rule of the category, once, in the order `ngxray rules` lists them.
+crate::rules! {
+    variable_pass_without_resolver,
+    static_hostname_resolved_once,
+    unresolvable_host,
+    localhost_dual_stack,
+    resolve_param_misconfigured,
+    resolver_timeout_too_long,
+}
 
 use crate::model::{Host, Model, Pass, PassModule};
 

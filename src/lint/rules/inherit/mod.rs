@@ -2,4 +2,7 @@
 //! directives, where one line at an inner level silently discards every one
 //! set at outer levels.
 
-pub mod proxy_set_header_dropped;
+// Each rule of the category, once, in the order `ngxray rules` lists them.
+crate::rules! {
+    proxy_set_header_dropped,
+}

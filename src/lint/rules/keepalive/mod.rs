@@ -9,9 +9,12 @@
 //! a `map $http_upgrade` when the value is a variable), and whether an
 //! upstream block keeps idle connections at all.
 
-pub mod hardcoded_connection_upgrade;
-pub mod idle_timeout_race;
-pub mod upstream_keepalive_ineffective;
+// Each rule of the category, once, in the order `ngxray rules` lists them.
+crate::rules! {
+    upstream_keepalive_ineffective,
+    hardcoded_connection_upgrade,
+    idle_timeout_race,
+}
 
 use crate::lint::{LintOptions, NginxVersion};
 use crate::model::stock::{self, ListItem};

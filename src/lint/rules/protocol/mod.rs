@@ -5,8 +5,11 @@
 //! rules: a location whose path names a WebSocket endpoint, a pass to such
 //! a URI, or a backend named like one.
 
-pub mod pass_directive_mismatch;
-pub mod websocket_upgrade_missing;
+// Each rule of the category, once, in the order `ngxray rules` lists them.
+crate::rules! {
+    websocket_upgrade_missing,
+    pass_directive_mismatch,
+}
 
 use crate::model::{Context, Model, Pass, ScopeId};
 use crate::syntax::Directive;

@@ -1,9 +1,12 @@
 //! Timeout rules: nginx's own timers decide between a clean response, a 504
 //! and a 502.
 
-pub mod aggressive_read_timeout;
-pub mod connect_timeout_out_of_range;
-pub mod websocket_idle_timeout;
+// Each rule of the category, once, in the order `ngxray rules` lists them.
+crate::rules! {
+    aggressive_read_timeout,
+    connect_timeout_out_of_range,
+    websocket_idle_timeout,
+}
 
 use crate::model::{Context, Model, ScopeId};
 

@@ -5,10 +5,13 @@
 //! the way it is at request time when that is knowable: the scheme and
 //! authority before a variable URI, or the static values of a variable.
 
-pub mod scheme_port_mismatch;
-pub mod sni_disabled;
-pub mod sni_name_is_upstream_group;
-pub mod verify_misconfigured;
+// Each rule of the category, once, in the order `ngxray rules` lists them.
+crate::rules! {
+    sni_disabled,
+    sni_name_is_upstream_group,
+    verify_misconfigured,
+    scheme_port_mismatch,
+}
 
 use crate::model::target::{parse_pass, variables};
 use crate::model::{Host, Model, Pass, PassModule, PassTarget, Upstream, VarSource};

@@ -1,14 +1,17 @@
 //! Upstream-group rules: peer health accounting, retries, names, loops.
 
-pub mod duplicate_upstream_name;
-pub mod health_checks_disabled;
-pub mod missing_health_params;
-pub mod next_upstream_marks_http_errors;
-pub mod proxy_loop_to_self;
-pub mod retry_unbounded;
-pub mod single_server_guard_lost;
-pub mod undefined_upstream_name;
-pub mod unused_upstream;
+// Each rule of the category, once, in the order `ngxray rules` lists them.
+crate::rules! {
+    undefined_upstream_name,
+    duplicate_upstream_name,
+    missing_health_params,
+    health_checks_disabled,
+    single_server_guard_lost,
+    next_upstream_marks_http_errors,
+    retry_unbounded,
+    proxy_loop_to_self,
+    unused_upstream,
+}
 
 use crate::model::{Model, ScopeId, Upstream};
 
