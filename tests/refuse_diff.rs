@@ -231,6 +231,21 @@ fn refusals_in_nginx_wording() {
             "invalid value \"41\"",
             4,
         ),
+        (
+            in_server("ssl_session_cache ssl_session_cache shared:SSL:10m;"),
+            "invalid session cache \"ssl_session_cache\"",
+            5,
+        ),
+        (
+            in_server("ssl_session_cache shared:SSL:16k;"),
+            "session cache \"shared:SSL:16k\" is too small",
+            5,
+        ),
+        (
+            "events {}\nhttp {\n    upstream u {\n        server 127.0.0.1:9000;\n        keepalive 64 64;\n    }\n}\n".into(),
+            "invalid number of arguments in \"keepalive\" directive",
+            5,
+        ),
         (in_server("gzip_proxied expired a;"), "invalid value \"a\"", 5),
         (in_server("gzip_http_version 2.0;"), "invalid value \"2.0\"", 5),
         (
@@ -290,6 +305,7 @@ fn refusals_in_nginx_wording() {
         "events {}\nhttp {\n    upstream u { server [::1]:9000; keepalive 16; }\n    server { listen 127.0.0.1:8080; location / { proxy_pass http://[::1]:9000/x; } }\n}\n".into(),
         "events {}\nhttp {\n    map $uri $m { default 1; ~*^/(?<n>x) $n; }\n    geo $remote_addr $g { default 1; }\n    charset_map koi8-r utf-8 { C0 D18E; 41 C3A9; }\n    server { listen 127.0.0.1:8080; return 200 $m$g; }\n}\n".into(),
         in_server("gzip_proxied expired no-cache AUTH;\ngzip_http_version 1.0;"),
+        in_server("ssl_session_cache off;\nlocation / { }\nssl_session_cache builtin:1000 shared:SSL:10m;"),
         "events {}\nhttp {\n    proxy_set_header X $nosuch;\n    fastcgi_param Y a$;\n}\n".into(),
         "events {}\nhttp {\n    fastcgi_param Y a$;\n    server { listen 127.0.0.1:8080; fastcgi_param Z 1; }\n}\n".into(),
         in_server("ssl_certificate_key $nosuch;"),

@@ -5,8 +5,8 @@
 
 use super::values::{atoi, inet6_url, listen_address, valid_cidr};
 use super::Checker;
-use crate::lint::grammar::{DUPLICATE_DIRECTIVE, INVALID_VALUE};
-use crate::model::values::parse_time_sec;
+use crate::lint::grammar::{DUPLICATE_DIRECTIVE, INVALID_ARGUMENT_COUNT, INVALID_VALUE};
+use crate::model::values::{parse_size, parse_time_sec};
 use crate::syntax::{Directive, Word};
 
 impl Checker<'_> {
@@ -255,9 +255,18 @@ impl Checker<'_> {
         );
     }
 
-    /// `keepalive N;` of an `upstream`: a positive number.
+    /// `keepalive N;` of an `upstream`: one positive number.
     pub(super) fn upstream_keepalive(&mut self, d: &Directive) {
         let Some(w) = d.args.first() else { return };
+        if d.args.len() != 1 {
+            return self.err(
+                INVALID_ARGUMENT_COUNT,
+                "invalid number of arguments in \"keepalive\" directive".into(),
+                d.head_span(),
+                "one number only",
+                "write `keepalive 16;` (the idle connections kept per worker)",
+            );
+        }
         if atoi(&w.value).is_none_or(|n| n == 0) {
             self.err(
                 INVALID_VALUE,
@@ -265,6 +274,45 @@ impl Checker<'_> {
                 w.span,
                 "not a positive number",
                 "the number of idle connections to keep per worker, e.g. `keepalive 16;`",
+            );
+        }
+    }
+
+    /// `ngx_http_ssl_session_cache`: `off`, `none`, `builtin[:N]`,
+    /// `shared:NAME:SIZE` (at least 8 pages).
+    pub(super) fn ssl_session_cache(&mut self, d: &Directive) {
+        for w in &d.args {
+            let v = w.value.as_str();
+            let bad = if matches!(v, "off" | "none" | "builtin") {
+                None
+            } else if let Some(n) = v.strip_prefix("builtin:").filter(|n| !n.is_empty()) {
+                atoi(n).is_none().then_some("invalid session cache")
+            } else if let Some(rest) = v.strip_prefix("shared:").filter(|r| !r.is_empty()) {
+                match rest.split_once(':') {
+                    // no size: left alone (nginx reads past the value)
+                    None => None,
+                    Some(("", _)) => Some("invalid session cache"),
+                    Some((_, size)) => match parse_size(size) {
+                        None => Some("invalid session cache"),
+                        Some(n) if n < 8 * 4096 => Some("too small"),
+                        Some(_) => None,
+                    },
+                }
+            } else {
+                Some("invalid session cache")
+            };
+            let Some(why) = bad else { continue };
+            let msg = if why == "too small" {
+                format!("session cache \"{v}\" is too small")
+            } else {
+                format!("invalid session cache \"{v}\"")
+            };
+            return self.err(
+                INVALID_VALUE,
+                msg,
+                w.span,
+                "not a session cache nginx reads",
+                "write `off`, `none`, `builtin[:SIZE]` or `shared:NAME:SIZE` (e.g. `shared:SSL:10m`, at least 32k)",
             );
         }
     }

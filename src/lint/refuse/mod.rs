@@ -242,6 +242,9 @@ impl<'a> Checker<'a> {
                     "any",
                 ],
             ),
+            "ssl_session_cache" if matches!(ctx, Context::Http | Context::Server) => {
+                self.ssl_session_cache(d)
+            }
             "gzip_http_version" if http => self.enum_values(d, &["1.0", "1.1"]),
             "ssl" if http => self.ssl_on = true,
             "ssl_certificate" | "ssl_certificate_key"
