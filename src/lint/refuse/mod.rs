@@ -23,11 +23,30 @@
 //!   are never reported. Elsewhere this check says nothing: a false error is
 //!   worse than a miss.
 //!
+//! * values nginx parses in its handlers: `expires` times, `error_page`
+//!   codes (`=`, 499, variables), upstream `keepalive`, `error_log` levels,
+//!   `ssl_session_cache`, `gzip_proxied`/`gzip_http_version`, bracketed
+//!   IPv6 upstream addresses (`invalid host in upstream "[::1"`),
+//!   `charset_map` utf-8 codes, `map` with two `default`s, `geo` with a
+//!   source that is not a variable;
+//! * regular expressions (`location ~`, `rewrite`, `if (… ~ …)`, `map`
+//!   keys) compiled with PCRE2 as nginx does ([`regex`]): `pcre2_compile()
+//!   failed: …`;
+//! * a server whose certificates outnumber its keys — `no
+//!   "ssl_certificate_key" is defined for certificate "X"`;
+//! * values nginx compiles at merge time (`*_param`, `*_set_header`,
+//!   `ssl_certificate` with variables), only where nginx does compile them
+//!   (in a `server` or `location`, or in `http` when a server inherits
+//!   them).
+//!
 //! A comment-only (or empty) `nginx.conf` is a main configuration
 //! ([`root_context`]), so it gets nginx's `no "events" section in
 //! configuration`.
 //!
 //! Everything runs in one iterative walk per root ([`crate::model::walk`]).
+//! The checks live by concern: [`directives`] (per-directive values),
+//! [`blocks`] (`map`, `geo`, `charset_map` entries), [`vars`] (variable
+//! names and references), [`regex`]; this file dispatches and reports.
 
 use std::collections::{HashMap, HashSet};
 
