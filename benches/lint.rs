@@ -58,7 +58,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("model + rules", |b| {
         b.iter(|| {
             let mut out = Vec::new();
-            rules::check(&outcome, &opts, &mut out);
+            rules::check(&outcome, &opts, true, &mut out);
             black_box(out.len())
         })
     });

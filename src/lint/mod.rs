@@ -540,28 +540,43 @@ fn sides(opts: &LintOptions) -> (bool, bool) {
 }
 
 /// Grammar validation and rules run here.
+/// Below this much configuration text the checks run on the calling
+/// thread: a small config is checked in a fraction of a millisecond, less
+/// than starting a thread per core costs (what a pre-commit hook feels).
+pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+
 fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     // Grammar validation and the rules only read the outcome: run them side
     // by side (the rules spread further over the cores themselves).
     let (grammar_on, rules_on) = sides(opts);
     let shared: &LintOutcome = outcome;
-    let (mut found, mut ruled) = rayon::join(
-        || {
-            let mut found = Vec::new();
-            if grammar_on {
-                grammar::check(shared, opts, &mut found);
-                refuse::check(shared, opts, &mut found);
-            }
-            found
-        },
-        || {
-            let mut found = Vec::new();
-            if rules_on {
-                rules::check(shared, opts, &mut found);
-            }
-            found
-        },
-    );
+    let parallel = shared
+        .loaded
+        .sources
+        .files()
+        .map(|(_, f)| f.text.len())
+        .sum::<usize>()
+        >= PARALLEL_MIN_BYTES;
+    let grammar = || {
+        let mut found = Vec::new();
+        if grammar_on {
+            grammar::check(shared, opts, &mut found);
+            refuse::check(shared, opts, &mut found);
+        }
+        found
+    };
+    let rules = || {
+        let mut found = Vec::new();
+        if rules_on {
+            rules::check(shared, opts, parallel, &mut found);
+        }
+        found
+    };
+    let (mut found, mut ruled) = if parallel {
+        rayon::join(grammar, rules)
+    } else {
+        (grammar(), rules())
+    };
     outcome.diagnostics.append(&mut found);
     outcome.diagnostics.append(&mut ruled);
     template::apply(&outcome.loaded, &mut outcome.diagnostics);

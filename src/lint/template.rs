@@ -51,6 +51,9 @@ pub struct Template {
 /// Is this text a template? Markers inside nginx comments count too: a
 /// commented `{% if %}` still changes what the rendered file holds.
 pub fn detect(text: &[u8]) -> Option<Template> {
+    if !may_hold_marker(text) {
+        return None;
+    }
     let block = BLOCK.find(text);
     let mut placeholders: Vec<String> = Vec::new();
     let mut first = block.as_ref().map(|m| m.start());
@@ -66,6 +69,23 @@ pub fn detect(text: &[u8]) -> Option<Template> {
         first: first?,
         placeholders,
     })
+}
+
+/// Can the text hold a template marker at all? Every pattern above starts
+/// with `{%`, `{{`, `<%`, `${`, or `%` before a lowercase letter or `@`/`!`
+/// before an uppercase one. Most configs have none of these, and then the
+/// two regexes are never compiled: their compilation is a third of the
+/// instructions of a whole small lint.
+fn may_hold_marker(text: &[u8]) -> bool {
+    ["{%", "{{", "<%", "${"]
+        .iter()
+        .any(|p| memchr::memmem::find(text, p.as_bytes()).is_some())
+        || memchr::memchr3_iter(b'%', b'@', b'!', text).any(|i| {
+            text.get(i + 1).is_some_and(|&next| match text[i] {
+                b'%' => next.is_ascii_lowercase(),
+                _ => next.is_ascii_uppercase(),
+            })
+        })
 }
 
 /// Does this byte range of a file hold a placeholder?
@@ -150,6 +170,24 @@ pub fn apply(loaded: &Loaded, diags: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefilter_passes_every_marker() {
+        assert!(!may_hold_marker(
+            b"location @php { if (!-f $uri) { return 404; } }\nlog_format x '$host';\n"
+        ));
+        for m in [
+            &b"{% if %}"[..],
+            b"{{ x }}",
+            b"<% x %>",
+            b"${X}",
+            b"%ip%",
+            b"@PORT@",
+            b"!HOST!",
+        ] {
+            assert!(may_hold_marker(m), "{}", String::from_utf8_lossy(m));
+        }
+    }
 
     #[test]
     fn detects_engines() {

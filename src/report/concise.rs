@@ -12,17 +12,23 @@ use crate::syntax::SourceMap;
 /// Render every diagnostic as one line (each ends with `\n`).
 pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
     use rayon::prelude::*;
-    // Independent lines: big runs are rendered in chunks on all cores.
+    const CHUNK: usize = 512;
+    let chunk = |chunk: &[Diagnostic]| {
+        let mut out = String::with_capacity(chunk.len() * 200);
+        for d in chunk {
+            out.push_str(&line(&d.locate(sources)));
+            out.push('\n');
+        }
+        out
+    };
+    // Independent lines: big runs are rendered in chunks on all cores; one
+    // chunk needs no threads.
+    if diags.len() <= CHUNK {
+        return chunk(diags);
+    }
     diags
-        .par_chunks(512)
-        .map(|chunk| {
-            let mut out = String::with_capacity(chunk.len() * 200);
-            for d in chunk {
-                out.push_str(&line(&d.locate(sources)));
-                out.push('\n');
-            }
-            out
-        })
+        .par_chunks(CHUNK)
+        .map(chunk)
         .collect::<Vec<String>>()
         .concat()
 }

@@ -195,10 +195,14 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     // Each report is independent: big runs are rendered in chunks on all
-    // cores, in order.
+    // cores, in order; one chunk needs no threads.
     use rayon::prelude::*;
+    const CHUNK: usize = 256;
+    if diags.len() <= CHUNK {
+        return render_chunk(diags, sources, &handler);
+    }
     diags
-        .par_chunks(256)
+        .par_chunks(CHUNK)
         .map(|chunk| render_chunk(chunk, sources, &handler))
         .collect::<Vec<String>>()
         .concat()

@@ -41,8 +41,9 @@ pub fn runs(rule: &Rule, opts: &LintOptions) -> bool {
         && super::config::is_selected(rule.meta.id, opts)
 }
 
-/// Build the model of the outcome's roots and run every selected rule.
-pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic>) {
+/// Build the model of the outcome's roots and run every selected rule (on
+/// all cores when `parallel`).
+pub fn check(outcome: &LintOutcome, opts: &LintOptions, parallel: bool, out: &mut Vec<Diagnostic>) {
     let roots: Vec<(crate::syntax::FileId, Context)> =
         outcome.roots.iter().map(|r| (r.file, r.context)).collect();
     let model = Model::build(&outcome.loaded, &roots);
@@ -52,21 +53,23 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
     let selected: Vec<&Rule> = registry::model_rules()
         .filter(|rule| runs(rule, opts))
         .collect();
-    let found: Vec<Vec<Diagnostic>> = selected
-        .par_iter()
-        .map(|rule| {
-            let mut v = Vec::new();
-            if let Check::Model { run, .. } = rule.check {
-                run(
-                    &model,
-                    opts,
-                    opts.settings.options.get(rule.meta.id),
-                    &mut v,
-                );
-            }
-            v
-        })
-        .collect();
+    let one = |rule: &&Rule| {
+        let mut v = Vec::new();
+        if let Check::Model { run, .. } = rule.check {
+            run(
+                &model,
+                opts,
+                opts.settings.options.get(rule.meta.id),
+                &mut v,
+            );
+        }
+        v
+    };
+    let found: Vec<Vec<Diagnostic>> = if parallel {
+        selected.par_iter().map(one).collect()
+    } else {
+        selected.iter().map(one).collect()
+    };
     out.extend(found.into_iter().flatten());
 }
 
