@@ -1,7 +1,9 @@
 //! Turns `grammar/directives.tsv` into static data (`$OUT_DIR/directives.rs`,
-//! included by `src/lint/grammar/table.rs`): the directive table is then
-//! compiled into the binary ready to use, instead of being parsed from the
-//! embedded text at every start of a lint.
+//! included by `src/lint/grammar/table.rs`) and
+//! `src/model/data/directive-defaults.tsv` into `$OUT_DIR/defaults.rs`
+//! (included by `src/model/defaults.rs`): both tables are compiled into the
+//! binary ready to use, instead of being parsed from the embedded text at
+//! every start of a lint.
 
 use std::fmt::Write as _;
 
@@ -96,5 +98,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(out, "];")?;
     let dir = std::env::var("OUT_DIR")?;
     std::fs::write(std::path::Path::new(&dir).join("directives.rs"), out)?;
+    defaults(&dir)
+}
+
+/// The defaults table, sorted by name (stable: a name's rows keep their
+/// order) for a binary search.
+fn defaults(dir: &str) -> Result<(), Box<dyn std::error::Error>> {
+    const TSV: &str = "src/model/data/directive-defaults.tsv";
+    println!("cargo:rerun-if-changed={TSV}");
+    let text = std::fs::read_to_string(TSV)?;
+    let mut rows: Vec<[&str; 4]> = Vec::new();
+    for line in text.lines().skip_while(|l| l.starts_with('#')).skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        if let [name, module, contexts, default, ..] = f[..] {
+            rows.push([name, module, contexts, default]);
+        }
+    }
+    rows.sort_by_key(|r| r[0]);
+    let mut out = String::new();
+    writeln!(out, "/// Every row, sorted by name.")?;
+    writeln!(out, "static ROWS: [DefaultRow; {}] = [", rows.len())?;
+    for [name, module, contexts, default] in rows {
+        writeln!(
+            out,
+            "    DefaultRow {{ name: {name:?}, module: {module:?}, contexts: {contexts:?}, default: {default:?} }},"
+        )?;
+    }
+    writeln!(out, "];")?;
+    std::fs::write(std::path::Path::new(dir).join("defaults.rs"), out)?;
     Ok(())
 }

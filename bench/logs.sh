@@ -3,6 +3,7 @@
 # production-like error.log, side by side in one run.
 #
 #   bench/logs.sh [SIZE_MB] [WORKDIR]
+#   NGXRAY_BIN=target/profiling/ngxray RUNS=5 bench/logs.sh 256
 #
 # Generates a SIZE_MB (default 256) error.log with bench/gen_error_log.py
 # (varied servers, upstream peers, clients, request paths, message mix,
@@ -37,8 +38,14 @@ if [ ! -s "$GZ" ]; then
   gzip -c "$LOG" > "$GZ"
 fi
 
-cargo build --release --quiet --bin ngxray
-BIN=$PWD/target/release/ngxray
+# NGXRAY_BIN: time an already built binary (e.g. target/profiling/ngxray,
+# release code with line tables) instead of building the release one.
+if [ -n "${NGXRAY_BIN:-}" ]; then
+  BIN=$NGXRAY_BIN
+else
+  cargo build --release --quiet --bin ngxray
+  BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/ngxray
+fi
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(uname -sr)"
 echo "input:   $(du -m "$LOG" | cut -f1) MB plain, $(du -m "$GZ" | cut -f1) MB gzip, $(wc -l < "$LOG") lines, $(grep -c upstream "$LOG") with \"upstream\""

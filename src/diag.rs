@@ -199,6 +199,17 @@ pub struct Located {
     pub related: Vec<LocatedLabel>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<LocatedFix>,
+    /// The rule's documentation page, for the reports that link it (set by
+    /// [`Located::with_url`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<&'static str>,
+}
+
+impl Located {
+    pub fn with_url(mut self, url: &'static str) -> Self {
+        self.url = Some(url);
+        self
+    }
 }
 
 /// A fix with its edits resolved to positions (for SARIF and JSON).
@@ -294,6 +305,7 @@ impl Diagnostic {
                     })
                     .collect(),
             }),
+            url: None,
         }
     }
 }

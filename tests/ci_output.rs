@@ -581,3 +581,318 @@ fn colour_on_a_terminal_and_no_color_only_when_non_empty() {
     assert!(tty(&[("NO_COLOR", "")]), "an empty NO_COLOR is not set");
     assert!(tty(&[("NO_COLOR", "1"), ("FORCE_COLOR", "1")]));
 }
+
+/// The fenced blocks of the README between `## CI and editor integration`
+/// and the next `## ` heading: (subsection heading, language, text, the
+/// prose after the block up to the next block or heading).
+fn readme_ci_blocks() -> Vec<(String, String, String, String)> {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme
+        .find("\n## CI and editor integration\n")
+        .expect("README has a CI section");
+    let section = &readme[start + 1..];
+    let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
+    let section = &section[..end];
+    let mut out = Vec::new();
+    let mut heading = String::new();
+    let mut lines = section.lines().peekable();
+    while let Some(l) = lines.next() {
+        if let Some(h) = l.strip_prefix("### ") {
+            heading = h.to_string();
+        } else if let Some(lang) = l.strip_prefix("```").filter(|s| !s.is_empty()) {
+            let mut text = String::new();
+            for l in lines.by_ref().take_while(|l| *l != "```") {
+                text.push_str(l);
+                text.push('\n');
+            }
+            let mut prose = String::new();
+            while let Some(l) = lines.next_if(|l| !l.starts_with("```") && !l.starts_with('#')) {
+                prose.push_str(l);
+                prose.push('\n');
+            }
+            out.push((heading.clone(), lang.to_string(), text, prose));
+        }
+    }
+    out
+}
+
+/// The block of the README's CI section under `heading`.
+fn readme_ci_block(heading: &str) -> String {
+    readme_ci_blocks()
+        .into_iter()
+        .find(|(h, ..)| h == heading)
+        .unwrap_or_else(|| panic!("no block under ### {heading}"))
+        .2
+}
+
+/// A repository (`.git`) with `nginx/nginx.conf` holding [`CONFIG`] (two
+/// warnings), as the recipes assume.
+fn recipe_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::create_dir(dir.path().join("nginx")).unwrap();
+    std::fs::write(dir.path().join("nginx/nginx.conf"), CONFIG).unwrap();
+    dir
+}
+
+/// A recipe line run by bash in `dir`, with the tested binary first on PATH
+/// (before `extra`, then the system's).
+fn sh(dir: &Path, line: &str, extra: &[&Path]) -> Output {
+    let bin_dir = bin().parent().unwrap().to_path_buf();
+    let mut dirs = vec![bin_dir];
+    dirs.extend(extra.iter().map(|p| p.to_path_buf()));
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    for d in ["/usr/sbin", "/sbin"] {
+        dirs.push(d.into());
+    }
+    let mut c = Command::new("bash");
+    c.current_dir(dir)
+        .args(["-c", line])
+        .env("PATH", std::env::join_paths(dirs).unwrap())
+        .stdin(Stdio::null());
+    for k in ["NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "LESS", "PAGER"] {
+        c.env_remove(k);
+    }
+    c.output().expect("bash")
+}
+
+/// Every recipe of the README's CI section says how it is tested, or why
+/// it is not run.
+#[test]
+fn readme_ci_recipes_say_how_they_are_tested() {
+    let blocks = readme_ci_blocks();
+    assert!(blocks.len() >= 6, "{blocks:?}");
+    for (heading, _, text, prose) in &blocks {
+        assert!(
+            prose.contains("Tests: "),
+            "README recipe under `### {heading}` lacks a `Tests:` line saying how it is run (or why not):\n{text}"
+        );
+    }
+}
+
+/// GitHub code scanning and annotations recipes: the `run:` lines of the
+/// workflow snippets, as written.
+#[test]
+fn readme_github_recipes_run_as_written() {
+    let block = readme_ci_block("GitHub Actions: code scanning (SARIF)");
+    let runs: Vec<&str> = block
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- run: "))
+        .collect();
+    assert_eq!(runs.len(), 2, "{block}");
+    // Not run (PyPI): the pinned version is this one.
+    assert_eq!(
+        runs[0],
+        format!("pipx install ngxray=={}", env!("CARGO_PKG_VERSION"))
+    );
+    let d = recipe_repo();
+    let out = sh(d.path(), runs[1], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let file = block
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("sarif_file: "))
+        .expect("sarif_file:");
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join(file)).unwrap()).unwrap();
+    assert_valid(SARIF_SCHEMA, &log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{log:#}");
+    for r in results {
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "nginx/nginx.conf"
+        );
+        assert!(r["partialFingerprints"]["ngxray/v1"].is_string(), "{r:#}");
+    }
+
+    let block = readme_ci_block("GitHub Actions: annotations on the pull request");
+    let run = block
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("- run: "))
+        .expect("run:");
+    let out = sh(d.path(), run, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.starts_with("::") && l.contains(" file=nginx/nginx.conf,line="))
+            .count(),
+        2,
+        "{text}"
+    );
+}
+
+/// The GitLab CI job: its `ngxray` script lines in order, as written.
+#[test]
+fn readme_gitlab_recipe_runs_as_written() {
+    let block = readme_ci_block("GitLab CI");
+    let script: Vec<&str> = block
+        .lines()
+        .skip_while(|l| l.trim() != "script:")
+        .skip(1)
+        .map_while(|l| l.trim().strip_prefix("- "))
+        .collect();
+    assert_eq!(script.len(), 3, "{block}");
+    // Not run (PyPI): the pinned version is this one.
+    assert_eq!(
+        script[0],
+        format!("pip install ngxray=={}", env!("CARGO_PKG_VERSION"))
+    );
+    let d = recipe_repo();
+    // The report run: exit 0 whatever the findings, a valid report.
+    let out = sh(d.path(), script[1], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let file = block
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("codequality: "))
+        .expect("codequality:");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join(file)).unwrap())
+            .expect("the artifact the job declares");
+    assert_valid(GITLAB_SCHEMA, &report);
+    let issues = report.as_array().unwrap();
+    assert_eq!(issues.len(), 2, "{report:#}");
+    assert!(issues
+        .iter()
+        .all(|i| i["location"]["path"] == "nginx/nginx.conf"));
+    // The log run: the findings, and the job fails.
+    let out = sh(d.path(), script[2], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out)
+            .lines()
+            .filter(|l| l.starts_with("nginx/nginx.conf:"))
+            .count(),
+        2,
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// The reviewdog recipe: the `ngxray` half of the pipe as written, its
+/// output valid rdjson; reviewdog reads it with `-f=rdjson`.
+#[test]
+fn readme_reviewdog_recipe_runs_as_written() {
+    let block = readme_ci_block("reviewdog");
+    let line = block.lines().next().unwrap();
+    let (ours, theirs) = line.split_once(" | ").expect("a pipe");
+    assert!(theirs.starts_with("reviewdog -f=rdjson "), "{line}");
+    let d = recipe_repo();
+    let out = sh(d.path(), ours, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_valid(RDJSON_SCHEMA, &doc);
+    assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 2, "{doc:#}");
+    assert_eq!(
+        doc["diagnostics"][0]["location"]["path"],
+        "nginx/nginx.conf"
+    );
+}
+
+/// The plain-shell recipes, each line as written.
+#[test]
+fn readme_shell_recipes_run_as_written() {
+    let test = "readme_shell_recipes_run_as_written";
+    let block = readme_ci_block("Plain shell, any CI");
+    let lines: Vec<&str> = block.lines().collect();
+    assert_eq!(lines.len(), 4, "{block}");
+    let d = recipe_repo();
+    let nginx = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .map(Path::new)
+        .find(|p| p.exists());
+
+    // 1. The machine's /etc/nginx/: exit 1 exactly when an error is shown.
+    assert!(lines[0].starts_with("ngxray lint --format concise --fail-on error /etc/nginx/"));
+    if Path::new("/etc/nginx/nginx.conf").exists() {
+        let out = sh(d.path(), lines[0], &[]);
+        let text = stdout(&out);
+        let errors = text.lines().any(|l| l.contains(": error["));
+        assert_eq!(
+            out.status.code(),
+            Some(if errors { 1 } else { 0 }),
+            "{text}{}",
+            stderr(&out)
+        );
+        let concise =
+            regex::Regex::new(r"^/\S+:\d+:\d+: (error|warning|info)\[[a-z-]+/[a-z0-9-]+\] ")
+                .unwrap();
+        assert!(text.lines().all(|l| concise.is_match(l)), "{text}");
+    } else {
+        skip(test, "no /etc/nginx/nginx.conf (.ci/run installs nginx)");
+    }
+
+    // 2. `nginx -T | ngxray lint -`: the loaded config, split back into its
+    // files; and when `nginx -T` fails, exit 2, never a pass.
+    match nginx {
+        Some(_) => {
+            let out = sh(d.path(), lines[1], &[]);
+            let dumped = sh(d.path(), "nginx -T >/dev/null 2>&1", &[]);
+            if dumped.status.success() {
+                assert!(
+                    matches!(out.status.code(), Some(0 | 1)),
+                    "{}{}",
+                    stdout(&out),
+                    stderr(&out)
+                );
+                assert!(
+                    stdout(&out).contains("/etc/nginx/") || stdout(&out).contains("no problems"),
+                    "{}",
+                    stdout(&out)
+                );
+            } else {
+                assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+            }
+        }
+        None => skip(test, "no nginx (.ci/run installs it)"),
+    }
+    let fake = tempfile::tempdir().unwrap();
+    let stub = fake.path().join("nginx");
+    std::fs::write(
+        &stub,
+        "#!/bin/sh\necho 'nginx: [emerg] no such file' >&2\nexit 1\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = sh(d.path(), lines[1], &[fake.path()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("no configuration on standard input"),
+        "{}",
+        stderr(&out)
+    );
+
+    // 3. Statistics: one row per rule.
+    let out = sh(d.path(), lines[2], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    for rule in [
+        "timeout/aggressive-read-timeout",
+        "timeout/connect-timeout-out-of-range",
+    ] {
+        assert!(text.contains(rule), "{text}");
+    }
+
+    // 4. Colour through a pipe (less copies its input to a non-terminal).
+    let (ours, pager) = lines[3].split_once(" | ").expect("a pipe");
+    assert!(pager.starts_with("less -R"), "{}", lines[3]);
+    let out = sh(d.path(), ours, &[]);
+    assert!(stdout(&out).contains("\x1b["), "{}", stdout(&out));
+    if sh(d.path(), "command -v less", &[]).status.success() {
+        let out = sh(d.path(), lines[3], &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stdout(&out).contains("\x1b["), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains("nginx/nginx.conf"),
+            "{}",
+            stdout(&out)
+        );
+    } else {
+        eprintln!("SKIP {test}: no `less` for the pager line (its ngxray half ran)");
+    }
+}

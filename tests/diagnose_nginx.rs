@@ -27,15 +27,15 @@ use serde_json::Value;
 use crate::util::*;
 
 /// A backend thread; stopping it closes its port.
-struct Backend {
-    port: u16,
+pub(crate) struct Backend {
+    pub(crate) port: u16,
     stop: Arc<AtomicBool>,
     handle: Option<JoinHandle<()>>,
 }
 
 impl Backend {
     /// Answers 200 after `delay`.
-    fn start(delay: Duration) -> Backend {
+    pub(crate) fn start(delay: Duration) -> Backend {
         let l = TcpListener::bind("127.0.0.1:0").expect("bind backend");
         let port = l.local_addr().expect("addr").port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -71,7 +71,7 @@ impl Backend {
         }
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         let _ = TcpStream::connect(("127.0.0.1", self.port));
         if let Some(h) = self.handle.take() {
@@ -87,7 +87,7 @@ impl Drop for Backend {
 }
 
 /// `n` distinct ports nothing listens on (bound together, then released).
-fn closed_ports(n: usize) -> Vec<u16> {
+pub(crate) fn closed_ports(n: usize) -> Vec<u16> {
     let ls: Vec<TcpListener> = (0..n)
         .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind"))
         .collect();
@@ -96,7 +96,7 @@ fn closed_ports(n: usize) -> Vec<u16> {
         .collect()
 }
 
-struct Nginx(Child);
+pub(crate) struct Nginx(pub(crate) Child);
 
 impl Drop for Nginx {
     fn drop(&mut self) {
@@ -119,14 +119,14 @@ fn get(port: u16, path: &str) -> u16 {
         .unwrap_or_else(|| panic!("no status in response: {head}"))
 }
 
-fn line_of(conf: &str, needle: &str) -> u64 {
+pub(crate) fn line_of(conf: &str, needle: &str) -> u64 {
     conf.lines()
         .position(|l| l.contains(needle))
         .map(|i| i as u64 + 1)
         .unwrap_or_else(|| panic!("{needle} not in config"))
 }
 
-fn wait_port(port: u16) {
+pub(crate) fn wait_port(port: u16) {
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -137,7 +137,7 @@ fn wait_port(port: u16) {
     }
 }
 
-fn finding<'a>(j: &'a Value, cause: &str, upstream: &str) -> &'a Value {
+pub(crate) fn finding<'a>(j: &'a Value, cause: &str, upstream: &str) -> &'a Value {
     j["findings"]
         .as_array()
         .expect("findings")
@@ -146,7 +146,7 @@ fn finding<'a>(j: &'a Value, cause: &str, upstream: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {cause} finding for {upstream}: {j:#}"))
 }
 
-fn directive<'a>(f: &'a Value, name: &str, value_prefix: &str) -> &'a Value {
+pub(crate) fn directive<'a>(f: &'a Value, name: &str, value_prefix: &str) -> &'a Value {
     f["directives"]
         .as_array()
         .expect("directives")

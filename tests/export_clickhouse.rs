@@ -1,23 +1,38 @@
 //! `ngxray export clickhouse` agrees with `ngxray logs --format ndjson` on
-//! every single-line event of the test logs, run in chDB (ClickHouse
-//! in-process). Multi-line messages, which `ngxray logs` joins and the
-//! exports see line by line, are counted and left out (docs/fleet.md).
+//! every line of the test logs (every `*.log` under tests/ and testdata/,
+//! the shared corpus logs, generated hostile lines and 3000 mutated ones),
+//! run in chDB (ClickHouse in-process).
 //!
-//! The SQL is loaded as printed, the lines go into its raw-line table and
-//! the view is read back; each line's cause, status, level, upstream,
-//! server, client and request (and time, message, action, errno, pid,
-//! connection, host) must equal the ndjson event of the same line. chDB is
+//! The SQL is loaded as printed, twice: once over a table of physical
+//! lines (a shipper that sends each line with its line number; read back
+//! through the `_by_line` view, where a multi-line record is classified on
+//! its head row and its continuation rows have no cause), once over a table
+//! of records (a multi-line message in one row, as Vector with the sample
+//! `multiline` setting ships it; read back through the main view). Every
+//! record's cause, status, level, upstream, server, client, request, time,
+//! message, action, errno, pid, connection and host must equal its ndjson
+//! event (tests/export/common.rs). Two normalisations, both documented in
+//! docs/fleet.md: a run of U+FFFD counts as one (ClickHouse's
+//! `toValidUTF8` replaces a run of invalid bytes by one), and times outside
+//! ClickHouse's DateTime range (1970 to 2105) are not compared. chDB is
 //! found through `NGXRAY_PYTHON` or `.ci/venv/bin/python`; without it the
 //! test skips visibly, or fails when `NGXRAY_REQUIRE_ORACLES=1`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
+
+use serde_json::Value;
 
 use crate::util::{corpus, ngxray, repo, stdout};
 
-/// Fields compared per line: (ndjson name, view column, hex-encoded).
-const FIELDS: &[(&str, &str, bool)] = &[
+#[path = "export/common.rs"]
+mod common;
+
+use common::{Got, Tally};
+
+/// ndjson field name → view column, and whether the SQL side hex-encodes it.
+const COLUMNS: &[(&str, &str, bool)] = &[
     ("cause", "cause", false),
     ("status", "status", false),
     ("level", "level", false),
@@ -40,18 +55,16 @@ fn require_oracles() -> bool {
 
 /// A Python with chDB, or `None` after a visible skip message.
 pub fn chdb_python(test: &str) -> Option<PathBuf> {
-    let candidates: Vec<PathBuf> = match std::env::var_os("NGXRAY_PYTHON") {
-        Some(p) => vec![PathBuf::from(p)],
-        None => vec![repo().join(".ci/venv/bin/python")],
+    let py = match std::env::var_os("NGXRAY_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => repo().join(".ci/venv/bin/python"),
     };
-    for py in candidates {
-        let ok = Command::new(&py)
-            .args(["-c", "import chdb"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            return Some(py);
-        }
+    let ok = Command::new(&py)
+        .args(["-c", "import chdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(py);
     }
     let msg = format!(
         "SKIP {test}: no Python with chdb (set NGXRAY_PYTHON, or python3 -m venv .ci/venv && .ci/venv/bin/pip install chdb)"
@@ -61,19 +74,10 @@ pub fn chdb_python(test: &str) -> Option<PathBuf> {
     None
 }
 
-/// The logs every agreement test reads: the repo's fixtures, the export
-/// edge cases and, when present, the shared corpus.
+/// The agreement inputs (tests/export/common.rs) with the shared corpus
+/// when present.
 pub fn agreement_logs(test: &str) -> Vec<PathBuf> {
-    let mut logs = vec![
-        repo().join("testdata/logs/pasted.log"),
-        repo().join("testdata/logs/sample.error.log"),
-        repo().join("tests/export/edge.error.log"),
-    ];
-    match corpus(test) {
-        Some(dir) => logs.push(dir.join("logs/error.log")),
-        None => assert!(!require_oracles(), "{test}: corpus missing"),
-    }
-    logs
+    common::agreement_logs(&repo(), corpus(test).as_deref())
 }
 
 /// Runs of U+FFFD count as one: ClickHouse's `toValidUTF8` replaces a run
@@ -92,137 +96,43 @@ pub fn fold_replacement(s: &str) -> String {
     out
 }
 
-fn normal(v: &serde_json::Value) -> serde_json::Value {
-    match v {
-        serde_json::Value::String(s) => serde_json::Value::String(fold_replacement(s)),
-        other => other.clone(),
-    }
-}
-
-fn unhex(v: &serde_json::Value) -> serde_json::Value {
-    match v.as_str() {
-        None => v.clone(),
-        Some(h) => {
-            let bytes: Vec<u8> = (0..h.len() / 2)
-                .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).expect("hex from SQL"))
-                .collect();
-            serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
-        }
-    }
-}
-
-/// ndjson events of one file, in line order.
-pub fn ndjson(path: &Path) -> Vec<serde_json::Value> {
-    let out = ngxray(&["logs", "--format", "ndjson", path.to_str().unwrap()]);
-    assert!(
-        out.status.success() || out.status.code() == Some(1),
-        "{out:?}"
-    );
-    stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("ndjson line"))
-        .collect()
-}
-
-/// Corpus-like lines mutated at random (fixed seed): context keys, quotes,
-/// commas, errnos, actions and prefixes inserted, bytes cut. Valid UTF-8
-/// only (invalid bytes are the one documented difference). Written to
-/// `dir/mutated.error.log`.
-pub fn mutated_log(dir: &Path, seeds: &[PathBuf]) -> PathBuf {
-    const FRAGS: &[&str] = &[
-        ", client: ",
-        ", server: ",
-        ", udp client: ",
-        ", request: \"",
-        "\"",
-        ", upstream: \"",
-        " while ",
-        " (111: Connection refused)",
-        " (104: x)",
-        ", resolver: ",
-        ", host: \"",
-        " in /a b:3",
-        ":12",
-        "(",
-        ")",
-        ",",
-        " ",
-        "é",
-        "\r",
-        "nginx: ",
-        "[error] ",
-        "2026/11/25 15:19:36 [warn] ",
-        "*12 ",
-        "1#2: ",
-        " could not be resolved",
-        "connect() to ",
-        " failed",
-        "unix:",
-        "[::1]:80",
-        "http://",
-        "bytes from/to client:",
-        "while reading upstream",
-        "while connecting to upstream",
-        "upstream timed out",
-    ];
-    let mut lines: Vec<Vec<u8>> = Vec::new();
-    for p in seeds {
-        let data = std::fs::read(p).unwrap();
-        lines.extend(
-            data.split(|&b| b == b'\n')
-                .filter(|l| std::str::from_utf8(l).is_ok() && !l.is_empty())
-                .map(<[u8]>::to_vec),
-        );
-    }
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut rnd = |n: usize| -> usize {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n.max(1) as u64) as usize
-    };
-    let mut out = Vec::new();
-    for _ in 0..2000 {
-        let mut l = lines[rnd(lines.len())].clone();
-        for _ in 0..1 + rnd(4) {
-            // Cut and insert at character boundaries.
-            let text = String::from_utf8(l.clone()).unwrap();
-            let bounds: Vec<usize> = (0..=text.len())
-                .filter(|&i| text.is_char_boundary(i))
-                .collect();
-            let at = bounds[rnd(bounds.len())];
-            match rnd(10) {
-                0..=5 => {
-                    let f = FRAGS[rnd(FRAGS.len())].as_bytes();
-                    l.splice(at..at, f.iter().copied());
-                }
-                6..=7 => {
-                    let end = bounds
-                        .iter()
-                        .copied()
-                        .filter(|&b| b > at)
-                        .nth(rnd(12))
-                        .unwrap_or(at);
-                    l.drain(at..end);
-                }
-                _ => l.truncate(at),
+/// The SQL side's value of a row, by ndjson field name.
+fn fields_of(row: &Value) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    for (name, col, hex) in COLUMNS {
+        let v = &row[*col];
+        let v = match (hex, v.as_str()) {
+            (true, Some(h)) => {
+                let bytes: Vec<u8> = (0..h.len() / 2)
+                    .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).expect("hex from SQL"))
+                    .collect();
+                Value::String(String::from_utf8_lossy(&bytes).into_owned())
             }
-        }
-        out.extend_from_slice(&l);
-        out.push(b'\n');
+            _ => v.clone(),
+        };
+        m.insert((*name).to_string(), v);
     }
-    let path = dir.join("mutated.error.log");
-    std::fs::write(&path, out).unwrap();
-    path
+    m
 }
 
-/// ClickHouse's DateTime holds 1970 to 2105 only: outside, `ngxray_time`
-/// is NULL (documented), so such times are not compared.
-fn time_in_range(v: &serde_json::Value) -> bool {
-    v.as_str()
-        .and_then(|t| t.get(..4))
-        .and_then(|y| y.parse::<u32>().ok())
-        .is_none_or(|y| (1970..=2105).contains(&y))
+/// ClickHouse's normalisation: U+FFFD runs folded; times outside DateTime
+/// (1970 to 2105) not compared.
+fn normal(field: &str, want: &Value, got: &Value) -> Result<(Value, Value), String> {
+    if field == "time" {
+        let in_range = want
+            .as_str()
+            .and_then(|t| t.get(..4))
+            .and_then(|y| y.parse::<u32>().ok())
+            .is_none_or(|y| (1970..=2105).contains(&y));
+        if !in_range {
+            return Err("year outside ClickHouse DateTime".to_string());
+        }
+    }
+    let fold = |v: &Value| match v {
+        Value::String(s) => Value::String(fold_replacement(s)),
+        other => other.clone(),
+    };
+    Ok((fold(want), fold(got)))
 }
 
 #[test]
@@ -231,23 +141,57 @@ fn clickhouse_export_agrees_with_ndjson_line_for_line() {
     let Some(py) = chdb_python(test) else { return };
     let dir = tempfile::tempdir().unwrap();
     let mut logs = agreement_logs(test);
-    let mutated = mutated_log(dir.path(), &logs);
+    let mutated = common::mutated_log(dir.path(), &logs);
     logs.push(mutated);
-    let sql = dir.path().join("ngxray.sql");
-    let queries = dir.path().join("queries.sql");
-    let out = ngxray(&["export", "clickhouse"]);
-    assert!(out.status.success());
-    std::fs::write(&sql, &out.stdout).unwrap();
-    let out = ngxray(&["export", "clickhouse", "--queries"]);
-    assert!(out.status.success());
-    std::fs::write(&queries, &out.stdout).unwrap();
+    logs.push(common::generated_log(dir.path()));
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_ngxray"));
+    let events: Vec<Vec<Value>> = logs.iter().map(|p| common::ndjson(&bin, p)).collect();
 
-    let mut cmd = Command::new(&py);
-    cmd.arg(repo().join("tests/export/chdb_run.py"))
-        .arg(&sql)
-        .arg(&queries)
-        .args(&logs);
-    let out = cmd.output().expect("run chdb");
+    let write = |name: &str, args: &[&str]| {
+        let out = ngxray(args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        let path = dir.path().join(name);
+        std::fs::write(&path, &out.stdout).unwrap();
+        path
+    };
+    let lines_sql = write("lines.sql", &["export", "clickhouse"]);
+    let records_sql = write(
+        "records.sql",
+        &[
+            "export",
+            "clickhouse",
+            "--table",
+            "ngxray_records",
+            "--view",
+            "ngxray_record_events",
+        ],
+    );
+    let queries = write("queries.sql", &["export", "clickhouse", "--queries"]);
+    let records: Vec<Vec<[u64; 2]>> = events
+        .iter()
+        .map(|evs| {
+            evs.iter()
+                .map(|e| {
+                    [
+                        e["line"].as_u64().unwrap(),
+                        e["lines"].as_u64().unwrap_or(1),
+                    ]
+                })
+                .collect()
+        })
+        .collect();
+    let spec = dir.path().join("spec.json");
+    std::fs::write(
+        &spec,
+        serde_json::json!({ "logs": logs, "records": records }).to_string(),
+    )
+    .unwrap();
+
+    let out = Command::new(&py)
+        .arg(repo().join("tests/export/chdb_run.py"))
+        .args([&lines_sql, &records_sql, &queries, &spec])
+        .output()
+        .expect("run chdb");
     assert!(
         out.status.success(),
         "chdb run failed: {}",
@@ -256,74 +200,44 @@ fn clickhouse_export_agrees_with_ndjson_line_for_line() {
     // Every example query ran.
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("query ok").count(), 4, "{err}");
-    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+    let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSONEachRow"))
         .collect();
 
-    let mut mismatches = Vec::new();
-    let mut compared = 0;
-    let mut multi_line = 0;
-    for (fi, path) in logs.iter().enumerate() {
-        let events = ndjson(path);
-        let file = format!("f{fi}");
-        let mine: BTreeMap<u64, &serde_json::Value> = rows
-            .iter()
-            .filter(|r| r["file"] == file)
-            .map(|r| (r["line_no"].as_u64().unwrap(), r))
-            .collect();
-        // Every physical line is one row; ndjson events cover them all.
-        let covered: u64 = events
-            .iter()
-            .map(|e| e["lines"].as_u64().unwrap_or(1))
-            .sum();
-        assert_eq!(
-            mine.len() as u64,
-            covered,
-            "{}: {} rows from SQL, {} lines in ndjson events",
-            path.display(),
-            mine.len(),
-            covered
-        );
-        for e in &events {
-            // A multi-line message (continuation lines joined to their head
-            // by `ngxray logs`) is classified per physical line by the
-            // exports: a documented difference, not compared.
-            if e["lines"].as_u64().unwrap_or(1) > 1 {
-                multi_line += 1;
-                continue;
-            }
-            let r = mine[&e["line"].as_u64().unwrap()];
-            for (name, col, hex) in FIELDS {
-                let got = if *hex {
-                    unhex(&r[*col])
-                } else {
-                    r[*col].clone()
-                };
-                if *name == "time" && !time_in_range(&e[*name]) {
-                    continue;
-                }
-                compared += 1;
-                if normal(&got) != normal(&e[*name]) {
-                    mismatches.push(format!(
-                        "{}:{} {name}: sql {} != ngxray {}",
-                        path.display(),
-                        e["line"],
-                        got,
-                        e[*name]
-                    ));
-                }
-            }
+    for set in ["lines", "records"] {
+        let mut tally = Tally::default();
+        for (fi, path) in logs.iter().enumerate() {
+            let file = format!("f{fi}");
+            let got: BTreeMap<u64, Got> = rows
+                .iter()
+                .filter(|r| r["set"] == set && r["file"] == file)
+                .map(|r| {
+                    let line = r["line_no"].as_u64().unwrap();
+                    // A row of the records table is one of ngxray's records
+                    // (built from the ndjson line ranges): its size is the
+                    // event's; the by-line view computes its own.
+                    let lines = match r["lines"].as_u64() {
+                        Some(n) => n,
+                        None => records[fi]
+                            .iter()
+                            .find(|rec| rec[0] == line)
+                            .map_or(1, |rec| rec[1]),
+                    };
+                    let g = Got {
+                        lines,
+                        continuation_of: r["continuation_of"].as_u64(),
+                        fields: fields_of(r),
+                    };
+                    (line, g)
+                })
+                .collect();
+            let data = std::fs::read(path).unwrap();
+            let n = common::lines(&data).len();
+            tally.file(path, n, &events[fi], &got, &normal);
         }
+        tally.assert_all_agree(&format!("clickhouse ({set})"));
     }
-    assert!(compared > 1000, "compared only {compared} values");
-    eprintln!("{compared} values compared; {multi_line} multi-line messages not compared");
-    assert!(
-        mismatches.is_empty(),
-        "{} disagreements:\n{}",
-        mismatches.len(),
-        mismatches[..mismatches.len().min(40)].join("\n")
-    );
 }
 
 #[test]
@@ -360,12 +274,20 @@ fn vector_export_is_reproducible_and_versioned() {
     assert!(a.status.success());
     assert_eq!(a.stdout, b.stdout);
     let vrl = stdout(&a);
-    assert!(vrl.contains(".ngxray_cause = get!("));
+    assert!(vrl.contains("ngx_cause = get!("));
+    assert!(vrl.contains("\"ngxray_cause\": ngx_cause"));
     assert!(vrl.contains(&ngxray::export::taxonomy_version()));
     let conf = stdout(&ngxray(&["export", "vector", "--config"]));
     assert!(conf.contains("[transforms.ngxray]") && conf.contains("type = \"remap\""));
     // The sample configuration is valid TOML.
     let parsed: toml::Value = toml::from_str(&conf).expect("vector.toml parses");
+    // Multi-line messages are grouped at nginx header lines.
+    let ml = &parsed["sources"]["nginx_error"]["multiline"];
+    assert_eq!(ml["mode"].as_str(), Some("halt_before"));
+    assert_eq!(
+        ml["condition_pattern"].as_str(),
+        Some(ngxray::export::vector::HEADER_LINE)
+    );
     assert_eq!(
         parsed["sinks"]["clickhouse"]["table"].as_str(),
         Some("nginx_error_log")

@@ -50,6 +50,25 @@ fn line_reader(out: ChildStdout) -> Receiver<String> {
     rx
 }
 
+/// Start `ngxray ARGS [PATH]` with stdout and stderr piped.
+fn start(args: &[&str], path: Option<&Path>, stdin: Stdio) -> Child {
+    let mut cmd = Command::new(bin());
+    cmd.args(args);
+    if let Some(p) = path {
+        cmd.arg(p);
+    }
+    cmd.stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+/// An event's (line number, connection number).
+fn position(e: &Value) -> (Option<u64>, Option<u64>) {
+    (e["line"].as_u64(), e["connection"].as_u64())
+}
+
 fn next_event(rx: &Receiver<String>, what: &str) -> Value {
     let l = rx
         .recv_timeout(WAIT)
@@ -136,13 +155,11 @@ fn file_truncated_during_the_read_is_reported_not_fatal() {
     std::fs::write(&path, lines(1, total)).unwrap();
     // NDJSON to a pipe nobody reads stalls the run after a few blocks, in
     // the middle of the file; then the file is truncated (copytruncate).
-    let mut child = Command::new(bin())
-        .args(["logs", "--format", "ndjson", "--threads", "2"])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = start(
+        &["logs", "--format", "ndjson", "--threads", "2"],
+        Some(path.as_path()),
+        Stdio::null(),
+    );
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
@@ -192,13 +209,11 @@ fn file_replaced_during_the_read_is_read_to_its_end() {
     let path = dir.path().join("error.log");
     let total = 150_000;
     std::fs::write(&path, lines(1, total)).unwrap();
-    let mut child = Command::new(bin())
-        .args(["logs", "--format", "ndjson"])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = start(
+        &["logs", "--format", "ndjson"],
+        Some(path.as_path()),
+        Stdio::null(),
+    );
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
@@ -367,13 +382,11 @@ fn named_pipe_is_read_once() {
             w.write_all(lines(1, 500).as_bytes())?;
             Ok(())
         });
-        let child = Command::new(bin())
-            .args(["logs", "--format", "json"])
-            .arg(&fifo)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = start(
+            &["logs", "--format", "json"],
+            Some(fifo.as_path()),
+            Stdio::null(),
+        );
         let o = wait_with_timeout(child);
         writer
             .join()
@@ -392,14 +405,11 @@ fn link_to_dev_stderr_is_reported_not_read() {
     std::os::unix::fs::symlink("/dev/stderr", &link).unwrap();
     let good = dir.path().join("site.error.log");
     std::fs::write(&good, lines(1, 5)).unwrap();
-    let child = Command::new(bin())
-        .args(["logs", "--format", "json"])
-        .arg(&link)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = start(
+        &["logs", "--format", "json"],
+        Some(link.as_path()),
+        Stdio::null(),
+    );
     let o = wait_with_timeout(child);
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -408,14 +418,11 @@ fn link_to_dev_stderr_is_reported_not_read() {
         stderr(&o)
     );
     // Among other inputs (here: a directory walk), a warning.
-    let child = Command::new(bin())
-        .args(["logs", "--format", "json"])
-        .arg(dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = start(
+        &["logs", "--format", "json"],
+        Some(dir.path()),
+        Stdio::null(),
+    );
     let o = wait_with_timeout(child);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
@@ -429,13 +436,7 @@ fn link_to_dev_stderr_is_reported_not_read() {
 
 #[test]
 fn slow_pipe_gives_events_before_eof_and_ctrl_c_gives_the_summary() {
-    let mut child = Command::new(bin())
-        .args(["logs", "--format", "ndjson", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = start(&["logs", "--format", "ndjson", "-"], None, Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     let rx = line_reader(child.stdout.take().unwrap());
     for i in 1..=3u64 {
@@ -450,13 +451,7 @@ fn slow_pipe_gives_events_before_eof_and_ctrl_c_gives_the_summary() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 
     // Ctrl-C while stdin is still open: the summary of what came so far.
-    let mut child = Command::new(bin())
-        .args(["logs", "--format", "json", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = start(&["logs", "--format", "json", "-"], None, Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(lines(1, 7).as_bytes()).unwrap();
     stdin.flush().unwrap();
@@ -476,13 +471,11 @@ fn follow_across_rename_and_copytruncate_rotation() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("error.log");
     std::fs::write(&path, lines(1, 2)).unwrap();
-    let mut child = Command::new(bin())
-        .args(["logs", "--follow", "--format", "ndjson"])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = start(
+        &["logs", "--follow", "--format", "ndjson"],
+        Some(path.as_path()),
+        Stdio::null(),
+    );
     let rx = line_reader(child.stdout.take().unwrap());
     assert_eq!(next_event(&rx, "existing line 1")["line"], 1);
     assert_eq!(next_event(&rx, "existing line 2")["line"], 2);
@@ -495,10 +488,7 @@ fn follow_across_rename_and_copytruncate_rotation() {
     };
     append(&line(3, 3));
     let e = next_event(&rx, "appended line");
-    assert_eq!(
-        (e["line"].as_u64(), e["connection"].as_u64()),
-        (Some(3), Some(3))
-    );
+    assert_eq!(position(&e), (Some(3), Some(3)));
     // Rename rotation: logrotate moves the file, nginx reopens a new one.
     append(&line(4, 4));
     std::fs::rename(&path, dir.path().join("error.log.1")).unwrap();
@@ -506,10 +496,7 @@ fn follow_across_rename_and_copytruncate_rotation() {
     let e = next_event(&rx, "last line of the old file");
     assert_eq!(e["connection"], 4);
     let e = next_event(&rx, "first line of the new file");
-    assert_eq!(
-        (e["line"].as_u64(), e["connection"].as_u64()),
-        (Some(1), Some(5))
-    );
+    assert_eq!(position(&e), (Some(1), Some(5)));
     // copytruncate: the file is emptied in place and written again.
     std::thread::sleep(Duration::from_millis(500));
     std::fs::OpenOptions::new()
@@ -521,10 +508,7 @@ fn follow_across_rename_and_copytruncate_rotation() {
     std::thread::sleep(Duration::from_millis(1200));
     append(&line(6, 6));
     let e = next_event(&rx, "line after truncation");
-    assert_eq!(
-        (e["line"].as_u64(), e["connection"].as_u64()),
-        (Some(1), Some(6))
-    );
+    assert_eq!(position(&e), (Some(1), Some(6)));
     sigint(&child);
     let o = wait_with_timeout(child);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -10,11 +10,13 @@
 //!   the ngxray-pre-commit mirror (made from packaging/pre-commit/ as the
 //!   release does), pip offline with a wheelhouse holding the local wheel
 //!   (standing in for PyPI), and no cargo or rustc on PATH.
+//! - The same wheel installed with `pipx install` (pipx from the oracle
+//!   environment, offline): the command it links behaves the same.
 //! - The files that tie these together agree (hook definitions, pinned
 //!   versions, the dist profile), and the GitHub workflows, the composite
 //!   action and the Dockerfile pass actionlint, shellcheck and hadolint.
 //!
-//! The tools (maturin, pre-commit, actionlint, shellcheck, hadolint) come
+//! The tools (maturin, pipx, pre-commit, actionlint, shellcheck, hadolint) come
 //! from the Python environment of the oracles (`NGXRAY_PYTHON`, else
 //! `.ci/venv`), the build backend of the mirror package from a wheelhouse
 //! (`NGXRAY_WHEELHOUSE`, else `.ci/wheelhouse`): .ci/run installs both.
@@ -241,6 +243,76 @@ fn wheel_installs_the_binary_and_lints() {
         .current_dir(repo())
         .args(["lint", "testdata/formats/clean/nginx.conf"]));
     assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+}
+
+/// `pipx install` of the same wheel: pipx (from the oracle environment)
+/// makes a virtual environment of its own for the package and links the
+/// command into `PIPX_BIN_DIR`, where `ngxray --version` and a lint behave
+/// as the binary cargo built. pip runs offline (`PIP_NO_INDEX`): the wheel
+/// file is the only thing installed.
+#[test]
+fn pipx_installs_the_wheel_and_lints() {
+    let test = "pipx_installs_the_wheel_and_lints";
+    let Some(pipx) = oracle_tool(test, "pipx") else {
+        return;
+    };
+    let Some(wheel) = wheel(test) else { return };
+    let py = oracle_python().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let bin_dir = t.join("bin");
+    let pipx_cmd = |args: &[&str]| {
+        let mut c = Command::new(&pipx);
+        c.args(args)
+            .env("HOME", t)
+            .env("PIPX_HOME", t.join("pipx"))
+            .env("PIPX_BIN_DIR", &bin_dir)
+            .env("PIPX_MAN_DIR", t.join("man"))
+            .env("PIPX_DEFAULT_PYTHON", &py)
+            // Offline: pipx's own upgrade of pip in its shared environment
+            // would ask PyPI for a newer pip; its bundled pip does the job.
+            .env("PIPX_DISABLE_SHARED_LIBS_AUTO_UPGRADE", "1")
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            .env("USE_EMOJI", "0");
+        c
+    };
+    let o = run(pipx_cmd(&["install"]).arg(&wheel));
+    ok("pipx install", &o);
+    let o = run(&mut pipx_cmd(&["list", "--short"]));
+    ok("pipx list", &o);
+    assert_eq!(stdout(&o), format!("ngxray {VERSION}\n"));
+
+    let installed = bin_dir.join("ngxray");
+    let v = run(Command::new(&installed).arg("--version"));
+    ok("ngxray --version (pipx)", &v);
+    assert_eq!(stdout(&v), format!("ngxray {VERSION}\n"));
+    // The linked command is the binary itself, in pipx's environment.
+    let target = std::fs::canonicalize(&installed).unwrap();
+    assert!(
+        target.starts_with(std::fs::canonicalize(t.join("pipx")).unwrap()),
+        "{target:?}"
+    );
+    #[cfg(target_os = "linux")]
+    assert_eq!(&std::fs::read(&target).unwrap()[..4], b"\x7fELF");
+
+    let args = [
+        "lint",
+        "--format",
+        "concise",
+        "testdata/examples/nginx.conf",
+    ];
+    let from_pipx = run(Command::new(&installed).current_dir(repo()).args(args));
+    let from_cargo = run(Command::new(bin()).current_dir(repo()).args(args));
+    assert_eq!(from_pipx.status.code(), Some(1), "{}", stderr(&from_pipx));
+    assert!(!stdout(&from_pipx).is_empty());
+    assert_eq!(stdout(&from_pipx), stdout(&from_cargo));
+
+    ok(
+        "pipx uninstall",
+        &run(&mut pipx_cmd(&["uninstall", "ngxray"])),
+    );
+    assert!(!installed.exists(), "pipx uninstall left {installed:?}");
 }
 
 /// The composite action's steps, run as a runner runs them
@@ -497,6 +569,164 @@ fn pre_commit_hook_installs_the_wheel_without_rust() {
     let o = hook("clean");
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("Passed"), "{}", stdout(&o));
+}
+
+/// The README's `repo: local` hook (ngxray already on PATH), as written
+/// under `repos:`: pre-commit runs `ngxray lint` on the files the hook
+/// selects, fails on findings and passes on a clean config.
+#[test]
+fn readme_local_pre_commit_hook_runs_as_written() {
+    let test = "readme_local_pre_commit_hook_runs_as_written";
+    let Some(pre_commit) = oracle_tool(test, "pre-commit") else {
+        return;
+    };
+    let hook = readme_block("### pre-commit", "yaml");
+    assert!(hook.contains("- repo: local\n"), "{hook}");
+    assert!(hook.contains("language: system\n"), "{hook}");
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let user = t.join("user");
+    std::fs::create_dir_all(user.join("nginx/conf.d")).unwrap();
+    std::fs::copy(
+        repo().join("testdata/examples/nginx.conf"),
+        user.join("nginx/nginx.conf"),
+    )
+    .unwrap();
+    std::fs::write(user.join("README.md"), "# deploy\n\nnot { nginx\n").unwrap();
+    std::fs::write(user.join("nginx/conf.d/.hidden"), "bad {\n").unwrap();
+    std::fs::write(
+        user.join(".pre-commit-config.yaml"),
+        format!("repos:\n{hook}"),
+    )
+    .unwrap();
+    git(&user, &["init", "-q"]);
+    git(&user, &["add", "-A"]);
+    let path = std::env::join_paths(
+        std::iter::once(bin().parent().unwrap().to_path_buf()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .unwrap();
+    let hook_run = || {
+        run(Command::new(&pre_commit)
+            .current_dir(&user)
+            .args(["run", "--all-files", "--color", "never"])
+            .env("PATH", &path)
+            .env("HOME", t)
+            .env("PRE_COMMIT_HOME", t.join("cache")))
+    };
+    let direct = run(Command::new(bin())
+        .current_dir(&user)
+        .args(["lint", "nginx/nginx.conf"]));
+    assert_eq!(direct.status.code(), Some(1));
+    let o = hook_run();
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("ngxray lint") && out.contains("Failed"),
+        "{out}"
+    );
+    for line in stdout(&direct).lines() {
+        assert!(out.contains(line), "hook output lacks `{line}`:\n{out}");
+    }
+    assert!(!out.contains("README.md"), "README.md was linted:\n{out}");
+    assert!(!out.contains(".hidden"), "a hidden file was linted:\n{out}");
+    std::fs::copy(
+        repo().join("testdata/formats/clean/nginx.conf"),
+        user.join("nginx/nginx.conf"),
+    )
+    .unwrap();
+    git(&user, &["add", "-A"]);
+    let o = hook_run();
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("Passed"), "{}", stdout(&o));
+}
+
+/// The Dockerfile's build step without Docker: the binary built by the
+/// Dockerfile's `cargo build` command for the musl target (`.ci/run` builds
+/// it when time allows and passes it as `NGXRAY_STATIC_BIN`) is static (no
+/// ELF interpreter, as the Dockerfile's `ldd` check demands, so it runs on
+/// `scratch`), runs with an empty environment in an empty folder, and lints
+/// like the cargo-built binary. Without `NGXRAY_STATIC_BIN` the test says so
+/// and does nothing (the build takes minutes; it is not an oracle).
+#[test]
+fn static_binary_as_the_dockerfile_builds_it() {
+    let dockerfile = std::fs::read_to_string(repo().join("Dockerfile")).unwrap();
+    let build = dockerfile
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("cargo build "))
+        .map(|rest| format!("cargo build {}", rest.trim_end_matches('\\').trim()))
+        .expect("the Dockerfile builds with cargo");
+    assert_eq!(build, "cargo build --locked --profile dist --bin ngxray");
+    // .ci/run builds with the same command, for the musl target.
+    let ci = std::fs::read_to_string(repo().join(".ci/run")).unwrap();
+    assert!(
+        ci.contains(&format!("{build} --target x86_64-unknown-linux-musl")),
+        ".ci/run does not build the static binary as the Dockerfile does"
+    );
+    // The check below tells a dynamic binary: the one cargo built here is.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    assert!(has_interpreter(&std::fs::read(bin()).unwrap()));
+    let Some(path) = std::env::var_os("NGXRAY_STATIC_BIN").map(PathBuf::from) else {
+        eprintln!(
+            "SKIP static_binary_as_the_dockerfile_builds_it: NGXRAY_STATIC_BIN not set (.ci/run sets it when it builds the static binary)"
+        );
+        return;
+    };
+    let elf = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(&elf[..4], b"\x7fELF");
+    assert!(
+        !has_interpreter(&elf),
+        "{} is dynamically linked",
+        path.display()
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let v = run(Command::new(&path)
+        .arg("--version")
+        .env_clear()
+        .current_dir(empty.path()));
+    ok("static ngxray --version", &v);
+    assert_eq!(stdout(&v), format!("ngxray {VERSION}\n"));
+    // `nginx -T | docker run -i ngxray lint -`: standard input, nothing else.
+    let example = std::fs::read(repo().join("testdata/examples/nginx.conf")).unwrap();
+    let lint = |exe: &Path| {
+        use std::io::Write;
+        let mut child = Command::new(exe)
+            .args(["lint", "--format", "concise", "-"])
+            .env_clear()
+            .current_dir(empty.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&example).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let from_static = lint(&path);
+    let from_cargo = lint(&bin());
+    assert_eq!(
+        from_static.status.code(),
+        Some(1),
+        "{}",
+        stderr(&from_static)
+    );
+    assert!(!stdout(&from_static).is_empty());
+    assert_eq!(stdout(&from_static), stdout(&from_cargo));
+}
+
+/// Does a 64-bit little-endian ELF file ask for a program interpreter
+/// (`PT_INTERP`: the dynamic loader)? A static binary does not.
+fn has_interpreter(elf: &[u8]) -> bool {
+    let u16_at = |o: usize| u16::from_le_bytes([elf[o], elf[o + 1]]) as usize;
+    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap()) as usize;
+    assert_eq!(elf[4], 2, "not a 64-bit ELF");
+    assert_eq!(elf[5], 1, "not little-endian");
+    let (phoff, phentsize, phnum) = (u64_at(0x20), u16_at(0x36), u16_at(0x38));
+    (0..phnum).any(|i| {
+        let o = phoff + i * phentsize;
+        u32::from_le_bytes(elf[o..o + 4].try_into().unwrap()) == 3
+    })
 }
 
 /// The first fenced block of `lang` after the line that starts with `marker`

@@ -145,6 +145,52 @@ fn nearest_config_governs_each_file() {
     );
 }
 
+/// A nested `.ngxray.toml`'s `exclude` prunes folders: the walk does not
+/// enter them (an excluded tree may be huge or unreadable). The excluded
+/// folder holds a broken `.ngxray.toml` and a vhost: entering it would read
+/// that config and fail (exit 2), so this test fails if the folder is walked.
+#[test]
+fn nested_config_exclude_prunes_folders() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(p, "site/conf.d/a.conf", VHOST);
+    write(
+        p,
+        "site/.ngxray.toml",
+        "extend-exclude = [\"generated/\"]\n",
+    );
+    write(p, "site/generated/.ngxray.toml", "not toml at all = = =\n");
+    write(p, "site/generated/x.conf", VHOST);
+    // Unreadable too (this part only bites without root's privileges).
+    write(p, "site/generated/locked/y.conf", VHOST);
+    let locked = p.join("site/generated/locked");
+    set_mode(&locked, 0o000);
+    for (args, want) in [
+        (vec!["."], "./site/conf.d/a.conf"),
+        (vec!["site"], "site/conf.d/a.conf"),
+    ] {
+        let out = lint(p, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert_eq!(flagged(&out), [want], "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("generated"), "{}", stderr(&out));
+    }
+    // Not excluded: the walk goes in, and the broken config is reported.
+    write(p, "site/.ngxray.toml", "\n");
+    let out = lint(p, &["site"]);
+    set_mode(&locked, 0o755);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("generated/.ngxray.toml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
 #[test]
 fn per_file_ignores() {
     let d = tempfile::tempdir().unwrap();
@@ -229,6 +275,16 @@ fn baseline_reports_only_new_findings() {
         base["findings"][0]["rule"],
         "timeout/aggressive-read-timeout"
     );
+    assert_eq!(base["version"], 2);
+    // One fingerprint: the baseline records the values SARIF carries as
+    // partialFingerprints (and GitLab as fingerprint).
+    let recorded: Vec<&str> = base["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(sarif_fingerprints(p, &["."]), recorded);
     let out = lint(p, &["--baseline", "ngxray-baseline.json", "."]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(
@@ -263,6 +319,12 @@ fn baseline_reports_only_new_findings() {
         "{text}"
     );
     assert!(text.contains("proxy_read_timeout is 2s"), "{text}");
+    // The new finding's fingerprint in SARIF is the same with and without
+    // the baseline.
+    let all = sarif_fingerprints(p, &["."]);
+    let new = sarif_fingerprints(p, &["--baseline", "ngxray-baseline.json", "."]);
+    assert_eq!(new.len(), 1);
+    assert!(all.contains(&new[0]) && !recorded.contains(&new[0].as_str()));
     // The value changed: a new finding.
     write(p, "conf.d/b.conf", &VHOST.replace("1s;", "3s;"));
     let out = lint(p, &["--baseline", "ngxray-baseline.json", "."]);
@@ -276,6 +338,68 @@ fn baseline_reports_only_new_findings() {
         "{}",
         stderr(&out)
     );
+    // A version 1 file (FNV fingerprints of its own) is refused, saying what
+    // to do, rather than matching nothing and failing on every finding.
+    write(
+        p,
+        "v1.json",
+        "{\"version\": 1, \"findings\": [{\"rule\": \"timeout/aggressive-read-timeout\", \"file\": \"conf.d/a.conf\", \"fingerprint\": \"08f0d807b58d20e5\"}]}",
+    );
+    let out = lint(p, &["--baseline", "v1.json", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("version 1") && stderr(&out).contains("--write-baseline"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// In a git repository, baseline paths and fingerprints are relative to its
+/// root: the baseline matches from any folder of the repository.
+#[test]
+fn baseline_matches_from_any_folder_of_the_repository() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::create_dir(p.join(".git")).unwrap();
+    write(p, "nginx/conf.d/a.conf", VHOST);
+    let out = lint(p, &["--write-baseline", "ngxray-baseline.json", "nginx"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let base: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("ngxray-baseline.json")).unwrap())
+            .unwrap();
+    assert_eq!(base["findings"][0]["file"], "nginx/conf.d/a.conf");
+    let sub = p.join("nginx");
+    let out = lint(&sub, &["--baseline", "../ngxray-baseline.json", "conf.d"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("1 finding(s) hidden by baseline"),
+        "{}",
+        stderr(&out)
+    );
+    // The SARIF fingerprint from there is the recorded one.
+    assert_eq!(
+        sarif_fingerprints(&sub, &["conf.d"]),
+        [base["findings"][0]["fingerprint"].as_str().unwrap()]
+    );
+}
+
+/// The `partialFingerprints` of a SARIF report, in result order.
+fn sarif_fingerprints(dir: &Path, args: &[&str]) -> Vec<String> {
+    let mut a = vec!["lint", "--format", "sarif"];
+    a.extend_from_slice(args);
+    let out = ngxray_in(dir, &a);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("SARIF");
+    doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["ngxray/v1"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
 }
 
 /// The README's baseline recipe, run exactly as written.

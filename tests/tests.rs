@@ -10,7 +10,11 @@ mod crossplane;
 mod deep_nesting;
 mod diagnose_cli;
 #[cfg(target_os = "linux")]
+mod diagnose_decided;
+#[cfg(target_os = "linux")]
 mod diagnose_nginx;
+#[cfg(target_os = "linux")]
+mod diagnose_stream;
 mod docs;
 mod exit_codes;
 mod export_clickhouse;

@@ -346,21 +346,22 @@ pub fn run(args: LintArgs) -> u8 {
         }
         Err(e) => return super::fail(e),
     };
-    match super::lint_scope::baseline(&args.scope, &mut outcome) {
-        Ok(Some(code)) => {
-            std::mem::forget(outcome);
-            return code;
-        }
-        Ok(None) => {}
-        Err(e) => return super::fail(e),
-    }
     if let Some(name) = &out.stdin_filename {
         let stdin = std::path::Path::new("<stdin>");
         if let Some(id) = outcome.loaded.sources.find(stdin) {
             outcome.loaded.sources.set_path(id, name.clone());
         }
     }
-    let code = report_and_exit(&args, &outcome, threshold);
+    let info = match super::lint_scope::baseline(&args.scope, &mut outcome, out.base_dir.as_deref())
+    {
+        Ok((Some(code), _)) => {
+            std::mem::forget(outcome);
+            return code;
+        }
+        Ok((None, info)) => info,
+        Err(e) => return super::fail(e),
+    };
+    let code = report_and_exit(&args, &outcome, threshold, info);
     // The process exits right after: freeing the syntax trees and findings
     // one allocation at a time would cost as much as building them.
     std::mem::forget(outcome);
@@ -373,6 +374,7 @@ fn report_and_exit(
     args: &LintArgs,
     outcome: &crate::lint::LintOutcome,
     threshold: Option<Severity>,
+    info: Option<report::RunInfo>,
 ) -> u8 {
     use std::io::Write;
     let out = &args.output;
@@ -420,13 +422,17 @@ fn report_and_exit(
             std::io::stdout().is_terminal(),
         ),
     };
+    // Fingerprints computed before a baseline dropped findings are kept
+    // (occurrence indices count the dropped ones too).
     let info = || {
-        report::RunInfo::new(
-            out.base_dir.as_deref(),
-            diags,
-            sources,
-            &outcome.loaded.files,
-        )
+        info.clone().unwrap_or_else(|| {
+            report::RunInfo::new(
+                out.base_dir.as_deref(),
+                diags,
+                sources,
+                &outcome.loaded.files,
+            )
+        })
     };
     let w = &mut sink;
     let result = match args.format {

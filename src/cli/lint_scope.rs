@@ -86,32 +86,50 @@ pub fn groups(
 }
 
 /// `--write-baseline` (returns the exit code: the run ends there) and
-/// `--baseline` (drops recorded findings, says how many on stderr).
+/// `--baseline` (drops recorded findings, says how many on stderr). With
+/// either, the findings' fingerprints are computed here, before any is
+/// dropped, and returned for the report: a finding carries the same
+/// fingerprint in the baseline file and in SARIF / GitLab output.
 pub fn baseline(
     s: &ScopeArgs,
     outcome: &mut crate::lint::LintOutcome,
-) -> Result<Option<u8>, String> {
+    base_dir: Option<&std::path::Path>,
+) -> Result<(Option<u8>, Option<crate::report::RunInfo>), String> {
     use crate::lint::baseline;
+    if s.write_baseline.is_none() && s.baseline.is_none() {
+        return Ok((None, None));
+    }
+    let mut info = crate::report::RunInfo::new(
+        base_dir,
+        &outcome.diagnostics,
+        &outcome.loaded.sources,
+        &outcome.loaded.files,
+    );
     if let Some(path) = &s.write_baseline {
-        let b = baseline::build(&outcome.diagnostics, &outcome.loaded, path);
+        let b = baseline::build(
+            &outcome.diagnostics,
+            &outcome.loaded,
+            &info.fingerprints,
+            &|p| info.repo_path(p),
+        );
         baseline::write(&b, path).map_err(|e| e.to_string())?;
         eprintln!(
             "ngxray: {} finding(s) recorded in baseline {}",
             b.findings.len(),
             path.display()
         );
-        return Ok(Some(super::EXIT_OK));
+        return Ok((Some(super::EXIT_OK), None));
     }
     if let Some(path) = &s.baseline {
         let b = baseline::read(path).map_err(|e| e.to_string())?;
-        let n = baseline::filter(&mut outcome.diagnostics, &outcome.loaded, &b, path);
+        let n = baseline::filter(&mut outcome.diagnostics, &mut info.fingerprints, &b);
         eprintln!(
             "ngxray: {n} finding(s) hidden by baseline {} ({} recorded)",
             path.display(),
             b.findings.len()
         );
     }
-    Ok(None)
+    Ok((None, Some(info)))
 }
 
 /// `--diff` (prints the fixes, returns the exit code) and `--fix` (writes

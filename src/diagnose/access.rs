@@ -2,7 +2,10 @@
 //! host, and every upstream attempt (`$upstream_addr`, `$upstream_status`,
 //! `$upstream_response_time`, `$upstream_connect_time` are lists: `, `
 //! between retries, ` : ` between internal redirects), read from the
-//! variables a [`super::format::LogFormat`] or a JSON line yields.
+//! variables a [`super::format::LogFormat`] or a JSON line yields. A
+//! stream session (`log_format` in `stream {}`: `$status` 200/502/503…,
+//! `$session_time`, `$upstream_addr`, `$upstream_connect_time`) is a
+//! record without a request.
 
 use super::format::{unescape, Escape};
 use crate::logs::time::days_from_civil;
@@ -37,6 +40,9 @@ pub struct Record {
     pub connection: Option<u64>,
     /// `$pid`: the worker that served the request.
     pub pid: Option<u32>,
+    /// A stream session (`$session_time` or `$protocol` logged): routed by
+    /// `$server_port` to a `stream { server {} }`.
+    pub stream: bool,
 }
 
 fn text(v: &[u8], esc: Escape) -> Option<String> {
@@ -147,6 +153,14 @@ impl Record {
                 "request_time" => {
                     r.request_time = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok())
                 }
+                // stream: how long the session lasted (the join window)
+                "session_time" => {
+                    r.stream = true;
+                    if r.request_time.is_none() {
+                        r.request_time = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok())
+                    }
+                }
+                "protocol" => r.stream = true,
                 "upstream_addr" => addrs = text(v, esc),
                 "upstream_status" => statuses = text(v, esc),
                 "upstream_response_time" => rts = text(v, esc),

@@ -149,6 +149,9 @@ pub struct Finding {
     pub peers: Vec<String>,
     pub server: Option<String>,
     pub location: Option<String>,
+    /// Failures of `stream {}` sessions (only serialized when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
     /// Failures: error.log lines when error logs were read, else failed
     /// access-log attempts.
     pub count: u64,

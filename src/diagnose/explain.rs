@@ -9,6 +9,9 @@ use crate::logs::causes;
 
 /// Title of an access-log-only cause (`status-502`: no error.log line).
 pub fn status_title(cause: &str) -> String {
+    if cause == "auth-denied" {
+        return "auth_request denied the request (401/403 from the auth subrequest)".into();
+    }
     match cause.strip_prefix("status-") {
         Some(s) => format!("upstream answered or ended with {s} (no matching error.log line)"),
         None => cause.to_string(),
@@ -50,7 +53,18 @@ pub fn explain(f: &Finding) -> (String, String) {
         _ => String::new(),
     };
     let (bad, ok) = finals(f);
-    let outcome = if f.requests > 0 {
+    let local = matches!(
+        f.cause.as_str(),
+        "rate-limited" | "auth-denied" | "auth-request-failed"
+    );
+    let outcome = if local && f.requests > 0 {
+        let got: Vec<String> = f
+            .final_status
+            .iter()
+            .map(|(s, n)| format!("{s}×{n}"))
+            .collect();
+        format!(" Clients got {} for it.", got.join(" "))
+    } else if f.requests > 0 {
         if f.requests == 1 {
             format!(
                 " The one request it hit {}.",
@@ -88,9 +102,10 @@ pub fn explain(f: &Finding) -> (String, String) {
                 "Upstream {group}{peers} refused connections{place}: nothing listens on the peer's port (backend stopped, crashed or on another port).{outcome}{retry_note}"
             ),
             format!(
-                "Start or fix the backend at {}; if it is gone for good, remove or mark `down` its line in upstream {group}{}. Keep `max_fails`/`fail_timeout` on it so nginx stops trying it for a while, and keep `error` in *_next_upstream so clients are retried onto healthy peers.",
+                "Start or fix the backend at {}; if it is gone for good, remove or mark `down` its line in upstream {group}{}. Keep `max_fails`/`fail_timeout` on it so nginx stops trying it for a while, and keep {} so clients are retried onto healthy peers.",
                 f.peers.join(", "),
-                server_lines.first().map(|s| format!(" — {s}")).unwrap_or_default()
+                server_lines.first().map(|s| format!(" — {s}")).unwrap_or_default(),
+                if f.stream { "`proxy_next_upstream on` (stream's default) with more than one server in the group" } else { "`error` in *_next_upstream" }
             ),
         ),
         "read-timeout" | "status-504" => {
@@ -131,7 +146,10 @@ pub fn explain(f: &Finding) -> (String, String) {
                 "Connecting to {group}{peers} timed out{place}{}: the peer is down behind a firewall, overloaded (full accept backlog) or unreachable.{outcome}{retry_note}",
                 find(f, "_connect_timeout").map(|d| format!(" ({})", at(d))).unwrap_or_default()
             ),
-            "Check that the peer is up and reachable from nginx and that its listen backlog is not full; keep connect timeouts short (a few seconds) so retries happen quickly.".to_string(),
+            format!(
+                "Check that the peer is up and reachable from nginx and that its listen backlog is not full; keep connect timeouts short (a few seconds) so retries happen quickly.{}",
+                if f.stream { " In stream{} a connect timeout reaches the client as 502 (not 504), and only `proxy_next_upstream on` retries it." } else { "" }
+            ),
         ),
         "no-live-upstreams" => (
             format!(
@@ -157,6 +175,38 @@ pub fn explain(f: &Finding) -> (String, String) {
                 "Upstream {group}{peers} closed or reset the connection before a full response{place}. With upstream keepalive this is often an idle connection closed by the backend while nginx reused it.{outcome}{retry_note}"
             ),
             "Make the backend's keepalive idle timeout longer than nginx's upstream `keepalive_timeout`, or lower `keepalive_timeout` in the upstream block; check the backend for crashes.".to_string(),
+        ),
+        "rate-limited" => {
+            let status = find(f, "limit_req_status").map_or("503".to_string(), |d| d.value.clone());
+            let zones: Vec<String> = f.directives.iter().filter(|d| d.name == "limit_req").map(at).collect();
+            (
+                format!(
+                    "nginx rejected requests{place} itself with status {status} ({}) because they exceeded {}; no upstream was tried.{outcome}",
+                    find(f, "limit_req_status").map_or("the default limit_req_status".to_string(), at),
+                    if zones.is_empty() { "the request rate limit".to_string() } else { zones.join(", ") }
+                ),
+                "If these were legitimate clients, raise the zone's `rate=` in `limit_req_zone` or add `burst=` (with `nodelay` to keep latency) on the limit_req line; if they were abuse, the limit works — keep the status distinct (429) so monitoring does not count it as a backend failure.".to_string(),
+            )
+        }
+        "auth-request-failed" => {
+            let pass = f.directives.iter().find(|d| d.name.ends_with("_pass"));
+            (
+                format!(
+                    "The auth_request subrequest{place} ({}) did not answer 2xx, 401 or 403 — usually the auth service itself failed (see its own finding) — so nginx answered 500 without serving the request.{outcome}",
+                    find(f, "auth_request").map_or("auth_request".to_string(), at)
+                ),
+                format!(
+                    "Fix or restore the auth service behind {}; give its internal location short connect/read timeouts and, if it may be down, a fallback (`error_page 500 = …`) that fails closed deliberately.",
+                    pass.map_or("the auth location".to_string(), at)
+                ),
+            )
+        }
+        "auth-denied" => (
+            format!(
+                "The auth service behind {} answered 401/403{place} and nginx passed it to the client: the configuration decided this status, no backend failed.{outcome}",
+                find(f, "auth_request").map_or("auth_request".to_string(), at)
+            ),
+            "Check the credentials clients send and the auth service's rules; if the denials are unexpected, read the auth service's log for the requests above.".to_string(),
         ),
         "status-502" | "status-503" | "status-none" => (
             format!(

@@ -2,7 +2,17 @@
 //! log in which `log_format`), opening plain and compressed files, the
 //! default logs a config names, and latency figures of a group.
 
-use super::*;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use super::access::Record;
+use super::attr::{Attributor, DirectiveRef};
+use super::format::{self, Escape, LogFormat};
+use super::{DiagnoseError, Latency};
+use crate::logs::input::Input;
+use crate::model::Model;
 
 /// Which `log_format` names exist, compiled (`combined` always).
 pub fn formats(model: &Model<'_>, at: &Attributor<'_, '_>) -> Vec<LogFormat> {

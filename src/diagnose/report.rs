@@ -122,7 +122,11 @@ fn finding_text(f: &Finding, s: &mut String) {
     if !f.peers.is_empty() {
         let _ = writeln!(s, "   peers: {}", f.peers.join(", "));
     }
-    if f.server.is_some() || f.location.is_some() {
+    if f.stream {
+        if let Some(server) = &f.server {
+            let _ = writeln!(s, "   server {server}");
+        }
+    } else if f.server.is_some() || f.location.is_some() {
         let _ = writeln!(
             s,
             "   server {} location {}",
@@ -389,6 +393,7 @@ pub fn html(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             esc(&f.peers.join(", ")),
             esc(&match (&f.server, &f.location) {
                 (Some(a), Some(b)) => format!("server {a}, location {b}"),
+                (Some(a), None) if f.stream => format!("server {a}"),
                 _ => String::new(),
             }),
             f.count,

@@ -22,8 +22,15 @@ use crate::logs::causes::{Phase, Sig, Text, CAUSES};
 pub struct Options {
     /// Table of raw lines (`host`, `file`, `line_no`, `timestamp`, `message`).
     pub table: String,
-    /// View with one column per event field.
+    /// View with one column per event field, one row per row of the table.
     pub view: String,
+}
+
+impl Options {
+    /// The view with one row per physical line (`VIEW_by_line`).
+    pub fn line_view(&self) -> String {
+        format!("{}_by_line", self.view)
+    }
 }
 
 impl Default for Options {
@@ -98,7 +105,7 @@ fn lets(bindings: &[(&str, String)], body: &str) -> String {
 const PARTS: &[&str] = &[
     "parsed", "level", "time", "pid", "tid", "cid", "text", "message", "errno", "canon", "action",
     "loc", "client", "server", "request", "host", "referrer", "upstream", "resolver", "hp",
-    "upfield", "login", "bclient", "bup", "udp",
+    "upfield", "login", "bclient", "bup", "udp", "opens",
 ];
 
 /// `p.N` for a part name.
@@ -116,10 +123,22 @@ fn parser(out: &mut String) {
     let lt = super::looks_like_time();
     let lt = lt.as_str();
     out.push_str("-- Line layout (mirror of ngxray's logs::line parser).\n\n");
+    // A line longer than ngxray keeps is cut (bytes); in a row that holds
+    // a whole multi-line record, only its last line is.
+    func(
+        out,
+        "ngxray__cut",
+        "m",
+        &format!(
+            "if(length(m) <= {max}, m, arrayMap(nl -> concat(substring(m, 1, nl), substring(m, nl + 1, {max})), \
+             [if(position(reverse(m), '\\n') = 0, 0, length(m) - position(reverse(m), '\\n') + 1)])[1])",
+            max = super::MAX_LINE
+        ),
+    );
     // Where the nginx header starts (0-based), -1 for none.
     let at0 = lit(&format!(r"^(?:{lt}|nginx: |\[{lv}\] )"));
-    let t_re = lit(&format!(r"^(.{{0,315}}?){lt}"));
-    let l_re = lit(&format!(r"^(.{{0,319}}?)\[{lv}\] "));
+    let t_re = lit(&format!(r"(?s)^(.{{0,315}}?){lt}"));
+    let l_re = lit(&format!(r"(?s)^(.{{0,319}}?)\[{lv}\] "));
     func(
         out,
         "ngxray__start",
@@ -214,18 +233,25 @@ fn parser(out: &mut String) {
     let keys = keys_re();
     let keys_re1 = lit(&format!(", ({keys})"));
     let keys_re0 = lit(&format!(", (?:{keys})"));
-    let errno_re = lit(r"^(.*) \(([0-9]{1,19}): ([^(]*)\)$");
-    let loc_re = lit(r"^.* in (.*)$");
-    let loc2_re = lit(r"^(.+):([0-9]{1,19})$");
+    let errno_re = lit(r"(?s)^(.*) \(([0-9]{1,19}): ([^(]*)\)$");
+    let loc_re = lit(r"(?s)^.* in (.*)$");
+    let loc2_re = lit(r"(?s)^(.+):([0-9]{1,19})$");
     let (texts, codes): (Vec<&str>, Vec<String>) = CANONICAL_ERRNO
         .iter()
         .map(|(t, c)| (*t, c.to_string()))
         .unzip();
     let hnf_g = lit(r#"host not found in upstream "([^"]*)""#);
     let steps: Vec<(&str, String)> = vec![
-        ("s", "toValidUTF8(if(endsWith(raw, '\\r'), substring(raw, 1, length(raw) - 1), raw))".to_string()),
-        ("st", "ngxray__start(s)".to_string()),
-        ("rest", "if(st < 0, '', substring(s, st + 1))".to_string()),
+        ("c", "ngxray__cut(raw)".to_string()),
+        ("r0", "if(endsWith(c, '\\r'), substring(c, 1, length(c) - 1), c)".to_string()),
+        ("s", "toValidUTF8(r0)".to_string()),
+        // The header is found on the bytes, as ngxray finds it: where the
+        // first 360 bytes are not all ASCII, each byte from 0x80 up stands
+        // for itself as \x01 (one byte, and never part of a header), so
+        // that offsets are byte offsets.
+        ("h0", "substring(r0, 1, 360)".to_string()),
+        ("st", "ngxray__start(if(isValidUTF8(h0) AND lengthUTF8(h0) = length(h0), h0, arrayStringConcat(arrayMap(i -> if(reinterpretAsUInt8(substring(h0, i, 1)) >= 128, char(1), substring(h0, i, 1)), range(1, length(h0) + 1)))))".to_string()),
+        ("rest", "if(st < 0, '', toValidUTF8(substring(r0, st + 1)))".to_string()),
         ("tp", format!("arrayMap(x -> toInt64OrZero(x), extractGroups(rest, {time_re}))")),
         ("hast", "length(tp) = 6 AND tp[2] BETWEEN 1 AND 12 AND tp[3] BETWEEN 1 AND 31 AND tp[4] <= 23 AND tp[5] <= 59 AND tp[6] <= 60".to_string()),
         ("se", "NOT hast AND startsWith(rest, 'nginx: ')".to_string()),
@@ -276,7 +302,8 @@ fn parser(out: &mut String) {
         ngxray__field(tail, ['client: ', 'udp client: ']), ngxray__field(tail, ['server: ']), \
         ngxray__field(tail, ['request: ']), ngxray__field(tail, ['host: ']), ngxray__field(tail, ['referrer: ']), \
         if(ukey != '', ukey, NULL), res, hp, up, ngxray__field(tail, ['login: ']), \
-        ngxray__field(tail, ['bytes from/to client:']), ngxray__field(tail, ['bytes from/to upstream:']), has(tail.1, 'udp client: '))";
+        ngxray__field(tail, ['bytes from/to client:']), ngxray__field(tail, ['bytes from/to upstream:']), has(tail.1, 'udp client: '), \
+        hp AND at = 0 AND (countSubstrings(head, '\"') % 2 = 1 OR position(head, 'lua') > 0 OR position(head, 'runtime error') > 0))";
     func(out, "ngxray__parse", "raw", &lets(&steps, tuple));
 }
 
@@ -313,7 +340,7 @@ fn accessors(out: &mut String) {
         out,
         "message",
         &format!(
-            "if(sig != 0, {}, toValidUTF8(if(endsWith(raw, '\\r'), substring(raw, 1, length(raw) - 1), raw)))",
+            "if(sig != 0, {}, toValidUTF8(if(endsWith(ngxray__cut(raw), '\\r'), substring(ngxray__cut(raw), 1, length(ngxray__cut(raw)) - 1), ngxray__cut(raw))))",
             part("text")
         ),
     );
@@ -463,6 +490,22 @@ fn classification(out: &mut String) {
             statuses.join(", ")
         ),
     );
+    // A line for the line view: 0 without nginx's header (it may continue a
+    // record), 1 a header line, 2 a header line that opens a record (a row
+    // holding several lines already is a whole record).
+    func(
+        out,
+        "ngxray__head",
+        "raw",
+        &lets(
+            &[("p", "ngxray__parse(raw)".to_string())],
+            &format!(
+                "if(NOT {hp}, 0, if({opens} AND position(ngxray__cut(raw), '\\n') = 0, 2, 1))",
+                hp = part("hp"),
+                opens = part("opens")
+            ),
+        ),
+    );
     func(
         out,
         "ngxray_cause",
@@ -552,7 +595,7 @@ pub fn render(opts: &Options) -> String {
         (f("host"), "request_host"),
         (
             format!(
-                "if({parsed}, {}, toValidUTF8(if(endsWith(message, '\\r'), substring(message, 1, length(message) - 1), message)))",
+                "if({parsed}, {}, toValidUTF8(if(endsWith(c, '\\r'), substring(c, 1, length(c) - 1), c)))",
                 part("text")
             ),
             "text",
@@ -573,10 +616,69 @@ pub fn render(opts: &Options) -> String {
     }
     let _ = write!(
         out,
-        "\nFROM\n(\n    SELECT host, file, line_no, timestamp, message, p, ngxray__sig_p(p) AS sig\n    \
-         FROM (SELECT host, file, line_no, timestamp, message, ngxray__parse(message) AS p FROM {t})\n);\n"
+        "\nFROM\n(\n    SELECT host, file, line_no, timestamp, message, c, p, ngxray__sig_p(p) AS sig\n    \
+         FROM (SELECT host, file, line_no, timestamp, message, ngxray__cut(message) AS c, ngxray__parse(message) AS p FROM {t})\n);\n\n"
     );
+    line_view(&mut out, opts, &cols);
     out
+}
+
+/// The view over rows of physical lines (a shipper that sends every line
+/// as it is, with its line number in `line_no`): multi-line records are
+/// joined back as `ngxray logs` joins them. Rows are grouped per host and
+/// file from each nginx header line to the next one (a running count over
+/// `line_no`); in a group whose first line opens a record (no context
+/// tail; an odd number of quotes, `lua` or `runtime error`), the lines up to
+/// the first one with `, client: ` or `, context: `, at most
+/// MAX_CONTINUATION, are its continuation lines. The head row gets the
+/// record's fields and `lines`; a continuation row gets NULL fields, cause
+/// NULL and `continuation_of`, the line number of its head.
+fn line_view(out: &mut String, opts: &Options, cols: &[(String, &str)]) {
+    let t = &opts.table;
+    let lv = opts.line_view();
+    let maxc = super::MAX_CONTINUATION + 1;
+    let _ = write!(
+        out,
+        "-- One row per physical line, for tables of single lines in file order\n\
+         -- (line_no ascending per host and file): a multi-line message (PHP stack\n\
+         -- trace, Lua traceback) is classified on its first row, as `ngxray logs`\n\
+         -- joins it; its continuation rows have no cause and name their head in\n\
+         -- continuation_of. `lines` is the number of lines of the record.\n\n\
+         CREATE OR REPLACE VIEW {lv} AS\nSELECT\n    host,\n    file,\n    line_no,\n    timestamp"
+    );
+    for (expr, name) in cols {
+        if *name == "raw" {
+            continue;
+        }
+        let _ = write!(out, ",\n    if(cont, NULL, {expr}) AS {name}");
+    }
+    let _ = write!(
+        out,
+        ",\n    lines,\n    continuation_of,\n    message AS raw\nFROM\n(\n    \
+         SELECT host, file, line_no, timestamp, message, cont, lines, continuation_of, c, p, ngxray__sig_p(p) AS sig\n    \
+         FROM\n    (\n        \
+         SELECT host, file, r.1 AS line_no, r.2 AS timestamp, r.3 AS message,\n            \
+         ghd = 2 AND gi >= 2 AND gi <= k AS cont,\n            \
+         multiIf(cont, toUInt64(0), ghd = 2 AND gi = 1, toUInt64(k), toUInt64(1)) AS lines,\n            \
+         if(cont, toNullable(rows[1].1), NULL) AS continuation_of,\n            \
+         multiIf(cont, '', ghd = 2 AND gi = 1, arrayStringConcat(arrayPushBack(arrayMap(x -> x.3, arraySlice(rows, 1, k - 1)), ngxray__cut(rows[k].3)), '\\n'), ngxray__cut(r.3)) AS c,\n            \
+         ngxray__parse(c) AS p\n        \
+         FROM\n        (\n            \
+         SELECT host, file, rows, rows[1].4 AS ghd,\n                \
+         least(if(arrayFirstIndex((x, i) -> i >= 2 AND x.5, rows, arrayEnumerate(rows)) > 0, \
+         arrayFirstIndex((x, i) -> i >= 2 AND x.5, rows, arrayEnumerate(rows)), length(rows)), {maxc}) AS k\n            \
+         FROM\n            (\n                \
+         SELECT host, file, g, arraySort(x -> x.1, groupArray((line_no, timestamp, message, hd, closes))) AS rows\n                \
+         FROM\n                (\n                    \
+         SELECT host, file, line_no, timestamp, message, hd, closes,\n                        \
+         sum(toUInt64(hd > 0)) OVER (PARTITION BY host, file ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS g\n                    \
+         FROM\n                    (\n                        \
+         SELECT host, file, line_no, timestamp, message, ngxray__head(message) AS hd,\n                            \
+         position(ngxray__cut(message), ', client: ') > 0 OR position(ngxray__cut(message), ', context: ') > 0 AS closes\n                        \
+         FROM {t}\n                    )\n                )\n                \
+         GROUP BY host, file, g\n            )\n        )\n        \
+         ARRAY JOIN rows AS r, arrayEnumerate(rows) AS gi\n    )\n);\n"
+    );
 }
 
 /// Example queries over the view (each one statement).

@@ -70,6 +70,14 @@ pub(crate) fn looks_like_time() -> String {
     )
 }
 
+/// Longest line `ngxray logs` keeps ([`crate::logs::reader::MAX_LINE`]):
+/// the exports cut a longer line there too.
+pub const MAX_LINE: usize = crate::logs::reader::MAX_LINE;
+
+/// Most continuation lines one multi-line record takes
+/// ([`crate::logs::record::MAX_CONTINUATION`]).
+pub const MAX_CONTINUATION: usize = crate::logs::record::MAX_CONTINUATION;
+
 /// Levels at `[error]` or more severe (for [`Levels::ErrorOrWorse`]).
 pub(crate) const ERROR_OR_WORSE: &[&str] = &["emerg", "alert", "crit", "error"];
 

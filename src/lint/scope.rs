@@ -3,7 +3,8 @@
 //! Directories are walked as ripgrep walks them (the `ignore` crate):
 //! hidden folders and files, and paths that `.gitignore` / `.ignore` /
 //! `.git/info/exclude` name, are skipped unless `--no-ignore`; `exclude` /
-//! `extend-exclude` of the nearest config and `--exclude` skip more. Files
+//! `extend-exclude` of the nearest config and `--exclude` skip more (an
+//! excluded folder is not entered, whichever config excludes it). Files
 //! named on the command line are always linted (as ruff does). Symlinked
 //! *files* are followed (Debian's `sites-enabled/`), symlinked directories
 //! are not (no loops); the loader reads each real file once.
@@ -164,15 +165,30 @@ pub fn plan(
         .map(Ok)
         .unwrap_or_else(|| config::exclude_matcher(&config::absolute(p), &defaults))
         .map_err(|(_, m)| ScopeError::Exclude(m))?;
+        // Folders are pruned before they are entered: by --exclude, the
+        // walk root's config and the nearest `.ngxray.toml` above them
+        // (an excluded folder may be huge, or unreadable).
+        let nested = std::sync::Arc::new(std::sync::Mutex::new(Nested {
+            search: configs.explicit.is_none() && !configs.no_search,
+            root: root_cfg.clone(),
+            ..Nested::default()
+        }));
         let prune = {
             let cli = cli_exclude.clone();
             let root = root_exclude.clone();
+            let nested = std::sync::Arc::clone(&nested);
             move |e: &ignore::DirEntry| {
                 if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
                     return true;
                 }
                 let abs = config::absolute(e.path());
-                !excluded(&cli, &abs, true) && !excluded(&root, &abs, true)
+                if excluded(&cli, &abs, true) || excluded(&root, &abs, true) {
+                    return false;
+                }
+                match nested.lock() {
+                    Ok(mut n) => !n.excludes_dir(&abs),
+                    Err(_) => true,
+                }
             }
         };
         let mut found = Vec::new();
@@ -237,6 +253,64 @@ pub fn plan(
         out.extend(found);
     }
     Ok(out)
+}
+
+/// The `exclude` of `.ngxray.toml` files below a walk root, read as the
+/// walk meets them: the walk's filter needs them before it enters a folder.
+#[derive(Default)]
+struct Nested {
+    /// Configs are searched (no `--config`, not a library call without one).
+    search: bool,
+    /// The walk root's config: its `exclude` is applied apart.
+    root: Option<PathBuf>,
+    /// folder → its nearest config.
+    nearest: HashMap<PathBuf, Option<PathBuf>>,
+    /// config → its `exclude`; `None` when it cannot be read (the lookup
+    /// for the files under it reports that).
+    exclude: HashMap<PathBuf, Option<ignore::gitignore::Gitignore>>,
+}
+
+impl Nested {
+    /// The nearest `.ngxray.toml` at or above `dir` (absolute), memoized
+    /// for every folder on the way up.
+    fn nearest(&mut self, dir: &Path) -> Option<PathBuf> {
+        let mut pending = Vec::new();
+        let mut cur = Some(dir);
+        let found = loop {
+            let Some(d) = cur else { break None };
+            if let Some(f) = self.nearest.get(d) {
+                break f.clone();
+            }
+            pending.push(d.to_path_buf());
+            let c = d.join(config::FILE_NAME);
+            if c.is_file() {
+                break Some(c);
+            }
+            cur = d.parent();
+        };
+        for d in pending {
+            self.nearest.insert(d, found.clone());
+        }
+        found
+    }
+
+    /// Does the config governing the folder `abs` sits in exclude it?
+    fn excludes_dir(&mut self, abs: &Path) -> bool {
+        if !self.search {
+            return false;
+        }
+        let Some(cfg) = abs.parent().and_then(|d| self.nearest(d)) else {
+            return false;
+        };
+        if Some(&cfg) == self.root.as_ref() {
+            return false;
+        }
+        let ex = self
+            .exclude
+            .entry(cfg)
+            .or_insert_with_key(|c| config::load(c).ok().and_then(|c| c.exclude));
+        ex.as_ref().is_some_and(|m| excluded(m, abs, true))
+    }
 }
 
 /// Is an absolute path (or one of its folders under the matcher's root)

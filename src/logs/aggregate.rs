@@ -321,6 +321,8 @@ pub struct Aggregate {
     pub first: Option<i64>,
     pub last: Option<i64>,
     pub groups: FxMap<Box<[u8]>, Group>,
+    /// The overflow group's key per cause, once built.
+    other_keys: Vec<Option<Box<[u8]>>>,
 }
 
 impl Aggregate {
@@ -335,6 +337,7 @@ impl Aggregate {
             first: None,
             last: None,
             groups: FxMap::default(),
+            other_keys: vec![None; CAUSES.len()],
         }
     }
 
@@ -390,23 +393,37 @@ impl Aggregate {
         scratch.extend_from_slice(server);
 
         let bucket = self.bucket;
+        let cause = verdict.cause;
+        let new = |up: &[u8], srv: &[u8]| Group {
+            cause,
+            upstream: String::from_utf8_lossy(up).into_owned(),
+            server: String::from_utf8_lossy(srv).into_owned(),
+            scheme: String::from_utf8_lossy(scheme).into_owned(),
+            ..Group::default()
+        };
+        let full = self.groups.len() >= MAX_GROUPS;
         let group = match self.groups.get_mut(scratch.as_slice()) {
             Some(g) => g,
+            None if !full => self
+                .groups
+                .entry(scratch.as_slice().into())
+                .or_insert_with(|| new(upstream, server)),
             None => {
-                let (key, up, srv): (Box<[u8]>, &[u8], &[u8]) = if self.groups.len() < MAX_GROUPS {
-                    (scratch.as_slice().into(), upstream, server)
-                } else {
-                    let mut k = vec![verdict.cause];
+                // Past the cap most new keys land in the cause's overflow
+                // group: its key is built once, so this path allocates
+                // nothing.
+                let key = self.other_keys[cause as usize].get_or_insert_with(|| {
+                    let mut k = vec![cause];
                     k.extend_from_slice(OTHER_KEY);
-                    (k.into(), b"(other)", b"(other)")
-                };
-                self.groups.entry(key).or_insert_with(|| Group {
-                    cause: verdict.cause,
-                    upstream: String::from_utf8_lossy(up).into_owned(),
-                    server: String::from_utf8_lossy(srv).into_owned(),
-                    scheme: String::from_utf8_lossy(scheme).into_owned(),
-                    ..Group::default()
-                })
+                    k.into()
+                });
+                match self.groups.get_mut(&key[..]) {
+                    Some(g) => g,
+                    None => self
+                        .groups
+                        .entry(key.clone())
+                        .or_insert_with(|| new(b"(other)", b"(other)")),
+                }
             }
         };
         group.count += 1;

@@ -171,6 +171,102 @@ pub fn ids(i: &[u8]) -> (Option<u32>, Option<u32>, Option<u64>, &[u8]) {
     (ids.0, ids.1, cid, i)
 }
 
+/// The ids of a canonical header: `(pid, tid, cid)`.
+pub type Ids = (Option<u32>, Option<u32>, Option<u64>);
+
+/// The common header, `YYYY/MM/DD HH:MM:SS [level] PID#TID: ` with an
+/// optional `*CID `, read at fixed offsets without the combinators (the
+/// header is most of the per-line cost of a short line). `None` for any
+/// other shape, which then goes through [`time_then_level`],
+/// [`level_then_space`] and [`ids`]: for every line this accepts, those
+/// give the same time, level, ids and rest (a test checks them against
+/// each other).
+#[inline]
+pub fn canonical(i: &[u8]) -> Option<(i64, Level, Ids, &[u8])> {
+    // A fixed-size view: the offsets below need no bounds checks.
+    let h: &[u8; 27] = i.get(..27)?.try_into().ok()?;
+    if h[4] != b'/'
+        || h[7] != b'/'
+        || h[10] != b' '
+        || h[13] != b':'
+        || h[16] != b':'
+        || h[19] != b' '
+        || h[20] != b'['
+    {
+        return None;
+    }
+    #[inline(always)]
+    fn two(h: &[u8; 27], k: usize) -> u32 {
+        u32::from(h[k].wrapping_sub(b'0')) * 10 + u32::from(h[k + 1].wrapping_sub(b'0'))
+    }
+    // Every date and clock position must be a digit.
+    let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    if digits.iter().any(|&k| h[k].wrapping_sub(b'0') > 9) {
+        return None;
+    }
+    let year = two(h, 0) * 100 + two(h, 2);
+    let t = super::time::to_secs(
+        year,
+        two(h, 5),
+        two(h, 8),
+        two(h, 11),
+        two(h, 14),
+        two(h, 17),
+    )?;
+    // `[level] `: 4 to 6 lowercase letters.
+    let close = 21 + i[21..i.len().min(28)].iter().position(|&b| b == b']')?;
+    let level = Level::parse(&i[21..close])?;
+    if i.get(close + 1) != Some(&b' ') {
+        return None;
+    }
+    let rest = &i[close + 2..];
+    // `PID#TID: `, each at most 9 digits (so it fits a u32).
+    let (pid, n) = short_number(rest)?;
+    if rest.get(n) != Some(&b'#') {
+        return None;
+    }
+    let (tid, m) = short_number(&rest[n + 1..])?;
+    let at = n + 1 + m;
+    if rest.get(at) != Some(&b':') || rest.get(at + 1) != Some(&b' ') {
+        return None;
+    }
+    let rest = &rest[at + 2..];
+    // `*CID `, at most 18 digits.
+    let mut cid = None;
+    let mut rest = rest;
+    if rest.first() == Some(&b'*') {
+        let mut v: u64 = 0;
+        let mut k = 1;
+        while k < rest.len() && k <= 18 && rest[k].is_ascii_digit() {
+            v = v * 10 + u64::from(rest[k] - b'0');
+            k += 1;
+        }
+        if k == 1 || rest.get(k) != Some(&b' ') {
+            // `*` not followed by `DIGITS `: leave it to the grammar.
+            return None;
+        }
+        cid = Some(v);
+        rest = &rest[k + 1..];
+    }
+    Some((t, level, (Some(pid), Some(tid), cid), rest))
+}
+
+/// 1 to 9 leading digits: (value, count). Longer numbers are left to the
+/// grammar.
+#[inline]
+fn short_number(s: &[u8]) -> Option<(u32, usize)> {
+    let mut v = 0u32;
+    let mut n = 0;
+    while n < s.len() && s[n].is_ascii_digit() {
+        if n == 9 {
+            return None;
+        }
+        v = v * 10 + u32::from(s[n] - b'0');
+        n += 1;
+    }
+    (n > 0).then_some((v, n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +297,66 @@ mod tests {
         assert!(time_shape(b"2026/11/25 15:17:18 [error]"));
         assert!(time_shape(b"2026/1x/25 15:17:18 [error]"));
         assert!(!time_shape(b"2026/11/25 15:17:18 error"));
+    }
+
+    /// The fast path against the grammar, on lines that exercise every
+    /// boundary it checks.
+    #[test]
+    fn canonical_agrees_with_the_grammar() {
+        fn grammar(i: &[u8]) -> Option<(i64, Level, Ids, &[u8])> {
+            let (t, rest) = time_then_level(i)?;
+            let (l, rest) = level_then_space(rest)?;
+            let (p, tid, c, rest) = ids(rest);
+            Some((t, l, (p, tid, c), rest))
+        }
+        let heads = [
+            "2026/11/25 15:17:18 [error] 1#1: *2 m",
+            "2026/11/25 15:17:18 [error] 1#1: m",
+            "2026/11/25 15:17:18 [notice] 123456789#987654321: *123456789012345678 m",
+            "2026/11/25 15:17:18 [error] 1234567890#1: *2 m",
+            "2026/11/25 15:17:18 [error] 9999999999#1: *2 m",
+            "2026/11/25 15:17:18 [error] 1#99999999999: *2 m",
+            "2026/11/25 15:17:18 [error] 999999999#999999999: *999999999999999999 m",
+            "2026/11/25 15:17:18 [error] 1#1: *9999999999999999999 m",
+            "2026/11/25 15:17:18 [error] 1#1: *1234567890123456789 m",
+            "2026/11/25 15:17:18 [error] 1#1: *2m",
+            "2026/11/25 15:17:18 [error] 1#1: * m",
+            "2026/11/25 15:17:18 [error] 1#1:*2 m",
+            "2026/11/25 15:17:18 [error] 1#1: *2 ",
+            "2026/11/25 15:17:18 [error]1#1: *2 m",
+            "2026/11/25 15:17:18 [errors] 1#1: *2 m",
+            "2026/11/25 15:17:18 [debug] 1#: *2 m",
+            "2026/11/25 15:17:18 [emerg] #1: m",
+            "2026/13/25 15:17:18 [error] 1#1: *2 m",
+            "2026/11/25 24:17:18 [error] 1#1: *2 m",
+            "2026/11/25 15:17:60 [error] 1#1: *2 m",
+            "2026/11/25 15:17:18 [error] 1#1",
+            "2026/11/25 15:17:1x [error] 1#1: *2 m",
+            "0000/01/01 00:00:00 [warn] 0#0: *0 m",
+        ];
+        for h in heads {
+            let fast = canonical(h.as_bytes());
+            if let Some(f) = fast {
+                assert_eq!(Some(f), grammar(h.as_bytes()), "{h}");
+            }
+        }
+        assert!(canonical(heads[0].as_bytes()).is_some());
+        assert!(canonical(heads[1].as_bytes()).is_some());
+        assert!(canonical(heads[2].as_bytes()).is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn canonical_agrees_on_any_header(
+            h in "[0-9]{4}/(0[1-9]|1[0-2]|[0-9]{2})/([0-2][1-9]|[0-9]{2}) ([01][0-9]|[0-9]{2}):[0-5][0-9]:[0-6][0-9] \\[(error|warn|crit|info|errx)\\] ?[0-9]{0,11}#[0-9]{0,11}:? ?(\\*[0-9]{0,20} ?)?[a-z ]{0,3}"
+        ) {
+            if let Some(f) = canonical(h.as_bytes()) {
+                let (t, rest) = time_then_level(h.as_bytes()).unwrap();
+                let (l, rest) = level_then_space(rest).unwrap();
+                let (p, tid, c, rest) = ids(rest);
+                proptest::prop_assert_eq!(f, (t, l, (p, tid, c), rest));
+            }
+        }
     }
 
     #[test]

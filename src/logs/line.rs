@@ -16,19 +16,22 @@ use memchr::memmem::{self, Finder};
 
 use super::{bytes, header};
 
+mod keys;
+mod tail;
+
+pub use keys::{canonical_errno, normalize_request, request_key, split_upstream, upstream_key};
+use tail::split_tail;
+pub use tail::starts_with_short;
+
 /// Searchers built once (building one costs more than a short search).
 struct Finders {
     while_: Finder<'static>,
-    resolved: Finder<'static>,
-    host_not_found: Finder<'static>,
 }
 
 fn finders() -> &'static Finders {
     static F: OnceLock<Finders> = OnceLock::new();
     F.get_or_init(|| Finders {
         while_: Finder::new(b" while "),
-        resolved: Finder::new(b" could not be resolved"),
-        host_not_found: Finder::new(b"host not found in upstream \""),
     })
 }
 
@@ -137,8 +140,15 @@ pub struct Line<'a> {
 /// means it is not an error.log line.
 pub fn parse(raw: &[u8]) -> Option<Line<'_>> {
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-    // Most lines start with their header: parse it at once. Anything else
-    // (no time, a paste prefix, a malformed time) goes the long way.
+    // Nearly every line is exactly `YYYY/MM/DD HH:MM:SS [level] PID#TID:
+    // *CID `: read that at fixed offsets. Anything else goes through the
+    // header grammar, which gives the same result for these lines.
+    if let Some((t, level, (pid, tid, cid), rest)) = header::canonical(raw) {
+        return Some(body_after_ids(rest, Some(t), Some(level), pid, tid, cid, 0));
+    }
+    // Most other lines start with their header too: parse it at once.
+    // Anything else (no time, a paste prefix, a malformed time) goes the
+    // long way.
     if let Some((t, rest)) = header::time_then_level(raw) {
         let (level, rest) = header::level_then_space(rest)?;
         return Some(body(rest, Some(t), Some(level), 0));
@@ -167,6 +177,19 @@ pub fn parse_bare(raw: &[u8]) -> Option<Line<'_>> {
 fn body(rest: &[u8], time: Option<i64>, level: Option<Level>, start: usize) -> Line<'_> {
     // PID#TID: (absent in `nginx: [emerg] ...` console copies), *CID.
     let (pid, tid, cid, rest) = header::ids(rest);
+    body_after_ids(rest, time, level, pid, tid, cid, start)
+}
+
+/// The message and context tail, after the header.
+fn body_after_ids(
+    rest: &[u8],
+    time: Option<i64>,
+    level: Option<Level>,
+    pid: Option<u32>,
+    tid: Option<u32>,
+    cid: Option<u64>,
+    start: usize,
+) -> Line<'_> {
     let (head, fields) = split_tail(rest);
     let (text, action) = split_action(head);
     let (message, errno) = split_errno(text);
@@ -228,183 +251,6 @@ fn digits(s: &[u8]) -> Option<(u64, usize)> {
         n += 1;
     }
     (n > 0).then_some((v, n))
-}
-
-/// Keys of the context tail (`client: `, `server: `, ...; the stream byte
-/// counters have no space after the colon).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Key {
-    Client,
-    UdpClient,
-    Server,
-    Request,
-    Subrequest,
-    Upstream,
-    Host,
-    Referrer,
-    Resolver,
-    Login,
-    BytesClient,
-    BytesUpstream,
-}
-
-/// `s.starts_with(p)` for short `p`, inlined (a libc memcmp call costs
-/// more than the compare).
-#[inline]
-pub fn starts_with_short(s: &[u8], p: &[u8]) -> bool {
-    s.len() >= p.len() && s.iter().zip(p).all(|(a, b)| a == b)
-}
-
-impl Key {
-    /// Position in nginx's fixed order of the tail (HTTP: client, server,
-    /// request, subrequest, upstream, host, referrer; stream: client,
-    /// server, upstream, bytes; mail: client, server, login, upstream).
-    /// A key can only follow keys of lower rank, so text a client controls
-    /// (the Referer, last, or the Host) cannot start a forged earlier key.
-    fn rank(self) -> u8 {
-        match self {
-            Key::Client | Key::UdpClient | Key::Resolver => 0,
-            Key::Server => 1,
-            Key::Request => 2,
-            Key::Subrequest | Key::Login => 3,
-            Key::Upstream => 4,
-            Key::Host => 5,
-            Key::Referrer => 6,
-            Key::BytesClient => 7,
-            Key::BytesUpstream => 8,
-        }
-    }
-}
-
-/// The key starting at `s`, with its length. Constant-length compares
-/// compile to a few integer compares (this runs at every `, ` of a tail).
-fn key_at(s: &[u8]) -> Option<(Key, usize)> {
-    fn is<const N: usize>(s: &[u8], k: &[u8; N]) -> bool {
-        s.len() >= N && s[..N] == k[..]
-    }
-    Some(match s.first()? {
-        b'c' if is(s, b"client: ") => (Key::Client, 8),
-        b's' if is(s, b"server: ") => (Key::Server, 8),
-        b's' if is(s, b"subrequest: ") => (Key::Subrequest, 12),
-        b'r' if is(s, b"request: ") => (Key::Request, 9),
-        b'r' if is(s, b"referrer: ") => (Key::Referrer, 10),
-        b'r' if is(s, b"resolver: ") => (Key::Resolver, 10),
-        b'u' if is(s, b"upstream: ") => (Key::Upstream, 10),
-        b'u' if is(s, b"udp client: ") => (Key::UdpClient, 12),
-        b'h' if is(s, b"host: ") => (Key::Host, 6),
-        b'l' if is(s, b"login: ") => (Key::Login, 7),
-        b'b' if is(s, b"bytes from/to client:") => (Key::BytesClient, 21),
-        b'b' if is(s, b"bytes from/to upstream:") => (Key::BytesUpstream, 23),
-        _ => return None,
-    })
-}
-
-/// Split the body into (message + action, fields).
-fn split_tail(body: &[u8]) -> (&[u8], Fields<'_>) {
-    // The HTTP/stream/mail tail starts at `, client: ` or `, udp client: `:
-    // one pass over the commas (messages rarely have any before the tail).
-    let mut loose: Option<usize> = None;
-    let mut from = 0;
-    while let Some(rel) = memchr::memchr(b',', &body[from..]) {
-        let start = from + rel;
-        from = start + 1;
-        let after = &body[from..];
-        if !starts_with_short(after, b" client: ") && !starts_with_short(after, b" udp client: ") {
-            continue;
-        }
-        if let Some(fields) = parse_fields(&body[start + 2..], true) {
-            return (&body[..start], fields);
-        }
-        loose = Some(start);
-    }
-    if let Some(start) = loose {
-        if let Some(fields) = parse_fields(&body[start + 2..], false) {
-            return (&body[..start], fields);
-        }
-    }
-    // Resolver connection lines: `... while resolving, resolver: 1.2.3.4:53`.
-    if let Some(pos) = bytes::rfind_seq(body, b", resolver: ", 0) {
-        if let Some(fields) = parse_fields(&body[pos + 2..], false) {
-            return (&body[..pos], fields);
-        }
-    }
-    (body, Fields::default())
-}
-
-/// Parse `KEY: VALUE, KEY: VALUE...` to the end of `s`. In strict mode a key
-/// may appear once and unquoted client/server values have no spaces, which
-/// rejects a `, client: ` quoted inside the message.
-fn parse_fields(s: &[u8], strict: bool) -> Option<Fields<'_>> {
-    let mut f = Fields::default();
-    let mut seen: u16 = 0;
-    let mut at = 0;
-    let mut next_key = if s.is_empty() { None } else { key_at(s) };
-    while at < s.len() {
-        let (key, klen) = next_key?;
-        let bit = 1u16 << (key as u16);
-        if strict && seen & bit != 0 {
-            return None;
-        }
-        seen |= bit;
-        let vstart = at + klen;
-        let (value, next, following) = value_at(s, vstart, key);
-        next_key = following;
-        if strict
-            && matches!(key, Key::Client | Key::UdpClient | Key::Server)
-            && bytes::find(value, b' ').is_some()
-        {
-            return None;
-        }
-        match key {
-            Key::Client => f.client = Some(value),
-            Key::UdpClient => {
-                f.client = Some(value);
-                f.udp = true;
-            }
-            Key::Server => f.server = Some(value),
-            Key::Request => f.request = Some(value),
-            Key::Subrequest => f.subrequest = Some(value),
-            Key::Upstream => f.upstream = Some(value),
-            Key::Host => f.host = Some(value),
-            Key::Referrer => f.referrer = Some(value),
-            Key::Resolver => f.resolver = Some(value),
-            Key::Login => f.login = Some(value),
-            Key::BytesClient => f.bytes_client = Some(value),
-            Key::BytesUpstream => f.bytes_upstream = Some(value),
-        }
-        at = next;
-    }
-    Some(f)
-}
-
-/// The value of `key` starting at `s[start..]`: up to the next `, KEY:` of
-/// a later key in nginx's order (for quoted values, with a closing quote
-/// right before it) or the end of the line. The referrer, always last, runs
-/// to the end. Returns the value (quotes removed), where the next key starts
-/// and that key.
-fn value_at(s: &[u8], start: usize, key: Key) -> (&[u8], usize, Option<(Key, usize)>) {
-    let quoted = s.get(start) == Some(&b'"');
-    let from = if quoted { start + 1 } else { start };
-    let mut search = from;
-    // The referrer is last: it runs to the end, whatever it contains.
-    let limit = if key == Key::Referrer { from } else { s.len() };
-    while let Some(rel) = bytes::find(&s[search..limit.max(search)], b',') {
-        let sep = search + rel;
-        if s.get(sep + 1) == Some(&b' ') && (!quoted || (sep > from && s[sep - 1] == b'"')) {
-            if let Some(next) = key_at(&s[sep + 2..]) {
-                if next.0.rank() > key.rank() {
-                    let end = if quoted { sep - 1 } else { sep };
-                    return (&s[from..end], sep + 2, Some(next));
-                }
-            }
-        }
-        search = sep + 1;
-    }
-    let mut end = s.len();
-    if quoted && end > from && s[end - 1] == b'"' {
-        end -= 1;
-    }
-    (&s[from.min(end)..end], s.len(), None)
 }
 
 /// Split ` while ACTION` off the message. The action is the text after the
@@ -479,168 +325,6 @@ fn config_location(message: &[u8]) -> Option<(&[u8], u32)> {
         return None;
     }
     Some((path, u32::try_from(line).ok()?))
-}
-
-/// The Linux errno for an errno/strerror pair, so that logs written on
-/// other systems (macOS: 61 Connection refused, 60 Operation timed out, 54
-/// Connection reset by peer) classify the same. Unknown texts keep their code.
-pub fn canonical_errno(code: i32, text: &[u8]) -> i32 {
-    match text {
-        b"Connection refused" => 111,
-        b"Connection timed out" | b"Operation timed out" => 110,
-        b"Connection reset by peer" => 104,
-        b"Broken pipe" => 32,
-        b"No such file or directory" => 2,
-        b"Permission denied" => 13,
-        b"Resource temporarily unavailable" => 11,
-        b"No route to host" | b"Host is unreachable" => 113,
-        b"Network is unreachable" => 101,
-        b"Host is down" => 112,
-        b"Too many open files" => 24,
-        b"Cannot assign requested address" | b"Can't assign requested address" => 99,
-        b"Socket is not connected" | b"Transport endpoint is not connected" => 107,
-        // nginx for Windows prints Winsock codes (WSAE*) with their texts.
-        _ => match code {
-            10054 | 10053 => 104,
-            10061 => 111,
-            10060 => 110,
-            10065 => 113,
-            10051 => 101,
-            10064 => 112,
-            10057 => 107,
-            10024 => 24,
-            10055 => 12,
-            10049 => 99,
-            10035 => 11,
-            _ => code,
-        },
-    }
-}
-
-/// Upstream key of a line: `host:port`, `unix:/path`, or the upstream group
-/// name, with the scheme split off and the URI stripped. Falls back to the
-/// name in DNS messages, the resolver address, or a `connect() to PEER`.
-pub fn upstream_key<'a>(line: &Line<'a>) -> (&'a [u8], &'a [u8]) {
-    if let Some(u) = line.fields.upstream {
-        return split_upstream(u);
-    }
-    let m = line.message;
-    if let Some(pos) = finders().resolved.find(m) {
-        return (b"", &m[..pos]);
-    }
-    if let Some(name) = m.strip_prefix(b"no resolver defined to resolve ") {
-        return (b"", name);
-    }
-    if let Some(rest) = m.strip_prefix(b"connect() to ") {
-        if let Some(end) = memmem::find(rest, b" failed") {
-            return split_upstream(&rest[..end]);
-        }
-    }
-    if let Some(r) = line.fields.resolver {
-        return (b"", r);
-    }
-    if let Some(pos) = finders().host_not_found.find(m) {
-        let rest = &m[pos + 28..];
-        if let Some(end) = memchr::memchr(b'"', rest) {
-            return (b"", &rest[..end]);
-        }
-    }
-    (b"", b"")
-}
-
-/// Split `SCHEME://PEER[URI]` into (scheme, peer).
-pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
-    // Short scans: inline loops beat a search call here.
-    let (scheme, rest) = match bytes::find(&u[..u.len().min(16)], b':') {
-        Some(p) if u[p..].starts_with(b"://") => (&u[..p], &u[p + 3..]),
-        _ => (&u[..0], u),
-    };
-    let end = if let Some(path) = rest.strip_prefix(b"unix:") {
-        // unix:/path/to.sock:URI — the path ends at the next ':'.
-        5 + memchr::memchr(b':', path).unwrap_or(path.len())
-    } else if rest.first() == Some(&b'[') {
-        match memchr::memchr(b']', rest) {
-            Some(close) => {
-                let mut e = close + 1;
-                if rest.get(e) == Some(&b':') {
-                    e += 1;
-                    while rest.get(e).is_some_and(u8::is_ascii_digit) {
-                        e += 1;
-                    }
-                }
-                e
-            }
-            None => rest.len(),
-        }
-    } else {
-        bytes::find(rest, b'/').unwrap_or(rest.len())
-    };
-    (scheme, &rest[..end])
-}
-
-/// Append `request` to `out` with id-like path segments (all digits, UUIDs,
-/// long hex strings) replaced by `:id`, so that `GET /orders/17` and
-/// `GET /orders/18` count as one endpoint.
-pub fn normalize_request(request: &[u8], out: &mut Vec<u8>) {
-    // One pass; segments without digits (most of them) are copied in runs.
-    let mut copied = 0;
-    let mut start = 0;
-    while start <= request.len() {
-        let mut end = start;
-        let mut digits = 0usize;
-        let mut hexish = true;
-        while let Some(&b) = request.get(end) {
-            let class = BYTE_CLASS[b as usize];
-            if class & SLASH != 0 {
-                break;
-            }
-            digits += usize::from(class & DIGIT);
-            hexish &= class & HEX_OR_DASH != 0;
-            end += 1;
-        }
-        let len = end - start;
-        if digits > 0 && (digits == len || (len >= 8 && hexish)) {
-            out.extend_from_slice(&request[copied..start]);
-            out.extend_from_slice(b":id");
-            copied = end;
-        }
-        start = end + 1;
-    }
-    out.extend_from_slice(&request[copied..]);
-}
-
-const DIGIT: u8 = 1;
-const HEX_OR_DASH: u8 = 2;
-const SLASH: u8 = 4;
-
-/// Byte classes for [`normalize_request`].
-static BYTE_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        if b.is_ascii_digit() {
-            t[i] |= DIGIT;
-        }
-        if b.is_ascii_hexdigit() || b == b'-' {
-            t[i] |= HEX_OR_DASH;
-        }
-        if b == b'/' {
-            t[i] |= SLASH;
-        }
-        i += 1;
-    }
-    t
-};
-
-/// `METHOD /path` of a request line, without query string and protocol.
-pub fn request_key(request: &[u8]) -> &[u8] {
-    let end = bytes::find2(request, b'?', b'#').unwrap_or(request.len());
-    let r = &request[..end];
-    match bytes::rfind(r, b' ') {
-        Some(p) if r[p + 1..].starts_with(b"HTTP/") => &r[..p],
-        _ => r,
-    }
 }
 
 #[cfg(test)]
@@ -817,68 +501,5 @@ mod tests {
         let cut = &REFUSED[..60];
         let l = parse(cut.as_bytes()).unwrap();
         assert_eq!(l.level, Some(Level::Error));
-    }
-
-    #[test]
-    fn errno_texts_from_other_systems() {
-        assert_eq!(canonical_errno(61, b"Connection refused"), 111);
-        assert_eq!(canonical_errno(60, b"Operation timed out"), 110);
-        assert_eq!(canonical_errno(54, b"Connection reset by peer"), 104);
-        assert_eq!(canonical_errno(3, b"Host not found"), 3);
-    }
-
-    #[test]
-    fn upstream_keys() {
-        assert_eq!(split_upstream(b"http://[::1]:8080/x").1, b"[::1]:8080");
-        assert_eq!(
-            split_upstream(b"uwsgi://unix:///tmp/x.sock:").1,
-            b"unix:///tmp/x.sock"
-        );
-        assert_eq!(
-            split_upstream(b"http://unix:/run/app.sock:/api").1,
-            b"unix:/run/app.sock"
-        );
-        assert_eq!(split_upstream(b"https://backend").1, b"backend");
-        assert_eq!(request_key(b"GET /a/b?x=1 HTTP/1.1"), b"GET /a/b");
-        assert_eq!(request_key(b"GET /a/b HTTP/2.0"), b"GET /a/b");
-        let mut out = Vec::new();
-        normalize_request(
-            b"GET /api/v1/orders/31877/items/9f1c2a4b-77aa-4c1e-9d2f-0123456789ab/x2/beef",
-            &mut out,
-        );
-        assert_eq!(out, b"GET /api/v1/orders/:id/items/:id/x2/beef");
-    }
-
-    /// The plain definition of [`normalize_request`].
-    fn normalize_naive(request: &[u8]) -> Vec<u8> {
-        let segs: Vec<Vec<u8>> = request
-            .split(|&b| b == b'/')
-            .map(|seg| {
-                let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
-                let hexish = seg.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
-                if digits > 0 && (digits == seg.len() || (seg.len() >= 8 && hexish)) {
-                    b":id".to_vec()
-                } else {
-                    seg.to_vec()
-                }
-            })
-            .collect();
-        segs.join(&b'/')
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn normalize_request_matches_its_definition(r in "[a-fA-F0-9/ x-]{0,40}") {
-            let mut out = Vec::new();
-            normalize_request(r.as_bytes(), &mut out);
-            proptest::prop_assert_eq!(out, normalize_naive(r.as_bytes()));
-        }
-    }
-
-    #[test]
-    fn dns_line_upstream_is_the_name() {
-        let l = parse(b"2026/11/25 15:19:36 [error] 24240#24240: *27 ads.partner.example could not be resolved (2: Server failure), client: 127.0.0.1, server: api.shop.example.com, request: \"GET /api/v1/ads/slot/5 HTTP/1.1\", host: \"api.shop.example.com\"").unwrap();
-        assert_eq!(upstream_key(&l).1, b"ads.partner.example");
-        assert_eq!(l.errno.map(|e| e.0), Some(2));
     }
 }

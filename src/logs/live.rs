@@ -250,6 +250,177 @@ struct Feed {
     gzip: bool,
 }
 
+/// What a run reports besides the aggregate.
+#[derive(Default)]
+struct Notes {
+    warnings: Vec<String>,
+    skipped: Vec<String>,
+    /// (input index, error) of inputs that could not be opened at all.
+    unopened: Vec<(usize, String)>,
+}
+
+/// What a pipe thread's message did to its feed.
+enum Step {
+    /// New data.
+    Data,
+    /// Nothing to classify (opened, a warning).
+    Other,
+    /// The input ended (end of file, an error, the thread gone).
+    End,
+}
+
+impl Feed {
+    /// The next message of the feed's pipe thread, if one is waiting.
+    fn try_recv(&self) -> Result<Msg, TryRecvError> {
+        match &self.source {
+            Source::Pipe(rx) => rx.try_recv(),
+            Source::Follow(_) => Err(TryRecvError::Disconnected),
+        }
+    }
+
+    /// Apply one message of the feed's pipe thread (`None`: the thread is
+    /// gone).
+    fn apply(&mut self, msg: Option<Msg>, name: &str, i: usize, notes: &mut Notes) -> Step {
+        match msg {
+            Some(Msg::Opened(gz)) => {
+                self.opened = true;
+                self.gzip = gz;
+                Step::Other
+            }
+            Some(Msg::Data(d)) => {
+                self.asm.buf.extend_from_slice(&d);
+                Step::Data
+            }
+            Some(Msg::Warn(w)) => {
+                notes.warnings.push(w);
+                Step::Other
+            }
+            Some(Msg::Err(e)) => {
+                if self.opened {
+                    notes
+                        .skipped
+                        .push(format!("{name}: {e}; every line before it was read"));
+                } else {
+                    notes.skipped.push(format!("{name}: {e}; skipped"));
+                    notes.unopened.push((i, e));
+                }
+                Step::End
+            }
+            Some(Msg::Eof) | None => Step::End,
+        }
+    }
+}
+
+/// The classifying side of a live run: everything [`super::process_block`]
+/// needs, and the NDJSON events not yet written.
+struct Classify<'a> {
+    opts: &'a Options,
+    names: &'a [String],
+    block: Block,
+    classifier: classify::Classifier,
+    agg: Aggregate,
+    scratch: Vec<u8>,
+    out: Vec<u8>,
+    ndjson: bool,
+}
+
+impl Classify<'_> {
+    /// Classify the first `n` bytes of input `input`'s buffer.
+    fn take(&mut self, input: usize, asm: &mut Assembler, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let block = &mut self.block;
+        block.data.clear();
+        block.data.extend(asm.buf.drain(..n));
+        block.len = n;
+        block.input = input as u32;
+        block.first_line = asm.next_line;
+        let lines = super::process_block(
+            block,
+            &mut self.classifier,
+            &self.opts.filters,
+            &mut self.agg,
+            &mut self.scratch,
+            self.ndjson.then_some(&mut self.out),
+            self.names,
+        );
+        asm.next_line += lines;
+    }
+
+    /// Classify everything a feed still holds and mark it done.
+    fn finish(&mut self, input: usize, feed: &mut Feed) {
+        let n = feed.asm.buf.len();
+        self.take(input, &mut feed.asm, n);
+        feed.done = true;
+    }
+
+    /// Write the pending events to `sink` (flushed, so that a reader sees
+    /// them now).
+    fn flush<W: Write + ?Sized>(&mut self, sink: Option<&mut W>) -> io::Result<()> {
+        let r = match sink {
+            Some(out) if !self.out.is_empty() => {
+                out.write_all(&self.out).and_then(|()| out.flush())
+            }
+            _ => Ok(()),
+        };
+        self.out.clear();
+        r
+    }
+}
+
+/// Open the sources of a live run: followed files are opened here, pipes
+/// (and files read once) by a thread each.
+fn open_feeds(
+    opts: &Options,
+    live: &LiveOptions,
+    names: &[String],
+    notes: &mut Notes,
+) -> Vec<Feed> {
+    let mut feeds: Vec<Feed> = Vec::new();
+    for (i, inp) in opts.inputs.iter().enumerate() {
+        // Rotated files (and gzip) are complete: read, not followed.
+        let follow = match inp {
+            Input::File(p)
+                if live.follow
+                    && std::fs::metadata(p).is_ok_and(|m| m.is_file())
+                    && !is_gzip(p)
+                    && !input::is_rotated(p) =>
+            {
+                Some(p)
+            }
+            _ => None,
+        };
+        let source = match follow {
+            Some(p) => match Follower::open(p) {
+                Ok(f) => Source::Follow(f),
+                Err(e) => {
+                    notes.skipped.push(format!("{}: {e}; skipped", names[i]));
+                    notes.unopened.push((i, e.to_string()));
+                    feeds.push(Feed {
+                        source: Source::Pipe(sync_channel(1).1),
+                        asm: Assembler::new(),
+                        done: true,
+                        opened: false,
+                        gzip: false,
+                    });
+                    continue;
+                }
+            },
+            None => Source::Pipe(spawn_pipe(inp.clone())),
+        };
+        let opened = matches!(source, Source::Follow(_));
+        feeds.push(Feed {
+            source,
+            asm: Assembler::new(),
+            done: false,
+            opened,
+            gzip: false,
+        });
+    }
+    feeds
+}
+
 /// Read the inputs live: NDJSON events (when `sink` is given) are written
 /// and flushed as lines arrive; `on_tick` gets the aggregate so far every
 /// `live.refresh` (for a refreshing summary). Returns at the end of every
@@ -261,172 +432,89 @@ pub fn run_live(
     on_tick: &mut dyn FnMut(&Aggregate),
 ) -> Result<Outcome, LogsError> {
     let names: Vec<String> = opts.inputs.iter().map(Input::display).collect();
-    let mut feeds: Vec<Feed> = Vec::new();
-    let mut warnings = Vec::new();
-    let mut skipped: Vec<String> = Vec::new();
-    let mut unopened: Vec<(usize, String)> = Vec::new();
-    for (i, inp) in opts.inputs.iter().enumerate() {
-        // Rotated files (and gzip) are complete: read, not followed.
-        let follow_file = match inp {
-            Input::File(p) if live.follow => {
-                std::fs::metadata(p).is_ok_and(|m| m.is_file())
-                    && !is_gzip(p)
-                    && !input::is_rotated(p)
-            }
-            _ => false,
-        };
-        let source = if follow_file {
-            let Input::File(p) = inp else { unreachable!() };
-            match Follower::open(p) {
-                Ok(f) => Source::Follow(f),
-                Err(e) => {
-                    skipped.push(format!("{}: {e}; skipped", names[i]));
-                    unopened.push((i, e.to_string()));
-                    feeds.push(Feed {
-                        source: Source::Pipe(sync_channel(1).1),
-                        asm: Assembler::new(),
-                        done: true,
-                        opened: false,
-                        gzip: false,
-                    });
-                    continue;
-                }
-            }
-        } else {
-            Source::Pipe(spawn_pipe(inp.clone()))
-        };
-        let opened = matches!(source, Source::Follow(_));
-        feeds.push(Feed {
-            source,
-            asm: Assembler::new(),
-            done: false,
-            opened,
-            gzip: false,
-        });
-    }
-
-    let mut agg = Aggregate::new(opts.bucket);
-    let mut classifier = classify::Classifier::new();
-    let mut scratch = Vec::with_capacity(256);
-    let mut out_buf: Vec<u8> = Vec::new();
+    let mut notes = Notes::default();
+    let mut feeds = open_feeds(opts, live, &names, &mut notes);
+    let mut run = Classify {
+        opts,
+        names: &names,
+        block: Block::default(),
+        classifier: classify::Classifier::new(),
+        agg: Aggregate::new(opts.bucket),
+        scratch: Vec::with_capacity(256),
+        out: Vec::new(),
+        ndjson: sink.is_some(),
+    };
     let mut write_error: Option<io::Error> = None;
     let mut last_tick = Instant::now();
-    let mut block = Block::default();
 
     loop {
         if interrupted() {
-            warnings.push("interrupted: the report shows the lines read so far".to_string());
+            notes
+                .warnings
+                .push("interrupted: the report shows the lines read so far".to_string());
             break;
         }
         let mut progressed = false;
         let mut waiting_pipe: Option<usize> = None;
-        for i in 0..feeds.len() {
-            if feeds[i].done {
+        for (i, feed) in feeds.iter_mut().enumerate() {
+            if feed.done {
                 continue;
             }
-            let feed = &mut feeds[i];
             let mut eof = false;
-            let mut new_data = false;
+            let before = feed.asm.buf.len();
             match &mut feed.source {
-                Source::Pipe(rx) => loop {
-                    match rx.try_recv() {
-                        Ok(Msg::Opened(gz)) => {
-                            feed.opened = true;
-                            feed.gzip = gz;
-                        }
-                        Ok(Msg::Data(d)) => {
-                            feed.asm.buf.extend_from_slice(&d);
-                            new_data = true;
-                            if feed.asm.buf.len() >= reader::BLOCK_SIZE {
-                                break;
-                            }
-                        }
-                        Ok(Msg::Warn(w)) => warnings.push(w),
-                        Ok(Msg::Err(e)) => {
-                            if feed.opened {
-                                skipped.push(format!(
-                                    "{}: {e}; every line before it was read",
-                                    names[i]
-                                ));
-                            } else {
-                                skipped.push(format!("{}: {e}; skipped", names[i]));
-                                unopened.push((i, e));
-                            }
-                            eof = true;
-                            break;
-                        }
-                        Ok(Msg::Eof) | Err(TryRecvError::Disconnected) => {
-                            eof = true;
-                            break;
-                        }
+                Source::Pipe(_) => loop {
+                    let msg = match feed.try_recv() {
+                        Ok(m) => Some(m),
+                        Err(TryRecvError::Disconnected) => None,
                         Err(TryRecvError::Empty) => break,
+                    };
+                    match feed.apply(msg, &names[i], i, &mut notes) {
+                        Step::Data if feed.asm.buf.len() >= reader::BLOCK_SIZE => break,
+                        Step::Data | Step::Other => {}
+                        Step::End => {
+                            eof = true;
+                            break;
+                        }
                     }
                 },
-                Source::Follow(f) => {
-                    let before = feed.asm.buf.len();
-                    match f.poll(&mut feed.asm.buf) {
-                        Ok(Change::None) => {}
-                        Ok(change) => {
-                            // Classify what the old file still held first.
-                            let n = feed.asm.buf.len();
-                            process(
-                                opts,
-                                &names,
-                                i,
-                                &mut feed.asm,
-                                n,
-                                &mut block,
-                                &mut classifier,
-                                &mut agg,
-                                &mut scratch,
-                                &mut out_buf,
-                                sink.is_some(),
-                            );
-                            feed.asm.next_line = 1;
-                            warnings.push(match change {
-                                Change::Truncated => format!(
-                                    "{}: truncated (copytruncate rotation?); following it from its start",
-                                    names[i]
-                                ),
-                                _ => format!(
-                                    "{}: rotated (renamed and recreated); following the new file",
-                                    names[i]
-                                ),
-                            });
-                        }
-                        Err(e) => {
-                            skipped.push(format!(
-                                "{}: read failed ({e}); stopped following it",
+                Source::Follow(f) => match f.poll(&mut feed.asm.buf) {
+                    Ok(Change::None) => {}
+                    Ok(change) => {
+                        // Classify what the old file still held first.
+                        let n = feed.asm.buf.len();
+                        run.take(i, &mut feed.asm, n);
+                        feed.asm.next_line = 1;
+                        notes.warnings.push(match change {
+                            Change::Truncated => format!(
+                                "{}: truncated (copytruncate rotation?); following it from its start",
                                 names[i]
-                            ));
-                            eof = true;
-                        }
+                            ),
+                            _ => format!(
+                                "{}: rotated (renamed and recreated); following the new file",
+                                names[i]
+                            ),
+                        });
                     }
-                    new_data = feed.asm.buf.len() > before;
-                }
+                    Err(e) => {
+                        notes.skipped.push(format!(
+                            "{}: read failed ({e}); stopped following it",
+                            names[i]
+                        ));
+                        eof = true;
+                    }
+                },
             }
-            if new_data {
+            // New data (after a rotation the old file's rest was classified
+            // and the buffer emptied: no new data yet).
+            if feed.asm.buf.len() > before {
                 feed.asm.idle = 0;
                 progressed = true;
             } else {
                 feed.asm.idle = feed.asm.idle.saturating_add(1);
             }
             let n = feed.asm.ready(eof);
-            if n > 0 {
-                process(
-                    opts,
-                    &names,
-                    i,
-                    &mut feed.asm,
-                    n,
-                    &mut block,
-                    &mut classifier,
-                    &mut agg,
-                    &mut scratch,
-                    &mut out_buf,
-                    sink.is_some(),
-                );
-            }
+            run.take(i, &mut feed.asm, n);
             if eof {
                 feed.done = true;
             } else if matches!(feed.source, Source::Pipe(_)) {
@@ -436,19 +524,14 @@ pub fn run_live(
                 break;
             }
         }
-        if let Some(out) = sink.as_deref_mut() {
-            if !out_buf.is_empty() && write_error.is_none() {
-                if let Err(e) = out.write_all(&out_buf).and_then(|()| out.flush()) {
-                    write_error = Some(e);
-                }
-            }
-            out_buf.clear();
-            if write_error.is_some() {
+        if write_error.is_none() {
+            if let Err(e) = run.flush(sink.as_deref_mut()) {
+                write_error = Some(e);
                 break;
             }
         }
         if last_tick.elapsed() >= live.refresh {
-            on_tick(&agg);
+            on_tick(&run.agg);
             last_tick = Instant::now();
         }
         if feeds.iter().all(|f| f.done) {
@@ -456,68 +539,30 @@ pub fn run_live(
         }
         if !progressed {
             // Nothing new: wait on the pipe in front, or poll later.
-            match waiting_pipe.map(|i| &feeds[i].source) {
-                Some(Source::Pipe(rx)) => {
-                    let i = waiting_pipe.unwrap_or(0);
-                    match rx.recv_timeout(live.poll) {
-                        Ok(Msg::Data(d)) => {
-                            feeds[i].asm.buf.extend_from_slice(&d);
-                            feeds[i].asm.idle = 0;
-                        }
-                        Ok(Msg::Opened(gz)) => {
-                            feeds[i].opened = true;
-                            feeds[i].gzip = gz;
-                        }
-                        Ok(Msg::Warn(w)) => warnings.push(w),
-                        Ok(Msg::Err(e)) => {
-                            if feeds[i].opened {
-                                skipped.push(format!(
-                                    "{}: {e}; every line before it was read",
-                                    names[i]
-                                ));
-                            } else {
-                                skipped.push(format!("{}: {e}; skipped", names[i]));
-                                unopened.push((i, e));
-                            }
-                            finish_feed(
-                                opts,
-                                &names,
-                                i,
-                                &mut feeds[i],
-                                &mut block,
-                                &mut classifier,
-                                &mut agg,
-                                &mut scratch,
-                                &mut out_buf,
-                                sink.is_some(),
-                            );
-                        }
-                        Ok(Msg::Eof) | Err(RecvTimeoutError::Disconnected) => {
-                            finish_feed(
-                                opts,
-                                &names,
-                                i,
-                                &mut feeds[i],
-                                &mut block,
-                                &mut classifier,
-                                &mut agg,
-                                &mut scratch,
-                                &mut out_buf,
-                                sink.is_some(),
-                            );
-                        }
-                        Err(RecvTimeoutError::Timeout) => {}
+            match waiting_pipe {
+                Some(i) => {
+                    let feed = &mut feeds[i];
+                    let Source::Pipe(rx) = &feed.source else {
+                        continue;
+                    };
+                    let msg = match rx.recv_timeout(live.poll) {
+                        Ok(m) => Some(m),
+                        Err(RecvTimeoutError::Disconnected) => None,
+                        Err(RecvTimeoutError::Timeout) => continue,
+                    };
+                    match feed.apply(msg, &names[i], i, &mut notes) {
+                        Step::Data => feed.asm.idle = 0,
+                        Step::Other => {}
+                        Step::End => run.finish(i, feed),
                     }
                 }
-                _ => std::thread::sleep(live.poll),
+                None => std::thread::sleep(live.poll),
             }
         }
     }
-    if let Some(out) = sink {
-        if !out_buf.is_empty() && write_error.is_none() {
-            if let Err(e) = out.write_all(&out_buf).and_then(|()| out.flush()) {
-                write_error = Some(e);
-            }
+    if write_error.is_none() {
+        if let Err(e) = run.flush(sink) {
+            write_error = Some(e);
         }
     }
     if let Some(e) = write_error {
@@ -525,6 +570,11 @@ pub fn run_live(
             return Err(LogsError::Output(e.to_string()));
         }
     }
+    let Notes {
+        warnings,
+        skipped,
+        mut unopened,
+    } = notes;
     if !opts.inputs.is_empty() && unopened.len() == opts.inputs.len() {
         let (i, message) = unopened.swap_remove(0);
         return Err(LogsError::Io {
@@ -532,13 +582,14 @@ pub fn run_live(
             message,
         });
     }
+    let mut agg = run.agg;
     agg.lines_per_input.resize(opts.inputs.len(), 0);
     agg.finish_timelines(opts.bucket == 0);
     let inputs = names
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(i, name)| InputInfo {
-            name,
+            name: name.clone(),
             gzip: feeds[i].gzip,
             lines: agg.lines_per_input[i],
         })
@@ -549,72 +600,6 @@ pub fn run_live(
         warnings,
         skipped,
     })
-}
-
-/// Classify everything a finished feed still holds and mark it done.
-#[allow(clippy::too_many_arguments)]
-fn finish_feed(
-    opts: &Options,
-    names: &[String],
-    i: usize,
-    feed: &mut Feed,
-    block: &mut Block,
-    classifier: &mut classify::Classifier,
-    agg: &mut Aggregate,
-    scratch: &mut Vec<u8>,
-    out: &mut Vec<u8>,
-    ndjson: bool,
-) {
-    let n = feed.asm.buf.len();
-    process(
-        opts,
-        names,
-        i,
-        &mut feed.asm,
-        n,
-        block,
-        classifier,
-        agg,
-        scratch,
-        out,
-        ndjson,
-    );
-    feed.done = true;
-}
-
-/// Classify the first `n` bytes of a feed's buffer.
-#[allow(clippy::too_many_arguments)]
-fn process(
-    opts: &Options,
-    names: &[String],
-    input: usize,
-    asm: &mut Assembler,
-    n: usize,
-    block: &mut Block,
-    classifier: &mut classify::Classifier,
-    agg: &mut Aggregate,
-    scratch: &mut Vec<u8>,
-    out: &mut Vec<u8>,
-    ndjson: bool,
-) {
-    if n == 0 {
-        return;
-    }
-    block.data.clear();
-    block.data.extend(asm.buf.drain(..n));
-    block.len = n;
-    block.input = input as u32;
-    block.first_line = asm.next_line;
-    let lines = super::process_block(
-        block,
-        classifier,
-        &opts.filters,
-        agg,
-        scratch,
-        ndjson.then_some(out),
-        names,
-    );
-    asm.next_line += lines;
 }
 
 /// Does the file start with the gzip magic bytes?

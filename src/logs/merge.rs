@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::report_json::SCHEMA as LOGS_SCHEMA;
+use super::shapes::share;
+pub use super::shapes::{CauseOut, GroupOut, HostCount, RequestOut, SampleOut, UpstreamOut};
 use super::time::format_iso;
 
 /// Schema of the merged document.
@@ -72,54 +74,12 @@ pub struct LogsDoc {
     pub causes: Vec<CauseIn>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct CauseIn {
-    pub id: String,
-    pub title: String,
-    pub kind: String,
-    pub client_status: String,
-    pub count: u64,
-    pub first: Option<String>,
-    pub last: Option<String>,
-    pub status: BTreeMap<String, u64>,
-    #[serde(default)]
-    pub explanation: String,
-    #[serde(default)]
-    pub rules: Vec<String>,
-    pub timeline_bucket_seconds: i64,
-    pub timeline: Vec<(String, u64)>,
-    pub groups: Vec<GroupIn>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct RequestIn {
-    pub request: String,
-    pub count: u64,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct SampleIn {
-    pub file: String,
-    pub line: u64,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct GroupIn {
-    pub upstream: Option<String>,
-    pub server: Option<String>,
-    pub scheme: Option<String>,
-    pub count: u64,
-    pub first: Option<String>,
-    pub last: Option<String>,
-    pub status: BTreeMap<String, u64>,
-    pub timeline_bucket_seconds: i64,
-    pub timeline: Vec<(String, u64)>,
-    pub top_requests: Vec<RequestIn>,
-    pub other_requests: u64,
-    pub samples: Vec<SampleIn>,
-    pub hint: Option<String>,
-}
+/// A cause of an input document: the type logs/v1 writes.
+pub type CauseIn = CauseOut;
+/// A group of an input document.
+pub type GroupIn = GroupOut;
+pub type RequestIn = RequestOut;
+pub type SampleIn = SampleOut;
 
 /// Parse every JSON document in `text` (one or more, concatenated or one
 /// per line), checking the schema.
@@ -196,14 +156,6 @@ fn max_opt(a: &mut Option<String>, b: &Option<String>) {
     }
 }
 
-fn share(n: u64, of: u64) -> f64 {
-    if of == 0 {
-        0.0
-    } else {
-        (n as f64 / of as f64 * 10_000.0).round() / 10_000.0
-    }
-}
-
 #[derive(Debug, Serialize)]
 pub struct TimeOut {
     pub first: Option<String>,
@@ -219,66 +171,6 @@ pub struct HostOut {
     pub counted: u64,
     pub filtered: u64,
     pub time: TimeOut,
-}
-
-#[derive(Debug, Serialize)]
-pub struct HostCount {
-    pub host: String,
-    pub count: u64,
-    pub first: Option<String>,
-    pub last: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct UpstreamOut {
-    pub upstream: Option<String>,
-    pub count: u64,
-    pub hosts: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct GroupOut {
-    pub host: String,
-    pub upstream: Option<String>,
-    pub server: Option<String>,
-    pub scheme: Option<String>,
-    pub count: u64,
-    pub share: f64,
-    pub first: Option<String>,
-    pub last: Option<String>,
-    pub status: BTreeMap<String, u64>,
-    pub timeline_bucket_seconds: i64,
-    pub timeline: Vec<(String, u64)>,
-    pub top_requests: Vec<RequestIn>,
-    pub other_requests: u64,
-    pub samples: Vec<SampleIn>,
-    pub hint: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct CauseOut {
-    pub id: String,
-    pub title: String,
-    pub kind: String,
-    pub client_status: String,
-    pub count: u64,
-    pub share: f64,
-    pub first: Option<String>,
-    pub last: Option<String>,
-    pub status: BTreeMap<String, u64>,
-    pub explanation: String,
-    pub rules: Vec<String>,
-    /// Per host: lines of this cause, first and last seen.
-    pub hosts: Vec<HostCount>,
-    /// Upstreams of this cause over all hosts, most lines first.
-    pub upstreams: Vec<UpstreamOut>,
-    /// The groups' top requests combined over all hosts (counts summed),
-    /// most first. Only requests some host listed among its top ones count.
-    pub top_requests: Vec<RequestIn>,
-    pub timeline_bucket_seconds: i64,
-    pub timeline: Vec<(String, u64)>,
-    /// Every host's groups, each with its host, most lines first.
-    pub groups: Vec<GroupOut>,
 }
 
 /// The merged document.
@@ -401,9 +293,9 @@ pub fn merge(docs: &[HostDoc]) -> Result<FleetDoc, MergeError> {
                 status: BTreeMap::new(),
                 explanation: c.explanation.clone(),
                 rules: c.rules.clone(),
-                hosts: Vec::new(),
-                upstreams: Vec::new(),
-                top_requests: Vec::new(),
+                hosts: Some(Vec::new()),
+                upstreams: Some(Vec::new()),
+                top_requests: Some(Vec::new()),
                 timeline_bucket_seconds: width,
                 timeline: Vec::new(),
                 groups: Vec::new(),
@@ -412,7 +304,7 @@ pub fn merge(docs: &[HostDoc]) -> Result<FleetDoc, MergeError> {
             min_opt(&mut co.first, &c.first);
             max_opt(&mut co.last, &c.last);
             add_counts(&mut co.status, &c.status);
-            co.hosts.push(HostCount {
+            co.hosts.get_or_insert_with(Vec::new).push(HostCount {
                 host: d.host.clone(),
                 count: c.count,
                 first: c.first.clone(),
@@ -430,7 +322,7 @@ pub fn merge(docs: &[HostDoc]) -> Result<FleetDoc, MergeError> {
                     u.1.push(d.host.clone());
                 }
                 co.groups.push(GroupOut {
-                    host: d.host.clone(),
+                    host: Some(d.host.clone()),
                     upstream: g.upstream.clone(),
                     server: g.server.clone(),
                     scheme: g.scheme.clone(),
@@ -455,6 +347,7 @@ pub fn merge(docs: &[HostDoc]) -> Result<FleetDoc, MergeError> {
                 g.share = share(g.count, out.counted);
             }
             co.hosts
+                .get_or_insert_with(Vec::new)
                 .sort_by(|a, b| b.count.cmp(&a.count).then(a.host.cmp(&b.host)));
             co.groups.sort_by(|a, b| {
                 b.count
@@ -477,7 +370,7 @@ pub fn merge(docs: &[HostDoc]) -> Result<FleetDoc, MergeError> {
                     .then_with(|| a.upstream.cmp(&b.upstream))
             });
             ups.truncate(TOP_UPSTREAMS);
-            co.upstreams = ups;
+            co.upstreams = Some(ups);
             let mut reqs: Vec<RequestIn> = requests
                 .into_iter()
                 .map(|(request, count)| RequestIn { request, count })
@@ -488,7 +381,7 @@ pub fn merge(docs: &[HostDoc]) -> Result<FleetDoc, MergeError> {
                     .then_with(|| a.request.cmp(&b.request))
             });
             reqs.truncate(TOP_REQUESTS);
-            co.top_requests = reqs;
+            co.top_requests = Some(reqs);
             out.causes.push(co);
         }
     }
@@ -535,14 +428,14 @@ pub fn render_text(doc: &FleetDoc) -> String {
             c.id,
             c.client_status,
             c.count,
-            c.hosts.len(),
+            c.hosts.as_ref().map_or(0, Vec::len),
             c.first.as_deref().unwrap_or("-"),
             c.last.as_deref().unwrap_or("-")
         );
-        for h in &c.hosts {
+        for h in c.hosts.iter().flatten() {
             let _ = writeln!(s, "    {:<24} {:>8}", h.host, h.count);
         }
-        for u in c.upstreams.iter().take(5) {
+        for u in c.upstreams.iter().flatten().take(5) {
             if let Some(up) = &u.upstream {
                 let _ = writeln!(
                     s,
@@ -616,14 +509,14 @@ mod tests {
         );
         assert_eq!(c.timeline.iter().map(|t| t.1).sum::<u64>(), c.count);
         assert_eq!(c.groups.len(), 2);
-        assert!(c.groups.iter().any(|g| g.host == "a") && c.groups.iter().any(|g| g.host == "b"));
-        assert_eq!(c.upstreams[0].count, 6);
-        assert_eq!(c.upstreams[0].hosts, vec!["a", "b"]);
-        assert_eq!(c.top_requests.len(), 1);
-        assert_eq!(
-            (c.top_requests[0].request.as_str(), c.top_requests[0].count),
-            ("GET /", 6)
-        );
+        let host = |h: &str| c.groups.iter().any(|g| g.host.as_deref() == Some(h));
+        assert!(host("a") && host("b"));
+        let upstreams = c.upstreams.as_ref().unwrap();
+        assert_eq!(upstreams[0].count, 6);
+        assert_eq!(upstreams[0].hosts, vec!["a", "b"]);
+        let top = c.top_requests.as_ref().unwrap();
+        assert_eq!(top.len(), 1);
+        assert_eq!((top[0].request.as_str(), top[0].count), ("GET /", 6));
     }
 
     #[test]

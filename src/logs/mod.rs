@@ -33,6 +33,7 @@ pub mod record;
 pub mod report_json;
 pub mod report_text;
 pub(crate) mod safe_json;
+pub mod shapes;
 pub mod time;
 
 use std::collections::BTreeMap;

@@ -12,7 +12,9 @@
 //! so the tail fills the head's fields. Lines after a closed head (or
 //! after nothing) stay lines of their own.
 
-use memchr::memmem;
+use std::sync::OnceLock;
+
+use memchr::memmem::Finder;
 
 use super::line::{self, Line};
 
@@ -24,16 +26,35 @@ pub fn opens(l: &Line<'_>) -> bool {
     if l.fields.client.is_some() || l.fields.server.is_some() || l.fields.resolver.is_some() {
         return false;
     }
+    let f = finders();
     let quotes = memchr::memchr_iter(b'"', l.head).count();
-    quotes % 2 == 1
-        || memmem::find(l.head, b"lua").is_some()
-        || memmem::find(l.head, b"runtime error").is_some()
+    quotes % 2 == 1 || f.lua.find(l.head).is_some() || f.runtime.find(l.head).is_some()
 }
 
 /// Does this continuation line end the record (it carries the context
 /// tail)?
 pub fn closes(cont: &[u8]) -> bool {
-    memmem::find(cont, b", client: ").is_some() || memmem::find(cont, b", context: ").is_some()
+    let f = finders();
+    f.client.find(cont).is_some() || f.context.find(cont).is_some()
+}
+
+/// Searchers built once: building one costs more than searching a line,
+/// and these run on every line without a context tail.
+struct Finders {
+    lua: Finder<'static>,
+    runtime: Finder<'static>,
+    client: Finder<'static>,
+    context: Finder<'static>,
+}
+
+fn finders() -> &'static Finders {
+    static F: OnceLock<Finders> = OnceLock::new();
+    F.get_or_init(|| Finders {
+        lua: Finder::new(b"lua"),
+        runtime: Finder::new(b"runtime error"),
+        client: Finder::new(b", client: "),
+        context: Finder::new(b", context: "),
+    })
 }
 
 /// Where the last record of `data` (complete lines) starts when that

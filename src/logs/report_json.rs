@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::aggregate::{Aggregate, Group, StatusCounts, Timeline};
-use super::causes::{self, Kind};
+use super::causes;
 use super::time::format_iso;
 use super::{InputInfo, Outcome};
 
@@ -47,63 +47,7 @@ pub struct TimeRange {
     pub last: Option<String>,
 }
 
-#[derive(Serialize)]
-pub struct CauseOut {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub kind: Kind,
-    pub client_status: &'static str,
-    pub count: u64,
-    pub share: f64,
-    pub first: Option<String>,
-    pub last: Option<String>,
-    pub status: BTreeMap<String, u64>,
-    pub explanation: &'static str,
-    pub rules: &'static [&'static str],
-    /// Bucket width of `timeline` (wider than `bucket_seconds` for long spans).
-    pub timeline_bucket_seconds: i64,
-    pub timeline: Vec<(String, u64)>,
-    pub groups: Vec<GroupOut>,
-}
-
-#[derive(Serialize)]
-pub struct GroupOut {
-    pub upstream: Option<String>,
-    pub server: Option<String>,
-    pub scheme: Option<String>,
-    pub count: u64,
-    pub share: f64,
-    pub first: Option<String>,
-    pub last: Option<String>,
-    pub status: BTreeMap<String, u64>,
-    pub timeline_bucket_seconds: i64,
-    pub timeline: Vec<(String, u64)>,
-    pub top_requests: Vec<RequestOut>,
-    pub other_requests: u64,
-    pub samples: Vec<SampleOut>,
-    pub hint: Option<String>,
-}
-
-#[derive(Serialize)]
-pub struct RequestOut {
-    pub request: String,
-    pub count: u64,
-}
-
-#[derive(Serialize)]
-pub struct SampleOut {
-    pub file: String,
-    pub line: u64,
-    pub text: String,
-}
-
-fn share(n: u64, of: u64) -> f64 {
-    if of == 0 {
-        0.0
-    } else {
-        (n as f64 / of as f64 * 10_000.0).round() / 10_000.0
-    }
-}
+pub use super::shapes::{share, CauseOut, GroupOut, RequestOut, SampleOut};
 
 fn statuses(s: &StatusCounts) -> BTreeMap<String, u64> {
     s.by_status
@@ -125,6 +69,7 @@ fn non_empty(s: &str) -> Option<String> {
 
 fn group(g: &Group, counted: u64, inputs: &[InputInfo]) -> GroupOut {
     GroupOut {
+        host: None,
         upstream: non_empty(&g.upstream),
         server: non_empty(&g.server),
         scheme: non_empty(&g.scheme),
@@ -180,17 +125,20 @@ pub fn document(outcome: &Outcome) -> Document<'_> {
             let first = groups.iter().filter_map(|g| g.first).min();
             let last = groups.iter().filter_map(|g| g.last).max();
             CauseOut {
-                id: c.id,
-                title: c.title,
-                kind: c.kind,
-                client_status: c.client_status,
+                id: c.id.to_string(),
+                title: c.title.to_string(),
+                kind: c.kind.as_str().to_string(),
+                client_status: c.client_status.to_string(),
                 count,
                 share: share(count, counted),
                 first: first.map(format_iso),
                 last: last.map(format_iso),
                 status: statuses(&agg.cause_statuses(id)),
-                explanation: c.explanation,
-                rules: c.rules,
+                explanation: c.explanation.to_string(),
+                rules: c.rules.iter().map(|r| r.to_string()).collect(),
+                hosts: None,
+                upstreams: None,
+                top_requests: None,
                 timeline_bucket_seconds: cause_timeline.width,
                 timeline: timeline(&cause_timeline),
                 groups: groups

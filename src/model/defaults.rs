@@ -7,12 +7,7 @@
 //! checked against nginx.org. A name can have several rows (http and stream
 //! modules); the row whose contexts include the asking scope's wins.
 
-use std::sync::OnceLock;
-
 use super::Context;
-use rustc_hash::FxHashMap;
-
-const TABLE: &str = include_str!("data/directive-defaults.tsv");
 
 /// One row of the table.
 #[derive(Debug, Clone, Copy)]
@@ -26,27 +21,9 @@ pub struct DefaultRow {
     pub default: &'static str,
 }
 
-fn table() -> &'static FxHashMap<&'static str, Vec<DefaultRow>> {
-    static T: OnceLock<FxHashMap<&'static str, Vec<DefaultRow>>> = OnceLock::new();
-    T.get_or_init(|| {
-        let mut m: FxHashMap<&'static str, Vec<DefaultRow>> = FxHashMap::default();
-        for line in TABLE.lines().skip_while(|l| l.starts_with('#')).skip(1) {
-            let mut f = line.split('\t');
-            let (Some(name), Some(module), Some(contexts), Some(default)) =
-                (f.next(), f.next(), f.next(), f.next())
-            else {
-                continue;
-            };
-            m.entry(name).or_default().push(DefaultRow {
-                name,
-                module,
-                contexts,
-                default,
-            });
-        }
-        m
-    })
-}
+// `ROWS`, written by build.rs from `data/directive-defaults.tsv`, sorted by
+// name.
+include!(concat!(env!("OUT_DIR"), "/defaults.rs"));
 
 /// The context name to look a default up with (`if` and `limit_except`
 /// blocks take location-level defaults).
@@ -60,7 +37,7 @@ fn lookup_context(ctx: Context) -> &'static str {
 /// The built-in default of `name` as seen from a scope of kind `ctx`.
 /// `None` when the table does not know the directive or it has no default.
 pub fn default_of(name: &str, ctx: Context) -> Option<&'static str> {
-    let rows = table().get(name)?;
+    let rows = Some(rows(name)).filter(|r| !r.is_empty())?;
     let want = lookup_context(ctx);
     let row = rows
         .iter()
@@ -77,7 +54,9 @@ pub fn default_of(name: &str, ctx: Context) -> Option<&'static str> {
 
 /// Every row for a name (all modules).
 pub fn rows(name: &str) -> &'static [DefaultRow] {
-    table().get(name).map(Vec::as_slice).unwrap_or(&[])
+    let start = ROWS.partition_point(|r| r.name < name);
+    let end = start + ROWS[start..].partition_point(|r| r.name == name);
+    &ROWS[start..end]
 }
 
 #[cfg(test)]
@@ -121,5 +100,10 @@ mod tests {
             Some("30s")
         );
         assert_eq!(default_of("no_such_directive", Context::Http), None);
+        assert_eq!(default_of("limit_req_status", Context::Server), Some("503"));
+        // rows are found whatever their place in the file
+        for r in ROWS.iter() {
+            assert!(rows(r.name).iter().any(|x| std::ptr::eq(x, r)));
+        }
     }
 }

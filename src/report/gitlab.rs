@@ -62,7 +62,6 @@ pub fn write(
     sources: &SourceMap,
     info: &RunInfo,
 ) -> io::Result<()> {
-    let urls = super::rule_urls();
     let issues = diags.iter().enumerate().map(|(i, d)| {
         let at = d.span.and_then(|s| {
             let f = sources.try_get(s.file)?;
@@ -85,7 +84,7 @@ pub fn write(
             body.push_str(h);
             body.push_str("\n\n");
         }
-        body.push_str(&format!("[{}]({})", d.rule, super::rule_url(&urls, d.rule)));
+        body.push_str(&format!("[{}]({})", d.rule, super::rule_url(d.rule)));
         Issue {
             kind: "issue",
             check_name: d.rule,

@@ -138,19 +138,17 @@ fn slashes(p: &Path) -> String {
     }
 }
 
-/// Every rule id's documentation URL ([`sarif::help_uri`]), looked up once
-/// per report.
-pub fn rule_urls() -> HashMap<&'static str, String> {
-    registry::all()
-        .into_iter()
-        .map(|r| (r.id, sarif::help_uri(r)))
-        .collect()
-}
-
-/// The documentation URL of a rule id from [`rule_urls`]; the README's
-/// rules table for an id without an entry.
-pub fn rule_url<'a>(urls: &'a HashMap<&'static str, String>, id: &str) -> &'a str {
-    urls.get(id).map_or(FALLBACK_URL, String::as_str)
+/// The documentation URL of a rule id ([`sarif::help_uri`]); the README's
+/// rules table for an id the registry does not know.
+pub fn rule_url(id: &str) -> &'static str {
+    static URLS: std::sync::LazyLock<HashMap<&'static str, String>> =
+        std::sync::LazyLock::new(|| {
+            registry::all()
+                .into_iter()
+                .map(|r| (r.id, sarif::help_uri(r)))
+                .collect()
+        });
+    URLS.get(id).map_or(FALLBACK_URL, String::as_str)
 }
 
 /// An iterator serialized as a JSON array item by item (serde's

@@ -118,7 +118,6 @@ pub fn write(
     sources: &SourceMap,
     info: &RunInfo,
 ) -> io::Result<()> {
-    let urls = super::rule_urls();
     let items = diags.iter().map(|d| Item {
         message: &d.message,
         location: match d.span {
@@ -132,7 +131,7 @@ pub fn write(
         severity: severity(d.severity),
         code: Code {
             value: d.rule,
-            url: super::rule_url(&urls, d.rule),
+            url: super::rule_url(d.rule),
         },
         related_locations: d
             .related

@@ -24,14 +24,13 @@ pub fn counts(diags: &[Diagnostic]) -> Vec<Count> {
     for d in diags {
         *by.entry((d.rule, d.severity)).or_insert(0) += 1;
     }
-    let urls = super::rule_urls();
     let mut v: Vec<Count> = by
         .into_iter()
         .map(|((rule, severity), count)| Count {
             rule,
             severity,
             count,
-            url: super::rule_url(&urls, rule).to_string(),
+            url: super::rule_url(rule).to_string(),
         })
         .collect();
     v.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule.cmp(b.rule)));

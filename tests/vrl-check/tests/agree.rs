@@ -1,34 +1,28 @@
 //! The VRL program of `ngxray export vector`, compiled and run by the vrl
-//! crate, agrees with `ngxray logs --format ndjson` on every single-line
-//! event (multi-line messages are joined by `ngxray logs` only) of the
-//! test logs (the repo's fixtures, the export edge cases and the shared
-//! corpus), field by field; it compiles without warnings.
+//! crate the way the sample vector.toml runs it, agrees with `ngxray logs
+//! --format ndjson` on every line of the test logs (every `*.log` under
+//! tests/ and testdata/, the shared corpus logs, generated hostile lines
+//! and 3000 mutated ones), record by record and field by field; it
+//! compiles without warnings.
 //!
-//! 2000 randomly mutated corpus lines (fixed seed, the same generator as
-//! tests/export_clickhouse.rs) are compared too.
+//! Lines are grouped as Vector's file source groups them with the
+//! `multiline` setting of `ngxray export vector --config` (read from that
+//! file, aggregated as Vector's `line_agg` does), each group is one event
+//! for the program, and the events it emits (one per record of `ngxray
+//! logs`) must be exactly ngxray's events: same first line, same number of
+//! lines, same fields (tests/export/common.rs). Nothing is normalised.
 //!
 //! The ngxray binary is `NGXRAY_BIN`, else `target/debug/ngxray` of the
 //! repository (build it first: `cargo build`).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const FIELDS: &[&str] = &[
-    "cause",
-    "status",
-    "level",
-    "upstream",
-    "server",
-    "client",
-    "request",
-    "time",
-    "message",
-    "action",
-    "errno",
-    "pid",
-    "connection",
-    "host",
-];
+#[path = "../../export/common.rs"]
+mod common;
+
+use common::{Got, Tally};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -46,195 +40,103 @@ fn ngxray_bin() -> PathBuf {
     bin
 }
 
-fn logs() -> Vec<PathBuf> {
-    let mut logs = vec![
-        repo().join("testdata/logs/pasted.log"),
-        repo().join("testdata/logs/sample.error.log"),
-        repo().join("tests/export/edge.error.log"),
-    ];
+fn corpus() -> Option<PathBuf> {
     let corpus = std::env::var_os("NGXRAY_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("../shared/corpus"));
     if corpus.is_dir() {
-        logs.push(corpus.join("logs/error.log"));
-    } else {
-        assert!(
-            std::env::var("NGXRAY_REQUIRE_ORACLES").as_deref() != Ok("1"),
-            "corpus not found at {}",
-            corpus.display()
-        );
-        eprintln!(
-            "SKIP corpus logs: not found at {} (set NGXRAY_CORPUS)",
-            corpus.display()
-        );
+        return Some(corpus);
     }
-    logs
+    assert!(
+        std::env::var("NGXRAY_REQUIRE_ORACLES").as_deref() != Ok("1"),
+        "corpus not found at {}",
+        corpus.display()
+    );
+    eprintln!(
+        "SKIP corpus logs: not found at {} (set NGXRAY_CORPUS)",
+        corpus.display()
+    );
+    None
 }
 
-/// Corpus-like lines mutated at random (fixed seed): context keys, quotes,
-/// commas, errnos, actions and prefixes inserted, bytes cut. Valid UTF-8
-/// only (invalid bytes are the one documented difference). Written to
-/// `dir/mutated.error.log`.
-fn mutated_log(dir: &Path, seeds: &[PathBuf]) -> PathBuf {
-    const FRAGS: &[&str] = &[
-        ", client: ",
-        ", server: ",
-        ", udp client: ",
-        ", request: \"",
-        "\"",
-        ", upstream: \"",
-        " while ",
-        " (111: Connection refused)",
-        " (104: x)",
-        ", resolver: ",
-        ", host: \"",
-        " in /a b:3",
-        ":12",
-        "(",
-        ")",
-        ",",
-        " ",
-        "é",
-        "\r",
-        "nginx: ",
-        "[error] ",
-        "2026/11/25 15:19:36 [warn] ",
-        "*12 ",
-        "1#2: ",
-        " could not be resolved",
-        "connect() to ",
-        " failed",
-        "unix:",
-        "[::1]:80",
-        "http://",
-        "bytes from/to client:",
-        "while reading upstream",
-        "while connecting to upstream",
-        "upstream timed out",
-    ];
-    let mut lines: Vec<Vec<u8>> = Vec::new();
-    for p in seeds {
-        let data = std::fs::read(p).unwrap();
-        lines.extend(
-            data.split(|&b| b == b'\n')
-                .filter(|l| std::str::from_utf8(l).is_ok() && !l.is_empty())
-                .map(<[u8]>::to_vec),
-        );
-    }
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut rnd = |n: usize| -> usize {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n.max(1) as u64) as usize
-    };
-    let mut out = Vec::new();
-    for _ in 0..2000 {
-        let mut l = lines[rnd(lines.len())].clone();
-        for _ in 0..1 + rnd(4) {
-            // Cut and insert at character boundaries.
-            let text = String::from_utf8(l.clone()).unwrap();
-            let bounds: Vec<usize> = (0..=text.len())
-                .filter(|&i| text.is_char_boundary(i))
-                .collect();
-            let at = bounds[rnd(bounds.len())];
-            match rnd(10) {
-                0..=5 => {
-                    let f = FRAGS[rnd(FRAGS.len())].as_bytes();
-                    l.splice(at..at, f.iter().copied());
-                }
-                6..=7 => {
-                    let end = bounds
-                        .iter()
-                        .copied()
-                        .filter(|&b| b > at)
-                        .nth(rnd(12))
-                        .unwrap_or(at);
-                    l.drain(at..end);
-                }
-                _ => l.truncate(at),
-            }
-        }
-        out.extend_from_slice(&l);
-        out.push(b'\n');
-    }
-    let path = dir.join("mutated.error.log");
-    std::fs::write(&path, out).unwrap();
-    path
+fn export(bin: &Path, args: &[&str]) -> String {
+    let out = Command::new(bin).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
 #[test]
 fn vrl_export_agrees_with_ndjson_line_for_line() {
     let bin = ngxray_bin();
-    let out = Command::new(&bin)
-        .args(["export", "vector"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let src = String::from_utf8(out.stdout).expect("VRL is UTF-8");
+    // NGXRAY_VRL_FILE: a program to try instead (when working on the generator).
+    let src = match std::env::var_os("NGXRAY_VRL_FILE") {
+        Some(f) => std::fs::read_to_string(f).expect("NGXRAY_VRL_FILE"),
+        None => export(&bin, &["export", "vector"]),
+    };
     let prog =
         ngxray_vrl_check::compile(&src).unwrap_or_else(|e| panic!("VRL does not compile:\n{e}"));
     assert!(prog.warnings.is_empty(), "VRL warnings:\n{}", prog.warnings);
+    let conf: toml::Value =
+        toml::from_str(&export(&bin, &["export", "vector", "--config"])).expect("vector.toml");
+    let source = &conf["sources"]["nginx_error"];
+    let multiline = ngxray_vrl_check::Multiline::from_source(source)
+        .expect("multiline setting")
+        .expect("the sample vector.toml groups multi-line messages");
+    let max_line = source["max_line_bytes"]
+        .as_integer()
+        .expect("max_line_bytes") as usize;
 
-    let mut mismatches = Vec::new();
-    let mut compared = 0;
     let dir = std::env::temp_dir().join(format!("ngxray-vrl-check-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut all = logs();
-    let mutated = mutated_log(&dir, &all);
-    all.push(mutated);
-    for path in all {
-        let data = std::fs::read(&path).unwrap();
-        let out = Command::new(&bin)
-            .args(["logs", "--format", "ndjson"])
-            .arg(&path)
-            .output()
-            .unwrap();
-        let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+    let mut logs = common::agreement_logs(&repo(), corpus().as_deref());
+    let mutated = common::mutated_log(&dir, &logs);
+    logs.push(mutated);
+    logs.push(common::generated_log(&dir));
+
+    let mut tally = Tally::default();
+    for path in &logs {
+        let data = std::fs::read(path).unwrap();
         let lines = ngxray_vrl_check::lines(&data);
-        // Every physical line is one event for Vector; ndjson events cover
-        // them all (a multi-line message is one event of several lines).
-        let covered: u64 = events
-            .iter()
-            .map(|e| e["lines"].as_u64().unwrap_or(1))
-            .sum();
-        assert_eq!(lines.len() as u64, covered, "{}", path.display());
-        for e in &events {
-            // Multi-line messages are classified per physical line by the
-            // exports (documented in docs/fleet.md): not compared.
-            if e["lines"].as_u64().unwrap_or(1) > 1 {
-                continue;
+        // Vector drops a line longer than max_line_bytes: none may be here.
+        let longest = lines.iter().map(|l| l.len()).max().unwrap_or(0);
+        assert!(
+            longest <= max_line,
+            "{}: a line of {longest} bytes",
+            path.display()
+        );
+        let mut got = BTreeMap::new();
+        for (start, n) in multiline.groups(&lines) {
+            let group = lines[start..start + n].join(&b'\n');
+            let events = prog
+                .run(&group)
+                .unwrap_or_else(|err| panic!("{}:{}: {err}", path.display(), start + 1));
+            let mut line = start as u64 + 1;
+            for e in events {
+                assert!(e.fields.get("taxonomy").is_some_and(|t| t
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("ngxray/export/v1"))));
+                got.insert(
+                    line,
+                    Got {
+                        lines: e.lines as u64,
+                        continuation_of: None,
+                        fields: e.fields,
+                    },
+                );
+                line += e.lines as u64;
             }
-            let raw = lines[e["line"].as_u64().unwrap() as usize - 1];
-            let got = prog
-                .run(raw)
-                .unwrap_or_else(|err| panic!("{}:{}: {err}", path.display(), e["line"]));
-            for f in FIELDS {
-                compared += 1;
-                let g = got.get(*f).cloned().unwrap_or(serde_json::Value::Null);
-                if g != e[*f] {
-                    mismatches.push(format!(
-                        "{}:{} {f}: vrl {g} != ngxray {}",
-                        path.display(),
-                        e["line"],
-                        e[*f]
-                    ));
-                }
-            }
-            assert!(got.get("taxonomy").is_some_and(|t| t
-                .as_str()
-                .is_some_and(|t| t.starts_with("ngxray/export/v1"))));
+            assert_eq!(
+                line,
+                (start + n) as u64 + 1,
+                "{}:{}: the events of a group of {n} lines cover {} lines",
+                path.display(),
+                start + 1,
+                line - start as u64 - 1
+            );
         }
+        let events = common::ndjson(&bin, path);
+        tally.file(path, lines.len(), &events, &got, &common::exact);
     }
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(compared > 1000, "compared only {compared} values");
-    assert!(
-        mismatches.is_empty(),
-        "{} disagreements:\n{}",
-        mismatches.len(),
-        mismatches[..mismatches.len().min(40)].join("\n")
-    );
+    tally.assert_all_agree("vrl");
 }

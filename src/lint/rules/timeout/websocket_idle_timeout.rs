@@ -24,6 +24,10 @@ const SELF_PINGING: &[&str] = &["socket.io", "sockjs"];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
+    // One finding per server block and timeout: its other WebSocket
+    // locations are related spans (index of the finding in `out`).
+    let mut per_server: rustc_hash::FxHashMap<(Option<crate::model::ScopeId>, u64), usize> =
+        Default::default();
     let mut levels = vec![0u8; m.scopes.len()];
     let mut path = Vec::new();
     for p in &m.passes {
@@ -79,6 +83,15 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if ms > 60_000 {
             continue;
         }
+        let server = m.enclosing(p.scope, crate::model::Context::Server);
+        if let Some(&i) = per_server.get(&(server, ms)) {
+            out[i].related.push(crate::diag::Label {
+                span: p.directive.head_span(),
+                message: "another WebSocket location with this timeout".into(),
+            });
+            continue;
+        }
+        per_server.insert((server, ms), out.len());
         let value = if e.is_set() {
             format_time(ms)
         } else {
