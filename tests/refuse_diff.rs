@@ -2,7 +2,7 @@
 //! syntax,grammar`.
 //!
 //! * `refusals_in_nginx_wording`: one case per load-time refusal of
-//!   `src/lint/refuse.rs` (and configs nginx accepts that must stay
+//!   `src/lint/refuse/` (and configs nginx accepts that must stay
 //!   silent), checked against ngxray and, when installed, the real `nginx
 //!   -t` (same message).
 //! * `mutated_corpus_against_nginx`: corpus configs that `nginx -t`
@@ -142,6 +142,143 @@ fn refusals_in_nginx_wording() {
             0,
         ),
         (
+            in_server("expires abc;"),
+            "\"expires\" directive invalid value",
+            5,
+        ),
+        (
+            in_server("expires modified @1h;"),
+            "\"expires\" directive daily time cannot be used with \"modified\" parameter",
+            5,
+        ),
+        (
+            in_server("expires @25h;"),
+            "\"expires\" directive daily time value must be less than 24 hours",
+            5,
+        ),
+        (in_server("expires a$;"), "invalid variable name", 5),
+        (in_server("error_page = /x;"), "invalid value \"=\"", 5),
+        (in_server("error_page 404 =x /x;"), "invalid value \"=x\"", 5),
+        (in_server("error_page 499 /x;"), "invalid value \"499\"", 5),
+        (in_server("error_page $x 502 /x;"), "invalid value \"$x\"", 5),
+        (
+            "events {}\nhttp {\n    upstream u {\n        server 127.0.0.1:9000;\n        keepalive 0;\n    }\n}\n".into(),
+            "invalid value \"0\" in \"keepalive\" directive",
+            5,
+        ),
+        (
+            "events {}\nhttp {\n    upstream u {\n        server [::1;\n    }\n}\n".into(),
+            "invalid host in upstream \"[::1\"",
+            4,
+        ),
+        (
+            in_server("location / { fastcgi_pass [zz]:9000; }"),
+            "invalid IPv6 address in upstream \"[zz]:9000\"",
+            5,
+        ),
+        (
+            in_server("error_log e.log info info;"),
+            "duplicate log level \"info\"",
+            5,
+        ),
+        (
+            in_server("error_log e.log warn debug_http;"),
+            "invalid log level \"debug_http\"",
+            5,
+        ),
+        (
+            in_server("error_log e.log loud;"),
+            "invalid log level \"loud\"",
+            5,
+        ),
+        (
+            in_server("location ~ [a-z { }"),
+            "pcre2_compile() failed: missing terminating ] for character class in \"[a-z\"",
+            5,
+        ),
+        (
+            in_server("location ~*^/(a { }"),
+            "pcre2_compile() failed: missing closing parenthesis in \"^/(a\"",
+            5,
+        ),
+        (
+            in_server("rewrite ^/a)b /c last;"),
+            "pcre2_compile() failed: unmatched closing parenthesis in \"^/a)b\" at \")b\"",
+            5,
+        ),
+        (
+            in_server("if ($uri ~* \"*x\") { return 404; }"),
+            "pcre2_compile() failed: quantifier does not follow a repeatable item in \"*x\" at \"*x\"",
+            5,
+        ),
+        (
+            "events {}\nhttp {\n    map $uri $m {\n        default 1;\n        default 2;\n    }\n}\n".into(),
+            "duplicate default map parameter",
+            5,
+        ),
+        (
+            "events {}\nhttp {\n    map $uri $m {\n        ~^/(x 1;\n    }\n}\n".into(),
+            "pcre2_compile() failed: missing closing parenthesis in \"^/(x\"",
+            4,
+        ),
+        (
+            "events {}\nhttp {\n    geo remote $g {\n        default 1;\n    }\n}\n".into(),
+            "invalid variable name \"remote\"",
+            3,
+        ),
+        (
+            "events {}\nhttp {\n    charset_map koi8-r utf-8 {\n        C0 41;\n    }\n}\n".into(),
+            "invalid value \"41\"",
+            4,
+        ),
+        (
+            in_server("ssl_session_cache ssl_session_cache shared:SSL:10m;"),
+            "invalid session cache \"ssl_session_cache\"",
+            5,
+        ),
+        (
+            in_server("ssl_session_cache shared:SSL:16k;"),
+            "session cache \"shared:SSL:16k\" is too small",
+            5,
+        ),
+        (
+            "events {}\nhttp {\n    upstream u {\n        server 127.0.0.1:9000;\n        keepalive 64 64;\n    }\n}\n".into(),
+            "invalid number of arguments in \"keepalive\" directive",
+            5,
+        ),
+        (in_server("gzip_proxied expired a;"), "invalid value \"a\"", 5),
+        (in_server("gzip_http_version 2.0;"), "invalid value \"2.0\"", 5),
+        (
+            in_server("gzip_comp_level 5;\ngzip_comp_level 6;"),
+            "\"gzip_comp_level\" directive is duplicate",
+            6,
+        ),
+        (
+            in_server("ssl_certificate a.pem;"),
+            "no \"ssl_certificate_key\" is defined for certificate \"a.pem\"",
+            0,
+        ),
+        (
+            in_server("ssl_certificate $;\nssl_certificate_key k.key;"),
+            "invalid variable name",
+            0,
+        ),
+        (
+            in_server("location / { proxy_set_header X $foo_bar; }"),
+            "unknown \"foo_bar\" variable",
+            0,
+        ),
+        (
+            "events {}\nhttp {\n    fastcgi_param X a$;\n    server { listen 127.0.0.1:8080; }\n}\n".into(),
+            "invalid variable name",
+            0,
+        ),
+        (
+            in_server("location / { charset $nosuch; }"),
+            "unknown \"nosuch\" variable",
+            0,
+        ),
+        (
             "# nothing but a comment\n".into(),
             "no \"events\" section in configuration",
             0,
@@ -156,6 +293,22 @@ fn refusals_in_nginx_wording() {
         in_server("listen 127.0.0.1:8081;\nlisten [::1]:8080;"),
         in_server("set $later 1; return 200 \"$later ${later}x $host $http_x_y $arg_q $1\";"),
         in_server("location ~ ^/(?<tail>.*)$ { return 200 $tail; }"),
+        in_server("proxy_next_upstream error timeout;\nproxy_next_upstream http_502 error;"),
+        in_server("ssl_protocols TLSv1.2;\nssl_protocols TLSv1.3;"),
+        in_server("ssl_session_cache none;\nssl_session_cache off;"),
+        in_server("location ~ ^(.+)(/.*)$ { fastcgi_split_path_info ^(.+)(/.*)$; fastcgi_split_path_info ^(.+)(/.*)$; }"),
+        in_server("location ~ (?<=a)b(c)\\1 { }\nlocation ~* ^/[a-z]+$ { }\nlocation ~/x { }"),
+        in_server("rewrite ^/(a|b)/(.*)$ /$2?x=$1 last;\nif ($uri !~* \"^/(x|y)\") { return 204; }"),
+        in_server("expires modified 1h;\nlocation /a { expires @15h30m; }\nlocation /b { expires -1; }\nlocation /c { expires $host; }"),
+        in_server("error_page 404 =200 /x;\nerror_page 500 502 = @x;\nlocation @x { return 204; }"),
+        in_server("error_log e.log debug_http debug_core;\nlocation / { error_log e.log; }"),
+        "events {}\nhttp {\n    upstream u { server [::1]:9000; keepalive 16; }\n    server { listen 127.0.0.1:8080; location / { proxy_pass http://[::1]:9000/x; } }\n}\n".into(),
+        "events {}\nhttp {\n    map $uri $m { default 1; ~*^/(?<n>x) $n; }\n    geo $remote_addr $g { default 1; }\n    charset_map koi8-r utf-8 { C0 D18E; 41 C3A9; }\n    server { listen 127.0.0.1:8080; return 200 $m$g; }\n}\n".into(),
+        in_server("gzip_proxied expired no-cache AUTH;\ngzip_http_version 1.0;"),
+        in_server("ssl_session_cache off;\nlocation / { }\nssl_session_cache builtin:1000 shared:SSL:10m;"),
+        "events {}\nhttp {\n    proxy_set_header X $nosuch;\n    fastcgi_param Y a$;\n}\n".into(),
+        "events {}\nhttp {\n    fastcgi_param Y a$;\n    server { listen 127.0.0.1:8080; fastcgi_param Z 1; }\n}\n".into(),
+        in_server("ssl_certificate_key $nosuch;"),
         "events {}\nhttp {\n    map $uri $m {\n        hostnames;\n        volatile;\n        default $host;\n        ~^/(?<p>x) $p;\n    }\n    server { listen 127.0.0.1:8080; return 200 $m; }\n}\n".into(),
     ];
     for (conf, want, line) in &refused {
@@ -363,16 +516,31 @@ fn mutated_corpus_against_nginx() {
         }
     }
     assert!(bases.len() >= 10, "only {} usable bases", bases.len());
-    // NGXRAY_REFUSE_SEED / NGXRAY_REFUSE_CASES explore further by hand; CI
-    // runs the fixed seed.
-    let seed = std::env::var("NGXRAY_REFUSE_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x2545_f491_4f6c_dd1d_u64);
+    // CI runs three fixed seeds; NGXRAY_REFUSE_SEED (one seed) and
+    // NGXRAY_REFUSE_CASES explore further by hand (NGXRAY_REFUSE_KEEP=DIR
+    // keeps the missed mutants there).
+    let seeds: Vec<u64> = match std::env::var("NGXRAY_REFUSE_SEED") {
+        Ok(s) => vec![s.parse().expect("NGXRAY_REFUSE_SEED is a number")],
+        Err(_) => vec![0x2545_f491_4f6c_dd1d, 3, 4],
+    };
     let cases: usize = std::env::var("NGXRAY_REFUSE_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1200);
+    let (mut missed, mut false_errors) = (Vec::new(), Vec::new());
+    for seed in seeds {
+        let (m, f) = mutants(&nginx, &bases, seed, cases);
+        missed.extend(m);
+        false_errors.extend(f);
+    }
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+    assert!(false_errors.is_empty(), "{}", false_errors.join("\n"));
+}
+
+/// `cases` mutants of `bases` from `seed`: (configs nginx refuses and
+/// ngxray passes, configs nginx accepts and ngxray errors on). Prints the
+/// figures.
+fn mutants(nginx: &Path, bases: &[String], seed: u64, cases: usize) -> (Vec<String>, Vec<String>) {
     let mut rng = Rng(seed);
     let (mut rejected, mut env, mut both, mut same_line, mut with_line) = (0, 0, 0, 0, 0);
     let mut missed = Vec::new();
@@ -382,7 +550,7 @@ fn mutated_corpus_against_nginx() {
         let text = mutate(base, &mut rng);
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("nginx.conf"), &text).expect("write");
-        let verdict = nginx_verdict(&nginx, dir.path());
+        let verdict = nginx_verdict(nginx, dir.path());
         let ours = ngxray_errors(dir.path());
         match verdict {
             None => {
@@ -406,6 +574,12 @@ fn mutated_corpus_against_nginx() {
                             text.lines().find(|l| l.contains(&format!("${name}")))
                         })
                         .unwrap_or("");
+                    if let Some(keep) = std::env::var_os("NGXRAY_REFUSE_KEEP") {
+                        let _ = std::fs::write(
+                            Path::new(&keep).join(format!("missed-{seed:x}-{case}.conf")),
+                            &text,
+                        );
+                    }
                     missed.push(format!(
                         "case {case}: nginx `{msg}` at line {at:?} `{}`, ngxray passes",
                         src.trim()
@@ -429,9 +603,11 @@ fn mutated_corpus_against_nginx() {
         100.0 * same_line as f64 / with_line.max(1) as f64,
         false_errors.len(),
     );
-    for f in false_errors.iter().take(10) {
-        eprintln!("  {f}");
-    }
-    assert!(missed.is_empty(), "{}", missed.join("\n"));
     let _ = both;
+    let tag = |v: Vec<String>| {
+        v.into_iter()
+            .map(|m| format!("seed {seed:#x} {m}"))
+            .collect()
+    };
+    (tag(missed), tag(false_errors))
 }

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{bin, stderr, stdout};
+use hickory_proto::rr::RecordType;
+
+use crate::util::{bin, dns_server, stderr, stdout, DnsAnswer};
 
 /// Stops the answering server's thread when dropped.
 struct Stop(Arc<AtomicBool>);
@@ -25,48 +27,16 @@ impl Drop for Stop {
 /// A DNS server: `*.ok.test` has A 127.0.0.9, `*.invalid` is NXDOMAIN,
 /// `*.servfail.test` SERVFAIL, anything else no records.
 fn answering_server() -> (u16, Stop) {
-    use hickory_proto::op::{Message, MessageType, ResponseCode};
-    use hickory_proto::rr::rdata::A;
-    use hickory_proto::rr::{RData, Record, RecordType};
-    let sock = UdpSocket::bind("127.0.0.1:0").expect("bind dns");
-    sock.set_read_timeout(Some(Duration::from_millis(50)))
-        .expect("timeout");
-    let port = sock.local_addr().expect("addr").port();
     let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 1500];
-        while !flag.load(Ordering::SeqCst) {
-            let Ok((n, from)) = sock.recv_from(&mut buf) else {
-                continue;
-            };
-            let Ok(q) = Message::from_vec(&buf[..n]) else {
-                continue;
-            };
-            let Some(query) = q.queries().first().cloned() else {
-                continue;
-            };
-            let mut r = Message::new();
-            r.set_id(q.id())
-                .set_message_type(MessageType::Response)
-                .set_recursion_desired(true)
-                .set_recursion_available(true);
-            r.add_query(query.clone());
-            let name = query.name().to_ascii().to_ascii_lowercase();
-            if name.ends_with(".invalid.") {
-                r.set_response_code(ResponseCode::NXDomain);
-            } else if name.ends_with(".servfail.test.") {
-                r.set_response_code(ResponseCode::ServFail);
-            } else if name.ends_with(".ok.test.") && query.query_type() == RecordType::A {
-                r.add_answer(Record::from_rdata(
-                    query.name().clone(),
-                    60,
-                    RData::A(A::new(127, 0, 0, 9)),
-                ));
-            }
-            if let Ok(bytes) = r.to_vec() {
-                let _ = sock.send_to(&bytes, from);
-            }
+    let port = dns_server(stop.clone(), |name, qtype| {
+        if name.ends_with(".invalid.") {
+            DnsAnswer::NxDomain
+        } else if name.ends_with(".servfail.test.") {
+            DnsAnswer::ServFail
+        } else if name.ends_with(".ok.test.") && qtype == RecordType::A {
+            DnsAnswer::A([127, 0, 0, 9])
+        } else {
+            DnsAnswer::Empty
         }
     });
     (port, Stop(stop))

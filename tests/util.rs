@@ -97,3 +97,70 @@ pub fn nginx_test_config(nginx: &Path, dir: &Path) -> Output {
         .output()
         .expect("run nginx")
 }
+
+/// What the test DNS server ([`dns_server`]) answers to one question.
+pub enum DnsAnswer {
+    /// One A record (TTL 60).
+    A([u8; 4]),
+    NxDomain,
+    ServFail,
+    /// NOERROR without records.
+    Empty,
+}
+
+/// A DNS server on 127.0.0.1 (UDP, hickory-proto messages) that answers
+/// each question with `answer(name, type)` (`name` in lowercase with its
+/// final dot, `localhost.`), until `stop` is set. Returns its port.
+pub fn dns_server(
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    answer: impl Fn(&str, hickory_proto::rr::RecordType) -> DnsAnswer + Send + 'static,
+) -> u16 {
+    use hickory_proto::op::{Message, MessageType, ResponseCode};
+    use hickory_proto::rr::rdata::A;
+    use hickory_proto::rr::{RData, Record};
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind dns");
+    sock.set_read_timeout(Some(std::time::Duration::from_millis(50)))
+        .expect("timeout");
+    let port = sock.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let Ok((n, from)) = sock.recv_from(&mut buf) else {
+                continue;
+            };
+            let Ok(q) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
+            let Some(query) = q.queries().first().cloned() else {
+                continue;
+            };
+            let mut r = Message::new();
+            r.set_id(q.id())
+                .set_message_type(MessageType::Response)
+                .set_recursion_desired(true)
+                .set_recursion_available(true);
+            r.add_query(query.clone());
+            let name = query.name().to_ascii().to_ascii_lowercase();
+            match answer(&name, query.query_type()) {
+                DnsAnswer::A([a, b, c, d]) => {
+                    r.add_answer(Record::from_rdata(
+                        query.name().clone(),
+                        60,
+                        RData::A(A::new(a, b, c, d)),
+                    ));
+                }
+                DnsAnswer::NxDomain => {
+                    r.set_response_code(ResponseCode::NXDomain);
+                }
+                DnsAnswer::ServFail => {
+                    r.set_response_code(ResponseCode::ServFail);
+                }
+                DnsAnswer::Empty => {}
+            }
+            if let Ok(bytes) = r.to_vec() {
+                let _ = sock.send_to(&bytes, from);
+            }
+        }
+    });
+    port
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::target::has_variable;
 use crate::model::values::{parse_size, parse_time};
-use crate::model::{Context, Host, Model, Pass, PassModule, ScopeId, Upstream};
+use crate::model::{Context, Host, Model, Pass, PassModule, PassTarget, ScopeId, Upstream};
 
 // Shared with `lint --resolve` through the bottom `dns` module.
 pub use crate::dns::{ResolverSettings, Site};
@@ -484,33 +484,15 @@ pub fn pass_targets(model: &Model<'_>, id: crate::model::PassId, conf_dir: &Path
                 .collect();
         }
         let t = &pass.target;
-        let tls_name = match &t.host {
-            Host::Name(n) => n.clone(),
-            Host::Ip(a) => a.to_string(),
-            _ => "localhost".into(),
-        };
-        let site = Site::of(model, pass.directive);
+        let target = implicit_target(model, pass, t, conf_dir);
         return vec![Target {
             upstream: up.name.clone(),
-            implicit: true,
             stream: up.stream,
             server: t.authority(),
-            host: t.host.clone(),
-            port: t.port.unwrap_or_else(|| default_port(t.scheme.as_deref())),
-            weight: None,
-            backup: false,
-            down: false,
-            site: site.clone(),
-            pass: Some(site),
-            module: Some(pass.module),
-            scheme: t.scheme.clone(),
             runtime_resolve: false,
-            settings: settings_of(model, pass, conf_dir, &tls_name),
-            not_probeable: None,
-            path: None,
+            ..target
         }];
     }
-    let site = Site::of(model, pass.directive);
     // `http://app:8080$request_uri`: the host and port are literal
     let literal_part = literal_authority(&pass.target.raw, pass.module);
     let literal = literal_part.is_some();
@@ -522,13 +504,11 @@ pub fn pass_targets(model: &Model<'_>, id: crate::model::PassId, conf_dir: &Path
         }
         None => &pass.target,
     };
-    let name = if literal {
-        t.authority()
+    let (name, server) = if literal {
+        (t.authority(), t.authority())
     } else {
-        t.raw.clone()
+        (t.raw.clone(), pass.target.raw.clone())
     };
-    let tls_name = t.host.name().unwrap_or("localhost").to_string();
-    let settings = settings_of(model, pass, conf_dir, &tls_name);
     let not_probeable = (!literal).then(|| {
         let vars: Vec<String> = crate::model::target::variables(&pass.target.raw)
             .iter()
@@ -541,13 +521,27 @@ pub fn pass_targets(model: &Model<'_>, id: crate::model::PassId, conf_dir: &Path
     });
     vec![Target {
         upstream: name,
+        server,
+        not_probeable,
+        ..implicit_target(model, pass, t, conf_dir)
+    }]
+}
+
+/// The one target of a `*_pass` to `t` (its literal address, or its
+/// implicit upstream), with the settings of the pass's location; nginx
+/// names a TLS peer by the host it connects to (an address as written).
+fn implicit_target(model: &Model<'_>, pass: &Pass<'_>, t: &PassTarget, conf_dir: &Path) -> Target {
+    let tls_name = match &t.host {
+        Host::Name(n) => n.clone(),
+        Host::Ip(a) => a.to_string(),
+        _ => "localhost".into(),
+    };
+    let site = Site::of(model, pass.directive);
+    Target {
+        upstream: t.authority(),
         implicit: true,
         stream: pass.module.is_stream(),
-        server: if literal {
-            t.authority()
-        } else {
-            pass.target.raw.clone()
-        },
+        server: t.authority(),
         host: t.host.clone(),
         port: t.port.unwrap_or_else(|| default_port(t.scheme.as_deref())),
         weight: None,
@@ -558,10 +552,10 @@ pub fn pass_targets(model: &Model<'_>, id: crate::model::PassId, conf_dir: &Path
         module: Some(pass.module),
         scheme: t.scheme.clone(),
         runtime_resolve: matches!(t.host, Host::Name(_)),
-        settings,
-        not_probeable,
+        settings: settings_of(model, pass, conf_dir, &tls_name),
+        not_probeable: None,
         path: None,
-    }]
+    }
 }
 
 /// Every target of the model, in configuration order: the servers of each

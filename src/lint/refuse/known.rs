@@ -144,3 +144,18 @@ pub(super) fn is_known(name: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_names() {
+        assert!(is_known("host"));
+        assert!(is_known("ssl_anything"));
+        assert!(is_known("1"));
+        assert!(is_known("ENV_STYLE"));
+        assert!(!is_known("nosuch"));
+        assert!(!is_known("foo_bar"));
+    }
+}

@@ -23,16 +23,35 @@
 //!   are never reported. Elsewhere this check says nothing: a false error is
 //!   worse than a miss.
 //!
+//! * values nginx parses in its handlers: `expires` times, `error_page`
+//!   codes (`=`, 499, variables), upstream `keepalive`, `error_log` levels,
+//!   `ssl_session_cache`, `gzip_proxied`/`gzip_http_version`, bracketed
+//!   IPv6 upstream addresses (`invalid host in upstream "[::1"`),
+//!   `charset_map` utf-8 codes, `map` with two `default`s, `geo` with a
+//!   source that is not a variable;
+//! * regular expressions (`location ~`, `rewrite`, `if (… ~ …)`, `map`
+//!   keys) compiled with PCRE2 as nginx does ([`regex`]): `pcre2_compile()
+//!   failed: …`;
+//! * a server whose certificates outnumber its keys — `no
+//!   "ssl_certificate_key" is defined for certificate "X"`;
+//! * values nginx compiles at merge time (`*_param`, `*_set_header`,
+//!   `ssl_certificate` with variables), only where nginx does compile them
+//!   (in a `server` or `location`, or in `http` when a server inherits
+//!   them).
+//!
 //! A comment-only (or empty) `nginx.conf` is a main configuration
 //! ([`root_context`]), so it gets nginx's `no "events" section in
 //! configuration`.
 //!
 //! Everything runs in one iterative walk per root ([`crate::model::walk`]).
+//! The checks live by concern: [`directives`] (per-directive values),
+//! [`blocks`] (`map`, `geo`, `charset_map` entries), [`vars`] (variable
+//! names and references), [`regex`]; this file dispatches and reports.
 
 use std::collections::{HashMap, HashSet};
 
 use super::grammar::table::{table, ModuleKind};
-use super::grammar::{DUPLICATE_DIRECTIVE, INVALID_ARGUMENT_COUNT, INVALID_VALUE};
+use super::grammar::{DUPLICATE_DIRECTIVE, INVALID_VALUE};
 use super::variables::UNKNOWN_VARIABLE;
 use super::{infer_context, LintOptions, LintOutcome};
 use crate::diag::Diagnostic;
@@ -40,10 +59,14 @@ use crate::load::Loaded;
 use crate::model::{walk, Context};
 use crate::syntax::{Directive, FileId, Span, Word};
 
+mod blocks;
+mod directives;
 mod known;
+mod regex;
 mod values;
+mod vars;
 use known::is_known;
-use values::{atoi, listen_address, named_captures, valid_cidr};
+use values::atoi;
 
 /// The context a root file is linted in when `--context` is not given: an
 /// `nginx.conf` without any directive is a main configuration (nginx
@@ -94,6 +117,27 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
     }
 }
 
+/// Directives whose values nginx compiles when it merges them into a
+/// `server` or `location`.
+const PARAMS: &[&str] = &[
+    "proxy_set_header",
+    "grpc_set_header",
+    "fastcgi_param",
+    "scgi_param",
+    "uwsgi_param",
+];
+
+/// `ssl_certificate` and `ssl_certificate_key` of one block.
+#[derive(Default)]
+struct Certs {
+    certs: usize,
+    keys: usize,
+    /// (file, where) of the last `ssl_certificate`.
+    last: Option<(String, Span)>,
+    /// Values with variables (compiled when the server has certificates).
+    vars: Vec<Word>,
+}
+
 struct Checker<'a> {
     /// A complete main configuration: unknown variables can be reported.
     whole: bool,
@@ -114,6 +158,19 @@ struct Checker<'a> {
     portless: Vec<(String, Span)>,
     /// `geo` blocks (by span) that declared `ranges`.
     geo_ranges: HashSet<Span>,
+    /// `map` blocks (by span) that have a `default` entry.
+    map_defaults: HashSet<Span>,
+    /// The http `server` blocks, in read order.
+    servers: Vec<Span>,
+    /// Per `http` or `server` block (by span): `ssl_certificate` and
+    /// `ssl_certificate_key` counts, and the last certificate.
+    certs: HashMap<Span, Certs>,
+    /// `ssl on;` somewhere (certificate checks are off).
+    ssl_on: bool,
+    /// `*_param`/`*_set_header` values of `http`: (directive, value).
+    http_params: Vec<(String, Word)>,
+    /// (server, index in [`PARAMS`]): the server sets its own.
+    server_params: HashSet<(Span, usize)>,
     out: Vec<Diagnostic>,
     _d: std::marker::PhantomData<&'a Directive>,
 }
@@ -128,6 +185,12 @@ impl<'a> Checker<'a> {
             listens: HashMap::new(),
             main_blocks: HashSet::new(),
             geo_ranges: HashSet::new(),
+            map_defaults: HashSet::new(),
+            servers: Vec::new(),
+            certs: HashMap::new(),
+            ssl_on: false,
+            http_params: Vec::new(),
+            server_params: HashSet::new(),
             upstreams: HashSet::new(),
             portless: Vec::new(),
             out: Vec::new(),
@@ -140,7 +203,7 @@ impl<'a> Checker<'a> {
         if ctx == Context::Data {
             if let Some(owner) = ancestors.last() {
                 match owner.name() {
-                    "map" => self.map_entry(d),
+                    "map" => self.map_entry(d, owner),
                     "geo" => self.geo_entry(d, owner),
                     "charset_map" => self.charset_entry(d, owner),
                     _ => {}
@@ -179,6 +242,35 @@ impl<'a> Checker<'a> {
             "allow" | "deny" => self.access_rule(d),
             "sub_filter" if http => self.sub_filter(d),
             "expires" if http => self.expires(d),
+            "error_page" if http => self.error_page(d),
+            "keepalive" if ctx == Context::Upstream => self.upstream_keepalive(d),
+            "error_log" => self.error_log_levels(d),
+            "server" if ctx == Context::Upstream => self.upstream_address(d, false),
+            "proxy_pass" if http => self.upstream_address(d, true),
+            "gzip_proxied" if http => self.enum_values(
+                d,
+                &[
+                    "off",
+                    "expired",
+                    "no-cache",
+                    "no-store",
+                    "private",
+                    "no_last_modified",
+                    "no_etag",
+                    "auth",
+                    "any",
+                ],
+            ),
+            "ssl_session_cache" if matches!(ctx, Context::Http | Context::Server) => {
+                self.ssl_session_cache(d)
+            }
+            "gzip_http_version" if http => self.enum_values(d, &["1.0", "1.1"]),
+            "ssl" if http => self.ssl_on = true,
+            "ssl_certificate" | "ssl_certificate_key"
+                if matches!(ctx, Context::Http | Context::Server) =>
+            {
+                self.certificate(d, ancestors)
+            }
             // a number slot the directive table gives no unit
             "gzip_comp_level" if http => {
                 if let Some(w) = d.args.first() {
@@ -193,6 +285,7 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+            "server" if ctx == Context::Http => self.servers.push(d.span),
             "upstream" if ctx == Context::Http => {
                 if let Some(n) = d.arg(0) {
                     self.upstreams.insert(n.to_string());
@@ -201,13 +294,22 @@ impl<'a> Checker<'a> {
             "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass" | "memcached_pass"
                 if http =>
             {
+                self.upstream_address(d, false);
                 self.portless_pass(d)
             }
             "events" | "http" | "stream" | "mail" if ctx == Context::Main => self.main_block(d),
             _ => {}
         }
         self.variable_names(d, name);
-        self.references(d, name);
+        if ctx == Context::Server && PARAMS.contains(&name) {
+            if let Some(server) = ancestors.last() {
+                self.server_params.insert((
+                    server.span,
+                    PARAMS.iter().position(|p| *p == name).unwrap_or(0),
+                ));
+            }
+        }
+        self.references(d, name, ctx);
     }
 
     /// Note whatever can define variables this check cannot see.
@@ -246,126 +348,6 @@ impl<'a> Checker<'a> {
         );
     }
 
-    /// `ngx_http_rewrite_return`: a number up to 999, or one URL argument
-    /// (`http://`, `https://`, `$scheme`).
-    fn return_code(&mut self, d: &Directive) {
-        let Some(w) = d.args.first() else { return };
-        let v = w.value.as_str();
-        let url = v.starts_with("http://") || v.starts_with("https://") || v.starts_with("$scheme");
-        let ok = match atoi(v) {
-            Some(n) => n <= 999,
-            None => d.args.len() == 1 && url,
-        };
-        if !ok {
-            self.err(
-                INVALID_VALUE,
-                format!("invalid return code \"{v}\""),
-                w.span,
-                "not a status code",
-                "use a status code (e.g. `return 301 https://$host$request_uri;`) or a single URL argument",
-            );
-        }
-    }
-
-    fn rewrite_flag(&mut self, d: &Directive) {
-        let Some(w) = d.args.get(2) else { return };
-        if !matches!(
-            w.value.as_str(),
-            "last" | "break" | "redirect" | "permanent"
-        ) {
-            self.err(
-                INVALID_VALUE,
-                format!("invalid parameter \"{}\"", w.value),
-                w.span,
-                "not a rewrite flag",
-                "the flag is one of last, break, redirect, permanent (lowercase)",
-            );
-        }
-    }
-
-    fn map_entry(&mut self, d: &Directive) {
-        let name = d.name();
-        if name.contains("(?") {
-            named_captures(name, &mut self.defined);
-        }
-        if let Some(v) = d.args.first() {
-            if d.args.len() == 1 && v.value.contains('$') && name != "include" {
-                self.compile(v);
-            }
-        }
-        if d.args.is_empty() && matches!(name, "hostnames" | "volatile") {
-            return;
-        }
-        if d.args.len() != 1 || d.block.is_some() {
-            self.err(
-                INVALID_ARGUMENT_COUNT,
-                "invalid number of the map parameters".into(),
-                d.head_span(),
-                "a map entry is one key and one value",
-                "write `key value;` (quote a value with spaces)",
-            );
-        }
-    }
-
-    fn location_modifier(&mut self, d: &Directive) {
-        if d.args.len() != 2 {
-            return;
-        }
-        let m = &d.args[0];
-        if !matches!(m.value.as_str(), "=" | "^~" | "~" | "~*") {
-            self.err(
-                INVALID_VALUE,
-                format!("invalid location modifier \"{}\"", m.value),
-                m.span,
-                "not a location modifier",
-                "the modifier is one of =, ^~, ~, ~*",
-            );
-        }
-    }
-
-    /// `listen` address syntax nginx refuses (bracketed IPv6 only).
-    fn listen_syntax(&mut self, d: &Directive) {
-        let Some(w) = d.args.first() else { return };
-        if let Err(why) = listen_address(d) {
-            self.err(
-                INVALID_VALUE,
-                format!("{why} in \"{}\" of the \"listen\" directive", w.value),
-                w.span,
-                "nginx cannot parse this address",
-                "write an IPv6 address as [addr] or [addr]:port, e.g. [::]:80",
-            );
-        }
-    }
-
-    fn listen(&mut self, d: &Directive, ancestors: &[&Directive]) {
-        self.listen_syntax(d);
-        let Ok(Some(mut addr)) = listen_address(d) else {
-            return;
-        };
-        // `quic` sockets are UDP: apart from the TCP ones on the same port
-        let quic = d.args.iter().skip(1).any(|w| w.value == "quic");
-        if quic {
-            addr.push_str(" quic");
-        }
-        let Some(server) = ancestors.iter().rev().find(|a| a.name() == "server") else {
-            return;
-        };
-        let list = self.listens.entry(server.span).or_default();
-        if list.contains(&addr) {
-            let w = &d.args[0];
-            let msg = format!("a duplicate listen {}", addr.trim_end_matches(" quic"));
-            self.err(
-                DUPLICATE_DIRECTIVE,
-                msg,
-                w.span,
-                "this server already listens here",
-                "remove one of the two `listen` lines",
-            );
-        } else {
-            list.push(addr);
-        }
-    }
-
     /// `events {}` twice: `"events" directive is duplicate`.
     fn main_block(&mut self, d: &Directive) {
         if !self.main_blocks.insert(d.name().to_string()) {
@@ -379,408 +361,95 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The optional third argument of `add_header` (`always`) and
-    /// `*_param` (`if_not_empty`).
-    fn third_flag(&mut self, d: &Directive, flag: &str) {
-        let Some(w) = d.args.get(2) else { return };
-        if w.value != flag {
-            self.err(
-                INVALID_VALUE,
-                format!("invalid parameter \"{}\"", w.value),
-                w.span,
-                "not a parameter of this directive",
-                &format!("the only third argument is `{flag}`; quote a value with spaces"),
-            );
-        }
-    }
-
-    /// `allow`/`deny`: `all`, `unix:`, an address or address/prefix.
-    fn access_rule(&mut self, d: &Directive) {
-        let Some(w) = d.args.first() else { return };
-        let v = w.value.as_str();
-        if d.args.len() == 1 && v != "all" && v != "unix:" && !valid_cidr(v) {
-            self.err(
-                INVALID_VALUE,
-                format!("invalid parameter \"{v}\""),
-                w.span,
-                "not an address, a network or `all`",
-                "write an address or network (10.0.0.0/8, 2001:db8::/32), `unix:` or `all`",
-            );
-        }
-    }
-
-    fn sub_filter(&mut self, d: &Directive) {
-        if let Some(w) = d.args.first() {
-            if w.value.is_empty() && d.args.len() == 2 {
-                self.err(
-                    INVALID_VALUE,
-                    "empty search pattern".into(),
-                    w.span,
-                    "nothing to search for",
-                    "give the text to replace as the first argument",
-                );
-            }
-        }
-    }
-
-    /// `expires modified TIME`: two arguments only after `modified`.
-    fn expires(&mut self, d: &Directive) {
-        if d.args.len() == 2 && d.args[0].value != "modified" {
-            self.err(
-                INVALID_VALUE,
-                "\"expires\" directive invalid value".into(),
-                d.args[0].span,
-                "two arguments only as `modified TIME`",
-                "write `expires TIME;`, `expires modified TIME;`, `expires epoch|max|off;`",
-            );
-        }
-    }
-
-    /// `fastcgi_pass name;` (and uwsgi, scgi, grpc, memcached): a name
-    /// without a port is an `upstream` name, checked once all are known.
-    fn portless_pass(&mut self, d: &Directive) {
-        let Some(w) = d.args.first() else { return };
-        if w.value.contains('$') {
-            return;
-        }
-        let v = w.value.as_str();
-        let v = v
-            .strip_prefix("grpc://")
-            .or_else(|| v.strip_prefix("grpcs://"))
-            .unwrap_or(v);
-        if v.starts_with("unix:") || v.starts_with('[') || v.contains(':') || v.contains('/') {
-            return;
-        }
-        self.portless.push((v.to_string(), w.span));
-    }
-
-    /// A `charset_map` line: two hexadecimal codes.
-    fn charset_entry(&mut self, d: &Directive, owner: &Directive) {
-        if d.args.len() != 1 || d.block.is_some() {
-            self.err(
-                INVALID_ARGUMENT_COUNT,
-                "invalid parameters number".into(),
-                d.head_span(),
-                "a charset_map line is two codes",
-                "write `SRC DST;` in hexadecimal (e.g. `C0 D18E;`)",
-            );
-            return;
-        }
-        let utf8 = owner
-            .args
-            .get(1)
-            .is_some_and(|a| a.value.eq_ignore_ascii_case("utf-8"));
-        let hex = |s: &str| {
-            (!s.is_empty() && s.len() <= 8 && s.bytes().all(|b| b.is_ascii_hexdigit()))
-                .then(|| u32::from_str_radix(s, 16).ok())
-                .flatten()
-        };
-        let src = (d.name(), d.name.span);
-        let dst = (d.args[0].value.as_str(), d.args[0].span);
-        for (i, (v, span)) in [src, dst].into_iter().enumerate() {
-            let ok = match hex(v) {
-                Some(n) => i == 1 && utf8 || n <= 0xff,
-                None => false,
-            };
-            if !ok {
-                self.err(
-                    INVALID_VALUE,
-                    format!("invalid value \"{v}\""),
-                    span,
-                    "not a hexadecimal code",
-                    "codes are hexadecimal bytes (UTF-8 sequences on the utf-8 side)",
-                );
-                return;
-            }
-        }
-    }
-
-    /// `ngx_http_rewrite_if_condition`.
-    fn if_condition(&mut self, d: &Directive) {
-        let n = d.args.len();
-        if n == 0 {
-            return;
-        }
-        let bad = |this: &mut Self, msg: String, w: &Word| {
-            this.err(
-                INVALID_VALUE,
-                msg,
-                w.span,
-                "nginx cannot read this condition",
-                "write `if ($var)`, `if ($var OP value)` with OP one of = != ~ ~* !~ !~*, or `if (-f $path)` (and -d -e -x, with an optional !)",
-            );
-        };
-        let first = &d.args[0];
-        let last = &d.args[n - 1];
-        if !first.value.starts_with('(') {
-            return bad(
-                self,
-                format!("invalid condition \"{}\"", first.value),
-                first,
-            );
-        }
-        if !last.value.ends_with(')') {
-            return bad(self, format!("invalid condition \"{}\"", last.value), last);
-        }
-        // the tokens between the parentheses (nginx strips one from each end)
-        let mut toks: Vec<(String, &Word)> =
-            d.args.iter().map(|w| (w.value.to_string(), w)).collect();
-        if toks[0].0 == "(" {
-            toks.remove(0);
-        } else {
-            toks[0].0.remove(0);
-        }
-        if toks.is_empty() {
-            return;
-        }
-        let li = toks.len() - 1;
-        if toks[li].0 == ")" {
-            toks.pop();
-        } else {
-            toks[li].0.pop();
-        }
-        let Some((cur, w)) = toks.first().cloned() else {
-            return;
-        };
-        let last = toks.len() - 1;
-        if cur.len() > 1 && cur.starts_with('$') {
-            if last != 0 && last != 2 {
-                return bad(self, format!("invalid condition \"{cur}\""), w);
-            }
-            if last == 0 {
-                return;
-            }
-            let (op, ow) = &toks[1];
-            if !matches!(op.as_str(), "=" | "!=" | "~" | "~*" | "!~" | "!~*") {
-                bad(self, format!("unexpected \"{op}\" in condition"), ow);
-            }
-            return;
-        }
-        let b = cur.as_bytes();
-        let file_op =
-            (b.len() == 2 && b[0] == b'-') || (b.len() == 3 && b[0] == b'!' && b[1] == b'-');
-        if file_op {
-            if last != 1 {
-                return bad(self, format!("invalid condition \"{cur}\""), w);
-            }
-            if matches!(b[b.len() - 1], b'f' | b'd' | b'e' | b'x') {
-                return;
-            }
-        }
-        bad(self, format!("invalid condition \"{cur}\""), w);
-    }
-
-    /// A `geo` entry: `network value;`, or `default`, `include`, `proxy`,
-    /// `delete`, `ranges;`, `proxy_recursive;`.
-    fn geo_entry(&mut self, d: &Directive, owner: &Directive) {
-        let name = d.name();
-        if d.args.is_empty() && matches!(name, "ranges" | "proxy_recursive") {
-            if name == "ranges" {
-                self.geo_ranges.insert(owner.span);
-            }
-            return;
-        }
-        if d.args.len() != 1 || d.block.is_some() {
-            self.err(
-                INVALID_ARGUMENT_COUNT,
-                "invalid number of the geo parameters".into(),
-                d.head_span(),
-                "a geo entry is one network and one value",
-                "write `network value;` (quote a value with spaces)",
-            );
-            return;
-        }
-        if matches!(name, "include" | "proxy" | "default") || self.geo_ranges.contains(&owner.span)
-        {
-            return;
-        }
-        let net = if name == "delete" {
-            d.arg(0).unwrap_or_default()
-        } else {
-            name
-        };
-        if !valid_cidr(net) {
-            self.err(
-                INVALID_VALUE,
-                format!("invalid network \"{net}\""),
-                d.name.span,
-                "not an address or address/prefix",
-                "write an IPv4 or IPv6 address, optionally with /prefix (e.g. 10.0.0.0/8)",
-            );
-        }
-    }
-
-    /// Arguments nginx takes as a variable name.
-    fn variable_names(&mut self, d: &Directive, name: &str) {
-        let which: Option<&Word> = match name {
-            "set" | "auth_request_set" => d.args.first(),
-            "map" | "split_clients" => d.args.get(1),
-            "geo" => d.args.last(),
-            _ => None,
-        };
-        let Some(w) = which else { return };
-        let v = w.value.as_str();
-        match v.strip_prefix('$') {
-            Some(n) if !n.is_empty() => {
-                self.defined.insert(n.to_string());
-            }
-            _ => self.err(
-                INVALID_VALUE,
-                format!("invalid variable name \"{v}\""),
-                w.span,
-                "not a $variable",
-                "name the variable with a leading $, e.g. `set $name value;`",
-            ),
-        }
-    }
-
-    /// References in the arguments nginx compiles as values with
-    /// variables.
-    fn references(&mut self, d: &Directive, name: &str) {
-        if !d
-            .args
+    /// Count `ssl_certificate`/`ssl_certificate_key` per `http`/`server`.
+    fn certificate(&mut self, d: &Directive, ancestors: &[&Directive]) {
+        let Some(block) = ancestors
             .iter()
-            .any(|w| w.value.contains('$') || w.value.contains('('))
-        {
+            .rev()
+            .find(|a| matches!(a.name(), "server" | "http"))
+        else {
+            return;
+        };
+        let c = self.certs.entry(block.span).or_default();
+        if let Some(w) = d.args.first().filter(|w| w.value.contains('$')) {
+            c.vars.push(w.clone());
+        }
+        if d.name() == "ssl_certificate" {
+            c.certs += 1;
+            c.last = d.args.first().map(|w| (w.value.to_string(), w.span));
+        } else {
+            c.keys += 1;
+        }
+    }
+
+    /// `ngx_http_ssl_merge_srv_conf`: a server's certificates (its own,
+    /// else those of `http`) each need a key (its own, else those of
+    /// `http`): `no "ssl_certificate_key" is defined for certificate "X"`.
+    fn finish_certificates(&mut self) {
+        if self.ssl_on {
+            // `ssl on;` (deprecated): other messages, not checked
             return;
         }
-        for w in &d.args {
-            if w.value.contains("(?") {
-                named_captures(&w.value, &mut self.defined);
-            }
-        }
-        let compiled: Vec<&Word> = match name {
-            "return" => match d.args.len() {
-                1 => d.args.first().into_iter().collect(),
-                _ => d.args.get(1).into_iter().collect(),
-            },
-            // (`*_param`, `proxy_set_header`: compiled only where a
-            // `*_pass` uses them, so not checked here)
-            "rewrite" | "set" | "add_header" | "add_trailer" | "auth_request_set" => {
-                d.args.get(1).into_iter().collect()
-            }
-            "proxy_pass" | "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass"
-            | "proxy_cache_key" | "fastcgi_cache_key" | "uwsgi_cache_key" | "scgi_cache_key"
-            | "root" | "alias" | "limit_req_zone" | "limit_conn_zone" | "map" => {
-                d.args.first().into_iter().collect()
-            }
-            "try_files" | "index" | "sub_filter" => d.args.iter().collect(),
-            "error_page" => d.args.last().into_iter().collect(),
-            "auth_basic" | "auth_basic_user_file" => d.args.first().into_iter().collect(),
-            "access_log" => d
-                .args
-                .first()
-                .filter(|w| !w.value.starts_with("syslog:"))
-                .into_iter()
-                .collect(),
-            "log_format" => d
-                .args
-                .iter()
-                .skip(1)
-                .filter(|w| !w.value.starts_with("escape="))
-                .collect(),
-            "if" => {
-                // `if ($var)`, `if ($var = value)`: the variable, and the
-                // value of `=`/`!=` (regex operands are not compiled)
-                let toks: Vec<&Word> = d
-                    .args
-                    .iter()
-                    .filter(|w| w.value != "(" && w.value != ")")
-                    .collect();
-                let mut v: Vec<&Word> = Vec::new();
-                if let Some(first) = toks.first() {
-                    if first.value.trim_start_matches('(').starts_with('$') {
-                        self.if_variable(first);
+        let http = self
+            .certs
+            .iter()
+            .find(|(span, _)| !self.servers.contains(span));
+        let (http_certs, http_keys, http_last) = match http {
+            Some((_, c)) => (c.certs, c.keys, c.last.clone()),
+            None => (0, 0, None),
+        };
+        let mut found = Vec::new();
+        let mut compile = Vec::new();
+        for s in &self.servers {
+            let own = self.certs.get(s);
+            let (certs, last) = match own {
+                Some(c) if c.certs > 0 => (c.certs, c.last.clone()),
+                _ => (http_certs, http_last.clone()),
+            };
+            let keys = match own {
+                Some(c) if c.keys > 0 => c.keys,
+                _ => http_keys,
+            };
+            if certs > keys {
+                if let Some(last) = last {
+                    if !found.contains(&last) {
+                        found.push(last);
                     }
                 }
-                if toks.len() >= 3 && matches!(toks[1].value.as_str(), "=" | "!=") {
-                    v.push(toks[2]);
-                }
-                v
-            }
-            _ => Vec::new(),
-        };
-        for w in compiled {
-            if w.value.contains('$') {
-                self.compile(w);
-            }
-        }
-    }
-
-    fn if_variable(&mut self, w: &Word) {
-        let v = w.value.trim_start_matches('(').trim_end_matches(')');
-        let n: String = v
-            .get(1..)
-            .unwrap_or_default()
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        if !n.is_empty() {
-            self.uses.push((n, w.span));
-        }
-    }
-
-    /// `ngx_http_script_compile`: every `$` starts a capture (`$1`…`$9`), a
-    /// name, or `${name}`.
-    fn compile(&mut self, w: &Word) {
-        let b = w.value.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] != b'$' {
-                i += 1;
-                continue;
-            }
-            i += 1;
-            if i == b.len() {
-                self.invalid_name(w);
-                return;
-            }
-            if (b'1'..=b'9').contains(&b[i]) {
-                i += 1;
-                continue;
-            }
-            let bracket = b[i] == b'{';
-            if bracket {
-                i += 1;
-            }
-            let start = i;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                i += 1;
-            }
-            let name = &w.value[start..i];
-            if bracket {
-                if b.get(i) == Some(&b'}') {
-                    i += 1;
-                } else {
-                    self.err(
-                        INVALID_VALUE,
-                        format!("the closing bracket in \"{name}\" variable is missing"),
-                        w.span,
-                        "unclosed ${",
-                        "close the name with `}`, e.g. `${name}suffix`",
-                    );
-                    return;
+            } else if certs > 0 {
+                // `ngx_http_ssl_compile_certificates`; those of `http` are
+                // compiled as well when inherited, not checked here
+                if let Some(c) = own {
+                    compile.extend(c.vars.iter().cloned());
                 }
             }
-            if name.is_empty() {
-                self.invalid_name(w);
-                return;
-            }
-            self.uses.push((name.to_string(), w.span));
         }
-    }
-
-    fn invalid_name(&mut self, w: &Word) {
-        self.err(
-            INVALID_VALUE,
-            "invalid variable name".into(),
-            w.span,
-            "a $ without a variable name",
-            "nginx reads every $ in this value as the start of a variable: remove it, or take a literal $ from a variable (e.g. `geo $dollar { default \"$\"; }`)",
-        );
+        for w in compile {
+            self.compile(&w);
+        }
+        for (file, span) in found {
+            self.err(
+                INVALID_VALUE,
+                format!("no \"ssl_certificate_key\" is defined for certificate \"{file}\""),
+                span,
+                "no key for this certificate",
+                "add `ssl_certificate_key` with the certificate's private key, one per `ssl_certificate`",
+            );
+        }
     }
 
     fn finish(&mut self) {
+        // `http`-level params a server inherits (one without its own)
+        for (name, w) in std::mem::take(&mut self.http_params) {
+            let i = PARAMS.iter().position(|p| *p == name).unwrap_or(0);
+            if self
+                .servers
+                .iter()
+                .any(|s| !self.server_params.contains(&(*s, i)))
+            {
+                self.compile(&w);
+            }
+        }
         if !self.whole {
             return;
         }
@@ -795,6 +464,7 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        self.finish_certificates();
         if self.open_world {
             return;
         }
@@ -812,43 +482,5 @@ impl<'a> Checker<'a> {
                 "define it (`set`, `map`, `geo`, …) or fix the name; nginx refuses to start",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::syntax::{parse, FileId};
-
-    fn listen(s: &str) -> Result<Option<String>, &'static str> {
-        let p = parse(format!("listen {s};").as_bytes(), FileId(0));
-        listen_address(&p.root.directives[0])
-    }
-
-    #[test]
-    fn listen_addresses_as_nginx_prints_them() {
-        assert_eq!(listen("80"), Ok(Some("0.0.0.0:80".into())));
-        assert_eq!(listen("*:80"), Ok(Some("0.0.0.0:80".into())));
-        assert_eq!(listen("127.0.0.1"), Ok(Some("127.0.0.1:80".into())));
-        assert_eq!(listen("[::]:8080"), Ok(Some("[::]:8080".into())));
-        assert_eq!(listen("[0::0]:8080"), Ok(Some("[::]:8080".into())));
-        assert_eq!(listen("[::1]"), Ok(Some("[::1]:80".into())));
-        assert_eq!(listen("localhost:80"), Ok(None));
-        assert_eq!(listen("unix:/a"), Ok(Some("unix:/a".into())));
-        assert_eq!(listen("[:::80"), Err("invalid host"));
-        assert_eq!(listen("[::1]x"), Err("invalid host"));
-        assert_eq!(listen("[::1]:"), Err("invalid port"));
-        assert_eq!(listen("[::1]:99999"), Err("invalid port"));
-        assert_eq!(listen("[zz]:80"), Err("invalid IPv6 address"));
-    }
-
-    #[test]
-    fn known_names() {
-        assert!(is_known("host"));
-        assert!(is_known("ssl_anything"));
-        assert!(is_known("1"));
-        assert!(is_known("ENV_STYLE"));
-        assert!(!is_known("nosuch"));
-        assert!(!is_known("foo_bar"));
     }
 }

@@ -112,3 +112,63 @@ pub(super) fn named_captures(s: &str, out: &mut HashSet<String>) {
         }
     }
 }
+
+/// `ngx_parse_inet6_url` on a bracketed address of an upstream (`server`
+/// of `upstream`, `*_pass`): nginx's error, if any. `uri_part`: a path may
+/// follow (`proxy_pass`).
+pub(super) fn inet6_url(s: &str, uri_part: bool) -> Result<(), &'static str> {
+    let Some(rest) = s.strip_prefix('[') else {
+        return Ok(());
+    };
+    let Some((host, tail)) = rest.split_once(']') else {
+        return Err("invalid host");
+    };
+    let tail = match tail.find('/') {
+        Some(_) if !uri_part => return Err("invalid host"),
+        Some(i) => &tail[..i],
+        None => tail,
+    };
+    if !tail.is_empty() {
+        let Some(port) = tail.strip_prefix(':') else {
+            return Err("invalid host");
+        };
+        if !atoi(port).is_some_and(|n| (1..=65535).contains(&n)) {
+            return Err("invalid port");
+        }
+    }
+    if host.is_empty() {
+        return Err("no host");
+    }
+    if host.parse::<Ipv6Addr>().is_err() {
+        return Err("invalid IPv6 address");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{parse, FileId};
+
+    fn listen(s: &str) -> Result<Option<String>, &'static str> {
+        let p = parse(format!("listen {s};").as_bytes(), FileId(0));
+        listen_address(&p.root.directives[0])
+    }
+
+    #[test]
+    fn listen_addresses_as_nginx_prints_them() {
+        assert_eq!(listen("80"), Ok(Some("0.0.0.0:80".into())));
+        assert_eq!(listen("*:80"), Ok(Some("0.0.0.0:80".into())));
+        assert_eq!(listen("127.0.0.1"), Ok(Some("127.0.0.1:80".into())));
+        assert_eq!(listen("[::]:8080"), Ok(Some("[::]:8080".into())));
+        assert_eq!(listen("[0::0]:8080"), Ok(Some("[::]:8080".into())));
+        assert_eq!(listen("[::1]"), Ok(Some("[::1]:80".into())));
+        assert_eq!(listen("localhost:80"), Ok(None));
+        assert_eq!(listen("unix:/a"), Ok(Some("unix:/a".into())));
+        assert_eq!(listen("[:::80"), Err("invalid host"));
+        assert_eq!(listen("[::1]x"), Err("invalid host"));
+        assert_eq!(listen("[::1]:"), Err("invalid port"));
+        assert_eq!(listen("[::1]:99999"), Err("invalid port"));
+        assert_eq!(listen("[zz]:80"), Err("invalid IPv6 address"));
+    }
+}
