@@ -285,6 +285,7 @@ fn refusals_in_nginx_wording() {
         ),
     ];
     let accepted: Vec<String> = vec![
+        in_server("limit_rate $arg_rate;\nlimit_rate_after $arg_after;"),
         in_server("return 0999;"),
         in_server("return $scheme://x;"),
         in_server("set $1 x; set $a-b 1;"),
