@@ -23,7 +23,9 @@ use std::process::Command;
 
 use serde_json::{Map, Value};
 
-/// The event fields compared (names of `ngxray logs --format ndjson`).
+/// The event fields compared (names of `ngxray logs --format ndjson`): a
+/// copy of `ngxray::export::FIELDS`, which the VRL test crate cannot link;
+/// `export_clickhouse::compared_fields_are_the_export_fields` keeps them equal.
 pub const FIELDS: &[&str] = &[
     "cause",
     "status",

@@ -1,9 +1,10 @@
 //! Entries of the data blocks nginx parses itself (`map`, `geo`,
 //! `charset_map`): their arity and values.
 
-use super::values::{named_captures, valid_cidr};
+use super::values::valid_cidr;
 use super::Checker;
 use crate::lint::grammar::{DUPLICATE_DIRECTIVE, INVALID_ARGUMENT_COUNT, INVALID_VALUE};
+use crate::lint::variables::named_captures;
 use crate::syntax::Directive;
 
 impl Checker<'_> {

@@ -1,7 +1,6 @@
 //! Value shapes `nginx -t` refuses: numbers, `listen` addresses, CIDR
 //! masks, the named captures of a regex.
 
-use std::collections::HashSet;
 use std::net::Ipv6Addr;
 
 use crate::syntax::Directive;
@@ -85,30 +84,6 @@ pub(super) fn valid_cidr(s: &str) -> bool {
             !p.is_empty()
                 && p.bytes().all(|b| b.is_ascii_digit())
                 && p.parse::<u32>().is_ok_and(|n| n <= max)
-        }
-    }
-}
-
-/// Named captures `(?<name>…)`, `(?P<name>…)`, `(?'name'…)`.
-pub(super) fn named_captures(s: &str, out: &mut HashSet<String>) {
-    let b = s.as_bytes();
-    for i in 0..b.len() {
-        if b[i] != b'(' || b.get(i + 1) != Some(&b'?') {
-            continue;
-        }
-        let rest = &b[i + 2..];
-        let skip = match rest {
-            [b'<', ..] | [b'\'', ..] => 1,
-            [b'P', b'<', ..] => 2,
-            _ => continue,
-        };
-        let from = i + 2 + skip;
-        let n = b[from..]
-            .iter()
-            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-            .count();
-        if n > 0 {
-            out.insert(s[from..from + n].to_string());
         }
     }
 }

@@ -2,9 +2,9 @@
 //! (`ngx_http_script_compile`: `$`, `${name`), and the references that
 //! [`Checker::finish`] reports as unknown in a complete configuration.
 
-use super::values::named_captures;
 use super::Checker;
 use crate::lint::grammar::INVALID_VALUE;
+use crate::lint::variables::named_captures;
 use crate::model::Context;
 use crate::syntax::{Directive, Word};
 
