@@ -8,27 +8,16 @@
 //! value, and that the status totals equal access.log's and the clients'.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::diagnose_nginx::{closed_ports, directive, line_of, Backend};
+use crate::diagnose_nginx::{closed_ports, directive, get_host, line_of, nginx_dir, Backend};
 use crate::diagnose_stream::{start_nginx, wait_pid_file};
 use crate::util::*;
 
 fn get(port: u16, path: &str) -> u16 {
-    let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect nginx");
-    c.set_read_timeout(Some(Duration::from_secs(10))).ok();
-    write!(c, "GET {path} HTTP/1.0\r\nHost: app.example.test\r\n\r\n").expect("send");
-    let mut out = Vec::new();
-    let _ = c.read_to_end(&mut out);
-    let head = String::from_utf8_lossy(&out);
-    head.split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in response: {head}"))
+    get_host(port, "app.example.test", path)
 }
 
 fn at<'a>(j: &'a Value, cause: &str, location: &str) -> &'a Value {
@@ -45,11 +34,8 @@ fn diagnose_real_nginx_decided_statuses() {
     let Some(nginx) = nginx("diagnose_real_nginx_decided_statuses") else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = nginx_dir();
     let d = dir.path();
-    for sub in ["tmp", "logs"] {
-        std::fs::create_dir_all(d.join(sub)).expect("mkdir");
-    }
     let ports = closed_ports(2);
     let (auth_down, listen) = (ports[0], ports[1]);
     let app = Backend::start(Duration::ZERO);

@@ -105,11 +105,25 @@ impl Drop for Nginx {
     }
 }
 
-/// One HTTP/1.0 request; the status line's code.
+/// One HTTP/1.0 request to the incident's host; the status line's code.
 fn get(port: u16, path: &str) -> u16 {
+    get_host(port, "api.example.test", path)
+}
+
+/// nginx's work folder with its `tmp` and `logs` folders.
+pub(crate) fn nginx_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for sub in ["tmp", "logs"] {
+        std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
+    }
+    dir
+}
+
+/// One HTTP/1.0 request with this `Host`; the status line's code.
+pub(crate) fn get_host(port: u16, host: &str, path: &str) -> u16 {
     let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect nginx");
     c.set_read_timeout(Some(Duration::from_secs(10))).ok();
-    write!(c, "GET {path} HTTP/1.0\r\nHost: api.example.test\r\n\r\n").expect("send");
+    write!(c, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("send");
     let mut out = Vec::new();
     let _ = c.read_to_end(&mut out);
     let head = String::from_utf8_lossy(&out);
@@ -165,11 +179,8 @@ fn diagnose_real_nginx_incident() {
     let Some(nginx) = nginx("diagnose_real_nginx_incident") else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = nginx_dir();
     let d = dir.path();
-    for sub in ["tmp", "logs"] {
-        std::fs::create_dir_all(d.join(sub)).expect("mkdir");
-    }
     // stopped peer, two dead peers, nginx's own port
     let ports = closed_ports(4);
     let (stopped, dead1, dead2, listen) = (ports[0], ports[1], ports[2], ports[3]);
