@@ -277,7 +277,7 @@ fn result(l: &Located, rule_index: Option<usize>, info: &RunInfo) -> Value {
                     "id": i,
                     "message": {"text": rl.message},
                     "physicalLocation": physical_location(
-                        &rl.file,
+                        rl.file,
                         (rl.line, rl.column, rl.end_line, rl.end_column),
                         info,
                     ),
