@@ -23,6 +23,20 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, info: &RunInfo) -> Stri
     out
 }
 
+/// Write every diagnostic as one workflow command line.
+pub fn write(
+    w: &mut impl std::io::Write,
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    info: &RunInfo,
+) -> std::io::Result<()> {
+    for d in diags {
+        w.write_all(command(&d.locate(sources), info).as_bytes())?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
 fn command_name(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
