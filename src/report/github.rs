@@ -15,12 +15,10 @@ use super::RunInfo;
 
 /// Render every diagnostic as one workflow command line.
 pub fn render(diags: &[Diagnostic], sources: &SourceMap, info: &RunInfo) -> String {
-    let mut out = String::new();
-    for d in diags {
-        out.push_str(&command(&d.locate(sources), info));
-        out.push('\n');
-    }
-    out
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail; the commands are UTF-8.
+    let _ = write(&mut out, diags, sources, info);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Write every diagnostic as one workflow command line.
