@@ -272,7 +272,8 @@ pub struct Group {
     pub last: Option<i64>,
     pub statuses: StatusCounts,
     pub timeline: Timeline,
-    pub requests: FxMap<Box<[u8]>, u64>,
+    /// Request → (lines, [`key_rank`] of the request).
+    pub requests: FxMap<Box<[u8]>, (u64, u64)>,
     /// The highest (rank, key) in `requests` once it is full: a new request
     /// is kept only below it.
     request_cut: Option<(u64, Box<[u8]>)>,
@@ -289,7 +290,7 @@ impl Group {
         self.statuses.merge(&o.statuses);
         self.timeline.merge(&o.timeline);
         self.other_requests += o.other_requests;
-        for (k, n) in o.requests {
+        for (k, (n, _)) in o.requests {
             self.add_request(&k, n);
         }
         if o.scheme_at < self.scheme_at {
@@ -307,14 +308,14 @@ impl Group {
     /// `other_requests`); otherwise counted in `other_requests`.
     fn add_request(&mut self, key: &[u8], n: u64) {
         if let Some(c) = self.requests.get_mut(key) {
-            *c += n;
-            return;
-        }
-        if self.requests.len() < MAX_REQUESTS {
-            self.requests.insert(key.into(), n);
+            c.0 += n;
             return;
         }
         let rank = key_rank(key);
+        if self.requests.len() < MAX_REQUESTS {
+            self.requests.insert(key.into(), (n, rank));
+            return;
+        }
         let cut = match self.request_cut.take() {
             Some(cut) => cut,
             None => highest_rank(&self.requests),
@@ -324,11 +325,16 @@ impl Group {
             self.other_requests += n;
             return;
         }
-        if let Some(evicted) = self.requests.remove(&cut.1) {
+        if let Some((evicted, _)) = self.requests.remove(&cut.1) {
             self.other_requests += evicted;
         }
-        self.requests.insert(key.into(), n);
+        self.requests.insert(key.into(), (n, rank));
         self.request_cut = Some(highest_rank(&self.requests));
+    }
+
+    /// Lines with a request line, kept or not.
+    pub fn request_lines(&self) -> u64 {
+        self.other_requests + self.requests.values().map(|r| r.0).sum::<u64>()
     }
 
     /// Count one line in this group.
@@ -378,7 +384,7 @@ impl Group {
         let mut v: Vec<(String, u64)> = self
             .requests
             .iter()
-            .map(|(k, c)| (String::from_utf8_lossy(k).into_owned(), *c))
+            .map(|(k, c)| (String::from_utf8_lossy(k).into_owned(), c.0))
             .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v.truncate(n);
@@ -387,9 +393,9 @@ impl Group {
 }
 
 /// The highest (rank, key) of a full request map.
-fn highest_rank(map: &FxMap<Box<[u8]>, u64>) -> (u64, Box<[u8]>) {
-    map.keys()
-        .map(|k| (key_rank(k), k))
+fn highest_rank(map: &FxMap<Box<[u8]>, (u64, u64)>) -> (u64, Box<[u8]>) {
+    map.iter()
+        .map(|(k, r)| (r.1, k))
         .max()
         .map_or((0, Box::default()), |(r, k)| (r, k.clone()))
 }
@@ -580,20 +586,18 @@ impl Aggregate {
             g.count_line(self.bucket, line);
             return;
         }
-        let key: &[u8] = if self.admit(key) {
-            self.groups.insert(key.into(), new());
-            key
+        let (key, mut g) = if self.admit(key) {
+            (key.into(), new())
         } else {
-            let key = &self.other_keys[line.verdict.cause as usize];
-            if !self.groups.contains_key(key) {
-                self.groups.insert(key.clone(), new_other());
+            let other = &self.other_keys[line.verdict.cause as usize];
+            if let Some(g) = self.groups.get_mut(other) {
+                g.count_line(self.bucket, line);
+                return;
             }
-            key
+            (other.clone(), new_other())
         };
-        // The key is in the map: it was just inserted or found.
-        if let Some(g) = self.groups.get_mut(key) {
-            g.count_line(self.bucket, line);
-        }
+        g.count_line(self.bucket, line);
+        self.groups.insert(key, g);
     }
 
     /// May a group with `key` (not in `groups`) be kept? While there is
