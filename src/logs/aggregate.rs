@@ -48,8 +48,8 @@ pub fn provisional_line(seq: u64, rel: u64) -> u64 {
 
 /// The rank that decides which keys a capped map keeps: a 64-bit hash of
 /// the key bytes, fixed (no per-run seed) so that every run, split and
-/// platform keeps the same keys. Ties, which 64 bits make all but
-/// impossible, are broken by the key bytes.
+/// platform keeps the same keys. Ties between group keys, which 64 bits
+/// make all but impossible, are broken by the key bytes.
 pub fn key_rank(key: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut h = 0x243f_6a88_85a3_08d3 ^ key.len() as u64;
@@ -155,6 +155,14 @@ impl Timeline {
         }
         if self.buckets.is_empty() {
             *self = other.clone();
+            return;
+        }
+        // A few buckets at a width this one is a multiple of (a small group
+        // folded into "(other)"): count them in place, no rebuild.
+        if other.buckets.len() <= 4 && other.width <= self.width && self.width % other.width == 0 {
+            for &(b, n) in &other.buckets {
+                self.add(b, n, self.width);
+            }
             return;
         }
         let mut other = other.clone();
@@ -272,11 +280,13 @@ pub struct Group {
     pub last: Option<i64>,
     pub statuses: StatusCounts,
     pub timeline: Timeline,
-    /// Request → (lines, [`key_rank`] of the request).
+    /// Request → (lines, [`key_rank`] of the request). Between two
+    /// prunings it may hold a few more than [`MAX_REQUESTS`]; the kept ones
+    /// are those of lowest rank (see [`Group::top_requests`]).
     pub requests: FxMap<Box<[u8]>, (u64, u64)>,
-    /// The highest (rank, key) in `requests` once it is full: a new request
-    /// is kept only below it.
-    request_cut: Option<(u64, Box<[u8]>)>,
+    /// The highest rank kept at the last pruning: a new request is counted
+    /// on its own only below it.
+    request_cut: Option<u64>,
     pub other_requests: u64,
     pub samples: Vec<Sample>,
     pub hint: Option<String>,
@@ -312,24 +322,38 @@ impl Group {
             return;
         }
         let rank = key_rank(key);
-        if self.requests.len() < MAX_REQUESTS {
-            self.requests.insert(key.into(), (n, rank));
-            return;
-        }
-        let cut = match self.request_cut.take() {
-            Some(cut) => cut,
-            None => highest_rank(&self.requests),
-        };
-        if (rank, key) >= (cut.0, &cut.1[..]) {
-            self.request_cut = Some(cut);
+        if self.request_cut.is_some_and(|cut| rank >= cut) {
             self.other_requests += n;
             return;
         }
-        if let Some((evicted, _)) = self.requests.remove(&cut.1) {
-            self.other_requests += evicted;
-        }
         self.requests.insert(key.into(), (n, rank));
-        self.request_cut = Some(highest_rank(&self.requests));
+        if self.requests.len() > MAX_REQUESTS + MAX_REQUESTS / 4 {
+            self.prune_requests();
+        }
+    }
+
+    /// Keep the [`MAX_REQUESTS`] requests of lowest rank (their counts go
+    /// to `other_requests`); from then on only a request of lower rank
+    /// than the highest kept is counted on its own. Pruning a quarter at a
+    /// time keeps this off the per-line path; a request kept past the cut
+    /// between two prunings is dropped at the next one or by
+    /// [`Group::top_requests`], which only reads the lowest ranks.
+    fn prune_requests(&mut self) {
+        let mut ranks: Vec<u64> = self.requests.values().map(|r| r.1).collect();
+        if ranks.len() <= MAX_REQUESTS {
+            return;
+        }
+        let (_, &mut cut, _) = ranks.select_nth_unstable(MAX_REQUESTS - 1);
+        let mut dropped = 0;
+        self.requests.retain(|_, r| {
+            let keep = r.1 <= cut;
+            if !keep {
+                dropped += r.0;
+            }
+            keep
+        });
+        self.other_requests += dropped;
+        self.request_cut = Some(cut);
     }
 
     /// Lines with a request line, kept or not.
@@ -381,23 +405,24 @@ impl Group {
 
     /// Requests by count, highest first (ties by text).
     pub fn top_requests(&self, n: usize) -> Vec<(String, u64)> {
-        let mut v: Vec<(String, u64)> = self
+        // The requests kept: the MAX_REQUESTS of lowest rank.
+        let mut kept: Vec<(&[u8], u64, u64)> = self
             .requests
             .iter()
-            .map(|(k, c)| (String::from_utf8_lossy(k).into_owned(), c.0))
+            .map(|(k, r)| (&k[..], r.1, r.0))
+            .collect();
+        if kept.len() > MAX_REQUESTS {
+            kept.select_nth_unstable_by_key(MAX_REQUESTS - 1, |r| (r.1, r.0));
+            kept.truncate(MAX_REQUESTS);
+        }
+        let mut v: Vec<(String, u64)> = kept
+            .into_iter()
+            .map(|(k, _, c)| (String::from_utf8_lossy(k).into_owned(), c))
             .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v.truncate(n);
         v
     }
-}
-
-/// The highest (rank, key) of a full request map.
-fn highest_rank(map: &FxMap<Box<[u8]>, (u64, u64)>) -> (u64, Box<[u8]>) {
-    map.iter()
-        .map(|(k, r)| (r.1, k))
-        .max()
-        .map_or((0, Box::default()), |(r, k)| (r, k.clone()))
 }
 
 fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
@@ -924,10 +949,23 @@ mod tests {
     #[test]
     fn request_cap_counts_the_rest() {
         let mut g = Group::default();
-        for i in 0..(MAX_REQUESTS + 10) {
+        for i in 0..300 {
             g.add_request(format!("GET /{i}").as_bytes(), 1);
         }
-        assert_eq!(g.requests.len(), MAX_REQUESTS);
-        assert_eq!(g.other_requests, 10);
+        assert!(g.requests.len() <= MAX_REQUESTS + MAX_REQUESTS / 4);
+        assert_eq!(g.request_lines(), 300);
+        let kept = g.top_requests(usize::MAX);
+        assert_eq!(kept.len(), MAX_REQUESTS);
+        // The requests kept are those of lowest rank, however they came.
+        let mut ranks: Vec<(u64, String)> = (0..300)
+            .map(|i| format!("GET /{i}"))
+            .map(|r| (key_rank(r.as_bytes()), r))
+            .collect();
+        ranks.sort();
+        let mut want: Vec<String> = ranks[..MAX_REQUESTS].iter().map(|r| r.1.clone()).collect();
+        want.sort();
+        let mut got: Vec<String> = kept.into_iter().map(|r| r.0).collect();
+        got.sort();
+        assert_eq!(got, want);
     }
 }
