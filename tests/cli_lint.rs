@@ -343,3 +343,45 @@ fn control_characters_from_configs_are_neutralised() {
         );
     }
 }
+
+/// A `$variable` in a time or size is nginx's "invalid value" (it reads
+/// these values while loading), but an envsubst placeholder in a template
+/// (penpot's `client_max_body_size $PENPOT_HTTP_SERVER_MAX_BODY_SIZE;`) is
+/// a template line, settled by rendering: no error.
+#[test]
+fn variables_in_sizes_are_errors_placeholders_in_templates_are_not() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("default.conf.template"),
+        "server {\n    listen 80;\n    client_max_body_size $MAX_BODY_SIZE;\n    proxy_read_timeout ${PROXY_TIMEOUT};\n    location / { proxy_pass $BACKEND_URI; }\n}\n",
+    )
+    .expect("write");
+    let out = crate::util::ngxray_in(
+        d.path(),
+        &["lint", "--format", "concise", "default.conf.template"],
+    );
+    let text = crate::util::stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("error["), "{text}");
+    assert!(
+        text.contains("info[syntax/template]") && text.contains("2 findings on template lines"),
+        "{text}"
+    );
+    // real nginx variables, in a template or not: `$HOST` is `$host`, and
+    // a name the config sets is nginx's
+    let real = "server {\n    listen 80;\n    client_max_body_size $http_x_size;\n    proxy_read_timeout $HOST;\n    set $LIMIT 10;\n    proxy_next_upstream_tries $LIMIT;\n    proxy_buffers 8 $LIMIT;\n}\n";
+    for name in ["real.conf.template", "real.conf"] {
+        std::fs::write(d.path().join(name), real).expect("write");
+        let out = crate::util::ngxray_in(d.path(), &["lint", "--format", "concise", name]);
+        let text = crate::util::stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        for want in [
+            ":3:26: error[grammar/invalid-value] \"client_max_body_size\" directive invalid value",
+            ":4:24: error[grammar/invalid-value] \"proxy_read_timeout\" directive invalid value",
+            ":6:31: error[grammar/invalid-value] \"proxy_next_upstream_tries\" directive invalid number",
+            ":7:21: error[grammar/invalid-value] \"proxy_buffers\" directive invalid value",
+        ] {
+            assert!(text.contains(&format!("{name}{want}")), "{want}\n{text}");
+        }
+    }
+}
