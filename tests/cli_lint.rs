@@ -385,3 +385,77 @@ fn variables_in_sizes_are_errors_placeholders_in_templates_are_not() {
         }
     }
 }
+
+/// Run ngxray in `dir`, killed if it has not ended within a minute (a
+/// hang is the failure these tests look for; no timing is asserted).
+#[cfg(unix)]
+fn run_bounded(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ngxray"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    for _ in 0..600 {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("ngxray {args:?} hangs");
+}
+
+/// A FIFO nobody writes to is refused, never waited on: included (nginx
+/// refuses it too), named on the command line (an empty pipe), or met in
+/// a directory walk. A dangling `sites-enabled/` symlink is an unreadable
+/// input, not a silent skip (nginx's `include sites-enabled/*;` fails on
+/// it).
+#[cfg(unix)]
+#[test]
+fn fifos_and_dangling_symlinks_are_findings_not_hangs() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let fifo = d.path().join("pipe.conf");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    std::fs::write(
+        d.path().join("nginx.conf"),
+        "events {}\nhttp {\n  include pipe.conf;\n}\n",
+    )
+    .expect("write");
+    let out = run_bounded(d.path(), &["lint", "--format", "concise", "nginx.conf"]);
+    let text = crate::util::stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("nginx.conf:3:3: error[include/not-found]")
+            && text.contains("not a regular file"),
+        "{text}"
+    );
+    let out = run_bounded(d.path(), &["lint", "--format", "concise", "pipe.conf"]);
+    let text = crate::util::stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("error[io/unreadable]") && text.contains("empty pipe"),
+        "{text}"
+    );
+
+    let site = d.path().join("etc/sites-enabled");
+    std::fs::create_dir_all(&site).expect("mkdir");
+    std::fs::write(site.join("ok.conf"), "server { listen 80; }\n").expect("write");
+    std::os::unix::fs::symlink("../sites-available/gone.conf", site.join("gone.conf"))
+        .expect("symlink");
+    std::fs::rename(&fifo, site.join("pipe.conf")).expect("move fifo");
+    let out = run_bounded(d.path(), &["lint", "--format", "concise", "etc"]);
+    let text = crate::util::stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    for want in [
+        "cannot read etc/sites-enabled/gone.conf: No such file or directory",
+        "cannot read etc/sites-enabled/pipe.conf: empty pipe",
+    ] {
+        assert!(text.contains(want), "{want}\n{text}");
+    }
+}
