@@ -182,30 +182,31 @@ impl Diagnostic {
     }
 }
 
-/// A diagnostic with its positions resolved, ready for a reporter.
+/// A diagnostic with its positions resolved, ready for a reporter. It
+/// borrows its texts from the diagnostic and the source map.
 #[derive(Debug, Clone, Serialize)]
-pub struct Located {
+pub struct Located<'a> {
     pub rule: &'static str,
     pub severity: Severity,
-    pub message: String,
-    pub file: Option<String>,
+    pub message: &'a str,
+    pub file: Option<&'a str>,
     pub line: Option<usize>,
     pub column: Option<usize>,
     pub end_line: Option<usize>,
     pub end_column: Option<usize>,
     pub offset: Option<usize>,
     pub end_offset: Option<usize>,
-    pub help: Option<String>,
-    pub related: Vec<LocatedLabel>,
+    pub help: Option<&'a str>,
+    pub related: Vec<LocatedLabel<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<LocatedFix>,
+    pub fix: Option<LocatedFix<'a>>,
     /// The rule's documentation page, for the reports that link it (set by
     /// [`Located::with_url`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<&'static str>,
 }
 
-impl Located {
+impl Located<'_> {
     pub fn with_url(mut self, url: &'static str) -> Self {
         self.url = Some(url);
         self
@@ -214,28 +215,28 @@ impl Located {
 
 /// A fix with its edits resolved to positions (for SARIF and JSON).
 #[derive(Debug, Clone, Serialize)]
-pub struct LocatedFix {
+pub struct LocatedFix<'a> {
     pub applicability: Applicability,
-    pub message: String,
-    pub edits: Vec<LocatedEdit>,
+    pub message: &'a str,
+    pub edits: Vec<LocatedEdit<'a>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct LocatedEdit {
-    pub file: String,
+pub struct LocatedEdit<'a> {
+    pub file: &'a str,
     pub line: usize,
     pub column: usize,
     pub end_line: usize,
     pub end_column: usize,
     pub offset: usize,
     pub end_offset: usize,
-    pub replacement: String,
+    pub replacement: &'a str,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct LocatedLabel {
-    pub message: String,
-    pub file: String,
+pub struct LocatedLabel<'a> {
+    pub message: &'a str,
+    pub file: &'a str,
     pub line: usize,
     pub column: usize,
     pub end_line: usize,
@@ -243,13 +244,13 @@ pub struct LocatedLabel {
 }
 
 impl Diagnostic {
-    pub fn locate(&self, sources: &SourceMap) -> Located {
+    pub fn locate<'a>(&'a self, sources: &'a SourceMap) -> Located<'a> {
         let (file, start, end) = match self
             .span
             .and_then(|s| sources.try_get(s.file).map(|f| (s, f)))
         {
             Some((s, f)) => (
-                Some(f.path.display().to_string()),
+                Some(f.display_name()),
                 Some(f.position(s.start())),
                 Some(f.position(s.end())),
             ),
@@ -258,7 +259,7 @@ impl Diagnostic {
         Located {
             rule: self.rule,
             severity: self.severity,
-            message: self.message.clone(),
+            message: &self.message,
             file,
             line: start.map(|p| p.line),
             column: start.map(|p| p.column),
@@ -266,7 +267,7 @@ impl Diagnostic {
             end_column: end.map(|p| p.column),
             offset: start.map(|p| p.offset),
             end_offset: end.map(|p| p.offset),
-            help: self.help.clone(),
+            help: self.help.as_deref(),
             related: self
                 .related
                 .iter()
@@ -274,8 +275,8 @@ impl Diagnostic {
                     let f = sources.try_get(l.span.file)?;
                     let (s, e) = (f.position(l.span.start()), f.position(l.span.end()));
                     Some(LocatedLabel {
-                        message: l.message.clone(),
-                        file: f.path.display().to_string(),
+                        message: &l.message,
+                        file: f.display_name(),
                         line: s.line,
                         column: s.column,
                         end_line: e.line,
@@ -285,7 +286,7 @@ impl Diagnostic {
                 .collect(),
             fix: self.fix.as_ref().map(|f| LocatedFix {
                 applicability: f.applicability,
-                message: f.message.clone(),
+                message: &f.message,
                 edits: f
                     .edits
                     .iter()
@@ -293,14 +294,14 @@ impl Diagnostic {
                         let file = sources.try_get(e.span.file)?;
                         let (s, t) = (file.position(e.span.start()), file.position(e.span.end()));
                         Some(LocatedEdit {
-                            file: file.path.display().to_string(),
+                            file: file.display_name(),
                             line: s.line,
                             column: s.column,
                             end_line: t.line,
                             end_column: t.column,
                             offset: s.offset,
                             end_offset: t.offset,
-                            replacement: e.replacement.clone(),
+                            replacement: &e.replacement,
                         })
                     })
                     .collect(),

@@ -78,6 +78,9 @@ pub struct Position {
 pub struct SourceFile {
     /// The path as the user named it (or as an `nginx -T` dump named it).
     pub path: PathBuf,
+    /// `path` as reports print it (lossy UTF-8), made once: every finding
+    /// of the file names it.
+    display: String,
     pub text: Vec<u8>,
     line_starts: Vec<usize>,
     /// All bytes ASCII: a column is a byte distance (O(1) positions).
@@ -112,8 +115,10 @@ impl SourceFile {
 
     /// A file whose `index` was built from this same `text`.
     pub fn with_index(path: impl Into<PathBuf>, text: Vec<u8>, index: LineIndex) -> Self {
+        let path = path.into();
         SourceFile {
-            path: path.into(),
+            display: path.display().to_string(),
+            path,
             text,
             line_starts: index.line_starts,
             ascii: index.ascii,
@@ -122,6 +127,11 @@ impl SourceFile {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The path as reports print it.
+    pub fn display_name(&self) -> &str {
+        &self.display
     }
 
     /// The 1-based line of a byte offset (only LF counts, as in nginx).
@@ -244,6 +254,7 @@ impl SourceMap {
     /// stands for).
     pub fn set_path(&mut self, id: FileId, path: PathBuf) {
         if let Some(f) = self.files.get_mut(id.0 as usize) {
+            f.display = path.display().to_string();
             f.path = path;
         }
     }

@@ -546,8 +546,9 @@ fn sides(opts: &LintOptions) -> (bool, bool) {
 pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
 
 fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
-    // Grammar validation and the rules only read the outcome: run them side
-    // by side (the rules spread further over the cores themselves).
+    // Grammar validation, the refusal checks and the rules only read the
+    // outcome: run them side by side (the rules spread further over the
+    // cores themselves).
     let (grammar_on, rules_on) = sides(opts);
     let shared: &LintOutcome = outcome;
     let parallel = shared
@@ -561,6 +562,12 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
         let mut found = Vec::new();
         if grammar_on {
             grammar::check(shared, opts, &mut found);
+        }
+        found
+    };
+    let refusals = || {
+        let mut found = Vec::new();
+        if grammar_on {
             refuse::check(shared, opts, &mut found);
         }
         found
@@ -572,12 +579,15 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
         }
         found
     };
-    let (mut found, mut ruled) = if parallel {
-        rayon::join(grammar, rules)
+    // Three independent walks: grammar, nginx's load-time refusals, and the
+    // model with its rules.
+    let ((mut found, mut refused), mut ruled) = if parallel {
+        rayon::join(|| rayon::join(grammar, refusals), rules)
     } else {
-        (grammar(), rules())
+        ((grammar(), refusals()), rules())
     };
     outcome.diagnostics.append(&mut found);
+    outcome.diagnostics.append(&mut refused);
     outcome.diagnostics.append(&mut ruled);
     template::apply(&outcome.loaded, &mut outcome.diagnostics);
     if !opts.complete {

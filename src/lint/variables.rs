@@ -115,7 +115,7 @@ fn dollar_or_paren(s: &str) -> bool {
 }
 
 /// Named captures `(?<name>…)`, `(?P<name>…)` and `(?'name'…)` in a word.
-pub(crate) fn named_captures(s: &str, out: &mut HashSet<String>) {
+pub(crate) fn named_captures<H: std::hash::BuildHasher>(s: &str, out: &mut HashSet<String, H>) {
     let b = s.as_bytes();
     for i in 0..b.len() {
         if b[i] != b'(' || b.get(i + 1) != Some(&b'?') {

@@ -40,7 +40,7 @@ pub fn line(l: &Located) -> String {
     if let (Some(file), Some(line), Some(col)) = (&l.file, l.line, l.column) {
         let _ = write!(s, "{file}:{line}:{col}: ");
     }
-    let _ = write!(s, "{}[{}] {}", l.severity, l.rule, one_line(&l.message));
+    let _ = write!(s, "{}[{}] {}", l.severity, l.rule, one_line(l.message));
     s
 }
 

@@ -55,7 +55,7 @@ pub fn command(l: &Located, info: &RunInfo) -> String {
         "title={}",
         escape_property(&format!("ngxray ({})", l.rule))
     ));
-    let mut msg = l.message.clone();
+    let mut msg = l.message.to_string();
     if let Some(h) = &l.help {
         let _ = write!(msg, "\nhelp: {h}");
     }

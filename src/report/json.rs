@@ -101,7 +101,7 @@ const EMPTY_LIST: &str = "\"diagnostics\": []";
 /// entered two levels deep (the document object, then the list).
 fn findings(diags: &[Diagnostic], sources: &SourceMap) -> io::Result<Vec<u8>> {
     use serde_json::ser::{Formatter, PrettyFormatter};
-    let mut out = Vec::with_capacity(diags.len() * 1024);
+    let mut out = Vec::with_capacity(diags.len() * 2048);
     for d in diags {
         let mut f = PrettyFormatter::new();
         f.begin_object(&mut io::sink())?;

@@ -253,7 +253,7 @@ fn result(l: &Located, rule_index: Option<usize>, info: &RunInfo) -> Value {
         r.insert("ruleIndex".into(), json!(i));
     }
     r.insert("level".into(), json!(level(l.severity)));
-    let mut text = l.message.clone();
+    let mut text = l.message.to_string();
     if let Some(h) = &l.help {
         text.push_str("\nhelp: ");
         text.push_str(h);
@@ -277,7 +277,7 @@ fn result(l: &Located, rule_index: Option<usize>, info: &RunInfo) -> Value {
                     "id": i,
                     "message": {"text": rl.message},
                     "physicalLocation": physical_location(
-                        &rl.file,
+                        rl.file,
                         (rl.line, rl.column, rl.end_line, rl.end_column),
                         info,
                     ),
@@ -297,8 +297,8 @@ fn result(l: &Located, rule_index: Option<usize>, info: &RunInfo) -> Value {
 fn fix(f: &crate::diag::LocatedFix, info: &RunInfo) -> Value {
     let mut files: Vec<&str> = Vec::new();
     for e in &f.edits {
-        if !files.contains(&e.file.as_str()) {
-            files.push(&e.file);
+        if !files.contains(&e.file) {
+            files.push(e.file);
         }
     }
     let changes: Vec<Value> = files

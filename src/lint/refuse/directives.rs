@@ -80,23 +80,27 @@ impl Checker<'_> {
         }
     }
 
-    /// `listen` address syntax nginx refuses (bracketed IPv6 only).
-    pub(super) fn listen_syntax(&mut self, d: &Directive) {
-        let Some(w) = d.args.first() else { return };
-        if let Err(why) = listen_address(d) {
-            self.err(
-                INVALID_VALUE,
-                format!("{why} in \"{}\" of the \"listen\" directive", w.value),
-                w.span,
-                "nginx cannot parse this address",
-                "write an IPv6 address as [addr] or [addr]:port, e.g. [::]:80",
-            );
+    /// `listen` address syntax nginx refuses (bracketed IPv6 only); the
+    /// normalised address when it is known.
+    pub(super) fn listen_syntax(&mut self, d: &Directive) -> Option<String> {
+        let w = d.args.first()?;
+        match listen_address(d) {
+            Ok(addr) => addr,
+            Err(why) => {
+                self.err(
+                    INVALID_VALUE,
+                    format!("{why} in \"{}\" of the \"listen\" directive", w.value),
+                    w.span,
+                    "nginx cannot parse this address",
+                    "write an IPv6 address as [addr] or [addr]:port, e.g. [::]:80",
+                );
+                None
+            }
         }
     }
 
     pub(super) fn listen(&mut self, d: &Directive, ancestors: &[&Directive]) {
-        self.listen_syntax(d);
-        let Ok(Some(mut addr)) = listen_address(d) else {
+        let Some(mut addr) = self.listen_syntax(d) else {
             return;
         };
         // `quic` sockets are UDP: apart from the TCP ones on the same port

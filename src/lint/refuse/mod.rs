@@ -48,7 +48,7 @@
 //! [`blocks`] (`map`, `geo`, `charset_map` entries), [`vars`] (variable
 //! names and references), [`regex`]; this file dispatches and reports.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::grammar::table::{table, ModuleKind};
 use super::grammar::{DUPLICATE_DIRECTIVE, INVALID_VALUE};
@@ -93,7 +93,7 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
     let clean = loaded.files.iter().all(|f| f.errors.is_empty())
         && loaded.missing.is_empty()
         && loaded.diagnostics.is_empty();
-    let mut seen: HashSet<(&'static str, Span)> = HashSet::new();
+    let mut seen: HashSet<(&'static str, Span)> = HashSet::default();
     for root in &outcome.roots {
         let whole = root.context == Context::Main && opts.context.is_none() && clean;
         let mut c = Checker::new(whole);
@@ -172,6 +172,9 @@ struct Checker<'a> {
     http_params: Vec<(String, Word)>,
     /// (server, index in [`PARAMS`]): the server sets its own.
     server_params: HashSet<(Span, usize)>,
+    /// PCRE2's verdict per (pattern, caseless): configs repeat the same
+    /// patterns (static-asset locations in every server).
+    regexes: HashMap<(String, bool), Option<String>>,
     out: Vec<Diagnostic>,
     _d: std::marker::PhantomData<&'a Directive>,
 }
@@ -181,18 +184,19 @@ impl<'a> Checker<'a> {
         Checker {
             whole,
             open_world: false,
-            defined: HashSet::new(),
+            defined: HashSet::default(),
             uses: Vec::new(),
-            listens: HashMap::new(),
-            main_blocks: HashSet::new(),
-            geo_ranges: HashSet::new(),
-            map_defaults: HashSet::new(),
+            listens: HashMap::default(),
+            main_blocks: HashSet::default(),
+            geo_ranges: HashSet::default(),
+            map_defaults: HashSet::default(),
             servers: Vec::new(),
-            certs: HashMap::new(),
+            certs: HashMap::default(),
             ssl_on: false,
             http_params: Vec::new(),
-            server_params: HashSet::new(),
-            upstreams: HashSet::new(),
+            server_params: HashSet::default(),
+            regexes: HashMap::default(),
+            upstreams: HashSet::default(),
             portless: Vec::new(),
             out: Vec::new(),
             _d: std::marker::PhantomData,
@@ -234,7 +238,9 @@ impl<'a> Checker<'a> {
             "listen" if ctx == Context::Server => {
                 self.listen(d, ancestors);
             }
-            "listen" if ctx == Context::StreamServer => self.listen_syntax(d),
+            "listen" if ctx == Context::StreamServer => {
+                self.listen_syntax(d);
+            }
             "if" if http => self.if_condition(d),
             "fastcgi_param" | "scgi_param" | "uwsgi_param" if http => {
                 self.third_flag(d, "if_not_empty")
@@ -391,10 +397,8 @@ impl<'a> Checker<'a> {
             // `ssl on;` (deprecated): other messages, not checked
             return;
         }
-        let http = self
-            .certs
-            .iter()
-            .find(|(span, _)| !self.servers.contains(span));
+        let servers: HashSet<Span> = self.servers.iter().copied().collect();
+        let http = self.certs.iter().find(|(span, _)| !servers.contains(span));
         let (http_certs, http_keys, http_last) = match http {
             Some((_, c)) => (c.certs, c.keys, c.last.clone()),
             None => (0, 0, None),
@@ -470,7 +474,7 @@ impl<'a> Checker<'a> {
             return;
         }
         let uses = std::mem::take(&mut self.uses);
-        let mut reported = HashSet::new();
+        let mut reported = HashSet::default();
         for (name, span) in uses {
             if self.defined.contains(&name) || is_known(&name) || !reported.insert(name.clone()) {
                 continue;

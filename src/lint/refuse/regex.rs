@@ -42,7 +42,16 @@ impl Checker<'_> {
     /// Report `pattern` (the regex of word `w`, without its `~`/`~*`) if
     /// PCRE2 refuses it.
     pub(super) fn regex(&mut self, w: &Word, pattern: &str, caseless: bool) {
-        if let Some(msg) = pcre_error(pattern, caseless) {
+        let key = (pattern.to_string(), caseless);
+        let verdict = match self.regexes.get(&key) {
+            Some(v) => v.clone(),
+            None => {
+                let v = pcre_error(pattern, caseless);
+                self.regexes.insert(key, v.clone());
+                v
+            }
+        };
+        if let Some(msg) = verdict {
             self.err(
                 INVALID_VALUE,
                 msg,
