@@ -459,3 +459,29 @@ fn fifos_and_dangling_symlinks_are_findings_not_hangs() {
         assert!(text.contains(want), "{want}\n{text}");
     }
 }
+
+/// A file name is text from the config's author as well (a pull request
+/// can add `a\x1b[2J.conf`): text, concise and GitHub outputs show its
+/// control characters escaped, and a line break in it cannot start a
+/// second workflow command.
+#[cfg(unix)]
+#[test]
+fn control_characters_in_file_names_are_neutralised() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("a\x1b[2Jb\n::error file=x::boom.conf"),
+        "server { listen 80; location / { proxy_pass http://10.0.0.1; proxy_read_timeout 1s; } }\n",
+    )
+    .expect("write");
+    for format in ["text", "concise", "github"] {
+        let out = crate::util::ngxray_in(d.path(), &["lint", "--format", format, "."]);
+        let text = crate::util::stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{format}: {text}");
+        assert!(
+            !out.stdout.iter().any(|&b| b == 0x1b),
+            "{format}: raw ESC in {text}"
+        );
+        assert!(text.contains("a\\x1b[2Jb\\n"), "{format}: {text}");
+        assert!(!text.contains("\n::error"), "{format}: {text}");
+    }
+}

@@ -36,7 +36,9 @@ struct FileSource<'a> {
 
 impl<'a> FileSource<'a> {
     fn new(file: &'a SourceFile) -> Self {
-        let name = file.path.display().to_string();
+        // file names come from the config's author too: no control
+        // character reaches the terminal
+        let name = crate::sanitize::clean(file.display_name()).into_owned();
         if std::str::from_utf8(&file.text).is_ok() {
             // control bytes masked, offsets kept: a config cannot drive
             // the terminal through a snippet
