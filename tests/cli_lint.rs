@@ -477,10 +477,7 @@ fn control_characters_in_file_names_are_neutralised() {
         let out = crate::util::ngxray_in(d.path(), &["lint", "--format", format, "."]);
         let text = crate::util::stdout(&out);
         assert_eq!(out.status.code(), Some(1), "{format}: {text}");
-        assert!(
-            !out.stdout.iter().any(|&b| b == 0x1b),
-            "{format}: raw ESC in {text}"
-        );
+        assert!(!out.stdout.contains(&0x1b), "{format}: raw ESC in {text}");
         assert!(text.contains("a\\x1b[2Jb\\n"), "{format}: {text}");
         assert!(!text.contains("\n::error"), "{format}: {text}");
     }
