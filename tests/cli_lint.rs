@@ -482,3 +482,33 @@ fn control_characters_in_file_names_are_neutralised() {
         assert!(!text.contains("\n::error"), "{format}: {text}");
     }
 }
+
+/// An included file that is no config (a key file, `/etc/passwd`) makes
+/// an unterminated statement of its whole text: no output format quotes
+/// more than a line or two of it (the text report cut the statement's
+/// label to its first line; it quoted every line before).
+#[test]
+fn an_included_foreign_file_is_not_quoted_whole() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let secret: String = (1..=12)
+        .map(|i| format!("user{i}:secret-{i}-xyz:/home\n"))
+        .collect();
+    std::fs::write(d.path().join("passwd"), &secret).expect("write");
+    std::fs::write(
+        d.path().join("nginx.conf"),
+        "events {}\nhttp {\n  include passwd;\n}\n",
+    )
+    .expect("write");
+    for format in ["text", "concise", "json", "sarif", "github"] {
+        let out = crate::util::ngxray_in(d.path(), &["lint", "--format", format, "nginx.conf"]);
+        let all = format!("{}{}", crate::util::stdout(&out), crate::util::stderr(&out));
+        assert_eq!(out.status.code(), Some(1), "{format}: {all}");
+        let quoted = (1..=12)
+            .filter(|i| all.contains(&format!("secret-{i}-xyz")))
+            .count();
+        assert!(
+            quoted <= 3,
+            "{format}: {quoted} lines of the file quoted\n{all}"
+        );
+    }
+}
