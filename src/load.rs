@@ -202,7 +202,13 @@ impl Loaded {
         };
         // The id `sources.add` gives it.
         let id = FileId(self.sources.len() as u32);
-        let (parsed, index) = (parse(&text, id), LineIndex::new(&text));
+        // The line index (a scan of every byte) is built beside the parse
+        // for a big file; a small one is done before a thread would start.
+        let (parsed, index) = if text.len() >= crate::source::PARALLEL_MIN_BYTES {
+            rayon::join(|| parse(&text, id), || LineIndex::new(&text))
+        } else {
+            (parse(&text, id), LineIndex::new(&text))
+        };
         if !self.virtual_files {
             self.by_real.insert(real_key(&path), id);
         }

@@ -18,6 +18,12 @@ pub struct Span {
     end: u32,
 }
 
+/// Below this much configuration text, work stays on the calling thread
+/// (the line index beside the parse, the checks side by side): a small config is read and checked in a fraction of a
+/// millisecond, less than starting a thread per core costs (what a
+/// pre-commit hook feels).
+pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+
 /// The largest file the loader accepts: offsets must fit a [`Span`].
 pub const MAX_FILE_LEN: usize = u32::MAX as usize;
 

@@ -623,3 +623,47 @@ fn lines_pasted_in_issues() {
         .collect();
     assert_eq!(got_ref, want);
 }
+
+/// With more groups than the cap (1,000) and more requests per group than
+/// theirs (128), what is listed and what folds into "(other)" is the same
+/// whatever the thread count and however the input is cut into blocks
+/// (5 MB: several blocks for the workers).
+#[test]
+fn report_does_not_depend_on_threads_past_the_caps() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("error.log");
+    let mut text = String::new();
+    for i in 0..24_000u32 {
+        // Runs of 8 lines per upstream: 3,000 groups, each block bringing
+        // fewer than 1,000 new ones, and 300 distinct requests.
+        let k = i / 8;
+        text.push_str(&format!(
+            "2026/11/25 15:{:02}:{:02} [error] 1#1: *{i} connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: s{}.example, request: \"GET /r/a{} HTTP/1.1\", upstream: \"http://10.{}.{}.1:80/x\", host: \"h\"\n",
+            i / 400 % 60,
+            i % 60,
+            k % 7,
+            i % 300,
+            k / 250,
+            k % 250,
+        ));
+    }
+    std::fs::write(&log, &text).unwrap();
+    let path = log.to_str().unwrap();
+    let one = ngxray(&["logs", "--format", "json", "--threads", "1", path]);
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    let doc = json(&one);
+    let groups = doc["causes"][0]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1_001, "1,000 groups and (other)");
+    assert!(groups.iter().any(|g| g["upstream"] == "(other)"));
+    assert!(groups
+        .iter()
+        .any(|g| g["other_requests"].as_u64() > Some(0)));
+    for threads in ["2", "2", "2", "3"] {
+        let o = ngxray(&["logs", "--format", "json", "--threads", threads, path]);
+        assert_eq!(
+            stdout(&o),
+            stdout(&one),
+            "--threads {threads} differs from --threads 1"
+        );
+    }
+}

@@ -30,6 +30,7 @@ mod logs_links;
 mod logs_live;
 mod man_completions;
 mod man_dir;
+mod memory;
 mod nginx_diff;
 mod nginx_dump;
 mod packaging;

@@ -445,17 +445,14 @@ fn report_and_exit(
             }
         }
         LintFormat::Json => report::json::write(w, diags, sources, &summary),
-        LintFormat::Concise => w.write_all(report::concise::render(shown, sources).as_bytes()),
+        LintFormat::Concise => report::concise::write(w, shown, sources),
         LintFormat::Sarif => report::sarif::write(w, diags, sources, &info()),
-        LintFormat::Github => {
-            w.write_all(report::github::render(shown, sources, &info()).as_bytes())
-        }
+        LintFormat::Github => report::github::write(w, shown, sources, &info()),
         LintFormat::Gitlab => report::gitlab::write(w, diags, sources, &info()),
         LintFormat::Rdjson => report::rdjson::write(w, diags, sources, &info()),
         LintFormat::Text => {
             let color = use_color(out.color, terminal, |k| std::env::var_os(k));
-            let text = report::text::render(shown, sources, color);
-            w.write_all(text.as_bytes()).and_then(|()| {
+            report::text::write(w, shown, sources, color).and_then(|()| {
                 if out.quiet {
                     return Ok(());
                 }

@@ -539,11 +539,9 @@ fn sides(opts: &LintOptions) -> (bool, bool) {
     (grammar_on, rules_on)
 }
 
-/// Grammar validation and rules run here.
-/// Below this much configuration text the checks run on the calling
-/// thread: a small config is checked in a fraction of a millisecond, less
-/// than starting a thread per core costs (what a pre-commit hook feels).
-pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+/// Below this much configuration text the checks run on the calling thread
+/// ([`crate::source::PARALLEL_MIN_BYTES`]).
+pub use crate::source::PARALLEL_MIN_BYTES;
 
 fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
     // Grammar validation, the refusal checks and the rules only read the

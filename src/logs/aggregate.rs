@@ -8,6 +8,16 @@
 //! (or a request within a group) is first seen; the per-line path borrows.
 //! Sizes are capped (groups, distinct requests per group, samples) so memory
 //! stays bounded whatever the input; what overflows is still counted.
+//!
+//! Which keys a capped map keeps is decided by the key alone (its
+//! [`key_rank`]: the lowest ranks are kept), never by the order lines
+//! arrive in, so the report is the same whatever the thread count and
+//! however the input is cut into blocks: a key kept in the whole input is
+//! kept in every part of it, so its counts are exact, and the rest add up
+//! in the overflow (`(other)` group, `other_requests`). "The first keys
+//! seen" would depend on which worker saw which block first.
+
+use std::collections::BinaryHeap;
 
 use super::causes::{self, CauseId, CAUSES};
 use super::classify::Verdict;
@@ -15,10 +25,11 @@ use super::line::{self, Level, Line};
 
 /// Samples kept per group.
 pub const MAX_SAMPLES: usize = 3;
-/// Distinct requests tracked per group; the rest are counted as "other".
+/// Distinct requests tracked per group (those of lowest [`key_rank`]); the
+/// rest are counted as "other".
 pub const MAX_REQUESTS: usize = 128;
-/// Distinct groups; further (cause, upstream, server) keys fold into one
-/// "(other)" group per cause.
+/// Distinct groups (those of lowest [`key_rank`]); the other (cause,
+/// upstream, server) keys fold into one "(other)" group per cause.
 pub const MAX_GROUPS: usize = 1_000;
 /// Key suffix of the per-cause overflow group.
 const OTHER_KEY: &[u8] = b"(other)\0(other)";
@@ -35,6 +46,30 @@ pub fn provisional_line(seq: u64, rel: u64) -> u64 {
     PROVISIONAL | seq << 32 | rel
 }
 
+/// The rank that decides which keys a capped map keeps: a 64-bit hash of
+/// the key bytes, fixed (no per-run seed) so that every run, split and
+/// platform keeps the same keys. Ties between group keys, which 64 bits
+/// make all but impossible, are broken by the key bytes.
+pub fn key_rank(key: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = 0x243f_6a88_85a3_08d3 ^ key.len() as u64;
+    let mut chunks = key.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let mut w = [0u8; 8];
+    w[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    // splitmix64's finaliser: every input bit reaches every output bit.
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ h >> 31
+}
+
 /// FxHash (`rustc-hash`): the keys are short byte strings of our own
 /// making; no need for a DoS-resistant hasher on the hot path.
 pub use rustc_hash::FxHasher;
@@ -48,6 +83,9 @@ pub struct Sample {
     /// 1-based line number within that input.
     pub line: u64,
     pub text: String,
+    /// The line's hint (see [`super::classify::hint`]); a group's hint is
+    /// that of its first sample that has one.
+    pub hint: Option<String>,
 }
 
 /// A sparse, sorted timeline of (bucket start, count). It keeps at most
@@ -117,6 +155,14 @@ impl Timeline {
         }
         if self.buckets.is_empty() {
             *self = other.clone();
+            return;
+        }
+        // A few buckets at a width this one is a multiple of (a small group
+        // folded into "(other)"): count them in place, no rebuild.
+        if other.buckets.len() <= 4 && other.width <= self.width && self.width % other.width == 0 {
+            for &(b, n) in &other.buckets {
+                self.add(b, n, self.width);
+            }
             return;
         }
         let mut other = other.clone();
@@ -224,14 +270,23 @@ pub struct Group {
     pub cause: CauseId,
     pub upstream: String,
     pub server: String,
-    /// Scheme of the first `upstream:` seen (`http`, `fastcgi`, ...).
+    /// Scheme of the group's first line (`http`, `fastcgi`, ...; empty
+    /// without an `upstream:`).
     pub scheme: String,
+    /// Position (input, line) of the line `scheme` was taken from.
+    scheme_at: (u32, u64),
     pub count: u64,
     pub first: Option<i64>,
     pub last: Option<i64>,
     pub statuses: StatusCounts,
     pub timeline: Timeline,
-    pub requests: FxMap<Box<[u8]>, u64>,
+    /// Request → (lines, [`key_rank`] of the request). Between two
+    /// prunings it may hold a few more than [`MAX_REQUESTS`]; the kept ones
+    /// are those of lowest rank (see [`Group::top_requests`]).
+    pub requests: FxMap<Box<[u8]>, (u64, u64)>,
+    /// The highest rank kept at the last pruning: a new request is counted
+    /// on its own only below it.
+    request_cut: Option<u64>,
     pub other_requests: u64,
     pub samples: Vec<Sample>,
     pub hint: Option<String>,
@@ -245,40 +300,128 @@ impl Group {
         self.statuses.merge(&o.statuses);
         self.timeline.merge(&o.timeline);
         self.other_requests += o.other_requests;
-        for (k, n) in o.requests {
-            add_request(&mut self.requests, &mut self.other_requests, &k, n);
+        for (k, (n, _)) in o.requests {
+            self.add_request(&k, n);
         }
-        if self.scheme.is_empty() {
+        if o.scheme_at < self.scheme_at {
             self.scheme = o.scheme;
+            self.scheme_at = o.scheme_at;
         }
         self.samples.extend(o.samples);
         self.samples.sort_by_key(|s| (s.input, s.line));
         self.samples.truncate(MAX_SAMPLES);
-        if self.hint.is_none() {
-            self.hint = o.hint;
+        self.hint = self.samples.iter().find_map(|s| s.hint.clone());
+    }
+
+    /// Count `n` lines of request `key`: kept while there is room or when
+    /// it ranks below the highest-ranked kept request (which then moves to
+    /// `other_requests`); otherwise counted in `other_requests`.
+    fn add_request(&mut self, key: &[u8], n: u64) {
+        if let Some(c) = self.requests.get_mut(key) {
+            c.0 += n;
+            return;
+        }
+        let rank = key_rank(key);
+        if self.request_cut.is_some_and(|cut| rank >= cut) {
+            self.other_requests += n;
+            return;
+        }
+        self.requests.insert(key.into(), (n, rank));
+        if self.requests.len() > MAX_REQUESTS + MAX_REQUESTS / 4 {
+            self.prune_requests();
+        }
+    }
+
+    /// Keep the [`MAX_REQUESTS`] requests of lowest rank (their counts go
+    /// to `other_requests`); from then on only a request of lower rank
+    /// than the highest kept is counted on its own. Pruning a quarter at a
+    /// time keeps this off the per-line path; a request kept past the cut
+    /// between two prunings is dropped at the next one or by
+    /// [`Group::top_requests`], which only reads the lowest ranks.
+    fn prune_requests(&mut self) {
+        let mut ranks: Vec<u64> = self.requests.values().map(|r| r.1).collect();
+        if ranks.len() <= MAX_REQUESTS {
+            return;
+        }
+        let (_, &mut cut, _) = ranks.select_nth_unstable(MAX_REQUESTS - 1);
+        let mut dropped = 0;
+        self.requests.retain(|_, r| {
+            let keep = r.1 <= cut;
+            if !keep {
+                dropped += r.0;
+            }
+            keep
+        });
+        self.other_requests += dropped;
+        self.request_cut = Some(cut);
+    }
+
+    /// Lines with a request line, kept or not.
+    pub fn request_lines(&self) -> u64 {
+        self.other_requests + self.requests.values().map(|r| r.0).sum::<u64>()
+    }
+
+    /// Count one line in this group.
+    fn count_line(&mut self, bucket: i64, l: &LineFacts<'_, '_>) {
+        self.count += 1;
+        self.statuses.add(l.verdict.status, 1);
+        if let Some(t) = l.time {
+            self.first = min_opt(self.first, Some(t));
+            self.last = max_opt(self.last, Some(t));
+            self.timeline.add(t, 1, bucket);
+        }
+        if let Some(r) = l.request {
+            self.add_request(r, 1);
+        }
+        if l.at < self.scheme_at {
+            self.scheme = String::from_utf8_lossy(l.scheme).into_owned();
+            self.scheme_at = l.at;
+        }
+        // Samples are the first lines in input order. A worker may get a
+        // later input's blocks before an earlier one's, so keep the list
+        // sorted and let an earlier line displace a later one.
+        if self.samples.len() < MAX_SAMPLES
+            || self
+                .samples
+                .last()
+                .is_some_and(|s| (s.input, s.line) > l.at)
+        {
+            let text = &l.raw[..l.raw.len().min(MAX_SAMPLE_BYTES)];
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            let i = self.samples.partition_point(|s| (s.input, s.line) < l.at);
+            self.samples.insert(
+                i,
+                Sample {
+                    input: l.at.0,
+                    line: l.at.1,
+                    text: String::from_utf8_lossy(text).into_owned(),
+                    hint: l.parsed.and_then(super::classify::hint),
+                },
+            );
+            self.samples.truncate(MAX_SAMPLES);
+            self.hint = self.samples.iter().find_map(|s| s.hint.clone());
         }
     }
 
     /// Requests by count, highest first (ties by text).
     pub fn top_requests(&self, n: usize) -> Vec<(String, u64)> {
-        let mut v: Vec<(String, u64)> = self
+        // The requests kept: the MAX_REQUESTS of lowest rank.
+        let mut kept: Vec<(&[u8], u64, u64)> = self
             .requests
             .iter()
-            .map(|(k, c)| (String::from_utf8_lossy(k).into_owned(), *c))
+            .map(|(k, r)| (&k[..], r.1, r.0))
+            .collect();
+        if kept.len() > MAX_REQUESTS {
+            kept.select_nth_unstable_by_key(MAX_REQUESTS - 1, |r| (r.1, r.0));
+            kept.truncate(MAX_REQUESTS);
+        }
+        let mut v: Vec<(String, u64)> = kept
+            .into_iter()
+            .map(|(k, _, c)| (String::from_utf8_lossy(k).into_owned(), c))
             .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v.truncate(n);
         v
-    }
-}
-
-fn add_request(map: &mut FxMap<Box<[u8]>, u64>, other: &mut u64, key: &[u8], n: u64) {
-    if let Some(c) = map.get_mut(key) {
-        *c += n;
-    } else if map.len() < MAX_REQUESTS {
-        map.insert(key.into(), n);
-    } else {
-        *other += n;
     }
 }
 
@@ -296,6 +439,19 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
         (x, None) => x,
         (None, y) => y,
     }
+}
+
+/// What [`Group::count_line`] needs of a line.
+struct LineFacts<'a, 'l> {
+    /// (input, line number).
+    at: (u32, u64),
+    scheme: &'a [u8],
+    raw: &'a [u8],
+    parsed: Option<&'a Line<'l>>,
+    verdict: &'a Verdict,
+    time: Option<i64>,
+    /// The normalised request.
+    request: Option<&'a [u8]>,
 }
 
 /// (scheme, upstream key, server, request line) of a line.
@@ -320,9 +476,16 @@ pub struct Aggregate {
     pub per_level: [u64; 9],
     pub first: Option<i64>,
     pub last: Option<i64>,
+    /// The kept groups and the "(other)" group of each cause that has one.
     pub groups: FxMap<Box<[u8]>, Group>,
-    /// The overflow group's key per cause, once built.
-    other_keys: Vec<Option<Box<[u8]>>>,
+    /// (rank, key) of every kept group, highest rank on top: once
+    /// [`MAX_GROUPS`] are kept, the top one is the cut a new key must rank
+    /// below.
+    kept: BinaryHeap<(u64, Box<[u8]>)>,
+    /// The overflow group's key of each cause.
+    other_keys: Vec<Box<[u8]>>,
+    /// The request of the line being counted, normalised.
+    request_buf: Vec<u8>,
 }
 
 impl Aggregate {
@@ -337,7 +500,15 @@ impl Aggregate {
             first: None,
             last: None,
             groups: FxMap::default(),
-            other_keys: vec![None; CAUSES.len()],
+            kept: BinaryHeap::new(),
+            other_keys: (0..CAUSES.len())
+                .map(|c| {
+                    let mut k = vec![c as CauseId];
+                    k.extend_from_slice(OTHER_KEY);
+                    k.into()
+                })
+                .collect(),
+            request_buf: Vec::new(),
         }
     }
 
@@ -392,76 +563,99 @@ impl Aggregate {
         scratch.push(0);
         scratch.extend_from_slice(server);
 
-        let bucket = self.bucket;
+        let at = (input, line_no);
         let cause = verdict.cause;
         let new = |up: &[u8], srv: &[u8]| Group {
             cause,
             upstream: String::from_utf8_lossy(up).into_owned(),
             server: String::from_utf8_lossy(srv).into_owned(),
             scheme: String::from_utf8_lossy(scheme).into_owned(),
+            scheme_at: at,
             ..Group::default()
         };
-        let full = self.groups.len() >= MAX_GROUPS;
-        let group = match self.groups.get_mut(scratch.as_slice()) {
-            Some(g) => g,
-            None if !full => self
-                .groups
-                .entry(scratch.as_slice().into())
-                .or_insert_with(|| new(upstream, server)),
-            None => {
-                // Past the cap most new keys land in the cause's overflow
-                // group: its key is built once, so this path allocates
-                // nothing.
-                let key = self.other_keys[cause as usize].get_or_insert_with(|| {
-                    let mut k = vec![cause];
-                    k.extend_from_slice(OTHER_KEY);
-                    k.into()
-                });
-                match self.groups.get_mut(&key[..]) {
-                    Some(g) => g,
-                    None => self
-                        .groups
-                        .entry(key.clone())
-                        .or_insert_with(|| new(b"(other)", b"(other)")),
-                }
-            }
+        let mut buf = std::mem::take(&mut self.request_buf);
+        let request = request.map(|r| {
+            buf.clear();
+            line::normalize_request(line::request_key(r), &mut buf);
+            &buf[..]
+        });
+        let line = LineFacts {
+            at,
+            scheme,
+            raw,
+            parsed,
+            verdict,
+            time,
+            request,
         };
-        group.count += 1;
-        group.statuses.add(verdict.status, 1);
-        if let Some(t) = time {
-            group.first = min_opt(group.first, Some(t));
-            group.last = max_opt(group.last, Some(t));
-            group.timeline.add(t, 1, bucket);
+        self.count_in_group(
+            scratch,
+            &line,
+            || new(upstream, server),
+            || new(b"(other)", b"(other)"),
+        );
+        self.request_buf = buf;
+    }
+
+    /// Count a line in the group of `key`, or (when that group is not
+    /// kept) in its cause's "(other)" group; `new`/`new_other` make the
+    /// group when it is the first line.
+    fn count_in_group(
+        &mut self,
+        key: &[u8],
+        line: &LineFacts<'_, '_>,
+        new: impl FnOnce() -> Group,
+        new_other: impl FnOnce() -> Group,
+    ) {
+        if let Some(g) = self.groups.get_mut(key) {
+            g.count_line(self.bucket, line);
+            return;
         }
-        if let Some(r) = request {
-            scratch.clear();
-            line::normalize_request(line::request_key(r), scratch);
-            add_request(&mut group.requests, &mut group.other_requests, scratch, 1);
+        let (key, mut g) = if self.admit(key) {
+            (key.into(), new())
+        } else {
+            let other = &self.other_keys[line.verdict.cause as usize];
+            if let Some(g) = self.groups.get_mut(other) {
+                g.count_line(self.bucket, line);
+                return;
+            }
+            (other.clone(), new_other())
+        };
+        g.count_line(self.bucket, line);
+        self.groups.insert(key, g);
+    }
+
+    /// May a group with `key` (not in `groups`) be kept? While there is
+    /// room, yes; then only when it ranks below the highest-ranked kept
+    /// group, which is folded into its cause's "(other)" group instead.
+    fn admit(&mut self, key: &[u8]) -> bool {
+        let rank = key_rank(key);
+        if self.kept.len() < MAX_GROUPS {
+            self.kept.push((rank, key.into()));
+            return true;
         }
-        // Samples are the first lines in input order. A worker may get a
-        // later input's blocks before an earlier one's, so keep the list
-        // sorted and let an earlier line displace a later one.
-        let key = (input, line_no);
-        if group.samples.len() < MAX_SAMPLES
-            || group
-                .samples
-                .last()
-                .is_some_and(|s| (s.input, s.line) > key)
-        {
-            let text = &raw[..raw.len().min(MAX_SAMPLE_BYTES)];
-            let text = text.strip_suffix(b"\r").unwrap_or(text);
-            let at = group.samples.partition_point(|s| (s.input, s.line) < key);
-            group.samples.insert(
-                at,
-                Sample {
-                    input,
-                    line: line_no,
-                    text: String::from_utf8_lossy(text).into_owned(),
-                },
-            );
-            group.samples.truncate(MAX_SAMPLES);
-            if group.hint.is_none() {
-                group.hint = parsed.and_then(super::classify::hint);
+        match self.kept.peek() {
+            Some(top) if (rank, key) < (top.0, &top.1[..]) => {}
+            _ => return false,
+        }
+        if let Some((_, evicted)) = self.kept.pop() {
+            if let Some(g) = self.groups.remove(&evicted) {
+                self.fold(g);
+            }
+        }
+        self.kept.push((rank, key.into()));
+        true
+    }
+
+    /// Fold a group that is not kept into its cause's "(other)" group.
+    fn fold(&mut self, mut g: Group) {
+        let key = &self.other_keys[g.cause as usize];
+        "(other)".clone_into(&mut g.upstream);
+        "(other)".clone_into(&mut g.server);
+        match self.groups.get_mut(key) {
+            Some(other) => other.merge(g),
+            None => {
+                self.groups.insert(key.clone(), g);
             }
         }
     }
@@ -525,23 +719,17 @@ impl Aggregate {
         }
         self.first = min_opt(self.first, other.first);
         self.last = max_opt(self.last, other.last);
-        for (k, mut g) in other.groups {
-            if let Some(mine) = self.groups.get_mut(&k) {
+        // Kept here or there, a key kept in the whole input ranks low
+        // enough to be kept in each part: its counts merge whole.
+        for (k, g) in other.groups {
+            if k.len() == 1 + OTHER_KEY.len() && k[1..] == *OTHER_KEY {
+                self.fold(g);
+            } else if let Some(mine) = self.groups.get_mut(&k) {
                 mine.merge(g);
-            } else if self.groups.len() < MAX_GROUPS {
+            } else if self.admit(&k) {
                 self.groups.insert(k, g);
             } else {
-                // Over the cap: fold into the cause's "(other)" group.
-                let mut key = vec![g.cause];
-                key.extend_from_slice(OTHER_KEY);
-                g.upstream = "(other)".to_string();
-                g.server = "(other)".to_string();
-                match self.groups.get_mut(key.as_slice()) {
-                    Some(other) => other.merge(g),
-                    None => {
-                        self.groups.insert(key.into(), g);
-                    }
-                }
+                self.fold(g);
             }
         }
     }
@@ -760,12 +948,24 @@ mod tests {
 
     #[test]
     fn request_cap_counts_the_rest() {
-        let mut map = FxMap::default();
-        let mut other = 0;
-        for i in 0..(MAX_REQUESTS + 10) {
-            add_request(&mut map, &mut other, format!("GET /{i}").as_bytes(), 1);
+        let mut g = Group::default();
+        for i in 0..300 {
+            g.add_request(format!("GET /{i}").as_bytes(), 1);
         }
-        assert_eq!(map.len(), MAX_REQUESTS);
-        assert_eq!(other, 10);
+        assert!(g.requests.len() <= MAX_REQUESTS + MAX_REQUESTS / 4);
+        assert_eq!(g.request_lines(), 300);
+        let kept = g.top_requests(usize::MAX);
+        assert_eq!(kept.len(), MAX_REQUESTS);
+        // The requests kept are those of lowest rank, however they came.
+        let mut ranks: Vec<(u64, String)> = (0..300)
+            .map(|i| format!("GET /{i}"))
+            .map(|r| (key_rank(r.as_bytes()), r))
+            .collect();
+        ranks.sort();
+        let mut want: Vec<String> = ranks[..MAX_REQUESTS].iter().map(|r| r.1.clone()).collect();
+        want.sort();
+        let mut got: Vec<String> = kept.into_iter().map(|r| r.0).collect();
+        got.sort();
+        assert_eq!(got, want);
     }
 }

@@ -37,9 +37,9 @@ pub mod shapes;
 pub mod time;
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, sync_channel, Receiver};
+use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::channel;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -197,7 +197,7 @@ pub fn analyze_ndjson(opts: &Options, out: &mut dyn Write) -> Result<Outcome, Lo
     run(opts, Some(out))
 }
 
-/// Per-input state shared by readers.
+/// Per-input state shared by the workers.
 struct Shared {
     gzip: Vec<AtomicBool>,
     error: Mutex<Option<LogsError>>,
@@ -235,76 +235,109 @@ fn total_size(inputs: &[Input]) -> u64 {
         .sum()
 }
 
-fn read_input(
-    idx: usize,
-    input: &Input,
+/// The inputs, cut into blocks on demand. Workers take blocks from it in
+/// turn (under a lock) straight into their own buffer, so a block is
+/// parsed by the core that read it, while it is still in that core's
+/// cache, and no buffer changes hands. One input is read at a time, in
+/// order.
+struct Source<'a> {
+    inputs: &'a [Input],
+    names: &'a [String],
+    /// Whether blocks carry line numbers (see [`Blocker::unnumbered`]).
     numbered: bool,
-    shared: &Shared,
-    seq: &AtomicU64,
-    tx: &std::sync::mpsc::SyncSender<Block>,
-    free: &Mutex<Receiver<Vec<u8>>>,
-) {
-    let name = input.display();
-    let opened = match input {
-        Input::Stdin => reader::open(input, shared.bytes.clone()).map(|(r, gz)| (r, gz, None)),
-        Input::File(path) => input::check_special(path)
-            .and_then(|()| reader::open_file(path))
-            .and_then(|(file, _)| reader::open_watched(path, file, shared.bytes.clone()))
-            .map(|(r, gz, w)| (r, gz, Some(w))),
-    };
-    let (reader, gz, watch) = match opened {
-        Ok(r) => r,
-        Err(e) => {
-            shared.skip(idx, format!("{name}: {e}; skipped"));
-            shared
-                .unopened
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push((idx, e.to_string()));
-            return;
-        }
-    };
-    shared.gzip[idx].store(gz, Ordering::Relaxed);
-    let mut blocker = Blocker::new(reader, idx as u32);
-    if !numbered {
-        blocker = blocker.unnumbered();
-    }
-    loop {
-        if shared.abort.load(Ordering::Relaxed) || interrupted() {
-            return;
-        }
-        let data = free
-            .lock()
-            .ok()
-            .and_then(|rx| rx.try_recv().ok())
-            .unwrap_or_else(|| Vec::with_capacity(reader::BLOCK_SIZE + 128 * 1024));
-        let mut block = Block {
-            data,
-            ..Block::default()
-        };
-        match blocker.next_block(&mut block) {
-            Ok(true) => {
-                block.seq = seq.fetch_add(1, Ordering::Relaxed);
-                if tx.send(block).is_err() {
-                    return;
+    next_input: usize,
+    current: Option<Reading>,
+    seq: u64,
+}
+
+/// The input being read.
+struct Reading {
+    idx: usize,
+    gz: bool,
+    blocker: Blocker<Box<dyn Read + Send>>,
+    watch: Option<reader::Watch>,
+}
+
+impl Source<'_> {
+    /// Fill `block` with the next block of any input; `false` when every
+    /// input has been read (or the run stops). An input that cannot be
+    /// opened or read to its end is recorded in `shared` and skipped.
+    fn next_block(&mut self, shared: &Shared, block: &mut Block) -> bool {
+        loop {
+            if shared.abort.load(Ordering::Relaxed) || interrupted() {
+                return false;
+            }
+            let Some(r) = self.current.as_mut() else {
+                if self.next_input >= self.inputs.len() {
+                    return false;
+                }
+                self.next_input += 1;
+                self.current = self.open(self.next_input - 1, shared);
+                continue;
+            };
+            match r.blocker.next_block(block) {
+                Ok(true) => {
+                    block.seq = self.seq;
+                    self.seq += 1;
+                    return true;
+                }
+                Ok(false) => {
+                    if let Some(w) = r.watch.as_ref().and_then(reader::Watch::check) {
+                        shared.warn(w);
+                    }
+                }
+                Err(e) => {
+                    let why = match (r.gz, e.kind()) {
+                        (true, io::ErrorKind::UnexpectedEof) => {
+                            "gzip data ends early (truncated, or still being written)".to_string()
+                        }
+                        (true, _) => format!("invalid gzip data ({e})"),
+                        _ => format!("read failed ({e})"),
+                    };
+                    let name = &self.names[r.idx];
+                    shared.skip(
+                        r.idx,
+                        format!("{name}: {why}; every line before it was read"),
+                    );
                 }
             }
-            Ok(false) => {
-                if let Some(w) = watch.as_ref().and_then(reader::Watch::check) {
-                    shared.warn(w);
+            self.current = None;
+        }
+    }
+
+    /// Open input `idx`, or record why it cannot be.
+    fn open(&self, idx: usize, shared: &Shared) -> Option<Reading> {
+        let input = &self.inputs[idx];
+        let opened = match input {
+            Input::Stdin => reader::open(input, shared.bytes.clone()).map(|(r, gz)| (r, gz, None)),
+            Input::File(path) => input::check_special(path)
+                .and_then(|()| reader::open_file(path))
+                .and_then(|(file, _)| reader::open_watched(path, file, shared.bytes.clone()))
+                .map(|(r, gz, w)| (r, gz, Some(w))),
+        };
+        match opened {
+            Ok((r, gz, watch)) => {
+                shared.gzip[idx].store(gz, Ordering::Relaxed);
+                let mut blocker = Blocker::new(r, idx as u32);
+                if !self.numbered {
+                    blocker = blocker.unnumbered();
                 }
-                return;
+                Some(Reading {
+                    idx,
+                    gz,
+                    blocker,
+                    watch,
+                })
             }
             Err(e) => {
-                let why = match (gz, e.kind()) {
-                    (true, io::ErrorKind::UnexpectedEof) => {
-                        "gzip data ends early (truncated, or still being written)".to_string()
-                    }
-                    (true, _) => format!("invalid gzip data ({e})"),
-                    _ => format!("read failed ({e})"),
-                };
-                shared.skip(idx, format!("{name}: {why}; every line before it was read"));
-                return;
+                let name = &self.names[idx];
+                shared.skip(idx, format!("{name}: {e}; skipped"));
+                shared
+                    .unopened
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((idx, e.to_string()));
+                None
             }
         }
     }
@@ -415,55 +448,38 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
         bytes: Arc::new(AtomicU64::new(0)),
     };
     let total_bytes = total_size(&opts.inputs);
-    let (block_tx, block_rx) = sync_channel::<Block>(threads * 2);
-    let block_rx = Mutex::new(block_rx);
-    let (free_tx, free_rx) = channel::<Vec<u8>>();
-    let free_rx = Mutex::new(free_rx);
+    let source = Mutex::new(Source {
+        inputs: &opts.inputs,
+        names: &names,
+        numbered: ordered,
+        next_input: 0,
+        current: None,
+        seq: 0,
+    });
     let (out_tx, out_rx) = channel::<(u64, Vec<u8>)>();
-    let next_input = AtomicUsize::new(0);
-    let seq = AtomicU64::new(0);
     let done = AtomicBool::new(false);
-    // In NDJSON mode one reader keeps the blocks in input order.
-    let readers = if ordered {
-        1
-    } else {
-        threads.min(opts.inputs.len()).max(1)
-    };
 
     let mut write_error: Option<io::Error> = None;
     type Partial = (Aggregate, Vec<(u64, u32, u64)>);
     let partials: Vec<Partial> = std::thread::scope(|s| {
-        for _ in 0..readers {
-            let tx = block_tx.clone();
-            let (shared, next_input, seq, free_rx) = (&shared, &next_input, &seq, &free_rx);
-            let inputs = &opts.inputs;
-            s.spawn(move || loop {
-                let idx = next_input.fetch_add(1, Ordering::Relaxed);
-                if idx >= inputs.len() || shared.abort.load(Ordering::Relaxed) {
-                    return;
-                }
-                read_input(idx, &inputs[idx], ordered, shared, seq, &tx, free_rx);
-            });
-        }
-        drop(block_tx);
-
         let mut workers = Vec::new();
         for _ in 0..threads {
-            let (block_rx, free_tx, out_tx) = (&block_rx, free_tx.clone(), out_tx.clone());
+            let (source, shared, out_tx) = (&source, &shared, out_tx.clone());
             let (filters, names, bucket) = (&opts.filters, &names, opts.bucket);
             workers.push(s.spawn(move || {
                 let mut agg = Aggregate::new(bucket);
                 let mut counted: Vec<(u64, u32, u64)> = Vec::new();
                 let mut scratch = Vec::with_capacity(256);
                 let mut classifier = classify::Classifier::new();
+                let mut block = Block::default();
                 loop {
-                    let block = match block_rx.lock() {
-                        Ok(rx) => match rx.recv() {
-                            Ok(b) => b,
-                            Err(_) => break,
-                        },
-                        Err(_) => break,
+                    let more = match source.lock() {
+                        Ok(mut src) => src.next_block(shared, &mut block),
+                        Err(_) => false,
                     };
+                    if !more {
+                        break;
+                    }
                     if ordered {
                         let mut out = Vec::with_capacity(block.len * 2);
                         process_block(
@@ -490,13 +506,11 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                             counted.push((block.seq, block.input, lines));
                         }
                     }
-                    let _ = free_tx.send(block.data);
                 }
                 (agg, counted)
             }));
         }
         drop(out_tx);
-        drop(free_tx);
 
         if opts.progress && total_bytes >= 8 * 1024 * 1024 {
             let bytes = shared.bytes.clone();

@@ -85,7 +85,7 @@ fn group(g: &Group, counted: u64, inputs: &[InputInfo]) -> GroupOut {
             .into_iter()
             .map(|(request, count)| RequestOut { request, count })
             .collect(),
-        other_requests: g.other_requests + g.requests.values().sum::<u64>()
+        other_requests: g.request_lines()
             - g.top_requests(TOP_REQUESTS)
                 .iter()
                 .map(|r| r.1)

@@ -11,26 +11,27 @@ use crate::syntax::SourceMap;
 
 /// Render every diagnostic as one line (each ends with `\n`).
 pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    use rayon::prelude::*;
-    const CHUNK: usize = 512;
-    let chunk = |chunk: &[Diagnostic]| {
-        let mut out = String::with_capacity(chunk.len() * 200);
-        for d in chunk {
-            out.push_str(&line(&d.locate(sources)));
-            out.push('\n');
-        }
-        out
-    };
-    // Independent lines: big runs are rendered in chunks on all cores; one
-    // chunk needs no threads.
-    if diags.len() <= CHUNK {
-        return chunk(diags);
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&line(&d.locate(sources)));
+        out.push('\n');
     }
-    diags
-        .par_chunks(CHUNK)
-        .map(chunk)
-        .collect::<Vec<String>>()
-        .concat()
+    out
+}
+
+/// Write every diagnostic as one line, a batch at a time (big runs are
+/// rendered in chunks on all cores).
+pub fn write(
+    w: &mut impl std::io::Write,
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+) -> std::io::Result<()> {
+    super::in_batches(
+        diags,
+        512,
+        |c| Ok(render(c, sources).into_bytes()),
+        |part| w.write_all(&part),
+    )
 }
 
 /// One finding as one line, without the trailing newline. A finding without

@@ -15,12 +15,24 @@ use super::RunInfo;
 
 /// Render every diagnostic as one workflow command line.
 pub fn render(diags: &[Diagnostic], sources: &SourceMap, info: &RunInfo) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail; the commands are UTF-8.
+    let _ = write(&mut out, diags, sources, info);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Write every diagnostic as one workflow command line.
+pub fn write(
+    w: &mut impl std::io::Write,
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    info: &RunInfo,
+) -> std::io::Result<()> {
     for d in diags {
-        out.push_str(&command(&d.locate(sources), info));
-        out.push('\n');
+        w.write_all(command(&d.locate(sources), info).as_bytes())?;
+        w.write_all(b"\n")?;
     }
-    out
+    Ok(())
 }
 
 fn command_name(s: Severity) -> &'static str {

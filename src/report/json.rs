@@ -44,19 +44,15 @@ impl Summary {
 /// serde writes the envelope (with an empty `diagnostics` list) and each
 /// finding; the findings are rendered apart, in chunks on all cores for a
 /// big run (each one is independent, as in the text and concise reports),
-/// and spliced into the envelope in order. A run with tens of thousands of
-/// findings writes megabytes of JSON: rendered on one core, that was a
-/// third of a whole lint's time. Memory stays bounded: findings are
-/// rendered a batch at a time.
+/// and spliced into the envelope in order ([`super::in_batches`]). A run
+/// with tens of thousands of findings writes megabytes of JSON: rendered on
+/// one core, that was a third of a whole lint's time.
 pub fn write(
     w: &mut impl Write,
     diags: &[Diagnostic],
     sources: &SourceMap,
     summary: &Summary,
 ) -> io::Result<()> {
-    use rayon::prelude::*;
-    const CHUNK: usize = 256;
-    const BATCH: usize = 16 * CHUNK;
     let mut w = io::BufWriter::with_capacity(1 << 16, w);
     let envelope = render(&[], sources, summary);
     let Some((head, tail)) = envelope.split_once(EMPTY_LIST) else {
@@ -70,22 +66,17 @@ pub fn write(
     } else {
         w.write_all(b"\"diagnostics\": [")?;
         let mut first = true;
-        for batch in diags.chunks(BATCH) {
-            let parts: Vec<io::Result<Vec<u8>>> = if batch.len() <= CHUNK {
-                vec![findings(batch, sources)]
-            } else {
-                batch
-                    .par_chunks(CHUNK)
-                    .map(|c| findings(c, sources))
-                    .collect()
-            };
-            for part in parts {
-                let part = part?;
+        super::in_batches(
+            diags,
+            256,
+            |c| findings(c, sources),
+            |part| {
                 // Every finding starts with `,\n`; the list's first does not.
-                w.write_all(if first { &part[1..] } else { &part })?;
+                let part = if first { &part[1..] } else { &part[..] };
                 first = false;
-            }
-        }
+                w.write_all(part)
+            },
+        )?;
         w.write_all(b"\n  ]")?;
     }
     w.write_all(tail.as_bytes())?;

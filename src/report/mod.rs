@@ -13,11 +13,38 @@ pub mod text;
 pub mod tree;
 
 use std::collections::HashMap;
+use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diag::Diagnostic;
 use crate::lint::registry;
 use crate::syntax::{ParsedFile, SourceMap};
+
+/// Render findings `chunk` at a time and hand each chunk's bytes to `sink`,
+/// in order. A big run is rendered on all cores, a batch of chunks at a
+/// time, so only one batch is ever held rendered: memory follows the
+/// findings, not their report (tens of thousands of findings make hundreds
+/// of megabytes of text). One chunk needs no threads.
+pub(crate) fn in_batches(
+    diags: &[Diagnostic],
+    chunk: usize,
+    render: impl Fn(&[Diagnostic]) -> io::Result<Vec<u8>> + Sync,
+    mut sink: impl FnMut(Vec<u8>) -> io::Result<()>,
+) -> io::Result<()> {
+    use rayon::prelude::*;
+    let chunk = chunk.max(1);
+    for batch in diags.chunks(16 * chunk) {
+        if batch.len() <= chunk {
+            sink(render(batch)?)?;
+            continue;
+        }
+        let parts: Vec<io::Result<Vec<u8>>> = batch.par_chunks(chunk).map(&render).collect();
+        for part in parts {
+            sink(part?)?;
+        }
+    }
+    Ok(())
+}
 
 /// The rule id of a finding about an input that could not be read (a
 /// missing file, a permission error, an empty directory or standard

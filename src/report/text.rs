@@ -184,6 +184,41 @@ impl miette::Diagnostic for Rendered<'_> {
 
 /// Render diagnostics with miette. `color` selects ANSI colours.
 pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let mut out = String::new();
+    let handler = handler(color);
+    // Chunks are whole `String`s: each part is valid UTF-8.
+    let _ = super::in_batches(
+        diags,
+        CHUNK,
+        |c| Ok(render_chunk(c, sources, &handler).into_bytes()),
+        |part| {
+            out.push_str(&String::from_utf8_lossy(&part));
+            Ok(())
+        },
+    );
+    out
+}
+
+/// Write the reports of `diags` to `w`, a batch at a time.
+pub fn write(
+    w: &mut impl std::io::Write,
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    color: bool,
+) -> std::io::Result<()> {
+    let handler = handler(color);
+    super::in_batches(
+        diags,
+        CHUNK,
+        |c| Ok(render_chunk(c, sources, &handler).into_bytes()),
+        |part| w.write_all(&part),
+    )
+}
+
+/// Findings rendered together (on one core): each report is independent.
+const CHUNK: usize = 256;
+
+fn handler(color: bool) -> GraphicalReportHandler {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -192,22 +227,10 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
     // miette wraps the message and help (with textwrap): at ASCII spaces,
     // never splitting words at hyphens, because messages are full of rule
     // ids, directive names, paths and URLs that should stay whole.
-    let handler = GraphicalReportHandler::new_themed(theme)
+    GraphicalReportHandler::new_themed(theme)
         .with_width(WIDTH)
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
-        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
-    // Each report is independent: big runs are rendered in chunks on all
-    // cores, in order; one chunk needs no threads.
-    use rayon::prelude::*;
-    const CHUNK: usize = 256;
-    if diags.len() <= CHUNK {
-        return render_chunk(diags, sources, &handler);
-    }
-    diags
-        .par_chunks(CHUNK)
-        .map(|chunk| render_chunk(chunk, sources, &handler))
-        .collect::<Vec<String>>()
-        .concat()
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
 }
 
 /// A span cut to the line it starts on. miette quotes every line a label

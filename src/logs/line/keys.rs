@@ -125,56 +125,34 @@ pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
 /// long hex strings) replaced by `:id`, so that `GET /orders/17` and
 /// `GET /orders/18` count as one endpoint.
 pub fn normalize_request(request: &[u8], out: &mut Vec<u8>) {
-    // One pass; segments without digits (most of them) are copied in runs.
+    // Segments are found a word at a time; those without digits (most of
+    // them) are copied in runs, untouched.
     let mut copied = 0;
     let mut start = 0;
-    while start <= request.len() {
-        let mut end = start;
-        let mut digits = 0usize;
-        let mut hexish = true;
-        while let Some(&b) = request.get(end) {
-            let class = BYTE_CLASS[b as usize];
-            if class & SLASH != 0 {
-                break;
-            }
-            digits += usize::from(class & DIGIT);
-            hexish &= class & HEX_OR_DASH != 0;
-            end += 1;
-        }
-        let len = end - start;
-        if digits > 0 && (digits == len || (len >= 8 && hexish)) {
+    loop {
+        let end = bytes::find(&request[start..], b'/').map_or(request.len(), |p| start + p);
+        if is_id(&request[start..end]) {
             out.extend_from_slice(&request[copied..start]);
             out.extend_from_slice(b":id");
             copied = end;
+        }
+        if end == request.len() {
+            break;
         }
         start = end + 1;
     }
     out.extend_from_slice(&request[copied..]);
 }
 
-const DIGIT: u8 = 1;
-const HEX_OR_DASH: u8 = 2;
-const SLASH: u8 = 4;
-
-/// Byte classes for [`normalize_request`].
-static BYTE_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        if b.is_ascii_digit() {
-            t[i] |= DIGIT;
-        }
-        if b.is_ascii_hexdigit() || b == b'-' {
-            t[i] |= HEX_OR_DASH;
-        }
-        if b == b'/' {
-            t[i] |= SLASH;
-        }
-        i += 1;
-    }
-    t
-};
+/// Is a path segment an id: all digits, or at least 8 hex digits and
+/// dashes with a digit among them?
+fn is_id(seg: &[u8]) -> bool {
+    let Some(first) = seg.iter().position(u8::is_ascii_digit) else {
+        return false;
+    };
+    (first == 0 && seg.iter().all(u8::is_ascii_digit))
+        || (seg.len() >= 8 && seg.iter().all(|&b| b.is_ascii_hexdigit() || b == b'-'))
+}
 
 /// `METHOD /path` of a request line, without query string and protocol.
 pub fn request_key(request: &[u8]) -> &[u8] {

@@ -1,0 +1,110 @@
+//! Memory of a lint with many findings: reports are written a batch at a
+//! time, so the size of the report adds nothing to the peak, and running
+//! out of memory (an address-space limit here) ends with a clear error and
+//! exit status 2, never an allocation abort.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::util::bin;
+
+/// A config with 40 `timeout/aggressive-read-timeout` findings per server
+/// (read and send timeouts; 1s is a fair connect timeout).
+fn many_findings(dir: &Path, servers: usize) -> PathBuf {
+    let mut s = String::from("events {}\nhttp {\n");
+    for i in 0..servers {
+        s += &format!("  server {{\n    listen 80;\n    server_name s{i}.example.com;\n");
+        for l in 0..20 {
+            s += &format!(
+                "    location /a{l} {{ proxy_pass http://127.0.0.1:8080; proxy_read_timeout 1s; \
+                 proxy_connect_timeout 1s; proxy_send_timeout 1s; }}\n"
+            );
+        }
+        s += "  }\n";
+    }
+    s += "}\n";
+    let path = dir.join("nginx.conf");
+    std::fs::write(&path, s).expect("write config");
+    path
+}
+
+/// Exit code and peak resident memory (KiB) of one `ngxray` run, its output
+/// written to a file. The child is reaped by `wait4`, which also returns its
+/// own resource usage.
+#[allow(clippy::zombie_processes)]
+fn peak_kib(args: &[&str], out: &Path) -> (Option<i32>, i64) {
+    let file = std::fs::File::create(out).expect("create output file");
+    let child = Command::new(bin())
+        .args(args)
+        .stdout(Stdio::from(file))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run ngxray");
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, writing into the two locals.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    (code, usage.ru_maxrss)
+}
+
+#[test]
+fn report_size_adds_nothing_to_the_peak() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = many_findings(dir.path(), 1000);
+    let conf = conf.to_str().expect("utf-8 path");
+    let out = dir.path().join("out");
+    let (code, json) = peak_kib(&["lint", "--format", "json", conf], &out);
+    assert_eq!(code, Some(1));
+    let report = std::fs::read_to_string(&out).expect("read report");
+    assert_eq!(
+        report
+            .matches("\"rule\": \"timeout/aggressive-read-timeout\"")
+            .count(),
+        40_000
+    );
+    // The text report is twice the JSON one and the concise one a fifth of
+    // it; held whole, the text report doubled the peak.
+    for format in ["text", "concise", "github"] {
+        let (code, peak) = peak_kib(&["lint", "--format", format, conf], &out);
+        assert_eq!(code, Some(1), "{format}");
+        assert!(
+            peak * 4 <= json * 5,
+            "--format {format}: peak {peak} KiB, JSON's {json} KiB"
+        );
+    }
+}
+
+/// `sh -c 'ulimit -v KIB; exec ngxray ARGS'`.
+fn under_limit(kib: u64, args: &[&str]) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+        .arg(bin())
+        .args(args)
+        .output()
+        .expect("run sh")
+}
+
+#[test]
+fn out_of_memory_is_a_clear_error_not_an_abort() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = many_findings(dir.path(), 1000);
+    let conf = conf.to_str().expect("utf-8 path");
+    // About 110 MB resident: beyond a 150 MB address space with the
+    // allocator's and the threads' reservations.
+    let o = under_limit(150_000, &["lint", "--format", "json", conf]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("ngxray: error: out of memory"), "{err}");
+    assert!(!err.contains("memory allocation of"), "{err}");
+    // The same limit leaves room for a small config.
+    let small = crate::util::repo().join("bench/small.conf");
+    let o = under_limit(150_000, &["lint", small.to_str().expect("utf-8 path")]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{err}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("file(s) checked"));
+}
