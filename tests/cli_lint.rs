@@ -512,3 +512,51 @@ fn an_included_foreign_file_is_not_quoted_whole() {
         );
     }
 }
+
+/// `--output-file` and `--write-baseline` never write through a symbolic
+/// link: in CI the path is often inside the checked-out pull request,
+/// which could point it at a file of the runner. A plain file is written.
+#[cfg(unix)]
+#[test]
+fn outputs_are_never_written_through_a_symlink() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(d.path().join("nginx.conf"), "events {}\nhttp {}\n").expect("write");
+    std::fs::write(d.path().join("victim"), "keep\n").expect("write");
+    std::os::unix::fs::symlink(d.path().join("victim"), d.path().join("out.json"))
+        .expect("symlink");
+    for args in [
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--output-file",
+            "out.json",
+            "nginx.conf",
+        ][..],
+        &["lint", "--write-baseline", "out.json", "nginx.conf"][..],
+    ] {
+        let out = crate::util::ngxray_in(d.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            crate::util::stderr(&out).contains("symbolic link"),
+            "{args:?}: {}",
+            crate::util::stderr(&out)
+        );
+        let victim = std::fs::read_to_string(d.path().join("victim")).expect("read");
+        assert_eq!(victim, "keep\n", "{args:?}");
+    }
+    let out = crate::util::ngxray_in(
+        d.path(),
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--output-file",
+            "plain.json",
+            "nginx.conf",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let doc = std::fs::read_to_string(d.path().join("plain.json")).expect("read");
+    assert!(doc.contains("ngxray/lint/v1"), "{doc}");
+}
