@@ -560,3 +560,29 @@ fn outputs_are_never_written_through_a_symlink() {
     let doc = std::fs::read_to_string(d.path().join("plain.json")).expect("read");
     assert!(doc.contains("ngxray/lint/v1"), "{doc}");
 }
+
+/// An included binary file (`include /proc/self/*;` reaches the running
+/// executable) is not taken for a template because it holds `{{ x }}`:
+/// its syntax errors stay and the lint fails, as `nginx -t` does.
+#[test]
+fn an_included_binary_file_is_no_template() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("blob.bin"),
+        b"\x7fELF\x02\x01\x00\x00 {{ host }} {% if x %} ${NAME}\n\x00\x00 garbage {\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("nginx.conf"),
+        "events {}\nhttp {\n  include blob.bin;\n}\n",
+    )
+    .expect("write");
+    let out = crate::util::ngxray_in(d.path(), &["lint", "--format", "concise", "nginx.conf"]);
+    let text = crate::util::stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("blob.bin:") && text.contains("error[syntax/"),
+        "{text}"
+    );
+    assert!(!text.contains("syntax/template"), "{text}");
+}

@@ -62,7 +62,10 @@ pub struct Template {
 /// Is this text a template? Markers inside nginx comments count too: a
 /// commented `{% if %}` still changes what the rendered file holds.
 pub fn detect(text: &[u8]) -> Option<Template> {
-    if !may_hold_marker(text) {
+    // A NUL byte makes a binary file (an included executable, an image),
+    // never a template: its syntax errors must stay, not be hidden as
+    // template lines because it happens to hold `{{ x }}`.
+    if !may_hold_marker(text) || memchr::memchr(0, text).is_some() {
         return None;
     }
     let block = BLOCK.find(text);
@@ -172,7 +175,7 @@ fn named_template(
     text: &[u8],
     defined: &HashSet<String>,
 ) -> Option<Template> {
-    if path.extension().is_none_or(|e| e != "template") {
+    if path.extension().is_none_or(|e| e != "template") || memchr::memchr(0, text).is_some() {
         return None;
     }
     let mut placeholders: Vec<String> = Vec::new();
@@ -308,6 +311,8 @@ mod tests {
         assert!(detect(b"listen %ip%:%web_port%;\n").is_some());
         assert!(detect(b"rewrite_log ${NGINX_REWRITE_LOG:-off};\n").is_some());
         assert!(detect(b"client_max_body_size @UPLOAD_MAX_SIZE@;\n").is_some());
+        // a binary file holding template-like strings is no template
+        assert!(detect(b"\x7fELF\x00\x00 {{ host }} {% if %}\n").is_none());
         // nginx's own `${var}` and a plain `$request_uri` are not placeholders
         assert!(detect(b"return 301 https://${host}$request_uri;\n").is_none());
     }
