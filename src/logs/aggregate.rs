@@ -374,7 +374,7 @@ impl Group {
             self.add_request(r, 1);
         }
         if l.at < self.scheme_at {
-            self.scheme = String::from_utf8_lossy(l.scheme).into_owned();
+            self.scheme = super::bytes::text(l.scheme).into_owned();
             self.scheme_at = l.at;
         }
         // Samples are the first lines in input order. A worker may get a
@@ -394,7 +394,7 @@ impl Group {
                 Sample {
                     input: l.at.0,
                     line: l.at.1,
-                    text: String::from_utf8_lossy(text).into_owned(),
+                    text: super::bytes::text(text).into_owned(),
                     hint: l.parsed.and_then(super::classify::hint),
                 },
             );
@@ -417,7 +417,7 @@ impl Group {
         }
         let mut v: Vec<(String, u64)> = kept
             .into_iter()
-            .map(|(k, _, c)| (String::from_utf8_lossy(k).into_owned(), c))
+            .map(|(k, _, c)| (super::bytes::text(k).into_owned(), c))
             .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v.truncate(n);
@@ -567,9 +567,9 @@ impl Aggregate {
         let cause = verdict.cause;
         let new = |up: &[u8], srv: &[u8]| Group {
             cause,
-            upstream: String::from_utf8_lossy(up).into_owned(),
-            server: String::from_utf8_lossy(srv).into_owned(),
-            scheme: String::from_utf8_lossy(scheme).into_owned(),
+            upstream: super::bytes::text(up).into_owned(),
+            server: super::bytes::text(srv).into_owned(),
+            scheme: super::bytes::text(scheme).into_owned(),
             scheme_at: at,
             ..Group::default()
         };

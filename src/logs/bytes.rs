@@ -7,6 +7,19 @@
 //! loops look at 8 bytes per step and have no set-up. Long scans (newlines
 //! over a block) keep using `memchr`.
 
+use std::borrow::Cow;
+
+/// Bytes as text, invalid UTF-8 replaced by U+FFFD. `str::from_utf8` checks
+/// ASCII a word at a time where `String::from_utf8_lossy` goes a byte at a
+/// time, and log text is almost always valid: the lossy pass only runs for
+/// text that needs it.
+pub fn text(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 

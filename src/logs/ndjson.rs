@@ -38,7 +38,7 @@ struct Event<'a> {
 }
 
 fn text(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    super::bytes::text(b)
 }
 
 /// Append the event of one line (and a newline) to `out`.
