@@ -18,6 +18,37 @@ use crate::diag::{Applicability, Diagnostic, Edit, Fix};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::syntax::{Directive, Word};
 
+/// Create (or truncate) a report or baseline file, never through a
+/// symbolic link: in CI the output path often lies inside the checked-out
+/// pull request, which could make it a link to a file of the runner
+/// (`results.sarif -> ~/.bashrc`). The check is made on the open itself
+/// (`O_NOFOLLOW`), so a link swapped in meanwhile is refused as well.
+pub fn create_output(path: &Path) -> std::io::Result<std::fs::File> {
+    let refused = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is a symbolic link (output is never written through a link)",
+        )
+    };
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(refused());
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW);
+    }
+    o.open(path).map_err(|e| {
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return refused();
+        }
+        e
+    })
+}
+
 /// Rounds of fix + re-lint before giving up on overlapping fixes.
 pub const MAX_ROUNDS: usize = 10;
 

@@ -623,9 +623,23 @@ fn map_install_path(
     full.to_path_buf()
 }
 
-/// Read a file, refusing those too large for byte offsets in a `Span`.
-/// Read a file named on the command line: a regular file as [`read_file`]
-/// does, or a pipe (`ngxray lint <(nginx -T)`) up to the size limit.
+/// Open a file without blocking on a FIFO that has no writer (a plain
+/// `open` waits for one forever); reads of regular files are unaffected.
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK);
+    }
+    o.open(path)
+}
+
+/// Read a file named on the command line (or met in a directory walk): a
+/// regular file as [`read_file`] does, or a pipe (`ngxray lint <(nginx
+/// -T)`) up to the size limit. A named FIFO nobody writes to is an empty
+/// pipe, an error, never a wait.
 fn read_entry(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let meta = std::fs::metadata(path)?;
@@ -635,35 +649,59 @@ fn read_entry(path: &Path) -> std::io::Result<Vec<u8>> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
+        use std::os::unix::io::AsRawFd;
         if meta.file_type().is_fifo() {
+            let file = open_nonblocking(path)?;
+            // blocking reads again: a writer that is there (process
+            // substitution) is read to its end
+            set_blocking(file.as_raw_fd())?;
+            if !file.metadata()?.file_type().is_fifo() {
+                return Err(not_regular("not a regular file or a pipe"));
+            }
             let mut text = Vec::new();
-            std::fs::File::open(path)?
-                .take(crate::syntax::MAX_FILE_LEN as u64 + 1)
+            file.take(crate::syntax::MAX_FILE_LEN as u64 + 1)
                 .read_to_end(&mut text)?;
             within_limit(text.len())?;
+            if text.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "empty pipe: no configuration written to it",
+                ));
+            }
             return Ok(text);
         }
     }
-    Err(std::io::Error::new(
-        std::io::ErrorKind::InvalidInput,
-        "not a regular file or a pipe",
-    ))
+    Err(not_regular("not a regular file or a pipe"))
+}
+
+/// Clear `O_NONBLOCK` on an open descriptor.
+#[cfg(unix)]
+fn set_blocking(fd: std::os::unix::io::RawFd) -> std::io::Result<()> {
+    // SAFETY: F_GETFL/F_SETFL on a descriptor the caller owns and keeps open;
+    // no memory is passed.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn not_regular(what: &'static str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, what)
 }
 
 /// Read a config file the way nginx does: only regular files (a device,
 /// FIFO or directory is refused, never read until memory runs out or
-/// forever), and at most the size the file system reports (procfs files
-/// report 0: nginx reads nothing from `/proc/self/environ`, and neither do
-/// we). The size limit is checked before reading.
+/// forever: the type is checked on the open file, which a FIFO without a
+/// writer does not block), and at most the size the file system reports
+/// (procfs files report 0: nginx reads nothing from `/proc/self/environ`,
+/// and neither do we). The size limit is checked before reading.
 fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let file = std::fs::File::open(path)?;
+    let file = open_nonblocking(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
+        return Err(not_regular("not a regular file"));
     }
     let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
     within_limit(len)?;

@@ -343,3 +343,246 @@ fn control_characters_from_configs_are_neutralised() {
         );
     }
 }
+
+/// A `$variable` in a time or size is nginx's "invalid value" (it reads
+/// these values while loading), but an envsubst placeholder in a template
+/// (penpot's `client_max_body_size $PENPOT_HTTP_SERVER_MAX_BODY_SIZE;`) is
+/// a template line, settled by rendering: no error.
+#[test]
+fn variables_in_sizes_are_errors_placeholders_in_templates_are_not() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("default.conf.template"),
+        "server {\n    listen 80;\n    client_max_body_size $MAX_BODY_SIZE;\n    proxy_read_timeout ${PROXY_TIMEOUT};\n    location / { proxy_pass $BACKEND_URI; }\n}\n",
+    )
+    .expect("write");
+    let out = crate::util::ngxray_in(
+        d.path(),
+        &["lint", "--format", "concise", "default.conf.template"],
+    );
+    let text = crate::util::stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("error["), "{text}");
+    assert!(
+        text.contains("info[syntax/template]") && text.contains("2 findings on template lines"),
+        "{text}"
+    );
+    // real nginx variables, in a template or not: `$HOST` is `$host`, and
+    // a name the config sets is nginx's
+    let real = "server {\n    listen 80;\n    client_max_body_size $http_x_size;\n    proxy_read_timeout $HOST;\n    set $LIMIT 10;\n    proxy_next_upstream_tries $LIMIT;\n    proxy_buffers 8 $LIMIT;\n}\n";
+    for name in ["real.conf.template", "real.conf"] {
+        std::fs::write(d.path().join(name), real).expect("write");
+        let out = crate::util::ngxray_in(d.path(), &["lint", "--format", "concise", name]);
+        let text = crate::util::stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        for want in [
+            ":3:26: error[grammar/invalid-value] \"client_max_body_size\" directive invalid value",
+            ":4:24: error[grammar/invalid-value] \"proxy_read_timeout\" directive invalid value",
+            ":6:31: error[grammar/invalid-value] \"proxy_next_upstream_tries\" directive invalid number",
+            ":7:21: error[grammar/invalid-value] \"proxy_buffers\" directive invalid value",
+        ] {
+            assert!(text.contains(&format!("{name}{want}")), "{want}\n{text}");
+        }
+    }
+}
+
+/// Run ngxray in `dir`, killed if it has not ended within a minute (a
+/// hang is the failure these tests look for; no timing is asserted).
+#[cfg(unix)]
+fn run_bounded(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ngxray"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    for _ in 0..600 {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("ngxray {args:?} hangs");
+}
+
+/// A FIFO nobody writes to is refused, never waited on: included (nginx
+/// refuses it too), named on the command line (an empty pipe), or met in
+/// a directory walk. A dangling `sites-enabled/` symlink is an unreadable
+/// input, not a silent skip (nginx's `include sites-enabled/*;` fails on
+/// it).
+#[cfg(unix)]
+#[test]
+fn fifos_and_dangling_symlinks_are_findings_not_hangs() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let fifo = d.path().join("pipe.conf");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    std::fs::write(
+        d.path().join("nginx.conf"),
+        "events {}\nhttp {\n  include pipe.conf;\n}\n",
+    )
+    .expect("write");
+    let out = run_bounded(d.path(), &["lint", "--format", "concise", "nginx.conf"]);
+    let text = crate::util::stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("nginx.conf:3:3: error[include/not-found]")
+            && text.contains("not a regular file"),
+        "{text}"
+    );
+    let out = run_bounded(d.path(), &["lint", "--format", "concise", "pipe.conf"]);
+    let text = crate::util::stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("error[io/unreadable]") && text.contains("empty pipe"),
+        "{text}"
+    );
+
+    let site = d.path().join("etc/sites-enabled");
+    std::fs::create_dir_all(&site).expect("mkdir");
+    std::fs::write(site.join("ok.conf"), "server { listen 80; }\n").expect("write");
+    std::os::unix::fs::symlink("../sites-available/gone.conf", site.join("gone.conf"))
+        .expect("symlink");
+    std::fs::rename(&fifo, site.join("pipe.conf")).expect("move fifo");
+    let out = run_bounded(d.path(), &["lint", "--format", "concise", "etc"]);
+    let text = crate::util::stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    for want in [
+        "cannot read etc/sites-enabled/gone.conf: No such file or directory",
+        "cannot read etc/sites-enabled/pipe.conf: empty pipe",
+    ] {
+        assert!(text.contains(want), "{want}\n{text}");
+    }
+}
+
+/// A file name is text from the config's author as well (a pull request
+/// can add `a\x1b[2J.conf`): text, concise and GitHub outputs show its
+/// control characters escaped, and a line break in it cannot start a
+/// second workflow command.
+#[cfg(unix)]
+#[test]
+fn control_characters_in_file_names_are_neutralised() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("a\x1b[2Jb\n::error file=x::boom.conf"),
+        "server { listen 80; location / { proxy_pass http://10.0.0.1; proxy_read_timeout 1s; } }\n",
+    )
+    .expect("write");
+    for format in ["text", "concise", "github"] {
+        let out = crate::util::ngxray_in(d.path(), &["lint", "--format", format, "."]);
+        let text = crate::util::stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{format}: {text}");
+        assert!(!out.stdout.contains(&0x1b), "{format}: raw ESC in {text}");
+        assert!(text.contains("a\\x1b[2Jb\\n"), "{format}: {text}");
+        assert!(!text.contains("\n::error"), "{format}: {text}");
+    }
+}
+
+/// An included file that is no config (a key file, `/etc/passwd`) makes
+/// an unterminated statement of its whole text: no output format quotes
+/// more than a line or two of it (the text report cut the statement's
+/// label to its first line; it quoted every line before).
+#[test]
+fn an_included_foreign_file_is_not_quoted_whole() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let secret: String = (1..=12)
+        .map(|i| format!("user{i}:secret-{i}-xyz:/home\n"))
+        .collect();
+    std::fs::write(d.path().join("passwd"), &secret).expect("write");
+    std::fs::write(
+        d.path().join("nginx.conf"),
+        "events {}\nhttp {\n  include passwd;\n}\n",
+    )
+    .expect("write");
+    for format in ["text", "concise", "json", "sarif", "github"] {
+        let out = crate::util::ngxray_in(d.path(), &["lint", "--format", format, "nginx.conf"]);
+        let all = format!("{}{}", crate::util::stdout(&out), crate::util::stderr(&out));
+        assert_eq!(out.status.code(), Some(1), "{format}: {all}");
+        let quoted = (1..=12)
+            .filter(|i| all.contains(&format!("secret-{i}-xyz")))
+            .count();
+        assert!(
+            quoted <= 3,
+            "{format}: {quoted} lines of the file quoted\n{all}"
+        );
+    }
+}
+
+/// `--output-file` and `--write-baseline` never write through a symbolic
+/// link: in CI the path is often inside the checked-out pull request,
+/// which could point it at a file of the runner. A plain file is written.
+#[cfg(unix)]
+#[test]
+fn outputs_are_never_written_through_a_symlink() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(d.path().join("nginx.conf"), "events {}\nhttp {}\n").expect("write");
+    std::fs::write(d.path().join("victim"), "keep\n").expect("write");
+    std::os::unix::fs::symlink(d.path().join("victim"), d.path().join("out.json"))
+        .expect("symlink");
+    for args in [
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--output-file",
+            "out.json",
+            "nginx.conf",
+        ][..],
+        &["lint", "--write-baseline", "out.json", "nginx.conf"][..],
+    ] {
+        let out = crate::util::ngxray_in(d.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            crate::util::stderr(&out).contains("symbolic link"),
+            "{args:?}: {}",
+            crate::util::stderr(&out)
+        );
+        let victim = std::fs::read_to_string(d.path().join("victim")).expect("read");
+        assert_eq!(victim, "keep\n", "{args:?}");
+    }
+    let out = crate::util::ngxray_in(
+        d.path(),
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--output-file",
+            "plain.json",
+            "nginx.conf",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let doc = std::fs::read_to_string(d.path().join("plain.json")).expect("read");
+    assert!(doc.contains("ngxray/lint/v1"), "{doc}");
+}
+
+/// An included binary file (`include /proc/self/*;` reaches the running
+/// executable) is not taken for a template because it holds `{{ x }}`:
+/// its syntax errors stay and the lint fails, as `nginx -t` does.
+#[test]
+fn an_included_binary_file_is_no_template() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("blob.bin"),
+        b"\x7fELF\x02\x01\x00\x00 {{ host }} {% if x %} ${NAME}\n\x00\x00 garbage {\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("nginx.conf"),
+        "events {}\nhttp {\n  include blob.bin;\n}\n",
+    )
+    .expect("write");
+    let out = crate::util::ngxray_in(d.path(), &["lint", "--format", "concise", "nginx.conf"]);
+    let text = crate::util::stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("blob.bin:") && text.contains("error[syntax/"),
+        "{text}"
+    );
+    assert!(!text.contains("syntax/template"), "{text}");
+}

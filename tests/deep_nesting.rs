@@ -95,3 +95,34 @@ fn hundred_thousand_nested_locations_through_the_binary() {
         }
     }
 }
+
+/// `parse --format json` writes blocks with an explicit stack: the tree of
+/// 100,000 nested locations is written on the same 8 MiB stack (a
+/// serializer recursing per level needs several times that), and holds
+/// every level.
+#[test]
+fn hundred_thousand_nested_locations_print_as_json_on_a_small_stack() {
+    let (_dir, path) = nested_config(false);
+    let json = std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(move || {
+            let mut loaded = ngxray::load::Loaded::default();
+            loaded
+                .load_path(&path, &ngxray::load::LoadOptions::default())
+                .unwrap();
+            let mut out = Vec::new();
+            ngxray::report::tree::write(&mut out, &loaded, false).unwrap();
+            out
+        })
+        .unwrap()
+        .join()
+        .expect("printing must not overflow its stack");
+    let text = String::from_utf8(json).unwrap();
+    assert!(text.starts_with("{\"schema\":\"ngxray/parse/v1\""));
+    assert_eq!(text.matches("\"directive\":\"location\"").count(), DEPTH);
+    assert!(
+        text.ends_with("]}]}]}]}]}]}"),
+        "{}",
+        &text[text.len() - 40..]
+    );
+}

@@ -278,6 +278,47 @@ fn refusals_in_nginx_wording() {
             "unknown \"nosuch\" variable",
             0,
         ),
+        // values nginx parses while loading take no variables
+        (
+            in_server("client_max_body_size $foo_bar;"),
+            "\"client_max_body_size\" directive invalid value",
+            5,
+        ),
+        (
+            in_server("ssl_session_timeout ${x;"),
+            "\"ssl_session_timeout\" directive invalid value",
+            5,
+        ),
+        (
+            in_server("set $t 5s; proxy_read_timeout $t;"),
+            "\"proxy_read_timeout\" directive invalid value",
+            5,
+        ),
+        (
+            in_server("proxy_buffers 8 $arg_size;"),
+            "\"proxy_buffers\" directive invalid value",
+            5,
+        ),
+        (
+            in_server("proxy_next_upstream_tries $http_tries;"),
+            "\"proxy_next_upstream_tries\" directive invalid number",
+            5,
+        ),
+        (
+            in_server("keepalive_timeout 5s $host;"),
+            "\"keepalive_timeout\" directive invalid value",
+            5,
+        ),
+        (
+            "worker_processes $x;\nevents {}\n".into(),
+            "\"worker_processes\" directive invalid value",
+            1,
+        ),
+        (
+            "events {\n    worker_connections $x;\n}\n".into(),
+            "invalid number \"$x\"",
+            2,
+        ),
         (
             "# nothing but a comment\n".into(),
             "no \"events\" section in configuration",

@@ -96,7 +96,7 @@ pub fn run(args: DiagnoseArgs) -> u8 {
     }
     match &args.output {
         Some(p) => {
-            if let Err(e) = std::fs::File::create(p).and_then(|mut f| f.write_all(&buf)) {
+            if let Err(e) = crate::fix::create_output(p).and_then(|mut f| f.write_all(&buf)) {
                 return super::fail(format!("{}: {e}", p.display()));
             }
         }

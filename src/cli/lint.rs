@@ -407,7 +407,7 @@ fn report_and_exit(
         diags
     };
     let (mut sink, terminal): (Box<dyn Write>, bool) = match &out.output_file {
-        Some(p) => match std::fs::File::create(p) {
+        Some(p) => match crate::fix::create_output(p) {
             Ok(f) => (
                 Box::new(std::io::BufWriter::with_capacity(1 << 16, f)),
                 false,

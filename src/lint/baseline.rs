@@ -113,10 +113,12 @@ pub fn write(baseline: &Baseline, path: &Path) -> Result<(), BaselineError> {
         source: std::io::Error::other(e),
     })?;
     text.push('\n');
-    std::fs::write(path, text).map_err(|source| BaselineError::Write {
-        path: path.display().to_string(),
-        source,
-    })
+    crate::fix::create_output(path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+        .map_err(|source| BaselineError::Write {
+            path: path.display().to_string(),
+            source,
+        })
 }
 
 /// Read a baseline file.

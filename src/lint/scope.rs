@@ -204,11 +204,17 @@ pub fn plan(
             let Some(ft) = entry.file_type() else {
                 continue;
             };
-            // Regular files, and symlinks to regular files (Debian's
-            // sites-enabled/); directories are not followed (no loops).
-            let is_file = ft.is_file()
-                || (ft.is_symlink() && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()));
-            if !is_file {
+            // Files, and symlinks to files (Debian's sites-enabled/);
+            // directories are not followed (no loops). Whatever else a
+            // config name matches (a dangling symlink, a FIFO, a device) is
+            // kept: reading it is an `io/unreadable` finding, as nginx's
+            // `include` of it fails, never a silent skip.
+            let keep = if ft.is_symlink() {
+                !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir())
+            } else {
+                !ft.is_dir()
+            };
+            if !keep {
                 continue;
             }
             let name = entry.file_name().to_string_lossy();

@@ -6,15 +6,26 @@
 //! that cascade with one `syntax/template` finding per file and keeps the
 //! rule findings that do not touch a placeholder.
 //!
+//! envsubst also replaces a bare `$NAME`, which nginx would read as a
+//! variable. In a file recognised as a template (by the markers above, or
+//! by its `.template` name, the nginx Docker image's convention), an
+//! upper-case `$NAME` is a placeholder unless nginx knows the name: a stock
+//! variable (`$HOST` is `$host`: nginx looks names up in lower case) or one
+//! the configuration defines (`set`, `map`, `geo`, …). So
+//! `client_max_body_size $MAX_BODY_SIZE;` in a template is a template line,
+//! while `client_max_body_size $host;` is the error nginx prints.
+//!
 //! `--env-subst` ([`crate::load::env_subst`]) renders envsubst templates the way the
 //! official nginx Docker image does before linting them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
 use crate::diag::Diagnostic;
+use crate::lint::refuse::is_stock_name;
+use crate::lint::variables::{defining_arg, DefArg};
 use crate::load::Loaded;
 use crate::syntax::FileId;
 
@@ -51,7 +62,10 @@ pub struct Template {
 /// Is this text a template? Markers inside nginx comments count too: a
 /// commented `{% if %}` still changes what the rendered file holds.
 pub fn detect(text: &[u8]) -> Option<Template> {
-    if !may_hold_marker(text) {
+    // A NUL byte makes a binary file (an included executable, an image),
+    // never a template: its syntax errors must stay, not be hidden as
+    // template lines because it happens to hold `{{ x }}`.
+    if !may_hold_marker(text) || memchr::memchr(0, text).is_some() {
         return None;
     }
     let block = BLOCK.find(text);
@@ -88,8 +102,57 @@ fn may_hold_marker(text: &[u8]) -> bool {
         })
 }
 
-/// Does this byte range of a file hold a placeholder?
-fn has_placeholder(text: &[u8], start: usize, end: usize) -> bool {
+/// The upper-case `$NAME` references of `text` (a whole identifier after
+/// `$`, no lower-case letter): (offset of the `$`, name).
+fn upper_refs(text: &[u8]) -> impl Iterator<Item = (usize, &str)> {
+    memchr::memchr_iter(b'$', text).filter_map(move |i| {
+        let rest = &text[i + 1..];
+        if !rest.first().is_some_and(u8::is_ascii_uppercase) {
+            return None;
+        }
+        let n = rest
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+            .unwrap_or(rest.len());
+        let name = std::str::from_utf8(&rest[..n]).ok()?;
+        (!name.bytes().any(|b| b.is_ascii_lowercase())).then_some((i, name))
+    })
+}
+
+/// Variable names the configuration defines (`set`, `map`, `geo`, …), in
+/// lower case as nginx looks them up.
+fn defined_names(loaded: &Loaded) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for f in &loaded.files {
+        for (_, d) in f.root.walk() {
+            let arg = match defining_arg(d.name()) {
+                Some(DefArg::First) => d.args.first(),
+                Some(DefArg::Second) => d.args.get(1),
+                Some(DefArg::Last) => d.args.last(),
+                None => None,
+            };
+            if let Some(n) = arg.and_then(|w| w.value.strip_prefix('$')) {
+                names.insert(n.to_ascii_lowercase());
+            }
+        }
+    }
+    names
+}
+
+/// envsubst placeholders of a template: upper-case `$NAME`s nginx does not
+/// know (see the module documentation).
+fn envsubst_refs<'t>(
+    text: &'t [u8],
+    defined: &'t HashSet<String>,
+) -> impl Iterator<Item = (usize, &'t str)> + 't {
+    upper_refs(text).filter(|(_, name)| {
+        let lower = name.to_ascii_lowercase();
+        !is_stock_name(&lower) && !defined.contains(&lower)
+    })
+}
+
+/// Does the line(s) of this byte range of a template hold a placeholder?
+fn has_placeholder(text: &[u8], start: usize, end: usize, defined: &HashSet<String>) -> bool {
     let line_start = text[..start.min(text.len())]
         .iter()
         .rposition(|&b| b == b'\n')
@@ -98,7 +161,37 @@ fn has_placeholder(text: &[u8], start: usize, end: usize) -> bool {
         .iter()
         .position(|&b| b == b'\n')
         .map_or(text.len(), |i| end + i);
-    PLACEHOLDER.is_match(&text[line_start..line_end]) || BLOCK.is_match(&text[line_start..line_end])
+    let line = &text[line_start..line_end];
+    PLACEHOLDER.is_match(line)
+        || BLOCK.is_match(line)
+        || envsubst_refs(line, defined).next().is_some()
+}
+
+/// A `.template` file (the nginx Docker image's envsubst input) that
+/// [`detect`] does not see as one: a template if it holds a bare `$NAME`
+/// placeholder.
+fn named_template(
+    path: &std::path::Path,
+    text: &[u8],
+    defined: &HashSet<String>,
+) -> Option<Template> {
+    if path.extension().is_none_or(|e| e != "template") || memchr::memchr(0, text).is_some() {
+        return None;
+    }
+    let mut placeholders: Vec<String> = Vec::new();
+    let mut first = None;
+    for (at, name) in envsubst_refs(text, defined) {
+        first.get_or_insert(at);
+        let p = format!("${name}");
+        if !placeholders.contains(&p) && placeholders.len() < 5 {
+            placeholders.push(p);
+        }
+    }
+    Some(Template {
+        block: false,
+        first: first?,
+        placeholders,
+    })
 }
 
 /// Replace the cascade template syntax causes with one finding per
@@ -106,14 +199,21 @@ fn has_placeholder(text: &[u8], start: usize, end: usize) -> bool {
 /// finding goes; elsewhere, findings on a line with a placeholder go.
 pub fn apply(loaded: &Loaded, diags: &mut Vec<Diagnostic>) {
     let mut templates: HashMap<FileId, Template> = HashMap::new();
+    let mut defined: Option<HashSet<String>> = None;
     for (id, f) in loaded.sources.files() {
         if let Some(t) = detect(&f.text) {
             templates.insert(id, t);
+        } else if f.path.extension().is_some_and(|e| e == "template") {
+            let defined = defined.get_or_insert_with(|| defined_names(loaded));
+            if let Some(t) = named_template(&f.path, &f.text, defined) {
+                templates.insert(id, t);
+            }
         }
     }
     if templates.is_empty() {
         return;
     }
+    let defined = defined.unwrap_or_else(|| defined_names(loaded));
     let mut hidden: HashMap<FileId, usize> = HashMap::new();
     diags.retain(|d| {
         let Some(span) = d.span else { return true };
@@ -122,7 +222,8 @@ pub fn apply(loaded: &Loaded, diags: &mut Vec<Diagnostic>) {
         };
         let text = &loaded.sources.get(span.file).text;
         let loading = d.rule.starts_with("syntax/") || d.rule.starts_with("grammar/");
-        let drop = (t.block && loading) || has_placeholder(text, span.start(), span.end());
+        let drop =
+            (t.block && loading) || has_placeholder(text, span.start(), span.end(), &defined);
         if drop {
             *hidden.entry(span.file).or_default() += 1;
         }
@@ -210,8 +311,35 @@ mod tests {
         assert!(detect(b"listen %ip%:%web_port%;\n").is_some());
         assert!(detect(b"rewrite_log ${NGINX_REWRITE_LOG:-off};\n").is_some());
         assert!(detect(b"client_max_body_size @UPLOAD_MAX_SIZE@;\n").is_some());
+        // a binary file holding template-like strings is no template
+        assert!(detect(b"\x7fELF\x00\x00 {{ host }} {% if %}\n").is_none());
         // nginx's own `${var}` and a plain `$request_uri` are not placeholders
         assert!(detect(b"return 301 https://${host}$request_uri;\n").is_none());
+    }
+
+    #[test]
+    fn envsubst_names_are_placeholders_unless_nginx_knows_them() {
+        let defined: HashSet<String> = ["limit".to_string()].into();
+        let refs: Vec<&str> = envsubst_refs(
+            b"a $MAX_BODY $HOST $Host $host $LIMIT $REQUEST_URI $X1_Y ${NOT} $",
+            &defined,
+        )
+        .map(|(_, n)| n)
+        .collect();
+        assert_eq!(refs, ["MAX_BODY", "X1_Y"]);
+        let path = std::path::Path::new("default.conf.template");
+        let t = named_template(path, b"listen 80;\nresolver $RESOLVER;\n", &defined);
+        assert_eq!(
+            t,
+            Some(Template {
+                block: false,
+                first: 20,
+                placeholders: vec!["$RESOLVER".into()]
+            })
+        );
+        assert!(named_template(path, b"return 200 $HOST;\n", &defined).is_none());
+        let plain = std::path::Path::new("default.conf");
+        assert!(named_template(plain, b"resolver $RESOLVER;\n", &defined).is_none());
     }
 
     #[test]

@@ -39,7 +39,9 @@ pub fn write(
 pub fn line(l: &Located) -> String {
     let mut s = String::new();
     if let (Some(file), Some(line), Some(col)) = (&l.file, l.line, l.column) {
-        let _ = write!(s, "{file}:{line}:{col}: ");
+        // a file name is text from the config's author too (a pull request
+        // can add `a\x1b[2J.conf`): no control character reaches the terminal
+        let _ = write!(s, "{}:{line}:{col}: ", crate::sanitize::clean(file));
     }
     let _ = write!(s, "{}[{}] {}", l.severity, l.rule, one_line(l.message));
     s

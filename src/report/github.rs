@@ -49,7 +49,9 @@ pub fn command(l: &Located, info: &RunInfo) -> String {
     if let Some(file) = &l.file {
         props.push(format!(
             "file={}",
-            escape_property(&info.repo_path(std::path::Path::new(file)))
+            escape_property(&crate::sanitize::clean(
+                &info.repo_path(std::path::Path::new(file))
+            ))
         ));
         let pos = [
             ("line", l.line),

@@ -36,7 +36,9 @@ struct FileSource<'a> {
 
 impl<'a> FileSource<'a> {
     fn new(file: &'a SourceFile) -> Self {
-        let name = file.path.display().to_string();
+        // file names come from the config's author too: no control
+        // character reaches the terminal
+        let name = crate::sanitize::clean(file.display_name()).into_owned();
         if std::str::from_utf8(&file.text).is_ok() {
             // control bytes masked, offsets kept: a config cannot drive
             // the terminal through a snippet
@@ -231,6 +233,22 @@ fn handler(color: bool) -> GraphicalReportHandler {
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
 }
 
+/// A span cut to the line it starts on. miette quotes every line a label
+/// covers: an unterminated statement in an included file that is no
+/// config (`include /etc/passwd;`) would put the whole file in the
+/// report. A snippet is the label's first line and miette's context line
+/// on either side.
+fn first_line(file: &SourceFile, span: Span) -> Span {
+    let line = file.line_of(span.start());
+    match file.line_starts().get(line) {
+        // the next line's start, less its newline
+        Some(&next) if span.end() >= next => {
+            Span::new(span.file, span.start(), (next - 1).max(span.start()))
+        }
+        _ => span,
+    }
+}
+
 /// The report width.
 const WIDTH: usize = 100;
 
@@ -256,21 +274,21 @@ fn render_chunk(
             .or_insert_with(|| FileSource::new(file));
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             d.label.clone(),
-            src.span(file, span),
+            src.span(file, first_line(file, span)),
         )];
         let mut foreign = Vec::new();
         for l in &d.related {
             if l.span.file == span.file {
                 labels.push(LabeledSpan::new_with_span(
                     Some(l.message.clone()),
-                    src.span(file, l.span),
+                    src.span(file, first_line(file, l.span)),
                 ));
             } else if let Some(f) = sources.try_get(l.span.file) {
                 let p = f.position(l.span.start());
                 foreign.push(format!(
                     "{}: {}:{}:{}",
                     l.message,
-                    f.path.display(),
+                    crate::sanitize::clean(f.display_name()),
                     p.line,
                     p.column
                 ));

@@ -36,26 +36,6 @@ struct Ctx<'a> {
     comments: bool,
 }
 
-struct BlockJson<'a>(&'a Ctx<'a>, &'a Block);
-
-impl Serialize for BlockJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let cx = self.0;
-        let mut seq = s.serialize_seq(None)?;
-        for item in self.1.items() {
-            match item {
-                Item::Comment(c) => {
-                    if cx.comments {
-                        seq.serialize_element(&CommentJson(cx, &c.text, c.span))?;
-                    }
-                }
-                Item::Directive(d) => seq.serialize_element(&DirectiveJson(cx, d))?,
-            }
-        }
-        seq.end()
-    }
-}
-
 struct CommentJson<'a>(&'a Ctx<'a>, &'a str, Span);
 
 impl Serialize for CommentJson<'_> {
@@ -97,30 +77,6 @@ impl Serialize for ArgJson<'_> {
     }
 }
 
-struct DirectiveJson<'a>(&'a Ctx<'a>, &'a Directive);
-
-impl Serialize for DirectiveJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (cx, d) = (self.0, self.1);
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("directive", d.name())?;
-        m.serialize_entry("span", &SpanJson(cx.file, d.span))?;
-        m.serialize_entry("name_span", &SpanJson(cx.file, d.name.span))?;
-        m.serialize_entry("args", &ArgsJson(cx, d))?;
-        if let Some(b) = &d.block {
-            m.serialize_entry("block", &BlockJson(cx, b))?;
-        }
-        if let Some(raw) = &d.raw {
-            m.serialize_entry("raw", &CommentJson(cx, &raw.text, raw.span).raw())?;
-        }
-        if d.name() == "include" {
-            let inc: Vec<u32> = cx.loaded.included_by(d).iter().map(|i| i.0).collect();
-            m.serialize_entry("includes", &inc)?;
-        }
-        m.end()
-    }
-}
-
 impl<'a> CommentJson<'a> {
     /// The same shape under the key `text` (for raw Lua bodies).
     fn raw(self) -> RawJson<'a> {
@@ -136,27 +92,6 @@ impl Serialize for RawJson<'_> {
         let mut m = s.serialize_map(Some(2))?;
         m.serialize_entry("text", c.1)?;
         m.serialize_entry("span", &SpanJson(c.0.file, c.2))?;
-        m.end()
-    }
-}
-
-struct FileJson<'a>(&'a Loaded, &'a ParsedFile, bool);
-
-impl Serialize for FileJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (loaded, pf) = (self.0, self.1);
-        let f = loaded.sources.get(pf.file);
-        let cx = Ctx {
-            loaded,
-            file: f,
-            comments: self.2,
-        };
-        let mut m = s.serialize_map(Some(5))?;
-        m.serialize_entry("id", &pf.file.0)?;
-        m.serialize_entry("file", &f.path.display().to_string())?;
-        m.serialize_entry("status", if pf.errors.is_empty() { "ok" } else { "failed" })?;
-        m.serialize_entry("errors", &ErrorsJson(f, pf))?;
-        m.serialize_entry("directives", &BlockJson(&cx, &pf.root))?;
         m.end()
     }
 }
@@ -177,28 +112,109 @@ impl Serialize for ErrorsJson<'_> {
     }
 }
 
-struct Doc<'a>(&'a Loaded, bool);
-
-impl Serialize for Doc<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let loaded = self.0;
-        let mut m = s.serialize_map(Some(3))?;
-        m.serialize_entry("schema", "ngxray/parse/v1")?;
-        let roots: Vec<u32> = loaded.roots.iter().map(|r| r.0).collect();
-        m.serialize_entry("roots", &roots)?;
-        let files: Vec<FileJson<'_>> = loaded
-            .files
-            .iter()
-            .map(|pf| FileJson(loaded, pf, self.1))
-            .collect();
-        m.serialize_entry("files", &files)?;
-        m.end()
+/// Write the whole document (one line of JSON) to `w`. Leaves (spans,
+/// words, comments) go through serde; blocks are written with an explicit
+/// stack, so no nesting depth overflows the stack (a million nested blocks
+/// print as well as one).
+pub fn write(w: &mut impl Write, loaded: &Loaded, comments: bool) -> serde_json::Result<()> {
+    let io = serde_json::Error::io;
+    w.write_all(b"{\"schema\":\"ngxray/parse/v1\",\"roots\":")
+        .map_err(io)?;
+    let roots: Vec<u32> = loaded.roots.iter().map(|r| r.0).collect();
+    serde_json::to_writer(&mut *w, &roots)?;
+    w.write_all(b",\"files\":[").map_err(io)?;
+    for (i, pf) in loaded.files.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",").map_err(io)?;
+        }
+        let f = loaded.sources.get(pf.file);
+        let cx = Ctx {
+            loaded,
+            file: f,
+            comments,
+        };
+        write!(w, "{{\"id\":{},\"file\":", pf.file.0).map_err(io)?;
+        serde_json::to_writer(&mut *w, &f.path.display().to_string())?;
+        let status = if pf.errors.is_empty() { "ok" } else { "failed" };
+        write!(w, ",\"status\":\"{status}\",\"errors\":").map_err(io)?;
+        serde_json::to_writer(&mut *w, &ErrorsJson(f, pf))?;
+        w.write_all(b",\"directives\":").map_err(io)?;
+        write_block(w, &cx, &pf.root)?;
+        w.write_all(b"}").map_err(io)?;
     }
+    w.write_all(b"]}").map_err(io)
 }
 
-/// Write the whole document (one line of JSON) to `w`.
-pub fn write(w: &mut impl Write, loaded: &Loaded, comments: bool) -> serde_json::Result<()> {
-    serde_json::to_writer(&mut *w, &Doc(loaded, comments))
+/// A block as a JSON array of its directives (and comments), depth first
+/// with an explicit stack: (the block's items, the directive owning the
+/// block, whether an element was written).
+fn write_block(w: &mut impl Write, cx: &Ctx<'_>, root: &Block) -> serde_json::Result<()> {
+    let io = serde_json::Error::io;
+    type Frame<'b> = (
+        Box<dyn Iterator<Item = Item<'b>> + 'b>,
+        Option<&'b Directive>,
+        bool,
+    );
+    let mut stack: Vec<Frame<'_>> = vec![(Box::new(root.items()), None, false)];
+    w.write_all(b"[").map_err(io)?;
+    while let Some((items, owner, written)) = stack.last_mut() {
+        let Some(item) = items.next() else {
+            let owner = *owner;
+            stack.pop();
+            w.write_all(b"]").map_err(io)?;
+            if let Some(d) = owner {
+                directive_tail(w, cx, d)?;
+            }
+            continue;
+        };
+        let d = match item {
+            Item::Comment(c) => {
+                if cx.comments {
+                    if std::mem::replace(written, true) {
+                        w.write_all(b",").map_err(io)?;
+                    }
+                    serde_json::to_writer(&mut *w, &CommentJson(cx, &c.text, c.span))?;
+                }
+                continue;
+            }
+            Item::Directive(d) => d,
+        };
+        if std::mem::replace(written, true) {
+            w.write_all(b",").map_err(io)?;
+        }
+        w.write_all(b"{\"directive\":").map_err(io)?;
+        serde_json::to_writer(&mut *w, d.name())?;
+        w.write_all(b",\"span\":").map_err(io)?;
+        serde_json::to_writer(&mut *w, &SpanJson(cx.file, d.span))?;
+        w.write_all(b",\"name_span\":").map_err(io)?;
+        serde_json::to_writer(&mut *w, &SpanJson(cx.file, d.name.span))?;
+        w.write_all(b",\"args\":").map_err(io)?;
+        serde_json::to_writer(&mut *w, &ArgsJson(cx, d))?;
+        match &d.block {
+            Some(b) => {
+                w.write_all(b",\"block\":[").map_err(io)?;
+                stack.push((Box::new(b.items()), Some(d), false));
+            }
+            None => directive_tail(w, cx, d)?,
+        }
+    }
+    Ok(())
+}
+
+/// What follows a directive's block (or its arguments): its raw body, the
+/// files an `include` brought, and the closing brace.
+fn directive_tail(w: &mut impl Write, cx: &Ctx<'_>, d: &Directive) -> serde_json::Result<()> {
+    let io = serde_json::Error::io;
+    if let Some(raw) = &d.raw {
+        w.write_all(b",\"raw\":").map_err(io)?;
+        serde_json::to_writer(&mut *w, &CommentJson(cx, &raw.text, raw.span).raw())?;
+    }
+    if d.name() == "include" {
+        let inc: Vec<u32> = cx.loaded.included_by(d).iter().map(|i| i.0).collect();
+        w.write_all(b",\"includes\":").map_err(io)?;
+        serde_json::to_writer(&mut *w, &inc)?;
+    }
+    w.write_all(b"}").map_err(io)
 }
 
 /// The whole document as a string.

@@ -86,6 +86,12 @@ fn write(root: &Block, src: Option<&[u8]>, comments: bool) -> Vec<u8> {
                         None => {
                             out.push(b'#');
                             out.extend_from_slice(c.text.as_bytes());
+                            // the lexer takes one `\r` before the line end
+                            // as part of a CRLF: give it one to take, so a
+                            // comment ending in `\r` keeps it
+                            if c.text.ends_with('\r') {
+                                out.push(b'\r');
+                            }
                         }
                     }
                     out.push(b'\n');

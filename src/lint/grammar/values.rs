@@ -137,7 +137,20 @@ fn unit_ok(u: Unit, s: &str) -> bool {
     }
 }
 
-fn unit_help(u: Unit) -> &'static str {
+/// The help line of a value of unit `u`; a value with a variable is told
+/// that the directive takes none.
+fn unit_help(c: &Checker, u: Unit, w: &Word) -> String {
+    if has_var(c, &w.value) {
+        format!(
+            "this directive takes no variables: nginx reads the value while loading; {}",
+            unit_hint(u)
+        )
+    } else {
+        unit_hint(u).into()
+    }
+}
+
+fn unit_hint(u: Unit) -> &'static str {
     match u {
         Unit::Size => "a size is a number with an optional k or m suffix, e.g. 16k or 1m (no decimals, no \"kb\")",
         Unit::Offset => "a size is a number with an optional k, m or g suffix, e.g. 10m or 1g (no decimals, no \"mb\")",
@@ -233,10 +246,7 @@ pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, vc: ValueCheck
                         c,
                         d,
                         w,
-                        format!(
-                            "invalid value \"{}\" in \"worker_processes\" directive",
-                            w.value
-                        ),
+                        "\"worker_processes\" directive invalid value".into(),
                         "a number of worker processes, or `auto`".into(),
                     );
                 }
@@ -249,14 +259,20 @@ pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, vc: ValueCheck
                         c,
                         d,
                         w,
-                        "invalid value".into(),
-                        unit_help(Unit::Msec).into(),
+                        "\"keepalive_timeout\" directive invalid value".into(),
+                        unit_help(c, Unit::Msec, w),
                     );
                 }
             }
             if let Some(w) = d.args.get(1) {
                 if !is_time(&w.value, true) {
-                    bad(c, d, w, "invalid value".into(), unit_help(Unit::Sec).into());
+                    bad(
+                        c,
+                        d,
+                        w,
+                        "\"keepalive_timeout\" directive invalid value".into(),
+                        unit_help(c, Unit::Sec, w),
+                    );
                 }
             }
         }
@@ -269,37 +285,39 @@ pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, vc: ValueCheck
     }
 }
 
-/// A directive whose arguments all have one unit.
+/// A directive whose arguments all have one unit. nginx parses these
+/// values while loading (`ngx_conf_set_size_slot`, `…_msec_slot`,
+/// `…_num_slot`, `…_bufs_slot`, …), so a `$variable` is no value to it
+/// (`"client_max_body_size" directive invalid value`): none of these
+/// directives compiles variables. An envsubst placeholder in a template
+/// (`$MAX_BODY_SIZE`) gets the same error here; `lint::template` hides it
+/// as a template line, where rendering decides the value.
 fn unit_value(c: &mut Checker, d: &Directive, u: Unit) {
+    let name = d.name();
     if u == Unit::NumberSize {
         if let [n, s] = d.args.as_slice() {
-            if !has_var(c, &n.value)
-                && !has_var(c, &s.value)
-                && (!is_number(&n.value) || !is_size(&s.value))
-            {
+            if !is_number(&n.value) || !is_size(&s.value) {
+                let w = if is_number(&n.value) { s } else { n };
                 bad(
                     c,
                     d,
-                    n,
-                    format!(
-                        "invalid value \"{} {}\" in \"{}\" directive",
-                        n.value,
-                        s.value,
-                        d.name()
-                    ),
-                    unit_help(u).into(),
+                    w,
+                    format!("\"{name}\" directive invalid value"),
+                    unit_help(c, u, w),
                 );
             }
         }
     } else if let Some(w) = d.args.first() {
-        if !has_var(c, &w.value) && !unit_ok(u, &w.value) {
-            let name = d.name();
-            let msg = if u == Unit::Number {
-                format!("invalid number \"{}\" in \"{name}\" directive", w.value)
-            } else {
-                format!("\"{name}\" directive invalid value")
+        if !unit_ok(u, &w.value) {
+            let msg = match u {
+                // `ngx_event_connections`, its own handler
+                Unit::Number if name == "worker_connections" => {
+                    format!("invalid number \"{}\"", w.value)
+                }
+                Unit::Number => format!("\"{name}\" directive invalid number"),
+                _ => format!("\"{name}\" directive invalid value"),
             };
-            bad(c, d, w, msg, unit_help(u).into());
+            bad(c, d, w, msg, unit_help(c, u, w));
         }
     }
 }

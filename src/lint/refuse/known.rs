@@ -124,6 +124,14 @@ const KNOWN_PREFIXES: &[&str] = &[
     "upstream",
 ];
 
+/// A variable of nginx or a stock module by its exact name (lower case, as
+/// nginx looks names up), without the families of [`KNOWN_PREFIXES`]:
+/// `lint::template` asks it whether an upper-case `$NAME` in a template is
+/// nginx's (`$HOST`) or an envsubst placeholder (`$PROXY_TIMEOUT`).
+pub(crate) fn is_stock_name(name: &str) -> bool {
+    KNOWN.contains(&name)
+}
+
 /// Known to nginx or a stock module, or a bare prefix (reported by the
 /// prefix check of [`super::variables`]).
 pub(super) fn is_known(name: &str) -> bool {

@@ -66,6 +66,7 @@ mod regex;
 mod values;
 mod vars;
 use known::is_known;
+pub(crate) use known::is_stock_name;
 use values::atoi;
 
 /// The context a root file is linted in when `--context` is not given: an
