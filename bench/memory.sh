@@ -9,10 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 servers="${1:-5000}"
-cargo build --release --quiet --bin ngxray
-ngxray="$PWD/target/release/ngxray"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+. bench/common.sh
+bench_binary
 python3 - "$servers" "$work/nginx.conf" <<'PY'
 import sys
 n, path = int(sys.argv[1]), sys.argv[2]

@@ -11,11 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs="${RUNS:-200}"
-cargo build --release --quiet --bin ngxray
-ngxray="$PWD/target/release/ngxray"
+. bench/common.sh
+bench_binary
 conf="$PWD/bench/small.conf"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 echo "$(nproc) CPUs; load average: $(cut -d' ' -f1-3 /proc/loadavg); binary $(stat -c %s "$ngxray") bytes"
 "$ngxray" lint --format concise "$conf" > /dev/null
 
