@@ -71,9 +71,10 @@ unsafe impl GlobalAlloc for OutOfMemoryExit {
 }
 
 fn main() -> ExitCode {
-    // Run on a thread with a large stack: configs nest arbitrarily deep and
-    // some walks (the crossplane tree output) recurse once per level. The
-    // stack is address space, not memory, but under an address-space limit
+    // Run on a thread with a large stack: configs nest arbitrarily deep; the
+    // library walks them with explicit stacks, and this is a margin for
+    // recursion in dependencies. The stack is address space, not memory,
+    // but under an address-space limit
     // (`ulimit -v`) it counts: then it takes at most an eighth of the limit,
     // and the main thread's own when even that cannot be had.
     let size = match address_space_limit() {
