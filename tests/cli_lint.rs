@@ -513,6 +513,35 @@ fn an_included_foreign_file_is_not_quoted_whole() {
     }
 }
 
+/// A finding on a very long line (a minified config, a hostile one) names
+/// its place instead of quoting the line, and a long line beside a finding
+/// is left out of its snippet: the text report stays small.
+#[test]
+fn long_lines_are_not_quoted() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let long = "A".repeat(100_000);
+    std::fs::write(
+        d.path().join("nginx.conf"),
+        format!(
+            "events {{}}\nhttp {{ server {{ listen 80; location / {{ proxy_pass http://127.0.0.1:8080; \
+             proxy_read_timeout 1s; add_header X-Long \"{long}\"; }} }} }}\n\
+             # {long}\nhttp2_idle_timeout 1s;\n"
+        ),
+    )
+    .expect("write");
+    let out = crate::util::ngxray_in(d.path(), &["lint", "nginx.conf"]);
+    let text = crate::util::stdout(&out);
+    assert!(text.len() < 8_000, "{} bytes of report", text.len());
+    assert!(
+        text.contains("nginx.conf:2:75 (a line of 100125 bytes: not quoted)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning[timeout/aggressive-read-timeout]"),
+        "{text}"
+    );
+}
+
 /// `--output-file` and `--write-baseline` never write through a symbolic
 /// link: in CI the path is often inside the checked-out pull request,
 /// which could point it at a file of the runner. A plain file is written.

@@ -22,6 +22,12 @@ use crate::syntax::{FileId, SourceFile, SourceMap, Span};
 /// Labels at most this many lines beyond another label's snippet share it.
 const MERGE_GAP: usize = 2;
 
+/// Longest line a snippet quotes (bytes). A finding on a longer line (a
+/// minified or generated config, a hostile one) names its place instead of
+/// quoting it, and longer lines around a label are left out of its
+/// snippet: a report never quotes more than a bounded piece of the source.
+const MAX_QUOTED_LINE: usize = 1024;
+
 struct FileSource<'a> {
     name: String,
     /// The text miette reads: the file's bytes, or their lossy UTF-8
@@ -78,6 +84,12 @@ impl<'a> FileSource<'a> {
         SourceSpan::new(s.into(), e.saturating_sub(s))
     }
 
+    /// Length in bytes of 0-based line `i` of `text`, its newline included.
+    fn line_len(&self, i: usize) -> usize {
+        let end = self.starts.get(i + 1).copied().unwrap_or(self.text.len());
+        end.saturating_sub(self.starts.get(i).copied().unwrap_or(end))
+    }
+
     /// 0-based index of the line holding `offset` of `text`.
     fn line_index(&self, offset: usize) -> usize {
         match self.starts.binary_search(&offset) {
@@ -101,9 +113,17 @@ impl SourceCode for FileSource<'_> {
         }
         // The last byte of the span decides its last line (a span ending
         // right after a newline does not reach into the next line).
-        let first = self.line_index(start).saturating_sub(before);
         let last_byte = if end > start { end - 1 } else { end };
-        let last = (self.line_index(last_byte) + after).min(self.starts.len() - 1);
+        let (top, bottom) = (self.line_index(start), self.line_index(last_byte));
+        // context lines too long to quote are left out
+        let mut first = top.saturating_sub(before);
+        while first < top && self.line_len(first) > MAX_QUOTED_LINE {
+            first += 1;
+        }
+        let mut last = (bottom + after).min(self.starts.len() - 1);
+        while last > bottom && self.line_len(last) > MAX_QUOTED_LINE {
+            last -= 1;
+        }
         // Like miette's own implementation: lines end after their newline;
         // without lines before, the data starts at the span itself and
         // the column is its byte column.
@@ -269,6 +289,28 @@ fn render_chunk(
             continue;
         };
         let file = sources.get(span.file);
+        let longest = std::iter::once(span)
+            .chain(d.related.iter().map(|l| l.span))
+            .filter(|s| s.file == span.file)
+            .map(|s| quoted_line_len(file, s.start()))
+            .max()
+            .unwrap_or(0);
+        if longest > MAX_QUOTED_LINE {
+            let p = file.position(span.start());
+            let _ = writeln!(out, "{}[{}]: {}", d.severity, d.rule, d.message);
+            let _ = writeln!(
+                out,
+                "  --> {}:{}:{} (a line of {longest} bytes: not quoted)",
+                crate::sanitize::clean(file.display_name()),
+                p.line,
+                p.column
+            );
+            if let Some(h) = &d.help {
+                let _ = writeln!(out, "  help: {h}");
+            }
+            out.push('\n');
+            continue;
+        }
         let src: &FileSource = files
             .entry(span.file)
             .or_insert_with(|| FileSource::new(file));
@@ -304,6 +346,14 @@ fn render_chunk(
         out.push('\n');
     }
     out
+}
+
+/// Length in bytes of the line of `file` holding `offset`.
+fn quoted_line_len(file: &SourceFile, offset: usize) -> usize {
+    let starts = file.line_starts();
+    let i = file.line_of(offset.min(file.text.len())).max(1) - 1;
+    let end = starts.get(i + 1).copied().unwrap_or(file.text.len());
+    end.saturating_sub(starts.get(i).copied().unwrap_or(end))
 }
 
 #[cfg(test)]
