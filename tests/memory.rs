@@ -36,10 +36,10 @@ fn many_findings(dir: &Path, servers: usize) -> PathBuf {
 fn peak_kib(args: &[&str], out: &Path) -> (Option<i32>, i64) {
     const WAIT: &str = "import os, sys\n\
         pid = os.fork()\n\
-        if pid == 0:\n    os.execv(sys.argv[1], sys.argv[1:])\n\
+        if pid == 0:\n    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)\n    os.execv(sys.argv[1], sys.argv[1:])\n\
         _, status, usage = os.wait4(pid, 0)\n\
         code = os.waitstatus_to_exitcode(status)\n\
-        print(code, usage.ru_maxrss, file=sys.stderr)\n";
+        print('peak', code, usage.ru_maxrss, file=sys.stderr)\n";
     let file = std::fs::File::create(out).expect("create output file");
     let o = Command::new("python3")
         .arg("-c")
@@ -50,7 +50,10 @@ fn peak_kib(args: &[&str], out: &Path) -> (Option<i32>, i64) {
         .output()
         .expect("run python3");
     let err = String::from_utf8_lossy(&o.stderr);
-    let mut it = err.split_whitespace();
+    let Some(line) = err.lines().rev().find(|l| l.starts_with("peak ")) else {
+        panic!("no peak reported for {args:?}: {err}");
+    };
+    let mut it = line.split_whitespace().skip(1);
     let code: i32 = it.next().and_then(|c| c.parse().ok()).expect("exit code");
     let peak: i64 = it.next().and_then(|p| p.parse().ok()).expect("peak");
     ((code >= 0).then_some(code), peak)
