@@ -195,23 +195,20 @@ pub fn canonical(i: &[u8]) -> Option<(i64, Level, Ids, &[u8])> {
     {
         return None;
     }
-    #[inline(always)]
-    fn two(h: &[u8; 27], k: usize) -> u32 {
-        u32::from(h[k].wrapping_sub(b'0')) * 10 + u32::from(h[k + 1].wrapping_sub(b'0'))
-    }
     // Every date and clock position must be a digit.
-    let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-    if digits.iter().any(|&k| h[k].wrapping_sub(b'0') > 9) {
-        return None;
+    #[inline(always)]
+    fn two(h: &[u8; 27], k: usize) -> Option<u32> {
+        let (a, b) = (h[k].wrapping_sub(b'0'), h[k + 1].wrapping_sub(b'0'));
+        (a <= 9 && b <= 9).then(|| u32::from(a) * 10 + u32::from(b))
     }
-    let year = two(h, 0) * 100 + two(h, 2);
+    let year = two(h, 0)? * 100 + two(h, 2)?;
     let t = super::time::to_secs(
         year,
-        two(h, 5),
-        two(h, 8),
-        two(h, 11),
-        two(h, 14),
-        two(h, 17),
+        two(h, 5)?,
+        two(h, 8)?,
+        two(h, 11)?,
+        two(h, 14)?,
+        two(h, 17)?,
     )?;
     // `[level] `: 4 to 6 lowercase letters.
     let close = 21 + i[21..i.len().min(28)].iter().position(|&b| b == b']')?;
