@@ -19,6 +19,10 @@
 
 use std::collections::BinaryHeap;
 
+mod ranked;
+
+pub use ranked::RankedMap;
+
 use super::causes::{self, CauseId, CAUSES};
 use super::classify::Verdict;
 use super::line::{self, Level, Line};
@@ -280,10 +284,10 @@ pub struct Group {
     pub last: Option<i64>,
     pub statuses: StatusCounts,
     pub timeline: Timeline,
-    /// Request → (lines, [`key_rank`] of the request). Between two
-    /// prunings it may hold a few more than [`MAX_REQUESTS`]; the kept ones
-    /// are those of lowest rank (see [`Group::top_requests`]).
-    pub requests: FxMap<Box<[u8]>, (u64, u64)>,
+    /// Request → lines. Between two prunings it may hold a few more than
+    /// [`MAX_REQUESTS`]; the kept ones are those of lowest rank (see
+    /// [`Group::top_requests`]).
+    pub requests: RankedMap<u64>,
     /// The highest rank kept at the last pruning: a new request is counted
     /// on its own only below it.
     request_cut: Option<u64>,
@@ -300,8 +304,8 @@ impl Group {
         self.statuses.merge(&o.statuses);
         self.timeline.merge(&o.timeline);
         self.other_requests += o.other_requests;
-        for (k, (n, _)) in o.requests {
-            self.add_request(&k, n);
+        for (k, rank, n) in o.requests.into_entries() {
+            self.add_request(rank, &k, n);
         }
         if o.scheme_at < self.scheme_at {
             self.scheme = o.scheme;
@@ -313,20 +317,20 @@ impl Group {
         self.hint = self.samples.iter().find_map(|s| s.hint.clone());
     }
 
-    /// Count `n` lines of request `key`: kept while there is room or when
-    /// it ranks below the highest-ranked kept request (which then moves to
-    /// `other_requests`); otherwise counted in `other_requests`.
-    fn add_request(&mut self, key: &[u8], n: u64) {
-        if let Some(c) = self.requests.get_mut(key) {
-            c.0 += n;
+    /// Count `n` lines of request `key` (of rank `rank`): kept while there
+    /// is room or when it ranks below the highest-ranked kept request
+    /// (which then moves to `other_requests`); otherwise counted in
+    /// `other_requests`.
+    fn add_request(&mut self, rank: u64, key: &[u8], n: u64) {
+        if let Some(c) = self.requests.get_mut(rank, key) {
+            *c += n;
             return;
         }
-        let rank = key_rank(key);
         if self.request_cut.is_some_and(|cut| rank >= cut) {
             self.other_requests += n;
             return;
         }
-        self.requests.insert(key.into(), (n, rank));
+        self.requests.insert_new(rank, key.into(), n);
         if self.requests.len() > MAX_REQUESTS + MAX_REQUESTS / 4 {
             self.prune_requests();
         }
@@ -339,16 +343,16 @@ impl Group {
     /// between two prunings is dropped at the next one or by
     /// [`Group::top_requests`], which only reads the lowest ranks.
     fn prune_requests(&mut self) {
-        let mut ranks: Vec<u64> = self.requests.values().map(|r| r.1).collect();
+        let mut ranks: Vec<u64> = self.requests.iter().map(|r| r.1).collect();
         if ranks.len() <= MAX_REQUESTS {
             return;
         }
         let (_, &mut cut, _) = ranks.select_nth_unstable(MAX_REQUESTS - 1);
         let mut dropped = 0;
-        self.requests.retain(|_, r| {
-            let keep = r.1 <= cut;
+        self.requests.retain(|rank, n| {
+            let keep = rank <= cut;
             if !keep {
-                dropped += r.0;
+                dropped += *n;
             }
             keep
         });
@@ -358,7 +362,7 @@ impl Group {
 
     /// Lines with a request line, kept or not.
     pub fn request_lines(&self) -> u64 {
-        self.other_requests + self.requests.values().map(|r| r.0).sum::<u64>()
+        self.other_requests + self.requests.values().sum::<u64>()
     }
 
     /// Count one line in this group.
@@ -371,7 +375,7 @@ impl Group {
             self.timeline.add(t, 1, bucket);
         }
         if let Some(r) = l.request {
-            self.add_request(r, 1);
+            self.add_request(key_rank(r), r, 1);
         }
         if l.at < self.scheme_at {
             self.scheme = super::bytes::text(l.scheme).into_owned();
@@ -409,7 +413,7 @@ impl Group {
         let mut kept: Vec<(&[u8], u64, u64)> = self
             .requests
             .iter()
-            .map(|(k, r)| (&k[..], r.1, r.0))
+            .map(|(k, rank, n)| (k, rank, *n))
             .collect();
         if kept.len() > MAX_REQUESTS {
             kept.select_nth_unstable_by_key(MAX_REQUESTS - 1, |r| (r.1, r.0));
@@ -477,13 +481,13 @@ pub struct Aggregate {
     pub first: Option<i64>,
     pub last: Option<i64>,
     /// The kept groups and the "(other)" group of each cause that has one.
-    pub groups: FxMap<Box<[u8]>, Group>,
+    pub groups: RankedMap<Group>,
     /// (rank, key) of every kept group, highest rank on top: once
     /// [`MAX_GROUPS`] are kept, the top one is the cut a new key must rank
     /// below.
     kept: BinaryHeap<(u64, Box<[u8]>)>,
-    /// The overflow group's key of each cause.
-    other_keys: Vec<Box<[u8]>>,
+    /// The overflow group's rank and key of each cause.
+    other_keys: Vec<(u64, Box<[u8]>)>,
     /// The request of the line being counted, normalised.
     request_buf: Vec<u8>,
 }
@@ -499,13 +503,13 @@ impl Aggregate {
             per_level: [0; 9],
             first: None,
             last: None,
-            groups: FxMap::default(),
+            groups: RankedMap::default(),
             kept: BinaryHeap::new(),
             other_keys: (0..CAUSES.len())
                 .map(|c| {
                     let mut k = vec![c as CauseId];
                     k.extend_from_slice(OTHER_KEY);
-                    k.into()
+                    (key_rank(&k), k.into())
                 })
                 .collect(),
             request_buf: Vec::new(),
@@ -607,29 +611,29 @@ impl Aggregate {
         new: impl FnOnce() -> Group,
         new_other: impl FnOnce() -> Group,
     ) {
-        if let Some(g) = self.groups.get_mut(key) {
+        let rank = key_rank(key);
+        if let Some(g) = self.groups.get_mut(rank, key) {
             g.count_line(self.bucket, line);
             return;
         }
-        let (key, mut g) = if self.admit(key) {
-            (key.into(), new())
+        let (rank, key, mut g) = if self.admit(rank, key) {
+            (rank, key.into(), new())
         } else {
-            let other = &self.other_keys[line.verdict.cause as usize];
-            if let Some(g) = self.groups.get_mut(other) {
+            let (rank, other) = &self.other_keys[line.verdict.cause as usize];
+            if let Some(g) = self.groups.get_mut(*rank, other) {
                 g.count_line(self.bucket, line);
                 return;
             }
-            (other.clone(), new_other())
+            (*rank, other.clone(), new_other())
         };
         g.count_line(self.bucket, line);
-        self.groups.insert(key, g);
+        self.groups.insert_new(rank, key, g);
     }
 
     /// May a group with `key` (not in `groups`) be kept? While there is
     /// room, yes; then only when it ranks below the highest-ranked kept
     /// group, which is folded into its cause's "(other)" group instead.
-    fn admit(&mut self, key: &[u8]) -> bool {
-        let rank = key_rank(key);
+    fn admit(&mut self, rank: u64, key: &[u8]) -> bool {
         if self.kept.len() < MAX_GROUPS {
             self.kept.push((rank, key.into()));
             return true;
@@ -638,8 +642,8 @@ impl Aggregate {
             Some(top) if (rank, key) < (top.0, &top.1[..]) => {}
             _ => return false,
         }
-        if let Some((_, evicted)) = self.kept.pop() {
-            if let Some(g) = self.groups.remove(&evicted) {
+        if let Some((evicted_rank, evicted)) = self.kept.pop() {
+            if let Some(g) = self.groups.remove(evicted_rank, &evicted) {
                 self.fold(g);
             }
         }
@@ -649,14 +653,12 @@ impl Aggregate {
 
     /// Fold a group that is not kept into its cause's "(other)" group.
     fn fold(&mut self, mut g: Group) {
-        let key = &self.other_keys[g.cause as usize];
+        let (rank, key) = &self.other_keys[g.cause as usize];
         "(other)".clone_into(&mut g.upstream);
         "(other)".clone_into(&mut g.server);
-        match self.groups.get_mut(key) {
+        match self.groups.get_mut(*rank, key) {
             Some(other) => other.merge(g),
-            None => {
-                self.groups.insert(key.clone(), g);
-            }
+            None => self.groups.insert_new(*rank, key.clone(), g),
         }
     }
 
@@ -721,13 +723,13 @@ impl Aggregate {
         self.last = max_opt(self.last, other.last);
         // Kept here or there, a key kept in the whole input ranks low
         // enough to be kept in each part: its counts merge whole.
-        for (k, g) in other.groups {
+        for (k, rank, g) in other.groups.into_entries() {
             if k.len() == 1 + OTHER_KEY.len() && k[1..] == *OTHER_KEY {
                 self.fold(g);
-            } else if let Some(mine) = self.groups.get_mut(&k) {
+            } else if let Some(mine) = self.groups.get_mut(rank, &k) {
                 mine.merge(g);
-            } else if self.admit(&k) {
-                self.groups.insert(k, g);
+            } else if self.admit(rank, &k) {
+                self.groups.insert_new(rank, k, g);
             } else {
                 self.fold(g);
             }
@@ -879,8 +881,8 @@ mod tests {
         assert_eq!(right.per_cause, whole.per_cause);
         assert_eq!(right.first, whole.first);
         assert_eq!(right.last, whole.last);
-        for (k, g) in &whole.groups {
-            let m = &right.groups[k];
+        for (k, _, g) in whole.groups.iter() {
+            let m = right.groups.get(k).unwrap();
             assert_eq!(m.count, g.count);
             assert_eq!(m.timeline, g.timeline);
             assert_eq!(m.samples, g.samples);
@@ -950,7 +952,8 @@ mod tests {
     fn request_cap_counts_the_rest() {
         let mut g = Group::default();
         for i in 0..300 {
-            g.add_request(format!("GET /{i}").as_bytes(), 1);
+            let r = format!("GET /{i}");
+            g.add_request(key_rank(r.as_bytes()), r.as_bytes(), 1);
         }
         assert!(g.requests.len() <= MAX_REQUESTS + MAX_REQUESTS / 4);
         assert_eq!(g.request_lines(), 300);
