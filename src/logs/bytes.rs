@@ -110,6 +110,26 @@ pub fn any3(s: &[u8], a: u8, b: u8, c: u8) -> bool {
     s[i..].iter().any(|&x| x == a || x == b || x == c)
 }
 
+/// First ASCII digit in `s`.
+#[inline]
+pub fn find_digit(s: &[u8]) -> Option<usize> {
+    let low7 = LO * 0x7f;
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let w = word(s, i);
+        // Per byte, with no carry between bytes: `0xb9 - low` has its high
+        // bit set when low <= 0x39, `low + 0x50` when low >= 0x30, and
+        // `!w` when the byte is ASCII. Exact in every byte.
+        let low = w & low7;
+        let m = (LO * 0xb9).wrapping_sub(low) & (low + LO * 0x50) & !w & HI;
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s[i..].iter().position(u8::is_ascii_digit).map(|p| i + p)
+}
+
 /// Start of the last occurrence of `needle` in `hay`, found from the
 /// occurrences of its byte at `anchor` (pick a rare one).
 #[inline]
@@ -142,6 +162,13 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn find_digit_finds_the_first_digit(s in proptest::collection::vec(proptest::sample::select(vec![b'a', b'/', b'0', b'5', b'9', 0x2f, 0x3a, 0xb0, 0xb9, 0xff, 0]), 0..40)) {
+            proptest::prop_assert_eq!(find_digit(&s), s.iter().position(u8::is_ascii_digit));
+        }
+    }
+
     #[test]
     fn edges() {
         assert_eq!(find(b"", b','), None);
@@ -151,5 +178,8 @@ mod tests {
         assert_eq!(rfind(b"a,,bcdefgh,,", b','), Some(11));
         assert_eq!(rfind(b"\x2c\x2d\x2d\x2d\x2d\x2d\x2d\x2d", b','), Some(0));
         assert_eq!(find2(b"GET /a/b?x#y", b'?', b'#'), Some(8));
+        assert_eq!(find_digit(b"GET /abcdefgh/x9"), Some(15));
+        assert_eq!(find_digit(b"\xb0\xb9/:\x30"), Some(4));
+        assert_eq!(find_digit(b"GET /abcdefgh/xyz"), None);
     }
 }

@@ -127,6 +127,9 @@ mod tests {
             assert_eq!(Some(v), m.get(k));
         }
         let sum: u32 = m.into_entries().map(|(_, _, v)| v).sum();
-        assert_eq!(sum, (1..=1000u32).filter(|v| v % 2 == 0 && *v != 8).sum::<u32>());
+        assert_eq!(
+            sum,
+            (1..=1000u32).filter(|v| v % 2 == 0 && *v != 8).sum::<u32>()
+        );
     }
 }

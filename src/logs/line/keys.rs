@@ -125,12 +125,14 @@ pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
 /// long hex strings) replaced by `:id`, so that `GET /orders/17` and
 /// `GET /orders/18` count as one endpoint.
 pub fn normalize_request(request: &[u8], out: &mut Vec<u8>) {
-    // Segments are found a word at a time; those without digits (most of
-    // them) are copied in runs, untouched.
+    // Only a segment with a digit can be an id: the digits are found a
+    // word at a time, and the segments between them are copied in runs,
+    // untouched.
     let mut copied = 0;
-    let mut start = 0;
-    loop {
-        let end = bytes::find(&request[start..], b'/').map_or(request.len(), |p| start + p);
+    let mut from = 0;
+    while let Some(digit) = bytes::find_digit(&request[from..]).map(|p| from + p) {
+        let start = bytes::rfind(&request[from..digit], b'/').map_or(from, |p| from + p + 1);
+        let end = bytes::find(&request[digit..], b'/').map_or(request.len(), |p| digit + p);
         if is_id(&request[start..end]) {
             out.extend_from_slice(&request[copied..start]);
             out.extend_from_slice(b":id");
@@ -139,7 +141,7 @@ pub fn normalize_request(request: &[u8], out: &mut Vec<u8>) {
         if end == request.len() {
             break;
         }
-        start = end + 1;
+        from = end + 1;
     }
     out.extend_from_slice(&request[copied..]);
 }
