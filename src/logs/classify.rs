@@ -5,7 +5,10 @@
 //! the TLS handshake is a TLS failure, errors while resolving are DNS,
 //! anything at error level while reading the body is a truncated body). To
 //! keep the hot path cheap, signatures are indexed by the first byte of their
-//! message prefix; a line only tries the signatures that can match it.
+//! message prefix; a line only tries the signatures that can match it, and
+//! searches a signature's text only when the message has every byte value
+//! of that text (the texts that may be anywhere in a message are tried by
+//! nearly every line the memo misses; most lack a byte of most of them).
 
 use std::sync::OnceLock;
 
@@ -40,6 +43,17 @@ struct Compiled {
     head: u128,
     head_mask: u128,
     contains: Option<Finder<'static>>,
+    /// The byte values of the `contains` text, as 256 bits.
+    needs: [u64; 4],
+}
+
+/// The byte values in `s`, as 256 bits.
+fn byte_set(s: &[u8]) -> [u64; 4] {
+    let mut set = [0u64; 4];
+    for &b in s {
+        set[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+    set
 }
 
 /// First 16 bytes of `s`, zero-padded, as a little-endian integer.
@@ -105,6 +119,7 @@ fn tables() -> &'static Tables {
                     head: head16(prefix),
                     head_mask,
                     contains: contains.map(|c| Finder::new(c.as_bytes()).into_owned()),
+                    needs: byte_set(contains.unwrap_or("").as_bytes()),
                 });
                 match prefix.first() {
                     Some(&b) => by_first_byte[b as usize].push(n),
@@ -126,6 +141,7 @@ fn sig_matches(
     action_bit: u64,
     head: u128,
     errno: Option<i32>,
+    message_bytes: &mut Option<[u64; 4]>,
 ) -> bool {
     if head & c.head_mask != c.head {
         return false;
@@ -162,7 +178,12 @@ fn sig_matches(
     }
     match &c.contains {
         None => true,
-        Some(f) => f.find(&m[c.prefix.len()..]).is_some(),
+        Some(f) => {
+            // A message without some byte of the text cannot contain it.
+            let has = message_bytes.get_or_insert_with(|| byte_set(m));
+            c.needs.iter().zip(has.iter()).all(|(n, h)| n & !h == 0)
+                && f.find(&m[c.prefix.len()..]).is_some()
+        }
     }
 }
 
@@ -272,9 +293,10 @@ pub fn classify_bare(line: &Line<'_>) -> Option<Verdict> {
 fn classify_with(t: &Tables, line: &Line<'_>, action_bit: u64, errno: Option<i32>) -> Verdict {
     let first = line.message.first().copied().unwrap_or(0);
     let head = head16(line.message);
+    let mut message_bytes = None;
     for &i in &t.by_first_byte[first as usize] {
         let c = &t.sigs[i];
-        if sig_matches(c, line, action_bit, head, errno) {
+        if sig_matches(c, line, action_bit, head, errno, &mut message_bytes) {
             return Verdict {
                 cause: c.cause,
                 status: c.sig.status,
