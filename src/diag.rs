@@ -6,7 +6,124 @@
 use crate::source::{SourceMap, Span};
 use crate::syntax::SyntaxError;
 use serde::Serialize;
+use std::cell::RefCell;
 use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// A finding's text (message, help, label, fix): immutable and shared.
+///
+/// Findings repeat their texts: one rule fires on every location of a
+/// generated config, one snippet included by every server yields the same
+/// finding in each. Held as `String`s, 200,000 findings took 1.1 KB each,
+/// more than twice the whole syntax tree of their config. Equal texts made
+/// on one thread share one allocation (a small per-thread cache of recent
+/// texts), so a finding costs its spans and a few pointers. The cache is a
+/// memo only: it is cleared when full, never changes what a text says, and
+/// is the only state kept between calls.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Text(Arc<str>);
+
+/// How many distinct texts a thread remembers before it starts over.
+const TEXT_CACHE: usize = 4096;
+
+thread_local! {
+    static TEXTS: RefCell<rustc_hash::FxHashSet<Arc<str>>> = RefCell::default();
+}
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn shared(s: &str) -> Text {
+        TEXTS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(t) = cache.get(s) {
+                return Text(Arc::clone(t));
+            }
+            if cache.len() >= TEXT_CACHE {
+                cache.clear();
+            }
+            let t: Arc<str> = Arc::from(s);
+            cache.insert(Arc::clone(&t));
+            Text(t)
+        })
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text::shared(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text::shared(&s)
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Text {
+        Text::shared(s)
+    }
+}
+
+impl From<Text> for String {
+    fn from(t: Text) -> String {
+        t.0.to_string()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
 
 /// How bad a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -46,7 +163,7 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
     pub span: Span,
-    pub message: String,
+    pub message: Text,
 }
 
 /// Whether a fix may be applied without review (ruff's model): `Safe`
@@ -73,7 +190,7 @@ impl Applicability {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     pub span: Span,
-    pub replacement: String,
+    pub replacement: Text,
 }
 
 /// A mechanical fix: text edits on exact spans, applied all or none.
@@ -81,12 +198,12 @@ pub struct Edit {
 pub struct Fix {
     pub applicability: Applicability,
     /// What it does ("add `max_fails=3 fail_timeout=30s` to 2 servers").
-    pub message: String,
+    pub message: Text,
     pub edits: Vec<Edit>,
 }
 
 impl Fix {
-    pub fn new(applicability: Applicability, message: impl Into<String>, edits: Vec<Edit>) -> Fix {
+    pub fn new(applicability: Applicability, message: impl Into<Text>, edits: Vec<Edit>) -> Fix {
         Fix {
             applicability,
             message: message.into(),
@@ -95,27 +212,54 @@ impl Fix {
     }
 }
 
-/// One finding.
+/// One finding: a pointer to its [`Details`], which it derefs to
+/// (`d.message`, `d.span`). Findings are kept, merged and sorted by the
+/// hundred thousand; a pointer moves where 160 bytes were copied, and a
+/// growing list of them leaves no large blocks behind (rustc's `Diag` is
+/// boxed for the same reason).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Diagnostic(Box<Details>);
+
+impl Deref for Diagnostic {
+    type Target = Details;
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Diagnostic {
+    fn deref_mut(&mut self) -> &mut Details {
+        &mut self.0
+    }
+}
+
+impl fmt::Debug for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+/// The fields of a [`Diagnostic`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
+pub struct Details {
     /// Stable rule id, `category/kebab-name`.
     pub rule: &'static str,
     pub severity: Severity,
-    pub message: String,
+    pub message: Text,
     /// Primary location. `None` only for findings about a whole run (e.g. an
     /// unreadable input) that have no source text.
     pub span: Option<Span>,
     /// Short label for the primary span.
-    pub label: Option<String>,
+    pub label: Option<Text>,
     pub related: Vec<Label>,
-    pub help: Option<String>,
+    pub help: Option<Text>,
     /// A mechanical fix, when the rule has one (see `crate::fix`).
     pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
-    pub fn new(rule: &'static str, severity: Severity, message: impl Into<String>) -> Self {
-        Diagnostic {
+    pub fn new(rule: &'static str, severity: Severity, message: impl Into<Text>) -> Self {
+        Diagnostic(Box::new(Details {
             rule,
             severity,
             message: message.into(),
@@ -124,18 +268,18 @@ impl Diagnostic {
             related: Vec::new(),
             help: None,
             fix: None,
-        }
+        }))
     }
 
-    pub fn error(rule: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(rule: &'static str, message: impl Into<Text>) -> Self {
         Self::new(rule, Severity::Error, message)
     }
 
-    pub fn warning(rule: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(rule: &'static str, message: impl Into<Text>) -> Self {
         Self::new(rule, Severity::Warning, message)
     }
 
-    pub fn info(rule: &'static str, message: impl Into<String>) -> Self {
+    pub fn info(rule: &'static str, message: impl Into<Text>) -> Self {
         Self::new(rule, Severity::Info, message)
     }
 
@@ -144,12 +288,14 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+    pub fn with_label(mut self, label: impl Into<Text>) -> Self {
         self.label = Some(label.into());
         self
     }
 
-    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
+    pub fn with_related(mut self, span: Span, message: impl Into<Text>) -> Self {
+        // Most findings have one related span: no room kept for more.
+        self.related.reserve_exact(1);
         self.related.push(Label {
             span,
             message: message.into(),
@@ -157,7 +303,7 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub fn with_help(mut self, help: impl Into<Text>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -322,5 +468,31 @@ impl From<&SyntaxError> for Diagnostic {
             d = d.with_related(*s, m.clone());
         }
         d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_texts_share_one_allocation() {
+        let a = Text::from(format!("proxy_read_timeout is {}s", 1));
+        let b = Text::from("proxy_read_timeout is 1s");
+        assert_eq!(a, b);
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(a.as_str(), "proxy_read_timeout is 1s");
+        assert_ne!(Text::from("other"), a);
+    }
+
+    #[test]
+    fn a_full_cache_starts_over_and_texts_stay_right() {
+        let kept = Text::from("kept");
+        let many: Vec<Text> = (0..TEXT_CACHE + 10)
+            .map(|i| Text::from(i.to_string()))
+            .collect();
+        assert_eq!(many[7].as_str(), "7");
+        assert_eq!(kept.as_str(), "kept");
+        assert_eq!(Text::from("kept"), kept);
     }
 }

@@ -57,7 +57,7 @@ pub fn append_args(d: &Directive, text: &str) -> Edit {
     let at = d.head_span().end();
     Edit {
         span: Span::new(d.span.file, at, at),
-        replacement: format!(" {text}"),
+        replacement: format!(" {text}").into(),
     }
 }
 
@@ -65,7 +65,7 @@ pub fn append_args(d: &Directive, text: &str) -> Edit {
 pub fn replace_word(w: &Word, text: &str) -> Edit {
     Edit {
         span: w.span,
-        replacement: text.to_string(),
+        replacement: text.into(),
     }
 }
 
@@ -108,7 +108,7 @@ pub fn insert_lines_after(src: &SourceFile, d: &Directive, lines: &[&str]) -> Ed
     }
     Edit {
         span: Span::new(d.span.file, at, at),
-        replacement,
+        replacement: replacement.into(),
     }
 }
 
@@ -313,7 +313,7 @@ pub fn plan(diags: &[Diagnostic], sources: &SourceMap, unsafe_fixes: bool) -> Ve
             continue;
         }
         entry.0.extend(fix.edits.iter());
-        entry.1.push((d.rule, fix.message.clone()));
+        entry.1.push((d.rule, fix.message.to_string()));
         taken.push(fix);
     }
     let mut out = Vec::new();

@@ -77,11 +77,11 @@ pub fn diagnostic(d: &crate::diag::Diagnostic) -> Cow<'_, crate::diag::Diagnosti
         return Cow::Borrowed(d);
     }
     let mut c = d.clone();
-    c.message = clean(&d.message).into_owned();
-    c.label = d.label.as_deref().map(|s| clean(s).into_owned());
-    c.help = d.help.as_deref().map(|s| clean(s).into_owned());
+    c.message = clean(&d.message).as_ref().into();
+    c.label = d.label.as_deref().map(|s| clean(s).as_ref().into());
+    c.help = d.help.as_deref().map(|s| clean(s).as_ref().into());
     for l in &mut c.related {
-        l.message = clean(&l.message).into_owned();
+        l.message = clean(&l.message).as_ref().into();
     }
     Cow::Owned(c)
 }

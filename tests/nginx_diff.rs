@@ -158,7 +158,7 @@ fn ngxray_t(dir: &Path) -> Vec<(usize, String)> {
                 line = file.position(dir.end.start()).line;
             }
         }
-        v.push((line, d.message.clone()));
+        v.push((line, d.message.to_string()));
     }
     v
 }

@@ -57,7 +57,7 @@ fn ngxray_errors(dir: &Path) -> Vec<(usize, String)> {
             continue;
         }
         let Some(span) = d.span else {
-            v.push((0, d.message.clone()));
+            v.push((0, d.message.to_string()));
             continue;
         };
         let file = o.loaded.sources.get(span.file);
@@ -67,7 +67,7 @@ fn ngxray_errors(dir: &Path) -> Vec<(usize, String)> {
                 line = file.position(dir.end.start()).line;
             }
         }
-        v.push((line, d.message.clone()));
+        v.push((line, d.message.to_string()));
     }
     v.sort();
     v

@@ -69,7 +69,7 @@ fn ngxray_errors(dir: &Path, rule: &str) -> Vec<String> {
     o.diagnostics
         .iter()
         .filter(|d| d.rule == rule && d.severity == ngxray::diag::Severity::Error)
-        .map(|d| d.message.clone())
+        .map(|d| d.message.to_string())
         .collect()
 }
 

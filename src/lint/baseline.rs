@@ -72,7 +72,7 @@ pub struct Baseline {
 fn file_of(d: &Diagnostic, loaded: &Loaded, path: &dyn Fn(&Path) -> String) -> String {
     match d.span.and_then(|s| loaded.sources.try_get(s.file)) {
         Some(f) => path(&f.path),
-        None => d.label.clone().unwrap_or_default(),
+        None => d.label.as_deref().unwrap_or_default().to_string(),
     }
 }
 
@@ -96,7 +96,7 @@ pub fn build(
             line: d
                 .span
                 .and_then(|s| Some(loaded.sources.try_get(s.file)?.position(s.start()).line)),
-            message: d.message.clone(),
+            message: d.message.to_string(),
         })
         .collect();
     findings.sort_by(|a, b| (&a.file, a.line, &a.rule).cmp(&(&b.file, b.line, &b.rule)));

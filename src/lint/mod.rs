@@ -501,10 +501,11 @@ fn missing_includes(loaded: &Loaded, roots: &[Root], out: &mut Vec<Diagnostic>) 
 }
 
 /// Sort findings by file, offset, rule and message, keeping the order of
-/// equal ones (like a stable `sort_by`). Small keys are sorted, then each
-/// finding is moved once: a merge sort of the findings themselves copies
-/// every one of them at each of its levels.
-fn sort(diags: &mut Vec<Diagnostic>) {
+/// equal ones (like a stable `sort_by`). Small keys are sorted, then the
+/// findings are put in that order in place, one cycle of the permutation
+/// at a time: a merge sort of the findings themselves copies every one of
+/// them at each of its levels, and moving them into a new list holds two.
+fn sort(diags: &mut [Diagnostic]) {
     use rayon::slice::ParallelSliceMut;
     let mut order: Vec<((u32, usize, &'static str), usize)> = diags
         .iter()
@@ -519,12 +520,39 @@ fn sort(diags: &mut Vec<Diagnostic>) {
         ka.cmp(kb)
             .then_with(|| all[*a].message.cmp(&all[*b].message))
     });
-    let mut slots: Vec<Option<Diagnostic>> = std::mem::take(diags).into_iter().map(Some).collect();
-    diags.extend(
-        order
-            .iter()
-            .filter_map(|&(_, i)| slots.get_mut(i).and_then(Option::take)),
-    );
+    // `from[j]`: where the finding that goes to `j` is now; `j` once
+    // placed.
+    let mut from: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+    for start in 0..from.len() {
+        let mut j = start;
+        while from[j] != j {
+            let src = from[j];
+            from[j] = j;
+            if src == start {
+                break;
+            }
+            diags.swap(j, src);
+            j = src;
+        }
+    }
+}
+
+/// The findings of several checks as one list, in order, without holding
+/// two copies of the largest: the largest list (one rule that fires on
+/// every location of a generated config) takes in the others.
+fn concat(mut pieces: Vec<Vec<Diagnostic>>) -> Vec<Diagnostic> {
+    let Some(k) = (0..pieces.len()).max_by_key(|&i| pieces[i].capacity()) else {
+        return Vec::new();
+    };
+    let total: usize = pieces.iter().map(Vec::len).sum();
+    let mut all = std::mem::take(&mut pieces[k]);
+    all.reserve_exact(total - all.len());
+    let before: Vec<Diagnostic> = pieces[..k].iter_mut().flat_map(|p| p.drain(..)).collect();
+    all.splice(0..0, before);
+    for p in &mut pieces[k + 1..] {
+        all.append(p);
+    }
+    all
 }
 
 /// Which sides of the checks run: (grammar validation, model and rules).
@@ -571,22 +599,22 @@ fn run_checks(outcome: &mut LintOutcome, opts: &LintOptions) {
         found
     };
     let rules = || {
-        let mut found = Vec::new();
         if rules_on {
-            rules::check(shared, opts, parallel, &mut found);
+            rules::check(shared, opts, parallel)
+        } else {
+            Vec::new()
         }
-        found
     };
     // Three independent walks: grammar, nginx's load-time refusals, and the
     // model with its rules.
-    let ((mut found, mut refused), mut ruled) = if parallel {
+    let ((found, refused), ruled) = if parallel {
         rayon::join(|| rayon::join(grammar, refusals), rules)
     } else {
         ((grammar(), refusals()), rules())
     };
-    outcome.diagnostics.append(&mut found);
-    outcome.diagnostics.append(&mut refused);
-    outcome.diagnostics.append(&mut ruled);
+    let mut pieces = vec![std::mem::take(&mut outcome.diagnostics), found, refused];
+    pieces.extend(ruled);
+    outcome.diagnostics = concat(pieces);
     template::apply(&outcome.loaded, &mut outcome.diagnostics);
     if !opts.complete {
         unknown_context(outcome);
@@ -709,5 +737,58 @@ pub fn fails(diags: &[Diagnostic], threshold: Option<Severity>) -> bool {
     match threshold {
         Some(t) => diags.iter().any(|d| d.severity >= t),
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    fn at(file: u32, offset: usize, rule: &'static str, message: &str) -> Diagnostic {
+        Diagnostic::warning(rule, message).with_span(Span::new(FileId(file), offset, offset + 1))
+    }
+
+    #[test]
+    fn concat_keeps_the_order_whichever_list_is_largest() {
+        let a = vec![at(0, 1, "a", "1"), at(0, 2, "a", "2")];
+        let b = vec![at(0, 3, "b", "3"); 5];
+        let c = vec![at(0, 4, "c", "4")];
+        let all = concat(vec![a.clone(), b.clone(), Vec::new(), c.clone()]);
+        let want: Vec<Diagnostic> = a.into_iter().chain(b).chain(c).collect();
+        assert_eq!(all, want);
+        assert!(concat(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn sort_is_stable_and_moves_every_finding_once() {
+        // Equal keys keep their order (the messages tell them apart).
+        let mut v = vec![
+            at(1, 5, "r", "x"),
+            at(0, 9, "r", "a"),
+            at(0, 2, "r", "first"),
+            at(0, 2, "r", "first"),
+            at(1, 0, "r", "y"),
+            at(0, 2, "q", "z"),
+        ];
+        sort(&mut v);
+        let got: Vec<(u32, usize, &str, &str)> = v
+            .iter()
+            .map(|d| {
+                let (f, o, r) = d.sort_key();
+                (f, o, r, d.message.as_str())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, 2, "q", "z"),
+                (0, 2, "r", "first"),
+                (0, 2, "r", "first"),
+                (0, 9, "r", "a"),
+                (1, 0, "r", "y"),
+                (1, 5, "r", "x"),
+            ]
+        );
     }
 }

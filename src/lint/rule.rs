@@ -22,7 +22,7 @@ use serde::de::{DeserializeOwned, Deserializer};
 use serde::Deserialize;
 
 use super::LintOptions;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, Severity, Text};
 use crate::model::values::{parse_size, parse_time, Millis};
 use crate::model::Model;
 
@@ -92,13 +92,13 @@ impl Rule {
     }
 
     /// A diagnostic of this rule at its default severity.
-    pub fn diag(&self, message: impl Into<String>) -> Diagnostic {
+    pub fn diag(&self, message: impl Into<Text>) -> Diagnostic {
         Diagnostic::new(self.meta.id, self.meta.severity, message)
     }
 }
 
 /// A diagnostic of a rule at its default severity.
-pub fn diag(meta: &RuleMeta, message: impl Into<String>) -> Diagnostic {
+pub fn diag(meta: &RuleMeta, message: impl Into<Text>) -> Diagnostic {
     Diagnostic::new(meta.id, meta.severity, message)
 }
 

@@ -29,11 +29,20 @@ pub fn fingerprint(
     context: &str,
     occurrence: usize,
 ) -> String {
+    finish(parts(rule, path, directive, context), occurrence)
+}
+
+/// The hash of a fingerprint's parts, before the occurrence index.
+fn parts(rule: &str, path: &str, directive: &str, context: &str) -> Sha256 {
     let mut h = Sha256::new();
     for part in [rule, path, directive, context] {
         h.update(part.as_bytes());
         h.update([0]);
     }
+    h
+}
+
+fn finish(mut h: Sha256, occurrence: usize) -> String {
     h.update(occurrence.to_string().as_bytes());
     let digest = h.finalize();
     let mut out = String::with_capacity(32);
@@ -91,7 +100,9 @@ pub fn fingerprints(
     files: &[ParsedFile],
     path: &dyn Fn(&Path) -> String,
 ) -> Vec<String> {
-    let mut seen: HashMap<(&str, String, Site), usize> = HashMap::new();
+    // Occurrences counted per site, keyed by the hash of the parts (32
+    // bytes, not the texts: a run may have hundreds of thousands).
+    let mut seen: HashMap<[u8; 32], usize> = HashMap::new();
     diags
         .iter()
         .map(|d| {
@@ -107,17 +118,16 @@ pub fn fingerprints(
                     (path(&f.path), site)
                 }
                 None => (
-                    d.label.clone().unwrap_or_default(),
+                    d.label.as_deref().unwrap_or_default().to_string(),
                     Site {
-                        directive: d.message.clone(),
+                        directive: d.message.to_string(),
                         context: String::new(),
                     },
                 ),
             };
-            let n = seen
-                .entry((d.rule, file.clone(), site.clone()))
-                .or_insert(0);
-            let fp = fingerprint(d.rule, &file, &site.directive, &site.context, *n);
+            let h = parts(d.rule, &file, &site.directive, &site.context);
+            let n = seen.entry(h.clone().finalize().into()).or_insert(0);
+            let fp = finish(h, *n);
             *n += 1;
             fp
         })

@@ -183,7 +183,7 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        let mut h = self.d.help.clone().unwrap_or_default();
+        let mut h = self.d.help.as_deref().unwrap_or_default().to_string();
         for f in &self.foreign {
             if !h.is_empty() {
                 h.push('\n');
@@ -315,14 +315,14 @@ fn render_chunk(
             .entry(span.file)
             .or_insert_with(|| FileSource::new(file));
         let mut labels = vec![LabeledSpan::new_primary_with_span(
-            d.label.clone(),
+            d.label.as_deref().map(str::to_string),
             src.span(file, first_line(file, span)),
         )];
         let mut foreign = Vec::new();
         for l in &d.related {
             if l.span.file == span.file {
                 labels.push(LabeledSpan::new_with_span(
-                    Some(l.message.clone()),
+                    Some(l.message.to_string()),
                     src.span(file, first_line(file, l.span)),
                 ));
             } else if let Some(f) = sources.try_get(l.span.file) {

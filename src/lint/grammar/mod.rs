@@ -68,7 +68,7 @@ pub const IDS: &[&str] = &[
 pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic>) {
     let loaded = &outcome.loaded;
     let start = out.len();
-    let mut seen: HashSet<(&'static str, Option<Span>, String)> = HashSet::new();
+    let mut seen: HashSet<(&'static str, Option<Span>, crate::diag::Text)> = HashSet::new();
     let mut info_modules: HashSet<&'static str> = HashSet::new();
     let mut vars = Variables::default();
     let table = table();
@@ -170,16 +170,17 @@ fn group_unknown(out: &mut Vec<Diagnostic>, start: usize) {
         d.message = format!(
             "unknown directives with prefix \"{p}\": {}",
             list.join(", ")
-        );
-        d.label = Some(format!("unknown directive (1 of {})", others.len() + 1));
+        )
+        .into();
+        d.label = Some(format!("unknown directive (1 of {})", others.len() + 1).into());
         d.help = Some(format!(
             "{} lines use unknown \"{p}*\" directives, most likely one third-party module this nginx lacks: build it in (`--add-module`) or load it with `load_module`, or remove its directives",
             others.len() + 1
-        ));
+        ).into());
         for (span, name) in others {
             d.related.push(crate::diag::Label {
                 span,
-                message: format!("also unknown: \"{name}\""),
+                message: format!("also unknown: \"{name}\"").into(),
             });
         }
     }

@@ -42,8 +42,9 @@ pub fn runs(rule: &Rule, opts: &LintOptions) -> bool {
 }
 
 /// Build the model of the outcome's roots and run every selected rule (on
-/// all cores when `parallel`).
-pub fn check(outcome: &LintOutcome, opts: &LintOptions, parallel: bool, out: &mut Vec<Diagnostic>) {
+/// all cores when `parallel`). The findings come one list per rule, in the
+/// registry's order.
+pub fn check(outcome: &LintOutcome, opts: &LintOptions, parallel: bool) -> Vec<Vec<Diagnostic>> {
     let roots: Vec<(crate::syntax::FileId, Context)> =
         outcome.roots.iter().map(|r| (r.file, r.context)).collect();
     let model = Model::build(&outcome.loaded, &roots);
@@ -65,12 +66,11 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, parallel: bool, out: &mu
         }
         v
     };
-    let found: Vec<Vec<Diagnostic>> = if parallel {
+    if parallel {
         selected.par_iter().map(one).collect()
     } else {
         selected.iter().map(one).collect()
-    };
-    out.extend(found.into_iter().flatten());
+    }
 }
 
 /// Closest name by edit distance (for "did you mean"), when close enough.

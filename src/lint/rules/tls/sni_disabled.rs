@@ -83,7 +83,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             if let Some(d) = mine.get_mut(i) {
                 d.related.push(crate::diag::Label {
                     span: p.directive.args[0].span,
-                    message: also,
+                    message: also.into(),
                 });
             }
             continue;
