@@ -15,12 +15,12 @@ use std::sync::Arc;
 ///
 /// Findings repeat their texts: one rule fires on every location of a
 /// generated config, one snippet included by every server yields the same
-/// finding in each. Held as `String`s, 200,000 findings took 1.1 KB each,
-/// more than twice the whole syntax tree of their config. Equal texts made
-/// on one thread share one allocation (a small per-thread cache of recent
-/// texts), so a finding costs its spans and a few pointers. The cache is a
-/// memo only: it is cleared when full, never changes what a text says, and
-/// is the only state kept between calls.
+/// finding in each, and findings are kept until the report. Equal texts
+/// made on one thread share one allocation (a small per-thread cache of
+/// recent texts), so a finding costs its spans and a few pointers, not
+/// copies of its sentences. The cache is a memo only: it is cleared when
+/// full, never changes what a text says, and is the only state kept
+/// between calls.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Text(Arc<str>);
 

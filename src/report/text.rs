@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -206,11 +205,12 @@ impl miette::Diagnostic for Rendered<'_> {
 pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let mut out = String::new();
     let handler = handler(color);
+    let files = Snippets::new(sources);
     // Chunks are whole `String`s: each part is valid UTF-8.
     let _ = super::in_batches(
         diags,
         CHUNK,
-        |c| Ok(render_chunk(c, sources, &handler).into_bytes()),
+        |c| Ok(render_chunk(c, sources, &files, &handler).into_bytes()),
         |part| {
             out.push_str(&String::from_utf8_lossy(&part));
             Ok(())
@@ -227,12 +227,39 @@ pub fn write(
     color: bool,
 ) -> std::io::Result<()> {
     let handler = handler(color);
+    let files = Snippets::new(sources);
     super::in_batches(
         diags,
         CHUNK,
-        |c| Ok(render_chunk(c, sources, &handler).into_bytes()),
+        |c| Ok(render_chunk(c, sources, &files, &handler).into_bytes()),
         |part| w.write_all(&part),
     )
+}
+
+/// Each file's snippet source, made once per report when a finding first
+/// needs it and shared by all chunks: made per chunk, every file would be
+/// masked again for each 256 findings, a cost that grows with findings ×
+/// config size.
+struct Snippets<'a> {
+    files: Vec<std::sync::OnceLock<FileSource<'a>>>,
+}
+
+impl<'a> Snippets<'a> {
+    fn new(sources: &SourceMap) -> Self {
+        Snippets {
+            files: (0..sources.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+        }
+    }
+
+    fn get(&self, id: FileId, file: &'a SourceFile) -> Option<&FileSource<'a>> {
+        Some(
+            self.files
+                .get(id.0 as usize)?
+                .get_or_init(|| FileSource::new(file)),
+        )
+    }
 }
 
 /// Findings rendered together (on one core): each report is independent.
@@ -272,13 +299,13 @@ fn first_line(file: &SourceFile, span: Span) -> Span {
 /// The report width.
 const WIDTH: usize = 100;
 
-fn render_chunk(
+fn render_chunk<'a>(
     diags: &[Diagnostic],
-    sources: &SourceMap,
+    sources: &'a SourceMap,
+    files: &Snippets<'a>,
     handler: &GraphicalReportHandler,
 ) -> String {
     let mut out = String::new();
-    let mut files: HashMap<FileId, FileSource> = HashMap::new();
     for d in diags {
         let Some(span) = d.span.filter(|s| sources.try_get(s.file).is_some()) else {
             let _ = writeln!(out, "{}[{}]: {}", d.severity, d.rule, d.message);
@@ -311,9 +338,9 @@ fn render_chunk(
             out.push('\n');
             continue;
         }
-        let src: &FileSource = files
-            .entry(span.file)
-            .or_insert_with(|| FileSource::new(file));
+        let Some(src) = files.get(span.file, file) else {
+            continue;
+        };
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             d.label.as_deref().map(str::to_string),
             src.span(file, first_line(file, span)),
