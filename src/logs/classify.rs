@@ -67,8 +67,11 @@ fn head16(s: &[u8]) -> u128 {
 struct Tables {
     /// Every action named by a signature.
     actions: Vec<&'static [u8]>,
-    /// Per first byte of the message: the signatures to try, in table order.
-    by_first_byte: Vec<Vec<usize>>,
+    /// Per [`facet`] of a line and first byte of its message: the
+    /// signatures to try, in table order (a line without an action the
+    /// table names skips the signatures that need one, a line without an
+    /// errno those that need one).
+    by_first_byte: [Vec<Vec<usize>>; 4],
     sigs: Vec<Compiled>,
 }
 
@@ -77,7 +80,8 @@ fn tables() -> &'static Tables {
     TABLES.get_or_init(|| {
         let mut actions: Vec<&'static [u8]> = Vec::new();
         let mut sigs = Vec::new();
-        let mut by_first_byte: Vec<Vec<usize>> = vec![Vec::new(); 256];
+        let mut by_first_byte: [Vec<Vec<usize>>; 4] =
+            std::array::from_fn(|_| vec![Vec::new(); 256]);
         for (ci, cause) in CAUSES.iter().enumerate() {
             for sig in cause.sigs {
                 let phases = match sig.phase {
@@ -121,9 +125,15 @@ fn tables() -> &'static Tables {
                     contains: contains.map(|c| Finder::new(c.as_bytes()).into_owned()),
                     needs: byte_set(contains.unwrap_or("").as_bytes()),
                 });
-                match prefix.first() {
-                    Some(&b) => by_first_byte[b as usize].push(n),
-                    None => by_first_byte.iter_mut().for_each(|v| v.push(n)),
+                for (f, lists) in by_first_byte.iter_mut().enumerate() {
+                    let (has_action, has_errno) = (f & 1 != 0, f & 2 != 0);
+                    if (phases.is_some() && !has_action) || (!sig.errno.is_empty() && !has_errno) {
+                        continue;
+                    }
+                    match prefix.first() {
+                        Some(&b) => lists[b as usize].push(n),
+                        None => lists.iter_mut().for_each(|v| v.push(n)),
+                    }
                 }
             }
         }
@@ -290,11 +300,17 @@ pub fn classify_bare(line: &Line<'_>) -> Option<Verdict> {
     (v.cause != causes::unclassified()).then_some(v)
 }
 
+/// Which of [`Tables::by_first_byte`] a line uses: whether it has an
+/// action the table names (bit 0) and an errno (bit 1).
+fn facet(action_bit: u64, errno: Option<i32>) -> usize {
+    usize::from(action_bit != 0) | usize::from(errno.is_some()) << 1
+}
+
 fn classify_with(t: &Tables, line: &Line<'_>, action_bit: u64, errno: Option<i32>) -> Verdict {
     let first = line.message.first().copied().unwrap_or(0);
     let head = head16(line.message);
     let mut message_bytes = None;
-    for &i in &t.by_first_byte[first as usize] {
+    for &i in &t.by_first_byte[facet(action_bit, errno)][first as usize] {
         let c = &t.sigs[i];
         if sig_matches(c, line, action_bit, head, errno, &mut message_bytes) {
             return Verdict {
