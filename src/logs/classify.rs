@@ -5,10 +5,11 @@
 //! the TLS handshake is a TLS failure, errors while resolving are DNS,
 //! anything at error level while reading the body is a truncated body). To
 //! keep the hot path cheap, signatures are indexed by the first byte of their
-//! message prefix; a line only tries the signatures that can match it, and
-//! searches a signature's text only when the message has every byte value
-//! of that text (the texts that may be anywhere in a message are tried by
-//! nearly every line the memo misses; most lack a byte of most of them).
+//! message prefix and by whether they need an action and an errno; a line
+//! only tries the signatures that can match it, and searches a signature's
+//! text only when the message has every byte value of that text (the texts
+//! that may be anywhere in a message are tried by nearly every line the
+//! memo misses; most lack a byte of most of them).
 
 use std::sync::OnceLock;
 
