@@ -60,6 +60,13 @@ pub fn find(s: &[u8], b: u8) -> Option<usize> {
         }
         i += 8;
     }
+    if i < s.len() && s.len() >= 8 {
+        // The last word, overlapping bytes already looked at: none of
+        // them matched, so the lowest match in it is the first in `s`.
+        let last = s.len() - 8;
+        let m = eq_mask(word(s, last), pat);
+        return (m != 0).then(|| last + (m.trailing_zeros() / 8) as usize);
+    }
     s[i..].iter().position(|&c| c == b).map(|p| i + p)
 }
 
