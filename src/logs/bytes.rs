@@ -84,6 +84,13 @@ pub fn find2(s: &[u8], a: u8, b: u8) -> Option<usize> {
         }
         i += 8;
     }
+    if i < s.len() && s.len() >= 8 {
+        // The last word, overlapping bytes that did not match (see `find`).
+        let last = s.len() - 8;
+        let w = word(s, last);
+        let m = eq_mask(w, pa) | eq_mask(w, pb);
+        return (m != 0).then(|| last + (m.trailing_zeros() / 8) as usize);
+    }
     s[i..].iter().position(|&c| c == a || c == b).map(|p| i + p)
 }
 
@@ -113,6 +120,11 @@ pub fn any3(s: &[u8], a: u8, b: u8, c: u8) -> bool {
             return true;
         }
         i += 8;
+    }
+    if i < s.len() && s.len() >= 8 {
+        // The last word, overlapping bytes already looked at.
+        let w = word(s, s.len() - 8);
+        return eq_mask(w, pa) | eq_mask(w, pb) | eq_mask(w, pc) != 0;
     }
     s[i..].iter().any(|&x| x == a || x == b || x == c)
 }
