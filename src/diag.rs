@@ -27,6 +27,13 @@ pub struct Text(Arc<str>);
 /// How many distinct texts a thread remembers before it starts over.
 const TEXT_CACHE: usize = 4096;
 
+/// Longest text a finding says (bytes): longer ones are cut at a character
+/// boundary and end with `…`. Messages quote names and values from the
+/// config, and a config may hold a 5 MB word: no report quotes more than a
+/// bounded piece of the source (the text report quotes lines up to the
+/// same length).
+pub const MAX_TEXT: usize = 1024;
+
 thread_local! {
     static TEXTS: RefCell<rustc_hash::FxHashSet<Arc<str>>> = RefCell::default();
 }
@@ -36,7 +43,25 @@ impl Text {
         &self.0
     }
 
+    /// `s` whole, however long: for the replacement text of an [`Edit`],
+    /// which must be what the fix writes.
+    pub fn verbatim(s: &str) -> Text {
+        Text::cached(s)
+    }
+
+    /// `s`, cut to [`MAX_TEXT`].
     fn shared(s: &str) -> Text {
+        if s.len() <= MAX_TEXT {
+            return Text::cached(s);
+        }
+        let mut n = MAX_TEXT;
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        Text::cached(&format!("{}…", &s[..n]))
+    }
+
+    fn cached(s: &str) -> Text {
         TEXTS.with(|cache| {
             let mut cache = cache.borrow_mut();
             if let Some(t) = cache.get(s) {
@@ -483,6 +508,16 @@ mod tests {
         assert!(Arc::ptr_eq(&a.0, &b.0));
         assert_eq!(a.as_str(), "proxy_read_timeout is 1s");
         assert_ne!(Text::from("other"), a);
+    }
+
+    #[test]
+    fn long_texts_are_cut_at_a_character_boundary_but_edits_are_not() {
+        let long = "é".repeat(600);
+        let t = Text::from(long.as_str());
+        assert!(t.len() <= MAX_TEXT + "…".len(), "{}", t.len());
+        assert!(t.ends_with("é…"));
+        assert_eq!(Text::verbatim(&long).as_str(), long);
+        assert_eq!(Text::from("short").as_str(), "short");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Applicability, Diagnostic, Edit, Fix};
+use crate::diag::{Applicability, Diagnostic, Edit, Fix, Text};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::syntax::{Directive, Word};
 
@@ -57,7 +57,7 @@ pub fn append_args(d: &Directive, text: &str) -> Edit {
     let at = d.head_span().end();
     Edit {
         span: Span::new(d.span.file, at, at),
-        replacement: format!(" {text}").into(),
+        replacement: Text::verbatim(&format!(" {text}")),
     }
 }
 
@@ -65,7 +65,7 @@ pub fn append_args(d: &Directive, text: &str) -> Edit {
 pub fn replace_word(w: &Word, text: &str) -> Edit {
     Edit {
         span: w.span,
-        replacement: text.into(),
+        replacement: Text::verbatim(text),
     }
 }
 
@@ -108,7 +108,7 @@ pub fn insert_lines_after(src: &SourceFile, d: &Directive, lines: &[&str]) -> Ed
     }
     Edit {
         span: Span::new(d.span.file, at, at),
-        replacement: replacement.into(),
+        replacement: Text::verbatim(&replacement),
     }
 }
 

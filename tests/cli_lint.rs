@@ -542,6 +542,37 @@ fn long_lines_are_not_quoted() {
     );
 }
 
+/// Messages quote names and values from the config: a 300 KB directive name,
+/// argument or `upstream` name is cut (`…`) in every report, not quoted
+/// whole in each finding.
+#[test]
+fn long_words_are_cut_in_messages() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let long = "a".repeat(300_000);
+    std::fs::write(
+        d.path().join("nginx.conf"),
+        format!(
+            "events {{}}\n{long} x;\nhttp {{ server {{ listen 80; location / {{ proxy_pass http://{long}; \
+             proxy_read_timeout {long}; }} }} }}\n"
+        ),
+    )
+    .expect("write");
+    for format in [
+        "text", "concise", "json", "github", "gitlab", "rdjson", "sarif",
+    ] {
+        let out = crate::util::ngxray_in(d.path(), &["lint", "--format", format, "nginx.conf"]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let report = crate::util::stdout(&out);
+        // SARIF carries the rules' documentation pages (about 350 KB).
+        assert!(
+            report.len() < 400_000,
+            "--format {format}: {} bytes",
+            report.len()
+        );
+        assert!(report.contains("aaa…"), "--format {format}: {report}");
+    }
+}
+
 /// `--output-file` and `--write-baseline` never write through a symbolic
 /// link: in CI the path is often inside the checked-out pull request,
 /// which could point it at a file of the runner. A plain file is written.

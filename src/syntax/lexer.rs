@@ -102,6 +102,12 @@ pub fn variable_open(i: &[u8]) -> Res<'_, &[u8]> {
 /// inside a word are ordinary bytes (only at a token start do they mean
 /// something else, see [`token`]).
 pub fn bare_word(i: &[u8]) -> Res<'_, &[u8]> {
+    // Most words are one run of ordinary bytes, ended by whitespace, `;`
+    // or `{`: the loop of alternatives runs only at a `\` or a `$`.
+    let (rest, run) = take_while(is_word_byte)(i)?;
+    if !run.is_empty() && !matches!(rest.first(), Some(b'\\' | b'$')) {
+        return Ok((rest, run));
+    }
     recognize(many1_count(alt((
         take_while1(is_word_byte),
         escape,
@@ -161,22 +167,16 @@ pub enum RawToken<'a> {
 /// The token at the start of the input (whitespace already skipped): `#`,
 /// `;`, `{`, `}` and quotes mean what they mean only here.
 pub fn token(i: &[u8]) -> Res<'_, RawToken<'_>> {
-    alt((
-        map(bare_word_start, RawToken::Bare),
-        value(RawToken::Semicolon, char(';')),
-        value(RawToken::OpenBrace, char('{')),
-        value(RawToken::CloseBrace, char('}')),
-        map(comment, RawToken::Comment),
-        map(quoted, RawToken::Quoted),
-    ))(i)
-}
-
-/// A [`bare_word`] at a token start, where `#`, `}` and quotes begin
-/// something else.
-fn bare_word_start(i: &[u8]) -> Res<'_, &[u8]> {
+    // The first byte decides which recognizer applies, as in nginx's
+    // tokenizer: only that one runs.
     match i.first() {
-        Some(b'#' | b'}' | b'"' | b'\'') => Err(nom::Err::Error(())),
-        _ => bare_word(i),
+        None => Err(nom::Err::Error(())),
+        Some(b';') => value(RawToken::Semicolon, char(';'))(i),
+        Some(b'{') => value(RawToken::OpenBrace, char('{'))(i),
+        Some(b'}') => value(RawToken::CloseBrace, char('}'))(i),
+        Some(b'#') => map(comment, RawToken::Comment)(i),
+        Some(b'"' | b'\'') => map(quoted, RawToken::Quoted)(i),
+        Some(_) => map(bare_word, RawToken::Bare)(i),
     }
 }
 
