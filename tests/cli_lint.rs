@@ -573,6 +573,38 @@ fn long_words_are_cut_in_messages() {
     }
 }
 
+/// nginx stops at the first error; ngxray lists 100 of each kind per file
+/// and counts the rest in one last finding, so a small hostile file (100,000
+/// stray braces, 100,000 unknown directives) cannot make a report, or the
+/// memory holding it, a thousand times its size.
+#[test]
+fn errors_past_a_hundred_per_file_are_counted_not_listed() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(d.path().join("braces.conf"), "}".repeat(100_000)).expect("write");
+    std::fs::write(d.path().join("unknown.conf"), "x;\n".repeat(100_000)).expect("write");
+    for (file, rule, last) in [
+        (
+            "braces.conf",
+            "syntax/unexpected-brace",
+            "99900 more syntax errors in this file are not listed",
+        ),
+        (
+            "unknown.conf",
+            "grammar/unknown-directive",
+            "99900 more grammar/unknown-directive findings in this file are not listed",
+        ),
+    ] {
+        let out = crate::util::ngxray_in(d.path(), &["lint", "--format", "json", file]);
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("lint json");
+        let found = v["diagnostics"].as_array().expect("diagnostics");
+        assert_eq!(found.len(), 101, "{file}");
+        assert!(found.iter().all(|f| f["rule"] == rule), "{file}");
+        assert_eq!(found[100]["message"], last, "{file}");
+        assert_eq!(v["summary"]["errors"], 101, "{file}");
+    }
+}
+
 /// `--output-file` and `--write-baseline` never write through a symbolic
 /// link: in CI the path is often inside the checked-out pull request,
 /// which could point it at a file of the runner. A plain file is written.

@@ -289,7 +289,10 @@ pub struct Lexer<'a> {
     text: Option<&'a str>,
     pos: usize,
     file: FileId,
+    /// The first [`super::parser::LISTED`] errors; the rest are counted.
     pub errors: Vec<SyntaxError>,
+    pub more: usize,
+    pub first_more: Option<SyntaxError>,
 }
 
 impl<'a> Lexer<'a> {
@@ -300,6 +303,8 @@ impl<'a> Lexer<'a> {
             pos: 0,
             file,
             errors: Vec::new(),
+            more: 0,
+            first_more: None,
         }
     }
 
@@ -323,12 +328,18 @@ impl<'a> Lexer<'a> {
     }
 
     fn error(&mut self, kind: SyntaxErrorKind, message: String, span: Span) {
-        self.errors.push(SyntaxError {
+        let e = SyntaxError {
             kind,
             message,
             span,
             related: None,
-        });
+        };
+        if self.errors.len() < super::parser::LISTED {
+            self.errors.push(e);
+        } else {
+            self.more += 1;
+            self.first_more.get_or_insert(e);
+        }
     }
 
     pub fn next_token(&mut self) -> Token {

@@ -50,6 +50,10 @@ pub(crate) struct Checker<'a, 'o> {
     pub(super) info_local: HashSet<&'static str>,
     pub(super) infos: Vec<(usize, &'static str)>,
     pub(crate) out: Vec<Diagnostic>,
+    /// Findings listed so far per (file, rule), and past [`LISTED`] how
+    /// many more and the first of them ([`Checker::list_unlisted`]).
+    listed: rustc_hash::FxHashMap<(u32, &'static str), usize>,
+    unlisted: std::collections::BTreeMap<(u32, &'static str), (usize, Diagnostic)>,
     /// (row index, first occurrence) of once-per-block directives, for
     /// "is duplicate": one run per open block, as `frames` says.
     pub(super) once: Vec<(u32, Span)>,
@@ -99,9 +103,54 @@ pub(super) fn block_id(d: Option<&&Directive>) -> usize {
     d.map(|d| *d as *const Directive as usize).unwrap_or(0)
 }
 
+/// Findings of one rule listed per file. nginx stops at the first error;
+/// past this many, one last finding counts the rest, so a file of a
+/// million unknown directives costs what a file of a hundred does.
+pub(crate) const LISTED: usize = 100;
+
 impl<'a, 'o> Checker<'a, 'o> {
     pub(crate) fn push(&mut self, d: Diagnostic) {
+        // (the third-party reports are one per module, and `infos` points
+        // at each)
+        if d.rule != THIRD_PARTY_DIRECTIVE {
+            let key = (d.span.map_or(u32::MAX, |s| s.file.0), d.rule);
+            let n = self.listed.entry(key).or_insert(0);
+            if *n >= LISTED {
+                self.unlisted
+                    .entry(key)
+                    .and_modify(|(more, _)| *more += 1)
+                    .or_insert((1, d));
+                return;
+            }
+            *n += 1;
+        }
         self.out.push(d);
+    }
+
+    /// Whether findings of `rule` in `file` are past [`LISTED`] already
+    /// (then a costly help is not worth making).
+    pub(super) fn is_full(&self, file: crate::syntax::FileId, rule: &'static str) -> bool {
+        self.listed
+            .get(&(file.0, rule))
+            .is_some_and(|n| *n >= LISTED)
+    }
+
+    /// One finding per (file, rule) past [`LISTED`]: how many more there
+    /// are, at the first of them.
+    pub(super) fn list_unlisted(&mut self) {
+        for (_, (more, first)) in std::mem::take(&mut self.unlisted) {
+            let mut d = Diagnostic::new(
+                first.rule,
+                first.severity,
+                format!(
+                    "{more} more {} findings in this file are not listed",
+                    first.rule
+                ),
+            )
+            .with_help("nginx stops at the first error: fix the ones listed, then lint again");
+            d.span = first.span;
+            self.out.push(d);
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -131,6 +180,8 @@ impl<'a, 'o> Checker<'a, 'o> {
             info_local: HashSet::new(),
             infos: Vec::new(),
             out: Vec::new(),
+            listed: rustc_hash::FxHashMap::default(),
+            unlisted: std::collections::BTreeMap::new(),
             once: Vec::new(),
             events: false,
             log_formats: HashSet::new(),

@@ -194,7 +194,12 @@ impl<'a, 'o> Checker<'a, 'o> {
 
     fn unknown(&mut self, d: &Directive, ctx: Context) {
         let name = d.name();
-        let help = match suggest(name, ctx, self.opts, &self.modules) {
+        let suggestion = if self.is_full(d.span.file, UNKNOWN_DIRECTIVE) {
+            None
+        } else {
+            suggest(name, ctx, self.opts, &self.modules)
+        };
+        let help = match suggestion {
             Some(s) => format!("{DID_YOU_MEAN} \"{s}\"?"),
             None => "check the spelling; if a module provides it, that module must be built into nginx or loaded with `load_module`".to_string(),
         };

@@ -91,6 +91,7 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, out: &mut Vec<Diagnostic
         });
         c.settle_infos(&mut info_modules);
         c.finish(root.file);
+        c.list_unlisted();
         for d in c.out {
             if seen.insert((d.rule, d.span, d.message.clone())) {
                 out.push(d);
