@@ -75,3 +75,67 @@ impl SyntaxError {
         }
     }
 }
+
+/// Syntax errors listed per file. nginx stops at the first; after this
+/// many, the rest are counted in one last error ("N more …"), so a file of
+/// a million stray `}` costs what a file of a hundred does.
+pub const LISTED: usize = 100;
+
+/// The errors a lexer or a parser reports: the first [`LISTED`] kept, the
+/// rest counted, with the first of them (where the count is reported).
+/// Reads as the slice of the kept ones.
+#[derive(Debug, Default)]
+pub struct Listed {
+    kept: Vec<SyntaxError>,
+    more: usize,
+    first_more: Option<SyntaxError>,
+}
+
+impl Listed {
+    pub fn push(&mut self, e: SyntaxError) {
+        if self.kept.len() < LISTED {
+            self.kept.push(e);
+        } else {
+            self.more += 1;
+            self.first_more.get_or_insert(e);
+        }
+    }
+
+    /// A file's errors from its lexer's and its parser's: in order,
+    /// repeats dropped, the first [`LISTED`] kept and one last error
+    /// counting the rest, at the first of them.
+    pub fn merge(a: Listed, b: Listed) -> Vec<SyntaxError> {
+        let mut all = a.kept;
+        all.extend(b.kept);
+        all.sort_by_key(|e| (e.span.start(), e.span.end()));
+        all.dedup_by(|a, b| a.span.start() == b.span.start() && a.message == b.message);
+        let mut more = a.more + b.more;
+        let mut unlisted = vec![a.first_more, b.first_more];
+        if all.len() > LISTED {
+            let rest = all.split_off(LISTED);
+            more += rest.len();
+            unlisted.push(rest.into_iter().next());
+        }
+        if let Some(f) = unlisted
+            .into_iter()
+            .flatten()
+            .min_by_key(|e| e.span.start())
+        {
+            all.push(SyntaxError {
+                kind: f.kind,
+                message: format!("{more} more syntax errors in this file are not listed"),
+                span: f.span,
+                related: None,
+            });
+            all.sort_by_key(|e| (e.span.start(), e.span.end()));
+        }
+        all
+    }
+}
+
+impl std::ops::Deref for Listed {
+    type Target = [SyntaxError];
+    fn deref(&self) -> &[SyntaxError] {
+        &self.kept
+    }
+}

@@ -24,7 +24,7 @@ use nom::sequence::{delimited, pair, preceded};
 use nom::IResult;
 
 use super::ast::{Comment, Quote, Word};
-use super::errors::{SyntaxError, SyntaxErrorKind};
+use super::errors::{Listed, SyntaxError, SyntaxErrorKind};
 use crate::source::{FileId, Span};
 
 /// nginx's `NGX_CONF_BUFFER`: one token must fit in it.
@@ -289,10 +289,7 @@ pub struct Lexer<'a> {
     text: Option<&'a str>,
     pos: usize,
     file: FileId,
-    /// The first [`super::parser::LISTED`] errors; the rest are counted.
-    pub errors: Vec<SyntaxError>,
-    pub more: usize,
-    pub first_more: Option<SyntaxError>,
+    pub errors: Listed,
 }
 
 impl<'a> Lexer<'a> {
@@ -302,9 +299,7 @@ impl<'a> Lexer<'a> {
             text: std::str::from_utf8(src).ok(),
             pos: 0,
             file,
-            errors: Vec::new(),
-            more: 0,
-            first_more: None,
+            errors: Listed::default(),
         }
     }
 
@@ -328,18 +323,12 @@ impl<'a> Lexer<'a> {
     }
 
     fn error(&mut self, kind: SyntaxErrorKind, message: String, span: Span) {
-        let e = SyntaxError {
+        self.errors.push(SyntaxError {
             kind,
             message,
             span,
             related: None,
-        };
-        if self.errors.len() < super::parser::LISTED {
-            self.errors.push(e);
-        } else {
-            self.more += 1;
-            self.first_more.get_or_insert(e);
-        }
+        });
     }
 
     pub fn next_token(&mut self) -> Token {

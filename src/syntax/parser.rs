@@ -11,7 +11,7 @@
 //! copies of large directives, no slack memory).
 
 use super::ast::{Block, Comment, Directive, RawBody, Terminator, Word};
-use super::errors::{SyntaxError, SyntaxErrorKind};
+use super::errors::{Listed, SyntaxError, SyntaxErrorKind};
 use super::lexer::{Lexer, Token};
 use crate::source::{FileId, Span};
 
@@ -45,19 +45,11 @@ struct Frame {
     comments: usize,
 }
 
-/// Syntax errors listed per file. nginx stops at the first; after this
-/// many, the rest are counted in one last error ("N more …"), so a file of
-/// a million stray `}` costs what a file of a hundred does.
-pub const LISTED: usize = 100;
-
 struct Parser<'a> {
     src: &'a [u8],
     file: FileId,
     lx: Lexer<'a>,
-    errors: Vec<SyntaxError>,
-    /// Errors past [`LISTED`]: how many, and the first of them.
-    more: usize,
-    first_more: Option<SyntaxError>,
+    errors: Listed,
     stack: Vec<Frame>,
     words: Vec<Word>,
     directives: Vec<Directive>,
@@ -90,9 +82,7 @@ impl<'a> Parser<'a> {
             src,
             file,
             lx: Lexer::new(src, file),
-            errors: Vec::new(),
-            more: 0,
-            first_more: None,
+            errors: Listed::default(),
             stack: vec![Frame {
                 head: None,
                 open: Span::new(file, 0, 0),
@@ -126,7 +116,7 @@ impl<'a> Parser<'a> {
             Token::Comment(c) => self.comments.push(c),
             Token::Semicolon(s) => match finish(&mut self.words, Terminator::Semicolon, s) {
                 Some(d) => self.push(d),
-                None => self.report(SyntaxError {
+                None => self.errors.push(SyntaxError {
                     kind: SyntaxErrorKind::EmptyStatement,
                     message: "unexpected \";\"".into(),
                     span: s,
@@ -135,7 +125,7 @@ impl<'a> Parser<'a> {
             },
             Token::OpenBrace(s) => {
                 if self.words.is_empty() {
-                    self.report(SyntaxError {
+                    self.errors.push(SyntaxError {
                         kind: SyntaxErrorKind::UnexpectedBrace,
                         message: "unexpected \"{\"".into(),
                         span: s,
@@ -174,7 +164,7 @@ impl<'a> Parser<'a> {
             }
             Token::CloseBrace(s) => {
                 if let Some(d) = finish(&mut self.words, Terminator::Missing, s) {
-                    self.report(SyntaxError {
+                    self.errors.push(SyntaxError {
                         kind: SyntaxErrorKind::UnterminatedDirective,
                         message: "unexpected \"}\"".into(),
                         span: s,
@@ -187,7 +177,7 @@ impl<'a> Parser<'a> {
                 }
                 if self.stack.len() == 1 {
                     if self.errors.last().map(|e| e.span) != Some(s) {
-                        self.report(SyntaxError {
+                        self.errors.push(SyntaxError {
                             kind: SyntaxErrorKind::UnexpectedBrace,
                             message: "unexpected \"}\"".into(),
                             span: s,
@@ -201,7 +191,7 @@ impl<'a> Parser<'a> {
             Token::Eof(s) => {
                 let words_cut_at_eof = !self.words.is_empty();
                 if let Some(d) = finish(&mut self.words, Terminator::Missing, s) {
-                    self.report(SyntaxError {
+                    self.errors.push(SyntaxError {
                         kind: SyntaxErrorKind::UnterminatedDirective,
                         message: "unexpected end of file, expecting \";\" or \"}\"".into(),
                         span: s,
@@ -226,7 +216,7 @@ impl<'a> Parser<'a> {
                         .last()
                         .and_then(|f| f.head.as_ref())
                         .map(|d| (d.name.value.clone(), d.end));
-                    self.report(SyntaxError {
+                    self.errors.push(SyntaxError {
                         kind: SyntaxErrorKind::UnexpectedEof,
                         message: "unexpected end of file, expecting \"}\"".into(),
                         span: s,
@@ -273,36 +263,11 @@ impl<'a> Parser<'a> {
         self.push(d);
     }
 
-    fn report(&mut self, e: SyntaxError) {
-        if self.errors.len() < LISTED {
-            self.errors.push(e);
-        } else {
-            self.more += 1;
-            self.first_more.get_or_insert(e);
-        }
-    }
-
     fn finish(mut self) -> ParsedFile {
-        let mut all = std::mem::take(&mut self.lx.errors);
-        all.append(&mut self.errors);
-        all.sort_by_key(|e| (e.span.start(), e.span.end()));
-        all.dedup_by(|a, b| a.span.start() == b.span.start() && a.message == b.message);
-        let mut more = self.more + self.lx.more;
-        let mut first = [self.first_more.take(), self.lx.first_more.take()];
-        if all.len() > LISTED {
-            let rest = all.split_off(LISTED);
-            more += rest.len();
-            first[0] = rest.into_iter().next().or(first[0].take());
-        }
-        if let Some(f) = first.into_iter().flatten().min_by_key(|e| e.span.start()) {
-            all.push(SyntaxError {
-                kind: f.kind,
-                message: format!("{more} more syntax errors in this file are not listed"),
-                span: f.span,
-                related: None,
-            });
-            all.sort_by_key(|e| (e.span.start(), e.span.end()));
-        }
+        let all = Listed::merge(
+            std::mem::take(&mut self.lx.errors),
+            std::mem::take(&mut self.errors),
+        );
         let mut directives = std::mem::take(&mut self.directives);
         let mut comments = std::mem::take(&mut self.comments);
         directives.shrink_to_fit();
