@@ -129,24 +129,31 @@ pub fn any3(s: &[u8], a: u8, b: u8, c: u8) -> bool {
     s[i..].iter().any(|&x| x == a || x == b || x == c)
 }
 
-/// First ASCII digit in `s`.
-#[inline]
-pub fn find_digit(s: &[u8]) -> Option<usize> {
-    let low7 = LO * 0x7f;
+/// High bit set in each byte of `w` that is an ASCII digit. Per byte, with
+/// no carry between bytes: `0xb9 - low` has its high bit set when
+/// low <= 0x39, `low + 0x50` when low >= 0x30, and `!w` when the byte is
+/// ASCII. Exact in every byte.
+#[inline(always)]
+fn digit_mask(w: u64) -> u64 {
+    let low = w & (LO * 0x7f);
+    (LO * 0xb9).wrapping_sub(low) & (low + LO * 0x50) & !w & HI
+}
+
+/// `s` with every ASCII digit replaced by `0`, written to `out` (of the
+/// same length).
+pub fn zero_digits(s: &[u8], out: &mut [u8]) {
     let mut i = 0;
     while i + 8 <= s.len() {
         let w = word(s, i);
-        // Per byte, with no carry between bytes: `0xb9 - low` has its high
-        // bit set when low <= 0x39, `low + 0x50` when low >= 0x30, and
-        // `!w` when the byte is ASCII. Exact in every byte.
-        let low = w & low7;
-        let m = (LO * 0xb9).wrapping_sub(low) & (low + LO * 0x50) & !w & HI;
-        if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
-        }
+        // Every bit of a digit byte, from its high bit.
+        let digits = (digit_mask(w) >> 7) * 0xff;
+        let zeroed = (w & !digits) | (digits & (LO * u64::from(b'0')));
+        out[i..i + 8].copy_from_slice(&zeroed.to_le_bytes());
         i += 8;
     }
-    s[i..].iter().position(u8::is_ascii_digit).map(|p| i + p)
+    for (o, &b) in out[i..].iter_mut().zip(&s[i..]) {
+        *o = if b.is_ascii_digit() { b'0' } else { b };
+    }
 }
 
 /// Start of the last occurrence of `needle` in `hay`, found from the
@@ -183,8 +190,11 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn find_digit_finds_the_first_digit(s in proptest::collection::vec(proptest::sample::select(vec![b'a', b'/', b'0', b'5', b'9', 0x2f, 0x3a, 0xb0, 0xb9, 0xff, 0]), 0..40)) {
-            proptest::prop_assert_eq!(find_digit(&s), s.iter().position(u8::is_ascii_digit));
+        fn zero_digits_zeroes_exactly_the_digits(s in proptest::collection::vec(proptest::sample::select(vec![b'a', b'/', b'0', b'5', b'9', 0x2f, 0x3a, 0xb0, 0xb9, 0xff, 0]), 0..40)) {
+            let mut out = vec![1; s.len()];
+            zero_digits(&s, &mut out);
+            let plain: Vec<u8> = s.iter().map(|&b| if b.is_ascii_digit() { b'0' } else { b }).collect();
+            proptest::prop_assert_eq!(out, plain);
         }
     }
 
@@ -197,8 +207,8 @@ mod tests {
         assert_eq!(rfind(b"a,,bcdefgh,,", b','), Some(11));
         assert_eq!(rfind(b"\x2c\x2d\x2d\x2d\x2d\x2d\x2d\x2d", b','), Some(0));
         assert_eq!(find2(b"GET /a/b?x#y", b'?', b'#'), Some(8));
-        assert_eq!(find_digit(b"GET /abcdefgh/x9"), Some(15));
-        assert_eq!(find_digit(b"\xb0\xb9/:\x30"), Some(4));
-        assert_eq!(find_digit(b"GET /abcdefgh/xyz"), None);
+        let mut out = [0; 23];
+        zero_digits(b"\xb0\xb9/:\x30 GET /a1/b23456789", &mut out);
+        assert_eq!(&out, b"\xb0\xb9/:0 GET /a0/b00000000");
     }
 }

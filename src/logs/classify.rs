@@ -74,6 +74,11 @@ struct Tables {
     /// errno those that need one).
     by_first_byte: [Vec<Vec<usize>>; 4],
     sigs: Vec<Compiled>,
+    /// For each signature text with a digit in it, its part before the
+    /// first digit (empty for a text the message may contain anywhere):
+    /// only a message that starts with one of these can have a verdict
+    /// that depends on the value of its digits (see [`numbers_matter`]).
+    number_guards: Vec<&'static [u8]>,
 }
 
 fn tables() -> &'static Tables {
@@ -81,6 +86,7 @@ fn tables() -> &'static Tables {
     TABLES.get_or_init(|| {
         let mut actions: Vec<&'static [u8]> = Vec::new();
         let mut sigs = Vec::new();
+        let mut number_guards: Vec<&'static [u8]> = Vec::new();
         let mut by_first_byte: [Vec<Vec<usize>>; 4] =
             std::array::from_fn(|_| vec![Vec::new(); 256]);
         for (ci, cause) in CAUSES.iter().enumerate() {
@@ -109,6 +115,13 @@ fn tables() -> &'static Tables {
                     Text::PrefixContains(p, c) => (p.as_bytes(), Some(c)),
                     Text::Contains(c) => (b"", Some(c)),
                 };
+                let before_digit = |t: &'static [u8]| t.iter().position(u8::is_ascii_digit);
+                if let Some(d) = before_digit(prefix) {
+                    number_guards.push(&prefix[..d]);
+                }
+                if contains.is_some_and(|c| before_digit(c.as_bytes()).is_some()) {
+                    number_guards.push(b"");
+                }
                 let n = sigs.len();
                 let covered = prefix.len().min(16);
                 let head_mask = if covered == 16 {
@@ -138,10 +151,14 @@ fn tables() -> &'static Tables {
                 }
             }
         }
+        if actions.iter().any(|a| a.iter().any(u8::is_ascii_digit)) {
+            number_guards.push(b"");
+        }
         Tables {
             actions,
             by_first_byte,
             sigs,
+            number_guards,
         }
     })
 }
@@ -220,10 +237,28 @@ pub fn classify(line: &Line<'_>) -> Verdict {
 /// The table's verdict, which depends only on what the memo keys on.
 fn classify_head(line: &Line<'_>) -> Verdict {
     let t = tables();
-    let errno = line
-        .errno
-        .map(|(code, text)| line::canonical_errno(code, text));
+    let errno = errno_code(line);
     classify_with(t, line, action_bit(t, line.action), errno)
+}
+
+/// May the verdict of a line depend on the values of the digits in its
+/// message, not only on where they are? Only when the message starts like
+/// a signature text that has a digit in it: every other text is matched
+/// (as a prefix, or anywhere) against bytes that are not digits, so
+/// replacing one digit by another changes no match (an action of the
+/// table with a digit would make every message count). The errno and the
+/// configuration location are parsed values, not matched text.
+pub(crate) fn numbers_matter(message: &[u8]) -> bool {
+    tables()
+        .number_guards
+        .iter()
+        .any(|g| line::starts_with_short(message, g))
+}
+
+/// A line's errno as the classifier reads it (see [`line::canonical_errno`]).
+pub(crate) fn errno_code(line: &Line<'_>) -> Option<i32> {
+    line.errno
+        .map(|(code, text)| line::canonical_errno(code, text))
 }
 
 /// Is this a stream{} (TCP/UDP proxy) line? Stream tails carry byte

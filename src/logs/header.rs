@@ -174,15 +174,26 @@ pub fn ids(i: &[u8]) -> (Option<u32>, Option<u32>, Option<u64>, &[u8]) {
 /// The ids of a canonical header: `(pid, tid, cid)`.
 pub type Ids = (Option<u32>, Option<u32>, Option<u64>);
 
+/// The time of the last canonical header read, as text and as seconds:
+/// nginx writes the same second on many consecutive lines, so a reader
+/// that keeps one of these reads the digits of each second once.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LastTime {
+    /// The 19 bytes `YYYY/MM/DD HH:MM:SS` (all zero bytes before the first
+    /// header, which no header matches).
+    text: [u8; 19],
+    secs: i64,
+}
+
 /// The common header, `YYYY/MM/DD HH:MM:SS [level] PID#TID: ` with an
 /// optional `*CID `, read at fixed offsets without the combinators (the
 /// header is most of the per-line cost of a short line). `None` for any
 /// other shape, which then goes through [`time_then_level`],
 /// [`level_then_space`] and [`ids`]: for every line this accepts, those
 /// give the same time, level, ids and rest (a test checks them against
-/// each other).
+/// each other). A time equal to `last` is not read again.
 #[inline]
-pub fn canonical(i: &[u8]) -> Option<(i64, Level, Ids, &[u8])> {
+pub fn canonical<'a>(i: &'a [u8], last: &mut LastTime) -> Option<(i64, Level, Ids, &'a [u8])> {
     // A fixed-size view: the offsets below need no bounds checks.
     let h: &[u8; 27] = i.get(..27)?.try_into().ok()?;
     if h[4] != b'/'
@@ -195,21 +206,17 @@ pub fn canonical(i: &[u8]) -> Option<(i64, Level, Ids, &[u8])> {
     {
         return None;
     }
-    // Every date and clock position must be a digit.
-    #[inline(always)]
-    fn two(h: &[u8; 27], k: usize) -> Option<u32> {
-        let (a, b) = (h[k].wrapping_sub(b'0'), h[k + 1].wrapping_sub(b'0'));
-        (a <= 9 && b <= 9).then(|| u32::from(a) * 10 + u32::from(b))
-    }
-    let year = two(h, 0)? * 100 + two(h, 2)?;
-    let t = super::time::to_secs(
-        year,
-        two(h, 5)?,
-        two(h, 8)?,
-        two(h, 11)?,
-        two(h, 14)?,
-        two(h, 17)?,
-    )?;
+    let text: &[u8; 19] = i.get(..19)?.try_into().ok()?;
+    let t = if *text == last.text {
+        last.secs
+    } else {
+        let t = read_time(h)?;
+        *last = LastTime {
+            text: *text,
+            secs: t,
+        };
+        t
+    };
     // `[level] `: 4 to 6 lowercase letters.
     let close = 21 + i[21..i.len().min(28)].iter().position(|&b| b == b']')?;
     let level = Level::parse(&i[21..close])?;
@@ -246,6 +253,25 @@ pub fn canonical(i: &[u8]) -> Option<(i64, Level, Ids, &[u8])> {
         rest = &rest[k + 1..];
     }
     Some((t, level, (Some(pid), Some(tid), cid), rest))
+}
+
+/// The time of a canonical header whose separators are checked: every
+/// date and clock position must be a digit.
+fn read_time(h: &[u8; 27]) -> Option<i64> {
+    #[inline(always)]
+    fn two(h: &[u8; 27], k: usize) -> Option<u32> {
+        let (a, b) = (h[k].wrapping_sub(b'0'), h[k + 1].wrapping_sub(b'0'));
+        (a <= 9 && b <= 9).then(|| u32::from(a) * 10 + u32::from(b))
+    }
+    let year = two(h, 0)? * 100 + two(h, 2)?;
+    super::time::to_secs(
+        year,
+        two(h, 5)?,
+        two(h, 8)?,
+        two(h, 11)?,
+        two(h, 14)?,
+        two(h, 17)?,
+    )
 }
 
 /// 1 to 9 leading digits: (value, count). Longer numbers are left to the
@@ -331,15 +357,20 @@ mod tests {
             "2026/11/25 15:17:1x [error] 1#1: *2 m",
             "0000/01/01 00:00:00 [warn] 0#0: *0 m",
         ];
+        // Each header read fresh, and all of them in a row (the last time
+        // remembered from one to the next).
+        let mut last = LastTime::default();
         for h in heads {
-            let fast = canonical(h.as_bytes());
+            let fast = canonical(h.as_bytes(), &mut LastTime::default());
             if let Some(f) = fast {
                 assert_eq!(Some(f), grammar(h.as_bytes()), "{h}");
             }
+            assert_eq!(canonical(h.as_bytes(), &mut last), fast, "{h}");
         }
-        assert!(canonical(heads[0].as_bytes()).is_some());
-        assert!(canonical(heads[1].as_bytes()).is_some());
-        assert!(canonical(heads[2].as_bytes()).is_some());
+        let fresh = LastTime::default;
+        assert!(canonical(heads[0].as_bytes(), &mut fresh()).is_some());
+        assert!(canonical(heads[1].as_bytes(), &mut fresh()).is_some());
+        assert!(canonical(heads[2].as_bytes(), &mut fresh()).is_some());
     }
 
     proptest::proptest! {
@@ -347,7 +378,7 @@ mod tests {
         fn canonical_agrees_on_any_header(
             h in "[0-9]{4}/(0[1-9]|1[0-2]|[0-9]{2})/([0-2][1-9]|[0-9]{2}) ([01][0-9]|[0-9]{2}):[0-5][0-9]:[0-6][0-9] \\[(error|warn|crit|info|errx)\\] ?[0-9]{0,11}#[0-9]{0,11}:? ?(\\*[0-9]{0,20} ?)?[a-z ]{0,3}"
         ) {
-            if let Some(f) = canonical(h.as_bytes()) {
+            if let Some(f) = canonical(h.as_bytes(), &mut LastTime::default()) {
                 let (t, rest) = time_then_level(h.as_bytes()).unwrap();
                 let (l, rest) = level_then_space(rest).unwrap();
                 let (p, tid, c, rest) = ids(rest);

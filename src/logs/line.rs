@@ -139,13 +139,34 @@ pub struct Line<'a> {
 /// Parse one line (without its newline; a trailing CR is ignored). `None`
 /// means it is not an error.log line.
 pub fn parse(raw: &[u8]) -> Option<Line<'_>> {
-    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-    // Nearly every line is exactly `YYYY/MM/DD HH:MM:SS [level] PID#TID:
-    // *CID `: read that at fixed offsets. Anything else goes through the
-    // header grammar, which gives the same result for these lines.
-    if let Some((t, level, (pid, tid, cid), rest)) = header::canonical(raw) {
-        return Some(body_after_ids(rest, Some(t), Some(level), pid, tid, cid, 0));
+    Parser::default().parse(raw)
+}
+
+/// A parser of consecutive lines: [`parse`], remembering the last header
+/// time (see [`header::LastTime`]).
+#[derive(Debug, Default)]
+pub struct Parser {
+    last_time: header::LastTime,
+}
+
+impl Parser {
+    /// Same result as [`parse`].
+    pub fn parse<'a>(&mut self, raw: &'a [u8]) -> Option<Line<'a>> {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        // Nearly every line is exactly `YYYY/MM/DD HH:MM:SS [level]
+        // PID#TID: *CID `: read that at fixed offsets. Anything else goes
+        // through the header grammar, which gives the same result for
+        // these lines.
+        if let Some((t, level, (pid, tid, cid), rest)) = header::canonical(raw, &mut self.last_time)
+        {
+            return Some(body_after_ids(rest, Some(t), Some(level), pid, tid, cid, 0));
+        }
+        parse_other(raw)
     }
+}
+
+/// [`parse`] of a line without the canonical header.
+fn parse_other(raw: &[u8]) -> Option<Line<'_>> {
     // Most other lines start with their header too: parse it at once.
     // Anything else (no time, a paste prefix, a malformed time) goes the
     // long way.

@@ -86,6 +86,7 @@ pub fn open_tail(data: &[u8]) -> Option<usize> {
 /// follow; then the whole record is parsed as one line.
 pub fn records(data: &[u8]) -> impl Iterator<Item = (&[u8], u64, Option<Line<'_>>)> {
     let mut at = 0;
+    let mut parser = line::Parser::default();
     std::iter::from_fn(move || {
         if at >= data.len() {
             return None;
@@ -93,7 +94,7 @@ pub fn records(data: &[u8]) -> impl Iterator<Item = (&[u8], u64, Option<Line<'_>
         let start = at;
         let (raw, next) = line_at(data, at);
         at = next;
-        let head = line::parse(raw);
+        let head = parser.parse(raw);
         match &head {
             Some(l) if opens(l) => {}
             _ => return Some((raw, 1, head)),
@@ -102,7 +103,7 @@ pub fn records(data: &[u8]) -> impl Iterator<Item = (&[u8], u64, Option<Line<'_>
         let mut n = 1u64;
         while at < data.len() && (n as usize) <= MAX_CONTINUATION {
             let (cont, next) = line_at(data, at);
-            if line::parse(cont).is_some() {
+            if parser.parse(cont).is_some() {
                 break;
             }
             end = at + cont.len();
@@ -116,7 +117,7 @@ pub fn records(data: &[u8]) -> impl Iterator<Item = (&[u8], u64, Option<Line<'_>
             return Some((raw, 1, head));
         }
         let rec = &data[start..end];
-        Some((rec, n, line::parse(rec)))
+        Some((rec, n, parser.parse(rec)))
     })
 }
 

@@ -2,8 +2,9 @@
 //! line after line, so most lines are answered without walking the cause
 //! table.
 
+use super::super::bytes;
 use super::super::line::Line;
-use super::{classify_head, stream_status, Verdict};
+use super::{classify_head, errno_code, numbers_matter, stream_status, Verdict};
 
 /// One remembered verdict.
 #[derive(Default)]
@@ -17,7 +18,7 @@ struct Memo {
 /// Lines whose message and action are longer than this are classified
 /// without the memo.
 const MEMO_MAX_HEAD: usize = 256;
-/// Memo slots: 256 sets of two.
+/// Memo slots of each memo: 256 sets of two.
 const MEMO_SLOTS: usize = 512;
 
 /// Slot hash of a head: its length and its first and last 16 bytes (the
@@ -51,15 +52,74 @@ fn word_at(s: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(a)
 }
 
+/// A direct-mapped, two-way set associative table of verdicts by
+/// (head, facts).
+struct Table {
+    slots: Vec<Memo>,
+}
+
+impl Table {
+    fn new() -> Table {
+        Table {
+            slots: (0..MEMO_SLOTS).map(|_| Memo::default()).collect(),
+        }
+    }
+
+    /// The set of a hash: the most recent entry is at its even slot, the
+    /// one before at the odd slot.
+    fn set(hash: u64) -> usize {
+        (hash >> 56) as usize * 2 % MEMO_SLOTS
+    }
+
+    fn get(&mut self, hash: u64, facts: u64, head: &[u8]) -> Option<Verdict> {
+        let i = Table::set(hash);
+        for j in [i, i + 1] {
+            let slot = &self.slots[j];
+            if let Some(v) = &slot.verdict {
+                if slot.hash == hash && slot.facts == facts && slot.head == head {
+                    let v = v.clone();
+                    if j != i {
+                        self.slots.swap(i, j);
+                    }
+                    return Some(v);
+                }
+            }
+        }
+        None
+    }
+
+    fn put(&mut self, hash: u64, facts: u64, head: &[u8], v: &Verdict) {
+        let i = Table::set(hash);
+        self.slots.swap(i, i + 1);
+        let slot = &mut self.slots[i];
+        slot.hash = hash;
+        slot.facts = facts;
+        slot.head.clear();
+        slot.head.extend_from_slice(head);
+        slot.verdict = Some(v.clone());
+    }
+}
+
 /// A classifier that remembers recent verdicts. A verdict depends only on
 /// the line's head (message, errno and action, which also decide the
 /// configuration location), its level and whether it has a connection
-/// number, and the same heads recur line after line, so a small
-/// direct-mapped memo keyed by exactly those answers most lines without
-/// walking the signature table. One per worker thread; [`classify`] is the
-/// uncached equivalent.
+/// number, and the same heads recur line after line, so a small memo keyed
+/// by exactly those answers most lines without walking the signature
+/// table.
+///
+/// Many heads differ from line to line only in numbers (a client address,
+/// a counter, a temporary file's serial), and almost no signature reads
+/// the value of a digit ([`numbers_matter`]). Heads the first memo misses
+/// are looked up again with every digit read as `0`, keyed by everything
+/// else the verdict reads that digits could change: where the message
+/// ends (the errno part parses or not), the errno, whether there is a
+/// configuration location. One per worker thread; [`super::classify`] is
+/// the uncached equivalent.
 pub struct Classifier {
-    memo: Vec<Memo>,
+    exact: Table,
+    /// Keyed by the head with its digits zeroed.
+    numbers: Table,
+    zeroed: [u8; MEMO_MAX_HEAD],
 }
 
 impl Default for Classifier {
@@ -71,11 +131,13 @@ impl Default for Classifier {
 impl Classifier {
     pub fn new() -> Classifier {
         Classifier {
-            memo: (0..MEMO_SLOTS).map(|_| Memo::default()).collect(),
+            exact: Table::new(),
+            numbers: Table::new(),
+            zeroed: [0; MEMO_MAX_HEAD],
         }
     }
 
-    /// Same result as [`classify`].
+    /// Same result as [`super::classify`].
     pub fn classify(&mut self, line: &Line<'_>) -> Verdict {
         let v = self.classify_head(line);
         stream_status(line, v)
@@ -88,29 +150,33 @@ impl Classifier {
         }
         let facts = line.level.map_or(0, |l| l as u64 + 1) | u64::from(line.cid.is_some()) << 8;
         let hash = memo_hash(head, facts);
-        // Two-way set associative: the most recent entry of a set is at
-        // its even slot, the one before at the odd slot.
-        let i = (hash >> 56) as usize * 2 % MEMO_SLOTS;
-        for j in [i, i + 1] {
-            let slot = &self.memo[j];
-            if let Some(v) = &slot.verdict {
-                if slot.hash == hash && slot.facts == facts && slot.head == head {
-                    let v = v.clone();
-                    if j != i {
-                        self.memo.swap(i, j);
-                    }
-                    return v;
-                }
-            }
+        if let Some(v) = self.exact.get(hash, facts, head) {
+            return v;
+        }
+        let v = if numbers_matter(line.message) {
+            classify_head(line)
+        } else {
+            self.classify_zeroed(line, facts)
+        };
+        self.exact.put(hash, facts, head, &v);
+        v
+    }
+
+    /// The verdict through the memo of heads with their digits zeroed.
+    fn classify_zeroed(&mut self, line: &Line<'_>, facts: u64) -> Verdict {
+        let errno = errno_code(line).map_or(0, |e| u64::from(e as u32) << 32 | 1 << 10);
+        let facts = facts
+            | u64::from(line.config_location.is_some()) << 9
+            | errno
+            | (line.message.len() as u64) << 16;
+        let zeroed = &mut self.zeroed[..line.head.len()];
+        bytes::zero_digits(line.head, zeroed);
+        let hash = memo_hash(zeroed, facts);
+        if let Some(v) = self.numbers.get(hash, facts, zeroed) {
+            return v;
         }
         let v = classify_head(line);
-        self.memo.swap(i, i + 1);
-        let slot = &mut self.memo[i];
-        slot.hash = hash;
-        slot.facts = facts;
-        slot.head.clear();
-        slot.head.extend_from_slice(head);
-        slot.verdict = Some(v.clone());
+        self.numbers.put(hash, facts, zeroed, &v);
         v
     }
 }

@@ -549,3 +549,59 @@ fn every_signature_is_reachable_from_its_own_example() {
         }
     }
 }
+
+#[test]
+fn memo_of_heads_that_differ_in_numbers_gives_the_uncached_verdict() {
+    // Every signature text, with the parts the memo keys on around it, and
+    // the same heads with their digits changed (which a text with a digit
+    // in it must notice).
+    let mut texts: Vec<String> = Vec::new();
+    for c in CAUSES {
+        for sig in c.sigs {
+            match sig.text {
+                Text::Prefix(p) => texts.push(p.to_string()),
+                Text::PrefixContains(p, c) => texts.push(format!("{p} 42 {c}")),
+                Text::Contains(c) => texts.push(format!("a 7 {c}")),
+                Text::Any => {}
+            }
+        }
+    }
+    let tails = [
+        "",
+        " 1.2.3.4",
+        " (111: Connection refused)",
+        " (61: Connection refused)",
+        " (99999999999: Connection refused)",
+        " (104: Connection reset by peer) while reading upstream",
+        " while connecting to upstream",
+        " in /etc/nginx/n1.conf:12",
+        " in /etc/nginx/n1.conf:99999999999",
+    ];
+    let renumber = |s: &str, f: &dyn Fn(u8) -> u8| -> String {
+        s.bytes()
+            .map(|b| if b.is_ascii_digit() { f(b) } else { b } as char)
+            .collect()
+    };
+    let mut memo = Classifier::new();
+    for t in &texts {
+        for tail in tails {
+            let head = format!("{t}{tail}");
+            for variant in [
+                head.clone(),
+                renumber(&head, &|_| b'0'),
+                renumber(&head, &|_| b'9'),
+                renumber(&head, &|b| b'0' + (b - b'0' + 3) % 10),
+                head.clone(),
+            ] {
+                for level in ["error", "notice"] {
+                    for cid in ["*7 ", ""] {
+                        let line =
+                            format!("2026/11/25 15:19:34 [{level}] 1#1: {cid}{variant}{CTX}");
+                        let l = parse(line.as_bytes()).unwrap();
+                        assert_eq!(memo.classify(&l), classify(&l), "{line}");
+                    }
+                }
+            }
+        }
+    }
+}

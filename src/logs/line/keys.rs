@@ -125,14 +125,11 @@ pub fn split_upstream(u: &[u8]) -> (&[u8], &[u8]) {
 /// long hex strings) replaced by `:id`, so that `GET /orders/17` and
 /// `GET /orders/18` count as one endpoint.
 pub fn normalize_request(request: &[u8], out: &mut Vec<u8>) {
-    // Only a segment with a digit can be an id: the digits are found a
-    // word at a time, and the segments between them are copied in runs,
-    // untouched.
+    // Segments that are not ids are copied in runs, untouched.
     let mut copied = 0;
-    let mut from = 0;
-    while let Some(digit) = bytes::find_digit(&request[from..]).map(|p| from + p) {
-        let start = bytes::rfind(&request[from..digit], b'/').map_or(from, |p| from + p + 1);
-        let end = bytes::find(&request[digit..], b'/').map_or(request.len(), |p| digit + p);
+    let mut start = 0;
+    loop {
+        let end = bytes::find(&request[start..], b'/').map_or(request.len(), |p| start + p);
         if is_id(&request[start..end]) {
             out.extend_from_slice(&request[copied..start]);
             out.extend_from_slice(b":id");
@@ -141,19 +138,26 @@ pub fn normalize_request(request: &[u8], out: &mut Vec<u8>) {
         if end == request.len() {
             break;
         }
-        from = end + 1;
+        start = end + 1;
     }
     out.extend_from_slice(&request[copied..]);
 }
 
 /// Is a path segment an id: all digits, or at least 8 hex digits and
-/// dashes with a digit among them?
+/// dashes with a digit among them? Decided by the first byte for most
+/// words (a letter past `f`, or a short segment not starting with a
+/// digit), so that only segments that may be ids are read whole.
 fn is_id(seg: &[u8]) -> bool {
-    let Some(first) = seg.iter().position(u8::is_ascii_digit) else {
-        return false;
+    let hex_id = |seg: &[u8]| {
+        seg.len() >= 8
+            && seg.iter().all(|&b| HEX_OR_DASH[usize::from(b)])
+            && seg.iter().any(u8::is_ascii_digit)
     };
-    (first == 0 && seg.iter().all(u8::is_ascii_digit))
-        || (seg.len() >= 8 && seg.iter().all(|&b| HEX_OR_DASH[usize::from(b)]))
+    match seg.first() {
+        Some(b) if b.is_ascii_digit() => seg.iter().all(u8::is_ascii_digit) || hex_id(seg),
+        Some(_) => hex_id(seg),
+        None => false,
+    }
 }
 
 /// Hex digits and `-`, by byte value: one load per byte of a UUID-long
