@@ -612,9 +612,13 @@ impl Aggregate {
         new_other: impl FnOnce() -> Group,
     ) {
         let rank = key_rank(key);
-        if let Some(g) = self.groups.get_mut(rank, key) {
-            g.count_line(self.bucket, line);
-            return;
+        // Once the groups are full, a key ranked past the cut is not among
+        // them (most lines of a varied log): no need to look it up.
+        if !self.past_cut(rank, key) {
+            if let Some(g) = self.groups.get_mut(rank, key) {
+                g.count_line(self.bucket, line);
+                return;
+            }
         }
         let (rank, key, mut g) = if self.admit(rank, key) {
             (rank, key.into(), new())
@@ -628,6 +632,17 @@ impl Aggregate {
         };
         g.count_line(self.bucket, line);
         self.groups.insert_new(rank, key, g);
+    }
+
+    /// Are the kept groups full and does `key` rank above all of them? Then
+    /// it is not kept (an "(other)" group's key may be, but then it is
+    /// counted in that same group either way).
+    fn past_cut(&self, rank: u64, key: &[u8]) -> bool {
+        self.kept.len() >= MAX_GROUPS
+            && self
+                .kept
+                .peek()
+                .is_some_and(|top| (rank, key) > (top.0, &top.1[..]))
     }
 
     /// May a group with `key` (not in `groups`) be kept? While there is
