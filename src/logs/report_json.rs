@@ -68,6 +68,11 @@ fn non_empty(s: &str) -> Option<String> {
 }
 
 fn group(g: &Group, counted: u64, inputs: &[InputInfo]) -> GroupOut {
+    let top: Vec<RequestOut> = g
+        .top_requests(TOP_REQUESTS)
+        .into_iter()
+        .map(|(request, count)| RequestOut { request, count })
+        .collect();
     GroupOut {
         host: None,
         upstream: non_empty(&g.upstream),
@@ -80,16 +85,8 @@ fn group(g: &Group, counted: u64, inputs: &[InputInfo]) -> GroupOut {
         status: statuses(&g.statuses),
         timeline_bucket_seconds: g.timeline.width,
         timeline: timeline(&g.timeline),
-        top_requests: g
-            .top_requests(TOP_REQUESTS)
-            .into_iter()
-            .map(|(request, count)| RequestOut { request, count })
-            .collect(),
-        other_requests: g.request_lines()
-            - g.top_requests(TOP_REQUESTS)
-                .iter()
-                .map(|r| r.1)
-                .sum::<u64>(),
+        other_requests: g.request_lines() - top.iter().map(|r| r.count).sum::<u64>(),
+        top_requests: top,
         samples: g
             .samples
             .iter()

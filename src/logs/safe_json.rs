@@ -19,6 +19,11 @@ impl serde_json::ser::Formatter for Formatter {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // DEL is the byte 0x7f and every C1 control starts with the byte
+        // 0xc2 in UTF-8: text with neither (nearly all) is written as is.
+        if memchr::memchr2(0x7f, 0xc2, fragment.as_bytes()).is_none() {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) {
@@ -48,5 +53,12 @@ mod tests {
         assert!(s.bytes().all(|b| b >= 0x20 && b != 0x7f));
         let back: String = serde_json::from_str(&s).unwrap();
         assert_eq!(back, "a\u{1b}[31mb\u{9b}c\u{7f}d\u{7}é");
+        // Other text, with or without the lead byte of the C1 controls.
+        for text in ["é x", "£\u{a0}é", "\u{100}\u{9f}"] {
+            let mut out = Vec::new();
+            super::to_writer(&mut out, &text).unwrap();
+            let escaped = text.replace('\u{9f}', "\\u009f");
+            assert_eq!(String::from_utf8(out).unwrap(), format!("\"{escaped}\""));
+        }
     }
 }

@@ -18,8 +18,9 @@ struct Memo {
 /// Lines whose message and action are longer than this are classified
 /// without the memo.
 const MEMO_MAX_HEAD: usize = 256;
-/// Memo slots of each memo: 256 sets of two.
-const MEMO_SLOTS: usize = 512;
+/// Sets of two slots in each memo, as a power of two.
+const MEMO_SETS_LOG2: u32 = 8;
+const MEMO_SLOTS: usize = 2 << MEMO_SETS_LOG2;
 
 /// Slot hash of a head: its length and its first and last 16 bytes (the
 /// message start, the errno and the action). A collision only costs a
@@ -68,7 +69,7 @@ impl Table {
     /// The set of a hash: the most recent entry is at its even slot, the
     /// one before at the odd slot.
     fn set(hash: u64) -> usize {
-        (hash >> 56) as usize * 2 % MEMO_SLOTS
+        (hash >> (64 - MEMO_SETS_LOG2)) as usize * 2
     }
 
     fn get(&mut self, hash: u64, facts: u64, head: &[u8]) -> Option<Verdict> {
