@@ -28,7 +28,12 @@ pub fn opens(l: &Line<'_>) -> bool {
     }
     let f = finders();
     let quotes = memchr::memchr_iter(b'"', l.head).count();
-    quotes % 2 == 1 || f.lua.find(l.head).is_some() || f.runtime.find(l.head).is_some()
+    // Both texts have a `u`, which most heads without a context tail
+    // (`client … closed keepalive connection`) lack: one byte search rules
+    // out both.
+    quotes % 2 == 1
+        || (memchr::memchr(b'u', l.head).is_some()
+            && (f.lua.find(l.head).is_some() || f.runtime.find(l.head).is_some()))
 }
 
 /// Does this continuation line end the record (it carries the context

@@ -12,6 +12,8 @@ use super::Line;
 
 /// Searchers built once (building one costs more than a short search).
 struct Finders {
+    /// A part of both texts below: a message without it has neither.
+    not: Finder<'static>,
     resolved: Finder<'static>,
     host_not_found: Finder<'static>,
 }
@@ -19,6 +21,7 @@ struct Finders {
 fn finders() -> &'static Finders {
     static F: OnceLock<Finders> = OnceLock::new();
     F.get_or_init(|| Finders {
+        not: Finder::new(b"not "),
         resolved: Finder::new(b" could not be resolved"),
         host_not_found: Finder::new(b"host not found in upstream \""),
     })
@@ -68,7 +71,11 @@ pub fn upstream_key<'a>(line: &Line<'a>) -> (&'a [u8], &'a [u8]) {
         return split_upstream(u);
     }
     let m = line.message;
-    if let Some(pos) = finders().resolved.find(m) {
+    let f = finders();
+    // Most lines without an upstream are not about name resolution: one
+    // short search rules out both of its texts.
+    let dns = f.not.find(m).is_some();
+    if let Some(pos) = dns.then(|| f.resolved.find(m)).flatten() {
         return (b"", &m[..pos]);
     }
     if let Some(name) = m.strip_prefix(b"no resolver defined to resolve ") {
@@ -82,7 +89,7 @@ pub fn upstream_key<'a>(line: &Line<'a>) -> (&'a [u8], &'a [u8]) {
     if let Some(r) = line.fields.resolver {
         return (b"", r);
     }
-    if let Some(pos) = finders().host_not_found.find(m) {
+    if let Some(pos) = dns.then(|| f.host_not_found.find(m)).flatten() {
         let rest = &m[pos + 28..];
         if let Some(end) = memchr::memchr(b'"', rest) {
             return (b"", &rest[..end]);
