@@ -343,6 +343,9 @@ impl<'a> Lexer<'a> {
         });
     }
 
+    /// The next token. Inlined into the parser's loop for the same reason
+    /// as [`token`] (the returned token is built in place).
+    #[inline]
     pub fn next_token(&mut self) -> Token {
         let input = &self.src[self.pos..];
         let input = whitespace(input).map_or(input, |(rest, _)| rest);
