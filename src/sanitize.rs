@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 /// as escapes (`\x1b`, `\n`, `\u{9b}`), so a hostile client cannot drive
 /// the reader's terminal through a logged request line or header.
 pub fn clean(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(is_control) {
+    if !has_control(s) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -36,6 +36,18 @@ pub fn is_control(c: char) -> bool {
     (c as u32) < 0x20 || ('\u{7f}'..='\u{9f}').contains(&c)
 }
 
+/// Whether `s` holds a control character ([`is_control`]). Reports ask
+/// this of every text of every finding, and nearly all have none: a
+/// byte test first (a fold without early exit, which the compiler turns
+/// into wide compares), then the exact test on characters only for a text
+/// with a C0 byte, DEL or 0xC2 (the lead byte of C1, and of U+00A0–U+00BF).
+pub fn has_control(s: &str) -> bool {
+    let may = s
+        .bytes()
+        .fold(false, |may, b| may | (b < 0x20) | (b == 0x7f) | (b == 0xc2));
+    may && s.chars().any(is_control)
+}
+
 /// Source text for a snippet, with the same byte length and offsets:
 /// control bytes (C0 but TAB and LF, CR not before LF, DEL) become `?`,
 /// and a C1 character (two bytes in UTF-8) becomes `??`.
@@ -47,7 +59,13 @@ pub fn mask_controls(text: &[u8]) -> Cow<'_, [u8]> {
         0xc2 => text.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
         _ => false,
     };
-    if !text.iter().enumerate().any(|(i, &b)| bad(i, b)) {
+    // The same two steps as [`has_control`]: a byte test over the whole
+    // file (TAB and LF are fine; CR, usually before LF, sends it to the
+    // exact test), then the exact one.
+    let may = text.iter().fold(false, |may, &b| {
+        may | ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f) | (b == 0xc2)
+    });
+    if !may || !text.iter().enumerate().any(|(i, &b)| bad(i, b)) {
         return Cow::Borrowed(text);
     }
     let mut out = text.to_vec();
@@ -68,7 +86,7 @@ pub fn mask_controls(text: &[u8]) -> Cow<'_, [u8]> {
 /// A finding with its texts cleaned (see [`clean`]), for the text, concise
 /// and GitHub reports; borrowed when there is nothing to clean.
 pub fn diagnostic(d: &crate::diag::Diagnostic) -> Cow<'_, crate::diag::Diagnostic> {
-    let dirty = |s: &str| s.chars().any(is_control);
+    let dirty = has_control;
     if !dirty(&d.message)
         && !d.label.as_deref().is_some_and(dirty)
         && !d.help.as_deref().is_some_and(dirty)
@@ -89,6 +107,22 @@ pub fn diagnostic(d: &crate::diag::Diagnostic) -> Cow<'_, crate::diag::Diagnosti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_found_past_the_byte_test() {
+        for c in [
+            '\u{0}', '\u{1b}', '\n', '\u{7f}', '\u{80}', '\u{9b}', '\u{9f}',
+        ] {
+            assert!(
+                has_control(&format!("a long enough text {c} and more")),
+                "{c:?}"
+            );
+        }
+        // 0xC2 leads these too, and they are not controls
+        for s in ["plain", "", "© ® ¿ \u{a0}", "é → 😀"] {
+            assert!(!has_control(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn masks_keep_offsets() {

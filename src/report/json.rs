@@ -91,17 +91,92 @@ const EMPTY_LIST: &str = "\"diagnostics\": []";
 /// preceded by `,\n` and its indentation: serde_json's pretty formatter,
 /// entered two levels deep (the document object, then the list).
 fn findings(diags: &[Diagnostic], sources: &SourceMap) -> io::Result<Vec<u8>> {
-    use serde_json::ser::{Formatter, PrettyFormatter};
     let mut out = Vec::with_capacity(diags.len() * 2048);
     for d in diags {
-        let mut f = PrettyFormatter::new();
-        f.begin_object(&mut io::sink())?;
-        f.begin_array(&mut io::sink())?;
         out.extend_from_slice(b",\n    ");
         let finding = d.locate(sources).with_url(super::rule_url(d.rule));
+        let f = Pretty {
+            depth: 2,
+            has_value: false,
+        };
         finding.serialize(&mut serde_json::Serializer::with_formatter(&mut out, f))?;
     }
     Ok(out)
+}
+
+/// serde_json's `PrettyFormatter` (two-space indentation), byte for byte,
+/// but writing each line break and its indentation in one piece: the
+/// pretty formatter writes the indentation two spaces at a time, and a
+/// finding of ~35 lines is most of its writes.
+struct Pretty {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Pretty {
+    fn newline(&self, w: &mut (impl Write + ?Sized), comma: bool) -> io::Result<()> {
+        const LINE: &[u8; 34] = b",\n                                ";
+        let line = &LINE[usize::from(!comma)..];
+        match line.get(..usize::from(comma) + 1 + 2 * self.depth) {
+            Some(piece) => w.write_all(piece),
+            None => {
+                w.write_all(&line[..usize::from(comma) + 1])?;
+                (0..self.depth).try_for_each(|_| w.write_all(b"  "))
+            }
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w, false)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.newline(w, !first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w, false)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.newline(w, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// The document as a string (without the final newline).
@@ -172,6 +247,25 @@ mod tests {
         e.severity = Severity::Info;
         let f = Diagnostic::error("include/not-found", "plain").with_span(Span::new(b, 3, 3));
         (vec![d, e, f], map)
+    }
+
+    /// The one-piece line breaks are serde's pretty printing at any depth,
+    /// past the prepared indentation too.
+    #[test]
+    fn pretty_is_serde_pretty_at_any_depth() {
+        let mut v = serde_json::json!({"a": [1, "x", {}, []], "b": null});
+        for i in 0..24 {
+            v = serde_json::json!({"k": [v.clone(), {"i": i}], "e": []});
+        }
+        let mut out = Vec::new();
+        let f = Pretty {
+            depth: 0,
+            has_value: false,
+        };
+        v.serialize(&mut serde_json::Serializer::with_formatter(&mut out, f))
+            .expect("write to a Vec");
+        let serde = serde_json::to_string_pretty(&v).expect("serialize");
+        assert_eq!(String::from_utf8(out).expect("UTF-8"), serde);
     }
 
     /// Findings rendered in parallel chunks and batches are spliced in
