@@ -330,6 +330,12 @@ impl Group {
     /// (which then moves to `other_requests`); otherwise counted in
     /// `other_requests`.
     fn add_request(&mut self, rank: u64, key: &[u8], n: u64) {
+        // Every request kept ranks at or below the cut: one above it is
+        // not among them.
+        if self.request_cut.is_some_and(|cut| rank > cut) {
+            self.other_requests += n;
+            return;
+        }
         if let Some(c) = self.requests.get_mut(rank, key) {
             *c += n;
             return;

@@ -109,24 +109,18 @@ pub(super) fn split_tail(body: &[u8]) -> (&[u8], Fields<'_>) {
     (body, Fields::default())
 }
 
-/// Parse `KEY: VALUE, KEY: VALUE...` to the end of `s`. In strict mode a key
-/// may appear once and unquoted client/server values have no spaces, which
-/// rejects a `, client: ` quoted inside the message.
+/// Parse `KEY: VALUE, KEY: VALUE...` to the end of `s`. In strict mode
+/// unquoted client/server values have no spaces, which rejects a
+/// `, client: ` quoted inside the message. Each key ranks above the one
+/// before it (see [`value_at`]), so none appears twice.
 fn parse_fields(s: &[u8], strict: bool) -> Option<Fields<'_>> {
     let mut f = Fields::default();
-    let mut seen: u16 = 0;
-    let mut at = 0;
-    let mut next_key = if s.is_empty() { None } else { key_at(s) };
-    while at < s.len() {
-        let (key, klen) = next_key?;
-        let bit = 1u16 << (key as u16);
-        if strict && seen & bit != 0 {
-            return None;
-        }
-        seen |= bit;
-        let vstart = at + klen;
-        let (value, next, following) = value_at(s, vstart, key);
-        next_key = following;
+    if s.is_empty() {
+        return Some(f);
+    }
+    let (mut key, mut at) = key_at(s)?;
+    loop {
+        let (value, next) = value_at(s, at, key);
         if strict
             && matches!(key, Key::Client | Key::UdpClient | Key::Server)
             && bytes::find(value, b' ').is_some()
@@ -150,19 +144,22 @@ fn parse_fields(s: &[u8], strict: bool) -> Option<Fields<'_>> {
             Key::BytesClient => f.bytes_client = Some(value),
             Key::BytesUpstream => f.bytes_upstream = Some(value),
         }
-        at = next;
+        let Some((next_key, value_start)) = next else {
+            return Some(f);
+        };
+        key = next_key;
+        at = value_start;
     }
-    Some(f)
 }
 
 /// The value of `key` starting at `s[start..]`: up to the next `, KEY:` of
 /// a later key in nginx's order (for quoted values, with a closing quote
 /// right before it) or the end of the line. The referrer, always last, runs
-/// to the end. Returns the value (quotes removed), where the next key starts
-/// and that key. Inlined into its one caller's loop (a call per value
-/// returned its three results through memory).
+/// to the end. Returns the value (quotes removed) and the next key with
+/// where its value starts. Inlined into its one caller's loop (a call per
+/// value returned its results through memory).
 #[inline(always)]
-fn value_at(s: &[u8], start: usize, key: Key) -> (&[u8], usize, Option<(Key, usize)>) {
+fn value_at(s: &[u8], start: usize, key: Key) -> (&[u8], Option<(Key, usize)>) {
     let quoted = s.get(start) == Some(&b'"');
     let from = if quoted { start + 1 } else { start };
     let mut search = from;
@@ -171,10 +168,10 @@ fn value_at(s: &[u8], start: usize, key: Key) -> (&[u8], usize, Option<(Key, usi
     while let Some(rel) = bytes::find(&s[search..limit.max(search)], b',') {
         let sep = search + rel;
         if s.get(sep + 1) == Some(&b' ') && (!quoted || (sep > from && s[sep - 1] == b'"')) {
-            if let Some(next) = key_at(&s[sep + 2..]) {
-                if next.0.rank() > key.rank() {
+            if let Some((next, klen)) = key_at(&s[sep + 2..]) {
+                if next.rank() > key.rank() {
                     let end = if quoted { sep - 1 } else { sep };
-                    return (&s[from..end], sep + 2, Some(next));
+                    return (&s[from..end], Some((next, sep + 2 + klen)));
                 }
             }
         }
@@ -184,5 +181,5 @@ fn value_at(s: &[u8], start: usize, key: Key) -> (&[u8], usize, Option<(Key, usi
     if quoted && end > from && s[end - 1] == b'"' {
         end -= 1;
     }
-    (&s[from.min(end)..end], s.len(), None)
+    (&s[from.min(end)..end], None)
 }
