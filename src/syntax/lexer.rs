@@ -166,8 +166,7 @@ pub enum RawToken<'a> {
 ///
 /// Inlined into [`Lexer::next_token`], its one caller on the lexing path:
 /// the recognised token then stays in registers instead of being written
-/// out as a `Result` and read back, once per token (7% of the
-/// parse's instructions).
+/// out as a `Result` and read back, once per token.
 #[inline]
 pub fn token(i: &[u8]) -> Res<'_, RawToken<'_>> {
     // The first byte decides which recognizer applies, as in nginx's
