@@ -166,8 +166,7 @@ pub enum RawToken<'a> {
 ///
 /// Inlined into [`Lexer::next_token`], its one caller on the lexing path:
 /// the recognised token then stays in registers instead of being written
-/// out as a `Result` and read back, once per token (7% of the
-/// parse's instructions).
+/// out as a `Result` and read back, once per token.
 #[inline]
 pub fn token(i: &[u8]) -> Res<'_, RawToken<'_>> {
     // The first byte decides which recognizer applies, as in nginx's
@@ -526,6 +525,31 @@ mod tests {
         assert_eq!(unescape(b"a\xffb"), "a\u{fffd}b");
         assert_eq!(unescape(b"a\\\"b\xff"), "a\"b\u{fffd}");
         assert_eq!(unescape(b"\\t\\r\\n\\'\\\\\\x\\"), "\t\r\n'\\\\x\\");
+    }
+
+    /// nginx's buffer holds a word shorter than 4096 bytes, whichever way
+    /// the lexer reads the word (one plain run, or with `$` or escapes).
+    #[test]
+    fn token_limit_holds_for_plain_and_other_words() {
+        let too_long = |word: String| {
+            let text = format!("{word};");
+            let mut lx = Lexer::new(text.as_bytes(), FileId(0));
+            let Token::Word(w) = lx.next_token() else {
+                panic!("a word")
+            };
+            assert_eq!(w.value, word);
+            let errors = Listed::merge(std::mem::take(&mut lx.errors), Listed::default());
+            errors
+                .iter()
+                .any(|e| e.kind == SyntaxErrorKind::TokenTooLong)
+        };
+        let n = TOKEN_LIMIT;
+        assert!(!too_long("a".repeat(n - 1)));
+        assert!(too_long("a".repeat(n)));
+        assert!(!too_long(format!("${}", "a".repeat(n - 2))));
+        assert!(too_long(format!("${}", "a".repeat(n - 1))));
+        assert!(!too_long(format!("\\{}", "a".repeat(n - 2))));
+        assert!(too_long(format!("\\{}", "a".repeat(n - 1))));
     }
 
     fn words(s: &str) -> Vec<String> {
