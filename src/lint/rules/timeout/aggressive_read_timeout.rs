@@ -43,8 +43,11 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
     let m = cx.model;
     let opts = &cx.options;
     let floor = opts.threshold.0;
-    // directive → a pass it applies to (None: no pass of that module anywhere)
-    let mut hits: Vec<(&Directive, u64, Option<Span>)> = Vec::new();
+    // Findings are written as they are found (a config may have one per
+    // location: no list of hits beside the findings).
+    let mut label = String::from("below ");
+    push_time(&mut label, floor);
+    let mut emit = |d, ms, used| out.push(finding(d, ms, used, &label));
     let mut seen: FxHashSet<Span> = FxHashSet::default();
     for p in &m.passes {
         if p.module.is_stream() {
@@ -64,7 +67,7 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
                 break;
             }
             if seen.insert(d.span) {
-                hits.push((d, ms, Some(p.directive.head_span())));
+                emit(d, ms, Some(p.directive.head_span()));
             }
         }
     }
@@ -102,53 +105,49 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
             {
                 if let Some(ms) = d.arg(0).and_then(parse_time) {
                     if ms < floor {
-                        hits.push((d, ms, None));
+                        emit(d, ms, None);
                     }
                 }
             }
         }
     }
-    if hits.is_empty() {
-        return;
+}
+
+/// The finding for `d` (value `ms`), with the pass it applies to when
+/// there is one.
+fn finding(d: &Directive, ms: u64, used: Option<Span>, label: &str) -> Diagnostic {
+    let name = d.name();
+    let send = name.ends_with("_send_timeout");
+    let what = if send {
+        "sending the request to the backend stalls"
+    } else {
+        "the backend is silent between two reads"
+    };
+    let phase = if send {
+        "sending request to upstream"
+    } else {
+        "reading response header from upstream"
+    };
+    let mut msg = String::with_capacity(name.len() + what.len() + phase.len() + 140);
+    msg.push_str(name);
+    msg.push_str(" is ");
+    push_time(&mut msg, ms);
+    msg.push_str(": when ");
+    msg.push_str(what);
+    msg.push_str(" for longer, the request ends with 504 (\"upstream timed out (110: Connection timed out) while ");
+    msg.push_str(phase);
+    msg.push_str("\")");
+    let mut diag = diag(&META, msg)
+        .with_span(d.head_span())
+        .with_label(label);
+    if let Some(s) = used {
+        diag = diag.with_related(s, "applies to this pass");
     }
-    let mut label = String::from("below ");
-    push_time(&mut label, floor);
-    for (d, ms, used) in hits {
-        let name = d.name();
-        let send = name.ends_with("_send_timeout");
-        let what = if send {
-            "sending the request to the backend stalls"
-        } else {
-            "the backend is silent between two reads"
-        };
-        let phase = if send {
-            "sending request to upstream"
-        } else {
-            "reading response header from upstream"
-        };
-        let mut msg = String::with_capacity(name.len() + what.len() + phase.len() + 140);
-        msg.push_str(name);
-        msg.push_str(" is ");
-        push_time(&mut msg, ms);
-        msg.push_str(": when ");
-        msg.push_str(what);
-        msg.push_str(" for longer, the request ends with 504 (\"upstream timed out (110: Connection timed out) while ");
-        msg.push_str(phase);
-        msg.push_str("\")");
-        let mut diag = diag(&META, msg)
-            .with_span(d.head_span())
-            .with_label(label.clone());
-        if let Some(s) = used {
-            diag = diag.with_related(s, "applies to this pass");
-        }
-        let fix = crate::fix::set_value(d, "60s", "the default");
-        out.push(
-            diag.with_help(cat(&[
-                "use `",
-                name,
-                " 60s;` (the default) or more for normal endpoints, and keep short timeouts only in locations that must fail fast",
-            ]))
-            .with_fix(fix),
-        );
-    }
+    let fix = crate::fix::set_value(d, "60s", "the default");
+    diag.with_help(cat(&[
+        "use `",
+        name,
+        " 60s;` (the default) or more for normal endpoints, and keep short timeouts only in locations that must fail fast",
+    ]))
+    .with_fix(fix)
 }
