@@ -11,16 +11,23 @@ use clap::Parser;
 /// instructions in malloc and free. mimalloc also asks for transparent
 /// huge pages, which spares a lint of a big config some 20,000 page faults
 /// (a quarter of its CPU time).
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
-static GLOBAL: OutOfMemoryExit = OutOfMemoryExit(mimalloc::MiMalloc);
+static GLOBAL: OutOfMemoryExit<mimalloc::MiMalloc> = OutOfMemoryExit(mimalloc::MiMalloc);
+
+/// The system allocator, for heap profilers (heaptrack, massif) that see
+/// only malloc and free: `--features system-alloc`.
+#[cfg(feature = "system-alloc")]
+#[global_allocator]
+static GLOBAL: OutOfMemoryExit<std::alloc::System> = OutOfMemoryExit(std::alloc::System);
 
 /// The allocator, with one difference from Rust's default: when memory runs
 /// out (a config too large for the machine, or a `ulimit -v` / container
 /// limit), the run ends with a message saying so and exit status 2, not
 /// with "memory allocation of N bytes failed" and SIGABRT.
-struct OutOfMemoryExit(mimalloc::MiMalloc);
+struct OutOfMemoryExit<A>(A);
 
-impl OutOfMemoryExit {
+impl<A> OutOfMemoryExit<A> {
     #[cold]
     fn exit() -> ! {
         // One thread reports and exits; any other that runs out meanwhile
@@ -42,8 +49,9 @@ impl OutOfMemoryExit {
     }
 }
 
-// SAFETY: every call is forwarded to mimalloc; a null result never returns.
-unsafe impl GlobalAlloc for OutOfMemoryExit {
+// SAFETY: every call is forwarded to the inner allocator; a null result
+// never returns.
+unsafe impl<A: GlobalAlloc> GlobalAlloc for OutOfMemoryExit<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = self.0.alloc(layout);
         if p.is_null() {

@@ -348,6 +348,11 @@ impl<'a> Model<'a> {
             });
         }
         m.link_passes();
+        // The arenas grew by doubling; the rules' findings are added to
+        // what is left, so give the slack back first.
+        m.entries.shrink_to_fit();
+        m.scopes.shrink_to_fit();
+        m.passes.shrink_to_fit();
         for sc in &mut m.scopes {
             if sc.entries.len() > INDEX_AT {
                 let mut ix: FxHashMap<&'a str, Vec<EntryId>> = FxHashMap::default();
