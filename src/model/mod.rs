@@ -87,7 +87,7 @@ pub struct Scope<'a> {
     /// hold directives ngxray cannot see.
     pub unknown_include: Option<&'a Directive>,
     /// name → entries, for large scopes only (see [`Model::local`]).
-    index: Option<FxHashMap<&'a str, Vec<EntryId>>>,
+    index: Option<Box<FxHashMap<&'a str, Vec<EntryId>>>>,
     /// The nearest http `server` scope at or above this one, and the top of
     /// the chain: [`Model::enclosing`] and [`Model::is_complete`] answer in
     /// constant time at any nesting depth.
@@ -361,7 +361,7 @@ impl<'a> Model<'a> {
                         .or_default()
                         .push(*e);
                 }
-                sc.index = Some(ix);
+                sc.index = Some(Box::new(ix));
             }
         }
         m

@@ -9,6 +9,8 @@
 
 use std::net::IpAddr;
 
+use compact_str::CompactString;
+
 use nom::bytes::complete::{tag, take_till, take_until};
 use nom::character::complete::char;
 use nom::combinator::{all_consuming, opt, recognize, rest};
@@ -143,15 +145,15 @@ impl Host {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PassTarget {
     /// The argument as written.
-    pub raw: String,
+    pub raw: CompactString,
     /// `http`, `https`, `grpc`, `grpcs`, `uwsgi`, `suwsgi`; `None` when
     /// absent (fastcgi/scgi/memcached, stream) or itself a variable.
-    pub scheme: Option<String>,
+    pub scheme: Option<CompactString>,
     pub host: Host,
     /// Explicit port.
     pub port: Option<u16>,
     /// The URI part (`/api/`), when given.
-    pub uri: Option<String>,
+    pub uri: Option<CompactString>,
     /// The argument contains variables anywhere (nginx then evaluates it per
     /// request and resolves the host at run time).
     pub has_variables: bool,
@@ -267,7 +269,9 @@ pub fn parse_pass(raw: &str, module: PassModule) -> PassTarget {
             if has_variable(s) {
                 variable_scheme = true;
             } else {
-                scheme_name = Some(s.to_ascii_lowercase());
+                let mut name = CompactString::from(s);
+                name.make_ascii_lowercase();
+                scheme_name = Some(name);
             }
             rest
         }
@@ -277,17 +281,17 @@ pub fn parse_pass(raw: &str, module: PassModule) -> PassTarget {
     if let Ok((_, p)) = unix_path(rest) {
         let (path, uri) = match module {
             PassModule::Proxy => match p.split_once(':') {
-                Some((path, uri)) => (path, Some(uri.to_string())),
+                Some((path, uri)) => (path, Some(uri.into())),
                 None => (p, None),
             },
             _ => (p, None),
         };
         return PassTarget {
-            raw: raw.to_string(),
+            raw: raw.into(),
             scheme: scheme_name,
             host: Host::Unix(path.to_string()),
             port: None,
-            uri: uri.filter(|u| !u.is_empty()),
+            uri: uri.filter(|u: &CompactString| !u.is_empty()),
             has_variables,
             variable_scheme,
         };
@@ -300,11 +304,11 @@ pub fn parse_pass(raw: &str, module: PassModule) -> PassTarget {
     // is evaluated per request
     let (host, port) = split_host_port(authority);
     PassTarget {
-        raw: raw.to_string(),
+        raw: raw.into(),
         scheme: scheme_name,
         host: classify_host(host),
         port,
-        uri: (!uri.is_empty()).then(|| uri.to_string()),
+        uri: (!uri.is_empty()).then(|| uri.into()),
         has_variables,
         variable_scheme,
     }

@@ -454,7 +454,7 @@ fn server_target(
         site: Site::of(model, s.directive),
         pass: pass.map(|p| Site::of(model, p.directive)),
         module: pass.map(|p| p.module),
-        scheme: pass.and_then(|p| p.target.scheme.clone()),
+        scheme: pass.and_then(|p| p.target.scheme.as_deref().map(String::from)),
         runtime_resolve: a.params.resolve,
         not_probeable: if a.params.down {
             Some("marked `down`: nginx sends nothing to it".into())
@@ -507,7 +507,7 @@ pub fn pass_targets(model: &Model<'_>, id: crate::model::PassId, conf_dir: &Path
     let (name, server) = if literal {
         (t.authority(), t.authority())
     } else {
-        (t.raw.clone(), pass.target.raw.clone())
+        (t.raw.to_string(), pass.target.raw.to_string())
     };
     let not_probeable = (!literal).then(|| {
         let vars: Vec<String> = crate::model::target::variables(&pass.target.raw)
@@ -550,7 +550,7 @@ fn implicit_target(model: &Model<'_>, pass: &Pass<'_>, t: &PassTarget, conf_dir:
         site: site.clone(),
         pass: Some(site),
         module: Some(pass.module),
-        scheme: t.scheme.clone(),
+        scheme: t.scheme.as_deref().map(String::from),
         runtime_resolve: matches!(t.host, Host::Name(_)),
         settings: settings_of(model, pass, conf_dir, &tls_name),
         not_probeable: None,

@@ -107,7 +107,7 @@ pub fn locations(model: &Model<'_>, conf_dir: &Path) -> Vec<ViaLocation> {
                     .find(|n| !n.is_empty() && *n != "_" && !n.contains(['~', '*', '$']))
                     .map(str::to_string)
             });
-        let (path, skip) = match args.as_slice() {
+        let (path, skip) = match &args[..] {
             [p] if p.starts_with('/') => (Some(p.to_string()), None),
             ["=" | "^~", p] if p.starts_with('/') => (Some(p.to_string()), None),
             [p] if p.starts_with('@') => (None, Some("a named location has no path to request")),
@@ -117,7 +117,7 @@ pub fn locations(model: &Model<'_>, conf_dir: &Path) -> Vec<ViaLocation> {
             .or((pass.module != PassModule::Proxy).then_some("only proxy_pass speaks HTTP"))
             .map(str::to_string);
         let direct_path = path.as_ref().map(|p| match &pass.target.uri {
-            Some(u) if !pass.target.has_variables => u.clone(),
+            Some(u) if !pass.target.has_variables => u.to_string(),
             _ => p.clone(),
         });
         out.push(ViaLocation {

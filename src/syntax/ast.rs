@@ -72,7 +72,8 @@ pub struct RawBody {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
     pub name: Word,
-    pub args: Vec<Word>,
+    /// Exactly sized (no growth slack, no capacity field).
+    pub args: Box<[Word]>,
     /// Boxed: most directives have none, and a small `Directive` keeps
     /// parsing and walking cache-friendly.
     pub block: Option<Box<Block>>,

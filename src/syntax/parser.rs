@@ -62,7 +62,7 @@ fn finish(words: &mut Vec<Word>, terminator: Terminator, end: Span) -> Option<Di
     }
     // An exactly sized argument list, moved in one copy; `words` keeps its
     // buffer for the next statement.
-    let args = words.split_off(1);
+    let args = words.split_off(1).into_boxed_slice();
     let name = words.pop()?;
     let span = name.span.to(end);
     Some(Directive {

@@ -175,7 +175,7 @@ impl Attributor<'_, '_> {
             }
             let Some(d) = sc.block else { continue };
             let args: Vec<&str> = d.args.iter().map(|w| w.as_str()).collect();
-            let (kind, path) = match args.as_slice() {
+            let (kind, path) = match &args[..] {
                 ["=", p] => (LocKind::Exact, p.to_string()),
                 ["^~", p] => (LocKind::Prefix { noregex: true }, p.to_string()),
                 ["~", p] => match Regex::new(p) {

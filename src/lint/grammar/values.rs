@@ -295,7 +295,7 @@ pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, vc: ValueCheck
 fn unit_value(c: &mut Checker, d: &Directive, u: Unit) {
     let name = d.name();
     if u == Unit::NumberSize {
-        if let [n, s] = d.args.as_slice() {
+        if let [n, s] = &d.args[..] {
             if !is_number(&n.value) || !is_size(&s.value) {
                 let w = if is_number(&n.value) { s } else { n };
                 bad(
@@ -717,7 +717,7 @@ fn upstream_server(c: &mut Checker, d: &Directive, ctx: Context) {
 
 /// `location` modifiers: ("=", "~", "~*", "^~", "@", "") and the name.
 fn location_kind(d: &Directive) -> (&str, &str) {
-    match d.args.as_slice() {
+    match &d.args[..] {
         [m, n] => (m.value.as_str(), n.value.as_str()),
         [n] => {
             let s = n.value.as_str();

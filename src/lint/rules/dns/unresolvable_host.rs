@@ -67,7 +67,7 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
         uses.entry(n.to_ascii_lowercase()).or_default().push((
             p.module.directive(),
             p.directive.args[0].span,
-            p.target.raw.clone(),
+            p.target.raw.to_string(),
         ));
     }
     for (_, u) in m.upstreams.explicit() {

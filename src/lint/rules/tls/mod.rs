@@ -131,7 +131,7 @@ mod tests {
             .map(|p| {
                 static_targets(&m, p)
                     .into_iter()
-                    .map(|(t, _)| (t.scheme, t.host, t.port))
+                    .map(|(t, _)| (t.scheme.map(String::from), t.host, t.port))
                     .collect()
             })
             .collect();

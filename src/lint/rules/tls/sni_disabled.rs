@@ -99,7 +99,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 if via.is_some() {
                     format!("{} (= {})", p.target.raw, target.raw)
                 } else {
-                    p.target.raw.clone()
+                    p.target.raw.to_string()
                 }
             ),
         )
