@@ -34,8 +34,8 @@ impl Site {
         let f = model.loaded.sources.get(d.file());
         Site {
             file: f.path().display().to_string(),
-            line: f.line_of(d.span.start()),
-            offset: d.span.start(),
+            line: f.line_of(d.span().start()),
+            offset: d.span().start(),
         }
     }
 }

@@ -56,7 +56,7 @@ pub const MAX_ROUNDS: usize = 10;
 pub fn append_args(d: &Directive, text: &str) -> Edit {
     let at = d.head_span().end();
     Edit {
-        span: Span::new(d.span.file, at, at),
+        span: Span::new(d.span().file, at, at),
         replacement: Text::verbatim(&format!(" {text}")),
     }
 }
@@ -75,8 +75,8 @@ pub fn replace_word(w: &Word, text: &str) -> Edit {
 /// one-line block, right after its terminator, on the same line.
 pub fn insert_lines_after(src: &SourceFile, d: &Directive, lines: &[&str]) -> Edit {
     let text = &src.text;
-    let end = d.span.end().min(text.len());
-    let line_start = text[..d.span.start().min(text.len())]
+    let end = d.span().end().min(text.len());
+    let line_start = text[..d.span().start().min(text.len())]
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |i| i + 1);
@@ -107,7 +107,7 @@ pub fn insert_lines_after(src: &SourceFile, d: &Directive, lines: &[&str]) -> Ed
         replacement.push_str(l);
     }
     Edit {
-        span: Span::new(d.span.file, at, at),
+        span: Span::new(d.span().file, at, at),
         replacement: Text::verbatim(&replacement),
     }
 }
@@ -172,7 +172,7 @@ pub fn resolver_timeout(
     let edit = match timeout {
         Some(t) => replace_word(t.args.first()?, value),
         None => insert_lines_after(
-            sources.try_get(resolver.span.file)?,
+            sources.try_get(resolver.span().file)?,
             resolver,
             &[&format!("resolver_timeout {value};")],
         ),
@@ -201,7 +201,7 @@ pub fn keepalive(
         return None;
     }
     let block = scope.block?;
-    let src = m.loaded.sources.try_get(p.directive.span.file)?;
+    let src = m.loaded.sources.try_get(p.directive.span().file)?;
     let mut edits = Vec::new();
     let mut lines: Vec<&str> = Vec::new();
     if !version_bad && !conn_default {
@@ -211,9 +211,9 @@ pub fn keepalive(
         match version {
             // set to 1.0 in this location: change the value
             Some(v)
-                if v.span.file == block.span.file
-                    && block.span.start() <= v.span.start()
-                    && v.span.end() <= block.span.end() =>
+                if v.span().file == block.span().file
+                    && block.span().start() <= v.span().start()
+                    && v.span().end() <= block.span().end() =>
             {
                 edits.push(replace_word(v.args.first()?, "1.1"));
             }
@@ -407,7 +407,7 @@ mod tests {
             ),
         ] {
             let (src, parsed) = parse(text);
-            let pass = &parsed.root.directives[0].block.as_ref().unwrap().directives[0];
+            let pass = &parsed.root.directives[0].block().unwrap().directives[0];
             let e = insert_lines_after(&src, pass, &["x 1;"]);
             let got = apply_edits(&src.text, &[&e]);
             assert_eq!(String::from_utf8(got).unwrap(), want);

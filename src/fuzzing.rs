@@ -27,7 +27,7 @@ fn words<'a>(root: &'a Block, src: &'a [u8]) -> Vec<(usize, &'a str, &'a [u8])> 
         for a in &d.args {
             out.push((depth, a.value.as_str(), raw(a)));
         }
-        if let Some(b) = &d.block {
+        if let Some(b) = d.block() {
             stack.push((b.directives.iter(), depth + 1));
         }
     }

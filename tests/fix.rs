@@ -176,7 +176,7 @@ fn flatten(b: &Block, depth: usize, out: &mut Vec<(String, usize, usize)>) {
         }
         let h = d.head_span();
         out.push((s, h.start(), h.end()));
-        if let Some(inner) = &d.block {
+        if let Some(inner) = d.block() {
             flatten(inner, depth + 1, out);
         }
     }

@@ -70,7 +70,7 @@ fn glob_includes_are_loaded_in_order_on_all_cores() {
     }
     assert!(!loaded.file(FileId(1)).errors.is_empty());
     let include = &loaded.file(FileId(0)).root.directives[0]
-        .block
+        .block()
         .as_ref()
         .unwrap()
         .directives[0];

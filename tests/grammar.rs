@@ -130,9 +130,9 @@ fn nginx_line(o: &LintOutcome, d: &Diagnostic) -> Option<(PathBuf, usize)> {
     let mut line = file.position(span.start()).line;
     for (_, dir) in parsed.root.walk() {
         if dir.name.span.start() <= span.start()
-            && span.start() < dir.end.end().max(dir.end.start() + 1)
+            && span.start() < dir.end().end().max(dir.end().start() + 1)
         {
-            line = file.position(dir.end.start()).line;
+            line = file.position(dir.end().start()).line;
         }
     }
     Some((file.path.clone(), line))

@@ -154,8 +154,8 @@ fn ngxray_t(dir: &Path) -> Vec<(usize, String)> {
         // nginx reports at the statement's terminator line.
         let mut line = file.position(span.start()).line;
         for (_, dir) in o.loaded.file(span.file).root.walk() {
-            if dir.name.span.start() <= span.start() && span.start() <= dir.end.start() {
-                line = file.position(dir.end.start()).line;
+            if dir.name.span.start() <= span.start() && span.start() <= dir.end().start() {
+                line = file.position(dir.end().start()).line;
             }
         }
         v.push((line, d.message.to_string()));

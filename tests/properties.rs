@@ -17,7 +17,7 @@ fn shape(b: &Block) -> Vec<Node> {
             Node(
                 d.name().to_string(),
                 d.args.iter().map(|a| a.value.to_string()).collect(),
-                d.block.as_deref().map(shape),
+                d.block().map(shape),
             )
         })
         .collect()

@@ -63,8 +63,8 @@ fn ngxray_errors(dir: &Path) -> Vec<(usize, String)> {
         let file = o.loaded.sources.get(span.file);
         let mut line = file.position(span.start()).line;
         for (_, dir) in o.loaded.file(span.file).root.walk() {
-            if dir.name.span.start() <= span.start() && span.start() <= dir.end.start() {
-                line = file.position(dir.end.start()).line;
+            if dir.name.span.start() <= span.start() && span.start() <= dir.end().start() {
+                line = file.position(dir.end().start()).line;
             }
         }
         v.push((line, d.message.to_string()));

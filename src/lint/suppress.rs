@@ -118,23 +118,23 @@ impl Finder<'_> {
         }
         // trailing: a directive of this block on the comment's line, before it
         let trailing = block.directives.iter().find(|d| {
-            d.span.start() < c.span.start()
-                && self.file.line_of(d.span.start()) <= line
-                && self.file.line_of(d.end.start()) >= line
+            d.span().start() < c.span.start()
+                && self.file.line_of(d.span().start()) <= line
+                && self.file.line_of(d.end().start()) >= line
         });
         let trailing = trailing.or_else(|| {
             owner.filter(|o| {
-                o.span.start() < c.span.start() && self.file.line_of(o.end.start()) == line
+                o.span().start() < c.span.start() && self.file.line_of(o.end().start()) == line
             })
         });
         let target = match trailing {
-            Some(d) => Some(d.span),
+            Some(d) => Some(d.span()),
             None => block
                 .directives
                 .iter()
-                .find(|d| d.span.start() > c.span.start())
-                .filter(|d| self.only_comments_between(c.span.end(), d.span.start()))
-                .map(|d| d.span),
+                .find(|d| d.span().start() > c.span.start())
+                .filter(|d| self.only_comments_between(c.span.end(), d.span().start()))
+                .map(|d| d.span()),
         };
         self.out.push(Suppression {
             span: c.span,
@@ -160,7 +160,7 @@ pub fn collect(outcome: &LintOutcome) -> Vec<Suppression> {
         while let Some((b, owner)) = stack.pop() {
             finder.block(b, owner);
             for d in &b.directives {
-                if let Some(inner) = &d.block {
+                if let Some(inner) = d.block() {
                     stack.push((inner, Some(d)));
                 }
             }

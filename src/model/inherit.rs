@@ -192,12 +192,12 @@ mod tests {
                 for i in scopes {
                     let s = ScopeId(i as u32);
                     let (a, b) = (m2.effective(s, name), m.effective_unmemoised(s, name));
-                    assert_eq!(a.directive.map(|d| d.span), b.directive.map(|d| d.span));
+                    assert_eq!(a.directive.map(|d| d.span()), b.directive.map(|d| d.span()));
                     assert_eq!(a.set_in, b.set_in, "{name} at {i}");
                     assert_eq!(a.default, b.default, "{name} at {i}");
                     assert_eq!(
-                        a.unknown.map(|d| d.span),
-                        b.unknown.map(|d| d.span),
+                        a.unknown.map(|d| d.span()),
+                        b.unknown.map(|d| d.span()),
                         "{name} at {i}"
                     );
                 }

@@ -322,7 +322,7 @@ impl<'a> Model<'a> {
                     s.unknown_include.get_or_insert(d);
                 }
                 m.index_directive(d, v.context, scope, &upstream_of);
-                if d.block.is_none() {
+                if d.block().is_none() {
                     return true;
                 }
                 let child = v.context.child(d.name()).unwrap_or(Context::Unknown);
@@ -631,7 +631,7 @@ impl<'a> Model<'a> {
                 VarSource::Set(d) => out.push(d.arg(1)?),
                 VarSource::Opaque(_) => return None,
                 VarSource::Block(d) => {
-                    let b = d.block.as_ref()?;
+                    let b = d.block()?;
                     for line in &b.directives {
                         let skip: &[&str] = match d.name() {
                             "map" => &["hostnames", "volatile"],

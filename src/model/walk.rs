@@ -75,7 +75,7 @@ pub fn walk<'a>(
                     }
                     continue;
                 }
-                if let (true, Some(b)) = (descend, &d.block) {
+                if let (true, Some(b)) = (descend, d.block()) {
                     let child = ctx.child(d.name()).unwrap_or(Context::Unknown);
                     ancestors.push(d);
                     stack.push(Frame::Block {

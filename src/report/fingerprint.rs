@@ -71,10 +71,10 @@ pub fn site(root: &Block, text: &[u8], span: Span) -> Site {
     let mut context: Vec<String> = Vec::new();
     let mut block = root;
     let mut found: Option<&Directive> = None;
-    while let Some(d) = block.directives.iter().find(|d| contains(d.span, at)) {
+    while let Some(d) = block.directives.iter().find(|d| contains(d.span(), at)) {
         found = Some(d);
-        match &d.block {
-            Some(inner) if inner.directives.iter().any(|c| contains(c.span, at)) => {
+        match d.block() {
+            Some(inner) if inner.directives.iter().any(|c| contains(c.span(), at)) => {
                 context.push(block_name(d, inner));
                 block = inner;
             }

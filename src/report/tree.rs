@@ -185,12 +185,12 @@ fn write_block(w: &mut impl Write, cx: &Ctx<'_>, root: &Block) -> serde_json::Re
         w.write_all(b"{\"directive\":").map_err(io)?;
         serde_json::to_writer(&mut *w, d.name())?;
         w.write_all(b",\"span\":").map_err(io)?;
-        serde_json::to_writer(&mut *w, &SpanJson(cx.file, d.span))?;
+        serde_json::to_writer(&mut *w, &SpanJson(cx.file, d.span()))?;
         w.write_all(b",\"name_span\":").map_err(io)?;
         serde_json::to_writer(&mut *w, &SpanJson(cx.file, d.name.span))?;
         w.write_all(b",\"args\":").map_err(io)?;
         serde_json::to_writer(&mut *w, &ArgsJson(cx, d))?;
-        match &d.block {
+        match d.block() {
             Some(b) => {
                 w.write_all(b",\"block\":[").map_err(io)?;
                 stack.push((Box::new(b.items()), Some(d), false));
@@ -205,7 +205,7 @@ fn write_block(w: &mut impl Write, cx: &Ctx<'_>, root: &Block) -> serde_json::Re
 /// files an `include` brought, and the closing brace.
 fn directive_tail(w: &mut impl Write, cx: &Ctx<'_>, d: &Directive) -> serde_json::Result<()> {
     let io = serde_json::Error::io;
-    if let Some(raw) = &d.raw {
+    if let Some(raw) = d.raw() {
         w.write_all(b",\"raw\":").map_err(io)?;
         serde_json::to_writer(&mut *w, &CommentJson(cx, &raw.text, raw.span).raw())?;
     }

@@ -69,36 +69,103 @@ pub struct RawBody {
 }
 
 /// One statement: `name args… ;` or `name args… { block }`.
+///
+/// A config has a directive every 25–40 bytes and every rule reads them, so
+/// the struct is kept small (80 bytes): the body is one boxed enum, and the
+/// spans that share the name's file are stored as offsets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
     pub name: Word,
     /// Exactly sized (no growth slack, no capacity field).
     pub args: Box<[Word]>,
-    /// Boxed: most directives have none, and a small `Directive` keeps
-    /// parsing and walking cache-friendly.
-    pub block: Option<Box<Block>>,
-    /// Present for `*_by_lua_block` directives instead of `block`.
-    pub raw: Option<Box<RawBody>>,
+    /// Most directives have none.
+    body: Option<Box<Body>>,
     pub terminator: Terminator,
-    /// Span of the terminating `;` or `{` (nginx reports statement errors at
-    /// this token's line); for [`Terminator::Missing`], where it stopped.
-    pub end: Span,
-    /// From the start of the name to the end of the statement (the `;` or the
-    /// closing `}`).
-    pub span: Span,
+    /// Offsets of the terminating `;` or `{` (see [`Directive::end`]).
+    end: (u32, u32),
+    /// End offset of the whole statement (see [`Directive::span`]).
+    span_end: u32,
+}
+
+/// What follows a directive's arguments in braces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Body {
+    Block(Block),
+    Raw(RawBody),
 }
 
 impl Directive {
+    /// A directive without a body; `end` is its terminator's span.
+    pub(crate) fn new(name: Word, args: Box<[Word]>, terminator: Terminator, end: Span) -> Self {
+        let span_end = end.end().max(name.span.end()) as u32;
+        Directive {
+            name,
+            args,
+            body: None,
+            terminator,
+            end: (end.start() as u32, end.end() as u32),
+            span_end,
+        }
+    }
+
     pub fn name(&self) -> &str {
         &self.name.value
     }
 
     pub fn file(&self) -> FileId {
-        self.span.file
+        self.name.span.file
     }
 
     pub fn arg(&self, i: usize) -> Option<&str> {
         self.args.get(i).map(|w| w.value.as_str())
+    }
+
+    /// Span of the terminating `;` or `{` (nginx reports statement errors
+    /// at this token's line); for [`Terminator::Missing`], where it stopped.
+    pub fn end(&self) -> Span {
+        Span::new(self.file(), self.end.0 as usize, self.end.1 as usize)
+    }
+
+    /// From the start of the name to the end of the statement (the `;` or
+    /// the closing `}`).
+    pub fn span(&self) -> Span {
+        Span::new(self.file(), self.name.span.start(), self.span_end as usize)
+    }
+
+    /// Make the statement end at `end` (the closing brace of its body).
+    pub(crate) fn extend_to(&mut self, end: Span) {
+        self.span_end = end.end() as u32;
+    }
+
+    /// The nginx block of `name … { … }`.
+    pub fn block(&self) -> Option<&Block> {
+        match self.body.as_deref() {
+            Some(Body::Block(b)) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn block_mut(&mut self) -> Option<&mut Block> {
+        match self.body.as_deref_mut() {
+            Some(Body::Block(b)) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The raw body of a `*_by_lua_block` directive.
+    pub fn raw(&self) -> Option<&RawBody> {
+        match self.body.as_deref() {
+            Some(Body::Raw(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn set_block(&mut self, block: Block) {
+        self.body = Some(Box::new(Body::Block(block)));
+    }
+
+    pub(crate) fn set_raw(&mut self, raw: RawBody) {
+        self.body = Some(Box::new(Body::Raw(raw)));
     }
 
     /// Span of the name and all arguments (the "head" of the statement).
@@ -110,7 +177,7 @@ impl Directive {
     }
 
     pub fn is_block(&self) -> bool {
-        self.block.is_some() || self.raw.is_some()
+        self.body.is_some()
     }
 }
 
@@ -137,7 +204,7 @@ impl Drop for Block {
         let mut stack = vec![std::mem::take(&mut self.directives)];
         while let Some(mut list) = stack.pop() {
             for d in &mut list {
-                if let Some(b) = d.block.as_mut() {
+                if let Some(b) = d.block_mut() {
                     if !b.directives.is_empty() {
                         stack.push(std::mem::take(&mut b.directives));
                     }
@@ -163,7 +230,7 @@ impl Block {
         let mut c = self.comments.iter().peekable();
         std::iter::from_fn(move || match (d.peek(), c.peek()) {
             (Some(x), Some(y)) => {
-                if y.span.start() < x.span.start() {
+                if y.span.start() < x.span().start() {
                     c.next().map(Item::Comment)
                 } else {
                     d.next().map(Item::Directive)
@@ -185,7 +252,7 @@ impl Block {
             let depth = *depth;
             match it.next() {
                 Some(d) => {
-                    if let Some(b) = &d.block {
+                    if let Some(b) = d.block() {
                         stack.push((depth + 1, b.directives.iter()));
                     }
                     return Some((depth, d));

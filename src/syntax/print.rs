@@ -104,7 +104,7 @@ fn write(root: &Block, src: Option<&[u8]>, comments: bool) -> Vec<u8> {
                     out.push(b' ');
                     push_word(&mut out, a, src);
                 }
-                if let Some(raw) = &d.raw {
+                if let Some(raw) = d.raw() {
                     out.push(b' ');
                     match lossy(src, raw.span, &raw.text) {
                         Some(bytes) => out.extend_from_slice(bytes),
@@ -115,7 +115,7 @@ fn write(root: &Block, src: Option<&[u8]>, comments: bool) -> Vec<u8> {
                         }
                     }
                     out.push(b'\n');
-                } else if let Some(b) = &d.block {
+                } else if let Some(b) = d.block() {
                     out.extend_from_slice(b" {\n");
                     stack.push(Box::new(b.items()));
                 } else {

@@ -26,7 +26,7 @@ impl Attributor<'_, '_> {
     /// `file`, `line` of a directive.
     pub fn position(&self, d: &Directive) -> (String, usize) {
         let f = self.model.loaded.sources.get(d.file());
-        (f.path().display().to_string(), f.line_of(d.span.start()))
+        (f.path().display().to_string(), f.line_of(d.span().start()))
     }
 
     fn reference(&self, name: &str, scope: ScopeId) -> DirectiveRef {

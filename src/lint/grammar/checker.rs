@@ -231,7 +231,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             self.suppress = None;
         }
         let child = self.validate(v, group);
-        if child.is_none() && d.block.is_some() {
+        if child.is_none() && d.block().is_some() {
             self.suppress = Some((depth, d as *const Directive as usize));
         }
         child

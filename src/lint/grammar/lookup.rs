@@ -194,7 +194,7 @@ impl<'a, 'o> Checker<'a, 'o> {
 
     fn unknown(&mut self, d: &Directive, ctx: Context) {
         let name = d.name();
-        let suggestion = if self.is_full(d.span.file, UNKNOWN_DIRECTIVE) {
+        let suggestion = if self.is_full(d.span().file, UNKNOWN_DIRECTIVE) {
             None
         } else {
             suggest(name, ctx, self.opts, &self.modules)

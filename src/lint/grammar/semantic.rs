@@ -84,7 +84,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                 }
             }
             (Context::Http | Context::Stream, Special::Upstream) => {
-                if let Some(b) = &d.block {
+                if let Some(b) = d.block() {
                     self.upstreams.push(UpstreamSeen {
                         id: d as *const Directive as usize,
                         span: b.close.unwrap_or(b.open),
@@ -126,7 +126,7 @@ impl<'a, 'o> Checker<'a, 'o> {
                 .checked_sub(2)
                 .and_then(|i| v.ancestors.get(i));
             if let Some(server) = v.ancestors.last() {
-                if let Some(b) = &server.block {
+                if let Some(b) = server.block() {
                     self.ssl_servers
                         .push((block, block_id(http), b.open, d.head_span()));
                 }

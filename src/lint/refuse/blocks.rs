@@ -21,7 +21,7 @@ impl Checker<'_> {
         if d.args.is_empty() && matches!(name, "hostnames" | "volatile") {
             return;
         }
-        if d.args.len() != 1 || d.block.is_some() {
+        if d.args.len() != 1 || d.block().is_some() {
             self.err(
                 INVALID_ARGUMENT_COUNT,
                 "invalid number of the map parameters".into(),
@@ -32,7 +32,7 @@ impl Checker<'_> {
             return;
         }
         if name == "default" {
-            if !self.map_defaults.insert(owner.span) {
+            if !self.map_defaults.insert(owner.span()) {
                 self.err(
                     DUPLICATE_DIRECTIVE,
                     "duplicate default map parameter".into(),
@@ -51,7 +51,7 @@ impl Checker<'_> {
 
     /// A `charset_map` line: two hexadecimal codes.
     pub(super) fn charset_entry(&mut self, d: &Directive, owner: &Directive) {
-        if d.args.len() != 1 || d.block.is_some() {
+        if d.args.len() != 1 || d.block().is_some() {
             self.err(
                 INVALID_ARGUMENT_COUNT,
                 "invalid parameters number".into(),
@@ -97,11 +97,11 @@ impl Checker<'_> {
         let name = d.name();
         if d.args.is_empty() && matches!(name, "ranges" | "proxy_recursive") {
             if name == "ranges" {
-                self.geo_ranges.insert(owner.span);
+                self.geo_ranges.insert(owner.span());
             }
             return;
         }
-        if d.args.len() != 1 || d.block.is_some() {
+        if d.args.len() != 1 || d.block().is_some() {
             self.err(
                 INVALID_ARGUMENT_COUNT,
                 "invalid number of the geo parameters".into(),
@@ -111,7 +111,8 @@ impl Checker<'_> {
             );
             return;
         }
-        if matches!(name, "include" | "proxy" | "default") || self.geo_ranges.contains(&owner.span)
+        if matches!(name, "include" | "proxy" | "default")
+            || self.geo_ranges.contains(&owner.span())
         {
             return;
         }

@@ -111,7 +111,7 @@ impl Checker<'_> {
         let Some(server) = ancestors.iter().rev().find(|a| a.name() == "server") else {
             return;
         };
-        let list = self.listens.entry(server.span).or_default();
+        let list = self.listens.entry(server.span()).or_default();
         if list.contains(&addr) {
             let w = &d.args[0];
             let msg = format!("a duplicate listen {}", addr.trim_end_matches(" quic"));

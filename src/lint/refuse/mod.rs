@@ -292,7 +292,7 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
-            "server" if ctx == Context::Http => self.servers.push(d.span),
+            "server" if ctx == Context::Http => self.servers.push(d.span()),
             "upstream" if ctx == Context::Http => {
                 if let Some(n) = d.arg(0) {
                     self.upstreams.insert(n.to_string());
@@ -311,7 +311,7 @@ impl<'a> Checker<'a> {
         if ctx == Context::Server && PARAMS.contains(&name) {
             if let Some(server) = ancestors.last() {
                 self.server_params.insert((
-                    server.span,
+                    server.span(),
                     PARAMS.iter().position(|p| *p == name).unwrap_or(0),
                 ));
             }
@@ -380,7 +380,7 @@ impl<'a> Checker<'a> {
         else {
             return;
         };
-        let c = self.certs.entry(block.span).or_default();
+        let c = self.certs.entry(block.span()).or_default();
         if let Some(w) = d.args.first().filter(|w| w.value.contains('$')) {
             c.vars.push(w.clone());
         }

@@ -361,7 +361,7 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
                 }
             }
             if let Some(block) = m.scope(scope).block {
-                let (b, c) = (block.span, culprit.head_span());
+                let (b, c) = (block.span(), culprit.head_span());
                 let inside = b.file == c.file && b.start() <= c.start() && c.end() <= b.end();
                 if !inside {
                     d = d.with_related(

@@ -68,7 +68,7 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let at = t.directive.unwrap_or(rd);
-        if !seen.insert(at.span) {
+        if !seen.insert(at.span()) {
             continue;
         }
         let value = match t.directive {

@@ -202,7 +202,7 @@ pub fn evaluate<'a>(m: &Model<'a>, raw: &str, upgrade: bool) -> Option<Evaluated
 /// absent). `None` when the block has an `include` or a regex the `regex`
 /// crate cannot read.
 pub fn map_lookup<'a>(map: &'a Directive, input: &str) -> Option<(String, Option<&'a Directive>)> {
-    let block = map.block.as_ref()?;
+    let block = map.block()?;
     let mut default = None;
     let mut regex_hit = None;
     for line in &block.directives {

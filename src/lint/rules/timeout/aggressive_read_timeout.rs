@@ -66,7 +66,7 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
             if *health.get_or_insert_with(|| super::is_health_location(m, p.scope)) {
                 break;
             }
-            if seen.insert(d.span) {
+            if seen.insert(d.span()) {
                 emit(d, ms, Some(p.directive.head_span()));
             }
         }
@@ -101,7 +101,7 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
             if passless.contains(&prefix)
                 && m.scope(e.scope).kind.is_http()
                 && !super::is_health_location(m, e.scope)
-                && seen.insert(d.span)
+                && seen.insert(d.span())
             {
                 if let Some(ms) = d.arg(0).and_then(parse_time) {
                     if ms < floor {

@@ -80,7 +80,7 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
                 .effective(p.scope, setting(p.module, Setting::ConnectTimeout))
                 .directive
             {
-                failover.insert(d.span);
+                failover.insert(d.span());
             }
         }
     }
@@ -95,8 +95,8 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
             let Some(ms) = d.arg(0).and_then(parse_time) else {
                 continue;
             };
-            if ms > max && seen.insert(d.span) {
-                let delays = failover.contains(&d.span);
+            if ms > max && seen.insert(d.span()) {
+                let delays = failover.contains(&d.span());
                 out.push(
                     Diagnostic::new(
                         META.id,
@@ -126,7 +126,7 @@ fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
         let (Some(d), Some(ms)) = (e.directive, e.time_ms()) else {
             continue;
         };
-        if ms >= min || is_local(m, p) || !seen.insert(d.span) {
+        if ms >= min || is_local(m, p) || !seen.insert(d.span()) {
             continue;
         }
         out.push(

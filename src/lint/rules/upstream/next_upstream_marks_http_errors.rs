@@ -71,7 +71,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             .map(|a| a.as_str())
             .filter(|a| COUNTED.contains(a))
             .collect();
-        if !seen.insert(d.span) {
+        if !seen.insert(d.span()) {
             continue;
         }
         // every server tolerant (max_fails ≥ 3 or 0): only a hint
