@@ -479,14 +479,16 @@ impl Aggregate {
     ) {
         let rank = key_rank(key);
         // Once the groups are full, a key ranked past the cut is not among
-        // them (most lines of a varied log): no need to look it up.
-        if !self.past_cut(rank, key) {
+        // them (most lines of a varied log): no need to look it up, and
+        // it cannot be admitted either.
+        let past = self.past_cut(rank, key);
+        if !past {
             if let Some(g) = self.groups.get_mut(rank, key) {
                 g.count_line(self.bucket, line);
                 return;
             }
         }
-        let (rank, key, mut g) = if self.admit(rank, key) {
+        let (rank, key, mut g) = if !past && self.admit(rank, key) {
             (rank, key.into(), new())
         } else {
             let (rank, other) = &self.other_keys[line.verdict.cause as usize];
