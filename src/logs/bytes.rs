@@ -139,6 +139,28 @@ fn digit_mask(w: u64) -> u64 {
     (LO * 0xb9).wrapping_sub(low) & (low + LO * 0x50) & !w & HI
 }
 
+/// The leading ASCII digits of `s[..8]`: `(value, count)`, the count 8
+/// when all eight are digits; `None` when `s` is shorter than 8 bytes.
+/// Read as one word: header numbers (pid, tid, connection) are a few
+/// digits each, on every line.
+#[inline]
+pub fn leading_digits8(s: &[u8]) -> Option<(u32, usize)> {
+    let w = u64::from_le_bytes(s.get(..8)?.try_into().ok()?);
+    let n = ((!digit_mask(w) & HI).trailing_zeros() / 8) as usize;
+    if n == 0 {
+        return Some((0, 0));
+    }
+    // Digit values; the bytes from `n` on (which may have borrowed) are
+    // shifted out, and the zero bytes shifted in act as leading zeros.
+    let d = w.wrapping_sub(LO * u64::from(b'0')) << (8 * (8 - n));
+    // Pairs, then fours, then all eight (first digit in the low byte).
+    let d = d.wrapping_mul(10).wrapping_add(d >> 8);
+    let d = ((d & 0x0000_00ff_0000_00ff).wrapping_mul(100 + (1_000_000 << 32))
+        + ((d >> 16) & 0x0000_00ff_0000_00ff).wrapping_mul(1 + (10_000 << 32)))
+        >> 32;
+    Some((d as u32, n))
+}
+
 /// `s` with every ASCII digit replaced by `0`, written to `out` (of the
 /// same length).
 pub fn zero_digits(s: &[u8], out: &mut [u8]) {
@@ -195,6 +217,39 @@ mod tests {
             zero_digits(&s, &mut out);
             let plain: Vec<u8> = s.iter().map(|&b| if b.is_ascii_digit() { b'0' } else { b }).collect();
             proptest::prop_assert_eq!(out, plain);
+        }
+    }
+
+    #[test]
+    fn leading_digits8_reads_up_to_eight_digits() {
+        for s in [
+            "12345678x",
+            "1#2",
+            "0: *",
+            "99999999",
+            "00000001",
+            "7",
+            "1234567 ",
+            "x1234567",
+            "123\u{b0}4567",
+            "98765432109",
+        ] {
+            let b = s.as_bytes();
+            let n = b.iter().take(8).take_while(|c| c.is_ascii_digit()).count();
+            let v = b[..n]
+                .iter()
+                .fold(0u32, |v, &c| v * 10 + u32::from(c - b'0'));
+            let want = (b.len() >= 8).then_some((v, n));
+            assert_eq!(leading_digits8(b), want, "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn leading_digits8_same_as_a_loop(s in proptest::collection::vec(proptest::sample::select(vec![b'0', b'1', b'5', b'9', b'/', b':', b' ', b'#', 0xb0, 0xff, 0]), 0..12)) {
+            let n = s.iter().take(8).take_while(|c| c.is_ascii_digit()).count();
+            let v = s[..n].iter().fold(0u32, |v, &c| v * 10 + u32::from(c - b'0'));
+            proptest::prop_assert_eq!(leading_digits8(&s), (s.len() >= 8).then_some((v, n)));
         }
     }
 

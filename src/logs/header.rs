@@ -18,6 +18,7 @@ use nom::combinator::{eof, map, map_opt, opt, peek, recognize};
 use nom::sequence::{delimited, pair, preceded, terminated, tuple};
 use nom::IResult;
 
+use super::bytes;
 use super::line::Level;
 
 /// A header field: the rest of the input and the value, or `Err` when the
@@ -218,18 +219,28 @@ pub fn canonical<'a>(i: &'a [u8], last: &mut LastTime) -> Option<(i64, Level, Id
         t
     };
     // `[level] `: 4 to 6 lowercase letters.
-    let close = 21 + i[21..i.len().min(28)].iter().position(|&b| b == b']')?;
-    let level = Level::parse(&i[21..close])?;
-    if i.get(close + 1) != Some(&b' ') {
-        return None;
-    }
-    let rest = &i[close + 2..];
+    let (level, rest) = match level_word(i) {
+        Some(found) => found,
+        None => {
+            let close = 21 + i[21..i.len().min(28)].iter().position(|&b| b == b']')?;
+            let level = Level::parse(&i[21..close])?;
+            if i.get(close + 1) != Some(&b' ') {
+                return None;
+            }
+            (level, &i[close + 2..])
+        }
+    };
     // `PID#TID: `, each at most 9 digits (so it fits a u32).
     let (pid, n) = short_number(rest)?;
     if rest.get(n) != Some(&b'#') {
         return None;
     }
-    let (tid, m) = short_number(&rest[n + 1..])?;
+    // A worker's main thread has the process's id: `1205#1205: `.
+    let (tid, m) = if same_digits(rest, n) {
+        (pid, n)
+    } else {
+        short_number(&rest[n + 1..])?
+    };
     let at = n + 1 + m;
     if rest.get(at) != Some(&b':') || rest.get(at + 1) != Some(&b' ') {
         return None;
@@ -239,11 +250,15 @@ pub fn canonical<'a>(i: &'a [u8], last: &mut LastTime) -> Option<(i64, Level, Id
     let mut cid = None;
     let mut rest = rest;
     if rest.first() == Some(&b'*') {
-        let mut v: u64 = 0;
-        let mut k = 1;
-        while k < rest.len() && k <= 18 && rest[k].is_ascii_digit() {
-            v = v * 10 + u64::from(rest[k] - b'0');
-            k += 1;
+        let (mut v, mut k) = match bytes::leading_digits8(&rest[1..]) {
+            Some((v, n)) if n < 8 => (u64::from(v), n + 1),
+            _ => (0, 1),
+        };
+        if k == 1 {
+            while k < rest.len() && k <= 18 && rest[k].is_ascii_digit() {
+                v = v * 10 + u64::from(rest[k] - b'0');
+                k += 1;
+            }
         }
         if k == 1 || rest.get(k) != Some(&b' ') {
             // `*` not followed by `DIGITS `: leave it to the grammar.
@@ -274,10 +289,69 @@ fn read_time(h: &[u8; 27]) -> Option<i64> {
     )
 }
 
+/// `[level] ` at offset 20 of a canonical header, compared as one word:
+/// the level and the rest after it. `None` for anything else (a short
+/// line, another level word), which the caller reads the long way.
+#[inline]
+fn level_word(i: &[u8]) -> Option<(Level, &[u8])> {
+    const fn word(s: &[u8]) -> u64 {
+        let mut b = [0u8; 8];
+        let mut k = 0;
+        while k < s.len() {
+            b[k] = s[k];
+            k += 1;
+        }
+        u64::from_le_bytes(b)
+    }
+    const SEVEN: u64 = (1 << 56) - 1;
+    let w = u64::from_le_bytes(i.get(20..28)?.try_into().ok()?);
+    let (level, len) = if w == word(b"[error] ") {
+        (Level::Error, 8)
+    } else if w & SEVEN == word(b"[info] ") {
+        (Level::Info, 7)
+    } else if w & SEVEN == word(b"[warn] ") {
+        (Level::Warn, 7)
+    } else if w == word(b"[notice]") && i.get(28) == Some(&b' ') {
+        (Level::Notice, 9)
+    } else if w & SEVEN == word(b"[crit] ") {
+        (Level::Crit, 7)
+    } else if w == word(b"[alert] ") {
+        (Level::Alert, 8)
+    } else if w == word(b"[emerg] ") {
+        (Level::Emerg, 8)
+    } else if w == word(b"[debug] ") {
+        (Level::Debug, 8)
+    } else {
+        return None;
+    };
+    Some((level, &i[20 + len..]))
+}
+
+/// Are the `n` digits at `s[0..]` (followed by `#`) repeated right after
+/// the `#` and followed by `:`? Compared as words, for `n` up to 8.
+#[inline]
+fn same_digits(s: &[u8], n: usize) -> bool {
+    let word = |i: usize| {
+        s.get(i..i + 8)
+            .and_then(|w| w.try_into().ok())
+            .map(u64::from_le_bytes)
+    };
+    let (Some(a), Some(b)) = (word(0), word(n + 1)) else {
+        return false;
+    };
+    let mask = if n >= 8 { u64::MAX } else { (1 << (8 * n)) - 1 };
+    n <= 8 && (a ^ b) & mask == 0 && s.get(2 * n + 1) == Some(&b':')
+}
+
 /// 1 to 9 leading digits: (value, count). Longer numbers are left to the
 /// grammar.
 #[inline]
 fn short_number(s: &[u8]) -> Option<(u32, usize)> {
+    if let Some((v, n)) = bytes::leading_digits8(s) {
+        if n < 8 {
+            return (n > 0).then_some((v, n));
+        }
+    }
     let mut v = 0u32;
     let mut n = 0;
     while n < s.len() && s[n].is_ascii_digit() {

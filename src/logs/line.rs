@@ -108,6 +108,24 @@ pub struct Fields<'a> {
     pub bytes_upstream: Option<&'a [u8]>,
 }
 
+impl Fields<'_> {
+    /// No fields (the same as `Fields::default()`, usable in a constant).
+    pub const EMPTY: Fields<'static> = Fields {
+        client: None,
+        udp: false,
+        server: None,
+        request: None,
+        subrequest: None,
+        upstream: None,
+        host: None,
+        referrer: None,
+        resolver: None,
+        login: None,
+        bytes_client: None,
+        bytes_upstream: None,
+    };
+}
+
 /// A parsed line. Slices borrow from the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line<'a> {
@@ -136,6 +154,25 @@ pub struct Line<'a> {
     pub prefix_len: usize,
 }
 
+impl Line<'_> {
+    /// A line with nothing in it, for [`Parser::parse_into`] to fill.
+    pub const EMPTY: Line<'static> = Line {
+        time: None,
+        level: None,
+        pid: None,
+        tid: None,
+        cid: None,
+        head: b"",
+        text: b"",
+        message: b"",
+        errno: None,
+        action: None,
+        fields: Fields::EMPTY,
+        config_location: None,
+        prefix_len: 0,
+    };
+}
+
 /// Parse one line (without its newline; a trailing CR is ignored). `None`
 /// means it is not an error.log line.
 pub fn parse(raw: &[u8]) -> Option<Line<'_>> {
@@ -152,6 +189,15 @@ pub struct Parser {
 impl Parser {
     /// Same result as [`parse`].
     pub fn parse<'a>(&mut self, raw: &'a [u8]) -> Option<Line<'a>> {
+        let mut line = Line::EMPTY;
+        self.parse_into(raw, &mut line).then_some(line)
+    }
+
+    /// [`Parser::parse`] into `out`, which is overwritten whole: `false`
+    /// (and `out` unspecified) when it is not an error.log line. A reader
+    /// of many lines keeps one `Line` and fills it line after line instead
+    /// of moving a new one (a few hundred bytes) out of each call.
+    pub fn parse_into<'a>(&mut self, raw: &'a [u8], out: &mut Line<'a>) -> bool {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         // Nearly every line is exactly `YYYY/MM/DD HH:MM:SS [level]
         // PID#TID: *CID `: read that at fixed offsets. Anything else goes
@@ -159,9 +205,22 @@ impl Parser {
         // these lines.
         if let Some((t, level, (pid, tid, cid), rest)) = header::canonical(raw, &mut self.last_time)
         {
-            return Some(body_after_ids(rest, Some(t), Some(level), pid, tid, cid, 0));
+            out.time = Some(t);
+            out.level = Some(level);
+            out.pid = pid;
+            out.tid = tid;
+            out.cid = cid;
+            out.prefix_len = 0;
+            body_into(rest, out);
+            return true;
         }
-        parse_other(raw)
+        match parse_other(raw) {
+            Some(l) => {
+                *out = l;
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -211,26 +270,30 @@ fn body_after_ids(
     cid: Option<u64>,
     start: usize,
 ) -> Line<'_> {
-    let (head, fields) = split_tail(rest);
-    let (text, action) = split_action(head);
-    let (message, errno) = split_errno(text);
-    let config_location = config_location(message);
-
-    Line {
+    let mut line = Line {
         time,
         level,
         pid,
         tid,
         cid,
-        head,
-        text,
-        message,
-        errno,
-        action,
-        fields,
-        config_location,
         prefix_len: start,
-    }
+        ..Line::EMPTY
+    };
+    body_into(rest, &mut line);
+    line
+}
+
+/// Fill everything of `out` after the header from `rest`.
+fn body_into<'a>(rest: &'a [u8], out: &mut Line<'a>) {
+    let head = split_tail(rest, &mut out.fields);
+    let (text, action) = split_action(head);
+    let (message, errno) = split_errno(text);
+    out.head = head;
+    out.text = text;
+    out.message = message;
+    out.errno = errno;
+    out.action = action;
+    out.config_location = config_location(message);
 }
 
 /// Where the nginx header starts: at once for plain lines, else behind a

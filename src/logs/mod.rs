@@ -362,35 +362,31 @@ fn process_block(
     };
     let mut line_no = first;
     let mut last_time = None;
-    for (raw, n, mut parsed) in record::records(block.bytes()) {
-        let verdict = match &parsed {
-            Some(l) => classifier.classify(l),
+    let mut records = record::Records::new(block.bytes());
+    let mut line = line::Line::EMPTY;
+    let mut bare;
+    while let Some((raw, n, ok)) = records.next_into(&mut line) {
+        let (parsed, verdict) = if ok {
+            (Some(&line), classifier.classify(&line))
+        } else {
             // A message pasted without its date and level still counts
             // when the cause table knows it.
-            None => match line::parse_bare(raw)
-                .and_then(|l| classify::classify_bare(&l).map(|v| (l, v)))
+            bare = line::parse_bare(raw);
+            match bare
+                .as_ref()
+                .and_then(|l| classify::classify_bare(l).map(|v| (l, v)))
             {
-                Some((l, v)) => {
-                    parsed = Some(l);
-                    v
-                }
-                None => classify::unparsable(),
-            },
+                Some((l, v)) => (Some(l), v),
+                None => (None, classify::unparsable()),
+            }
         };
         agg.continuation += n - 1;
-        if active && !filters.pass(parsed.as_ref(), verdict.cause, &mut last_time) {
+        if active && !filters.pass(parsed, verdict.cause, &mut last_time) {
             agg.filtered += 1;
             line_no += n;
             continue;
         }
-        agg.add(
-            block.input,
-            line_no,
-            raw,
-            parsed.as_ref(),
-            &verdict,
-            scratch,
-        );
+        agg.add(block.input, line_no, raw, parsed, &verdict, scratch);
         if let Some(out) = out.as_deref_mut() {
             ndjson::write_record(
                 out,
@@ -398,7 +394,7 @@ fn process_block(
                 line_no,
                 n,
                 raw,
-                parsed.as_ref(),
+                parsed,
                 &verdict,
             );
         }

@@ -90,40 +90,68 @@ pub fn open_tail(data: &[u8]) -> Option<usize> {
 /// record is one line unless its head [`opens`] and continuation lines
 /// follow; then the whole record is parsed as one line.
 pub fn records(data: &[u8]) -> impl Iterator<Item = (&[u8], u64, Option<Line<'_>>)> {
-    let mut at = 0;
-    let mut parser = line::Parser::default();
+    let mut records = Records::new(data);
     std::iter::from_fn(move || {
-        if at >= data.len() {
+        let mut line = Line::EMPTY;
+        let (raw, n, parsed) = records.next_into(&mut line)?;
+        Some((raw, n, parsed.then_some(line)))
+    })
+}
+
+/// The records of a block, as [`records`] gives them, each parsed into a
+/// `Line` the caller keeps from one record to the next.
+pub struct Records<'a> {
+    data: &'a [u8],
+    at: usize,
+    parser: line::Parser,
+}
+
+impl<'a> Records<'a> {
+    pub fn new(data: &'a [u8]) -> Records<'a> {
+        Records {
+            data,
+            at: 0,
+            parser: line::Parser::default(),
+        }
+    }
+
+    /// The next record: `(bytes, physical lines, parsed)`, its parse in
+    /// `line` when `parsed` (see [`line::Parser::parse_into`]).
+    pub fn next_into(&mut self, line: &mut Line<'a>) -> Option<(&'a [u8], u64, bool)> {
+        let data = self.data;
+        if self.at >= data.len() {
             return None;
         }
-        let start = at;
-        let (raw, next) = line_at(data, at);
-        at = next;
-        let head = parser.parse(raw);
-        match &head {
-            Some(l) if opens(l) => {}
-            _ => return Some((raw, 1, head)),
+        let start = self.at;
+        let (raw, next) = line_at(data, self.at);
+        self.at = next;
+        if !self.parser.parse_into(raw, line) {
+            return Some((raw, 1, false));
+        }
+        if !opens(line) {
+            return Some((raw, 1, true));
         }
         let mut end = start + raw.len();
         let mut n = 1u64;
-        while at < data.len() && (n as usize) <= MAX_CONTINUATION {
-            let (cont, next) = line_at(data, at);
-            if parser.parse(cont).is_some() {
+        let mut cont_line = Line::EMPTY;
+        while self.at < data.len() && (n as usize) <= MAX_CONTINUATION {
+            let (cont, next) = line_at(data, self.at);
+            if self.parser.parse_into(cont, &mut cont_line) {
                 break;
             }
-            end = at + cont.len();
-            at = next;
+            end = self.at + cont.len();
+            self.at = next;
             n += 1;
             if closes(cont) {
                 break;
             }
         }
         if n == 1 {
-            return Some((raw, 1, head));
+            return Some((raw, 1, true));
         }
         let rec = &data[start..end];
-        Some((rec, n, parser.parse(rec)))
-    })
+        Some((rec, n, self.parser.parse_into(rec, line)))
+    }
 }
 
 /// The line starting at `at` (without its newline, cut to

@@ -77,8 +77,10 @@ fn key_at(s: &[u8]) -> Option<(Key, usize)> {
     })
 }
 
-/// Split the body into (message + action, fields).
-pub(super) fn split_tail(body: &[u8]) -> (&[u8], Fields<'_>) {
+/// Split the body into message + action (returned) and fields (written
+/// to `f`, whatever it held before).
+pub(super) fn split_tail<'a>(body: &'a [u8], f: &mut Fields<'a>) -> &'a [u8] {
+    *f = Fields::EMPTY;
     // The HTTP/stream/mail tail starts at `, client: ` or `, udp client: `:
     // one pass over the commas (messages rarely have any before the tail).
     let mut loose: Option<usize> = None;
@@ -90,42 +92,45 @@ pub(super) fn split_tail(body: &[u8]) -> (&[u8], Fields<'_>) {
         if !starts_with_short(after, b" client: ") && !starts_with_short(after, b" udp client: ") {
             continue;
         }
-        if let Some(fields) = parse_fields(&body[start + 2..], true) {
-            return (&body[..start], fields);
+        if parse_fields(&body[start + 2..], true, f) {
+            return &body[..start];
         }
         loose = Some(start);
     }
     if let Some(start) = loose {
-        if let Some(fields) = parse_fields(&body[start + 2..], false) {
-            return (&body[..start], fields);
+        if parse_fields(&body[start + 2..], false, f) {
+            return &body[..start];
         }
     }
     // Resolver connection lines: `... while resolving, resolver: 1.2.3.4:53`.
     if let Some(pos) = bytes::rfind_seq(body, b", resolver: ", 0) {
-        if let Some(fields) = parse_fields(&body[pos + 2..], false) {
-            return (&body[..pos], fields);
+        if parse_fields(&body[pos + 2..], false, f) {
+            return &body[..pos];
         }
     }
-    (body, Fields::default())
+    body
 }
 
-/// Parse `KEY: VALUE, KEY: VALUE...` to the end of `s`. In strict mode
-/// unquoted client/server values have no spaces, which rejects a
-/// `, client: ` quoted inside the message. Each key ranks above the one
-/// before it (see [`value_at`]), so none appears twice.
-fn parse_fields(s: &[u8], strict: bool) -> Option<Fields<'_>> {
-    let mut f = Fields::default();
+/// Parse `KEY: VALUE, KEY: VALUE...` to the end of `s` into `f` (empty
+/// when called); `false`, with `f` left empty, when `s` is not such a
+/// tail. In strict mode unquoted client/server values have no spaces,
+/// which rejects a `, client: ` quoted inside the message. Each key ranks
+/// above the one before it (see [`value_at`]), so none appears twice.
+fn parse_fields<'a>(s: &'a [u8], strict: bool, f: &mut Fields<'a>) -> bool {
     if s.is_empty() {
-        return Some(f);
+        return true;
     }
-    let (mut key, mut at) = key_at(s)?;
+    let Some((mut key, mut at)) = key_at(s) else {
+        return false;
+    };
     loop {
         let (value, next) = value_at(s, at, key);
         if strict
             && matches!(key, Key::Client | Key::UdpClient | Key::Server)
             && bytes::find(value, b' ').is_some()
         {
-            return None;
+            *f = Fields::EMPTY;
+            return false;
         }
         match key {
             Key::Client => f.client = Some(value),
@@ -145,7 +150,7 @@ fn parse_fields(s: &[u8], strict: bool) -> Option<Fields<'_>> {
             Key::BytesUpstream => f.bytes_upstream = Some(value),
         }
         let Some((next_key, value_start)) = next else {
-            return Some(f);
+            return true;
         };
         key = next_key;
         at = value_start;
