@@ -104,7 +104,7 @@ fn a_finding_costs_a_few_hundred_bytes() {
         &out,
     );
     assert_eq!(code, Some(0));
-    // About 300 bytes of heap each, and some of the allocator's slack.
+    // About 225 bytes of heap each, and some of the allocator's slack.
     let per_finding = (with - without) * 1024 / 80_000;
     assert!(
         per_finding <= 700,
