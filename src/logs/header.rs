@@ -235,12 +235,7 @@ pub fn canonical<'a>(i: &'a [u8], last: &mut LastTime) -> Option<(i64, Level, Id
     if rest.get(n) != Some(&b'#') {
         return None;
     }
-    // A worker's main thread has the process's id: `1205#1205: `.
-    let (tid, m) = if same_digits(rest, n) {
-        (pid, n)
-    } else {
-        short_number(&rest[n + 1..])?
-    };
+    let (tid, m) = short_number(&rest[n + 1..])?;
     let at = n + 1 + m;
     if rest.get(at) != Some(&b':') || rest.get(at + 1) != Some(&b' ') {
         return None;
@@ -325,22 +320,6 @@ fn level_word(i: &[u8]) -> Option<(Level, &[u8])> {
         return None;
     };
     Some((level, &i[20 + len..]))
-}
-
-/// Are the `n` digits at `s[0..]` (followed by `#`) repeated right after
-/// the `#` and followed by `:`? Compared as words, for `n` up to 8.
-#[inline]
-fn same_digits(s: &[u8], n: usize) -> bool {
-    let word = |i: usize| {
-        s.get(i..i + 8)
-            .and_then(|w| w.try_into().ok())
-            .map(u64::from_le_bytes)
-    };
-    let (Some(a), Some(b)) = (word(0), word(n + 1)) else {
-        return false;
-    };
-    let mask = if n >= 8 { u64::MAX } else { (1 << (8 * n)) - 1 };
-    n <= 8 && (a ^ b) & mask == 0 && s.get(2 * n + 1) == Some(&b':')
 }
 
 /// 1 to 9 leading digits: (value, count). Longer numbers are left to the
