@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::channel;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use aggregate::{Aggregate, FxMap};
@@ -426,6 +426,65 @@ fn renumber(agg: &mut Aggregate, mut blocks: Vec<(u64, u32, u64)>) {
     agg.renumber(|seq| first.get(&seq).copied());
 }
 
+/// Blocks taken for ordered output (ndjson events) and not yet written.
+/// Bounded: when the events' reader is slow (a pager, a pipe nobody
+/// drains), the workers wait instead of reading the whole input ahead and
+/// holding its events in memory. Blocks are taken in order after a place
+/// is won, so the block the writer waits for always holds a place: no
+/// deadlock.
+struct Window {
+    /// (places taken, closed).
+    state: Mutex<(usize, bool)>,
+    room: Condvar,
+    limit: usize,
+}
+
+impl Window {
+    fn new(limit: usize) -> Self {
+        Window {
+            state: Mutex::new((0, false)),
+            room: Condvar::new(),
+            limit: limit.max(1),
+        }
+    }
+
+    /// Wait for a place; `false` once closed.
+    fn enter(&self) -> bool {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        while st.0 >= self.limit && !st.1 {
+            st = self.room.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+        st.0 += 1;
+        !st.1
+    }
+
+    /// Give a place back.
+    fn leave(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.0 = st.0.saturating_sub(1);
+        self.room.notify_one();
+    }
+
+    /// Let every waiting worker go: a worker died, and the block it held
+    /// will never be written.
+    fn close(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.1 = true;
+        self.room.notify_all();
+    }
+}
+
+/// Closes the window if its worker panics.
+struct CloseOnPanic<'a>(&'a Window);
+
+impl Drop for CloseOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.close();
+        }
+    }
+}
+
 fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsError> {
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
@@ -453,6 +512,7 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
         seq: 0,
     });
     let (out_tx, out_rx) = channel::<(u64, Vec<u8>)>();
+    let window = Window::new(2 * threads);
     let done = AtomicBool::new(false);
 
     let mut write_error: Option<io::Error> = None;
@@ -460,7 +520,7 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
     let partials: Vec<Partial> = std::thread::scope(|s| {
         let mut workers = Vec::new();
         for _ in 0..threads {
-            let (source, shared, out_tx) = (&source, &shared, out_tx.clone());
+            let (source, shared, out_tx, window) = (&source, &shared, out_tx.clone(), &window);
             let (filters, names, bucket) = (&opts.filters, &names, opts.bucket);
             workers.push(s.spawn(move || {
                 let mut agg = Aggregate::new(bucket);
@@ -468,12 +528,19 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                 let mut scratch = Vec::with_capacity(256);
                 let mut classifier = classify::Classifier::new();
                 let mut block = Block::default();
+                let _close = CloseOnPanic(window);
                 loop {
+                    if ordered && !window.enter() {
+                        break;
+                    }
                     let more = match source.lock() {
                         Ok(mut src) => src.next_block(shared, &mut block),
                         Err(_) => false,
                     };
                     if !more {
+                        if ordered {
+                            window.leave();
+                        }
                         break;
                     }
                     if ordered {
@@ -527,6 +594,7 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                             shared.abort.store(true, Ordering::Relaxed);
                         }
                     }
+                    window.leave();
                 }
             }
             if write_error.is_none() {
