@@ -43,6 +43,11 @@ impl Text {
         &self.0
     }
 
+    /// Address of the shared allocation: equal for clones of one text.
+    pub fn addr(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const u8 as usize
+    }
+
     /// `s` whole, however long: for the replacement text of an [`Edit`],
     /// which must be what the fix writes.
     pub fn verbatim(s: &str) -> Text {

@@ -12,6 +12,7 @@ use crate::syntax::{Block, FileId};
 
 pub mod baseline;
 pub mod config;
+pub mod findings;
 pub mod grammar;
 pub mod refuse;
 pub mod registry;
@@ -21,6 +22,8 @@ pub mod scope;
 pub mod suppress;
 pub mod template;
 pub mod variables;
+
+pub use findings::Findings;
 
 /// An nginx version, `major.minor.patch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -14,14 +14,14 @@
 //!     severity: Warning,
 //!     summary: "`*_read_timeout` below a floor: slow responses become 504",
 //!     options: Options,            // optional: a serde type, default `()`
-//!     check: check,                // fn(&RuleContext<'_, Options>, &mut Vec<Diagnostic>)
+//!     check: check,                // fn(&RuleContext<'_, Options>, &mut Findings)
 //! };
 //! ```
 
 use serde::de::{DeserializeOwned, Deserializer};
 use serde::Deserialize;
 
-use super::LintOptions;
+use super::{Findings, LintOptions};
 use crate::diag::{Diagnostic, Severity, Text};
 use crate::model::values::{parse_size, parse_time, Millis};
 use crate::model::Model;
@@ -51,7 +51,7 @@ impl RuleMeta {
 
 /// Runs a rule over the model: deserializes its options (or takes the
 /// defaults) and calls its check.
-pub type RunFn = fn(&Model<'_>, &LintOptions, Option<&toml::Table>, &mut Vec<Diagnostic>);
+pub type RunFn = fn(&Model<'_>, &LintOptions, Option<&toml::Table>, &mut Findings);
 
 /// Checks a rule's options table (`[rules."<id>"]` of `.ngxray.toml`).
 pub type OptionsFn = fn(&toml::Table) -> Result<(), OptionError>;
@@ -118,8 +118,8 @@ pub fn run<O: DeserializeOwned + Default>(
     model: &Model<'_>,
     lint: &LintOptions,
     table: Option<&toml::Table>,
-    out: &mut Vec<Diagnostic>,
-    check: fn(&RuleContext<'_, O>, &mut Vec<Diagnostic>),
+    out: &mut Findings,
+    check: fn(&RuleContext<'_, O>, &mut Findings),
 ) {
     let options = table
         .and_then(|t| toml::Value::Table(t.clone()).try_into::<O>().ok())

@@ -18,7 +18,7 @@
 
 use super::registry;
 use super::rule::{Check, Rule};
-use super::{LintOptions, LintOutcome};
+use super::{Findings, LintOptions, LintOutcome};
 use crate::diag::Diagnostic;
 use crate::model::{Context, Model};
 
@@ -43,7 +43,9 @@ pub fn runs(rule: &Rule, opts: &LintOptions) -> bool {
 
 /// Build the model of the outcome's roots and run every selected rule (on
 /// all cores when `parallel`). The findings come one list per rule, in the
-/// registry's order.
+/// registry's order. They are kept packed ([`Findings`]) while the model
+/// is alive and unpacked after it is dropped, so that the model and the
+/// whole findings never take memory at the same time.
 pub fn check(outcome: &LintOutcome, opts: &LintOptions, parallel: bool) -> Vec<Vec<Diagnostic>> {
     let roots: Vec<(crate::syntax::FileId, Context)> =
         outcome.roots.iter().map(|r| (r.file, r.context)).collect();
@@ -55,22 +57,24 @@ pub fn check(outcome: &LintOutcome, opts: &LintOptions, parallel: bool) -> Vec<V
         .filter(|rule| runs(rule, opts))
         .collect();
     let one = |rule: &&Rule| {
-        let mut v = Vec::new();
+        let mut found = Findings::new();
         if let Check::Model { run, .. } = rule.check {
             run(
                 &model,
                 opts,
                 opts.settings.options.get(rule.meta.id),
-                &mut v,
+                &mut found,
             );
         }
-        v
+        found
     };
-    if parallel {
+    let packed: Vec<Findings> = if parallel {
         selected.par_iter().map(one).collect()
     } else {
         selected.iter().map(one).collect()
-    }
+    };
+    drop(model);
+    packed.into_iter().map(Findings::into_vec).collect()
 }
 
 /// Closest name by edit distance (for "did you mean"), when close enough.

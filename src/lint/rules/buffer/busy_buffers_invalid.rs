@@ -7,10 +7,10 @@
 //! `*_buffer_size` and one buffer, so raising `proxy_buffer_size` alone to 16k
 //! with the default `proxy_buffers 8 4k` stops nginx from loading.
 
+use crate::lint::Findings;
 use serde::Deserialize;
 
 use super::{format_size, BUFFERED_PREFIXES};
-use crate::diag::Diagnostic;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rule::{RuleContext, Size};
 use crate::lint::rules::diag;
@@ -161,7 +161,7 @@ fn shown(name: &str, value: u64, s: &Setting<'_>) -> String {
     }
 }
 
-fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Findings) {
     let m = cx.model;
     let opts = &cx.options;
     let page = opts.page_size.map(|s| s.0).unwrap_or(4096);

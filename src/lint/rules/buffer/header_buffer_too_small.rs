@@ -3,10 +3,10 @@
 //! Set below one memory page (4k, nginx's default), a large `Set-Cookie`, JWT
 //! or redirect URL overflows it: "upstream sent too big header", 502.
 
+use crate::lint::Findings;
 use serde::Deserialize;
 
 use super::{format_size, HEADER_BUFFER_PREFIXES};
-use crate::diag::Diagnostic;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rule::{RuleContext, Size};
 use crate::lint::rules::diag;
@@ -35,7 +35,7 @@ pub struct Options {
 
 const DEFAULT_MIN: u64 = 4096;
 
-fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Findings) {
     let m = cx.model;
     let opts = &cx.options;
     let min = opts.min_size.map(|s| s.0).unwrap_or(DEFAULT_MIN);

@@ -3,7 +3,7 @@
 //! and round-robins over both; a backend listening on one stack refuses
 //! half the attempts, and the single-server guard no longer applies.
 
-use crate::diag::Diagnostic;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -24,7 +24,7 @@ fn help(port: Option<u16>) -> String {
     format!("write the address the backend listens on: `127.0.0.1{p}` (or `[::1]{p}` for an IPv6-only backend)")
 }
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     // One root cause (the name `localhost`), one finding: the first use,
     // the others as related spans.

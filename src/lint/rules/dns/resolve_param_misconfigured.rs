@@ -3,7 +3,7 @@
 //! without a `resolver` in the upstream or `http{}`, or under a balancer
 //! that cannot re-resolve.
 
-use crate::diag::Diagnostic;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -23,7 +23,7 @@ const META: RuleMeta = RULE.meta;
 /// Third-party balancers known not to support run-time resolution.
 const NO_RESOLVE_BALANCERS: &[&str] = &["fair", "consistent_hash", "chash", "sticky"];
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     let new_enough = cx.lint.plus || cx.lint.nginx_version >= NginxVersion(1, 27, 3);
     for (_, u) in m.upstreams.explicit() {

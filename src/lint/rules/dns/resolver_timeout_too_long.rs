@@ -2,12 +2,12 @@
 //! run time, a long `resolver_timeout` (default 30s) makes every request
 //! wait that long for a dead DNS server before it fails with 502.
 
+use crate::lint::Findings;
 use std::collections::HashSet;
 
 use serde::Deserialize;
 
 use super::{runtime_host, RuntimeHost};
-use crate::diag::Diagnostic;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rule::{RuleContext, Time};
 use crate::lint::rules::diag;
@@ -39,7 +39,7 @@ impl Default for Options {
     }
 }
 
-fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Findings) {
     let m = cx.model;
     let opts = &cx.options;
     let max = opts.max.0;

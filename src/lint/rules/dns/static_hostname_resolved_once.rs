@@ -3,9 +3,9 @@
 //! nginx keeps the old addresses when the backend moves (container
 //! recreated, cloud load balancer rotated).
 
+use crate::lint::Findings;
 use serde::Deserialize;
 
-use crate::diag::Diagnostic;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::{diag, did_you_mean};
@@ -49,7 +49,7 @@ fn allowed(name: &str, allow: &[String]) -> bool {
 /// Docker's names for the host machine: stable for a container's life.
 const HOST_ALIASES: &[&str] = &["host.docker.internal", "gateway.docker.internal"];
 
-fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Findings) {
     let m = cx.model;
     let opts = &cx.options;
     let runtime_resolve =

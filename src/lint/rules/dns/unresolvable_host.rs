@@ -4,12 +4,13 @@
 //! names that do not resolve. nginx refuses to start on them: `host not
 //! found in upstream`. A name without a definite answer is an info.
 
+use crate::lint::Findings;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Severity;
 use crate::lint::rule::{PositiveTime, RuleContext};
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -45,7 +46,7 @@ impl Default for Options {
     }
 }
 
-fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Findings) {
     let m = cx.model;
     let opts = &cx.options;
     let settings = &cx.lint.resolve_with;

@@ -2,8 +2,8 @@
 //! (it contains variables) whose host can be a DNS name, with no `resolver`
 //! in effect: every request fails with `no resolver defined to resolve`.
 
+use crate::lint::Findings;
 use super::{runtime_host, RuntimeHost};
-use crate::diag::Diagnostic;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -19,7 +19,7 @@ pub const RULE: Rule = rule! {
 
 const META: RuleMeta = RULE.meta;
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     for p in &m.passes {
         if !p.target.has_variables {

@@ -12,7 +12,8 @@
 //! file is not at hand. Any other unreadable include on the way makes the
 //! level unknown and the rule stays quiet about it.
 
-use crate::diag::{Diagnostic, Severity};
+use crate::lint::Findings;
+use crate::diag::Severity;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -119,7 +120,7 @@ fn push_shown(out: &mut String, o: &Item<'_>) {
     }
 }
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     let modern = modern_defaults(cx.lint);
     // Variables `auth_request_set` fills: empty at a level that turns

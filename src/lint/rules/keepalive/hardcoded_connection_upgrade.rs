@@ -4,10 +4,10 @@
 //! the backend is asked to switch protocols on plain requests and the
 //! upstream connection cannot be kept alive.
 
+use crate::lint::Findings;
 use std::collections::HashMap;
 
 use super::{conn_kind, plain_connection, upstream_keepalive, ConnKind, PlainConnection};
-use crate::diag::Diagnostic;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -69,7 +69,7 @@ fn serves_plain_requests(m: &Model<'_>, p: &Pass<'_>, cx: &RuleContext<'_>) -> b
     }
 }
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     // nothing to do unless some Connection header says upgrade or is a variable
     let candidate = m.entries.iter().any(|e| {

@@ -5,6 +5,7 @@
 //! connection" / "Connection reset by peer", a 502 for requests nginx cannot
 //! retry (POST, PATCH).
 
+use crate::lint::Findings;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -13,7 +14,6 @@ use super::{
     conn_kind, http_version_from, plain_connection_in, upstream_keepalive, ConnKind,
     PlainConnection,
 };
-use crate::diag::Diagnostic;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rule::{RuleContext, Time};
 use crate::lint::rules::diag;
@@ -79,7 +79,7 @@ fn reuses<'a>(
     }
 }
 
-fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Findings) {
     let m = cx.model;
     let opts = &cx.options;
     let global = opts

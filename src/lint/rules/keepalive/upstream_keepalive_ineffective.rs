@@ -4,13 +4,14 @@
 //! (nginx's defaults before 1.29.7), FastCGI without `fastcgi_keep_conn on`,
 //! or uwsgi/SCGI, which have no keepalive at all.
 
+use crate::lint::Findings;
 use std::borrow::Cow;
 
 use super::{
     conn_kind, http_version_from, modern_defaults, plain_connection_in, upstream_keepalive,
     ConnKind, PlainConnection,
 };
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Severity;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -28,7 +29,7 @@ pub const RULE: Rule = rule! {
 
 const META: RuleMeta = RULE.meta;
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     let modern = modern_defaults(cx.lint);
     let mut lists = stock::Lists::new(m, "proxy_set_header");

@@ -4,10 +4,10 @@
 //! `grpc_pass` to an HTTP/1 port, `proxy_pass` to gRPC's 50051. A heuristic
 //! (ports are conventions), hence info.
 
+use crate::lint::Findings;
 use serde::Deserialize;
 
 use super::location_path;
-use crate::diag::Diagnostic;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -83,7 +83,7 @@ fn mismatch(
     }
 }
 
-fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Findings) {
     let m = cx.model;
     let opts = &cx.options;
     for p in &m.passes {
@@ -167,7 +167,7 @@ fn report(
     proto: &str,
     right: &str,
     symptom: &str,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     let at = match port {
         Some(n) => format!("port {n}"),

@@ -4,8 +4,8 @@
 //! forwards them on its own — or, before nginx 1.29.7, over HTTP/1.0, which
 //! cannot upgrade.
 
+use crate::lint::Findings;
 use super::websocket_hint;
-use crate::diag::Diagnostic;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -22,7 +22,7 @@ pub const RULE: Rule = rule! {
 
 const META: RuleMeta = RULE.meta;
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     for p in &m.passes {
         if p.module != PassModule::Proxy {

@@ -6,6 +6,7 @@
 //! files)`, a 500. Without `worker_rlimit_nofile` the limit is the
 //! service's, which ngxray cannot see: that case is an info.
 
+use crate::lint::Findings;
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
@@ -38,7 +39,7 @@ pub struct Options {
 const DEFAULT_WORKER_CONNECTIONS: u64 = 512;
 const DEFAULT_NOFILE: u64 = 1024;
 
-fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Findings) {
     let m = cx.model;
     let opts = &cx.options;
     let assumed = opts.assumed_nofile_limit.unwrap_or(DEFAULT_NOFILE);

@@ -2,6 +2,7 @@
 //! `*_send_timeout` (proxy, fastcgi, uwsgi, scgi, grpc, memcached) below a
 //! floor (10s by default): a slow query or a cold cache becomes a 504.
 
+use crate::lint::Findings;
 use serde::Deserialize;
 
 use crate::diag::Diagnostic;
@@ -39,7 +40,7 @@ impl Default for Options {
     }
 }
 
-fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Findings) {
     let m = cx.model;
     let opts = &cx.options;
     let floor = opts.threshold.0;

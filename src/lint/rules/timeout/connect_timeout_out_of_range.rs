@@ -3,6 +3,7 @@
 //! 504) or below 1s for a backend that is not on this host (TLS and network
 //! jitter make connects fail spuriously).
 
+use crate::lint::Findings;
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
@@ -61,7 +62,7 @@ fn is_local(m: &Model<'_>, p: &Pass<'_>) -> bool {
     }
 }
 
-fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Findings) {
     let m = cx.model;
     let opts = &cx.options;
     let min = opts.min.0;

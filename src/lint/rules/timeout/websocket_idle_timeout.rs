@@ -2,7 +2,7 @@
 //! (passes `Upgrade`) with an effective `proxy_read_timeout` of 60s or less:
 //! a connection idle that long is closed by nginx.
 
-use crate::diag::Diagnostic;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -22,10 +22,12 @@ const META: RuleMeta = RULE.meta;
 /// Paths of frameworks that ping on their own (socket.io every 25s).
 const SELF_PINGING: &[&str] = &["socket.io", "sockjs"];
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     // One finding per server block and timeout: its other WebSocket
-    // locations are related spans (index of the finding in `out`).
+    // locations are related spans (index of the finding in `mine`, which
+    // is kept unpacked for that).
+    let mut mine: Vec<crate::diag::Diagnostic> = Vec::new();
     let mut per_server: rustc_hash::FxHashMap<(Option<crate::model::ScopeId>, u64), usize> =
         Default::default();
     let mut levels = vec![0u8; m.scopes.len()];
@@ -85,13 +87,13 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         let server = m.enclosing(p.scope, crate::model::Context::Server);
         if let Some(&i) = per_server.get(&(server, ms)) {
-            out[i].related.push(crate::diag::Label {
+            mine[i].related.push(crate::diag::Label {
                 span: p.directive.head_span(),
                 message: "another WebSocket location with this timeout".into(),
             });
             continue;
         }
-        per_server.insert((server, ms), out.len());
+        per_server.insert((server, ms), mine.len());
         let value = if e.is_set() {
             format_time(ms)
         } else {
@@ -109,6 +111,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(td) = e.directive {
             d = d.with_related(td.head_span(), "read timeout set here");
         }
-        out.push(d.with_help("set `proxy_read_timeout 1h;` (and `proxy_send_timeout 1h;`) in this location, or make the application ping more often than the timeout"));
+        mine.push(d.with_help("set `proxy_read_timeout 1h;` (and `proxy_send_timeout 1h;`) in this location, or make the application ping more often than the timeout"));
     }
+    out.append(&mut mine);
 }

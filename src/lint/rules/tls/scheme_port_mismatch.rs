@@ -3,9 +3,9 @@
 //! first fails the TLS handshake ("wrong version number"); the second sends
 //! plain HTTP to a TLS listener.
 
+use crate::lint::Findings;
 use serde::Deserialize;
 
-use crate::diag::Diagnostic;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -48,7 +48,7 @@ fn speaks_tls(p: &Pass<'_>) -> Option<bool> {
     }
 }
 
-fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Findings) {
     let m = cx.model;
     let opts = &cx.options;
     for p in &m.passes {

@@ -3,6 +3,7 @@
 //! server name, and backends that pick a certificate by name (CDNs, cloud
 //! load balancers, ingress controllers, shared hosting) abort it.
 
+use crate::lint::Findings;
 use std::collections::HashSet;
 
 use super::{static_targets, tls_prefix_of};
@@ -24,7 +25,7 @@ pub const RULE: Rule = rule! {
 
 const META: RuleMeta = RULE.meta;
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     let mut seen: HashSet<(Span, Option<Span>)> = HashSet::new();
     // one finding per server block and `*_ssl_server_name` setting, the

@@ -3,10 +3,10 @@
 //! for SNI and for certificate verification — is the group's name, not the
 //! backend's host name.
 
+use crate::lint::Findings;
 use std::collections::HashSet;
 
 use super::{group, tls_prefix};
-use crate::diag::Diagnostic;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -29,7 +29,7 @@ fn is_default_name(v: &str) -> bool {
     matches!(v, "$proxy_host" | "$host_from_pass")
 }
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     let mut seen: HashSet<Span> = HashSet::new();
     for p in &m.passes {

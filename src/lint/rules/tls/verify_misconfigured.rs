@@ -5,10 +5,11 @@
 //! ordinary certificate chains (`proxy_ssl_verify_depth` 1, the default:
 //! at most one intermediate CA).
 
+use crate::lint::Findings;
 use std::collections::HashSet;
 
 use super::tls_prefix;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Severity;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -42,7 +43,7 @@ fn ssl_prefix(p: &Pass<'_>) -> Option<&'static str> {
     })
 }
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     let mut seen: HashSet<Span> = HashSet::new();
     for p in &m.passes {

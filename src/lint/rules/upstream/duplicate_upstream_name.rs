@@ -1,7 +1,7 @@
 //! `upstream/duplicate-upstream-name`: two `upstream {}` blocks with the same
 //! name in one configuration; nginx stops with `duplicate upstream "name"`.
 
-use crate::diag::Diagnostic;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -16,7 +16,7 @@ pub const RULE: Rule = rule! {
 
 const META: RuleMeta = RULE.meta;
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     for (id, u) in m.upstreams.explicit() {
         let (Some(d), Some(scope)) = (u.directive, u.scope) else {

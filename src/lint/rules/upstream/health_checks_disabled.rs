@@ -2,7 +2,7 @@
 //! multi-server group: nginx never takes it out, so while it is down every
 //! request sent to it pays a connect error or timeout before the retry.
 
-use crate::diag::Diagnostic;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -17,7 +17,7 @@ pub const RULE: Rule = rule! {
 
 const META: RuleMeta = RULE.meta;
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     for (_, u) in m.upstreams.explicit() {
         let Some(d) = u.directive else { continue };

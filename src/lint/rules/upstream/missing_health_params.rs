@@ -3,7 +3,7 @@
 //! takes a peer out for 10s, and one error per peer inside 10s leaves
 //! `no live upstreams`.
 
-use crate::diag::Diagnostic;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -18,7 +18,7 @@ pub const RULE: Rule = rule! {
 
 const META: RuleMeta = RULE.meta;
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     for (_, u) in m.upstreams.explicit() {
         let Some(d) = u.directive else { continue };

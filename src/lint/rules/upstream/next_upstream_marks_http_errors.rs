@@ -3,7 +3,8 @@
 //! those responses as failed attempts; one broken endpoint answering 500
 //! everywhere ejects every peer of a multi-server group.
 
-use crate::diag::{Diagnostic, Severity};
+use crate::lint::Findings;
+use crate::diag::Severity;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -22,7 +23,7 @@ const META: RuleMeta = RULE.meta;
 
 const COUNTED: &[&str] = &["http_500", "http_502", "http_503", "http_504", "http_429"];
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     let mut seen: FxHashSet<Span> = FxHashSet::default();
     // per module: `*_next_upstream`, memoized per level

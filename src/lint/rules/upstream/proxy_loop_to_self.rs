@@ -4,9 +4,9 @@
 //! selects the same server: each request proxies to itself until worker
 //! connections or file descriptors run out.
 
+use crate::lint::Findings;
 use std::net::IpAddr;
 
-use crate::diag::Diagnostic;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -118,7 +118,7 @@ fn is_default_for(m: &Model<'_>, server: ScopeId, port: u16) -> bool {
 
 const SELF_VARS: &[&str] = &["$host", "$http_host", "$server_name"];
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     for p in &m.passes {
         if p.module != PassModule::Proxy {

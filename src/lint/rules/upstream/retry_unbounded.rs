@@ -3,9 +3,9 @@
 //! wait servers × timeout before its final 502/504, far beyond the load
 //! balancer or CDN in front, which then answers 504 itself.
 
+use crate::lint::Findings;
 use serde::Deserialize;
 
-use crate::diag::Diagnostic;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rule::{RuleContext, Time};
 use crate::lint::rules::diag;
@@ -43,7 +43,7 @@ impl Default for Options {
     }
 }
 
-fn check(cx: &RuleContext<'_, Options>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_, Options>, out: &mut Findings) {
     let m = cx.model;
     let opts = &cx.options;
     let max_total = opts.max_total.0;

@@ -4,7 +4,7 @@
 //! `no live upstreams`. A `backup` server keeps the group live (requests go
 //! to it meanwhile), and `localhost` is `dns/localhost-dual-stack`'s.
 
-use crate::diag::Diagnostic;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -19,7 +19,7 @@ pub const RULE: Rule = rule! {
 
 const META: RuleMeta = RULE.meta;
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     for (_, u) in m.upstreams.explicit() {
         let Some(d) = u.directive else { continue };

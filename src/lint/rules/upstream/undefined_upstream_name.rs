@@ -4,7 +4,7 @@
 //! bare name without port stops nginx with `no port in upstream`; for
 //! `proxy_pass http://name` nginx treats the typo as a host name.
 
-use crate::diag::Diagnostic;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::{diag, did_you_mean};
@@ -20,7 +20,7 @@ pub const RULE: Rule = rule! {
 
 const META: RuleMeta = RULE.meta;
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     for p in &m.passes {
         let t = &p.target;

@@ -3,7 +3,7 @@
 //! upstream through a variable ngxray cannot evaluate). Often a leftover or
 //! a typo on the using side.
 
-use crate::diag::Diagnostic;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;
@@ -19,7 +19,7 @@ pub const RULE: Rule = rule! {
 
 const META: RuleMeta = RULE.meta;
 
-fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check(cx: &RuleContext<'_>, out: &mut Findings) {
     let m = cx.model;
     // names a variable pass can produce; None = cannot tell (then stay quiet)
     let mut dynamic: Vec<String> = Vec::new();
