@@ -203,6 +203,37 @@ fn file_truncated_during_the_read_is_reported_not_fatal() {
     );
 }
 
+/// NDJSON events nobody reads stall the run: it neither reads the rest of
+/// the file ahead nor holds its events in memory (it held 133 MB for this
+/// 46 MB log).
+#[test]
+fn events_nobody_reads_stall_the_run_in_little_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("error.log");
+    std::fs::write(&path, lines(1, 200_000)).unwrap();
+    let mut child = start(
+        &["logs", "--format", "ndjson", "--threads", "2"],
+        Some(path.as_path()),
+        Stdio::null(),
+    );
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let rss_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS");
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut out, &mut rest).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(rest.iter().filter(|&&b| b == b'\n').count() + 1, 200_000);
+    assert!(rss_kib < 80 * 1024, "{rss_kib} KiB resident while stalled");
+}
+
 #[test]
 fn file_replaced_during_the_read_is_read_to_its_end() {
     let dir = tempfile::tempdir().unwrap();
