@@ -147,14 +147,22 @@ fn zcat_lines(path: &Path) -> u64 {
     n + u64::from(data.last().is_some_and(|&b| b != b'\n'))
 }
 
-#[test]
-fn file_truncated_during_the_read_is_reported_not_fatal() {
+/// A log of `total` lines, and `ngxray logs --format ndjson` started on
+/// it with its first event read: the rest of its events wait in a pipe
+/// nobody reads, which stalls the run after a few blocks, in the middle of
+/// the file.
+fn stalled_ndjson(
+    total: u64,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    Child,
+    BufReader<ChildStdout>,
+    String,
+) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("error.log");
-    let total = 200_000;
     std::fs::write(&path, lines(1, total)).unwrap();
-    // NDJSON to a pipe nobody reads stalls the run after a few blocks, in
-    // the middle of the file; then the file is truncated (copytruncate).
     let mut child = start(
         &["logs", "--format", "ndjson", "--threads", "2"],
         Some(path.as_path()),
@@ -163,6 +171,15 @@ fn file_truncated_during_the_read_is_reported_not_fatal() {
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
+    (dir, path, child, out, first)
+}
+
+#[test]
+fn file_truncated_during_the_read_is_reported_not_fatal() {
+    let total = 200_000;
+    // The run stalls in the middle of the file; then the file is truncated
+    // (copytruncate).
+    let (_dir, path, child, mut out, first) = stalled_ndjson(total);
     assert!(first.contains("\"line\":1,"), "{first}");
     std::thread::sleep(Duration::from_millis(300));
     std::fs::OpenOptions::new()
@@ -208,17 +225,7 @@ fn file_truncated_during_the_read_is_reported_not_fatal() {
 /// 46 MB log).
 #[test]
 fn events_nobody_reads_stall_the_run_in_little_memory() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("error.log");
-    std::fs::write(&path, lines(1, 200_000)).unwrap();
-    let mut child = start(
-        &["logs", "--format", "ndjson", "--threads", "2"],
-        Some(path.as_path()),
-        Stdio::null(),
-    );
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
+    let (_dir, _path, child, mut out, _first) = stalled_ndjson(200_000);
     std::thread::sleep(Duration::from_millis(500));
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
     let rss_kib: u64 = status
@@ -236,18 +243,8 @@ fn events_nobody_reads_stall_the_run_in_little_memory() {
 
 #[test]
 fn file_replaced_during_the_read_is_read_to_its_end() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("error.log");
     let total = 150_000;
-    std::fs::write(&path, lines(1, total)).unwrap();
-    let mut child = start(
-        &["logs", "--format", "ndjson"],
-        Some(path.as_path()),
-        Stdio::null(),
-    );
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
+    let (dir, path, child, mut out, _first) = stalled_ndjson(total);
     std::thread::sleep(Duration::from_millis(300));
     // Rename rotation: the old file is moved away, a new one created.
     std::fs::rename(&path, dir.path().join("error.log.1")).unwrap();
