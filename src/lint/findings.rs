@@ -6,7 +6,7 @@
 //! boxed [`Details`](crate::diag::Details) of about 160 bytes plus one
 //! allocation for its related spans and one for its fix's edits (about 230
 //! bytes in all), while what differs from one finding to the next is a few
-//! spans: the texts are shared ([`Text`]). Packed, a finding is 40 bytes
+//! spans: the texts are shared ([`Text`]). Packed, a finding is 44 bytes
 //! plus 16 per related span or edit, its texts numbered in a table of the
 //! list. [`crate::lint::rules::check`] drops the model (about as large as
 //! the findings of a config that fires on every location) before it unpacks
@@ -37,8 +37,8 @@ struct Packed {
     label: u32,
     help: u32,
     fix_message: u32,
-    related: u16,
-    edits: u16,
+    related: u32,
+    edits: u32,
     rule: u16,
     severity: Severity,
     /// 0: no fix, 1: unsafe fix, 2: safe fix.
@@ -147,7 +147,7 @@ impl Findings {
                     Applicability::Unsafe => 1,
                     Applicability::Safe => 2,
                 };
-                (kind, self.text(&f.message), f.edits.len() as u16)
+                (kind, self.text(&f.message), f.edits.len() as u32)
             }
         };
         let packed = Packed {
@@ -156,7 +156,7 @@ impl Findings {
             label: self.opt_text(d.label.as_ref()),
             help: self.opt_text(d.help.as_ref()),
             fix_message,
-            related: d.related.len() as u16,
+            related: d.related.len() as u32,
             edits,
             rule: self.rule(d.rule),
             severity: d.severity,
@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn packed_findings_stay_small() {
-        assert!(std::mem::size_of::<Packed>() <= 40);
+        assert!(std::mem::size_of::<Packed>() <= 44);
         assert!(std::mem::size_of::<(Span, u32)>() <= 16);
     }
 
@@ -294,6 +294,21 @@ mod tests {
         }
         // Texts are shared, not copied.
         assert_eq!(back[0].message.addr(), back[2].message.addr());
+    }
+
+    #[test]
+    fn a_finding_may_have_more_related_spans_than_a_u16_counts() {
+        // One finding per server, its other locations related: a server
+        // can have 70,000 of them.
+        let mut d = Diagnostic::warning("timeout/websocket-idle-timeout", "x");
+        for i in 0..70_000 {
+            d = d.with_related(span(i, i + 1), "another");
+        }
+        let after = Diagnostic::info("a/b", "after").with_span(span(1, 2));
+        let mut f = Findings::new();
+        f.push(d.clone());
+        f.push(after.clone());
+        assert_eq!(f.into_vec(), vec![d, after]);
     }
 
     #[test]
