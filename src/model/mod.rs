@@ -66,8 +66,6 @@ pub struct ScopeEntry<'a> {
     pub directive: &'a Directive,
     /// The scope the directive is in.
     pub scope: ScopeId,
-    /// The block scope the directive opens, when it is a block.
-    pub opens: Option<ScopeId>,
     /// [`name_key`] of the name: scans compare these before names.
     key: u32,
 }
@@ -313,7 +311,6 @@ impl<'a> Model<'a> {
                 m.entries.push(ScopeEntry {
                     directive: d,
                     scope,
-                    opens: None,
                     key: name_key(d.name()),
                 });
                 m.scopes[scope.0 as usize].entries.push(id);
@@ -331,7 +328,6 @@ impl<'a> Model<'a> {
                     return false;
                 }
                 let s = m.new_scope(child, Some(d), Some(scope));
-                m.entries[id.0 as usize].opens = Some(s);
                 if matches!(child, Context::Upstream | Context::StreamUpstream) {
                     let up = m.upstreams.add_explicit(Upstream {
                         name: d.arg(0).unwrap_or_default().to_string(),
@@ -662,6 +658,12 @@ impl<'a> Model<'a> {
 mod tests {
     use super::*;
     use crate::load::LoadOptions;
+
+    /// An entry per directive: the model's largest arena.
+    #[test]
+    fn entries_stay_small() {
+        assert!(std::mem::size_of::<ScopeEntry<'_>>() <= 16);
+    }
 
     fn load(dump: &str) -> Loaded {
         let mut l = Loaded::default();
