@@ -431,37 +431,50 @@ fn renumber(agg: &mut Aggregate, mut blocks: Vec<(u64, u32, u64)>) {
 /// drains), the workers wait instead of reading the whole input ahead and
 /// holding its events in memory. Blocks are taken in order after a place
 /// is won, so the block the writer waits for always holds a place: no
-/// deadlock.
+/// deadlock. A place comes with an output buffer, given back once written
+/// and handed to the next block: a fresh 2 MB buffer per block cost its
+/// page faults every time.
 struct Window {
-    /// (places taken, closed).
-    state: Mutex<(usize, bool)>,
+    state: Mutex<WindowState>,
     room: Condvar,
     limit: usize,
+}
+
+#[derive(Default)]
+struct WindowState {
+    taken: usize,
+    closed: bool,
+    spare: Vec<Vec<u8>>,
 }
 
 impl Window {
     fn new(limit: usize) -> Self {
         Window {
-            state: Mutex::new((0, false)),
+            state: Mutex::new(WindowState::default()),
             room: Condvar::new(),
             limit: limit.max(1),
         }
     }
 
-    /// Wait for a place; `false` once closed.
-    fn enter(&self) -> bool {
+    /// Wait for a place, and take its (empty) buffer; `None` once closed.
+    fn enter(&self) -> Option<Vec<u8>> {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        while st.0 >= self.limit && !st.1 {
+        while st.taken >= self.limit && !st.closed {
             st = self.room.wait(st).unwrap_or_else(|p| p.into_inner());
         }
-        st.0 += 1;
-        !st.1
+        if st.closed {
+            return None;
+        }
+        st.taken += 1;
+        Some(st.spare.pop().unwrap_or_default())
     }
 
-    /// Give a place back.
-    fn leave(&self) {
+    /// Give a place back, with its buffer.
+    fn leave(&self, mut buf: Vec<u8>) {
+        buf.clear();
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        st.0 = st.0.saturating_sub(1);
+        st.taken = st.taken.saturating_sub(1);
+        st.spare.push(buf);
         self.room.notify_one();
     }
 
@@ -469,7 +482,7 @@ impl Window {
     /// will never be written.
     fn close(&self) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        st.1 = true;
+        st.closed = true;
         self.room.notify_all();
     }
 }
@@ -530,21 +543,27 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                 let mut block = Block::default();
                 let _close = CloseOnPanic(window);
                 loop {
-                    if ordered && !window.enter() {
-                        break;
-                    }
+                    // Ordered output: a place in the window, and its buffer.
+                    let place = if ordered {
+                        match window.enter() {
+                            Some(buf) => Some(buf),
+                            None => break,
+                        }
+                    } else {
+                        None
+                    };
                     let more = match source.lock() {
                         Ok(mut src) => src.next_block(shared, &mut block),
                         Err(_) => false,
                     };
                     if !more {
-                        if ordered {
-                            window.leave();
+                        if let Some(buf) = place {
+                            window.leave(buf);
                         }
                         break;
                     }
-                    if ordered {
-                        let mut out = Vec::with_capacity(block.len * 2);
+                    if let Some(mut out) = place {
+                        out.reserve(block.len * 2);
                         process_block(
                             &block,
                             &mut classifier,
@@ -594,7 +613,7 @@ fn run(opts: &Options, sink: Option<&mut dyn Write>) -> Result<Outcome, LogsErro
                             shared.abort.store(true, Ordering::Relaxed);
                         }
                     }
-                    window.leave();
+                    window.leave(buf);
                 }
             }
             if write_error.is_none() {
