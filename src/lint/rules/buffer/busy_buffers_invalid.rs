@@ -7,10 +7,10 @@
 //! `*_buffer_size` and one buffer, so raising `proxy_buffer_size` alone to 16k
 //! with the default `proxy_buffers 8 4k` stops nginx from loading.
 
-use crate::lint::Findings;
 use serde::Deserialize;
 
 use super::{format_size, BUFFERED_PREFIXES};
+use crate::lint::Findings;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rule::{RuleContext, Size};
 use crate::lint::rules::diag;

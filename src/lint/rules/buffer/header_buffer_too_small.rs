@@ -3,10 +3,10 @@
 //! Set below one memory page (4k, nginx's default), a large `Set-Cookie`, JWT
 //! or redirect URL overflows it: "upstream sent too big header", 502.
 
-use crate::lint::Findings;
 use serde::Deserialize;
 
 use super::{format_size, HEADER_BUFFER_PREFIXES};
+use crate::lint::Findings;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rule::{RuleContext, Size};
 use crate::lint::rules::diag;

@@ -2,12 +2,12 @@
 //! run time, a long `resolver_timeout` (default 30s) makes every request
 //! wait that long for a dead DNS server before it fails with 502.
 
-use crate::lint::Findings;
 use std::collections::HashSet;
 
 use serde::Deserialize;
 
 use super::{runtime_host, RuntimeHost};
+use crate::lint::Findings;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rule::{RuleContext, Time};
 use crate::lint::rules::diag;

@@ -3,9 +3,9 @@
 //! nginx keeps the old addresses when the backend moves (container
 //! recreated, cloud load balancer rotated).
 
-use crate::lint::Findings;
 use serde::Deserialize;
 
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::{diag, did_you_mean};

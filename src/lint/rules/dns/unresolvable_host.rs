@@ -4,13 +4,13 @@
 //! names that do not resolve. nginx refuses to start on them: `host not
 //! found in upstream`. A name without a definite answer is an info.
 
-use crate::lint::Findings;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::diag::Severity;
+use crate::lint::Findings;
 use crate::lint::rule::{PositiveTime, RuleContext};
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;

@@ -2,8 +2,8 @@
 //! (it contains variables) whose host can be a DNS name, with no `resolver`
 //! in effect: every request fails with `no resolver defined to resolve`.
 
-use crate::lint::Findings;
 use super::{runtime_host, RuntimeHost};
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;

@@ -4,10 +4,10 @@
 //! the backend is asked to switch protocols on plain requests and the
 //! upstream connection cannot be kept alive.
 
-use crate::lint::Findings;
 use std::collections::HashMap;
 
 use super::{conn_kind, plain_connection, upstream_keepalive, ConnKind, PlainConnection};
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;

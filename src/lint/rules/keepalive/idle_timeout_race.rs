@@ -5,7 +5,6 @@
 //! connection" / "Connection reset by peer", a 502 for requests nginx cannot
 //! retry (POST, PATCH).
 
-use crate::lint::Findings;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -14,6 +13,7 @@ use super::{
     conn_kind, http_version_from, plain_connection_in, upstream_keepalive, ConnKind,
     PlainConnection,
 };
+use crate::lint::Findings;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rule::{RuleContext, Time};
 use crate::lint::rules::diag;

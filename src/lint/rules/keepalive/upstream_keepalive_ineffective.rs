@@ -4,7 +4,6 @@
 //! (nginx's defaults before 1.29.7), FastCGI without `fastcgi_keep_conn on`,
 //! or uwsgi/SCGI, which have no keepalive at all.
 
-use crate::lint::Findings;
 use std::borrow::Cow;
 
 use super::{
@@ -12,6 +11,7 @@ use super::{
     ConnKind, PlainConnection,
 };
 use crate::diag::Severity;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;

@@ -4,10 +4,10 @@
 //! `grpc_pass` to an HTTP/1 port, `proxy_pass` to gRPC's 50051. A heuristic
 //! (ports are conventions), hence info.
 
-use crate::lint::Findings;
 use serde::Deserialize;
 
 use super::location_path;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;

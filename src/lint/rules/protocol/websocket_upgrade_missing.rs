@@ -4,8 +4,8 @@
 //! forwards them on its own — or, before nginx 1.29.7, over HTTP/1.0, which
 //! cannot upgrade.
 
-use crate::lint::Findings;
 use super::websocket_hint;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;

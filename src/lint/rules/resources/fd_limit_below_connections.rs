@@ -6,10 +6,10 @@
 //! files)`, a 500. Without `worker_rlimit_nofile` the limit is the
 //! service's, which ngxray cannot see: that case is an info.
 
-use crate::lint::Findings;
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;

@@ -2,10 +2,10 @@
 //! `*_send_timeout` (proxy, fastcgi, uwsgi, scgi, grpc, memcached) below a
 //! floor (10s by default): a slow query or a cold cache becomes a 504.
 
-use crate::lint::Findings;
 use serde::Deserialize;
 
 use crate::diag::Diagnostic;
+use crate::lint::Findings;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rule::{RuleContext, Time};
 use crate::lint::rules::diag;

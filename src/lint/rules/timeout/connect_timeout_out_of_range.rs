@@ -3,10 +3,10 @@
 //! 504) or below 1s for a backend that is not on this host (TLS and network
 //! jitter make connects fail spuriously).
 
-use crate::lint::Findings;
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity};
+use crate::lint::Findings;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rule::{RuleContext, Time};
 use crate::lint::rules::diag;

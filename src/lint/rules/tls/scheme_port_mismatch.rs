@@ -3,9 +3,9 @@
 //! first fails the TLS handshake ("wrong version number"); the second sends
 //! plain HTTP to a TLS listener.
 
-use crate::lint::Findings;
 use serde::Deserialize;
 
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;

@@ -3,11 +3,11 @@
 //! server name, and backends that pick a certificate by name (CDNs, cloud
 //! load balancers, ingress controllers, shared hosting) abort it.
 
-use crate::lint::Findings;
 use std::collections::HashSet;
 
 use super::{static_targets, tls_prefix_of};
 use crate::diag::Diagnostic;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;

@@ -3,10 +3,10 @@
 //! for SNI and for certificate verification — is the group's name, not the
 //! backend's host name.
 
-use crate::lint::Findings;
 use std::collections::HashSet;
 
 use super::{group, tls_prefix};
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;

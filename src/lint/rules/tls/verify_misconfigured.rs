@@ -5,11 +5,11 @@
 //! ordinary certificate chains (`proxy_ssl_verify_depth` 1, the default:
 //! at most one intermediate CA).
 
-use crate::lint::Findings;
 use std::collections::HashSet;
 
 use super::tls_prefix;
 use crate::diag::Severity;
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;

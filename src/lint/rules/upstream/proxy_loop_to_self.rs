@@ -4,9 +4,9 @@
 //! selects the same server: each request proxies to itself until worker
 //! connections or file descriptors run out.
 
-use crate::lint::Findings;
 use std::net::IpAddr;
 
+use crate::lint::Findings;
 use crate::lint::rule::RuleContext;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rules::diag;

@@ -3,9 +3,9 @@
 //! wait servers × timeout before its final 502/504, far beyond the load
 //! balancer or CDN in front, which then answers 504 itself.
 
-use crate::lint::Findings;
 use serde::Deserialize;
 
+use crate::lint::Findings;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::rule::{RuleContext, Time};
 use crate::lint::rules::diag;
