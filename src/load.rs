@@ -232,7 +232,10 @@ impl Loaded {
         }
         let (name, text) = if path == Path::new("-") {
             let mut buf = Vec::new();
+            // Never more than the limit + 1 bytes: `lint - < /dev/zero`
+            // ends with "file too large", not with the machine's memory.
             std::io::stdin()
+                .take(crate::syntax::MAX_FILE_LEN as u64 + 1)
                 .read_to_end(&mut buf)
                 .and_then(|_| within_limit(buf.len()))
                 .map_err(|source| LoadError::Io {
@@ -394,7 +397,10 @@ impl Loaded {
                     require_literal_leading_dot: true,
                 },
             ) {
-                Ok(it) => it.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
+                // Every match is opened, as nginx opens them: a dangling
+                // symlink or a directory in `sites-enabled/*` makes `nginx
+                // -t` fail, so it is an error here too, never skipped.
+                Ok(it) => it.filter_map(Result::ok).collect(),
                 Err(_) => Vec::new(),
             };
             // glob(3) without locale: byte order
@@ -445,10 +451,16 @@ impl Loaded {
         } else {
             format!("{code}: {text}")
         };
+        // nginx opens a directory and fails on its first read.
+        let call = if e.kind() == std::io::ErrorKind::IsADirectory {
+            "pread()"
+        } else {
+            "open()"
+        };
         self.diagnostics.push(
             Diagnostic::error(
                 "include/not-found",
-                format!("open() \"{}\" failed ({why})", path.display()),
+                format!("{call} \"{}\" failed ({why})", path.display()),
             )
             .with_span(span)
             .with_label("included here")
@@ -686,6 +698,18 @@ fn set_blocking(fd: std::os::unix::io::RawFd) -> std::io::Result<()> {
     Ok(())
 }
 
+/// EISDIR, as nginx reports a directory it was asked to read.
+fn is_a_directory() -> std::io::Error {
+    #[cfg(unix)]
+    {
+        std::io::Error::from_raw_os_error(libc::EISDIR)
+    }
+    #[cfg(not(unix))]
+    {
+        std::io::Error::from(std::io::ErrorKind::IsADirectory)
+    }
+}
+
 fn not_regular(what: &'static str) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidInput, what)
 }
@@ -700,6 +724,9 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = open_nonblocking(path)?;
     let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(is_a_directory());
+    }
     if !meta.is_file() {
         return Err(not_regular("not a regular file"));
     }
@@ -725,6 +752,7 @@ fn io_errno(e: &std::io::Error) -> (i32, String) {
     let text = match e.kind() {
         std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
         std::io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "Is a directory".to_string(),
         _ => e.to_string(),
     };
     (code, text)

@@ -460,6 +460,63 @@ fn fifos_and_dangling_symlinks_are_findings_not_hangs() {
     }
 }
 
+/// `include sites-enabled/*;` opens every match, as nginx does: a dangling
+/// symlink (a site removed from `sites-available/`) or a directory among
+/// them makes `nginx -t` fail, so each is an error in nginx's wording, not
+/// a match skipped into "no problems found". With nginx installed, `nginx
+/// -t` is asked too and must refuse the same config.
+#[cfg(unix)]
+#[test]
+fn glob_matches_that_are_not_files_are_errors_as_in_nginx() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let site = d.path().join("sites-enabled");
+    std::fs::create_dir_all(site.join("old")).expect("mkdir");
+    std::fs::write(site.join("a.conf"), "server { listen 127.0.0.1:8080; }\n").expect("write");
+    std::fs::write(
+        d.path().join("nginx.conf"),
+        "events {}\nhttp {\n  include sites-enabled/*;\n}\n",
+    )
+    .expect("write");
+    let lint = |dir: &std::path::Path| {
+        let out = run_bounded(dir, &["lint", "--format", "concise", "nginx.conf"]);
+        (out.status.code(), crate::util::stdout(&out))
+    };
+    let (code, text) = lint(d.path());
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "nginx.conf:3:3: error[include/not-found] pread() \"sites-enabled/old\" failed (21: Is a directory)"
+        ),
+        "{text}"
+    );
+    std::fs::remove_dir(site.join("old")).expect("rmdir");
+    std::os::unix::fs::symlink("../sites-available/gone.conf", site.join("gone.conf"))
+        .expect("symlink");
+    let (code, text) = lint(d.path());
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "nginx.conf:3:3: error[include/not-found] open() \"sites-enabled/gone.conf\" failed (2: No such file or directory)"
+        ),
+        "{text}"
+    );
+    if let Some(nginx) =
+        crate::util::nginx("glob_matches_that_are_not_files_are_errors_as_in_nginx")
+    {
+        let out = crate::util::nginx_test_config(&nginx, d.path());
+        let err = crate::util::stderr(&out);
+        assert!(!out.status.success(), "nginx -t accepted it: {err}");
+        assert!(
+            err.contains("gone.conf\" failed (2: No such file or directory)"),
+            "{err}"
+        );
+    }
+    // Without the dangling link, both accept it.
+    std::fs::remove_file(site.join("gone.conf")).expect("rm");
+    let (code, text) = lint(d.path());
+    assert_eq!(code, Some(0), "{text}");
+}
+
 /// A file name is text from the config's author as well (a pull request
 /// can add `a\x1b[2J.conf`): text, concise and GitHub outputs show its
 /// control characters escaped, and a line break in it cannot start a
