@@ -367,16 +367,25 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// A unified diff of one file's fix (`--- a/PATH` / `+++ b/PATH`).
-pub fn unified_diff(f: &FileFix) -> String {
-    let old = String::from_utf8_lossy(&f.old);
-    let new = String::from_utf8_lossy(&f.new);
+/// A unified diff of one file's fix (`--- a/PATH` / `+++ b/PATH`), byte
+/// for byte: the context lines are the file's own bytes (a Latin-1
+/// comment stays Latin-1), so that `patch` and `git apply` take it.
+pub fn unified_diff(f: &FileFix) -> Vec<u8> {
+    use std::io::Write;
     let path = f.path.display().to_string();
-    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
+    let diff = similar::TextDiff::from_lines(&f.old[..], &f.new[..]);
+    let mut udiff = diff.unified_diff();
+    udiff.context_radius(3);
+    let mut out = Vec::new();
+    // Hunk by hunk: `UnifiedDiff::to_writer` formats hunks as text, which
+    // replaces bytes that are not UTF-8. Writing to a Vec cannot fail.
+    for (i, hunk) in udiff.iter_hunks().enumerate() {
+        if i == 0 {
+            let _ = writeln!(out, "--- a/{path}\n+++ b/{path}");
+        }
+        let _ = hunk.to_writer(&mut out);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -14,6 +14,37 @@ use crate::util::{corpus, ngxray_in, stderr, stdout};
 
 const CONF: &str = "upstream app {\r\n    server 10.0.0.1:80;  # primary\r\n    server 10.0.0.2:80 weight=2;\r\n    keepalive 16;\r\n}\r\nserver {\r\n    listen 80;\r\n    location / {\r\n        proxy_pass http://app;   # main app\r\n        proxy_read_timeout 1s;\r\n    }\r\n}\r\n";
 
+/// A diff is the file's own bytes: a config with Latin-1 text and a control
+/// character (read lossily for the report) gets a diff that `git apply`
+/// takes and that gives exactly what `--fix` writes.
+#[test]
+fn diff_of_a_file_that_is_not_utf8_applies_byte_for_byte() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let conf: &[u8] = b"events {}\n# caf\xe9 \x07\nhttp {\n  upstream u { server 127.0.0.1:8080; keepalive 8; }\n  server { listen 80; location / { proxy_pass http://u; add_header X-A \"\xe9t\xe9\"; } }\n}\n";
+    std::fs::write(p.join("nginx.conf"), conf).unwrap();
+    std::fs::write(p.join("fixed.conf"), conf).unwrap();
+    let out = ngxray_in(p, &["lint", "--diff", "nginx.conf"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        out.stdout.windows(10).any(|w| w == b" # caf\xe9 \x07\n"),
+        "context lines are not the file's bytes: {}",
+        stdout(&out)
+    );
+    std::fs::write(p.join("fix.diff"), &out.stdout).unwrap();
+    let applied = std::process::Command::new("git")
+        .current_dir(p)
+        .args(["apply", "fix.diff"])
+        .output()
+        .expect("run git apply");
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    let out = ngxray_in(p, &["lint", "--fix", "fixed.conf"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let patched = std::fs::read(p.join("nginx.conf")).unwrap();
+    assert_eq!(patched, std::fs::read(p.join("fixed.conf")).unwrap());
+    assert!(patched.windows(4).any(|w| w == b"caf\xe9"));
+}
+
 #[test]
 fn diff_then_fix_keeps_layout_and_symlinks() {
     let d = tempfile::tempdir().unwrap();

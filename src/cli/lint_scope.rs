@@ -147,13 +147,20 @@ pub fn fixes(
             &outcome.loaded.sources,
             f.unsafe_fixes,
         );
-        let mut text = String::new();
+        let mut diff = Vec::new();
         let mut n = 0;
         for ff in &planned {
-            text.push_str(&fix::unified_diff(ff));
+            diff.extend_from_slice(&fix::unified_diff(ff));
             n += ff.fixes.len();
         }
-        super::write_out(text).map_err(|e| e.to_string())?;
+        // Exact bytes for `patch` and `git apply`; on a terminal, the
+        // config's control characters are masked (a pull request must not
+        // drive the reader's terminal through a diff either).
+        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            diff = crate::sanitize::mask_controls(&diff).into_owned();
+            diff = String::from_utf8_lossy(&diff).into_owned().into_bytes();
+        }
+        super::write_out_bytes(&diff).map_err(|e| e.to_string())?;
         eprintln!(
             "ngxray: {n} fix(es) in {} file(s) would be applied{}",
             planned.len(),

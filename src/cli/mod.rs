@@ -86,6 +86,13 @@ pub fn write_out(text: impl AsRef<str>) -> std::io::Result<()> {
         .and_then(|()| w.flush())
 }
 
+/// Write bytes to stdout as they are (a diff that `patch` must apply).
+pub fn write_out_bytes(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::stdout().lock();
+    w.write_all(bytes).and_then(|()| w.flush())
+}
+
 /// How a report write ended: a closed pipe (`ngxray … | head`) ends output
 /// quietly, as Unix tools do; any other error (a full disk, `> /dev/full`)
 /// is reported and is exit 2, never a silent success.
