@@ -168,11 +168,10 @@ def conditions(body, pos):
     return stack
 
 
-def main():
-    if len(sys.argv) not in (4, 5):
-        sys.exit(__doc__)
-    origin, commit, root = sys.argv[1:4]
-    so = sys.argv[4] if len(sys.argv) == 5 else None
+def commands(root):
+    """Every directive entry of the `ngx_command_t` arrays that an
+    `ngx_module_t` under `root` names: (path, module, name, flags, handler,
+    array body, entry position)."""
     files = sources(root)
     macros = defines(files)
     arrays = {}
@@ -195,8 +194,6 @@ def main():
                 modules.append((m.group(1), m.group(2), m.group(3)))
     if not modules:
         sys.exit("no ngx_module_t with directives under %s" % root)
-    w = sys.stdout
-    w.write("\t".join(HEADER) + "\n")
     entry = re.compile(
         r'\{\s*ngx_string\(\s*(?:"([^"]*)"|(\w+))\s*\)\s*,\s*([^,{}]+?)\s*,', re.S)
     for module, array, _type in modules:
@@ -209,39 +206,49 @@ def main():
                     sys.exit("%s: cannot resolve name %s" % (path, m.group(2)))
                 name = lit.strip('"')
             flags = flag_names(m.group(3), macros)
-            ctx = [c for f, c in CONTEXTS if f in flags]
-            if not ctx:
-                sys.exit("%s: %s has no context flag" % (path, name))
-            args, lo, hi = args_of(flags)
-            block = "NGX_CONF_BLOCK" in flags
             handler = body[m.end():].split(",", 1)[0].strip()
-            notes = []
-            if handler == "ngx_conf_set_flag_slot":
-                notes.append("value must be on|off")
-            notes.extend(conditions(body, m.start()))
-            notes.append("src %s %s" % (origin, commit[:8]))
-            row = {
-                "name": name,
-                "module": module,
-                "source_file": path,
-                "contexts": ",".join(ctx),
-                "args": args,
-                "min_args": lo,
-                "max_args": hi,
-                "is_block": "yes" if block else "no",
-                "opens_context": "(custom: %s)" % name if block else "",
-                "since": "",
-                "history": "",
-                "origin": origin,
-                "requires": "",
-                "build": "--add-[dynamic-]module: load_module modules/%s" % (so or module + ".so"),
-                "doc_module": "",
-                "docs_appeared_in": "",
-                "docs_default": "",
-                "notes": "; ".join(notes),
-            }
-            w.write("\t".join(row[c] for c in HEADER) + "\n")
+            yield path, module, name, flags, handler, body, m.start()
 
+
+def main():
+    if len(sys.argv) not in (4, 5):
+        sys.exit(__doc__)
+    origin, commit, root = sys.argv[1:4]
+    so = sys.argv[4] if len(sys.argv) == 5 else None
+    w = sys.stdout
+    w.write("\t".join(HEADER) + "\n")
+    for path, module, name, flags, handler, body, pos in commands(root):
+        ctx = [c for f, c in CONTEXTS if f in flags]
+        if not ctx:
+            sys.exit("%s: %s has no context flag" % (path, name))
+        args, lo, hi = args_of(flags)
+        block = "NGX_CONF_BLOCK" in flags
+        notes = []
+        if handler == "ngx_conf_set_flag_slot":
+            notes.append("value must be on|off")
+        notes.extend(conditions(body, pos))
+        notes.append("src %s %s" % (origin, commit[:8]))
+        row = {
+            "name": name,
+            "module": module,
+            "source_file": path,
+            "contexts": ",".join(ctx),
+            "args": args,
+            "min_args": lo,
+            "max_args": hi,
+            "is_block": "yes" if block else "no",
+            "opens_context": "(custom: %s)" % name if block else "",
+            "since": "",
+            "history": "",
+            "origin": origin,
+            "requires": "",
+            "build": "--add-[dynamic-]module: load_module modules/%s" % (so or module + ".so"),
+            "doc_module": "",
+            "docs_appeared_in": "",
+            "docs_default": "",
+            "notes": "; ".join(notes),
+        }
+        w.write("\t".join(row[c] for c in HEADER) + "\n")
 
 if __name__ == "__main__":
     main()

@@ -16,6 +16,8 @@ mod diagnose_nginx;
 #[cfg(target_os = "linux")]
 mod diagnose_stream;
 mod docs;
+#[cfg(target_os = "linux")]
+mod duplicates_diff;
 mod exit_codes;
 mod export_clickhouse;
 mod export_merge;

@@ -175,8 +175,18 @@ pub struct Row<'a> {
 
 /// The rows, those of one name together (names in the order they first
 /// appear, a name's rows in table order). Lines with fewer than 14 columns
-/// are skipped.
-pub fn rows(tsv: &str) -> Vec<Row<'_>> {
+/// are skipped. `duplicates` is `grammar/duplicates.tsv`: the (name,
+/// module) pairs nginx's own handlers refuse twice in one block.
+pub fn rows<'a>(tsv: &'a str, duplicates: &str) -> Vec<Row<'a>> {
+    let listed: std::collections::HashSet<(&str, &str)> = duplicates
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some((f.next()?, f.next()?))
+        })
+        .collect();
     let mut order: Vec<&str> = Vec::new();
     let mut by_name: std::collections::HashMap<&str, Vec<Row<'_>>> =
         std::collections::HashMap::new();
@@ -209,7 +219,7 @@ pub fn rows(tsv: &str) -> Vec<Row<'_>> {
             unit: f[13],
             unique: false,
         };
-        row.unique = unique(&row);
+        row.unique = unique(&row) || listed.contains(&(row.name, row.module));
         by_name
             .entry(row.name)
             .or_insert_with(|| {
@@ -225,7 +235,9 @@ pub fn rows(tsv: &str) -> Vec<Row<'_>> {
 }
 
 /// Directives whose handler (a `ngx_conf_set_*_slot` or equivalent) says
-/// "is duplicate" when set twice in one block.
+/// "is duplicate" when set twice in one block, beyond those
+/// `grammar/duplicates.tsv` lists (read from nginx's source): the rows of
+/// releases that source no longer has.
 fn unique(e: &Row) -> bool {
     if !matches!(e.kind, "oss" | "removed") {
         return false;
