@@ -16,8 +16,6 @@ mod diagnose_nginx;
 #[cfg(target_os = "linux")]
 mod diagnose_stream;
 mod docs;
-#[cfg(target_os = "linux")]
-mod duplicates_diff;
 mod exit_codes;
 mod export_clickhouse;
 mod export_merge;
@@ -46,3 +44,5 @@ mod rules;
 mod rules_cli;
 mod scope;
 mod syntax_diff;
+#[cfg(target_os = "linux")]
+mod tables_diff;

@@ -31,6 +31,31 @@ const FIXED_HTTP_VARIABLES: &str = include_str!(concat!(
     "/grammar/http-fixed-variables.txt"
 ));
 
+/// The keywords of enum and bitmask directives, read from nginx's source
+/// by `grammar/ngx_values.py`.
+const VALUES_TSV: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/grammar/values.tsv"));
+
+/// (name, module) -> (bitmask?, keywords), from [`VALUES_TSV`].
+type Keywords = std::collections::HashMap<(&'static str, &'static str), (bool, Vec<&'static str>)>;
+
+static KEYWORDS: LazyLock<Keywords> = LazyLock::new(|| {
+    VALUES_TSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&'static str> = l.split('\t').collect();
+            let [name, module, kind, values] = f[..] else {
+                return None;
+            };
+            Some((
+                (name, module),
+                (kind == "bitmask", values.split(',').collect()),
+            ))
+        })
+        .collect()
+});
+
 static FIXED: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
     FIXED_HTTP_VARIABLES
         .lines()
@@ -171,7 +196,10 @@ pub(super) enum ValueCheck {
     Unit(Unit),
     WorkerProcesses,
     KeepaliveTimeout,
+    /// `ngx_conf_set_bitmask_slot`: each word one of these keywords.
     Bitmask(&'static [&'static str]),
+    /// `ngx_conf_set_enum_slot`: the one word one of these keywords.
+    Enum(&'static [&'static str]),
     ErrorPage,
     Listen,
     UpstreamServer,
@@ -188,22 +216,16 @@ pub(super) fn classify(e: &DirectiveRow, args: Args, ctx: Context) -> ValueCheck
     if let Some(u) = unit_of(e, args) {
         return ValueCheck::Unit(u);
     }
-    const PROTOCOLS: &[&str] = &["SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+    if let Some((bitmask, keywords)) = KEYWORDS.get(&(e.name, e.module)) {
+        return if *bitmask {
+            ValueCheck::Bitmask(keywords)
+        } else {
+            ValueCheck::Enum(keywords)
+        };
+    }
     match e.name {
         "worker_processes" => ValueCheck::WorkerProcesses,
         "keepalive_timeout" => ValueCheck::KeepaliveTimeout,
-        "ssl_protocols" | "proxy_ssl_protocols" | "grpc_ssl_protocols" | "uwsgi_ssl_protocols" => {
-            ValueCheck::Bitmask(PROTOCOLS)
-        }
-        "proxy_next_upstream"
-        | "fastcgi_next_upstream"
-        | "uwsgi_next_upstream"
-        | "scgi_next_upstream"
-        | "grpc_next_upstream" => ValueCheck::Bitmask(NEXT_UPSTREAM),
-        "proxy_cache_use_stale"
-        | "fastcgi_cache_use_stale"
-        | "uwsgi_cache_use_stale"
-        | "scgi_cache_use_stale" => ValueCheck::Bitmask(USE_STALE),
         "error_page" => ValueCheck::ErrorPage,
         "listen" => ValueCheck::Listen,
         "server" if matches!(ctx, Context::Upstream | Context::StreamUpstream) => {
@@ -276,7 +298,7 @@ pub(super) fn check(c: &mut Checker, d: &Directive, ctx: Context, vc: ValueCheck
                 }
             }
         }
-        ValueCheck::Bitmask(allowed) => bitmask(c, d, allowed),
+        ValueCheck::Bitmask(allowed) | ValueCheck::Enum(allowed) => bitmask(c, d, allowed),
         ValueCheck::ErrorPage => error_page(c, d),
         ValueCheck::Listen => listen(c, d, ctx),
         ValueCheck::UpstreamServer => upstream_server(c, d, ctx),
@@ -322,36 +344,8 @@ fn unit_value(c: &mut Checker, d: &Directive, u: Unit) {
     }
 }
 
-const NEXT_UPSTREAM: &[&str] = &[
-    "error",
-    "timeout",
-    "invalid_header",
-    "non_idempotent",
-    "http_500",
-    "http_502",
-    "http_503",
-    "http_504",
-    "http_403",
-    "http_404",
-    "http_429",
-    "off",
-];
-const USE_STALE: &[&str] = &[
-    "error",
-    "timeout",
-    "invalid_header",
-    "updating",
-    "http_500",
-    "http_502",
-    "http_503",
-    "http_504",
-    "http_403",
-    "http_404",
-    "http_429",
-    "off",
-];
-
-/// `ngx_conf_set_bitmask_slot`: every word must be a known keyword.
+/// `ngx_conf_set_bitmask_slot` and `…_enum_slot`: every word must be a
+/// known keyword (compared without case, as nginx does).
 fn bitmask(c: &mut Checker, d: &Directive, allowed: &[&str]) {
     for w in &d.args {
         if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&w.value)) {
