@@ -462,6 +462,24 @@ fn lines_outside_a_request_have_no_status() {
 }
 
 #[test]
+fn subrequest_lines_leave_the_status_to_the_main_request() {
+    // nginx 1.22, auth_request to a closed port: the client got 500, which
+    // the second line gives; the subrequest's own failure is not a 502.
+    let sub = "2026/12/08 01:43:48 [error] 17943#17943: *70 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: , request: \"GET /auth/1 HTTP/1.0\", subrequest: \"/_auth\", upstream: \"http://127.0.0.1:36755/_auth\", host: \"t\"";
+    let v = classify(&parse(sub.as_bytes()).unwrap());
+    assert_eq!(
+        (causes::cause(v.cause).id, v.status),
+        ("connect-refused", None)
+    );
+    let main = "2026/12/08 01:43:48 [error] 17943#17943: *70 auth request unexpected status: 502 while sending to client, client: 127.0.0.1, server: , request: \"GET /auth/1 HTTP/1.0\", host: \"t\"";
+    let v = classify(&parse(main.as_bytes()).unwrap());
+    assert_eq!(
+        (causes::cause(v.cause).id, v.status),
+        ("auth-request-failed", Some(500))
+    );
+}
+
+#[test]
 fn pasted_messages_without_date_and_level() {
     let bare = |s: &str| {
         let l = crate::logs::line::parse_bare(s.as_bytes()).unwrap();
