@@ -14,7 +14,8 @@
 //! HTTP (relayed as HTTP/0.9, access log 009); a header over
 //! `proxy_buffer_size`; premature close before the header and mid-body;
 //! invalid chunking; FastCGI to a missing unix socket and to a socket file
-//! nothing listens on; uwsgi and scgi to closed ports; grpc_pass to an
+//! nothing listens on, to an HTTP server, and to an application that
+//! reports a fatal error, an unknown script or a warning on stderr; uwsgi and scgi to closed ports; grpc_pass to an
 //! HTTP/1 backend and to a closed port; `https://` to a plain-TCP backend;
 //! an upstream group whose two peers are down (`max_fails=1`: refused
 //! twice, then `no live upstreams`); a group with a down peer retried onto
@@ -170,6 +171,38 @@ fn answer(bytes: &'static [u8], linger: Duration) -> impl Fn(TcpStream, &Held) {
         read_head(&mut c);
         let _ = c.write_all(bytes);
         thread::sleep(linger);
+    }
+}
+
+/// One FastCGI record of request 1.
+fn fcgi_record(kind: u8, content: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(content.len()).expect("short record");
+    let mut r = vec![1, kind, 0, 1];
+    r.extend_from_slice(&len.to_be_bytes());
+    r.extend_from_slice(&[0, 0]);
+    r.extend_from_slice(content);
+    r
+}
+
+/// A FastCGI application (php-fpm as nginx sees it): writes `stderr` to
+/// FCGI_STDERR, then `stdout` (CGI headers and body), ends the request and
+/// closes, as php-fpm does. It reads the whole request first (up to the
+/// empty FCGI_STDIN record), so that no unread byte turns the close into
+/// a reset.
+fn fastcgi(stderr: &'static str, stdout: &'static str) -> impl Fn(TcpStream, &Held) {
+    move |mut c, _| {
+        let mut req = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !req.windows(8).any(|w| w == [1, 5, 0, 1, 0, 0, 0, 0]) {
+            match c.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => req.extend_from_slice(&buf[..n]),
+            }
+        }
+        let mut r = fcgi_record(7, stderr.as_bytes());
+        r.extend(fcgi_record(6, stdout.as_bytes()));
+        r.extend(fcgi_record(3, &[0; 8]));
+        let _ = c.write_all(&r);
     }
 }
 
@@ -415,6 +448,10 @@ const EXPECT: &[Expect] = &[
     ex("/chunked/", 200, &["body-truncated"]),
     ex("/fcgi-missing/", 502, &["unix-socket-missing"]),
     ex("/fcgi-stale/", 502, &["connect-refused"]),
+    ex("/fcgi-http/", 502, &["protocol-mismatch"]),
+    ex("/php-fatal/", 500, &["app-error"]),
+    ex("/php-missing/", 404, &["script-not-found"]),
+    ex("/php-warning/", 200, &["fastcgi-stderr"]),
     ex("/uwsgi/", 502, &["connect-refused"]),
     ex("/scgi/", 502, &["connect-refused"]),
     ex("/grpc-http1/", 502, &["protocol-mismatch"]),
@@ -594,6 +631,18 @@ fn logs_real_nginx_failures() {
         r.resize(r.len() + BIG, b'b');
         let _ = c.write_all(&r);
     });
+    let php_fatal = Backend::start(fastcgi(
+        "PHP Fatal error:  Uncaught Error: Call to undefined function f() in /app/index.php:3",
+        "Status: 500 Internal Server Error\r\nContent-Type: text/html\r\n\r\nerror",
+    ));
+    let php_missing = Backend::start(fastcgi(
+        "Primary script unknown",
+        "Status: 404 Not Found\r\nContent-Type: text/html\r\n\r\nFile not found.",
+    ));
+    let php_warning = Backend::start(fastcgi(
+        "PHP Warning:  Undefined variable $x in /app/index.php on line 2",
+        "Content-Type: text/html\r\n\r\nok",
+    ));
     // Switches protocols, then says nothing.
     let upgrade = Backend::start(|mut c, held| {
         read_head(&mut c);
@@ -688,6 +737,10 @@ http {{
         location /chunked/ {{ proxy_http_version 1.1; proxy_pass http://127.0.0.1:{chunked}; }}
         location /fcgi-missing/ {{ fastcgi_pass unix:{missing}; }}
         location /fcgi-stale/ {{ fastcgi_pass unix:{stale}; }}
+        location /fcgi-http/ {{ fastcgi_pass 127.0.0.1:{http1}; }}
+        location /php-fatal/ {{ fastcgi_pass 127.0.0.1:{php_fatal}; }}
+        location /php-missing/ {{ fastcgi_pass 127.0.0.1:{php_missing}; }}
+        location /php-warning/ {{ fastcgi_pass 127.0.0.1:{php_warning}; }}
         location /uwsgi/ {{ uwsgi_pass 127.0.0.1:{p8}; }}
         location /scgi/ {{ scgi_pass 127.0.0.1:{p9}; }}
         location /grpc-http1/ {{ grpc_pass grpc://127.0.0.1:{http1}; }}
@@ -791,6 +844,9 @@ http {{
         http1 = http1.port,
         slow = slow.port,
         big_body = big_body.port,
+        php_fatal = php_fatal.port,
+        php_missing = php_missing.port,
+        php_warning = php_warning.port,
         upgrade = upgrade.port,
         missing = missing.display(),
         stale = stale.display(),
@@ -893,6 +949,10 @@ http {{
         "/chunked/1",
         "/fcgi-missing/1",
         "/fcgi-stale/1",
+        "/fcgi-http/1",
+        "/php-fatal/1",
+        "/php-missing/1",
+        "/php-warning/1",
         "/uwsgi/1",
         "/scgi/1",
         "/grpc-http1/1",
