@@ -16,10 +16,11 @@
 //! invalid chunking; FastCGI to a missing unix socket and to a socket file
 //! nothing listens on, to an HTTP server, and to an application that
 //! reports a fatal error, an unknown script or a warning on stderr; uwsgi and scgi to closed ports; grpc_pass to an
-//! HTTP/1 backend and to a closed port; `https://` to a plain-TCP backend;
+//! HTTP/1 backend and to a closed port; `https://` to a plain-TCP backend,
+//! to one that closes at once and to one that never answers;
 //! an upstream group whose two peers are down (`max_fails=1`: refused
-//! twice, then `no live upstreams`); a group with a down peer retried onto
-//! a good one; a resolver that answers SERVFAIL, one that never answers,
+//! twice, then `no live upstreams`); a group with a down peer, and one
+//! with a peer that never answers, retried onto a good one; a resolver that answers SERVFAIL, one that never answers,
 //! and no resolver; a request body temp path nginx may not write; Lua
 //! (`error()`, a cosocket to a closed port then `ngx.exit(502)`, a cosocket
 //! read timeout then `ngx.exit(504)`, `ngx.exit(502)` alone); auth_request
@@ -457,6 +458,9 @@ const EXPECT: &[Expect] = &[
     ex("/grpc-http1/", 502, &["protocol-mismatch"]),
     ex("/grpc-closed/", 502, &["connect-refused"]),
     ex("/tls/", 502, &["tls-handshake"]),
+    ex("/tls-closed/", 502, &["tls-handshake"]),
+    ex("/tls-silent/", 504, &["tls-handshake"]),
+    ex("/retry-slow/", 200, &["peer-disabled", "read-timeout"]),
     ex(
         "/dead/1",
         502,
@@ -643,6 +647,8 @@ fn logs_real_nginx_failures() {
         "PHP Warning:  Undefined variable $x in /app/index.php on line 2",
         "Content-Type: text/html\r\n\r\nok",
     ));
+    // Closes every connection at once (a TLS peer that goes away).
+    let closer = Backend::start(|_, _| {});
     // Switches protocols, then says nothing.
     let upgrade = Backend::start(|mut c, held| {
         read_head(&mut c);
@@ -710,6 +716,10 @@ http {{
         server 127.0.0.1:{p4} max_fails=1;
         server 127.0.0.1:{p5} max_fails=1;
     }}
+    upstream retry_slow {{
+        server 127.0.0.1:{silent};
+        server 127.0.0.1:{ok};
+    }}
     upstream half {{
         server 127.0.0.1:{p6};
         server 127.0.0.1:{ok};
@@ -746,6 +756,9 @@ http {{
         location /grpc-http1/ {{ grpc_pass grpc://127.0.0.1:{http1}; }}
         location /grpc-closed/ {{ grpc_pass grpc://127.0.0.1:{p10}; }}
         location /tls/ {{ proxy_pass https://127.0.0.1:{http1}; }}
+        location /tls-closed/ {{ proxy_pass https://127.0.0.1:{closer}; }}
+        location /tls-silent/ {{ proxy_pass https://127.0.0.1:{silent}; }}
+        location /retry-slow/ {{ proxy_pass http://retry_slow; }}
         location /dead/ {{ proxy_pass http://dead; }}
         location /half/ {{ proxy_pass http://half; }}
         location /dns-servfail/ {{
@@ -848,6 +861,7 @@ http {{
         php_missing = php_missing.port,
         php_warning = php_warning.port,
         upgrade = upgrade.port,
+        closer = closer.port,
         missing = missing.display(),
         stale = stale.display(),
     );
@@ -875,6 +889,8 @@ http {{
         "/rtimeout/1",
         "/dns-silent/1",
         "/lua-timeout/1",
+        "/tls-silent/1",
+        "/retry-slow/1",
     ] {
         let seen = seen.clone();
         slow_ones.push(thread::spawn(move || {
@@ -958,6 +974,7 @@ http {{
         "/grpc-http1/1",
         "/grpc-closed/1",
         "/tls/1",
+        "/tls-closed/1",
         "/dead/1",
         "/dead/2",
         "/dead/3",
