@@ -24,7 +24,8 @@
 //! and no resolver; a request body temp path nginx may not write; Lua
 //! (`error()`, a cosocket to a closed port then `ngx.exit(502)`, a cosocket
 //! read timeout then `ngx.exit(504)`, `ngx.exit(502)` alone); auth_request
-//! to a closed port; limit_req; limit_conn; client_max_body_size; a client
+//! to a closed port; limit_req (with the default status and with
+//! `limit_req_status 429`); limit_conn; client_max_body_size; a client
 //! header timeout, an invalid request line and a client that goes away;
 //! 404, 403, 401, a rewrite cycle, a `proxy_pass` variable without a
 //! scheme; `return 502` (no error line); a response buffered to a temp
@@ -42,9 +43,12 @@
 //!    ngxray gives is either the status logged for that connection, or — a
 //!    retried attempt, which the line alone cannot tell from a final one —
 //!    the `$upstream_status` entry of the line's peer when that peer is not
-//!    the last one in `$upstream_addr` (nginx went on to the next peer).
+//!    the last one in `$upstream_addr` (nginx went on to the next peer), or
+//!    — a status the configuration sets, which the line does not show
+//!    (`limit_req_status 429`) — nginx's default status for the line (503).
 //! 4. Every request that ended in 4xx/5xx with error lines has one line
-//!    whose status is the logged one, except where the status was decided
+//!    whose status is the logged one (the default one where the
+//!    configuration set it, as in 3), except where the status was decided
 //!    by Lua code (`ngx.exit`): those lines have no status.
 //! 5. Each scenario's lines have exactly the causes listed for it, and its
 //!    requests the access status listed (the scenario really happened). A
@@ -421,6 +425,10 @@ struct Expect {
     causes: &'static [&'static str],
     /// The status was decided by Lua code, not by any one line.
     by_code: bool,
+    /// The status its line gives when the configuration, which the line
+    /// does not show, changed the client's (`limit_req_status 429`: the
+    /// line gives nginx's default, 503).
+    line_status: Option<u16>,
 }
 
 const fn ex(uri: &'static str, status: u16, causes: &'static [&'static str]) -> Expect {
@@ -429,6 +437,7 @@ const fn ex(uri: &'static str, status: u16, causes: &'static [&'static str]) -> 
         status,
         causes,
         by_code: false,
+        line_status: None,
     }
 }
 
@@ -492,6 +501,11 @@ const EXPECT: &[Expect] = &[
     ex("/auth/", 500, &["connect-refused", "auth-request-failed"]),
     ex("/limit-req/1", 200, &[]),
     ex("/limit-req/2", 503, &["rate-limited"]),
+    ex("/limit-429/1", 200, &[]),
+    Expect {
+        line_status: Some(503),
+        ..ex("/limit-429/2", 429, &["rate-limited"])
+    },
     ex("/limit-conn/1", 200, &[]),
     ex("/limit-conn/2", 503, &["rate-limited"]),
     ex("/body/", 413, &["request-rejected"]),
@@ -711,6 +725,7 @@ http {{
     log_format diff 'cn=$connection st=$status up=\"$upstream_addr\" us=\"$upstream_status\" rq=\"$request\"';
     access_log {d}/logs/access.log diff;
     limit_req_zone $binary_remote_addr zone=one:1m rate=1r/m;
+    limit_req_zone $binary_remote_addr zone=two:1m rate=1r/m;
     limit_conn_zone $binary_remote_addr zone=addr:1m;
     upstream dead {{
         server 127.0.0.1:{p4} max_fails=1;
@@ -805,6 +820,11 @@ http {{
         location /auth/ {{ auth_request /_auth; proxy_pass http://127.0.0.1:{ok}; }}
         location = /_auth {{ internal; proxy_pass http://127.0.0.1:{p12}; }}
         location /limit-req/ {{ limit_req zone=one; proxy_pass http://127.0.0.1:{ok}; }}
+        location /limit-429/ {{
+            limit_req zone=two;
+            limit_req_status 429;
+            proxy_pass http://127.0.0.1:{ok};
+        }}
         location /limit-conn/ {{
             limit_conn addr 1;
             proxy_read_timeout 5s;
@@ -988,6 +1008,8 @@ http {{
         "/auth/1",
         "/limit-req/1",
         "/limit-req/2",
+        "/limit-429/1",
+        "/limit-429/2",
         "/static/1",
         "/deny/1",
         "/basic/1",
@@ -1110,7 +1132,8 @@ http {{
                     continue;
                 };
                 let st = st as u16;
-                if st == a.status {
+                let expect = EXPECT.iter().find(|x| a.uri.starts_with(x.uri));
+                if st == a.status || expect.and_then(|x| x.line_status) == Some(st) {
                     continue;
                 }
                 // A retried attempt: its peer is not the last one tried.
@@ -1161,9 +1184,10 @@ http {{
                 x.uri, x.causes
             ));
         }
+        let want = x.line_status.unwrap_or(a.status);
         let explained = lines
             .iter()
-            .any(|e| e["status"].as_u64() == Some(u64::from(a.status)));
+            .any(|e| e["status"].as_u64() == Some(u64::from(want)));
         if x.by_code {
             if lines.iter().any(|e| !e["status"].is_null()) {
                 problems.push(format!("{}: a line claims the status Lua decided", x.uri));
