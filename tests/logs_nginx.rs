@@ -1196,6 +1196,24 @@ http {{
             problems.push(format!("{}: no line gives the logged {}", x.uri, a.status));
         }
     }
+    // The retried attempts, spelled out: the line gives the attempt's
+    // status, the client got the next peer's answer.
+    for (uri, attempt) in [("/half/1", 502), ("/retry-slow/1", 504)] {
+        let (cn, a) = access
+            .iter()
+            .find(|(_, a)| a.uri == uri)
+            .expect("retried request");
+        assert_eq!(
+            (a.status, a.statuses.clone()),
+            (200, vec![attempt.to_string(), "200".to_string()]),
+            "{uri}"
+        );
+        let claimed: Vec<u64> = by_conn[cn]
+            .iter()
+            .filter_map(|e| e["status"].as_u64())
+            .collect();
+        assert_eq!(claimed, [attempt], "{uri}");
+    }
     let unexpected: Vec<&Access> = access
         .values()
         .filter(|a| !EXPECT.iter().any(|x| a.uri.starts_with(x.uri)))
