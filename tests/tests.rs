@@ -28,6 +28,8 @@ mod grammar;
 mod logs;
 mod logs_links;
 mod logs_live;
+#[cfg(target_os = "linux")]
+mod logs_nginx;
 mod man_completions;
 mod man_dir;
 mod memory;

@@ -193,7 +193,16 @@ impl Join<'_, '_, '_> {
         info: &InputInfo,
         classifier: &mut Classifier,
     ) {
-        let v = classifier.classify(line);
+        let mut v = classifier.classify(line);
+        // A subrequest's line has no status in `logs` (the main request
+        // decides what the client gets), but it is what failed: it is kept
+        // as a failure of the location that served the subrequest, by the
+        // status the subrequest got.
+        if v.status.is_none() && line.fields.subrequest.is_some() {
+            let mut main = line.clone();
+            main.fields.subrequest = None;
+            v = classifier.classify(&main);
+        }
         let cause = causes::cause(v.cause);
         let keep = match v.status {
             Some(s) => s >= 500 && cause.id != "client-abort",

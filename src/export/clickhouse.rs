@@ -105,7 +105,7 @@ fn lets(bindings: &[(&str, String)], body: &str) -> String {
 const PARTS: &[&str] = &[
     "parsed", "level", "time", "pid", "tid", "cid", "text", "message", "errno", "canon", "action",
     "loc", "client", "server", "request", "host", "referrer", "upstream", "resolver", "hp",
-    "upfield", "login", "bclient", "bup", "udp", "opens",
+    "upfield", "login", "bclient", "bup", "udp", "opens", "subreq",
 ];
 
 /// `p.N` for a part name.
@@ -303,7 +303,8 @@ fn parser(out: &mut String) {
         ngxray__field(tail, ['request: ']), ngxray__field(tail, ['host: ']), ngxray__field(tail, ['referrer: ']), \
         if(ukey != '', ukey, NULL), res, hp, up, ngxray__field(tail, ['login: ']), \
         ngxray__field(tail, ['bytes from/to client:']), ngxray__field(tail, ['bytes from/to upstream:']), has(tail.1, 'udp client: '), \
-        hp AND at = 0 AND (countSubstrings(head, '\"') % 2 = 1 OR position(head, 'lua') > 0 OR position(head, 'runtime error') > 0))";
+        hp AND at = 0 AND (countSubstrings(head, '\"') % 2 = 1 OR position(head, 'lua') > 0 OR position(head, 'runtime error') > 0), \
+        ngxray__field(tail, ['subrequest: ']))";
     func(out, "ngxray__parse", "raw", &lets(&steps, tuple));
 }
 
@@ -459,6 +460,7 @@ fn classification(out: &mut String) {
             &format!(
                 "multiIf(st IS NULL, NULL, \
                  {lv} IS NOT NULL AND {cl} IS NULL, NULL, \
+                 {sub} IS NOT NULL, NULL, \
                  {act} IS NULL AND {up} IS NULL AND {req} IS NOT NULL AND {er} IS NOT NULL \
                  AND (startsWith({m}, 'connect()') OR startsWith({m}, 'recv()') OR startsWith({m}, 'send()') \
                  OR startsWith({m}, 'writev()') OR startsWith({m}, 'readv()')), NULL, \
@@ -467,6 +469,7 @@ fn classification(out: &mut String) {
                  st = 504, toNullable(toUInt16(502)), st)",
                 lv = f("level"),
                 cl = f("client"),
+                sub = f("subreq"),
                 act = f("action"),
                 up = f("upfield"),
                 req = f("request"),

@@ -197,6 +197,7 @@ pub(crate) fn levels_of(sel: Levels) -> Option<&'static [&'static str]> {
         Levels::Any => None,
         Levels::Emerg => Some(&["emerg"]),
         Levels::ErrorOrWorse => Some(ERROR_OR_WORSE),
+        Levels::CritOrWorse => Some(&["emerg", "alert", "crit"]),
         Levels::NoticeWithoutConnection => Some(&["notice"]),
     }
 }

@@ -246,7 +246,7 @@ fn rest(o: &mut String) {
     // Fields of the tail (the last of a key wins).
     o.push_str(
         "ngx_client = null\nngx_server = null\nngx_request = null\nngx_host = null\nngx_up = null\nngx_res = null\n\
-         ngx_login = null\nngx_bc = null\nngx_bu = null\nngx_udp = false\n",
+         ngx_login = null\nngx_sub = null\nngx_bc = null\nngx_bu = null\nngx_udp = false\n",
     );
     let _ = write!(
         o,
@@ -258,6 +258,7 @@ fn rest(o: &mut String) {
          if ngx_kk == \"upstream: \" {{ ngx_up = ngx_vv }}\n  \
          if ngx_kk == \"resolver: \" {{ ngx_res = ngx_vv }}\n  \
          if ngx_kk == \"login: \" {{ ngx_login = ngx_vv }}\n  \
+         if ngx_kk == \"subrequest: \" {{ ngx_sub = ngx_vv }}\n  \
          if ngx_kk == \"bytes from/to client:\" {{ ngx_bc = ngx_vv }}\n  \
          if ngx_kk == \"bytes from/to upstream:\" {{ ngx_bu = ngx_vv }}\n  \
          if ngx_kk == \"udp client: \" {{ ngx_udp = true }}\n}}\n",
@@ -344,6 +345,7 @@ fn rest(o: &mut String) {
     o.push_str(
         "if ngx_st != null {\n  \
          if ngx_lv != null && ngx_client == null {\n    ngx_st = null\n  } \
+         else if ngx_sub != null {\n    ngx_st = null\n  } \
          else if ngx_action == null && ngx_up == null && ngx_request != null && ngx_errno != null \
          && (starts_with(ngx_msg, \"connect()\") || starts_with(ngx_msg, \"recv()\") || starts_with(ngx_msg, \"send()\") \
          || starts_with(ngx_msg, \"writev()\") || starts_with(ngx_msg, \"readv()\")) {\n    ngx_st = null\n  } \

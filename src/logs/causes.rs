@@ -43,6 +43,8 @@ pub enum Levels {
     Emerg,
     /// `[error]` or more severe.
     ErrorOrWorse,
+    /// `[crit]` or more severe.
+    CritOrWorse,
     /// `[notice]` lines that belong to no connection (process lifecycle).
     NoticeWithoutConnection,
 }
@@ -173,6 +175,7 @@ pub fn levels_match(sel: Levels, level: Option<Level>, has_connection: bool) -> 
         Levels::Any => true,
         Levels::Emerg => level == Some(Level::Emerg),
         Levels::ErrorOrWorse => level.is_some_and(|l| l <= Level::Error),
+        Levels::CritOrWorse => level.is_some_and(|l| l <= Level::Crit),
         Levels::NoticeWithoutConnection => level == Some(Level::Notice) && !has_connection,
     }
 }

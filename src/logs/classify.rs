@@ -287,6 +287,10 @@ pub fn is_stream(line: &Line<'_>) -> bool {
 ///   `context: ngx.timer`) produces no status;
 /// * a `connect()`/`recv()`/`send()` failure without ` while ACTION` and
 ///   without `upstream:` is a Lua cosocket's: the Lua code decides;
+/// * a line of a subrequest (`subrequest:`) is about that subrequest: the
+///   main request decides what the client gets (auth_request answers 500
+///   and logs its own line; an SSI include, a mirror or a later slice
+///   leaves the main response's status as it is);
 /// * stream{} sessions: a timeout while connecting (or in the upstream TLS
 ///   handshake) ends the session with 502, not 504, and a name that cannot
 ///   be resolved with 500 (`ngx_stream_proxy_module.c`).
@@ -296,6 +300,10 @@ fn stream_status(line: &Line<'_>, mut v: Verdict) -> Verdict {
     }
     // Pasted lines (no level) keep the table's status.
     if line.level.is_some() && line.fields.client.is_none() {
+        v.status = None;
+        return v;
+    }
+    if line.fields.subrequest.is_some() {
         v.status = None;
         return v;
     }

@@ -501,6 +501,15 @@ pub static CAUSES: &[Cause] = &[
         rules: &[],
     },
     Cause {
+        id: "file-error",
+        title: "nginx could not open a file it needs",
+        kind: Kind::RequestFailure,
+        client_status: "500",
+        sigs: &[Sig::new(Prefix("open() \""), Some(500)).levels(Levels::CritOrWorse)],
+        explanation: "An open() that nginx logs at [crit] failed: a request body temp file (client_body_temp_path) in a directory the worker user may not enter or write, or a file it serves failing with an error other than not-found or denied (those are 404 and 403, logged at [error]). nginx answers 500. Check the owner and mode of the temp paths for the `user` the workers run as.",
+        rules: &[],
+    },
+    Cause {
         id: "not-found",
         title: "File not found",
         kind: Kind::RequestFailure,

@@ -462,6 +462,43 @@ fn lines_outside_a_request_have_no_status() {
 }
 
 #[test]
+fn subrequest_lines_leave_the_status_to_the_main_request() {
+    // nginx 1.22, auth_request to a closed port: the client got 500, which
+    // the second line gives; the subrequest's own failure is not a 502.
+    let sub = "2026/12/08 01:43:48 [error] 17943#17943: *70 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: , request: \"GET /auth/1 HTTP/1.0\", subrequest: \"/_auth\", upstream: \"http://127.0.0.1:36755/_auth\", host: \"t\"";
+    let v = classify(&parse(sub.as_bytes()).unwrap());
+    assert_eq!(
+        (causes::cause(v.cause).id, v.status),
+        ("connect-refused", None)
+    );
+    let main = "2026/12/08 01:43:48 [error] 17943#17943: *70 auth request unexpected status: 502 while sending to client, client: 127.0.0.1, server: , request: \"GET /auth/1 HTTP/1.0\", host: \"t\"";
+    let v = classify(&parse(main.as_bytes()).unwrap());
+    assert_eq!(
+        (causes::cause(v.cause).id, v.status),
+        ("auth-request-failed", Some(500))
+    );
+}
+
+#[test]
+fn open_failures_by_level() {
+    // nginx 1.22, client_body_temp_path in a directory the worker may not
+    // enter: [crit], and the client got 500.
+    let temp = "2026/12/08 01:43:48 [crit] 17943#17943: *82 open() \"/tmp/n/locked/body/0000000002\" failed (13: Permission denied), client: 127.0.0.1, server: , request: \"POST /temp-locked/1 HTTP/1.0\", host: \"t\"";
+    let v = classify(&parse(temp.as_bytes()).unwrap());
+    assert_eq!(
+        (causes::cause(v.cause).id, v.status),
+        ("file-error", Some(500))
+    );
+    // A file served that the worker may not read: [error], 403.
+    let denied = temp.replace("[crit]", "[error]");
+    let v = classify(&parse(denied.as_bytes()).unwrap());
+    assert_eq!(
+        (causes::cause(v.cause).id, v.status),
+        ("forbidden", Some(403))
+    );
+}
+
+#[test]
 fn pasted_messages_without_date_and_level() {
     let bare = |s: &str| {
         let l = crate::logs::line::parse_bare(s.as_bytes()).unwrap();
