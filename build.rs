@@ -38,10 +38,12 @@ fn kind(k: &str) -> &'static str {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=grammar/directives.tsv");
     println!("cargo:rerun-if-changed=grammar/duplicates.tsv");
+    println!("cargo:rerun-if-changed=grammar/units.tsv");
     println!("cargo:rerun-if-changed=src/lint/grammar/tsv.rs");
     let text = std::fs::read_to_string("grammar/directives.tsv")?;
     let duplicates = std::fs::read_to_string("grammar/duplicates.tsv")?;
-    let rows = tsv::rows(&text, &duplicates);
+    let units = std::fs::read_to_string("grammar/units.tsv")?;
+    let rows = tsv::rows(&text, &duplicates, &units);
     let mut out = String::new();
     writeln!(out, "/// The rows, those of one name together.")?;
     writeln!(out, "static ROWS: [DirectiveRow; {}] = [", rows.len())?;

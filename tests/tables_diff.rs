@@ -11,6 +11,10 @@
 //! refuse, and then each listed keyword, which ngxray must accept wherever
 //! nginx does (a keyword newer than the installed nginx is counted).
 //!
+//! `grammar/units.tsv` (by `grammar/ngx_units.py`): each directive read
+//! with a size, offset, time or number slot refuses a word in nginx and in
+//! ngxray, and both accept its default value.
+//!
 //! Directives the installed nginx cannot check (not built in, no default
 //! value to write, a default it refuses alone) are counted, not asserted.
 
@@ -231,4 +235,79 @@ fn keyword_lists_agree_with_nginx() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert!(refused >= 30, "only {refused} checked: is nginx complete?");
+}
+
+/// `grammar/units.tsv` (by `grammar/ngx_units.py`): a word no unit parser
+/// takes is refused by nginx and ngxray alike, and the default value (when
+/// the defaults table has one) is accepted by both.
+#[test]
+fn units_agree_with_nginx() {
+    let Some(nginx) = nginx("units_agree_with_nginx") else {
+        return;
+    };
+    let listed = std::fs::read_to_string(repo().join("grammar/units.tsv")).expect("list");
+    let table = std::fs::read_to_string(repo().join("grammar/directives.tsv")).expect("table");
+    let defaults = std::fs::read_to_string(repo().join("src/model/data/directive-defaults.tsv"))
+        .expect("defaults");
+    let contexts: std::collections::HashMap<(&str, &str), &str> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f.len() >= 14 && f[2] == "oss").then(|| ((f[0], f[1]), f[3]))
+        })
+        .collect();
+    let default_of: std::collections::HashMap<&str, &str> = defaults
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("name\t"))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f.len() >= 4 && !f[3].is_empty()).then(|| (f[0], f[3]))
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut refused, mut accepted, mut unchecked) = (0, 0, 0);
+    let mut wrong = Vec::new();
+    for line in listed.lines().filter(|l| !l.starts_with('#')).skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [name, module, unit] = f[..] else {
+            panic!("bad line in grammar/units.tsv: {line}");
+        };
+        let Some(context) = contexts.get(&(name, module)).and_then(|c| first_context(c)) else {
+            unchecked += 1;
+            continue;
+        };
+        let bogus = if unit == "number size" { "x 4k" } else { "x" };
+        let conf = config(context, &format!("{name} {bogus};")).unwrap_or_default();
+        let (err, _, lint) = both(&nginx, dir.path(), &conf);
+        let said = format!("\"{name}\" directive invalid");
+        if !err.contains(&said) {
+            unchecked += 1;
+            continue;
+        }
+        refused += 1;
+        if !lint.contains(&format!("error[grammar/invalid-value] {said}")) {
+            wrong.push(format!("ngxray passes {conf}{lint}"));
+        }
+        let Some(value) = default_of
+            .get(name)
+            .map(|v| v.split('|').next().unwrap_or(v))
+            .filter(|v| !v.is_empty() && !v.starts_with('('))
+        else {
+            continue;
+        };
+        let conf = config(context, &format!("{name} {value};")).unwrap_or_default();
+        let (_, ok, lint) = both(&nginx, dir.path(), &conf);
+        if ok {
+            accepted += 1;
+            if lint.contains("error[") {
+                wrong.push(format!("nginx accepts, ngxray refuses: {conf}{lint}"));
+            }
+        }
+    }
+    eprintln!(
+        "tables_diff: {refused} unit directives refused a word by both, {accepted} defaults accepted by both, {unchecked} not checkable"
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(refused >= 120, "only {refused} checked: is nginx complete?");
 }

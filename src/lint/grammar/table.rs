@@ -532,7 +532,8 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/grammar/duplicates.tsv"
         ));
-        let rows = super::super::tsv::rows(text, duplicates);
+        let units = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/grammar/units.tsv"));
+        let rows = super::super::tsv::rows(text, duplicates, units);
         assert_eq!(rows.len(), ROWS.len());
         assert!(rows.len() > 1500);
         let version = |v: Option<(u32, u32, u32)>| v.map(|(a, b, c)| NginxVersion(a, b, c));

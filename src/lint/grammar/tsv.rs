@@ -176,8 +176,19 @@ pub struct Row<'a> {
 /// The rows, those of one name together (names in the order they first
 /// appear, a name's rows in table order). Lines with fewer than 14 columns
 /// are skipped. `duplicates` is `grammar/duplicates.tsv`: the (name,
-/// module) pairs nginx's own handlers refuse twice in one block.
-pub fn rows<'a>(tsv: &'a str, duplicates: &str) -> Vec<Row<'a>> {
+/// module) pairs nginx's own handlers refuse twice in one block; `units`
+/// is `grammar/units.tsv`: the unit of each (name, module) nginx reads
+/// with a unit-parsing slot, for rows the defaults table gives none.
+pub fn rows<'a>(tsv: &'a str, duplicates: &str, units: &'a str) -> Vec<Row<'a>> {
+    let unit_of: std::collections::HashMap<(&str, &str), &'a str> = units
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some(((f.next()?, f.next()?), f.next()?))
+        })
+        .collect();
     let listed: std::collections::HashSet<(&str, &str)> = duplicates
         .lines()
         .filter(|l| !l.starts_with('#'))
@@ -219,6 +230,11 @@ pub fn rows<'a>(tsv: &'a str, duplicates: &str) -> Vec<Row<'a>> {
             unit: f[13],
             unique: false,
         };
+        if row.unit.is_empty() {
+            if let Some(u) = unit_of.get(&(row.name, row.module)) {
+                row.unit = u;
+            }
+        }
         row.unique = unique(&row) || listed.contains(&(row.name, row.module));
         by_name
             .entry(row.name)

@@ -102,32 +102,10 @@ fn unit_of(e: &DirectiveRow, args: Args) -> Option<Unit> {
         "sec" => Unit::Sec,
         "number" => Unit::Number,
         "number size" => Unit::NumberSize,
+        // The units table (`grammar/units.tsv`, from nginx's setters)
+        // covers the slots; this one has its own handler.
         _ => match e.name {
-            "client_max_body_size" => Unit::Offset,
-            "worker_connections"
-            | "worker_rlimit_nofile"
-            | "server_names_hash_max_size"
-            | "server_names_hash_bucket_size"
-            | "types_hash_max_size"
-            | "types_hash_bucket_size"
-            | "variables_hash_max_size"
-            | "variables_hash_bucket_size"
-            | "map_hash_max_size"
-            | "map_hash_bucket_size"
-            | "open_file_cache_min_uses" => Unit::Number,
-            "sendfile_max_chunk"
-            | "client_header_buffer_size"
-            | "postpone_output"
-            | "send_lowat" => Unit::Size,
-            "send_timeout"
-            | "client_body_timeout"
-            | "client_header_timeout"
-            | "resolver_timeout"
-            | "lingering_time"
-            | "lingering_timeout"
-            | "open_file_cache_valid"
-            | "auth_delay"
-            | "keepalive_time" => Unit::Msec,
+            "worker_connections" => Unit::Number,
             _ => return None,
         },
     };

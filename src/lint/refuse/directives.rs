@@ -383,22 +383,6 @@ impl Checker<'_> {
         }
     }
 
-    /// An enumerated (`ngx_conf_set_enum_slot`) or bitmask slot the
-    /// directive table gives no values for.
-    pub(super) fn enum_values(&mut self, d: &Directive, allowed: &[&str]) {
-        for w in &d.args {
-            if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&w.value)) {
-                return self.err(
-                    INVALID_VALUE,
-                    format!("invalid value \"{}\"", w.value),
-                    w.span,
-                    "not a value of this directive",
-                    &format!("\"{}\" accepts: {}", d.name(), allowed.join(", ")),
-                );
-            }
-        }
-    }
-
     /// `fastcgi_pass name;` (and uwsgi, scgi, grpc, memcached): a name
     /// without a port is an `upstream` name, checked once all are known.
     pub(super) fn portless_pass(&mut self, d: &Directive) {

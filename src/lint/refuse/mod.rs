@@ -25,7 +25,7 @@
 //!
 //! * values nginx parses in its handlers: `expires` times, `error_page`
 //!   codes (`=`, 499, variables), upstream `keepalive`, `error_log` levels,
-//!   `ssl_session_cache`, `gzip_proxied`/`gzip_http_version`, bracketed
+//!   `ssl_session_cache`, bracketed
 //!   IPv6 upstream addresses (`invalid host in upstream "[::1"`),
 //!   `charset_map` utf-8 codes, `map` with two `default`s, `geo` with a
 //!   source that is not a variable;
@@ -67,7 +67,6 @@ mod values;
 mod vars;
 use known::is_known;
 pub(crate) use known::is_stock_name;
-use values::atoi;
 
 /// The context a root file is linted in when `--context` is not given: an
 /// `nginx.conf` without any directive is a main configuration (nginx
@@ -254,43 +253,14 @@ impl<'a> Checker<'a> {
             "error_log" => self.error_log_levels(d),
             "server" if ctx == Context::Upstream => self.upstream_address(d, false),
             "proxy_pass" if http => self.upstream_address(d, true),
-            "gzip_proxied" if http => self.enum_values(
-                d,
-                &[
-                    "off",
-                    "expired",
-                    "no-cache",
-                    "no-store",
-                    "private",
-                    "no_last_modified",
-                    "no_etag",
-                    "auth",
-                    "any",
-                ],
-            ),
             "ssl_session_cache" if matches!(ctx, Context::Http | Context::Server) => {
                 self.ssl_session_cache(d)
             }
-            "gzip_http_version" if http => self.enum_values(d, &["1.0", "1.1"]),
             "ssl" if http => self.ssl_on = true,
             "ssl_certificate" | "ssl_certificate_key"
                 if matches!(ctx, Context::Http | Context::Server) =>
             {
                 self.certificate(d, ancestors)
-            }
-            // a number slot the directive table gives no unit
-            "gzip_comp_level" if http => {
-                if let Some(w) = d.args.first() {
-                    if atoi(&w.value).is_none() {
-                        self.err(
-                            INVALID_VALUE,
-                            "\"gzip_comp_level\" directive invalid number".into(),
-                            w.span,
-                            "not a number",
-                            "a compression level from 1 to 9",
-                        );
-                    }
-                }
             }
             "server" if ctx == Context::Http => self.servers.push(d.span()),
             "upstream" if ctx == Context::Http => {
