@@ -391,7 +391,7 @@ impl<'a, 'o> Checker<'a, 'o> {
             values::check(self, d, ctx, value);
         }
         if entry.unique {
-            self.duplicates(d, entry);
+            self.duplicates(d, entry, special == Special::RootAlias);
         }
         match special {
             Special::None => {}
@@ -454,15 +454,45 @@ impl<'a, 'o> Checker<'a, 'o> {
         );
     }
 
-    fn duplicates(&mut self, d: &Directive, e: &'static DirectiveRow) {
+    /// `root_alias`: `root` and `alias` share one slot, so either after
+    /// the other is refused too, in nginx's words for the pair.
+    fn duplicates(&mut self, d: &Directive, e: &'static DirectiveRow, root_alias: bool) {
         let start = self.frames.last().copied().unwrap_or(0);
+        let pair: Vec<u32> = if root_alias {
+            ["root", "alias"]
+                .iter()
+                .flat_map(|n| self.table.get(n))
+                .map(|r| r.index)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let first = self
             .once
             .get(start..)
-            .and_then(|run| run.iter().find(|(i, _)| *i == e.index))
-            .map(|&(_, span)| span);
+            .and_then(|run| run.iter().find(|(i, _)| *i == e.index || pair.contains(i)))
+            .copied();
         match first {
-            Some(first) => {
+            Some((i, first)) if i != e.index => {
+                let (name, other) = if e.name == "root" {
+                    ("root", "alias")
+                } else {
+                    ("alias", "root")
+                };
+                self.push(
+                    Diagnostic::error(
+                        DUPLICATE_DIRECTIVE,
+                        format!("\"{name}\" directive is duplicate, \"{other}\" directive was specified earlier"),
+                    )
+                    .with_span(d.name.span)
+                    .with_label("second of root and alias")
+                    .with_related(first, format!("{other} set here"))
+                    .with_help(
+                        "a location takes either root or alias: remove one (alias replaces the location's prefix, root is prepended to the whole URI)",
+                    ),
+                );
+            }
+            Some((_, first)) => {
                 let name = e.name;
                 self.push(
                     Diagnostic::error(

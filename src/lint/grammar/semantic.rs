@@ -83,6 +83,23 @@ impl<'a, 'o> Checker<'a, 'o> {
                         .push(("limit_conn", a.value.to_string(), a.span));
                 }
             }
+            (Context::Http, Special::CachePath(kind)) => {
+                for a in d.args.iter().skip(1) {
+                    if let Some(z) = a.value.strip_prefix("keys_zone=") {
+                        let n = z.split(':').next().unwrap_or(z);
+                        self.zones_defined.insert((kind, n.to_string()));
+                    }
+                }
+            }
+            (_, Special::Cache(kind)) if ctx.is_http() => {
+                // `off`, or a zone chosen per request (`$var`, checked at
+                // run time).
+                if let Some(a) = d.args.first() {
+                    if a.value != "off" && !a.value.contains('$') {
+                        self.zones_used.push((kind, a.value.to_string(), a.span));
+                    }
+                }
+            }
             (Context::Http | Context::Stream, Special::Upstream) => {
                 if let Some(b) = d.block() {
                     self.upstreams.push(UpstreamSeen {
@@ -218,7 +235,18 @@ impl<'a, 'o> Checker<'a, 'o> {
         if self.whole {
             let used = std::mem::take(&mut self.zones_used);
             for (kind, z, span) in used {
-                if !self.zones_defined.contains(&(kind, z.clone())) {
+                if self.zones_defined.contains(&(kind, z.clone())) {
+                    continue;
+                }
+                if kind.ends_with("_cache") {
+                    // nginx's words when it merges the location
+                    self.push(
+                        Diagnostic::error(UNDEFINED_ZONE, format!("\"{kind}\" zone \"{z}\" is unknown"))
+                            .with_span(span)
+                            .with_label(format!("no {kind}_path defines keys_zone={z}"))
+                            .with_help(format!("define it in the http block, e.g. `{kind}_path /var/cache/nginx/{z} keys_zone={z}:10m;`, or fix the name")),
+                    );
+                } else {
                     self.push(
                         Diagnostic::error(UNDEFINED_ZONE, format!("zero size shared memory zone \"{z}\""))
                             .with_span(span)

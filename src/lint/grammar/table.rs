@@ -229,6 +229,13 @@ pub enum Special {
     Geo,
     /// `perl_set` and `js_set`.
     PerlJsSet,
+    /// `proxy_cache_path` (and fastcgi, uwsgi, scgi): defines the cache
+    /// zone its `keys_zone=` names for the directive given here.
+    CachePath(&'static str),
+    /// `proxy_cache` (and fastcgi, uwsgi, scgi): names a cache zone.
+    Cache(&'static str),
+    /// `root` and `alias`: one of them per location.
+    RootAlias,
 }
 
 impl Special {
@@ -254,6 +261,15 @@ impl Special {
             "map" | "split_clients" => Special::Map,
             "geo" => Special::Geo,
             "perl_set" | "js_set" => Special::PerlJsSet,
+            "proxy_cache_path" => Special::CachePath("proxy_cache"),
+            "fastcgi_cache_path" => Special::CachePath("fastcgi_cache"),
+            "uwsgi_cache_path" => Special::CachePath("uwsgi_cache"),
+            "scgi_cache_path" => Special::CachePath("scgi_cache"),
+            "proxy_cache" => Special::Cache("proxy_cache"),
+            "fastcgi_cache" => Special::Cache("fastcgi_cache"),
+            "uwsgi_cache" => Special::Cache("uwsgi_cache"),
+            "scgi_cache" => Special::Cache("scgi_cache"),
+            "root" | "alias" => Special::RootAlias,
             _ => Special::None,
         }
     }
