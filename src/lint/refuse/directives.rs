@@ -80,6 +80,50 @@ impl Checker<'_> {
         }
     }
 
+    /// Two exact (`=`) or two prefix (plain or `^~`) locations with the
+    /// same name in one block: nginx refuses the second (`duplicate
+    /// location`) when it sorts them. Regular expression and named
+    /// locations may repeat.
+    pub(super) fn duplicate_location(&mut self, d: &Directive, ancestors: &[&Directive]) {
+        let (exact, name) = match &d.args[..] {
+            [m, n] if m.value == "=" => (true, n),
+            [m, n] if m.value == "^~" => (false, n),
+            [n] if n.value.starts_with('=') || n.value.starts_with("^~") => {
+                // `location =/x`, `location ^~/x`: the modifier attached
+                let exact = n.value.starts_with('=');
+                let name = &n.value[if exact { 1 } else { 2 }..];
+                return self.location_seen(d, ancestors, exact, name.to_string(), n.span);
+            }
+            [n] if !n.value.starts_with('~') && !n.value.starts_with('@') => (false, n),
+            _ => return,
+        };
+        self.location_seen(d, ancestors, exact, name.value.to_string(), name.span);
+    }
+
+    fn location_seen(
+        &mut self,
+        d: &Directive,
+        ancestors: &[&Directive],
+        exact: bool,
+        name: String,
+        span: crate::source::Span,
+    ) {
+        if name.contains('$') {
+            return;
+        }
+        let parent = ancestors.last().map_or(d.span(), |a| a.span());
+        let seen = self.locations.entry(parent).or_default();
+        if !seen.insert((exact, name.clone())) {
+            self.err(
+                DUPLICATE_DIRECTIVE,
+                format!("duplicate location \"{name}\""),
+                span,
+                "this block already has this location",
+                "merge the two location blocks into one",
+            );
+        }
+    }
+
     /// `listen` address syntax nginx refuses (bracketed IPv6 only); the
     /// normalised address when it is known.
     pub(super) fn listen_syntax(&mut self, d: &Directive) -> Option<String> {
@@ -111,6 +155,25 @@ impl Checker<'_> {
         let Some(server) = ancestors.iter().rev().find(|a| a.name() == "server") else {
             return;
         };
+        let default = d
+            .args
+            .iter()
+            .skip(1)
+            .any(|w| w.value == "default_server" || w.value == "default");
+        if default && !self.default_servers.insert(addr.clone()) {
+            let w = &d.args[0];
+            let msg = format!(
+                "a duplicate default server for {}",
+                addr.trim_end_matches(" quic")
+            );
+            self.err(
+                DUPLICATE_DIRECTIVE,
+                msg,
+                w.span,
+                "another server is already the default for this address",
+                "keep `default_server` on one server per address and port",
+            );
+        }
         let list = self.listens.entry(server.span()).or_default();
         if list.contains(&addr) {
             let w = &d.args[0];

@@ -14,7 +14,10 @@
 //!   (`invalid variable name`), `${name` (`the closing bracket in "name"
 //!   variable is missing`);
 //! * the same `listen` address twice in one `server` — `a duplicate listen
-//!   0.0.0.0:80`;
+//!   0.0.0.0:80` — and `default_server` on one address in two servers —
+//!   `a duplicate default server for 0.0.0.0:80`;
+//! * two exact or two prefix locations with one name in one block —
+//!   `duplicate location "/a"`;
 //! * an unknown variable — `unknown "x" variable` — only where that is
 //!   certain: a complete main configuration (every include read, no syntax
 //!   error) that uses only directives of stock nginx modules, so no module,
@@ -149,6 +152,10 @@ struct Checker<'a> {
     uses: Vec<(String, Span)>,
     /// `listen` addresses per `server` block (keyed by its span).
     listens: HashMap<Span, Vec<String>>,
+    /// Addresses some http `server` listens on as `default_server`.
+    default_servers: HashSet<String>,
+    /// Exact and prefix locations per parent block (by span): (exact, name).
+    locations: HashMap<Span, HashSet<(bool, String)>>,
     /// `events`, `http`, … blocks seen at the top level.
     main_blocks: HashSet<String>,
     /// `upstream` names of `http`.
@@ -186,6 +193,8 @@ impl<'a> Checker<'a> {
             defined: HashSet::default(),
             uses: Vec::new(),
             listens: HashMap::default(),
+            default_servers: HashSet::default(),
+            locations: HashMap::default(),
             main_blocks: HashSet::default(),
             geo_ranges: HashSet::default(),
             map_defaults: HashSet::default(),
@@ -233,7 +242,10 @@ impl<'a> Checker<'a> {
         match name {
             "return" if http => self.return_code(d),
             "rewrite" if http => self.rewrite_flag(d),
-            "location" => self.location_modifier(d),
+            "location" => {
+                self.location_modifier(d);
+                self.duplicate_location(d, ancestors);
+            }
             "listen" if ctx == Context::Server => {
                 self.listen(d, ancestors);
             }
