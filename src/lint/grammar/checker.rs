@@ -458,19 +458,18 @@ impl<'a, 'o> Checker<'a, 'o> {
     /// the other is refused too, in nginx's words for the pair.
     fn duplicates(&mut self, d: &Directive, e: &'static DirectiveRow, root_alias: bool) {
         let start = self.frames.last().copied().unwrap_or(0);
-        let pair: Vec<u32> = if root_alias {
-            ["root", "alias"]
-                .iter()
-                .flat_map(|n| self.table.get(n))
-                .map(|r| r.index)
-                .collect()
-        } else {
-            Vec::new()
+        let table = self.table;
+        // The rows of `root` and `alias`, looked up only for them.
+        let pair = |i: u32| {
+            root_alias
+                && ["root", "alias"]
+                    .iter()
+                    .any(|n| table.get(n).iter().any(|r| r.index == i))
         };
         let first = self
             .once
             .get(start..)
-            .and_then(|run| run.iter().find(|(i, _)| *i == e.index || pair.contains(i)))
+            .and_then(|run| run.iter().find(|(i, _)| *i == e.index || pair(*i)))
             .copied();
         match first {
             Some((i, first)) if i != e.index => {

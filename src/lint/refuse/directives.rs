@@ -9,7 +9,7 @@ use crate::lint::grammar::{DUPLICATE_DIRECTIVE, INVALID_ARGUMENT_COUNT, INVALID_
 use crate::model::values::{parse_size, parse_time_sec};
 use crate::syntax::{Directive, Word};
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     /// `ngx_http_rewrite_return`: a number up to 999, or one URL argument
     /// (`http://`, `https://`, `$scheme`).
     pub(super) fn return_code(&mut self, d: &Directive) {
@@ -84,36 +84,23 @@ impl Checker<'_> {
     /// same name in one block: nginx refuses the second (`duplicate
     /// location`) when it sorts them. Regular expression and named
     /// locations may repeat.
-    pub(super) fn duplicate_location(&mut self, d: &Directive, ancestors: &[&Directive]) {
-        let (exact, name) = match &d.args[..] {
-            [m, n] if m.value == "=" => (true, n),
-            [m, n] if m.value == "^~" => (false, n),
-            [n] if n.value.starts_with('=') || n.value.starts_with("^~") => {
-                // `location =/x`, `location ^~/x`: the modifier attached
-                let exact = n.value.starts_with('=');
-                let name = &n.value[if exact { 1 } else { 2 }..];
-                return self.location_seen(d, ancestors, exact, name.to_string(), n.span);
+    pub(super) fn duplicate_location(&mut self, d: &'a Directive, ancestors: &[&'a Directive]) {
+        let (exact, name, span): (bool, &'a str, _) = match &d.args[..] {
+            [m, n] if m.value == "=" => (true, &n.value, n.span),
+            [m, n] if m.value == "^~" => (false, &n.value, n.span),
+            // `location =/x`, `location ^~/x`: the modifier attached
+            [n] if n.value.starts_with('=') => (true, &n.value[1..], n.span),
+            [n] if n.value.starts_with("^~") => (false, &n.value[2..], n.span),
+            [n] if !n.value.starts_with('~') && !n.value.starts_with('@') => {
+                (false, &n.value, n.span)
             }
-            [n] if !n.value.starts_with('~') && !n.value.starts_with('@') => (false, n),
             _ => return,
         };
-        self.location_seen(d, ancestors, exact, name.value.to_string(), name.span);
-    }
-
-    fn location_seen(
-        &mut self,
-        d: &Directive,
-        ancestors: &[&Directive],
-        exact: bool,
-        name: String,
-        span: crate::source::Span,
-    ) {
         if name.contains('$') {
             return;
         }
         let parent = ancestors.last().map_or(d.span(), |a| a.span());
-        let seen = self.locations.entry(parent).or_default();
-        if !seen.insert((exact, name.clone())) {
+        if !self.locations.insert((parent, exact, name)) {
             self.err(
                 DUPLICATE_DIRECTIVE,
                 format!("duplicate location \"{name}\""),

@@ -154,8 +154,8 @@ struct Checker<'a> {
     listens: HashMap<Span, Vec<String>>,
     /// Addresses some http `server` listens on as `default_server`.
     default_servers: HashSet<String>,
-    /// Exact and prefix locations per parent block (by span): (exact, name).
-    locations: HashMap<Span, HashSet<(bool, String)>>,
+    /// Exact and prefix locations: (parent block's span, exact, name).
+    locations: HashSet<(Span, bool, &'a str)>,
     /// `events`, `http`, … blocks seen at the top level.
     main_blocks: HashSet<String>,
     /// `upstream` names of `http`.
@@ -194,7 +194,7 @@ impl<'a> Checker<'a> {
             uses: Vec::new(),
             listens: HashMap::default(),
             default_servers: HashSet::default(),
-            locations: HashMap::default(),
+            locations: HashSet::default(),
             main_blocks: HashSet::default(),
             geo_ranges: HashSet::default(),
             map_defaults: HashSet::default(),
