@@ -294,6 +294,20 @@ fn value_cases() -> Vec<Case> {
         (Server, "location = /dup {} location /dup {}"),
         (Server, "location ~ ^/dup {} location ~ ^/dup {}"),
         (Location, "location /x/dup {} location /x/dup {}"),
+        (Server, "location ~ \\.php$ { proxy_pass http://127.0.0.1:9/x; }"),
+        (Server, "location ~ \\.php$ { proxy_pass http://127.0.0.1:9; }"),
+        (Server, "location @up { proxy_pass http://127.0.0.1:9/; }"),
+        (Location, "if ($arg_a) { proxy_pass http://127.0.0.1:9/x; }"),
+        (Location, "limit_except GET { proxy_pass http://127.0.0.1:9/x; }"),
+        (Server, "location ~ /v { proxy_pass http://127.0.0.1:9/$uri; }"),
+        (
+            Http,
+            "upstream hb { hash $uri; server 127.0.0.1:9 backup; server 127.0.0.1:8; }",
+        ),
+        (
+            Http,
+            "upstream lb { least_conn; server 127.0.0.1:9 backup; server 127.0.0.1:8; }",
+        ),
         (
             Http,
             "server { listen 127.0.0.1:7 default_server; } server { listen 127.0.0.1:7 default_server; }",

@@ -433,6 +433,69 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A `proxy_pass` URL with a URI part (even a lone `/`) where nginx
+    /// cannot replace the matched part of the request URI: in a location
+    /// given by a regular expression or a name, and in `if` and
+    /// `limit_except` blocks. A URL with variables is built per request
+    /// and not checked here.
+    pub(super) fn proxy_pass_uri(&mut self, d: &Directive, ancestors: &[&Directive]) {
+        let Some(w) = d.args.first() else { return };
+        if w.value.contains('$') {
+            return;
+        }
+        let Some(block) = ancestors.last() else {
+            return;
+        };
+        let where_ = match block.name() {
+            "if" | "limit_except" => true,
+            "location" => match &block.args[..] {
+                [m, _] => m.value == "~" || m.value == "~*",
+                [n] => n.value.starts_with('~') || n.value.starts_with('@'),
+                _ => false,
+            },
+            _ => false,
+        };
+        if !where_ {
+            return;
+        }
+        let rest = w
+            .value
+            .split_once("://")
+            .map_or(w.value.as_str(), |(_, r)| r);
+        let uri = match rest.strip_prefix("unix:") {
+            // `http://unix:/path/to.sock:/uri`
+            Some(path) => path.split_once(':').is_some_and(|(_, u)| !u.is_empty()),
+            None => rest.contains('/'),
+        };
+        if uri {
+            self.err(
+                INVALID_VALUE,
+                "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block".into(),
+                w.span,
+                "a URI part here",
+                "drop the URI part (nginx then passes the request URI as it came), or rewrite the URI first with `rewrite ... break;` and pass without a URI",
+            );
+        }
+    }
+
+    /// A `backup` server in an upstream whose balancer (`hash`, `ip_hash`,
+    /// `random`, given before it) has no backup servers.
+    pub(super) fn backup_with_balancer(&mut self, d: &Directive, ancestors: &[&Directive]) {
+        let Some(u) = ancestors.last() else { return };
+        if !self.no_backup.contains(&u.span()) {
+            return;
+        }
+        if let Some(w) = d.args.iter().skip(1).find(|w| w.value == "backup") {
+            self.err(
+                INVALID_VALUE,
+                "balancing method does not support parameter \"backup\"".into(),
+                w.span,
+                "not with this balancer",
+                "hash, ip_hash and random have no backup servers: drop `backup`, or balance with round-robin or least_conn",
+            );
+        }
+    }
+
     /// `fastcgi_pass name;` (and uwsgi, scgi, grpc, memcached): a name
     /// without a port is an `upstream` name, checked once all are known.
     pub(super) fn portless_pass(&mut self, d: &Directive) {

@@ -18,6 +18,11 @@
 //!   `a duplicate default server for 0.0.0.0:80`;
 //! * two exact or two prefix locations with one name in one block —
 //!   `duplicate location "/a"`;
+//! * a `proxy_pass` URL with a URI part in a regex or named location, or
+//!   in `if` or `limit_except` — `"proxy_pass" cannot have URI part in
+//!   location given by regular expression, ...`;
+//! * a `backup` server after `hash`, `ip_hash` or `random` — `balancing
+//!   method does not support parameter "backup"`;
 //! * an unknown variable — `unknown "x" variable` — only where that is
 //!   certain: a complete main configuration (every include read, no syntax
 //!   error) that uses only directives of stock nginx modules, so no module,
@@ -154,6 +159,9 @@ struct Checker<'a> {
     listens: HashMap<Span, Vec<String>>,
     /// Addresses some http `server` listens on as `default_server`.
     default_servers: HashSet<String>,
+    /// `upstream` blocks (by span) whose balancer (`hash`, `ip_hash`,
+    /// `random`) has no backup servers.
+    no_backup: HashSet<Span>,
     /// Exact and prefix locations: (parent block's span, exact, name).
     locations: HashSet<(Span, bool, &'a str)>,
     /// `events`, `http`, … blocks seen at the top level.
@@ -195,6 +203,7 @@ impl<'a> Checker<'a> {
             listens: HashMap::default(),
             default_servers: HashSet::default(),
             locations: HashSet::default(),
+            no_backup: HashSet::default(),
             main_blocks: HashSet::default(),
             geo_ranges: HashSet::default(),
             map_defaults: HashSet::default(),
@@ -263,8 +272,23 @@ impl<'a> Checker<'a> {
             "error_page" if http => self.error_page(d),
             "keepalive" if ctx == Context::Upstream => self.upstream_keepalive(d),
             "error_log" => self.error_log_levels(d),
-            "server" if ctx == Context::Upstream => self.upstream_address(d, false),
-            "proxy_pass" if http => self.upstream_address(d, true),
+            "server" if matches!(ctx, Context::Upstream | Context::StreamUpstream) => {
+                if ctx == Context::Upstream {
+                    self.upstream_address(d, false);
+                }
+                self.backup_with_balancer(d, ancestors);
+            }
+            "hash" | "ip_hash" | "random"
+                if matches!(ctx, Context::Upstream | Context::StreamUpstream) =>
+            {
+                if let Some(u) = ancestors.last() {
+                    self.no_backup.insert(u.span());
+                }
+            }
+            "proxy_pass" if http => {
+                self.upstream_address(d, true);
+                self.proxy_pass_uri(d, ancestors);
+            }
             "ssl_session_cache" if matches!(ctx, Context::Http | Context::Server) => {
                 self.ssl_session_cache(d)
             }
