@@ -300,6 +300,10 @@ fn value_cases() -> Vec<Case> {
         (Location, "if ($arg_a) { proxy_pass http://127.0.0.1:9/x; }"),
         (Location, "limit_except GET { proxy_pass http://127.0.0.1:9/x; }"),
         (Server, "location ~ /v { proxy_pass http://127.0.0.1:9/$uri; }"),
+        (Location, "proxy_cache_valid 200 302 10m;"),
+        (Location, "proxy_cache_valid 404 1mins;"),
+        (Location, "proxy_cache_valid 600 1m;"),
+        (Location, "proxy_cache_valid any 500ms;"),
         (
             Http,
             "upstream hb { hash $uri; server 127.0.0.1:9 backup; server 127.0.0.1:8; }",

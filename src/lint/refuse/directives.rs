@@ -478,6 +478,37 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// `proxy_cache_valid [code ...] time` (and fastcgi, uwsgi, scgi): the
+    /// time (last) and then each code (`any`, or 100 to 599).
+    pub(super) fn cache_valid(&mut self, d: &Directive) {
+        let Some((time, codes)) = d.args.split_last() else {
+            return;
+        };
+        if time.value.contains('$') {
+            return;
+        }
+        if !crate::model::values::is_time(&time.value, true) {
+            return self.err(
+                INVALID_VALUE,
+                format!("invalid time value \"{}\"", time.value),
+                time.span,
+                "not a time",
+                "a time such as 10m, 1h or 30s, after the status codes",
+            );
+        }
+        for w in codes {
+            if w.value != "any" && !atoi(&w.value).is_some_and(|n| (100..=599).contains(&n)) {
+                return self.err(
+                    INVALID_VALUE,
+                    format!("invalid status \"{}\"", w.value),
+                    w.span,
+                    "not a status code",
+                    "status codes from 100 to 599, or `any`, then the time",
+                );
+            }
+        }
+    }
+
     /// A `backup` server in an upstream whose balancer (`hash`, `ip_hash`,
     /// `random`, given before it) has no backup servers.
     pub(super) fn backup_with_balancer(&mut self, d: &Directive, ancestors: &[&Directive]) {

@@ -21,6 +21,8 @@
 //! * a `proxy_pass` URL with a URI part in a regex or named location, or
 //!   in `if` or `limit_except` — `"proxy_pass" cannot have URI part in
 //!   location given by regular expression, ...`;
+//! * `proxy_cache_valid` (and the other caches) with a time or status
+//!   nginx cannot read — `invalid time value "X"`, `invalid status "X"`;
 //! * a `backup` server after `hash`, `ip_hash` or `random` — `balancing
 //!   method does not support parameter "backup"`;
 //! * an unknown variable — `unknown "x" variable` — only where that is
@@ -284,6 +286,14 @@ impl<'a> Checker<'a> {
                 if let Some(u) = ancestors.last() {
                     self.no_backup.insert(u.span());
                 }
+            }
+            "proxy_cache_valid"
+            | "fastcgi_cache_valid"
+            | "uwsgi_cache_valid"
+            | "scgi_cache_valid"
+                if http =>
+            {
+                self.cache_valid(d)
             }
             "proxy_pass" if http => {
                 self.upstream_address(d, true);
