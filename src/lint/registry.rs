@@ -143,7 +143,7 @@ const BUILTIN: &[Rule] = &[
     rule! {
         id: "grammar/undefined-zone",
         severity: Error,
-        summary: "a `limit_req`/`limit_conn` zone that no `*_zone` directive defines",
+        summary: "a `limit_req`/`limit_conn` or cache zone that nothing defines",
     },
     rule! {
         id: "grammar/ssl-without-certificate",
