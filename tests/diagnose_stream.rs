@@ -10,7 +10,7 @@
 //! the stream access log's.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -113,21 +113,7 @@ fn diagnose_real_nginx_stream() {
         (ports[0], ports[1], ports[2], ports[3], ports[4]);
     let live = Backend::start(Duration::ZERO);
     // A peer whose accept queue is full: SYNs are dropped, connect() times out.
-    let full = TcpListener::bind("127.0.0.1:0").expect("bind");
-    // SAFETY: listen(2) on a socket this test owns, to shrink its backlog.
-    let rc = unsafe { libc::listen(std::os::fd::AsRawFd::as_raw_fd(&full), 0) };
-    assert_eq!(rc, 0, "listen backlog 0");
-    let full_port = full.local_addr().expect("addr").port();
-    let fillers: Vec<TcpStream> = (0..2)
-        .filter_map(|_| {
-            TcpStream::connect_timeout(
-                &std::net::SocketAddr::from(([127, 0, 0, 1], full_port)),
-                Duration::from_millis(300),
-            )
-            .ok()
-        })
-        .collect();
-    assert!(!fillers.is_empty(), "the accept queue holds one connection");
+    let (_full, fillers, full_port) = full_accept_queue();
 
     let conf = format!(
         "{load}

@@ -138,18 +138,6 @@ impl Drop for Backend {
     }
 }
 
-/// Read a request up to the end of its header.
-fn read_head(c: &mut TcpStream) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-        match c.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
-
 /// Close with a reset (`SO_LINGER` 0) instead of a FIN.
 fn reset(c: TcpStream) {
     let l = libc::linger {
@@ -674,21 +662,7 @@ fn logs_real_nginx_failures() {
         }
     });
     // A peer whose accept queue is full: SYNs are dropped, connect() times out.
-    let full = TcpListener::bind("127.0.0.1:0").expect("bind");
-    // SAFETY: listen(2) on a socket this test owns, to shrink its backlog.
-    let rc = unsafe { libc::listen(full.as_raw_fd(), 0) };
-    assert_eq!(rc, 0, "listen backlog 0");
-    let full_port = full.local_addr().expect("addr").port();
-    let fillers: Vec<TcpStream> = (0..2)
-        .filter_map(|_| {
-            TcpStream::connect_timeout(
-                &std::net::SocketAddr::from(([127, 0, 0, 1], full_port)),
-                Duration::from_millis(300),
-            )
-            .ok()
-        })
-        .collect();
-    assert!(!fillers.is_empty(), "the accept queue holds one connection");
+    let (_full, fillers, full_port) = full_accept_queue();
     // Resolvers: one answers SERVFAIL, one never answers.
     let dns_stop = Arc::new(AtomicBool::new(false));
     let servfail = dns_server(dns_stop.clone(), |_, _| DnsAnswer::ServFail);

@@ -18,6 +18,8 @@
 //! Directives the installed nginx cannot check (not built in, no default
 //! value to write, a default it refuses alone) are counted, not asserted.
 
+use std::collections::HashMap;
+
 use crate::util::*;
 
 const STREAM: &str = "load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n";
@@ -76,32 +78,56 @@ fn both(nginx: &std::path::Path, dir: &std::path::Path, conf: &str) -> (String, 
     (stderr(&out), out.status.success(), stdout(&lint))
 }
 
-#[test]
-fn listed_duplicates_are_refused_by_nginx() {
-    let Some(nginx) = nginx("listed_duplicates_are_refused_by_nginx") else {
-        return;
-    };
-    let listed = std::fs::read_to_string(repo().join("grammar/duplicates.tsv")).expect("list");
-    let table = std::fs::read_to_string(repo().join("grammar/directives.tsv")).expect("table");
-    let defaults = std::fs::read_to_string(repo().join("src/model/data/directive-defaults.tsv"))
-        .expect("defaults");
-    // (name, module) -> (kind, contexts, on|off)
-    let rows: std::collections::HashMap<(&str, &str), (&str, &str, bool)> = table
+/// `grammar/directives.tsv`: (name, module) -> (kind, contexts, on|off).
+fn table_rows(table: &str) -> HashMap<(&str, &str), (&str, &str, bool)> {
+    table
         .lines()
         .skip(1)
         .filter_map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
             (f.len() >= 14).then(|| ((f[0], f[1]), (f[2], f[3], f[12] == "on|off")))
         })
-        .collect();
-    let default_of: std::collections::HashMap<&str, &str> = defaults
+        .collect()
+}
+
+/// A default value nginx takes alone for `name`, from the defaults table
+/// (the first of alternatives; none for `(none)`-like entries).
+fn default_value<'d>(defaults: &HashMap<&'d str, &'d str>, name: &str) -> Option<&'d str> {
+    defaults
+        .get(name)
+        .map(|v| v.split('|').next().unwrap_or(v))
+        .filter(|v| !v.is_empty() && !v.starts_with('('))
+}
+
+/// `src/model/data/directive-defaults.tsv`: name -> default.
+fn defaults_of(defaults: &str) -> HashMap<&str, &str> {
+    defaults
         .lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("name\t"))
         .filter_map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
             (f.len() >= 4 && !f[3].is_empty()).then(|| (f[0], f[3]))
         })
-        .collect();
+        .collect()
+}
+
+/// The directive table and the defaults table, read from the repository.
+fn read_tables() -> (String, String) {
+    let table = std::fs::read_to_string(repo().join("grammar/directives.tsv")).expect("table");
+    let defaults = std::fs::read_to_string(repo().join("src/model/data/directive-defaults.tsv"))
+        .expect("defaults");
+    (table, defaults)
+}
+
+#[test]
+fn listed_duplicates_are_refused_by_nginx() {
+    let Some(nginx) = nginx("listed_duplicates_are_refused_by_nginx") else {
+        return;
+    };
+    let listed = std::fs::read_to_string(repo().join("grammar/duplicates.tsv")).expect("list");
+    let (table, defaults) = read_tables();
+    let rows = table_rows(&table);
+    let default_of = defaults_of(&defaults);
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut refused, mut unchecked) = (0, 0);
     let mut accepted = Vec::new();
@@ -117,10 +143,7 @@ fn listed_duplicates_are_refused_by_nginx() {
         let value = if on_off {
             Some("off")
         } else {
-            default_of
-                .get(name)
-                .map(|v| v.split('|').next().unwrap_or(v))
-                .filter(|v| !v.is_empty() && !v.starts_with('('))
+            default_value(&default_of, name)
         };
         let context = first_context(contexts);
         let conf = match (kind, value, context) {
@@ -163,15 +186,8 @@ fn keyword_lists_agree_with_nginx() {
         return;
     };
     let listed = std::fs::read_to_string(repo().join("grammar/values.tsv")).expect("list");
-    let table = std::fs::read_to_string(repo().join("grammar/directives.tsv")).expect("table");
-    let contexts: std::collections::HashMap<(&str, &str), &str> = table
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f.len() >= 14 && f[2] == "oss").then(|| ((f[0], f[1]), f[3]))
-        })
-        .collect();
+    let (table, _) = read_tables();
+    let rows = table_rows(&table);
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut refused, mut accepted, mut newer, mut unchecked) = (0, 0, 0, 0);
     let mut wrong = Vec::new();
@@ -180,7 +196,11 @@ fn keyword_lists_agree_with_nginx() {
         let [name, module, _kind, values] = f[..] else {
             panic!("bad line in grammar/values.tsv: {line}");
         };
-        let Some(context) = contexts.get(&(name, module)).and_then(|c| first_context(c)) else {
+        let Some(context) = rows
+            .get(&(name, module))
+            .filter(|r| r.0 == "oss")
+            .and_then(|r| first_context(r.1))
+        else {
             unchecked += 1;
             continue;
         };
@@ -246,25 +266,9 @@ fn units_agree_with_nginx() {
         return;
     };
     let listed = std::fs::read_to_string(repo().join("grammar/units.tsv")).expect("list");
-    let table = std::fs::read_to_string(repo().join("grammar/directives.tsv")).expect("table");
-    let defaults = std::fs::read_to_string(repo().join("src/model/data/directive-defaults.tsv"))
-        .expect("defaults");
-    let contexts: std::collections::HashMap<(&str, &str), &str> = table
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f.len() >= 14 && f[2] == "oss").then(|| ((f[0], f[1]), f[3]))
-        })
-        .collect();
-    let default_of: std::collections::HashMap<&str, &str> = defaults
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("name\t"))
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f.len() >= 4 && !f[3].is_empty()).then(|| (f[0], f[3]))
-        })
-        .collect();
+    let (table, defaults) = read_tables();
+    let rows = table_rows(&table);
+    let default_of = defaults_of(&defaults);
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut refused, mut accepted, mut unchecked) = (0, 0, 0);
     let mut wrong = Vec::new();
@@ -273,7 +277,11 @@ fn units_agree_with_nginx() {
         let [name, module, unit] = f[..] else {
             panic!("bad line in grammar/units.tsv: {line}");
         };
-        let Some(context) = contexts.get(&(name, module)).and_then(|c| first_context(c)) else {
+        let Some(context) = rows
+            .get(&(name, module))
+            .filter(|r| r.0 == "oss")
+            .and_then(|r| first_context(r.1))
+        else {
             unchecked += 1;
             continue;
         };
@@ -289,11 +297,7 @@ fn units_agree_with_nginx() {
         if !lint.contains(&format!("error[grammar/invalid-value] {said}")) {
             wrong.push(format!("ngxray passes {conf}{lint}"));
         }
-        let Some(value) = default_of
-            .get(name)
-            .map(|v| v.split('|').next().unwrap_or(v))
-            .filter(|v| !v.is_empty() && !v.starts_with('('))
-        else {
+        let Some(value) = default_value(&default_of, name) else {
             continue;
         };
         let conf = config(context, &format!("{name} {value};")).unwrap_or_default();

@@ -164,3 +164,42 @@ pub fn dns_server(
     });
     port
 }
+
+/// Read a request from `c` up to the end of its header (or until the peer
+/// closes or the read fails).
+pub fn read_head(c: &mut std::net::TcpStream) {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        match c.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// A loopback peer whose accept queue is full, so that a connect to it
+/// times out (SYNs are dropped): the listener (backlog 0, never accepted
+/// from), the connections that fill its queue, and its port. Keep all
+/// three alive while the peer is needed.
+#[cfg(unix)]
+pub fn full_accept_queue() -> (std::net::TcpListener, Vec<std::net::TcpStream>, u16) {
+    use std::os::fd::AsRawFd;
+    let full = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    // SAFETY: listen(2) on a socket this test owns, to shrink its backlog.
+    let rc = unsafe { libc::listen(full.as_raw_fd(), 0) };
+    assert_eq!(rc, 0, "listen backlog 0");
+    let port = full.local_addr().expect("addr").port();
+    let fillers: Vec<std::net::TcpStream> = (0..2)
+        .filter_map(|_| {
+            std::net::TcpStream::connect_timeout(
+                &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+                std::time::Duration::from_millis(300),
+            )
+            .ok()
+        })
+        .collect();
+    assert!(!fillers.is_empty(), "the accept queue holds one connection");
+    (full, fillers, port)
+}
