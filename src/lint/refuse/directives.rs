@@ -478,6 +478,61 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The parameters after `access_log PATH FORMAT`: `buffer=SIZE`,
+    /// `gzip[=LEVEL]`, `flush=TIME` (only with a buffer) and `if=COND`.
+    pub(super) fn access_log_params(&mut self, d: &Directive) {
+        let Some(path) = d.args.first() else { return };
+        if path.value.starts_with("syslog:") {
+            return;
+        }
+        let mut buffered = false;
+        let mut flush = None;
+        for w in d.args.iter().skip(2) {
+            let v = w.value.as_str();
+            if v.contains('$') && !v.starts_with("if=") {
+                return;
+            }
+            let bad = if let Some(size) = v.strip_prefix("buffer=") {
+                buffered = true;
+                (!crate::model::values::is_size(size))
+                    .then(|| format!("invalid buffer size \"{size}\""))
+            } else if v == "gzip" {
+                buffered = true;
+                None
+            } else if let Some(level) = v.strip_prefix("gzip=") {
+                buffered = true;
+                (!atoi(level).is_some_and(|n| (1..=9).contains(&n)))
+                    .then(|| format!("invalid compression level \"{level}\""))
+            } else if let Some(time) = v.strip_prefix("flush=") {
+                flush = Some(w.span);
+                (!crate::model::values::is_time(time, false))
+                    .then(|| format!("invalid flush time \"{time}\""))
+            } else if v.starts_with("if=") {
+                None
+            } else {
+                Some(format!("invalid parameter \"{v}\""))
+            };
+            if let Some(msg) = bad {
+                return self.err(
+                    INVALID_VALUE,
+                    msg,
+                    w.span,
+                    "nginx cannot read this parameter",
+                    "the parameters are buffer=SIZE, gzip[=1..9], flush=TIME and if=CONDITION",
+                );
+            }
+        }
+        if let (Some(span), false) = (flush, buffered) {
+            self.err(
+                INVALID_VALUE,
+                format!("no buffer is defined for access_log \"{}\"", path.value),
+                span,
+                "flush without a buffer",
+                "add buffer=SIZE (or gzip) before flush=, or drop flush=",
+            );
+        }
+    }
+
     /// `proxy_cache_valid [code ...] time` (and fastcgi, uwsgi, scgi): the
     /// time (last) and then each code (`any`, or 100 to 599).
     pub(super) fn cache_valid(&mut self, d: &Directive) {

@@ -21,6 +21,9 @@
 //! * a `proxy_pass` URL with a URI part in a regex or named location, or
 //!   in `if` or `limit_except` — `"proxy_pass" cannot have URI part in
 //!   location given by regular expression, ...`;
+//! * `access_log` parameters — `invalid buffer size "X"`, `invalid
+//!   compression level "X"`, `invalid flush time "X"`, `invalid parameter
+//!   "X"`, `no buffer is defined for access_log "PATH"`;
 //! * `proxy_cache_valid` (and the other caches) with a time or status
 //!   nginx cannot read — `invalid time value "X"`, `invalid status "X"`;
 //! * a `backup` server after `hash`, `ip_hash` or `random` — `balancing
@@ -287,6 +290,7 @@ impl<'a> Checker<'a> {
                     self.no_backup.insert(u.span());
                 }
             }
+            "access_log" => self.access_log_params(d),
             "proxy_cache_valid"
             | "fastcgi_cache_valid"
             | "uwsgi_cache_valid"
