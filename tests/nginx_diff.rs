@@ -306,6 +306,8 @@ fn value_cases() -> Vec<Case> {
         (Location, "access_log tmp/a.log combined buffer=1.5k;"),
         (Location, "access_log tmp/a.log combined flush=5m;"),
         (Location, "access_log tmp/a.log combined bogus;"),
+        (Location, "fastcgi_split_path_info ^(.+\\.php)(/.+)$;"),
+        (Location, "fastcgi_split_path_info ^(.+)$;"),
         (Location, "proxy_cache_valid 404 1mins;"),
         (Location, "proxy_cache_valid 600 1m;"),
         (Location, "proxy_cache_valid any 500ms;"),

@@ -24,6 +24,8 @@
 //! * `access_log` parameters — `invalid buffer size "X"`, `invalid
 //!   compression level "X"`, `invalid flush time "X"`, `invalid parameter
 //!   "X"`, `no buffer is defined for access_log "PATH"`;
+//! * `fastcgi_split_path_info` without two captures — `pattern "X" must
+//!   have 2 captures`;
 //! * `proxy_cache_valid` (and the other caches) with a time or status
 //!   nginx cannot read — `invalid time value "X"`, `invalid status "X"`;
 //! * a `backup` server after `hash`, `ip_hash` or `random` — `balancing
@@ -291,6 +293,11 @@ impl<'a> Checker<'a> {
                 }
             }
             "access_log" => self.access_log_params(d),
+            "fastcgi_split_path_info" if http => {
+                if let Some(w) = d.args.first() {
+                    self.split_path_info(w);
+                }
+            }
             "proxy_cache_valid"
             | "fastcgi_cache_valid"
             | "uwsgi_cache_valid"

@@ -63,6 +63,40 @@ impl Checker<'_> {
     }
 }
 
+/// The number of capture groups of `pattern` when PCRE2 compiles it.
+fn captures(pattern: &str) -> Option<usize> {
+    if pattern.contains('\u{fffd}') {
+        return None;
+    }
+    let re = pcre2::bytes::RegexBuilder::new().build(pattern).ok()?;
+    Some(re.captures_len().saturating_sub(1))
+}
+
+impl Checker<'_> {
+    /// `fastcgi_split_path_info PATTERN`: compiled at load, and nginx needs
+    /// exactly two captures (the script name and the path info).
+    pub(super) fn split_path_info(&mut self, w: &Word) {
+        if w.value.contains('$') && !w.value.ends_with('$') {
+            // a variable: nginx compiles the text as written all the same,
+            // but `$` in the middle is rare enough to leave alone
+            return;
+        }
+        self.regex(w, &w.value, false);
+        if let Some(n) = captures(&w.value).filter(|&n| n != 2) {
+            self.err(
+                INVALID_VALUE,
+                format!("pattern \"{}\" must have 2 captures", w.value),
+                w.span,
+                match n {
+                    1 => "1 capture",
+                    _ => "not 2 captures",
+                },
+                "capture the script and the path info, e.g. `^(.+?\\.php)(/.*)$`",
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::pcre_error;
