@@ -649,8 +649,14 @@ fn logs_real_nginx_failures() {
         "PHP Warning:  Undefined variable $x in /app/index.php on line 2",
         "Content-Type: text/html\r\n\r\nok",
     ));
-    // Closes every connection at once (a TLS peer that goes away).
-    let closer = Backend::start(|_, _| {});
+    // Reads the ClientHello, then closes (a TLS peer that goes away in the
+    // handshake). Closing before nginx has sent anything races with its
+    // start of the handshake: nginx then sees an upstream that closed
+    // before the response header (`premature-close`), not a handshake.
+    let closer = Backend::start(|mut c, _| {
+        let mut hello = [0u8; 512];
+        let _ = c.read(&mut hello);
+    });
     // Switches protocols, then says nothing.
     let upgrade = Backend::start(|mut c, held| {
         read_head(&mut c);
