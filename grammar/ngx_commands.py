@@ -210,6 +210,13 @@ def commands(root):
             yield path, module, name, flags, handler, body, m.start()
 
 
+def checkouts(args, usage):
+    """`NAME=NGINX_SRC` arguments as (name, root) pairs (at least one)."""
+    if not args:
+        sys.exit(usage)
+    return [tuple(a.split("=", 1)) if "=" in a else (a, a) for a in args]
+
+
 def main():
     if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)

@@ -30,12 +30,9 @@ UNITS = {
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
     units = {}
     names = []
-    for arg in sys.argv[1:]:
-        name, _, root = arg.partition("=")
+    for name, root in ngx_commands.checkouts(sys.argv[1:], __doc__):
         names.append(name)
         for _path, module, directive, _flags, handler, _body, _pos in ngx_commands.commands(root):
             key = (directive, module)

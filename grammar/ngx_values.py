@@ -54,12 +54,9 @@ def read(root):
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
     merged = {}
     names = []
-    for arg in sys.argv[1:]:
-        name, _, root = arg.partition("=")
+    for name, root in ngx_commands.checkouts(sys.argv[1:], __doc__):
         names.append(name)
         for key, (kind, values) in read(root).items():
             old_kind, old = merged.get(key, (kind, []))

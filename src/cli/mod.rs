@@ -80,10 +80,7 @@ pub fn fail(err: impl std::fmt::Display) -> u8 {
 
 /// Write to stdout, flushing, and return the error.
 pub fn write_out(text: impl AsRef<str>) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut w = std::io::stdout().lock();
-    w.write_all(text.as_ref().as_bytes())
-        .and_then(|()| w.flush())
+    write_out_bytes(text.as_ref().as_bytes())
 }
 
 /// Write bytes to stdout as they are (a diff that `patch` must apply).

@@ -57,6 +57,8 @@ pub(crate) struct Checker<'a, 'o> {
     /// (row index, first occurrence) of once-per-block directives, for
     /// "is duplicate": one run per open block, as `frames` says.
     pub(super) once: Vec<(u32, Span)>,
+    /// Table rows of `root` and `alias`, which share one slot.
+    root_alias_rows: Vec<u32>,
     pub(super) events: bool,
     /// `log_format` names defined so far in read order.
     pub(super) log_formats: HashSet<String>,
@@ -183,6 +185,11 @@ impl<'a, 'o> Checker<'a, 'o> {
             listed: rustc_hash::FxHashMap::default(),
             unlisted: std::collections::BTreeMap::new(),
             once: Vec::new(),
+            root_alias_rows: ["root", "alias"]
+                .iter()
+                .flat_map(|n| table.get(n))
+                .map(|r| r.index)
+                .collect(),
             events: false,
             log_formats: HashSet::new(),
             zones_defined: HashSet::new(),
@@ -458,14 +465,7 @@ impl<'a, 'o> Checker<'a, 'o> {
     /// the other is refused too, in nginx's words for the pair.
     fn duplicates(&mut self, d: &Directive, e: &'static DirectiveRow, root_alias: bool) {
         let start = self.frames.last().copied().unwrap_or(0);
-        let table = self.table;
-        // The rows of `root` and `alias`, looked up only for them.
-        let pair = |i: u32| {
-            root_alias
-                && ["root", "alias"]
-                    .iter()
-                    .any(|n| table.get(n).iter().any(|r| r.index == i))
-        };
+        let pair = |i: u32| root_alias && self.root_alias_rows.contains(&i);
         let first = self
             .once
             .get(start..)
